@@ -1,0 +1,1 @@
+"""fluxcord: FLUX image generation for Discord servers."""

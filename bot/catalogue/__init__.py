@@ -1,0 +1,58 @@
+"""The model catalogue: what each model takes, per provider, and the checks built on it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.catalogue.data import MODELS, PROVIDER_LABELS, PROVIDERS, SEED_MAX
+from bot.catalogue.schema import Kind, Model, OptionError, Param, ProviderSchema, snap
+
+__all__ = [
+    "MODELS",
+    "PROVIDERS",
+    "PROVIDER_LABELS",
+    "SEED_MAX",
+    "Kind",
+    "Model",
+    "OptionError",
+    "Param",
+    "ProviderSchema",
+    "check_options",
+    "discord_range",
+    "snap",
+]
+
+
+def models_taking(option: str) -> list[str]:
+    return [m.id for m in MODELS.values() if m.takes(option)]
+
+
+def check_options(model: Model, options: Mapping[str, Any]) -> None:
+    """Refuses, with a message for the user, any option `model` does not take or range it
+    cannot hold. `options` holds only what the user set (not the prompt)."""
+    for name, value in options.items():
+        if not model.takes(name):
+            takers = models_taking(name)
+            where = f" It works with {', '.join(takers)}." if takers else ""
+            raise OptionError(name, f"{model.id} does not take `{name}`.{where}")
+        param = model.param(name)
+        assert param is not None
+        # Within the union of the providers' ranges (snapping happens per provider later).
+        if not any(s.accepts({name: value}) for s in model.schemas if s.takes(name)):
+            param.check(value)  # raises with the range in words
+            raise OptionError(name, f"`{name}` must be {param.describe_range()} for {model.id}.")
+    ratio = options.get("aspect_ratio")
+    sized = [n for n in ("width", "height") if n in options]
+    if sized and ratio is not None and ratio != "custom":
+        raise OptionError(
+            sized[0], "`width` and `height` only apply with `aspect_ratio: custom`."
+        )
+
+
+def discord_range(option: str) -> Param:
+    """The range of an option across every model: what Discord itself can enforce."""
+    from bot.catalogue.schema import merge_params
+
+    params = [s.params[option] for m in MODELS.values() for s in m.schemas if s.takes(option)]
+    return merge_params(params)

@@ -1,0 +1,169 @@
+"""The five (model, provider) schemas, transcribed from the provider pages in the seeds.
+
+Where a page is silent the choice is written beside it, with its source.
+"""
+
+from __future__ import annotations
+
+from bot.catalogue.schema import Kind, Model, Param, ProviderSchema
+
+SEED_MAX = 4294967295
+RATIOS = ("1:1", "16:9", "9:16", "3:2", "2:3", "4:5", "5:4")
+
+
+def _params(*params: Param) -> dict[str, Param]:
+    return {p.name: p for p in params}
+
+
+def _prompt(max_len: int = 2000) -> Param:
+    return Param("prompt", Kind.TEXT, max=max_len)
+
+
+def _seed(default: int | None = None) -> Param:
+    return Param("seed", Kind.INT, min=0, max=SEED_MAX, default=default)
+
+
+def _side(multiple: int, default: int = 1024) -> tuple[Param, Param]:
+    return (
+        Param("width", Kind.INT, min=256, max=1440, multiple=multiple, default=default),
+        Param("height", Kind.INT, min=256, max=1440, multiple=multiple, default=default),
+    )
+
+
+def _quality(default: int | None = 80) -> Param:
+    return Param("output_quality", Kind.INT, min=0, max=100, default=default)
+
+
+def _formats(*formats: str, default: str | None) -> Param:
+    return Param("output_format", Kind.ENUM, choices=formats, default=default)
+
+
+def _ratio(choices: tuple[str, ...], default: str | None) -> Param:
+    return Param("aspect_ratio", Kind.ENUM, choices=choices, default=default)
+
+
+def _safety(high: int, default: int = 2) -> Param:
+    return Param("safety_tolerance", Kind.INT, min=1, max=high, default=default)
+
+
+def _upsampling(default: bool) -> Param:
+    return Param("prompt_upsampling", Kind.BOOL, default=default)
+
+
+ONEMIN_FLUX_PRO = ProviderSchema(
+    model="flux-pro",
+    provider="onemin",
+    provider_model="black-forest-labs/flux-pro",
+    params=_params(
+        _prompt(),
+        Param("image", Kind.IMAGE, wire="image_prompt"),
+        _ratio((*RATIOS, "custom"), default="custom"),
+        *_side(multiple=32),
+        Param("steps", Kind.INT, min=1, max=50, default=25),
+        Param("guidance", Kind.FLOAT, min=0, max=50, default=3.5),
+        # Documented only as "Processing interval parameter": kept for completeness, not offered.
+        Param("interval", Kind.FLOAT, exposed=False),
+        _upsampling(False),
+        _seed(),
+        _formats("webp", "jpg", "png", default="webp"),
+        _quality(),
+        _safety(5),
+    ),
+)
+
+ONEMIN_FLUX_2_PRO = ProviderSchema(
+    model="flux-2-pro",
+    provider="onemin",
+    provider_model="black-forest-labs/flux-2-pro",
+    params=_params(
+        _prompt(),
+        _ratio(RATIOS, default="1:1"),
+        _formats("jpg", "png", default="png"),
+        _quality(),
+        Param("steps", Kind.INT, min=15, max=50, default=25),
+        Param("guidance", Kind.FLOAT, min=2, max=5, default=3),
+        _safety(6),
+        _upsampling(False),
+        # The page gives no range; the other 1min.ai FLUX pages say 0-4294967295.
+        _seed(),
+    ),
+    default_format="png",
+)
+
+ONEMIN_FLUX_DEV = ProviderSchema(
+    model="flux-dev",
+    provider="onemin",
+    provider_model="black-forest-labs/flux-dev",
+    params=_params(
+        _prompt(),
+        Param("image", Kind.IMAGE, wire="image_prompt"),
+        # The page lists `custom` but no width/height; kept as documented.
+        _ratio((*RATIOS, "custom"), default="1:1"),
+        Param("prompt_strength", Kind.FLOAT, min=0, max=1, default=0.8),
+        Param("steps", Kind.INT, wire="num_inference_steps", min=1, max=50, default=28),
+        Param("guidance", Kind.FLOAT, min=0, max=50, default=3.5),
+        _seed(),
+        _quality(),
+        Param("go_fast", Kind.BOOL, default=False),
+        Param("megapixels", Kind.ENUM, choices=("0.25", "1", "2"), default="1",
+              wire_as_string=True),
+    ),
+    # SPEC section 4: never lets a user switch the checker off.
+    fixed={"disable_safety_checker": False},
+    # No output_format on the page; its example result is a .webp.
+    default_format="webp",
+)
+
+APIFRAME_FLUX_11_PRO = ProviderSchema(
+    model="flux-1.1-pro",
+    provider="apiframe",
+    provider_model="flux-1.1-pro",
+    params=_params(
+        _prompt(2000),
+        Param("image", Kind.IMAGE, wire="image_prompt"),
+        # The page gives "W:H" with no list; the product's list plus custom.
+        _ratio((*RATIOS, "custom"), default="1:1"),
+        _formats("jpg", "png", "webp", default="webp"),
+        _quality(default=80),
+        _seed(),
+        # No multiple on the page; FLUX1.1 [pro] itself wants multiples of 32.
+        *_side(multiple=32),
+        _upsampling(False),
+    ),
+)
+
+SEGMIND_FLUX_11_PRO = ProviderSchema(
+    model="flux-1.1-pro",
+    provider="segmind",
+    provider_model="flux-1.1-pro",
+    params=_params(
+        _seed(default=1),
+        *_side(multiple=16),
+        _prompt(),
+        # Segmind's page lists no values; these are the upstream model's.
+        _ratio((*RATIOS, "custom", "3:4", "4:3"), default="1:1"),
+        _formats("webp", "jpg", "png", default="webp"),
+        _quality(),
+        _safety(5),
+        _upsampling(True),
+    ),
+)
+
+MODELS: dict[str, Model] = {
+    m.id: m
+    for m in (
+        Model("flux-1.1-pro", "FLUX1.1 [pro]", (APIFRAME_FLUX_11_PRO, SEGMIND_FLUX_11_PRO)),
+        Model("flux-pro", "FLUX.1 [pro]", (ONEMIN_FLUX_PRO,)),
+        Model("flux-2-pro", "FLUX.2 [pro]", (ONEMIN_FLUX_2_PRO,)),
+        Model("flux-dev", "FLUX.1 [dev]", (ONEMIN_FLUX_DEV,)),
+    )
+}
+
+# Every provider the bot knows, in the order /models lists them.
+PROVIDERS = ("apiframe", "segmind", "onemin", "placeholder")
+PROVIDER_LABELS = {
+    "apiframe": "apiframe",
+    "segmind": "Segmind",
+    "onemin": "1min.ai",
+    "placeholder": "placeholder",
+}

@@ -1,0 +1,51 @@
+"""Logging set-up, with a filter that keeps configured secrets out of every log line."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces any configured secret that reaches a log record with `***`.
+
+    The code never logs a key on purpose; this is the net under that rule, for
+    third-party messages (an httpx URL, a library's repr) we do not control.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s and len(s) >= 4]
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        scrubbed = self._scrub(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        if record.exc_info and record.exc_info[1] is not None:
+            # Render the traceback now, scrubbed, so the handler does not re-render it raw.
+            record.exc_text = self._scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
+    """Configures the root logger once for the process."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.addFilter(RedactSecrets(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("discord.http").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -1,0 +1,76 @@
+"""Where the safety_tolerance cap is decided and enforced (SPEC section 4).
+
+Pure functions: the caps come from storage, the channel's age restriction from Discord,
+`SFW_SAFETY_MAX` from the operator. Every provider request passes through
+`tolerance_for`, so no provider ever receives a value above the cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.catalogue import ProviderSchema
+from bot.errors import UserError
+
+# What a provider without a safety_tolerance option applies on its own: FLUX's default.
+IMPLICIT_TOLERANCE = 2
+
+
+class SafetyCapExceeded(UserError):
+    """The user asked for more than the cap in force."""
+
+    def __init__(self, requested: int, cap: int) -> None:
+        super().__init__(
+            f"`safety_tolerance` {requested} is above this channel's cap of {cap}. "
+            f"Use {cap} or lower."
+        )
+        self.requested = requested
+        self.cap = cap
+
+
+def cap_in_force(
+    *,
+    server_cap: int,
+    channel_cap: int | None,
+    age_restricted: bool,
+    sfw_max: int,
+) -> int:
+    """The highest tolerance allowed here: the channel's own cap, else the server's, and
+    never above `SFW_SAFETY_MAX` outside an age-restricted channel."""
+    cap = channel_cap if channel_cap is not None else server_cap
+    if not age_restricted:
+        cap = min(cap, sfw_max)
+    return max(1, cap)
+
+
+def check_requested(requested: int | None, cap: int) -> None:
+    """Refuses a requested tolerance above the cap; never raises it silently."""
+    if requested is not None and requested > cap:
+        raise SafetyCapExceeded(requested, cap)
+
+
+def provider_allowed(schema: ProviderSchema, cap: int) -> bool:
+    """A provider with no tolerance option applies its own default; only use it when the
+    cap allows that default."""
+    return schema.takes("safety_tolerance") or cap >= IMPLICIT_TOLERANCE
+
+
+def tolerance_for(schema: ProviderSchema, options: Mapping[str, Any], cap: int) -> dict[str, Any]:
+    """The options to send `schema`'s provider, with the tolerance settled.
+
+    A set value has already passed `check_requested`; an unset one becomes
+    min(the provider's default, cap). flux-dev's `disable_safety_checker` is not an
+    option at all: the catalogue pins it to false.
+    """
+    result = dict(options)
+    if not schema.takes("safety_tolerance"):
+        result.pop("safety_tolerance", None)
+        return result
+    requested = result.get("safety_tolerance")
+    if requested is None:
+        default = schema.params["safety_tolerance"].default
+        result["safety_tolerance"] = min(int(default), cap)
+    else:
+        result["safety_tolerance"] = min(int(requested), cap)
+    return result

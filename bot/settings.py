@@ -1,0 +1,205 @@
+"""Operator settings: environment variables and `.env`, typed and validated at start.
+
+Costs and routing may also come from a TOML file (`FLUXCORD_CONFIG`, see
+`config.example.toml`). Nothing here runs at import time: `load_settings()` is called
+once by the entry point, so tests build `Settings(...)` directly.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.catalogue import MODELS, PROVIDERS
+
+ModelId = Literal["flux-1.1-pro", "flux-pro", "flux-2-pro", "flux-dev"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+DEFAULT_COSTS: dict[str, int | dict[str, int]] = {
+    "flux-1.1-pro": 4,
+    "flux-pro": 5,
+    "flux-2-pro": 6,
+    # flux-dev's price follows its output size.
+    "flux-dev": {"0.25": 1, "1": 3, "2": 5},
+}
+
+# What the messages say a variable should look like, when pydantic's own words are unclear.
+_HINTS = {
+    "DISCORD_TOKEN": "the bot token from the Discord Developer Portal",
+    "DATABASE_URL": "sqlite:///relative/path.db or sqlite:////absolute/path.db",
+    "SFW_SAFETY_MAX": "a whole number from 1 to 6",
+    "DEFAULT_MODEL": "one of " + ", ".join(MODELS),
+    "ALLOW_DMS": "true or false",
+    "LOG_LEVEL": "DEBUG, INFO, WARNING, ERROR or CRITICAL",
+}
+
+
+class SettingsError(Exception):
+    """Bad configuration; `lines` holds one human sentence per bad value."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+class Settings(BaseSettings):
+    """Everything the operator can set. Field names are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
+
+    DISCORD_TOKEN: SecretStr
+    ONEMIN_API_KEY: SecretStr | None = None
+    APIFRAME_API_KEY: SecretStr | None = None
+    SEGMIND_API_KEY: SecretStr | None = None
+    ONEMIN_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.1min.ai")
+    APIFRAME_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.apiframe.ai")
+    SEGMIND_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.segmind.com")
+    DATABASE_URL: str = "sqlite:///data/fluxcord.db"
+    SFW_SAFETY_MAX: Annotated[int, Field(ge=1, le=6)] = 2
+    DEFAULT_MODEL: ModelId = "flux-1.1-pro"
+    ALLOW_DMS: bool = False
+    LOG_LEVEL: LogLevel = "INFO"
+
+    # Serve models with the local placeholder when none of their providers is configured.
+    PLACEHOLDER_PROVIDER: bool = False
+    # Defaults for new servers; admins change them with /credits.
+    DEFAULT_ALLOWANCE: Annotated[int, Field(ge=0)] = 50
+    DEFAULT_PERIOD_HOURS: Annotated[int, Field(ge=1, le=24 * 366)] = 24
+    DEFAULT_DAILY_BUDGET: Annotated[int, Field(ge=0)] = 2000
+    DEFAULT_SAFETY_CAP: Annotated[int, Field(ge=1, le=6)] = 2
+    # Fairness limits (SPEC section 5).
+    MAX_JOBS_PER_MEMBER: Annotated[int, Field(ge=1)] = 2
+    MAX_JOBS_PER_SERVER: Annotated[int, Field(ge=1)] = 6
+    MAX_QUEUED_PER_MEMBER: Annotated[int, Field(ge=1)] = 5
+    PROVIDER_CONCURRENCY: Annotated[int, Field(ge=1)] = 8
+    # How often an apiframe job is polled (its docs advise 2-3 s for images).
+    APIFRAME_POLL_SECONDS: Annotated[float, Field(ge=0.01, le=60)] = 2.0
+    # Where the costs/routing TOML lives; optional.
+    FLUXCORD_CONFIG: Path | None = None
+    # For a Discord-compatible server other than discord.com (tests, benchmarks).
+    DISCORD_API_BASE: AnyHttpUrl | None = None
+    DISCORD_GATEWAY_URL: str | None = None
+
+    costs: dict[str, int | dict[str, int]] = Field(default_factory=lambda: dict(DEFAULT_COSTS))
+    routing: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _sqlite_only(cls, value: str) -> str:
+        if not value.startswith("sqlite:///") or value == "sqlite:///":
+            raise ValueError("must start with sqlite:/// and name a file")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _load_config_file(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("FLUXCORD_CONFIG"):
+            return data
+        path = Path(str(data["FLUXCORD_CONFIG"]))
+        try:
+            parsed = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path} is not valid TOML: {exc}") from None
+        merged = dict(data)
+        if "costs" in parsed:
+            merged["costs"] = {**DEFAULT_COSTS, **parsed["costs"]}
+        if "routing" in parsed:
+            merged["routing"] = parsed["routing"]
+        return merged
+
+    @field_validator("costs")
+    @classmethod
+    def _costs_known(cls, value: dict[str, int | dict[str, int]]) -> dict[str, int | dict[str, int]]:
+        for model, cost in value.items():
+            if model not in MODELS:
+                raise ValueError(f"unknown model {model!r} in costs")
+            amounts = cost.values() if isinstance(cost, dict) else [cost]
+            if any(not isinstance(a, int) or a < 0 for a in amounts):
+                raise ValueError(f"cost of {model} must be whole numbers of credits, 0 or more")
+        return value
+
+    @field_validator("routing")
+    @classmethod
+    def _routes_known(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for model, route in value.items():
+            if model not in MODELS:
+                raise ValueError(f"unknown model {model!r} in routing")
+            for provider in route:
+                if provider not in PROVIDERS:
+                    raise ValueError(
+                        f"unknown provider {provider!r} for {model}; "
+                        f"known: {', '.join(PROVIDERS)}"
+                    )
+        return value
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file: `sqlite:///rel.db` is relative, `sqlite:////abs.db` absolute."""
+        return Path(self.DATABASE_URL.removeprefix("sqlite:///"))
+
+    def api_key(self, provider: str) -> SecretStr | None:
+        """The key of a provider, or None when the operator did not set one."""
+        keys = {
+            "onemin": self.ONEMIN_API_KEY,
+            "apiframe": self.APIFRAME_API_KEY,
+            "segmind": self.SEGMIND_API_KEY,
+        }
+        return keys.get(provider)
+
+    def base_url(self, provider: str) -> str:
+        urls = {
+            "onemin": self.ONEMIN_BASE_URL,
+            "apiframe": self.APIFRAME_BASE_URL,
+            "segmind": self.SEGMIND_BASE_URL,
+        }
+        return str(urls[provider]).rstrip("/")
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for the log filter."""
+        values = [self.DISCORD_TOKEN, self.ONEMIN_API_KEY, self.APIFRAME_API_KEY,
+                  self.SEGMIND_API_KEY]
+        return [v.get_secret_value() for v in values if v is not None]
+
+    def cost(self, model: str, megapixels: str | None = None) -> int:
+        """Credits one image of `model` costs."""
+        cost = self.costs.get(model, DEFAULT_COSTS[model])
+        if isinstance(cost, dict):
+            return cost.get(megapixels or "1", max(cost.values()))
+        return cost
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Reads the environment and `.env`; raises SettingsError with one line per problem."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> list[str]:
+    """One sentence per bad variable; never echoes the value (it may be a secret)."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        name = ".".join(str(part) for part in error["loc"]) or "configuration"
+        if error["type"] == "missing":
+            problem = "is not set"
+        else:
+            problem = error["msg"].removeprefix("Value error, ")
+        hint = _HINTS.get(name)
+        lines.append(f"{name}: {problem}" + (f" (expected {hint})" if hint else ""))
+    return lines
