@@ -1,0 +1,154 @@
+"""Image inspection and re-encoding with Pillow.
+
+Every function here is synchronous and CPU-bound (decoding a 2 MP image takes tens of
+milliseconds): call them from a coroutine through `asyncio.to_thread`, never directly
+on the event loop.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+log = logging.getLogger(__name__)
+
+# What Discord shows inline and what the FLUX providers return.
+FORMATS = ("png", "jpeg", "webp")
+_ALIASES = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}
+_EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp"}
+_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+# Lossy qualities tried in turn before the image is scaled down.
+_QUALITIES = (85, 70, 55, 40)
+_SCALE_STEP = 0.8
+_MIN_SIDE = 64
+
+
+class ImageError(ValueError):
+    """The bytes are not a decodable image (or not in a format the bot handles)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    format: str  # "png", "jpeg" or "webp"
+    width: int
+    height: int
+
+
+def normalise_format(fmt: str) -> str:
+    """`jpg`/`JPEG`/`jpeg` -> `jpeg`; `png`; `webp`. Raises ImageError for anything else."""
+    try:
+        return _ALIASES[fmt.strip().lower()]
+    except KeyError:
+        raise ImageError(f"unsupported image format {fmt!r}") from None
+
+
+def file_extension(fmt: str) -> str:
+    """The file name extension for a format: `jpg`, `png` or `webp`."""
+    return _EXTENSIONS[normalise_format(fmt)]
+
+
+def mime_type(fmt: str) -> str:
+    """The MIME type for a format, e.g. `image/webp`."""
+    return _MIME[normalise_format(fmt)]
+
+
+def inspect(data: bytes) -> ImageInfo:
+    """Decodes `data` fully and tells its format and size; raises ImageError when the bytes
+    are not a complete PNG, JPEG or WebP image."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = (image.format or "").lower()
+            image.load()  # a truncated file fails here, not at open()
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ImageError(f"not a decodable image ({type(exc).__name__})") from None
+    if fmt not in FORMATS:
+        raise ImageError(f"unsupported image format {fmt!r}")
+    return ImageInfo(fmt, width, height)
+
+
+def ratio_size(aspect_ratio: str, megapixels: float = 1.0, multiple: int = 16) -> tuple[int, int]:
+    """Width and height for a "W:H" ratio at about `megapixels` MP, on `multiple`."""
+    w_part, _, h_part = aspect_ratio.partition(":")
+    ratio = float(w_part) / float(h_part)
+    area = megapixels * 1024 * 1024
+    width = math.sqrt(area * ratio)
+    height = width / ratio
+    return (
+        max(multiple, round(width / multiple) * multiple),
+        max(multiple, round(height / multiple) * multiple),
+    )
+
+
+def encode(image: Image.Image, fmt: str, quality: int = 90) -> bytes:
+    """`image` encoded as `fmt` (png, jpeg or webp)."""
+    fmt = normalise_format(fmt)
+    buffer = io.BytesIO()
+    if fmt == "png":
+        image.save(buffer, "PNG", optimize=True)
+    elif fmt == "jpeg":
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        rgb.save(buffer, "JPEG", quality=quality, optimize=True)
+    else:
+        image.save(buffer, "WEBP", quality=quality, method=4)
+    return buffer.getvalue()
+
+
+def fit_under(data: bytes, limit_bytes: int, fmt: str) -> tuple[bytes, str, str | None]:
+    """Re-encodes an image until it is at most `limit_bytes` long.
+
+    Returns the bytes, their format and a note for the user (None when nothing was
+    done). Lossy formats lose quality first, then size; a PNG (lossless) first becomes a
+    WebP at falling quality, then shrinks. Raises ImageError when even a tiny image does
+    not fit.
+    """
+    fmt = normalise_format(fmt)
+    if len(data) <= limit_bytes:
+        return data, fmt, None
+    limit_text = _size_text(limit_bytes)
+    with Image.open(io.BytesIO(data)) as opened:
+        image = opened.convert("RGBA" if opened.mode in ("RGBA", "LA", "P") else "RGB")
+    target = "webp" if fmt == "png" else fmt
+    original = image.size
+    for quality in _QUALITIES:
+        out = encode(image, target, quality)
+        if len(out) <= limit_bytes:
+            return out, target, _note(fmt, target, quality, original, image.size, limit_text)
+    while min(image.size) * _SCALE_STEP >= _MIN_SIDE:
+        size = (int(image.width * _SCALE_STEP), int(image.height * _SCALE_STEP))
+        image = image.resize(size, Image.Resampling.LANCZOS)
+        out = encode(image, target, _QUALITIES[1])
+        if len(out) <= limit_bytes:
+            return out, target, _note(fmt, target, _QUALITIES[1], original, size, limit_text)
+    raise ImageError(f"cannot fit the image under {limit_text}")
+
+
+def _note(
+    fmt: str,
+    target: str,
+    quality: int,
+    original: tuple[int, int],
+    size: tuple[int, int],
+    limit_text: str,
+) -> str:
+    parts = []
+    if target != fmt:
+        parts.append(f"converted from {file_extension(fmt).upper()} to {target.upper()}")
+    parts.append(f"quality {quality}")
+    if size != original:
+        parts.append(f"scaled from {original[0]}×{original[1]} to {size[0]}×{size[1]}")
+    text = f"Re-encoded to fit this channel's {limit_text} upload limit: " + ", ".join(parts) + "."
+    log.debug("fit_under: %s", text)
+    return text
+
+
+def _size_text(limit_bytes: int) -> str:
+    mib = limit_bytes / (1024 * 1024)
+    if mib >= 1:
+        return f"{mib:g} MB" if mib.is_integer() else f"{mib:.1f} MB"
+    return f"{limit_bytes // 1024} KB"

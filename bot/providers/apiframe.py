@@ -1,0 +1,210 @@
+"""apiframe.ai v2: flux-1.1-pro as an asynchronous job (submit, poll, download).
+
+The submit carries an `Idempotency-Key` derived from the bot's job id, so a submit
+retried after a lost answer (timeout, 5xx) finds the job already made instead of paying
+for a second one. Only after apiframe itself ended a job as FAILED (refunded, per its
+docs) does a new attempt get a new key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+
+from bot.catalogue import ProviderSchema
+from bot.providers.base import GeneratedImage, GenerationRequest, ProviderHealth
+from bot.providers.errors import (
+    InvalidRequestError,
+    MalformedResponseError,
+    ModerationError,
+    ProviderError,
+    ProviderTimeout,
+    RateLimitError,
+    ResultUnavailable,
+    ServerError,
+)
+from bot.providers.hosted import HostedProvider, request_params
+from bot.providers.http import (
+    MODERATION_PATTERN,
+    ProviderTiming,
+    Reply,
+    download,
+    fetch,
+    scrub,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.apiframe.ai"
+_DONE = {"COMPLETED", "FAILED", "CANCELLED"}
+# Failed jobs remembered for their next key; bounded so a long-running bot does not grow.
+_MAX_REMEMBERED = 4096
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class _Submitted(_Lenient):
+    jobId: str
+    status: str | None = None
+
+
+class _Images(_Lenient):
+    images: list[str]
+
+
+class _Job(_Lenient):
+    id: str | None = None
+    status: str
+    progress: float | None = None
+    result: str | _Images | None = None
+    error: Any = None
+
+    def urls(self) -> list[str]:
+        if isinstance(self.result, str):
+            return [self.result]
+        return list(self.result.images) if self.result else []
+
+
+class ApiframeProvider(HostedProvider):
+    """apiframe.ai v2 (header `X-API-Key`)."""
+
+    name = "apiframe"
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        api_key: SecretStr | None,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        timing: ProviderTiming | None = None,
+    ) -> None:
+        super().__init__(http, api_key, base_url, timing=timing)
+        # job id -> how many of its submissions apiframe ended as FAILED/CANCELLED.
+        self._ended: dict[str, int] = {}
+
+    def idempotency_key(self, job_id: str) -> str:
+        """Stable for one bot job until apiframe ends a submission of it as failed."""
+        generation = self._ended.get(job_id, 0)
+        digest = hashlib.sha256(f"fluxcord:{job_id}:{self.name}:{generation}".encode())
+        return digest.hexdigest()[:32]
+
+    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+        """Submits, polls until a final status within `poll_deadline`, downloads."""
+        params, notes = request_params(schema, request, provider=self.name)
+        if request.image is not None:
+            if not request.image.url.startswith(("https://", "http://")):
+                raise InvalidRequestError("the image prompt needs a URL", provider=self.name)
+            params[schema.params["image"].wire_name] = request.image.url
+        prompt = params.pop("prompt")
+        body = {"prompt": prompt, "model": schema.provider_model, "fluxParams": params}
+        started = time.monotonic()
+        job_id = await self._submit(body, self.idempotency_key(request.job_id))
+        log.info("apiframe: job %s submitted as %s", request.job_id, job_id)
+        job = await self._poll(job_id, started)
+        if job.status != "COMPLETED":
+            self._remember_end(request.job_id)
+            raise self._failure(job)
+        urls = job.urls()
+        if not urls:
+            raise ResultUnavailable("COMPLETED job has no result URL", provider=self.name)
+        data, info = await download(
+            self._http, urls[0], provider=self.name, timing=self.timing,
+            expected=schema.output_format(request.options),
+        )
+        self._ended.pop(request.job_id, None)
+        sent = {**params, "prompt": prompt}
+        return GeneratedImage(
+            data=data, format=info.format, width=info.width, height=info.height,
+            seed=request.seed, provider=self.name, sent=sent, notes=tuple(notes),
+            provider_seconds=time.monotonic() - started,
+        )
+
+    async def health(self) -> ProviderHealth:
+        """GET /v2/jobs?limit=1: a cheap authenticated call (lists at most one job)."""
+        if not self.configured:
+            return ProviderHealth(self.name, False)
+        try:
+            reply = await self._get("/v2/jobs?limit=1")
+        except ProviderError as exc:
+            return ProviderHealth(self.name, True, None, f"not reachable ({type(exc).__name__})")
+        if reply.status in (401, 403):
+            return ProviderHealth(self.name, True, False, str(self._error(reply)))
+        return ProviderHealth(self.name, True, True if reply.status < 300 else None,
+                              "" if reply.status < 300 else f"HTTP {reply.status}")
+
+    async def _submit(self, body: dict[str, Any], idempotency_key: str) -> str:
+        reply = await fetch(
+            self._http, "POST", f"{self.base_url}/v2/images/generate", provider=self.name,
+            http_timeout=self.timing.timeout(self.timing.poll_read),
+            headers={"X-API-Key": self._secret(), "Idempotency-Key": idempotency_key},
+            json=body,
+        )
+        if reply.status >= 300:
+            raise self._error(reply)
+        try:
+            return _Submitted.model_validate(reply.json()).jobId
+        except (ValueError, ValidationError):
+            raise self._malformed("submit answer has no jobId", reply) from None
+
+    async def _poll(self, job_id: str, started: float) -> _Job:
+        """Polls until a final status; a transient poll failure (5xx, 429, network) only
+        costs an interval, since the job keeps running at apiframe."""
+        deadline = started + self.timing.poll_deadline
+        while True:
+            await asyncio.sleep(self.timing.poll_interval)
+            try:
+                reply = await self._get(f"/v2/jobs/{job_id}")
+                if reply.status >= 300:
+                    raise self._error(reply)
+                job = _Job.model_validate(reply.json())
+            except (ValueError, ValidationError):
+                raise self._malformed("job status is not the documented JSON", reply) from None
+            except ProviderError as exc:
+                if not exc.retryable:
+                    raise
+                delay = exc.retry_after if isinstance(exc, RateLimitError) else None
+                log.info("apiframe: poll of %s failed (%s)", job_id, type(exc).__name__)
+                if delay:
+                    await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            else:
+                if job.status in _DONE:
+                    return job
+                log.debug("apiframe: %s is %s (%s%%)", job_id, job.status, job.progress)
+            if time.monotonic() >= deadline:
+                raise ProviderTimeout(
+                    f"job {job_id} not finished after {self.timing.poll_deadline:g}s",
+                    provider=self.name,
+                )
+
+    async def _get(self, path: str) -> Reply:
+        return await fetch(
+            self._http, "GET", f"{self.base_url}{path}", provider=self.name,
+            http_timeout=self.timing.timeout(self.timing.poll_read),
+            headers={"X-API-Key": self._secret()},
+        )
+
+    def _failure(self, job: _Job) -> ProviderError:
+        """A FAILED job: a content-policy refusal is final; anything else is apiframe's (or
+        its upstream's) trouble and may be tried again, with a fresh key."""
+        error = job.error if isinstance(job.error, str) else str(job.error or job.status)
+        message = scrub(error, self._secrets())
+        if MODERATION_PATTERN.search(message):
+            return ModerationError(message, provider=self.name, body=message)
+        return ServerError(f"job {job.status}: {message}", provider=self.name, body=message)
+
+    def _remember_end(self, job_id: str) -> None:
+        if len(self._ended) >= _MAX_REMEMBERED:
+            self._ended.pop(next(iter(self._ended)))
+        self._ended[job_id] = self._ended.get(job_id, 0) + 1
+
+    def _malformed(self, message: str, reply: Reply) -> MalformedResponseError:
+        body = scrub(reply.text, self._secrets())
+        return MalformedResponseError(message, provider=self.name, status=reply.status, body=body)

@@ -1,0 +1,85 @@
+"""What a provider is given and what it gives back."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.catalogue import ProviderSchema
+
+
+@dataclass(frozen=True, slots=True)
+class InputImage:
+    """An image prompt from the user (a Discord attachment, already downloaded)."""
+
+    data: bytes
+    filename: str
+    content_type: str
+    # The Discord CDN URL, for providers that take an image by URL (apiframe).
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationRequest:
+    """A validated request for one image.
+
+    `options` are the user's options under their catalogue names, with the seed and the
+    safety tolerance already decided; the prompt and the image are apart because every
+    provider places them differently.
+    """
+
+    job_id: str
+    model: str
+    prompt: str
+    seed: int
+    options: Mapping[str, Any] = field(default_factory=dict)
+    image: InputImage | None = None
+    safety_cap: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedImage:
+    data: bytes
+    format: str  # "png", "jpeg" or "webp": what the bytes are, not what was asked
+    width: int
+    height: int
+    seed: int
+    provider: str
+    # The provider-side parameters as sent, and what was adjusted on the way (snapping).
+    sent: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    # Seconds spent waiting on the provider (request, polling, download), for the benchmark.
+    provider_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderHealth:
+    provider: str
+    configured: bool
+    # None: not checked (no cheap authenticated call exists); True/False: the key works or not.
+    key_ok: bool | None = None
+    detail: str = ""
+
+
+class Provider(ABC):
+    """One hosted API (or the local placeholder)."""
+
+    name: str
+
+    @property
+    @abstractmethod
+    def configured(self) -> bool:
+        """True when the operator gave what this provider needs (its key)."""
+
+    @abstractmethod
+    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+        """Makes one image; raises a ProviderError subclass on failure."""
+
+    async def health(self) -> ProviderHealth:
+        """Whether the provider is configured and, where cheap, whether its key works."""
+        return ProviderHealth(self.name, self.configured)
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
+        """Releases what the provider holds of its own (the shared HTTP client is not)."""

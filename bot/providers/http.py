@@ -1,0 +1,312 @@
+"""Shared HTTP plumbing of the hosted providers: the client factory, timeouts, the retry
+policy, the mapping of HTTP answers onto the error tree, and streamed downloads.
+
+One `httpx.AsyncClient` serves the whole process: the entry point makes it with
+`make_http_client()` and passes it to every provider; timeouts are given per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bot import images
+from bot.providers.errors import (
+    AuthenticationError,
+    InsufficientProviderCredit,
+    InvalidRequestError,
+    MalformedResponseError,
+    ModerationError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderTimeout,
+    RateLimitError,
+    ResultUnavailable,
+    ServerError,
+)
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "fluxcord/0.1"
+# A JSON answer larger than this is not a real API answer.
+MAX_JSON_BYTES = 2 * 1024 * 1024
+MODERATION_PATTERN = re.compile(
+    r"content[ _-]?policy|moderat|nsfw|safety[ _-]?(?:filter|system|check)|flagged", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderTiming:
+    """Timeouts and polling knobs; production defaults, tests pass tiny ones."""
+
+    connect: float = 10.0
+    # 1min.ai and Segmind v1 answer only when the image is made.
+    sync_read: float = 180.0
+    # apiframe submit and poll calls are quick; the poll loop has its own deadline.
+    poll_read: float = 30.0
+    poll_interval: float = 2.0
+    poll_deadline: float = 300.0
+    download_read: float = 60.0
+    max_download_bytes: int = 40 * 1024 * 1024
+    # Attempts at fetching a result URL (free to repeat, unlike the generation).
+    download_attempts: int = 3
+    download_backoff: float = 0.5
+
+    def timeout(self, read: float) -> httpx.Timeout:
+        """An httpx timeout with this connect limit and the given read limit."""
+        return httpx.Timeout(read, connect=self.connect, write=max(30.0, self.connect), pool=read)
+
+
+def make_http_client(*, max_connections: int = 64, keepalive: int = 16) -> httpx.AsyncClient:
+    """The process-wide client: pooled connections, explicit default timeouts, no redirects
+    (a download asks for them itself). Close it with `aclose()` or `async with`."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(30.0, connect=10.0),
+        limits=httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=keepalive,
+            keepalive_expiry=30.0,
+        ),
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded retries of retryable errors: exponential backoff with jitter, Retry-After
+    honoured up to a cap (a provider asking for an hour gets `retry_after_cap`)."""
+
+    attempts: int = 3
+    base_delay: float = 1.0
+    max_delay: float = 10.0
+    retry_after_cap: float = 20.0
+    jitter: float = 0.25
+
+    def delay(self, attempt: int, error: ProviderError | None = None) -> float:
+        """Seconds to wait before attempt `attempt + 1` after `error`."""
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            return self.cooldown(error)
+        backoff = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return backoff * (1 - self.jitter * random.random())
+
+    def cooldown(self, error: RateLimitError) -> float:
+        """How long a provider that answered 429 is left alone."""
+        if error.retry_after is None:
+            return min(self.base_delay, self.retry_after_cap)
+        return max(0.0, min(error.retry_after, self.retry_after_cap))
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After in seconds, from delta-seconds or an HTTP date; None when absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret replaced by `***`."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def safe_url(url: str) -> str:
+    """A URL for the logs: scheme, host and path, without a (signed) query string."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An HTTP answer read in full (within a size ceiling)."""
+
+    status: int
+    headers: httpx.Headers
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body as JSON; raises ValueError when it is not."""
+        return json.loads(self.content)
+
+
+async def fetch(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    provider: str,
+    http_timeout: httpx.Timeout,
+    limit: int = MAX_JSON_BYTES,
+    **kwargs: Any,
+) -> Reply:
+    """One HTTP exchange, body streamed with a ceiling. A read/write timeout becomes
+    ProviderTimeout (the provider may be working on it); a connect/pool timeout or any other
+    transport failure ProviderConnectionError; a body over `limit` MalformedResponseError."""
+    try:
+        async with http.stream(method, url, timeout=http_timeout, **kwargs) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise MalformedResponseError(
+                    f"answer of {declared} bytes is over the {limit}-byte limit",
+                    provider=provider, status=response.status_code,
+                )
+            chunks: list[bytes] = []
+            total = 0
+            async for chunk in response.aiter_bytes():
+                total += len(chunk)
+                if total > limit:
+                    raise MalformedResponseError(
+                        f"answer is over the {limit}-byte limit",
+                        provider=provider, status=response.status_code,
+                    )
+                chunks.append(chunk)
+            return Reply(response.status_code, response.headers, b"".join(chunks))
+    except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        # Nothing reached the provider: as safe to retry as a refused connection.
+        raise ProviderConnectionError(
+            f"{method} {safe_url(url)} could not connect ({type(exc).__name__})",
+            provider=provider,
+        ) from exc
+    except httpx.TimeoutException as exc:
+        raise ProviderTimeout(
+            f"{method} {safe_url(url)} timed out ({type(exc).__name__})", provider=provider
+        ) from exc
+    except httpx.TransportError as exc:
+        raise ProviderConnectionError(
+            f"{method} {safe_url(url)} failed ({type(exc).__name__})", provider=provider
+        ) from exc
+
+
+def error_message(reply: Reply) -> str:
+    """The provider's own words from an error body: JSON `message`/`error`/`html-message`/
+    `detail`, else the start of the text."""
+    try:
+        data = reply.json()
+    except ValueError:
+        return re.sub(r"<[^>]+>|\s+", " ", reply.text).strip()[:200]
+    found = _find_message(data)
+    return found if found is not None else reply.text[:200]
+
+
+def _find_message(data: Any) -> str | None:
+    if isinstance(data, str):
+        return data
+    if isinstance(data, dict):
+        for key in ("message", "error", "html-message", "detail", "errorCode", "code"):
+            if key in data:
+                found = _find_message(data[key])
+                if found:
+                    return found
+    if isinstance(data, list) and data:
+        return _find_message(data[0])
+    return None
+
+
+def error_from_reply(
+    reply: Reply,
+    *,
+    provider: str,
+    secrets: Iterable[str] = (),
+    credit_statuses: Iterable[int] = (402,),
+) -> ProviderError:
+    """The error-tree member for a non-2xx answer, with the key scrubbed from its text."""
+    secrets = list(secrets)
+    status = reply.status
+    message = scrub(error_message(reply), secrets) or f"HTTP {status}"
+    body = scrub(reply.text, secrets)
+    kwargs: dict[str, Any] = {"provider": provider, "status": status, "body": body}
+    if status in set(credit_statuses):
+        return InsufficientProviderCredit(message, **kwargs)
+    if status in (401, 403):
+        return AuthenticationError(message, **kwargs)
+    if status == 429:
+        retry_after = parse_retry_after(reply.headers.get("retry-after"))
+        return RateLimitError(message, retry_after=retry_after, **kwargs)
+    if status == 408 or status >= 500:
+        return ServerError(message, **kwargs)
+    if MODERATION_PATTERN.search(message):
+        return ModerationError(message, **kwargs)
+    return InvalidRequestError(message, **kwargs)
+
+
+async def decode_image(
+    data: bytes, *, provider: str, expected: str | None = None
+) -> images.ImageInfo:
+    """Checks (off the event loop) that `data` is a whole PNG/JPEG/WebP image; a failure
+    here comes after the provider made the image, so it is not retried."""
+    try:
+        info = await asyncio.to_thread(images.inspect, data)
+    except images.ImageError as exc:
+        raise ResultUnavailable(f"the result is {exc}", provider=provider) from None
+    if expected is not None and images.normalise_format(expected) != info.format:
+        log.warning("%s: asked for %s, got %s; keeping it", provider, expected, info.format)
+    return info
+
+
+async def download(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    provider: str,
+    timing: ProviderTiming,
+    expected: str | None = None,
+) -> tuple[bytes, images.ImageInfo]:
+    """Fetches a result URL at once (no API key sent), within the size ceiling, retrying
+    transient failures of the download only; raises ResultUnavailable when it cannot."""
+    last: ProviderError | None = None
+    for attempt in range(1, timing.download_attempts + 1):
+        try:
+            reply = await fetch(
+                http, "GET", url, provider=provider,
+                http_timeout=timing.timeout(timing.download_read),
+                limit=timing.max_download_bytes, follow_redirects=True,
+            )
+        except (ProviderTimeout, ProviderConnectionError) as exc:
+            last = exc
+        except MalformedResponseError as exc:
+            raise ResultUnavailable(str(exc.args[0]), provider=provider) from None
+        else:
+            if reply.status < 300:
+                info = await decode_image(reply.content, provider=provider, expected=expected)
+                return reply.content, info
+            if reply.status < 500 and reply.status != 429:
+                raise ResultUnavailable(
+                    "the result link has expired or was refused", provider=provider,
+                    status=reply.status, body=reply.text,
+                )
+            last = error_from_reply(reply, provider=provider)
+        log.info("%s: download of %s failed (%s), attempt %d", provider, safe_url(url),
+                 type(last).__name__, attempt)
+        if attempt < timing.download_attempts:
+            await asyncio.sleep(timing.download_backoff * attempt)
+    raise ResultUnavailable(
+        f"could not download the result ({type(last).__name__})", provider=provider,
+        status=last.status if last else None,
+    )
+

@@ -1,0 +1,168 @@
+"""1min.ai: flux-pro, flux-2-pro and flux-dev through the synchronous AI Feature API.
+
+POST {base}/api/features answers when the image is made, with a presigned
+`aiRecord.temporaryUrl` to download at once. An image prompt is first uploaded to the
+Asset API and passed by its key.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.catalogue import ProviderSchema
+from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
+from bot.providers.errors import (
+    InsufficientProviderCredit,
+    MalformedResponseError,
+    ProviderError,
+    ResultUnavailable,
+    ServerError,
+)
+from bot.providers.hosted import HostedProvider, request_params
+from bot.providers.http import Reply, download, fetch, scrub
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.1min.ai"
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class _Detail(_Lenient):
+    # A list of asset keys on success; an error object ({"code", "message"}) on some failures.
+    resultObject: Any = None
+
+
+class _Record(_Lenient):
+    status: str | None = None
+    temporaryUrl: str | None = None
+    temporaryUrls: list[str] | None = None
+    aiRecordDetail: _Detail | None = None
+
+
+class _FeatureAnswer(_Lenient):
+    aiRecord: _Record
+
+
+class _ResultError(_Lenient):
+    code: str
+    message: str = ""
+
+
+class _Asset(_Lenient):
+    key: str | None = None
+
+
+class _FileContent(_Lenient):
+    path: str | None = None
+
+
+class _AssetAnswer(_Lenient):
+    asset: _Asset | None = None
+    fileContent: _FileContent | None = None
+
+    @property
+    def key(self) -> str | None:
+        return (self.asset.key if self.asset else None) or (
+            self.fileContent.path if self.fileContent else None
+        )
+
+
+class OneMinProvider(HostedProvider):
+    """1min.ai's AI Feature API (header `API-KEY`)."""
+
+    name = "onemin"
+
+    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+        """Uploads the image prompt if any, generates, downloads `temporaryUrl`."""
+        params, notes = request_params(schema, request, provider=self.name)
+        key = self._secret()
+        started = time.monotonic()
+        if request.image is not None:
+            params[schema.params["image"].wire_name] = await self._upload(request.image, key)
+        body = {"type": "IMAGE_GENERATOR", "model": schema.provider_model, "promptObject": params}
+        log.info("onemin: job %s, %s", request.job_id, schema.provider_model)
+        reply = await fetch(
+            self._http, "POST", f"{self.base_url}/api/features", provider=self.name,
+            http_timeout=self.timing.timeout(self.timing.sync_read),
+            headers={"API-KEY": key}, json=body,
+        )
+        if reply.status >= 300:
+            raise self._error(reply)
+        url = self._result_url(reply)
+        data, info = await download(
+            self._http, url, provider=self.name, timing=self.timing,
+            expected=schema.output_format(request.options),
+        )
+        return GeneratedImage(
+            data=data, format=info.format, width=info.width, height=info.height,
+            seed=request.seed, provider=self.name, sent=params, notes=tuple(notes),
+            provider_seconds=time.monotonic() - started,
+        )
+
+    async def _upload(self, image: InputImage, key: str) -> str:
+        """Puts the image prompt in the Asset API (one multipart field, `asset`)."""
+        reply = await fetch(
+            self._http, "POST", f"{self.base_url}/api/assets", provider=self.name,
+            http_timeout=self.timing.timeout(self.timing.poll_read),
+            headers={"API-KEY": key},
+            files={"asset": (image.filename, image.data, image.content_type)},
+        )
+        if reply.status >= 300:
+            raise self._error(reply)
+        try:
+            asset = _AssetAnswer.model_validate(reply.json())
+        except (ValueError, ValidationError):
+            raise self._malformed("asset upload answer is not the documented JSON", reply) from None
+        if not asset.key:
+            raise self._malformed("asset upload answer has no asset.key", reply)
+        log.debug("onemin: uploaded %s as %s", image.filename, asset.key)
+        return asset.key
+
+    def _result_url(self, reply: Reply) -> str:
+        """The download URL from a 200 answer, or the error that answer stands for."""
+        try:
+            record = _FeatureAnswer.model_validate(reply.json()).aiRecord
+        except (ValueError, ValidationError):
+            raise self._malformed("answer has no aiRecord", reply) from None
+        result = record.aiRecordDetail.resultObject if record.aiRecordDetail else None
+        # Out of credit comes back as HTTP 200 with an error object in place of the keys.
+        if isinstance(result, dict):
+            try:
+                problem = _ResultError.model_validate(result)
+            except ValidationError:
+                raise self._malformed("resultObject is neither keys nor an error", reply) from None
+            message = scrub(problem.message or problem.code, self._secrets())
+            kind: type[ProviderError] = (
+                InsufficientProviderCredit if "CREDIT" in problem.code.upper() else ServerError
+            )
+            raise kind(message, provider=self.name, status=reply.status, body=self._body(reply))
+        if record.status != "SUCCESS":
+            raise ServerError(
+                f"generation ended with status {record.status!r}",
+                provider=self.name, status=reply.status, body=self._body(reply),
+            )
+        if not isinstance(result, list) or not all(isinstance(k, str) for k in result):
+            raise self._malformed("resultObject is not a list of strings", reply)
+        url = record.temporaryUrl or next(iter(record.temporaryUrls or []), None)
+        if not url:
+            # The image exists and was paid for; the record just gives no way to fetch it.
+            raise ResultUnavailable(
+                "the record has no temporaryUrl", provider=self.name, status=reply.status,
+                body=self._body(reply),
+            )
+        return url
+
+    def _malformed(self, message: str, reply: Reply) -> MalformedResponseError:
+        return MalformedResponseError(
+            message, provider=self.name, status=reply.status, body=self._body(reply)
+        )
+
+    def _body(self, reply: Reply) -> str:
+        return scrub(reply.text, self._secrets())

@@ -1,0 +1,126 @@
+"""The placeholder provider: local, free, no network. It draws the prompt and the
+parameters onto an image of the requested size and format, for trying the bot in a
+server without provider keys and for demos. It serves only when the operator turns it on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import colorsys
+import textwrap
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from bot import images
+from bot.catalogue import MODELS, Model, ProviderSchema
+from bot.catalogue.schema import merge_params
+from bot.providers.base import GeneratedImage, GenerationRequest, Provider, ProviderHealth
+from bot.providers.hosted import request_params
+
+NAME = "placeholder"
+_DEFAULT_SIDE = 1024
+
+
+def placeholder_schema(model: Model) -> ProviderSchema:
+    """A schema taking every option any provider of `model` takes (their union)."""
+    params = {}
+    for name in model.options():
+        sources = [s.params[name] for s in model.schemas if s.takes(name)]
+        params[name] = merge_params(sources)
+    first = model.schemas[0]
+    return ProviderSchema(
+        model=model.id, provider=NAME, provider_model=NAME, params=params,
+        default_format=first.output_format({}), max_prompt=first.max_prompt,
+    )
+
+
+PLACEHOLDER_SCHEMAS: dict[str, ProviderSchema] = {
+    model_id: placeholder_schema(model) for model_id, model in MODELS.items()
+}
+
+
+def image_size(schema: ProviderSchema, options: Mapping[str, Any]) -> tuple[int, int]:
+    """The size a real provider would make: width by height when custom, else the aspect
+    ratio at about 1 MP (or at `megapixels`)."""
+    ratio = str(options.get("aspect_ratio") or _default(schema, "aspect_ratio") or "1:1")
+    megapixels = float(options.get("megapixels") or _default(schema, "megapixels") or 1)
+    sized = "width" in options or "height" in options
+    if sized or (ratio == "custom" and "width" in schema.params):
+        width = int(options.get("width") or _default(schema, "width") or _DEFAULT_SIDE)
+        height = int(options.get("height") or _default(schema, "height") or _DEFAULT_SIDE)
+        return width, height
+    if ratio == "custom":
+        ratio = "1:1"
+    return images.ratio_size(ratio, megapixels, 16)
+
+
+def _default(schema: ProviderSchema, name: str) -> Any:
+    param = schema.params.get(name)
+    return param.default if param is not None else None
+
+
+def render(
+    prompt: str, lines: list[str], size: tuple[int, int], fmt: str, seed: int, quality: int
+) -> bytes:
+    """The placeholder picture (sync, CPU-bound: run it in a thread)."""
+    hue = (seed % 360) / 360
+    top = tuple(int(c * 255) for c in colorsys.hsv_to_rgb(hue, 0.55, 0.85))
+    bottom = tuple(int(c * 255) for c in colorsys.hsv_to_rgb((hue + 0.15) % 1, 0.7, 0.35))
+    gradient = Image.linear_gradient("L").resize(size)
+    image = ImageOps.colorize(gradient, top, bottom)
+    draw = ImageDraw.Draw(image)
+    font_size = max(12, size[0] // 36)
+    font = ImageFont.load_default(size=font_size)
+    margin = max(8, size[0] // 32)
+    columns = max(16, int((size[0] - 2 * margin) / (font_size * 0.55)))
+    text = ["PLACEHOLDER", *textwrap.wrap(prompt, columns)[:12], "", *lines]
+    y = margin
+    for line in text:
+        if y + font_size > size[1] - margin:
+            break
+        draw.text((margin, y), line, font=font, fill="white", stroke_width=2, stroke_fill="black")
+        y += int(font_size * 1.3)
+    return images.encode(image, fmt, quality)
+
+
+class PlaceholderProvider(Provider):
+    """Draws instead of generating; never does network I/O."""
+
+    name = NAME
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+
+    @property
+    def configured(self) -> bool:
+        return self.enabled
+
+    def __repr__(self) -> str:
+        return f"PlaceholderProvider(enabled={self.enabled})"
+
+    async def health(self) -> ProviderHealth:
+        """Always fine when on: it needs no key and no network."""
+        return ProviderHealth(self.name, self.enabled, True if self.enabled else None, "local")
+
+    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+        """Renders the placeholder in a worker thread, so the event loop keeps going."""
+        started = time.monotonic()
+        params, notes = request_params(schema, request, provider=self.name)
+        size = image_size(schema, params)
+        fmt = images.normalise_format(schema.output_format(params))
+        lines = [f"model: {schema.model}", f"seed: {request.seed}", f"size: {size[0]}×{size[1]}"]
+        lines += [f"{k}: {v}" for k, v in params.items() if k not in ("prompt", "seed")]
+        if request.image is not None:
+            lines.append(f"image: {request.image.filename}")
+        quality = int(params.get("output_quality") or 90)
+        data = await asyncio.to_thread(
+            render, request.prompt, lines, size, fmt, request.seed, quality
+        )
+        return GeneratedImage(
+            data=data, format=fmt, width=size[0], height=size[1], seed=request.seed,
+            provider=self.name, sent=params, notes=tuple(notes),
+            provider_seconds=time.monotonic() - started,
+        )

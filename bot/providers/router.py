@@ -1,0 +1,315 @@
+"""Which provider makes an image, with what retries, and how each provider is doing.
+
+A model's route is the catalogue order (apiframe then Segmind for flux-1.1-pro) unless
+the operator's `routing` reorders or trims it. A request goes to the first configured
+provider that takes every option set and whose safety floor fits the cap. Retryable
+failures (429, 5xx, connection, malformed answers) are retried on the same provider with
+backoff, then the next provider is tried; a timeout goes to the next provider at once; a
+rejection (bad input, moderation, auth, out of provider credit) is raised at once and
+goes nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.catalogue import MODELS, PROVIDER_LABELS, ProviderSchema
+from bot.providers.base import GeneratedImage, GenerationRequest, Provider, ProviderHealth
+from bot.providers.errors import (
+    AuthenticationError,
+    InsufficientProviderCredit,
+    NoProviderAvailable,
+    ProviderError,
+    ProviderTimeout,
+    RateLimitError,
+    ResultUnavailable,
+)
+from bot.providers.http import RetryPolicy
+from bot.providers.placeholder import NAME as PLACEHOLDER
+from bot.providers.placeholder import PLACEHOLDER_SCHEMAS
+from bot.safety import IMPLICIT_TOLERANCE, provider_allowed, tolerance_for
+
+log = logging.getLogger(__name__)
+
+# Consecutive provider-side failures after which /models calls a provider failing.
+FAILING_AFTER = 3
+# Errors that say the provider cannot serve anyone until the operator acts.
+_FATAL = (AuthenticationError, InsufficientProviderCredit)
+
+
+class Gate:
+    """One provider's admission: at most `limit` calls at once, none during a 429
+    cool-down. A 429 halves the limit; each success after it gives one slot back."""
+
+    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_limit = self.limit = limit
+        self.in_flight = 0
+        self._until = 0.0
+        self._clock = clock
+        self._changed = asyncio.Condition()
+
+    @property
+    def cooling_down(self) -> bool:
+        return self._until > self._clock()
+
+    def cool_down(self, seconds: float) -> None:
+        """Holds new calls back for `seconds` and halves the concurrency (once per
+        cool-down: the other calls in flight answering 429 too is the same news)."""
+        if not self.cooling_down:
+            self.limit = max(1, self.limit // 2)
+        self._until = max(self._until, self._clock() + seconds)
+
+    async def recover(self) -> None:
+        """A success: one slot back, up to the configured limit."""
+        if self.limit < self.max_limit:
+            async with self._changed:
+                self.limit += 1
+                self._changed.notify_all()
+
+    async def __aenter__(self) -> None:
+        async with self._changed:
+            while True:
+                wait = self._until - self._clock()
+                if wait > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), wait)
+                elif self.in_flight < self.limit:
+                    break
+                else:
+                    await self._changed.wait()
+            self.in_flight += 1
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        async with self._changed:
+            self.in_flight -= 1
+            self._changed.notify_all()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    provider: Provider
+    schema: ProviderSchema
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderStatus:
+    """A provider's state as the router has seen it, for /models."""
+
+    provider: str
+    configured: bool
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    fatal: bool = False
+    cooling_down: bool = False
+    concurrency: int = 0
+
+    @property
+    def healthy(self) -> bool:
+        return self.configured and not self.fatal and self.consecutive_failures < FAILING_AFTER
+
+
+@dataclass(slots=True)
+class _State:
+    gate: Gate
+    failures: int = 0
+    last_error: str | None = None
+    fatal: bool = False
+
+    def failed(self, error: ProviderError) -> None:
+        # A refused prompt or option says nothing about the provider's health.
+        if error.retryable or isinstance(error, (*_FATAL, ResultUnavailable)):
+            self.failures += 1
+            self.last_error = type(error).__name__
+            self.fatal = isinstance(error, _FATAL)
+
+    def succeeded(self) -> None:
+        self.failures, self.fatal = 0, False
+
+
+class Router:
+    """Routes generation requests over the configured providers."""
+
+    def __init__(
+        self,
+        providers: Mapping[str, Provider],
+        routes: Mapping[str, Sequence[str]] | None = None,
+        *,
+        policy: RetryPolicy | None = None,
+        concurrency: int = 8,
+        placeholder_fallback: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._providers = dict(providers)
+        self._routes = {m: list(r) for m, r in (routes or {}).items() if m in MODELS}
+        self.policy = policy or RetryPolicy()
+        self._fallback = placeholder_fallback
+        self._states = {name: _State(Gate(concurrency, clock)) for name in self._providers}
+        #: Generation attempts per provider, retries included (for tests and the benchmark).
+        self.attempts: Counter[str] = Counter()
+        for model, route in self._routes.items():
+            for name in route:
+                if self._schema(model, name) is None:
+                    log.warning("routing: %s does not serve %s; ignored", name, model)
+
+    def route(self, model: str) -> list[str]:
+        """The providers of `model` in the order they are tried (configured or not)."""
+        if model not in MODELS:
+            return []
+        if model in self._routes:  # the operator's order; an empty list turns the model off
+            route = list(self._routes[model])
+        else:
+            route = [s.provider for s in MODELS[model].schemas]
+        route = [name for name in route if self._schema(model, name) is not None]
+        real = [name for name in route if name != PLACEHOLDER]
+        if self._fallback and PLACEHOLDER not in route and not any(
+            self._configured(name) for name in real
+        ):
+            route.append(PLACEHOLDER)
+        return route
+
+    def candidates(self, model: str, options: Mapping[str, Any], cap: int) -> list[Candidate]:
+        """Configured providers of `model`, in route order, that take every option set and
+        may be used under the safety `cap`. `options` are the user's (image included)."""
+        found = []
+        for name in self.route(model):
+            schema = self._schema(model, name)
+            if schema is None or not self._configured(name):
+                continue
+            if _supports(schema, options, cap):
+                found.append(Candidate(self._providers[name], schema))
+        return found
+
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
+        """Makes the image with the first candidate that succeeds; raises the first
+        rejection at once, the last retryable error when every candidate failed, or
+        NoProviderAvailable when there is no candidate at all."""
+        options: dict[str, Any] = {**request.options, "prompt": request.prompt,
+                                   "seed": request.seed}
+        if request.image is not None:
+            options["image"] = request.image
+        candidates = self.candidates(request.model, options, request.safety_cap)
+        if not candidates:
+            raise self.unavailable(request.model, options, request.safety_cap)
+        last: ProviderError | None = None
+        for index, candidate in enumerate(candidates):
+            try:
+                return await self._attempts(candidate, request)
+            except ProviderError as exc:
+                if not exc.retryable:
+                    raise
+                last = exc
+                if index + 1 < len(candidates):
+                    log.warning("job %s: %s failed (%s); trying %s", request.job_id,
+                                candidate.provider.name, type(exc).__name__,
+                                candidates[index + 1].provider.name)
+        assert last is not None
+        raise last
+
+    def status(self) -> list[ProviderStatus]:
+        """Every provider's configuration and recent health, without network I/O."""
+        return [
+            ProviderStatus(
+                provider=name, configured=self._configured(name),
+                consecutive_failures=state.failures, last_error=state.last_error,
+                fatal=state.fatal, cooling_down=state.gate.cooling_down,
+                concurrency=state.gate.limit,
+            )
+            for name, state in self._states.items()
+        ]
+
+    async def health(self) -> list[ProviderHealth]:
+        """Each provider's own check (a cheap authenticated call where one exists)."""
+        providers = [p for n, p in self._providers.items() if n != PLACEHOLDER or p.configured]
+        results = await asyncio.gather(*(p.health() for p in providers), return_exceptions=True)
+        return [
+            r if isinstance(r, ProviderHealth)
+            else ProviderHealth(p.name, p.configured, None, f"check failed: {type(r).__name__}")
+            for p, r in zip(providers, results, strict=True)
+        ]
+
+    async def _attempts(self, candidate: Candidate, request: GenerationRequest) -> GeneratedImage:
+        provider, name = candidate.provider, candidate.provider.name
+        state = self._states[name]
+        for attempt in range(1, self.policy.attempts + 1):
+            self.attempts[name] += 1
+            try:
+                async with state.gate:
+                    image = await provider.generate(candidate.schema, request)
+            except ProviderError as exc:
+                state.failed(exc)
+                log.warning("job %s: %s attempt %d failed: %s", request.job_id, name, attempt, exc)
+                if isinstance(exc, RateLimitError):
+                    # Slows this provider for everyone; the others are not touched.
+                    state.gate.cool_down(self.policy.cooldown(exc))
+                # A timed-out call may still be generating (and be charged): waiting for it
+                # again would double a long wait, so a timeout moves on to the next provider.
+                if not exc.retryable or isinstance(exc, ProviderTimeout):
+                    raise
+                if attempt == self.policy.attempts:
+                    raise
+                if not isinstance(exc, RateLimitError):  # the gate already waits out a 429
+                    await asyncio.sleep(self.policy.delay(attempt, exc))
+            else:
+                state.succeeded()
+                await state.gate.recover()
+                return image
+        raise AssertionError("unreachable")
+
+    def _schema(self, model: str, name: str) -> ProviderSchema | None:
+        if name == PLACEHOLDER:
+            return PLACEHOLDER_SCHEMAS.get(model)
+        found = MODELS[model].schema(name) if model in MODELS else None
+        return found if found is not None and name in self._providers else None
+
+    def _configured(self, name: str) -> bool:
+        provider = self._providers.get(name)
+        return provider is not None and provider.configured
+
+    def unavailable(self, model: str, options: Mapping[str, Any], cap: int) -> NoProviderAvailable:
+        error = NoProviderAvailable(f"no candidate for {model}", provider="router")
+        if model not in MODELS:
+            error.user_message = f"There is no model `{model}`."
+            return error
+        label = MODELS[model].label
+        route = self.route(model)
+        names = ", ".join(PROVIDER_LABELS.get(n, n) for n in route) or "none"
+        schemas = [s for n in route if self._configured(n) and (s := self._schema(model, n))]
+        if not route:
+            error.user_message = f"{label} is turned off on this bot."
+        elif not schemas:
+            error.user_message = (
+                f"{label} is not available on this bot: its provider ({names}) is not set up."
+            )
+        elif not any(provider_allowed(s, cap) for s in schemas):
+            error.user_message = (
+                f"{label}'s provider applies its own safety level ({IMPLICIT_TOLERANCE}), "
+                f"above the cap of {cap} here."
+            )
+        else:
+            untaken = sorted(o for o in options if not any(s.takes(o) for s in schemas))
+            what = ", ".join(f"`{o}`" for o in untaken) or "this combination of options"
+            error.user_message = f"The provider of {label} set up on this bot cannot take {what}."
+        return error
+
+
+def _supports(schema: ProviderSchema, options: Mapping[str, Any], cap: int) -> bool:
+    """May `schema`'s provider serve these options under `cap`?
+
+    A provider without a safety_tolerance option applies FLUX's own level, so it serves a
+    request only when that level is within the cap and, if the user named a tolerance,
+    when it is that very level.
+    """
+    if not provider_allowed(schema, cap):
+        return False
+    requested = options.get("safety_tolerance")
+    if requested is not None and not schema.takes("safety_tolerance"):
+        if int(requested) != IMPLICIT_TOLERANCE:
+            return False
+    return schema.accepts(tolerance_for(schema, options, cap))

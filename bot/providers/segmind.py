@@ -1,0 +1,108 @@
+"""Segmind: flux-1.1-pro through the synchronous v1 API, whose 200 body is the image."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import httpx
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+
+from bot.catalogue import ProviderSchema
+from bot.providers.base import GeneratedImage, GenerationRequest, ProviderHealth
+from bot.providers.errors import MalformedResponseError, ProviderError
+from bot.providers.hosted import HostedProvider, request_params
+from bot.providers.http import ProviderTiming, decode_image, fetch, scrub
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.segmind.com"
+# Segmind answers 406 "Not Acceptable" when the account has not enough credits.
+CREDIT_STATUSES = (402, 406)
+
+
+class _Credits(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    credits: float | None = None
+
+
+class SegmindProvider(HostedProvider):
+    """Segmind v1 (header `x-api-key`)."""
+
+    name = "segmind"
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        api_key: SecretStr | None,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        timing: ProviderTiming | None = None,
+    ) -> None:
+        super().__init__(http, api_key, base_url, timing=timing)
+        #: The `x-remaining-credits` of the last answer, for the operator.
+        self.remaining_credits: float | None = None
+
+    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+        """One POST; the answer is the image bytes (format from `output_format`)."""
+        params, notes = request_params(schema, request, provider=self.name)
+        key = self._secret()
+        started = time.monotonic()
+        log.info("segmind: job %s, %s", request.job_id, schema.provider_model)
+        reply = await fetch(
+            self._http, "POST", f"{self.base_url}/v1/{schema.provider_model}",
+            provider=self.name, http_timeout=self.timing.timeout(self.timing.sync_read),
+            limit=self.timing.max_download_bytes, headers={"x-api-key": key}, json=params,
+        )
+        self._note_credits(reply.headers.get("x-remaining-credits"))
+        if reply.status >= 300:
+            raise self._error(reply, CREDIT_STATUSES)
+        content_type = reply.headers.get("content-type", "")
+        if not content_type.startswith("image/"):
+            # Not an image at all (a proxy page, a JSON note): nothing was delivered.
+            raise MalformedResponseError(
+                f"200 answer of type {content_type or 'unknown'!r}, not an image",
+                provider=self.name, status=reply.status, body=scrub(reply.text, self._secrets()),
+            )
+        info = await decode_image(
+            reply.content, provider=self.name, expected=schema.output_format(request.options)
+        )
+        return GeneratedImage(
+            data=reply.content, format=info.format, width=info.width, height=info.height,
+            seed=request.seed, provider=self.name, sent=params, notes=tuple(notes),
+            provider_seconds=time.monotonic() - started,
+        )
+
+    async def health(self) -> ProviderHealth:
+        """GET /v1/get-user-credits: a cheap authenticated call that tells whether the key
+        works (and the balance, in USD)."""
+        if not self.configured:
+            return ProviderHealth(self.name, False)
+        try:
+            reply = await fetch(
+                self._http, "GET", f"{self.base_url}/v1/get-user-credits", provider=self.name,
+                http_timeout=self.timing.timeout(self.timing.poll_read),
+                headers={"x-api-key": self._secret()},
+            )
+        except ProviderError as exc:
+            return ProviderHealth(self.name, True, None, f"not reachable ({type(exc).__name__})")
+        if reply.status in (401, 403):
+            return ProviderHealth(self.name, True, False, str(self._error(reply)))
+        if reply.status >= 300:
+            return ProviderHealth(self.name, True, None, f"HTTP {reply.status}")
+        try:
+            balance = _Credits.model_validate(reply.json()).credits
+        except (ValueError, ValidationError):
+            balance = None
+        detail = f"{balance:g} USD of credit" if balance is not None else ""
+        return ProviderHealth(self.name, True, True, detail)
+
+    def _note_credits(self, header: str | None) -> None:
+        if header is None:
+            return
+        try:
+            self.remaining_credits = float(header)
+        except ValueError:
+            return
+        log.debug("segmind: %s credits remaining", header)
