@@ -1,0 +1,146 @@
+"""The database file: migrations, transactions, the meta table."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.credits import Credits
+from bot.storage import MIGRATIONS, Database, MemberRow, SchemaError, Transaction
+from bot.storage.migrations import statements
+
+
+def _peek(path: Path, sql: str) -> list[tuple[object, ...]]:
+    """Reads the file the way an operator's sqlite3 shell would."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+async def test_fresh_file_is_migrated_once_and_reopening_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "folder" / "fluxcord.db"  # the folder is created too
+    db = await Database.open(path)
+    assert db.migrations_applied == len(MIGRATIONS)
+    assert db.schema_version == len(MIGRATIONS)
+    await db.set_meta("commands_hash", "abc")
+    await db.close()
+
+    tables = _peek(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    assert {name for (name,) in tables} >= {
+        "budget_spend", "channel_safety", "guild_config", "jobs", "ledger", "members", "meta"
+    }
+    assert _peek(path, "PRAGMA journal_mode") == [("wal",)]
+
+    db = await Database.open(path)
+    try:
+        assert db.migrations_applied == 0
+        assert db.schema_version == len(MIGRATIONS)
+        assert await db.get_meta("commands_hash") == "abc"
+    finally:
+        await db.close()
+    assert _peek(path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
+
+
+async def test_a_failing_migration_leaves_the_file_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "fluxcord.db"
+    broken = (*MIGRATIONS, "CREATE TABLE extra (x INTEGER);\nCREATE TABLE broken (;")
+    with pytest.raises(sqlite3.OperationalError):
+        await Database.open(path, migrations=broken)
+    # Nothing of the failed run stayed: not even the migrations before the broken one.
+    assert _peek(path, "PRAGMA user_version") == [(0,)]
+    assert _peek(path, "SELECT name FROM sqlite_master WHERE name IN ('jobs', 'extra')") == []
+
+    db = await Database.open(path)
+    assert db.migrations_applied == len(MIGRATIONS)
+    await db.close()
+
+
+async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "fluxcord.db"
+    db = await Database.open(path, migrations=(*MIGRATIONS, "CREATE TABLE later (x INTEGER);"))
+    await db.close()
+    with pytest.raises(SchemaError, match="newer"):
+        await Database.open(path)
+
+
+def test_scripts_split_into_statements_with_triggers_and_quoted_semicolons() -> None:
+    script = """
+    -- a comment; with a semicolon
+    CREATE TABLE a (x TEXT DEFAULT 'p;q');
+    CREATE TRIGGER t AFTER INSERT ON a BEGIN
+        UPDATE a SET x = 'r;s';
+    END;
+    -- trailing comment
+    """
+    parts = list(statements(script))
+    assert len(parts) == 2
+    assert parts[1].startswith("CREATE TRIGGER") and parts[1].endswith("END;")
+
+
+async def test_meta_values_are_overwritten(db: Database) -> None:
+    assert await db.get_meta("missing") is None
+    await db.set_meta("commands_hash", "one")
+    await db.set_meta("commands_hash", "two")
+    assert await db.get_meta("commands_hash") == "two"
+
+
+async def test_a_write_that_raises_is_rolled_back(db: Database) -> None:
+    def half_done(tx: Transaction) -> None:
+        tx.set_meta("key", "written")
+        raise ValueError("changed my mind")
+
+    with pytest.raises(ValueError, match="changed my mind"):
+        await db.write(half_done)
+    assert await db.get_meta("key") is None
+
+
+async def test_concurrent_writes_commit_together_but_fail_alone(db: Database) -> None:
+    # Submitted at once, these share one group commit; the failing one must undo only its
+    # own writes and the others must all be kept.
+    def writer(n: int) -> Callable[[Transaction], int]:
+        def fn(tx: Transaction) -> int:
+            tx.set_meta(f"k{n}", str(n))
+            if n % 3 == 0:
+                raise KeyError(n)
+            return n
+
+        return fn
+
+    results = await asyncio.gather(*(db.write(writer(n)) for n in range(30)),
+                                   return_exceptions=True)
+    for n, result in enumerate(results):
+        if n % 3 == 0:
+            assert isinstance(result, KeyError)
+            assert await db.get_meta(f"k{n}") is None
+        else:
+            assert result == n
+            assert await db.get_meta(f"k{n}") == str(n)
+
+
+async def test_the_database_refuses_work_after_close(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "fluxcord.db")
+    pending = asyncio.ensure_future(db.write(lambda tx: tx.set_meta("k", "v")))
+    await asyncio.sleep(0)  # submitted...
+    await db.close()  # ...so close waits for it
+    await pending
+    with pytest.raises(RuntimeError):
+        await db.read(lambda tx: tx.get_meta("k"))
+    assert _peek(tmp_path / "fluxcord.db", "SELECT value FROM meta") == [("v",)]
+
+
+async def test_bulk_member_insert(db: Database) -> None:
+    rows = [MemberRow(1, user, 1000, 0, 0) for user in range(5000)]
+    await db.write(lambda tx: tx.insert_members(rows))
+    assert await db.read(lambda tx: tx.member(1, 4999)) == MemberRow(1, 4999, 1000, 0, 0)
+    assert await db.read(lambda tx: len(tx.members())) == 5000
+
+
+async def test_credits_passes_meta_through(credits: Credits) -> None:
+    await credits.set_meta("commands_hash", "h1")
+    assert await credits.get_meta("commands_hash") == "h1"
