@@ -26,7 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.standins.images import CONTENT_TYPES, EXTENSIONS, make_image, ratio_dimensions
+from tests.standins.images import CONTENT_TYPES, EXTENSIONS, ratio_dimensions
 from tests.standins.providers import Fault, Spec, StandIn, check_object
 
 BODY = {
@@ -143,7 +143,7 @@ class ApiframeStandIn(StandIn):
         else:
             size = ratio_dimensions(ratio)
         job = Job(str(uuid.uuid4()), body, key, ext=EXTENSIONS[fmt],
-                  data=make_image(size[0], size[1], fmt, len(self.jobs)))
+                  data=self.result_image(size[0], size[1], fmt, len(self.jobs)))
         if "forbidden" in body["prompt"].lower():
             job.failure = POLICY_ERROR
         self.jobs[job.id] = job

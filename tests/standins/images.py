@@ -51,3 +51,17 @@ def ratio_dimensions(ratio: str, megapixels: float = 1.0, multiple: int = 32) ->
 def not_an_image(length: int = 64) -> bytes:
     """Bytes that start like a PNG and then stop: a truncated download."""
     return make_image(64, 64, "png")[: max(16, min(length, 40))]
+
+
+@lru_cache(maxsize=16)
+def sized_noise_image(size_bytes: int, fmt: str) -> bytes:
+    """Square random pixels encoded as `fmt`, about `size_bytes` long (within a few %).
+
+    For the benchmark's zero-latency providers: cached, so serving it costs nothing."""
+    sample = make_noise_image(128, 128, fmt, seed=1)
+    per_pixel = len(sample) / (128 * 128)
+    side = max(16, round(math.sqrt(size_bytes / per_pixel)))
+    data = make_noise_image(side, side, fmt, seed=1)
+    # One correction: headers and block sizes make the sample's rate a little off.
+    side = max(16, round(side * math.sqrt(size_bytes / len(data))))
+    return make_noise_image(side, side, fmt, seed=1)

@@ -30,7 +30,6 @@ from aiohttp import web
 from tests.standins.images import (
     CONTENT_TYPES,
     EXTENSIONS,
-    make_image,
     make_noise_image,
     ratio_dimensions,
 )
@@ -178,7 +177,7 @@ class OneMinStandIn(StandIn):
             self._noisy_results -= 1
             data = make_noise_image(size[0], size[1], fmt)
         else:
-            data = make_image(size[0], size[1], fmt, serial)
+            data = self.result_image(size[0], size[1], fmt, serial)
         self.results[key] = (data, signature)
         url = (
             f"{self.base_url}/s3/{BUCKET}/{key}?X-Amz-Algorithm=AWS4-HMAC-SHA256"

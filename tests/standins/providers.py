@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
+
+from tests.standins.images import make_image, sized_noise_image
 
 if TYPE_CHECKING:
     from tests.standins.apiframe import ApiframeStandIn
@@ -88,6 +91,11 @@ class Recorded:
     headers: dict[str, str]
     json: Any = None
     files: dict[str, str] = field(default_factory=dict)  # multipart field -> filename
+    # time.monotonic() when the handler started (headers read) and when its answer was
+    # ready: the stand-in's own time on the request, which the benchmark counts as the
+    # provider's.
+    started: float = 0.0
+    finished: float = 0.0
 
 
 @dataclass(slots=True)
@@ -105,9 +113,14 @@ class StandIn:
     # Which route a fault kind hits; every kind not named here hits "api".
     fault_routes: dict[str, str] = {"expired_download": "download"}
 
-    def __init__(self, api_key: str, *, hang_seconds: float = 10.0) -> None:
+    def __init__(
+        self, api_key: str, *, hang_seconds: float = 10.0, image_bytes: int | None = None
+    ) -> None:
         self.api_key = api_key
         self.hang_seconds = hang_seconds
+        #: When set, every result is the same random-pixel image of about this many bytes
+        #: (made once, then cached), whatever size was asked for: the benchmark's ~1 MB.
+        self.image_bytes = image_bytes
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.base_url = ""
@@ -145,14 +158,25 @@ class StandIn:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    def result_image(self, width: int, height: int, fmt: str, tint: int = 0) -> bytes:
+        """The bytes of a generated image: a quick gradient of the asked size, or the
+        cached noise image of `image_bytes` when that is set."""
+        if self.image_bytes is not None:
+            return sized_noise_image(self.image_bytes, fmt)
+        return make_image(width, height, fmt, tint)
+
     @web.middleware
     async def _count(self, request: web.Request, handler: Any) -> web.StreamResponse:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        started = time.monotonic()
         try:
             return await handler(request)
         finally:
             self.in_flight -= 1
+            entry = request.get("recorded")
+            if entry is not None:
+                entry.started, entry.finished = started, time.monotonic()
 
     # -- faults ------------------------------------------------------------------------
 
@@ -193,6 +217,7 @@ class StandIn:
         entry = Recorded(request.method, request.path, dict(request.query), headers, json,
                          files or {})
         self.requests.append(entry)
+        request["recorded"] = entry
         return entry
 
     def recorded(self, path_prefix: str, method: str | None = None) -> list[Recorded]:

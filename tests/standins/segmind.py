@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.standins.images import CONTENT_TYPES, make_image, not_an_image, ratio_dimensions
+from tests.standins.images import CONTENT_TYPES, not_an_image, ratio_dimensions
 from tests.standins.providers import SEED_MAX, Fault, Spec, StandIn, check_object
 
 # The page lists no enum values; these are the upstream model's (providers.md section 3).
@@ -83,7 +83,7 @@ class SegmindStandIn(StandIn):
         self.credits = round(self.credits - COST, 4)
         self.served.append((size[0], size[1], fmt))
         return web.Response(
-            body=make_image(size[0], size[1], fmt, len(self.served)),
+            body=self.result_image(size[0], size[1], fmt, len(self.served)),
             content_type=CONTENT_TYPES[fmt],
             headers={"x-remaining-credits": f"{self.credits:g}"},
         )

@@ -1,0 +1,95 @@
+"""`python -m bot` runs the bot; `python -m bot check` validates the set-up and exits.
+
+`python -m bot --sync` runs the bot and registers the slash commands with Discord even
+when they have not changed (the owner's way to force it; normally they are registered
+only when they differ from the last registration).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import discord
+import yarl
+
+from bot.log import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("command", nargs="?", choices=("run", "check"), default="run")
+    parser.add_argument("--sync", action="store_true", help="register slash commands now")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        sys.stderr.write("fluxcord cannot start; fix these settings (environment or .env):\n")
+        sys.stderr.writelines(f"  {line}\n" for line in exc.lines)
+        return 2
+    setup_logging(settings.LOG_LEVEL, settings.secrets())
+    if args.command == "check":
+        return asyncio.run(check(settings))
+    try:
+        asyncio.run(run(settings, force_sync=args.sync))
+    except KeyboardInterrupt:
+        pass
+    except discord.LoginFailure:
+        log.error("Discord refused DISCORD_TOKEN; check the token in the Developer Portal")
+        return 1
+    return 0
+
+
+def point_at_discord(settings: Settings) -> None:
+    """Aims discord.py at a Discord-compatible server other than discord.com, if set."""
+    if settings.DISCORD_API_BASE is not None:
+        discord.http.Route.BASE = str(settings.DISCORD_API_BASE).rstrip("/")
+    if settings.DISCORD_GATEWAY_URL:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.DISCORD_GATEWAY_URL)
+
+
+async def run(settings: Settings, *, force_sync: bool = False) -> None:
+    from bot.app import open_services
+    from bot.client import FluxBot
+
+    point_at_discord(settings)
+    async with open_services(settings) as services, FluxBot(
+        services, force_sync=force_sync
+    ) as client:
+        await client.start(settings.DISCORD_TOKEN.get_secret_value())
+
+
+async def check(settings: Settings) -> int:
+    """Reports the configuration, the database and each provider; generates nothing."""
+    from bot.app import open_services
+
+    out = sys.stdout
+    out.write("configuration: ok\n")
+    try:
+        async with open_services(settings) as services:
+            out.write(f"database: ok ({settings.database_path})\n")
+            problems = 0
+            for health in await services.router.health():
+                if not health.configured:
+                    state = "not configured (no API key); its models are unavailable"
+                elif health.key_ok is None:
+                    state = "configured (key not checked: no cheap authenticated call)"
+                elif health.key_ok:
+                    state = "configured, key works"
+                else:
+                    state = f"configured, key REFUSED: {health.detail}"
+                    problems += 1
+                out.write(f"provider {health.provider}: {state}\n")
+    except OSError as exc:
+        out.write(f"database: cannot open {settings.database_path}: {exc.strerror}\n")
+        return 1
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""Opens the long-lived resources once and wires the domain together."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+
+from bot.client import Services
+from bot.credits import CreditDefaults, Credits
+from bot.jobs import MAX_INPUT_BYTES, JobService
+from bot.limits import FairScheduler
+from bot.providers import build_router
+from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
+from bot.settings import Settings
+from bot.storage import Database
+
+
+@contextlib.asynccontextmanager
+async def open_services(
+    settings: Settings,
+    *,
+    clock: Callable[[], float] | None = None,
+    timing: ProviderTiming | None = None,
+    policy: RetryPolicy | None = None,
+) -> AsyncIterator[Services]:
+    """The HTTP client, the database and everything built on them, closed on exit.
+
+    `clock`, `timing` and `policy` are for tests and benchmarks; the bot uses defaults.
+    """
+    async with make_http_client() as http:
+        db = await Database.open(settings.database_path)
+        try:
+            credits = Credits(db, CreditDefaults.from_settings(settings), **_clock(clock))
+            timing = timing or ProviderTiming(poll_interval=settings.APIFRAME_POLL_SECONDS)
+            router = build_router(settings, http, timing=timing, policy=policy)
+            scheduler = FairScheduler(
+                per_member=settings.MAX_JOBS_PER_MEMBER,
+                per_server=settings.MAX_JOBS_PER_SERVER,
+                max_waiting_per_member=settings.MAX_QUEUED_PER_MEMBER,
+            )
+            jobs = JobService(
+                settings=settings,
+                credits=credits,
+                scheduler=scheduler,
+                router=router,
+                fetch=lambda url: fetch_attachment(http, url),
+            )
+            yield Services(settings=settings, credits=credits, router=router, jobs=jobs)
+        finally:
+            await db.close()
+
+
+def _clock(clock: Callable[[], float] | None) -> dict[str, Callable[[], float]]:
+    return {"clock": clock} if clock is not None else {}
+
+
+async def fetch_attachment(http: httpx.AsyncClient, url: str) -> bytes:
+    """Downloads a Discord attachment, refusing anything over the input limit."""
+    chunks: list[bytes] = []
+    size = 0
+    async with http.stream("GET", url, timeout=httpx.Timeout(30.0, connect=10.0)) as response:
+        response.raise_for_status()
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_INPUT_BYTES:
+                raise ValueError("attachment larger than the input limit")
+            chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,257 @@
+"""One image job from request to settled credits, in SPEC's order of checks:
+
+options -> safety cap -> limits -> credits (reserved) -> provider -> delivery -> settle.
+
+A refusal at any step before the reservation costs nothing; after it, any failure
+refunds. Discord is not known here: the cog hands in `deliver` (post the image, return
+the message id) and `on_progress` (show where the job is).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import images
+from bot.catalogue import MODELS, Model, check_options
+from bot.credits import Credits, NewJob
+from bot.errors import JobFailed, UserError
+from bot.limits import FairScheduler, Ticket
+from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
+from bot.providers.errors import ProviderError
+from bot.providers.router import Router
+from bot.safety import cap_in_force, check_requested
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+INPUT_TYPES = ("image/png", "image/jpeg", "image/webp")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """An image prompt as Discord describes it, before it is downloaded."""
+
+    url: str
+    filename: str
+    content_type: str | None
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImagineRequest:
+    guild_id: int  # 0 in direct messages
+    channel_id: int
+    user_id: int
+    prompt: str
+    age_restricted: bool = False
+    model: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    attachment: Attachment | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    state: str  # "queued" or "generating"
+    position: int = 0
+    started_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What the channel got: the job, the image as posted, and the balance after it."""
+
+    job_id: str
+    model: Model
+    image: GeneratedImage
+    cost: int
+    balance_after: int
+    notes: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A request that passed every check before the reservation."""
+
+    request: ImagineRequest
+    model: Model
+    options: dict[str, Any]
+    cap: int
+    seed: int
+    cost: int
+    image: InputImage | None
+
+
+class DeliveryError(Exception):
+    """Discord did not take the result (the upload was refused)."""
+
+
+ProgressCallback = Callable[[Progress], Awaitable[None]]
+Deliver = Callable[[str, Model, GeneratedImage, int, tuple[str, ...]], Awaitable[int]]
+
+
+class JobService:
+    """Runs image jobs; the only caller of the router and of the credit reservation."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        credits: Credits,
+        scheduler: FairScheduler,
+        router: Router,
+        fetch: Callable[[str], Awaitable[bytes]],
+    ) -> None:
+        self._settings = settings
+        self._credits = credits
+        self._scheduler = scheduler
+        self._router = router
+        self._fetch = fetch
+
+    async def prepare(self, request: ImagineRequest) -> Prepared:
+        """Every check that costs nothing: options, the input image, the safety cap."""
+        model = await self._model_for(request)
+        options = dict(request.options)
+        check_options(model, options)
+        image = await self._input_image(request.attachment) if request.attachment else None
+        if image is not None:
+            check_options(model, {"image": image})
+            options["image"] = image
+        server_cap, channel_caps = await self._credits.safety_caps(request.guild_id)
+        cap = cap_in_force(
+            server_cap=server_cap,
+            channel_cap=channel_caps.get(request.channel_id),
+            age_restricted=request.age_restricted,
+            sfw_max=self._settings.SFW_SAFETY_MAX,
+        )
+        check_requested(options.get("safety_tolerance"), cap)
+        if not self._router.candidates(model.id, options, cap):
+            raise UserError(self._router.unavailable(model.id, options, cap).user_message)
+        seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
+        cost = self._settings.cost(model.id, options.get("megapixels"))
+        return Prepared(request, model, options, cap, seed, cost, image)
+
+    async def run(
+        self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver
+    ) -> Delivered:
+        """Admits, reserves, generates, delivers and settles; refunds on any failure."""
+        request = prepared.request
+        ticket = self._scheduler.admit(request.guild_id, request.user_id)
+        try:
+            job = await self._credits.reserve(
+                NewJob(
+                    guild_id=request.guild_id,
+                    channel_id=request.channel_id,
+                    user_id=request.user_id,
+                    model=prepared.model.id,
+                    prompt=request.prompt,
+                    options=_storable(prepared.options, request.attachment),
+                    seed=prepared.seed,
+                    cost=prepared.cost,
+                )
+            )
+        except BaseException:
+            self._scheduler.release(ticket)
+            raise
+        try:
+            image, balance, message_id = await self._generate_and_deliver(
+                prepared, job.id, ticket, on_progress, deliver
+            )
+        except BaseException as exc:
+            await asyncio.shield(self._credits.refund(job.id, type(exc).__name__))
+            back = f"Your {prepared.cost} credits are back."
+            if isinstance(exc, ProviderError):
+                log.warning("job %s failed at %s: %s", job.id, exc.provider, exc)
+                raise JobFailed(f"{exc.user_message} {back}") from exc
+            if isinstance(exc, DeliveryError):
+                log.warning("job %s: Discord refused the result: %s", job.id, exc)
+                raise JobFailed(f"Discord did not accept the image. {back}") from exc
+            raise
+        # The image is in the channel: from here on the job is never refunded. Should the
+        # settlement itself fail, start-up recovery finds the message and settles it.
+        await self._credits.settle(job.id, message_id)
+        return Delivered(job.id, prepared.model, image, prepared.cost, balance, image.notes)
+
+    async def _generate_and_deliver(
+        self,
+        prepared: Prepared,
+        job_id: str,
+        ticket: Ticket,
+        on_progress: ProgressCallback,
+        deliver: Deliver,
+    ) -> tuple[GeneratedImage, int, int]:
+        async def on_position(position: int) -> None:
+            if position > 0:
+                await on_progress(Progress("queued", position))
+
+        async with self._scheduler.run(ticket, on_position=on_position):
+            started = time.monotonic()
+            await self._credits.mark(job_id, "generating")
+            await on_progress(Progress("generating", started_at=started))
+            options = {k: v for k, v in prepared.options.items() if k != "image"}
+            image = await self._router.generate(
+                GenerationRequest(
+                    job_id=job_id,
+                    model=prepared.model.id,
+                    prompt=prepared.request.prompt,
+                    seed=prepared.seed,
+                    options=options,
+                    image=prepared.image,
+                    safety_cap=prepared.cap,
+                )
+            )
+        await self._credits.mark(job_id, "posting", provider=image.provider)
+        request = prepared.request
+        balance = (await self._credits.balance(request.guild_id, request.user_id)).total
+        message_id = await deliver(job_id, prepared.model, image, balance, image.notes)
+        return image, balance, message_id
+
+    async def _model_for(self, request: ImagineRequest) -> Model:
+        name = request.model
+        if name is None:
+            config = await self._credits.guild_config(request.guild_id)
+            name = config.default_model or self._settings.DEFAULT_MODEL
+        model = MODELS.get(name)
+        if model is None:
+            raise UserError(f"There is no model `{name}`. See /models.")
+        return model
+
+    async def _input_image(self, attachment: Attachment) -> InputImage:
+        if attachment.content_type not in INPUT_TYPES:
+            raise UserError("`image` must be a PNG, JPEG or WebP picture.")
+        if attachment.size > MAX_INPUT_BYTES:
+            raise UserError(f"`image` is too large: at most {MAX_INPUT_BYTES // 2**20} MB.")
+        try:
+            data = await self._fetch(attachment.url)
+            info = await asyncio.to_thread(images.inspect, data)
+        except Exception as exc:
+            log.info("input image %s unusable: %s", attachment.filename, type(exc).__name__)
+            raise UserError("`image` could not be read as a picture. Try another file.") from None
+        return InputImage(data, attachment.filename, f"image/{info.format}", attachment.url)
+
+
+def _storable(options: Mapping[str, Any], attachment: Attachment | None) -> dict[str, Any]:
+    """The options as JSON for the job row; the input image as its Discord reference."""
+    stored = {k: v for k, v in options.items() if k != "image"}
+    if attachment is not None:
+        stored["image"] = {
+            "url": attachment.url,
+            "filename": attachment.filename,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+        }
+    return stored
+
+
+def attachment_from_stored(options: Mapping[str, Any]) -> Attachment | None:
+    ref = options.get("image")
+    if not isinstance(ref, dict):
+        return None
+    return Attachment(ref["url"], ref["filename"], ref.get("content_type"), int(ref["size"]))

@@ -1,0 +1,159 @@
+"""Shared test fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.credits import CreditDefaults, Credits
+from bot.providers.base import GenerationRequest, InputImage
+from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
+from bot.storage import Database
+from tests.standins.apiframe import ApiframeStandIn
+from tests.standins.images import make_image
+from tests.standins.onemin import OneMinStandIn
+from tests.standins.providers import TEST_KEYS, ProviderStandIns
+from tests.standins.segmind import SegmindStandIn
+
+# --- storage and credits fixtures (bot/storage, bot/credits) ----------------------------
+
+# 2024-01-01 12:00:00 UTC: mid-day, so a test can reach the next UTC midnight in 12 h.
+T0 = 1_704_110_400.0
+
+
+class FakeClock:
+    """A clock tests move by hand: `clock()` is the time, `clock.advance(s)` moves it."""
+
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def make_clock() -> type[FakeClock]:
+    """For tests that need a fresh clock per example (hypothesis)."""
+    return FakeClock
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "fluxcord.db")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def credits(db: Database, clock: FakeClock) -> Credits:
+    return Credits(db, CreditDefaults(), clock)
+
+
+# --- end of storage and credits fixtures -------------------------------------------------
+
+
+# --- provider stand-in fixtures (bot/providers; tests/standins/{onemin,apiframe,segmind}) -
+# Each stand-in fixture fails the test at teardown if the code under test broke the
+# provider's documented contract (the stand-in's `violations`). A test that sends a bad
+# request on purpose clears `violations` after asserting on them.
+
+# Tiny timeouts and delays: the whole provider suite runs in well under a minute.
+FAST_TIMING = ProviderTiming(
+    connect=2.0, sync_read=3.0, poll_read=2.0, poll_interval=0.01, poll_deadline=3.0,
+    download_read=2.0, download_attempts=2, download_backoff=0.01,
+)
+FAST_POLICY = RetryPolicy(
+    attempts=3, base_delay=0.01, max_delay=0.05, retry_after_cap=0.2, jitter=0.25
+)
+
+
+@pytest.fixture
+def fast_timing() -> ProviderTiming:
+    return FAST_TIMING
+
+
+@pytest.fixture
+def fast_policy() -> RetryPolicy:
+    return FAST_POLICY
+
+
+@pytest.fixture
+async def provider_http() -> AsyncIterator[httpx.AsyncClient]:
+    async with make_http_client() as client:
+        yield client
+
+
+@pytest.fixture
+async def onemin_standin() -> AsyncIterator[OneMinStandIn]:
+    async with OneMinStandIn(TEST_KEYS["onemin"]) as standin:
+        yield standin
+    assert standin.violations == []
+
+
+@pytest.fixture
+async def apiframe_standin() -> AsyncIterator[ApiframeStandIn]:
+    async with ApiframeStandIn(TEST_KEYS["apiframe"]) as standin:
+        yield standin
+    assert standin.violations == []
+
+
+@pytest.fixture
+async def segmind_standin() -> AsyncIterator[SegmindStandIn]:
+    async with SegmindStandIn(TEST_KEYS["segmind"]) as standin:
+        yield standin
+    assert standin.violations == []
+
+
+@pytest.fixture
+async def provider_standins() -> AsyncIterator[ProviderStandIns]:
+    """All three stand-ins; `settings_env()` gives the Settings fields pointing at them."""
+    async with ProviderStandIns() as standins:
+        yield standins
+    assert standins.violations == []
+
+
+
+
+@pytest.fixture
+def make_request() -> Callable[..., GenerationRequest]:
+    """`make_request(model, prompt=..., seed=..., image=False, cap=..., **options)`."""
+
+    def build(
+        model: str,
+        *,
+        prompt: str = "a lighthouse at dusk, watercolour",
+        seed: int = 1234567,
+        image: bool = False,
+        cap: int = 6,
+        job_id: str = "job-0001",
+        **options: Any,
+    ) -> GenerationRequest:
+        attachment = None
+        if image:
+            attachment = InputImage(
+                make_image(64, 48, "png"), "reference.png", "image/png",
+                "https://cdn.discordapp.com/attachments/1/2/reference.png?ex=1&is=2&hm=3",
+            )
+        return GenerationRequest(job_id=job_id, model=model, prompt=prompt, seed=seed,
+                                 options=options, image=attachment, safety_cap=cap)
+
+    return build
+
+
+# --- end of provider stand-in fixtures ----------------------------------------------------
+
+
+# The end-to-end fixtures (Discord stand-in, the bot) live in their own module.
+pytest_plugins = ["tests.e2e_fixtures"]

@@ -1,0 +1,42 @@
+"""Every cog loads, and no two commands share a name."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections import Counter
+
+from discord.ext import commands
+
+import cogs
+from bot.client import COGS
+
+
+def test_every_cog_module_is_loaded_by_the_bot() -> None:
+    public = {f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__)
+              if not m.name.startswith("_")}
+    assert public == set(COGS)
+
+
+def test_command_names_are_unique() -> None:
+    names: Counter[str] = Counter()
+    for name in COGS:
+        module = importlib.import_module(name)
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, commands.Cog) and obj is not commands.Cog:
+                if issubclass(obj, commands.GroupCog) and obj.__cog_group_name__:
+                    names[str(obj.__cog_group_name__)] += 1
+                    continue
+                for command in obj.__cog_app_commands__:
+                    names[command.name] += 1
+    assert names and max(names.values()) == 1, names
+    assert {"imagine", "models", "credits", "safety"} <= set(names)
+
+
+def test_commands_have_descriptions() -> None:
+    for name in COGS:
+        module = importlib.import_module(name)
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, commands.Cog):
+                for command in getattr(obj, "__cog_app_commands__", []):
+                    assert command.description and command.description != "…", command.name
