@@ -176,7 +176,12 @@ class Imagine(commands.Cog):
         notes: tuple[str, ...],
     ) -> int:
         limit = _upload_limit(interaction) - UPLOAD_HEADROOM
-        data, fmt, note = await asyncio.to_thread(images.fit_under, image.data, limit, image.format)
+        try:
+            data, fmt, note = await asyncio.to_thread(
+                images.fit_under, image.data, limit, image.format
+            )
+        except images.ImageError as exc:
+            raise DeliveryError(str(exc)) from exc
         all_notes = (*notes, note) if note else notes
         filename = f"fluxcord-{job_id[-8:]}-{image.seed}.{images.file_extension(fmt)}"
         embed = result_embed(request, job_id, image, cost, balance, all_notes)

@@ -146,6 +146,31 @@ async def test_provider_failure_refunds_and_explains(world: World) -> None:
     assert results(world.general) == []
 
 
+async def test_discord_refusing_the_upload_refunds(world: World) -> None:
+    services = world.runner.services
+    assert services is not None
+    before = await services.credits.balance(world.guild.id, world.alice.id)
+    world.providers.onemin.inject("large_image", times=1)
+    ix = await imagine(world, prompt="a cat", model="flux-dev")
+    # Discord now holds this interaction to a lower limit than the one it told the bot,
+    # so the ~1 MB upload is answered 413.
+    ix.payload["attachment_size_limit"] = 100_000
+    await finished(ix)
+    assert "Discord did not accept the image" in private_text(ix)
+    assert "credits are back" in private_text(ix)
+    assert results(world.general) == []
+    after = await services.credits.balance(world.guild.id, world.alice.id)
+    assert after.total == before.total
+
+
+async def test_input_image_too_large_is_refused_before_charging(world: World) -> None:
+    big = world.discord.register_attachment(b"\x89PNG" + bytes(11 * 2**20), "huge.png",
+                                            "image/png")
+    ix = await finished(await imagine(world, prompt="a cat", model="flux-dev", image=big))
+    assert "too large" in private_text(ix)
+    assert world.providers.total_generations() == 0
+
+
 async def test_moderated_prompt_is_explained_in_users_terms(world: World) -> None:
     ix = await finished(await imagine(world, prompt="something forbidden", model="flux-2-pro"))
     text = private_text(ix)
