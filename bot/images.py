@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import math
+import struct
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
@@ -58,14 +59,25 @@ def mime_type(fmt: str) -> str:
 
 
 def inspect(data: bytes) -> ImageInfo:
-    """Decodes `data` fully and tells its format and size; raises ImageError when the bytes
-    are not a complete PNG, JPEG or WebP image."""
+    """Tells the format and size of `data`; raises ImageError when the bytes are not a
+    complete PNG, JPEG or WebP image.
+
+    Complete, without decoding pixels where the format allows it: a 1 MP WebP takes about
+    60 ms of CPU to decode, more than all the rest of a job. A PNG's chunks are read to
+    IEND with their CRCs checked; libwebp's demuxer, which opening a WebP runs, refuses a
+    file shorter than its chunks say. A JPEG has no such check that tolerates the data
+    some cameras append after its end marker, so it is decoded.
+    """
     try:
         with Image.open(io.BytesIO(data)) as image:
             fmt = (image.format or "").lower()
-            image.load()  # a truncated file fails here, not at open()
             width, height = image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+            if fmt == "png":
+                image.verify()
+            elif fmt != "webp":
+                image.load()  # a truncated file fails here, not at open()
+    except (UnidentifiedImageError, OSError, SyntaxError, struct.error,
+            Image.DecompressionBombError) as exc:
         raise ImageError(f"not a decodable image ({type(exc).__name__})") from None
     if fmt not in FORMATS:
         raise ImageError(f"unsupported image format {fmt!r}")

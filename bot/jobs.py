@@ -66,14 +66,13 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class Delivered:
-    """What the channel got: the job, the image as posted, and the balance after it."""
+    """What the channel got: the job, the image as generated, and the balance after it."""
 
     job_id: str
     model: Model
     image: GeneratedImage
     cost: int
     balance_after: int
-    notes: tuple[str, ...]
 
 
 @dataclass(slots=True)
@@ -94,7 +93,8 @@ class DeliveryError(Exception):
 
 
 ProgressCallback = Callable[[Progress], Awaitable[None]]
-Deliver = Callable[[str, Model, GeneratedImage, int, tuple[str, ...]], Awaitable[int]]
+# Posts the image of job `job_id` with the member's balance after it; returns the message id.
+Deliver = Callable[[str, GeneratedImage, int], Awaitable[int]]
 
 
 class JobService:
@@ -119,10 +119,11 @@ class JobService:
         """Every check that costs nothing: options, the input image, the safety cap."""
         model = await self._model_for(request)
         options = dict(request.options)
-        check_options(model, options)
+        if request.attachment is not None:
+            options["image"] = request.attachment
+        check_options(model, options)  # before downloading anything
         image = await self._input_image(request.attachment) if request.attachment else None
         if image is not None:
-            check_options(model, {"image": image})
             options["image"] = image
         server_cap, channel_caps = await self._credits.safety_caps(request.guild_id)
         cap = cap_in_force(
@@ -177,7 +178,7 @@ class JobService:
         # The image is in the channel: from here on the job is never refunded. Should the
         # settlement itself fail, start-up recovery finds the message and settles it.
         await self._credits.settle(job.id, message_id)
-        return Delivered(job.id, prepared.model, image, prepared.cost, balance, image.notes)
+        return Delivered(job.id, prepared.model, image, prepared.cost, balance)
 
     async def _generate_and_deliver(
         self,
@@ -210,7 +211,7 @@ class JobService:
         await self._credits.mark(job_id, "posting", provider=image.provider)
         request = prepared.request
         balance = (await self._credits.balance(request.guild_id, request.user_id)).total
-        message_id = await deliver(job_id, prepared.model, image, balance, image.notes)
+        message_id = await deliver(job_id, image, balance)
         return image, balance, message_id
 
     async def _model_for(self, request: ImagineRequest) -> Model:

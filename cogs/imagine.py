@@ -152,11 +152,9 @@ class Imagine(commands.Cog):
         prepared = await jobs.prepare(request)
         progress = ProgressMessage(interaction, prepared.model.label)
 
-        async def deliver(job_id: str, model: Any, image: GeneratedImage, balance: int,
-                          notes: tuple[str, ...]) -> int:
+        async def deliver(job_id: str, image: GeneratedImage, balance: int) -> int:
             await progress.ensure_answered()
-            return await self._post(interaction, request, job_id, image, prepared.cost, balance,
-                                    notes)
+            return await self._post(interaction, request, job_id, image, prepared.cost, balance)
 
         try:
             delivered = await jobs.run(prepared, progress.update, deliver)
@@ -173,7 +171,6 @@ class Imagine(commands.Cog):
         image: GeneratedImage,
         cost: int,
         balance: int,
-        notes: tuple[str, ...],
     ) -> int:
         limit = _upload_limit(interaction) - UPLOAD_HEADROOM
         try:
@@ -182,7 +179,7 @@ class Imagine(commands.Cog):
             )
         except images.ImageError as exc:
             raise DeliveryError(str(exc)) from exc
-        all_notes = (*notes, note) if note else notes
+        all_notes = (*image.notes, note) if note else image.notes
         filename = f"fluxcord-{job_id[-8:]}-{image.seed}.{images.file_extension(fmt)}"
         embed = result_embed(request, job_id, image, cost, balance, all_notes)
         embed.set_author(

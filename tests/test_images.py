@@ -89,3 +89,10 @@ def test_ratio_size(ratio: str, megapixels: float) -> None:
     assert width % 16 == 0 and height % 16 == 0
     assert width / height == pytest.approx(w / h, rel=0.03)
     assert width * height == pytest.approx(megapixels * 1024 * 1024, rel=0.05)
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
+def test_inspect_refuses_an_image_cut_short_near_its_end(fmt: str) -> None:
+    # inspect() does not decode PNG or WebP pixels: the structural checks must still see it.
+    with pytest.raises(images.ImageError):
+        images.inspect(noise(64, 64, fmt)[:-10])
