@@ -91,26 +91,35 @@ async def _stored_request(
     )
 
 
-class RerollButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:reroll:" + JOB
-):
-    """Same prompt and options, a new seed; charged again to whoever clicks."""
+class _JobItem:
+    """What the three buttons share: a custom_id `fluxcord:<action>:<job id>`, rebuilt
+    from that id after a restart."""
 
-    def __init__(self, job_id: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Reroll", style=discord.ButtonStyle.primary,
-                custom_id=f"fluxcord:reroll:{job_id}", emoji="🎲",
-            )
-        )
-        self.job_id = job_id
+    job_id: str
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
         match: re.Match[str],
-    ) -> RerollButton:
-        return cls(match["job"])
+    ) -> Any:
+        return cls(match["job"])  # type: ignore[call-arg]
+
+
+def _button(action: str, job_id: str, label: str, style: discord.ButtonStyle,
+            emoji: str) -> discord.ui.Button[Any]:
+    return discord.ui.Button(
+        label=label, style=style, custom_id=f"fluxcord:{action}:{job_id}", emoji=emoji
+    )
+
+
+class RerollButton(
+    _JobItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:reroll:" + JOB
+):
+    """Same prompt and options, a new seed; charged again to whoever clicks."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(_button("reroll", job_id, "Reroll", discord.ButtonStyle.primary, "🎲"))
+        self.job_id = job_id
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         await defer_private(interaction)
@@ -121,24 +130,14 @@ class RerollButton(
             await report_error(interaction, exc)
 
 
-class EditButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:edit:" + JOB):
+class EditButton(
+    _JobItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:edit:" + JOB
+):
     """Opens a modal to change the prompt; the rest (seed included) stays."""
 
     def __init__(self, job_id: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Edit", style=discord.ButtonStyle.secondary,
-                custom_id=f"fluxcord:edit:{job_id}", emoji="✏️",
-            )
-        )
+        super().__init__(_button("edit", job_id, "Edit", discord.ButtonStyle.secondary, "✏️"))
         self.job_id = job_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> EditButton:
-        return cls(match["job"])
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         job = await interaction.client.services.credits.get_job(self.job_id)
@@ -172,25 +171,13 @@ class EditPrompt(discord.ui.Modal, title="Edit the prompt"):
 
 
 class DeleteButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:delete:" + JOB
+    _JobItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:delete:" + JOB
 ):
     """Removes the image: its requester, or a member with Manage Messages."""
 
     def __init__(self, job_id: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Delete", style=discord.ButtonStyle.danger,
-                custom_id=f"fluxcord:delete:{job_id}", emoji="🗑️",
-            )
-        )
+        super().__init__(_button("delete", job_id, "Delete", discord.ButtonStyle.danger, "🗑️"))
         self.job_id = job_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> DeleteButton:
-        return cls(match["job"])
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         job = await interaction.client.services.credits.get_job(self.job_id)
