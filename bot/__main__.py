@@ -10,13 +10,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
+from typing import TYPE_CHECKING
 
 import discord
 import yarl
 
 from bot.log import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.client import FluxBot
 
 log = logging.getLogger("bot")
 
@@ -61,7 +66,27 @@ async def run(settings: Settings, *, force_sync: bool = False) -> None:
     async with open_services(settings) as services, FluxBot(
         services, force_sync=force_sync
     ) as client:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(
+                signum, lambda: asyncio.ensure_future(stop(client, settings.SHUTDOWN_GRACE_SECONDS))
+            )
         await client.start(settings.DISCORD_TOKEN.get_secret_value())
+
+
+async def stop(client: FluxBot, grace: float) -> None:
+    """Stops taking new jobs, lets those in flight finish for `grace` s, then closes.
+
+    Whatever is still running after that is refunded as the services close.
+    """
+    jobs = client.services.jobs
+    if jobs.draining:
+        return
+    log.info("stopping: waiting up to %.0f s for jobs in flight", grace)
+    left = await jobs.drain(grace)
+    if left:
+        log.warning("stopping with %d jobs still running; they will be refunded", left)
+    await client.close()
 
 
 async def check(settings: Settings) -> int:

@@ -47,7 +47,11 @@ async def open_services(
                 router=router,
                 fetch=lambda url: fetch_attachment(http, url),
             )
-            yield Services(settings=settings, credits=credits, router=router, jobs=jobs)
+            try:
+                yield Services(settings=settings, credits=credits, router=router, jobs=jobs)
+            finally:
+                # Jobs still in flight are refunded while the database is open.
+                await jobs.cancel_all()
         finally:
             await db.close()
 

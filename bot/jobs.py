@@ -114,6 +114,23 @@ class JobService:
         self._scheduler = scheduler
         self._router = router
         self._fetch = fetch
+        self._active: set[asyncio.Task[Any]] = set()
+        self.draining = False
+
+    async def drain(self, grace: float) -> int:
+        """Refuses new jobs and waits up to `grace` s for those in flight; returns how
+        many are still running."""
+        self.draining = True
+        if self._active:
+            await asyncio.wait(set(self._active), timeout=grace)
+        return len(self._active)
+
+    async def cancel_all(self) -> None:
+        """Cancels every job still in flight and waits until each has been refunded."""
+        tasks = set(self._active)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def prepare(self, request: ImagineRequest) -> Prepared:
         """Every check that costs nothing: options, the input image, the safety cap."""
@@ -143,6 +160,19 @@ class JobService:
         self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver
     ) -> Delivered:
         """Admits, reserves, generates, delivers and settles; refunds on any failure."""
+        if self.draining:
+            raise UserError("fluxcord is restarting. Try again in a minute; nothing was charged.")
+        task = asyncio.current_task()
+        assert task is not None
+        self._active.add(task)
+        try:
+            return await self._run(prepared, on_progress, deliver)
+        finally:
+            self._active.discard(task)
+
+    async def _run(
+        self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver
+    ) -> Delivered:
         request = prepared.request
         ticket = self._scheduler.admit(request.guild_id, request.user_id)
         try:
@@ -166,7 +196,7 @@ class JobService:
                 prepared, job.id, ticket, on_progress, deliver
             )
         except BaseException as exc:
-            await asyncio.shield(self._credits.refund(job.id, type(exc).__name__))
+            await asyncio.shield(self._credits.refund(job.id, _refund_reason(exc)))
             back = f"Your {prepared.cost} credits are back."
             if isinstance(exc, ProviderError):
                 log.warning("job %s failed at %s: %s", job.id, exc.provider, exc)
@@ -236,6 +266,17 @@ class JobService:
             log.info("input image %s unusable: %s", attachment.filename, type(exc).__name__)
             raise UserError("`image` could not be read as a picture. Try another file.") from None
         return InputImage(data, attachment.filename, f"image/{info.format}", attachment.url)
+
+
+def _refund_reason(exc: BaseException) -> str:
+    """Why a job was refunded, for the ledger."""
+    if isinstance(exc, asyncio.CancelledError):
+        return "the bot stopped while the job ran"
+    if isinstance(exc, ProviderError):
+        return f"{exc.provider}: {type(exc).__name__}"
+    if isinstance(exc, DeliveryError):
+        return "Discord refused the upload"
+    return f"failed: {type(exc).__name__}"
 
 
 def _storable(options: Mapping[str, Any], attachment: Attachment | None) -> dict[str, Any]:

@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     MAX_JOBS_PER_SERVER: Annotated[int, Field(ge=1)] = 6
     MAX_QUEUED_PER_MEMBER: Annotated[int, Field(ge=1)] = 5
     PROVIDER_CONCURRENCY: Annotated[int, Field(ge=1)] = 8
+    # On SIGTERM, how long jobs in flight may take to finish before they are refunded.
+    SHUTDOWN_GRACE_SECONDS: Annotated[float, Field(ge=0, le=600)] = 60.0
     # How often an apiframe job is polled (its docs advise 2-3 s for images).
     APIFRAME_POLL_SECONDS: Annotated[float, Field(ge=0.01, le=60)] = 2.0
     # Where the costs/routing TOML lives; optional.
