@@ -199,3 +199,19 @@ async def test_unexpected_error_is_an_apology_and_a_log_line(
     logged = [r for r in caplog.records if r.name == "bot.client"]
     assert logged and "credits balance" in logged[-1].getMessage()
     assert str(world.alice.id) in logged[-1].getMessage()
+
+
+async def test_server_default_model_is_used_when_none_is_given(world: World) -> None:
+    with pytest.raises(CommandUnavailable):
+        await world.discord.slash(world.general, world.bob, "default-model", model="flux-dev")
+    ix = await answered(await world.discord.slash(world.general, world.admin, "default-model",
+                                                  model="flux-dev"))
+    assert "FLUX.1 [dev]" in private_text(ix)
+    await answered(await world.discord.slash(world.general, world.alice, "imagine",
+                                             prompt="a cat"))
+    body = world.providers.onemin.generation_bodies()[-1]
+    assert body["model"] == "black-forest-labs/flux-dev"
+    await answered(await world.discord.slash(world.general, world.admin, "default-model"))
+    await answered(await world.discord.slash(world.general, world.alice, "imagine",
+                                             prompt="a dog"))
+    assert world.providers.apiframe.generation_bodies()[-1]["model"] == "flux-1.1-pro"

@@ -269,7 +269,7 @@ async def test_commands_are_registered_only_when_changed(world: World) -> None:
     puts = world.discord.command_puts
     assert puts == 1
     names = {c["name"] for c in world.discord.commands}
-    assert {"imagine", "credits", "safety", "models"} <= names
+    assert {"imagine", "credits", "safety", "models", "default-model"} <= names
     imagine_command = next(c for c in world.discord.commands if c["name"] == "imagine")
     option_names = [o["name"] for o in imagine_command["options"]]
     assert option_names[0] == "prompt"

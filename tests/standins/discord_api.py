@@ -156,7 +156,9 @@ class DiscordStandIn:
         app.router.add_route("*", "/{tail:.*}", self.rest.handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        # A deep accept queue, as a real API has: with aiohttp's default of 128, a burst of
+        # new connections overflows it and the kernel retries the rest a second later.
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self._state.base_url = f"http://127.0.0.1:{self.port}"

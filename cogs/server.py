@@ -1,0 +1,41 @@
+"""/default-model: which model /imagine uses in this server when none is chosen."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.catalogue import MODELS
+from bot.client import FluxBot
+
+MODEL_CHOICES = [app_commands.Choice(name=m.label, value=m.id) for m in MODELS.values()]
+
+
+class Server(commands.Cog):
+    def __init__(self, bot: FluxBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="default-model")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(model="The model to use when none is chosen (empty: the bot's default)")
+    @app_commands.choices(model=MODEL_CHOICES)
+    async def default_model(
+        self, interaction: discord.Interaction[FluxBot], model: str | None = None
+    ) -> None:
+        """Set this server's default model (Manage Server)"""
+        assert interaction.guild_id is not None
+        services = self.bot.services
+        config = await services.credits.set_default_model(interaction.guild_id, model)
+        chosen = MODELS[config.default_model]
+        where = "chosen for this server" if model else "the bot's default"
+        await interaction.response.send_message(
+            f"/imagine now uses {chosen.label} (`{chosen.id}`, {where}) when no model is given.",
+            ephemeral=True,
+        )
+
+
+async def setup(bot: FluxBot) -> None:
+    await bot.add_cog(Server(bot))
