@@ -128,6 +128,7 @@ class StandIn:
         self.in_flight = 0
         self.max_in_flight = 0
         self._faults: list[Fault] = []
+        self._recording: dict[int, Recorded] = {}  # id(request) -> its record, while served
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
 
@@ -176,7 +177,7 @@ class StandIn:
             return await handler(request)
         finally:
             self.in_flight -= 1
-            entry = request.get("recorded")
+            entry = self._recording.pop(id(request), None)
             if entry is not None:
                 entry.started, entry.finished = started, time.monotonic()
 
@@ -219,7 +220,7 @@ class StandIn:
         entry = Recorded(request.method, request.path, dict(request.query), headers, json,
                          files or {})
         self.requests.append(entry)
-        request["recorded"] = entry
+        self._recording[id(request)] = entry
         return entry
 
     def recorded(self, path_prefix: str, method: str | None = None) -> list[Recorded]:

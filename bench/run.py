@@ -1,0 +1,333 @@
+"""The benchmark: the real bot process against the stand-ins, beside the bare I/O floor.
+
+    python -m bench [--jobs 200] [--members 50] [--image-bytes 1000000] [--rounds 3]
+                    [--solo 20] [--ledger-seconds 3] [--no-ledger] [--out bench/results]
+                    [--profile-bot FILE.svg]
+
+Each round measures two clients, each in a fresh world of stand-ins (Discord, 1min.ai,
+apiframe, Segmind on 127.0.0.1, zero latency, ~1 MB images) run in this process:
+
+- the bot: `python -m bot` as a subprocess, configured by environment variables only;
+- the floor: `python -m bench.floor`, a subprocess doing the same HTTP exchanges with
+  no bot logic.
+
+For each: a few warm-up jobs (not measured), `--solo` jobs one at a time, then `--jobs`
+/imagine dispatched at once from `--members` members. See bench/measure.py for what each
+figure means. Then the ledger micro-benchmark (bench/ledger.py). The results go to
+`--out`/latest.json and latest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import inspect
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.measure import job_timings
+from bench.processes import ROOT, ClientProcess
+from bench.world import MODELS, JobSpec, World, job_specs
+
+log = logging.getLogger("bench")
+
+# Limits high enough that no job waits in the bot's own queues (the fair scheduler, the
+# per-provider gates) and no member or server runs out of credits: the run measures the
+# bot's cost, not its deliberate queueing. 200 jobs from 50 members is 4 each.
+BOT_LIMITS = {
+    "MAX_JOBS_PER_MEMBER": "8",
+    "MAX_QUEUED_PER_MEMBER": "8",
+    "MAX_JOBS_PER_SERVER": "1000",
+    "PROVIDER_CONCURRENCY": "1000",
+    "DEFAULT_ALLOWANCE": "100000",
+    "DEFAULT_DAILY_BUDGET": "100000000",
+}
+# Settings that the environment of the shell running the benchmark must not change.
+_CLEARED = ("FLUXCORD_CONFIG", "PLACEHOLDER_PROVIDER", "DEFAULT_MODEL", "ROUTING")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    jobs: int = 200
+    members: int = 50
+    image_bytes: int = 1_000_000
+    rounds: int = 3
+    solo: int = 20
+    warmup: int = 8
+    poll_seconds: float = 0.01
+    timeout: float = 120.0
+    ledger_seconds: float = 3.0
+    ledger_members: int = 100_000
+    ledger_workers: int = 16
+    ledger: bool = True
+    out: Path | None = ROOT / "bench" / "results"
+    profile_bot: Path | None = None
+    profile_floor: Path | None = None
+
+
+def command_payloads() -> list[dict[str, Any]]:
+    """The bot's slash commands as it registers them, built offline (for the floor)."""
+    import discord
+    from discord import app_commands
+
+    from cogs.imagine import Imagine
+
+    client = discord.Client(intents=discord.Intents.none())
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+    for command in Imagine(client).__cog_app_commands__:  # type: ignore[arg-type]
+        tree.add_command(command)
+    return [command.to_dict(tree) for command in tree.get_commands()]
+
+
+def bot_env(world: World, folder: Path, options: Options) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
+    env.update(world.providers.settings_env())
+    env.update(BOT_LIMITS)
+    env.update(
+        DISCORD_TOKEN=world.discord.token,
+        DISCORD_API_BASE=world.discord.api_base,
+        DISCORD_GATEWAY_URL=world.discord.gateway_url,
+        DATABASE_URL=f"sqlite:///{folder / 'fluxcord.db'}",
+        APIFRAME_POLL_SECONDS=str(options.poll_seconds),
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def floor_config(world: World, options: Options) -> dict[str, Any]:
+    env = world.providers.settings_env()
+    return {
+        "gateway_url": world.discord.gateway_url,
+        "api_base": world.discord.api_base,
+        "token": world.discord.token,
+        "poll_seconds": options.poll_seconds,
+        "keys": dict(world.providers.keys),
+        "base_urls": {name: env[f"{name.upper()}_BASE_URL"] for name in world.providers.keys},
+    }
+
+
+@contextlib.asynccontextmanager
+async def py_spy(pid: int, path: Path | None) -> AsyncIterator[None]:
+    """Samples the process with py-spy while the block runs (when `path` is set)."""
+    if path is None:
+        yield
+        return
+    # .txt: collapsed stacks (for scripts); .json: speedscope; anything else: an SVG.
+    fmt = {".txt": "raw", ".json": "speedscope"}.get(path.suffix, "flamegraph")
+    spy = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
+        "--output", str(path), "--format", fmt, "--rate", "250", "--nonblocking", "--gil",
+        "--threads",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        spy.send_signal(2)
+        await spy.wait()
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+async def measure_client(kind: str, options: Options, folder: Path) -> dict[str, Any]:
+    """One client ("bot" or "floor") in a fresh world: warm-up, solo jobs, the burst."""
+    world = await World(members=options.members, image_bytes=options.image_bytes).start()
+    try:
+        if kind == "bot":
+            process = ClientProcess("bot", [], bot_env(world, folder, options), folder,
+                                    folder / "bot.log")
+        else:
+            await world.register_commands(command_payloads())
+            config = _write_json(folder / "floor.json", floor_config(world, options))
+            process = ClientProcess("bench.floor", [str(config)], dict(os.environ), folder,
+                                    folder / "floor.log")
+        await process.start()
+        try:
+            figures = await _drive(kind, world, process, options)
+        except BaseException:
+            sys.stderr.write(f"--- {kind} output ---\n{process.log_tail()}\n")
+            raise
+        finally:
+            await process.stop()
+        problems = world.problems()
+        if problems:
+            figures["problems"] = problems[:20]
+        return figures
+    finally:
+        await world.stop()
+
+
+async def _drive(kind: str, world: World, process: ClientProcess, options: Options
+                 ) -> dict[str, Any]:
+    await world.discord.wait_until(
+        lambda: bool(world.discord.gateway.connected_sessions and world.discord.commands)
+        or not process.running,
+        timeout=60, what=f"the {kind} connected with its commands registered",
+    )
+    if not process.running:
+        raise RuntimeError(f"the {kind} process exited")
+    timeout = options.timeout
+    warmup = job_specs(f"{kind} warmup", options.warmup, 1)
+    await world.watch.wait_for(await world.dispatch(warmup, warmup=True), timeout)
+    await world.quiesce()
+
+    solo = job_specs(f"{kind} solo", options.solo, options.members)
+    solo_ids: list[int] = []
+    for job in solo:
+        ids = await world.dispatch([job])
+        await world.watch.wait_for(ids, timeout)
+        await world.quiesce(quiet=0.05)
+        solo_ids += ids
+
+    burst: list[JobSpec] = job_specs(f"{kind} burst", options.jobs, options.members)
+    cpu_before = process.cpu_seconds()
+    own_before, wall_before = time.process_time(), time.monotonic()
+    profile = options.profile_bot if kind == "bot" else options.profile_floor
+    async with py_spy(process.pid, profile):
+        burst_ids = await world.dispatch(burst)
+        await world.watch.wait_for(burst_ids, timeout)
+        busy = (time.process_time() - own_before) / (time.monotonic() - wall_before)
+        await world.quiesce()
+    cpu = process.cpu_seconds() - cpu_before
+    peak_rss = process.peak_rss()
+
+    poll = options.poll_seconds
+    burst_figures = report.phase_figures(job_timings(world, burst, burst_ids, poll),
+                                         options.jobs)
+    return {
+        "solo": report.phase_figures(job_timings(world, solo, solo_ids, poll), options.solo),
+        "burst": burst_figures,
+        "burst_cpu_ms_per_job": round(cpu * 1000 / options.jobs, 2),
+        # The stand-ins' process: the share of one core it used during the burst. Near 1,
+        # it, not the client, sets the pace.
+        "standins_busy": round(busy, 2),
+        "peak_rss_mb": round(peak_rss / 2**20, 1),
+    }
+
+
+async def measure_rounds(options: Options) -> list[dict[str, Any]]:
+    rounds = []
+    with tempfile.TemporaryDirectory(prefix="fluxcord-bench-") as tmp:
+        for number in range(options.rounds):
+            # Alternate the order, so that neither client always runs on a warmer process.
+            order = ("floor", "bot") if number % 2 == 0 else ("bot", "floor")
+            measured: dict[str, Any] = {}
+            for kind in order:
+                log.warning("round %d: %s", number + 1, kind)
+                folder = Path(tmp) / f"{number}-{kind}"
+                folder.mkdir()
+                measured[kind] = await measure_client(kind, options, folder)
+            measured["ratio"] = report.ratios(measured["bot"]["burst"],
+                                              measured["floor"]["burst"])
+            measured["ratio_solo"] = report.ratios(measured["bot"]["solo"],
+                                                   measured["floor"]["solo"])
+            rounds.append(measured)
+    return rounds
+
+
+def _fast_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop for the stand-ins when it is installed (the `bench` extra): the Discord
+    stand-in is one Python process doing the work of Discord's whole fleet, and the less
+    of each latency it takes, the more of it is the client's own."""
+    try:
+        import uvloop
+    except ImportError:
+        log.warning("uvloop is not installed: the stand-ins run slower, and so every "
+                    "latency is longer (pip install -e '.[bench]')")
+        return None
+    return uvloop.new_event_loop
+
+
+def run_ledger(options: Options) -> dict[str, Any]:
+    from bench import ledger
+
+    kwargs: dict[str, Any] = {"seconds": options.ledger_seconds,
+                              "members": options.ledger_members}
+    if "workers" in inspect.signature(ledger.run).parameters:
+        kwargs["workers"] = options.ledger_workers
+    return ledger.run(**kwargs)
+
+
+def run(options: Options) -> dict[str, Any]:
+    """Runs everything; returns the results (also written to `options.out`)."""
+    with asyncio.Runner(loop_factory=_fast_loop()) as runner:
+        rounds = runner.run(measure_rounds(options))
+    ledger = run_ledger(options) if options.ledger else None
+    summary = report.summarise(rounds, ledger)
+    config = {
+        **{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()},
+        "models": list(MODELS),
+        "bot_limits": BOT_LIMITS,
+        "limits_why": "high enough that no job waits in the bot's own queues or runs out "
+                      "of credits: the run measures the bot's cost, not its deliberate "
+                      "queueing",
+    }
+    result: dict[str, Any] = {
+        "date": report.now(),
+        "machine": report.machine(),
+        "config": config,
+        "summary": summary,
+        "targets": report.targets(summary),
+        "rounds": rounds,
+        "ledger": ledger,
+    }
+    if options.out is not None:
+        json_path, md_path = report.write(result, options.out)
+        result["files"] = [str(json_path), str(md_path)]
+    return result
+
+
+def parse(argv: list[str] | None) -> Options:
+    defaults = Options()
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=defaults.jobs)
+    parser.add_argument("--members", type=int, default=defaults.members)
+    parser.add_argument("--image-bytes", type=int, default=defaults.image_bytes)
+    parser.add_argument("--rounds", type=int, default=defaults.rounds)
+    parser.add_argument("--solo", type=int, default=defaults.solo)
+    parser.add_argument("--warmup", type=int, default=defaults.warmup)
+    parser.add_argument("--timeout", type=float, default=defaults.timeout)
+    parser.add_argument("--ledger-seconds", type=float, default=defaults.ledger_seconds)
+    parser.add_argument("--ledger-members", type=int, default=defaults.ledger_members)
+    parser.add_argument("--no-ledger", action="store_true")
+    parser.add_argument("--out", type=Path, default=defaults.out,
+                        help="folder for latest.json and latest.md")
+    parser.add_argument("--profile-bot", type=Path, default=None,
+                        help="py-spy profile of the bot during the burst: an SVG flame "
+                             "graph, or collapsed stacks if it ends in .txt")
+    parser.add_argument("--profile-floor", type=Path, default=None,
+                        help="the same, of the floor client")
+    args = parser.parse_args(argv)
+    return Options(
+        jobs=args.jobs, members=args.members, image_bytes=args.image_bytes,
+        rounds=args.rounds, solo=args.solo, warmup=args.warmup, timeout=args.timeout,
+        ledger_seconds=args.ledger_seconds, ledger_members=args.ledger_members,
+        ledger=not args.no_ledger, out=args.out, profile_bot=args.profile_bot,
+        profile_floor=args.profile_floor,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("tests.standins").setLevel(logging.ERROR)
+    logging.getLogger("discord").setLevel(logging.ERROR)  # offline command payloads
+    options = parse(argv)
+    result = run(options)
+    sys.stdout.write(report.markdown(result))
+    for path in result.get("files", []):
+        sys.stdout.write(f"written: {path}\n")
+    return 0

@@ -1,0 +1,35 @@
+"""The benchmark, run small: the same machinery as `python -m bench` (the real bot process,
+the floor process, the stand-ins, the ledger), a few jobs, no timing asserted."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from bench.run import Options, run
+
+
+def test_a_small_benchmark_run_completes_and_reports_every_figure(tmp_path: Path) -> None:
+    options = Options(
+        jobs=4, members=2, image_bytes=20_000, rounds=1, solo=1, warmup=2, timeout=30.0,
+        ledger_seconds=0.2, ledger_members=1000, ledger_workers=4, out=tmp_path,
+    )
+    result = run(options)
+
+    (measured,) = result["rounds"]
+    for client in ("bot", "floor"):
+        figures = measured[client]
+        assert figures["burst"]["completed"] == 4, figures
+        assert figures["solo"]["completed"] == 1, figures
+        assert "problems" not in figures, figures["problems"]
+        # Every job's provider requests were found and timed.
+        assert figures["burst"]["provider_requests"] >= 8
+    summary = result["summary"]
+    for key in ("ack_p50_ms", "ack_p95_ms", "ack_p99_ms", "overhead_p50_ms",
+                "overhead_p99_ms", "jobs_per_s", "peak_rss_mb", "ratio"):
+        assert math.isfinite(summary[key]) and summary[key] > 0, (key, summary[key])
+    assert summary["ledger_pairs_per_s"] > 0
+    written = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
+    assert written["summary"] == summary
+    assert "bot-to-floor ratio" in (tmp_path / "latest.md").read_text(encoding="utf-8")
