@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import Any
@@ -14,9 +13,11 @@ from bot.jobs import Progress
 
 log = logging.getLogger(__name__)
 
-# Discord lets a webhook edit about 5 times per 5 s; one edit every few seconds is polite.
-MIN_EDIT_INTERVAL = 2.0
-TICK = 5.0
+# Discord already shows "thinking…": a job that is done within this long needs no edit.
+FIRST_EDIT_DELAY = 1.0
+# At most one edit per this many seconds per message (Discord allows ~5 per 5 s, and a
+# burst of queued jobs would otherwise re-edit every queue position at each completion).
+EDIT_INTERVAL = 4.0
 
 
 class ProgressMessage:
@@ -25,29 +26,29 @@ class ProgressMessage:
     def __init__(self, interaction: discord.Interaction[Any], model_label: str) -> None:
         self._interaction = interaction
         self._label = model_label
-        self._state = Progress("queued", 1)
-        self._last_edit = 0.0
-        self._edited = False
+        self._state: Progress | None = None
+        self._shown: str | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
     async def update(self, progress: Progress) -> None:
-        """Called by the job on every change of state."""
-        changed = progress.state != self._state.state
+        """Called by the job on every change of state or queue position."""
+        first = self._state is None
         self._state = progress
-        if progress.state == "generating" and self._ticker is None:
+        if self._ticker is None:
             self._ticker = asyncio.create_task(self._tick())
-        await self._edit(force=changed)
+        if first and progress.state == "queued":
+            await self._edit(self._text())  # a queue is worth saying at once
 
-    async def ensure_answered(self) -> None:
-        """Edits the original at least once, so that it stops 'thinking' and the next
-        followup becomes a message of its own (public) instead of replacing it."""
-        if not self._edited:
-            await self._edit(force=True, text="Posting your image…")
+    async def before_posting(self, text: str) -> bool:
+        """Shows the final `text` just before the result is posted.
 
-    async def finish(self, text: str) -> None:
+        The edit also ends the 'thinking' state, so the public followup that comes next is
+        a message of its own instead of replacing this private one. Returns False if
+        Discord refused the edit (then the result must not go out as a followup).
+        """
         self.stop()
-        await self._edit(force=True, text=text)
+        return await self._edit(text)
 
     def stop(self) -> None:
         if self._ticker is not None:
@@ -55,22 +56,27 @@ class ProgressMessage:
             self._ticker = None
 
     def _text(self) -> str:
-        if self._state.state == "queued":
-            return f"Queued at position {self._state.position} for {self._label}…"
-        elapsed = int(time.monotonic() - self._state.started_at)
+        state = self._state
+        if state is None or state.state == "queued":
+            position = state.position if state else 1
+            return f"Queued at position {position} for {self._label}…"
+        elapsed = int(time.monotonic() - state.started_at)
         return f"Generating with {self._label}… {elapsed} s"
 
     async def _tick(self) -> None:
+        await asyncio.sleep(FIRST_EDIT_DELAY)
         while True:
-            await asyncio.sleep(TICK)
-            await self._edit(force=False)
+            await self._edit(self._text())
+            await asyncio.sleep(EDIT_INTERVAL)
 
-    async def _edit(self, *, force: bool, text: str | None = None) -> None:
+    async def _edit(self, text: str) -> bool:
         async with self._lock:
-            now = time.monotonic()
-            if not force and now - self._last_edit < MIN_EDIT_INTERVAL:
-                return
-            self._last_edit = now
-            with contextlib.suppress(discord.HTTPException):
-                await self._interaction.edit_original_response(content=text or self._text())
-                self._edited = True
+            if text == self._shown:
+                return True
+            try:
+                await self._interaction.edit_original_response(content=text)
+            except discord.HTTPException as exc:
+                log.debug("progress edit refused: %s", exc)
+                return False
+            self._shown = text
+            return True

@@ -153,15 +153,19 @@ class Imagine(commands.Cog):
         progress = ProgressMessage(interaction, prepared.model.label)
 
         async def deliver(job_id: str, image: GeneratedImage, balance: int) -> int:
-            await progress.ensure_answered()
-            return await self._post(interaction, request, job_id, image, prepared.cost, balance)
+            # Said before the upload: a failed upload then replaces it with the reason.
+            answered = await progress.before_posting(
+                f"Done: your image is in the channel (seed {image.seed})."
+            )
+            return await self._post(
+                interaction, request, job_id, image, prepared.cost, balance,
+                through_interaction=answered,
+            )
 
         try:
-            delivered = await jobs.run(prepared, progress.update, deliver)
+            return await jobs.run(prepared, progress.update, deliver)
         finally:
             progress.stop()
-        await progress.finish(f"Done: your image is in the channel (seed {delivered.image.seed}).")
-        return delivered
 
     async def _post(
         self,
@@ -171,6 +175,8 @@ class Imagine(commands.Cog):
         image: GeneratedImage,
         cost: int,
         balance: int,
+        *,
+        through_interaction: bool,
     ) -> int:
         limit = _upload_limit(interaction) - UPLOAD_HEADROOM
         try:
@@ -191,7 +197,10 @@ class Imagine(commands.Cog):
             return discord.File(io.BytesIO(data), filename=filename)
 
         try:
-            return await self._send(interaction, request, job_id, embed, view, file)
+            return await self._send(
+                interaction, request, job_id, embed, view, file,
+                through_interaction=through_interaction,
+            )
         except discord.HTTPException as exc:
             raise DeliveryError(f"HTTP {exc.status}, code {exc.code}") from exc
 
@@ -203,9 +212,12 @@ class Imagine(commands.Cog):
         embed: discord.Embed,
         view: discord.ui.View,
         file: Callable[[], discord.File],
+        *,
+        through_interaction: bool,
     ) -> int:
         """Posts through the interaction while its token lives, else in the channel."""
-        if discord.utils.utcnow() + TOKEN_MARGIN < interaction.expires_at:
+        token_alive = discord.utils.utcnow() + TOKEN_MARGIN < interaction.expires_at
+        if through_interaction and token_alive:
             try:
                 message = await interaction.followup.send(
                     embed=embed, file=file(), view=view, wait=True, ephemeral=False

@@ -87,3 +87,24 @@ def private_text(ix: Any) -> str:
     assert ix.original is not None, "the interaction was never answered"
     assert ix.original.ephemeral, "a private answer turned up publicly"
     return str(ix.original.content)
+
+
+def is_settled(ix: Any) -> bool:
+    """The member's interaction has its last word: a refusal, a failure, or "Done" with
+    the image posted."""
+    original = ix.original
+    if original is None or original.loading:
+        return False
+    text = str(original.content)
+    if text.startswith(("Queued", "Generating")):
+        return False
+    if text.startswith("Done"):  # said just before the upload: wait for the image
+        posted_late = ix.expired and bool(results(ix.channel))
+        return any(m.attachments for m in ix.followups) or posted_late
+    return True
+
+
+async def settled(ix: Any) -> Any:
+    """Waits (up to 15 s) until `is_settled(ix)`; returns `ix`."""
+    await ix.wait_until(is_settled, timeout=15.0)
+    return ix

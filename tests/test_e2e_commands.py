@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e_fixtures import World, make_world, private_text, results
+from tests.e2e_fixtures import World, make_world, private_text, results, settled
 from tests.standins.discord_api import CommandUnavailable, DiscordStandIn
 from tests.standins.providers import ProviderStandIns
 
@@ -16,13 +16,7 @@ pytestmark = pytest.mark.asyncio
 TIMEOUT = 15.0
 
 
-async def answered(ix):  # type: ignore[no-untyped-def]
-    await ix.wait_until(
-        lambda ix: ix.original is not None and not ix.original.loading
-        and not str(ix.original.content).startswith(("Queued", "Generating", "Posting")),
-        timeout=TIMEOUT,
-    )
-    return ix
+answered = settled
 
 
 def balance_of(text: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e_fixtures import World, decode, private_text, results
+from tests.e2e_fixtures import World, decode, private_text, results, settled
 from tests.standins.images import make_image
 
 pytestmark = pytest.mark.asyncio
@@ -19,15 +19,7 @@ async def imagine(world: World, user=None, channel=None, **options):  # type: ig
     )
 
 
-async def finished(ix):  # type: ignore[no-untyped-def]
-    """Waits until the job's private message says it is done or refused."""
-    await ix.wait_until(
-        lambda ix: ix.original is not None
-        and not ix.original.loading
-        and not str(ix.original.content).startswith(("Queued", "Generating", "Posting")),
-        timeout=TIMEOUT,
-    )
-    return ix
+finished = settled
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.e2e_fixtures import World, results
+from tests.e2e_fixtures import World, is_settled, results
 
 pytestmark = pytest.mark.asyncio
 
@@ -28,12 +28,7 @@ async def test_concurrent_jobs_with_faults_charge_exactly_the_posted_images(
     for ix in interactions:
         await ix.wait_for_ack(timeout=10)
 
-    def settled(ix) -> bool:  # type: ignore[no-untyped-def]
-        text = str(ix.original.content) if ix.original is not None else ""
-        return ix.original is not None and not ix.original.loading and not text.startswith(
-            ("Queued", "Generating", "Posting"))
-
-    await discord.wait_until(lambda: all(settled(ix) for ix in interactions), timeout=60)
+    await discord.wait_until(lambda: all(is_settled(ix) for ix in interactions), timeout=60)
     services = world.runner.services
     assert services is not None
     assert await services.credits.audit() == []
