@@ -38,10 +38,24 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.writelines(f"  {line}\n" for line in exc.lines)
         return 2
     setup_logging(settings.LOG_LEVEL, settings.secrets())
-    if args.command == "check":
-        return asyncio.run(check(settings))
+    with event_loop_runner() as runner:
+        if args.command == "check":
+            return runner.run(check(settings))
+        return _run_bot(runner, settings, force_sync=args.sync)
+
+
+def event_loop_runner() -> asyncio.Runner:
+    """uvloop's event loop where it is installed (Linux, macOS), asyncio's otherwise."""
     try:
-        asyncio.run(run(settings, force_sync=args.sync))
+        import uvloop
+    except ImportError:
+        return asyncio.Runner()
+    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
+
+
+def _run_bot(runner: asyncio.Runner, settings: Settings, *, force_sync: bool) -> int:
+    try:
+        runner.run(run(settings, force_sync=force_sync))
     except KeyboardInterrupt:
         pass
     except discord.LoginFailure:

@@ -1,12 +1,14 @@
 """Image inspection and re-encoding with Pillow.
 
-Every function here is synchronous and CPU-bound (decoding a 2 MP image takes tens of
-milliseconds): call them from a coroutine through `asyncio.to_thread`, never directly
-on the event loop.
+The functions that decode or encode pixels are CPU-bound (a 2 MP image takes tens of
+milliseconds): coroutines call `inspect_async` and `fit_under_async`, which move that
+work to a thread and keep the cheap cases (a header walk, an image that already fits) on
+the loop, where a thread hop would cost more than the work.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import math
@@ -56,6 +58,20 @@ def file_extension(fmt: str) -> str:
 def mime_type(fmt: str) -> str:
     """The MIME type for a format, e.g. `image/webp`."""
     return _MIME[normalise_format(fmt)]
+
+
+async def inspect_async(data: bytes) -> ImageInfo:
+    """`inspect`, in a worker thread only where it decodes pixels (JPEG)."""
+    if data[:3] == b"\xff\xd8\xff":
+        return await asyncio.to_thread(inspect, data)
+    return inspect(data)
+
+
+async def fit_under_async(data: bytes, limit_bytes: int, fmt: str) -> tuple[bytes, str, str | None]:
+    """`fit_under`, in a worker thread only when there is something to re-encode."""
+    if len(data) <= limit_bytes:
+        return data, normalise_format(fmt), None
+    return await asyncio.to_thread(fit_under, data, limit_bytes, fmt)
 
 
 def inspect(data: bytes) -> ImageInfo:

@@ -115,6 +115,7 @@ class JobService:
         self._router = router
         self._fetch = fetch
         self._active: set[asyncio.Task[Any]] = set()
+        self._results = asyncio.Semaphore(settings.MAX_IMAGES_IN_FLIGHT)
         self.draining = False
 
     async def drain(self, grace: float) -> int:
@@ -223,26 +224,41 @@ class JobService:
                 await on_progress(Progress("queued", position))
 
         async with self._scheduler.run(ticket, on_position=on_position):
-            started = time.monotonic()
-            await self._credits.mark(job_id, "generating")
-            await on_progress(Progress("generating", started_at=started))
-            options = {k: v for k, v in prepared.options.items() if k != "image"}
-            image = await self._router.generate(
-                GenerationRequest(
-                    job_id=job_id,
-                    model=prepared.model.id,
-                    prompt=prepared.request.prompt,
-                    seed=prepared.seed,
-                    options=options,
-                    image=prepared.image,
-                    safety_cap=prepared.cap,
-                )
-            )
-        await self._credits.mark(job_id, "posting", provider=image.provider)
-        request = prepared.request
-        balance = (await self._credits.balance(request.guild_id, request.user_id)).total
-        message_id = await deliver(job_id, image, balance)
+            # Held from the generation to the end of the upload: it bounds the results in
+            # memory, whatever the burst.
+            await self._results.acquire()
+            try:
+                image = await self._generate(prepared, job_id, on_progress)
+            except BaseException:
+                self._results.release()
+                raise
+        try:
+            await self._credits.mark(job_id, "posting", provider=image.provider)
+            request = prepared.request
+            balance = (await self._credits.balance(request.guild_id, request.user_id)).total
+            message_id = await deliver(job_id, image, balance)
+        finally:
+            self._results.release()
         return image, balance, message_id
+
+    async def _generate(
+        self, prepared: Prepared, job_id: str, on_progress: ProgressCallback
+    ) -> GeneratedImage:
+        started = time.monotonic()
+        await self._credits.mark(job_id, "generating")
+        await on_progress(Progress("generating", started_at=started))
+        options = {k: v for k, v in prepared.options.items() if k != "image"}
+        return await self._router.generate(
+            GenerationRequest(
+                job_id=job_id,
+                model=prepared.model.id,
+                prompt=prepared.request.prompt,
+                seed=prepared.seed,
+                options=options,
+                image=prepared.image,
+                safety_cap=prepared.cap,
+            )
+        )
 
     async def _model_for(self, request: ImagineRequest) -> Model:
         name = request.model
@@ -261,7 +277,7 @@ class JobService:
             raise UserError(f"`image` is too large: at most {MAX_INPUT_BYTES // 2**20} MB.")
         try:
             data = await self._fetch(attachment.url)
-            info = await asyncio.to_thread(images.inspect, data)
+            info = await images.inspect_async(data)
         except Exception as exc:
             log.info("input image %s unusable: %s", attachment.filename, type(exc).__name__)
             raise UserError("`image` could not be read as a picture. Try another file.") from None

@@ -3,7 +3,6 @@
 # No `from __future__ import annotations` here: discord.py reads the Range bounds below
 # from the signature, and they are computed from the catalogue at import.
 
-import asyncio
 import io
 import logging
 from collections.abc import Callable
@@ -180,9 +179,7 @@ class Imagine(commands.Cog):
     ) -> int:
         limit = _upload_limit(interaction) - UPLOAD_HEADROOM
         try:
-            data, fmt, note = await asyncio.to_thread(
-                images.fit_under, image.data, limit, image.format
-            )
+            data, fmt, note = await images.fit_under_async(image.data, limit, image.format)
         except images.ImageError as exc:
             raise DeliveryError(str(exc)) from exc
         all_notes = (*image.notes, note) if note else image.notes

@@ -317,7 +317,7 @@ async def decode_image(
     """Checks (off the event loop) that `data` is a whole PNG/JPEG/WebP image; a failure
     here comes after the provider made the image, so it is not retried."""
     try:
-        info = await asyncio.to_thread(images.inspect, data)
+        info = await images.inspect_async(data)
     except images.ImageError as exc:
         raise ResultUnavailable(f"the result is {exc}", provider=provider) from None
     if expected is not None and images.normalise_format(expected) != info.format:
