@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import logging
 import signal
 import sys
@@ -38,10 +39,26 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.writelines(f"  {line}\n" for line in exc.lines)
         return 2
     setup_logging(settings.LOG_LEVEL, settings.secrets())
+    give_large_buffers_back()
     with event_loop_runner() as runner:
         if args.command == "check":
             return runner.run(check(settings))
         return _run_bot(runner, settings, force_sync=args.sync)
+
+
+def give_large_buffers_back() -> None:
+    """Makes glibc map every image-sized buffer on its own, so it goes back to the system
+    when freed.
+
+    By default glibc raises its mmap threshold the first time such a block is freed, and
+    from then on keeps the megabytes of each image in its heap, where a burst leaves them.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to tune
+        return
+    m_mmap_threshold = -3
+    libc.mallopt(m_mmap_threshold, 256 * 1024)
 
 
 def event_loop_runner() -> asyncio.Runner:
