@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e_fixtures import World, make_world, private_text, results, settled
+from tests.e2e_fixtures import World, decode, make_world, private_text, results, settled
 from tests.standins.discord_api import CommandUnavailable, DiscordStandIn
 from tests.standins.providers import ProviderStandIns
 
@@ -209,3 +209,31 @@ async def test_server_default_model_is_used_when_none_is_given(world: World) -> 
     await answered(await world.discord.slash(world.general, world.alice, "imagine",
                                              prompt="a dog"))
     assert world.providers.apiframe.generation_bodies()[-1]["model"] == "flux-1.1-pro"
+
+
+@pytest.fixture
+async def demo_world(
+    tmp_path: Path, discord_standin: DiscordStandIn, provider_standins: ProviderStandIns
+) -> AsyncIterator[World]:
+    async for world in make_world(tmp_path, discord_standin, provider_standins,
+                                  ONEMIN_API_KEY=None, APIFRAME_API_KEY=None,
+                                  SEGMIND_API_KEY=None, PLACEHOLDER_PROVIDER=True):
+        yield world
+
+
+async def test_placeholder_serves_every_model_without_keys(demo_world: World) -> None:
+    world = demo_world
+    ix = await answered(await world.discord.slash(
+        world.general, world.alice, "imagine", prompt="a demo", model="flux-pro",
+        width=512, height=320, output_format="png",
+    ))
+    posted = results(world.general)
+    assert len(posted) == 1, private_text(ix)
+    image = decode(posted[0])
+    assert (image.format, image.size) == ("PNG", (512, 320))
+    fields = {f["name"]: f["value"] for f in posted[0].embeds[0]["fields"]}
+    assert fields["Provider"] == "placeholder"
+    assert world.providers.total_generations() == 0
+    text = private_text(await answered(await world.discord.slash(world.general, world.bob,
+                                                                 "models")))
+    assert "placeholder: healthy" in text
