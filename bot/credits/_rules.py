@@ -1,0 +1,185 @@
+"""The credit rules, each one plain function run whole inside one storage transaction on
+the database thread: no await can split a check from its write."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot.storage import ALLOWANCE, BONUS, Job, JobStatus, LedgerEntry, MemberRow, Transaction
+
+if TYPE_CHECKING:
+    pass
+
+from bot.credits._terms import (
+    DAY,
+    Balance,
+    BudgetExhausted,
+    CreditDefaults,
+    NewJob,
+    OutOfCredits,
+    ServerSettings,
+)
+
+
+def current_period(start: int, period_seconds: int, now: int) -> int:
+    """The start of the period containing `now`, on the grid that begins at `start`."""
+    if now < start + period_seconds:
+        return start
+    return start + (now - start) // period_seconds * period_seconds
+
+
+def utc_day(now: float) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(now))
+
+
+def next_utc_midnight(now: float) -> int:
+    return (int(now) // DAY + 1) * DAY
+
+
+def _member_now(tx: Transaction, terms: ServerSettings, guild_id: int, user_id: int,
+                now: int) -> MemberRow:
+    """The member as of `now`: a new member's period starts now; a past one rolls over."""
+    row = tx.member(guild_id, user_id)
+    if row is None:
+        return MemberRow(guild_id, user_id, now, 0, 0)
+    start = current_period(row.period_start, terms.period_hours * 3600, now)
+    return row if start == row.period_start else replace(row, period_start=start, spent=0)
+
+
+def _balance(member: MemberRow, terms: ServerSettings) -> Balance:
+    return Balance(
+        allowance_total=terms.allowance,
+        allowance_left=max(0, terms.allowance - member.spent),
+        bonus=member.bonus,
+        period_hours=terms.period_hours,
+        refills_at=member.period_start + terms.period_hours * 3600,
+    )
+
+
+def _read_balance(tx: Transaction, guild_id: int, user_id: int, now: float,
+                  defaults: CreditDefaults) -> Balance:
+    terms = ServerSettings.resolve(tx.guild_config(guild_id), defaults)
+    return _balance(_member_now(tx, terms, guild_id, user_id, int(now)), terms)
+
+
+def _reserve(tx: Transaction, new: NewJob, now: float, defaults: CreditDefaults) -> Job:
+    g, u, cost = new.guild_id, new.user_id, new.cost
+    terms = ServerSettings.resolve(tx.guild_config(g), defaults)
+    member = _member_now(tx, terms, g, u, int(now))
+    balance = _balance(member, terms)
+    if balance.total < cost:
+        raise OutOfCredits(cost, balance)
+    day = utc_day(now)
+    left = terms.daily_budget - tx.budget_spent(g, day)
+    if cost > left:
+        raise BudgetExhausted(cost, terms.daily_budget, max(0, left), next_utc_midnight(now))
+
+    from_allowance = min(cost, balance.allowance_left)
+    from_bonus = cost - from_allowance
+    tx.put_member(replace(member, spent=member.spent + from_allowance,
+                          bonus=member.bonus - from_bonus))
+    job = Job(
+        id=new.id, guild_id=g, channel_id=new.channel_id, user_id=u, model=new.model,
+        prompt=new.prompt, options=dict(new.options), seed=new.seed, cost=cost,
+        allowance_part=from_allowance, bonus_part=from_bonus, budget_day=day,
+        period_start=member.period_start, status=JobStatus.QUEUED, provider=None,
+        message_id=None, error=None, created_at=now, updated_at=now,
+    )
+    tx.insert_job(job)
+    tx.add_ledger(_job_entries(job, -1, "reserve", now))
+    if cost:
+        tx.add_budget_spend(g, day, cost)
+    return job
+
+
+def _job_entries(job: Job, sign: int, reason: str, now: float) -> list[LedgerEntry]:
+    entries = []
+    if job.allowance_part:
+        entries.append(LedgerEntry(job.guild_id, job.user_id, ALLOWANCE,
+                                   sign * job.allowance_part, reason, job.id,
+                                   job.period_start, None, now))
+    if job.bonus_part:
+        entries.append(LedgerEntry(job.guild_id, job.user_id, BONUS, sign * job.bonus_part,
+                                   reason, job.id, None, None, now))
+    return entries
+
+
+def _refund(tx: Transaction, job_id: str, reason: str, now: float) -> bool:
+    job = tx.unfinished_job(job_id)
+    if job is None:
+        return False
+    tx.advance_job(job_id, JobStatus.REFUNDED, now, error=reason)
+    if job.cost:
+        member = tx.member(job.guild_id, job.user_id)
+        assert member is not None, "a charged job always has its member row"
+        spent = member.spent
+        # Allowance goes back to the job's own period; once that period is over the
+        # ledger row still records it there, but it buys nothing in the new one.
+        if member.period_start == job.period_start:
+            spent -= job.allowance_part
+        tx.put_member(replace(member, spent=spent, bonus=member.bonus + job.bonus_part))
+        tx.add_ledger(_job_entries(job, +1, f"refund: {reason}", now))
+        tx.add_budget_spend(job.guild_id, job.budget_day, -job.cost)
+    return True
+
+
+def _grant(tx: Transaction, guild_id: int, user_id: int, amount: int, reason: str,
+           actor_id: int | None, now: float, defaults: CreditDefaults) -> Balance:
+    terms = ServerSettings.resolve(tx.guild_config(guild_id), defaults)
+    member = _member_now(tx, terms, guild_id, user_id, int(now))
+    bonus = max(0, member.bonus + amount)
+    # The ledger records the real change, which is smaller than asked when a removal
+    # reaches zero.
+    tx.add_ledger([LedgerEntry(guild_id, user_id, BONUS, bonus - member.bonus, reason, None,
+                               None, actor_id, now)])
+    member = replace(member, bonus=bonus)
+    tx.put_member(member)
+    return _balance(member, terms)
+
+
+def _audit(tx: Transaction) -> list[str]:
+    problems: list[str] = []
+    bonus_sums = tx.ledger_bonus_sums()
+    allowance_sums = tx.ledger_allowance_sums()
+    for m in tx.members():
+        who = f"member {m.user_id} in server {m.guild_id}"
+        ledger_bonus = bonus_sums.get((m.guild_id, m.user_id), 0)
+        if ledger_bonus != m.bonus:
+            problems.append(f"{who}: bonus is {m.bonus}, the ledger sums to {ledger_bonus}")
+        ledger_spent = -allowance_sums.get((m.guild_id, m.user_id, m.period_start), 0)
+        if ledger_spent != m.spent:
+            problems.append(
+                f"{who}: allowance spent in the period from {m.period_start} is {m.spent}, "
+                f"the ledger says {ledger_spent}"
+            )
+    for (g, u, period), total in allowance_sums.items():
+        if total > 0:
+            problems.append(
+                f"member {u} in server {g}: the ledger gives {total} allowance credits more "
+                f"than were spent in the period from {period}"
+            )
+    for g, u in tx.ledger_members_without_row():
+        problems.append(f"member {u} in server {g}: ledger rows but no balance row")
+    for j in tx.job_ledger_sums():
+        charged = j.status is not JobStatus.REFUNDED
+        want_allowance = -j.allowance_part if charged else 0
+        want_bonus = -j.bonus_part if charged else 0
+        if (j.allowance_sum, j.bonus_sum) != (want_allowance, want_bonus):
+            problems.append(
+                f"job {j.job_id} ({j.status}, cost {j.cost}): the ledger moved "
+                f"{j.allowance_sum} allowance and {j.bonus_sum} bonus, expected "
+                f"{want_allowance} and {want_bonus}"
+            )
+        if j.misfiled_rows:
+            problems.append(f"job {j.job_id}: allowance rows filed under another period")
+    stored = tx.budget_rows()
+    charged_days = tx.job_budget_sums()
+    for key in sorted(stored.keys() | charged_days.keys()):
+        if stored.get(key, 0) != charged_days.get(key, 0):
+            problems.append(
+                f"server {key[0]} on {key[1]}: budget spend is {stored.get(key, 0)}, "
+                f"its jobs cost {charged_days.get(key, 0)}"
+            )
+    return problems
