@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -10,15 +11,22 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings, SettingsError, load_settings
+from tests.standins.providers import TEST_KEYS
+from tests.standins.segmind import SegmindStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_bot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _clean_env() -> dict[str, str]:
+    """The environment without any setting of the bot's (they are upper case)."""
     clean = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
     clean["PYTHONPATH"] = str(ROOT)
+    return clean
+
+
+def run_bot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], env={**clean, **env}, cwd=cwd,
+        [sys.executable, "-m", "bot", *args], env={**_clean_env(), **env}, cwd=cwd,
         capture_output=True, text=True, timeout=60,
     )
 
@@ -92,3 +100,26 @@ def test_check_reports_providers_without_printing_keys(tmp_path: Path) -> None:
     assert "provider segmind: configured" in output
     assert secret not in output and "discord-secret-token-abcdef" not in output
     assert (tmp_path / "db" / "fluxcord.db").exists()
+
+
+@pytest.mark.parametrize(("key", "verdict", "code"), [
+    ("right", "provider segmind: configured, key works", 0),
+    ("wrong", "provider segmind: configured, key REFUSED", 1),
+])
+async def test_check_tells_whether_the_segmind_key_works(
+    tmp_path: Path, key: str, verdict: str, code: int
+) -> None:
+    async with SegmindStandIn(TEST_KEYS["segmind"]) as segmind:
+        env = {**_clean_env(), "DISCORD_TOKEN": "discord-secret-token-abcdef",
+               "SEGMIND_API_KEY": TEST_KEYS["segmind"] if key == "right" else "SG_not_it",
+               "SEGMIND_BASE_URL": segmind.base_url,
+               "DATABASE_URL": f"sqlite:///{tmp_path / 'fluxcord.db'}"}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "check", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    text = output.decode()
+    assert verdict in text, text
+    assert process.returncode == code
+    assert "SG_not_it" not in text and TEST_KEYS["segmind"] not in text
