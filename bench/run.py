@@ -44,7 +44,7 @@ log = logging.getLogger("bench")
 # The fairness limits and credits are opened up so that no job waits in the fair scheduler
 # or at a provider's gate and nobody runs out of credits: the run measures the bot's cost,
 # not the queueing a server admin asked for. 200 jobs from 50 members is 4 each.
-# MAX_IMAGES_IN_FLIGHT stays at its default (16): it is the bot's memory bound, and the
+# MAX_IMAGES_IN_FLIGHT stays at its default (12): it is the bot's memory bound, and the
 # time jobs wait for it counts as the bot's own overhead.
 BOT_LIMITS = {
     "MAX_JOBS_PER_MEMBER": "8",
