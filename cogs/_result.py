@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.catalogue import MODELS, PROVIDER_LABELS
+from bot.catalogue import PROVIDER_LABELS, Model
 from bot.client import report_error
 from bot.errors import UserError
 from bot.jobs import ImagineRequest, attachment_from_stored
@@ -27,6 +27,7 @@ EMBED_COLOUR = discord.Colour(0x5865F2)
 
 
 def result_embed(
+    model: Model,
     request: ImagineRequest,
     job_id: str,
     image: GeneratedImage,
@@ -34,9 +35,8 @@ def result_embed(
     balance: int,
     notes: tuple[str, ...],
 ) -> discord.Embed:
-    model = MODELS[request.model] if request.model in MODELS else None
     embed = discord.Embed(description=request.prompt[:4000], colour=EMBED_COLOUR)
-    embed.add_field(name="Model", value=model.label if model else image.provider)
+    embed.add_field(name="Model", value=model.label)
     embed.add_field(name="Provider", value=PROVIDER_LABELS.get(image.provider, image.provider))
     embed.add_field(name="Seed", value=str(image.seed))
     embed.add_field(name="Size", value=f"{image.width}×{image.height}")

@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import images
-from bot.catalogue import MODELS, SEED_MAX, discord_range
+from bot.catalogue import MODELS, SEED_MAX, Model, discord_range
 from bot.client import FluxBot
 from bot.errors import UserError
 from bot.jobs import Attachment, Delivered, DeliveryError, ImagineRequest
@@ -157,7 +157,7 @@ class Imagine(commands.Cog):
                 f"Done: your image is in the channel (seed {image.seed})."
             )
             return await self._post(
-                interaction, request, job_id, image, prepared.cost, balance,
+                interaction, prepared.model, request, job_id, image, prepared.cost, balance,
                 through_interaction=answered,
             )
 
@@ -169,6 +169,7 @@ class Imagine(commands.Cog):
     async def _post(
         self,
         interaction: discord.Interaction[FluxBot],
+        model: Model,
         request: ImagineRequest,
         job_id: str,
         image: GeneratedImage,
@@ -184,7 +185,7 @@ class Imagine(commands.Cog):
             raise DeliveryError(str(exc)) from exc
         all_notes = (*image.notes, note) if note else image.notes
         filename = f"fluxcord-{job_id[-8:]}-{image.seed}.{images.file_extension(fmt)}"
-        embed = result_embed(request, job_id, image, cost, balance, all_notes)
+        embed = result_embed(model, request, job_id, image, cost, balance, all_notes)
         embed.set_author(
             name=interaction.user.display_name, icon_url=interaction.user.display_avatar.url
         )

@@ -205,6 +205,8 @@ async def test_server_default_model_is_used_when_none_is_given(world: World) -> 
                                              prompt="a cat"))
     body = world.providers.onemin.generation_bodies()[-1]
     assert body["model"] == "black-forest-labs/flux-dev"
+    fields = {f["name"]: f["value"] for f in results(world.general)[-1].embeds[0]["fields"]}
+    assert fields["Model"] == "FLUX.1 [dev]"
     await answered(await world.discord.slash(world.general, world.admin, "default-model"))
     await answered(await world.discord.slash(world.general, world.alice, "imagine",
                                              prompt="a dog"))
