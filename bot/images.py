@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 FORMATS = ("png", "jpeg", "webp")
 _ALIASES = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}
 _EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp"}
-_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 # Lossy qualities tried in turn before the image is scaled down.
 _QUALITIES = (85, 70, 55, 40)
@@ -53,11 +52,6 @@ def normalise_format(fmt: str) -> str:
 def file_extension(fmt: str) -> str:
     """The file name extension for a format: `jpg`, `png` or `webp`."""
     return _EXTENSIONS[normalise_format(fmt)]
-
-
-def mime_type(fmt: str) -> str:
-    """The MIME type for a format, e.g. `image/webp`."""
-    return _MIME[normalise_format(fmt)]
 
 
 async def inspect_async(data: bytes) -> ImageInfo:

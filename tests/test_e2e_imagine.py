@@ -19,9 +19,6 @@ async def imagine(world: World, user=None, channel=None, **options):  # type: ig
     )
 
 
-finished = settled
-
-
 @pytest.mark.parametrize(
     ("model", "options", "provider", "size", "fmt"),
     [
@@ -38,7 +35,7 @@ finished = settled
 async def test_each_model_posts_its_image_publicly(
     world: World, model: str, options: dict, provider: str, size: tuple | None, fmt: str
 ) -> None:
-    ix = await finished(await imagine(world, prompt="a lighthouse at dusk", model=model,
+    ix = await settled(await imagine(world, prompt="a lighthouse at dusk", model=model,
                                       seed=42, **options))
     posted = results(world.general)
     assert len(posted) == 1, private_text(ix)
@@ -88,7 +85,7 @@ async def test_refusals_are_private_and_cost_nothing(world: World) -> None:
     assert services is not None
     before = await services.credits.balance(world.guild.id, world.alice.id)
     for options, expected in cases:
-        ix = await finished(await imagine(world, prompt="a cat", **options))
+        ix = await settled(await imagine(world, prompt="a cat", **options))
         assert expected in private_text(ix), options
         assert ix.followups == [] or all(m.ephemeral for m in ix.followups)
     assert results(world.general) == []
@@ -99,7 +96,7 @@ async def test_refusals_are_private_and_cost_nothing(world: World) -> None:
 
 async def test_input_attachment_that_is_not_an_image_is_refused(world: World) -> None:
     text = world.discord.register_attachment(b"hello", "notes.txt", "text/plain")
-    ix = await finished(await imagine(world, prompt="a cat", model="flux-dev", image=text))
+    ix = await settled(await imagine(world, prompt="a cat", model="flux-dev", image=text))
     assert "PNG, JPEG or WebP" in private_text(ix)
     assert world.providers.total_generations() == 0
 
@@ -107,7 +104,7 @@ async def test_input_attachment_that_is_not_an_image_is_refused(world: World) ->
 async def test_image_prompt_is_uploaded_to_the_asset_api(world: World) -> None:
     picture = world.discord.register_attachment(make_image(64, 64, "png"), "ref.png",
                                                 "image/png")
-    ix = await finished(await imagine(world, prompt="same, in winter", model="flux-dev",
+    ix = await settled(await imagine(world, prompt="same, in winter", model="flux-dev",
                                       image=picture))
     assert len(results(world.general)) == 1, private_text(ix)
     assert world.providers.onemin.recorded("/api/assets", "POST")
@@ -119,7 +116,7 @@ async def test_out_of_credits_is_private_and_says_when(world: World) -> None:
     services = world.runner.services
     assert services is not None
     await services.credits.set_allowance(world.guild.id, 3, None)
-    ix = await finished(await imagine(world, prompt="a cat", model="flux-pro"))
+    ix = await settled(await imagine(world, prompt="a cat", model="flux-pro"))
     text = private_text(ix)
     assert "credits" in text and "<t:" in text
     assert results(world.general) == []
@@ -131,7 +128,7 @@ async def test_provider_failure_refunds_and_explains(world: World) -> None:
     assert services is not None
     world.providers.onemin.inject("server_error", times=10, status=502)
     before = await services.credits.balance(world.guild.id, world.alice.id)
-    ix = await finished(await imagine(world, prompt="a cat", model="flux-dev"))
+    ix = await settled(await imagine(world, prompt="a cat", model="flux-dev"))
     assert "unavailable" in private_text(ix) and "credits are back" in private_text(ix)
     after = await services.credits.balance(world.guild.id, world.alice.id)
     assert after.total == before.total
@@ -147,7 +144,7 @@ async def test_discord_refusing_the_upload_refunds(world: World) -> None:
     # Discord now holds this interaction to a lower limit than the one it told the bot,
     # so the ~1 MB upload is answered 413.
     ix.payload["attachment_size_limit"] = 100_000
-    await finished(ix)
+    await settled(ix)
     assert "Discord did not accept the image" in private_text(ix)
     assert "credits are back" in private_text(ix)
     assert results(world.general) == []
@@ -158,13 +155,13 @@ async def test_discord_refusing_the_upload_refunds(world: World) -> None:
 async def test_input_image_too_large_is_refused_before_charging(world: World) -> None:
     big = world.discord.register_attachment(b"\x89PNG" + bytes(11 * 2**20), "huge.png",
                                             "image/png")
-    ix = await finished(await imagine(world, prompt="a cat", model="flux-dev", image=big))
+    ix = await settled(await imagine(world, prompt="a cat", model="flux-dev", image=big))
     assert "too large" in private_text(ix)
     assert world.providers.total_generations() == 0
 
 
 async def test_moderated_prompt_is_explained_in_users_terms(world: World) -> None:
-    ix = await finished(await imagine(world, prompt="something forbidden", model="flux-2-pro"))
+    ix = await settled(await imagine(world, prompt="something forbidden", model="flux-2-pro"))
     text = private_text(ix)
     assert "content policy" in text
     assert "{" not in text  # never a provider's raw body
@@ -175,7 +172,7 @@ async def test_progress_shows_queue_position_then_generating(world: World) -> No
     world.providers.onemin.inject("slow", times=3, seconds=0.6)
     ixs = [await imagine(world, prompt=f"cat {n}", model="flux-dev") for n in range(3)]
     for ix in ixs:
-        await finished(ix)
+        await settled(ix)
     seen = [str(h.get("content")) for h in ixs[2].original.history]
     assert any(s.startswith("Queued at position") for s in seen), seen
     assert any(s.startswith("Generating") for s in seen), seen
@@ -183,11 +180,11 @@ async def test_progress_shows_queue_position_then_generating(world: World) -> No
 
 
 async def test_reroll_edit_and_delete(world: World) -> None:
-    await finished(await imagine(world, prompt="a red fox", model="flux-dev", seed=7))
+    await settled(await imagine(world, prompt="a red fox", model="flux-dev", seed=7))
     message = results(world.general)[0]
     job = message.custom_ids()[0].rsplit(":", 1)[1]
 
-    reroll = await finished(await world.discord.click(message, f"fluxcord:reroll:{job}",
+    reroll = await settled(await world.discord.click(message, f"fluxcord:reroll:{job}",
                                                       world.bob))
     assert len(results(world.general)) == 2, private_text(reroll)
     rerolled = results(world.general)[1]
@@ -197,7 +194,7 @@ async def test_reroll_edit_and_delete(world: World) -> None:
 
     edit = await world.discord.click(message, f"fluxcord:edit:{job}", world.alice)
     await edit.wait_until(lambda ix: ix.modal is not None, timeout=TIMEOUT)
-    submitted = await finished(await world.discord.submit_modal(
+    submitted = await settled(await world.discord.submit_modal(
         f"fluxcord:edit-modal:{job}", {"prompt": "a blue fox"}, world.alice, world.general
     ))
     assert len(results(world.general)) == 3, private_text(submitted)
@@ -215,7 +212,7 @@ async def test_reroll_edit_and_delete(world: World) -> None:
 
 
 async def test_moderator_may_delete_anyones_image(world: World) -> None:
-    await finished(await imagine(world, prompt="a red fox", model="flux-dev"))
+    await settled(await imagine(world, prompt="a red fox", model="flux-dev"))
     message = results(world.general)[0]
     job = message.custom_ids()[0].rsplit(":", 1)[1]
     ix = await world.discord.click(message, f"fluxcord:delete:{job}", world.admin)
@@ -223,11 +220,11 @@ async def test_moderator_may_delete_anyones_image(world: World) -> None:
 
 
 async def test_buttons_work_after_a_restart(world: World) -> None:
-    await finished(await imagine(world, prompt="a red fox", model="flux-dev"))
+    await settled(await imagine(world, prompt="a red fox", model="flux-dev"))
     message = results(world.general)[0]
     job = message.custom_ids()[0].rsplit(":", 1)[1]
     await world.runner.restart()
-    ix = await finished(await world.discord.click(message, f"fluxcord:reroll:{job}",
+    ix = await settled(await world.discord.click(message, f"fluxcord:reroll:{job}",
                                                   world.alice))
     assert len(results(world.general)) == 2, private_text(ix)
 
@@ -235,7 +232,7 @@ async def test_buttons_work_after_a_restart(world: World) -> None:
 async def test_oversized_result_is_reencoded_to_fit(world: World) -> None:
     world.guild.filesize_limit_override = 400 * 1024  # a tiny upload limit for this channel
     world.providers.onemin.inject("large_image", times=1)
-    ix = await finished(await imagine(world, prompt="noise", model="flux-pro",
+    ix = await settled(await imagine(world, prompt="noise", model="flux-pro",
                                       output_format="png", width=1440, height=1440))
     posted = results(world.general)
     assert len(posted) == 1, private_text(ix)

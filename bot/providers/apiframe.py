@@ -124,7 +124,6 @@ class ApiframeProvider(HostedProvider):
         return GeneratedImage(
             data=data, format=info.format, width=info.width, height=info.height,
             seed=request.seed, provider=self.name, sent=sent, notes=tuple(notes),
-            provider_seconds=time.monotonic() - started,
         )
 
     async def health(self) -> ProviderHealth:

@@ -50,8 +50,6 @@ class GeneratedImage:
     # The provider-side parameters as sent, and what was adjusted on the way (snapping).
     sent: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-    # Seconds spent waiting on the provider (request, polling, download), for the benchmark.
-    provider_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ Asset API and passed by its key.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -83,7 +82,6 @@ class OneMinProvider(HostedProvider):
         """Uploads the image prompt if any, generates, downloads `temporaryUrl`."""
         params, notes = request_params(schema, request, provider=self.name)
         key = self._secret()
-        started = time.monotonic()
         if request.image is not None:
             params[schema.params["image"].wire_name] = await self._upload(request.image, key)
         body = {"type": "IMAGE_GENERATOR", "model": schema.provider_model, "promptObject": params}
@@ -103,7 +101,6 @@ class OneMinProvider(HostedProvider):
         return GeneratedImage(
             data=data, format=info.format, width=info.width, height=info.height,
             seed=request.seed, provider=self.name, sent=params, notes=tuple(notes),
-            provider_seconds=time.monotonic() - started,
         )
 
     async def _upload(self, image: InputImage, key: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import colorsys
 import textwrap
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -107,7 +106,6 @@ class PlaceholderProvider(Provider):
 
     async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
         """Renders the placeholder in a worker thread, so the event loop keeps going."""
-        started = time.monotonic()
         params, notes = request_params(schema, request, provider=self.name)
         size = image_size(schema, params)
         fmt = images.normalise_format(schema.output_format(params))
@@ -122,5 +120,4 @@ class PlaceholderProvider(Provider):
         return GeneratedImage(
             data=data, format=fmt, width=size[0], height=size[1], seed=request.seed,
             provider=self.name, sent=params, notes=tuple(notes),
-            provider_seconds=time.monotonic() - started,
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
@@ -48,7 +47,6 @@ class SegmindProvider(HostedProvider):
         """One POST; the answer is the image bytes (format from `output_format`)."""
         params, notes = request_params(schema, request, provider=self.name)
         key = self._secret()
-        started = time.monotonic()
         log.info("segmind: job %s, %s", request.job_id, schema.provider_model)
         reply = await fetch(
             self._http, "POST", f"{self.base_url}/v1/{schema.provider_model}",
@@ -71,7 +69,6 @@ class SegmindProvider(HostedProvider):
         return GeneratedImage(
             data=reply.content, format=info.format, width=info.width, height=info.height,
             seed=request.seed, provider=self.name, sent=params, notes=tuple(notes),
-            provider_seconds=time.monotonic() - started,
         )
 
     async def health(self) -> ProviderHealth:
