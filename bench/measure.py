@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.world import JobSpec, World
-from tests.standins.providers import Recorded
+from tests.support.standins.providers import Recorded
 
 _ONEMIN_SERIAL = re.compile(r"_(\d+)\.\w+$")
 

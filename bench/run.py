@@ -325,7 +325,7 @@ def parse(argv: list[str] | None) -> Options:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
-    logging.getLogger("tests.standins").setLevel(logging.ERROR)
+    logging.getLogger("tests.support.standins").setLevel(logging.ERROR)
     logging.getLogger("discord").setLevel(logging.ERROR)  # offline command payloads
     options = parse(argv)
     result = run(options)

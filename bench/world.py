@@ -16,11 +16,11 @@ from typing import Any
 
 import aiohttp
 
-from tests.standins.discord_api import Channel, DiscordStandIn, Guild, Message, User
-from tests.standins.discord_interactions import new_interaction
-from tests.standins.discord_payloads import command_data
-from tests.standins.images import sized_noise_image
-from tests.standins.providers import ProviderStandIns
+from tests.support.standins.discord_api import Channel, DiscordStandIn, Guild, Message, User
+from tests.support.standins.discord_interactions import new_interaction
+from tests.support.standins.discord_payloads import command_data
+from tests.support.standins.images import sized_noise_image
+from tests.support.standins.providers import ProviderStandIns
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,11 @@ from bot.credits import CreditDefaults, Credits
 from bot.providers.base import GenerationRequest, InputImage
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.storage import Database
-from tests.standins.apiframe import ApiframeStandIn
-from tests.standins.images import make_image
-from tests.standins.onemin import OneMinStandIn
-from tests.standins.providers import TEST_KEYS, ProviderStandIns
-from tests.standins.segmind import SegmindStandIn
+from tests.support.standins.apiframe import ApiframeStandIn
+from tests.support.standins.images import make_image
+from tests.support.standins.onemin import OneMinStandIn
+from tests.support.standins.providers import TEST_KEYS, ProviderStandIns
+from tests.support.standins.segmind import SegmindStandIn
 
 # --- storage and credits fixtures (bot/storage, bot/credits) ----------------------------
 
@@ -64,7 +64,7 @@ def credits(db: Database, clock: FakeClock) -> Credits:
 # --- end of storage and credits fixtures -------------------------------------------------
 
 
-# --- provider stand-in fixtures (bot/providers; tests/standins/{onemin,apiframe,segmind}) -
+# --- provider stand-in fixtures (bot/providers; tests/support/standins/{onemin,apiframe,segmind}) -
 # Each stand-in fixture fails the test at teardown if the code under test broke the
 # provider's documented contract (the stand-in's `violations`). A test that sends a bad
 # request on purpose clears `violations` after asserting on them.
@@ -156,4 +156,4 @@ def make_request() -> Callable[..., GenerationRequest]:
 
 
 # The end-to-end fixtures (Discord stand-in, the bot) live in their own module.
-pytest_plugins = ["tests.e2e_fixtures"]
+pytest_plugins = ["tests.support.e2e_fixtures"]

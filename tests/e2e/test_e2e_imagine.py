@@ -1,0 +1,272 @@
+"""/imagine end to end: the real discord.py client, the Discord stand-in, the provider
+stand-ins, a real SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.e2e_fixtures import World, decode, private_text, results, settled
+from tests.support.standins.images import make_image
+
+pytestmark = pytest.mark.asyncio
+
+TIMEOUT = 15.0
+
+
+async def imagine(world: World, user=None, channel=None, **options):  # type: ignore[no-untyped-def]
+    return await world.discord.slash(
+        channel or world.general, user or world.alice, "imagine", **options
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "options", "provider", "size", "fmt"),
+    [
+        ("flux-1.1-pro", {"aspect_ratio": "custom", "width": 512, "height": 768,
+                          "output_format": "png"}, "apiframe", (512, 768), "PNG"),
+        ("flux-pro", {"width": 640, "height": 384, "output_format": "jpg", "steps": 30,
+                      "guidance": 4.5}, "onemin", (640, 384), "JPEG"),
+        ("flux-2-pro", {"aspect_ratio": "16:9", "output_format": "png", "steps": 20,
+                        "guidance": 3.0}, "onemin", None, "PNG"),
+        ("flux-dev", {"megapixels": "0.25", "steps": 12, "go_fast": True}, "onemin", None,
+         "WEBP"),
+    ],
+)
+async def test_each_model_posts_its_image_publicly(
+    world: World, model: str, options: dict, provider: str, size: tuple | None, fmt: str
+) -> None:
+    ix = await settled(await imagine(world, prompt="a lighthouse at dusk", model=model,
+                                      seed=42, **options))
+    posted = results(world.general)
+    assert len(posted) == 1, private_text(ix)
+    message = posted[0]
+    assert not message.ephemeral
+    image = decode(message)
+    assert image.format == fmt
+    if size is not None:
+        assert image.size == size
+    if options.get("aspect_ratio") == "16:9":
+        assert abs(image.size[0] / image.size[1] - 16 / 9) < 0.05
+    embed = message.embeds[0]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Seed"] == "42"
+    assert fields["Size"] == f"{image.size[0]}×{image.size[1]}"
+    assert fields["Cost"].endswith("credits")
+    assert message.attachments[0].filename.endswith(
+        {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}[fmt]
+    )
+    assert sorted(message.custom_ids()) == sorted(
+        f"fluxcord:{b}:{message.custom_ids()[0].rsplit(':', 1)[1]}"
+        for b in ("reroll", "edit", "delete")
+    )
+    # The provider got the request the user asked for, under its own names.
+    standin = getattr(world.providers, provider)
+    body = standin.generation_bodies()[-1]
+    assert "a lighthouse at dusk" in str(body)
+    assert "42" in str(body)
+    if model == "flux-dev":
+        prompt_object = body["promptObject"]
+        assert prompt_object["num_inference_steps"] == 12
+        assert prompt_object["megapixels"] == "0.25"
+        assert prompt_object["disable_safety_checker"] is False
+    # The member's private message now says it is done.
+    assert "Done" in private_text(ix)
+
+
+async def test_refusals_are_private_and_cost_nothing(world: World) -> None:
+    cases = [
+        ({"model": "flux-2-pro", "width": 512}, "does not take `width`"),
+        ({"model": "flux-2-pro", "steps": 10}, "15-50"),
+        ({"model": "flux-dev", "safety_tolerance": 1}, "does not take `safety_tolerance`"),
+        ({"model": "flux-pro", "safety_tolerance": 4}, "cap of 2"),
+        ({"model": "flux-2-pro", "aspect_ratio": "custom"}, "aspect_ratio"),
+    ]
+    services = world.runner.services
+    assert services is not None
+    before = await services.credits.balance(world.guild.id, world.alice.id)
+    for options, expected in cases:
+        ix = await settled(await imagine(world, prompt="a cat", **options))
+        assert expected in private_text(ix), options
+        assert ix.followups == [] or all(m.ephemeral for m in ix.followups)
+    assert results(world.general) == []
+    after = await services.credits.balance(world.guild.id, world.alice.id)
+    assert after.total == before.total
+    assert world.providers.total_generations() == 0
+
+
+async def test_input_attachment_that_is_not_an_image_is_refused(world: World) -> None:
+    text = world.discord.register_attachment(b"hello", "notes.txt", "text/plain")
+    ix = await settled(await imagine(world, prompt="a cat", model="flux-dev", image=text))
+    assert "PNG, JPEG or WebP" in private_text(ix)
+    assert world.providers.total_generations() == 0
+
+
+async def test_image_prompt_is_uploaded_to_the_asset_api(world: World) -> None:
+    picture = world.discord.register_attachment(make_image(64, 64, "png"), "ref.png",
+                                                "image/png")
+    ix = await settled(await imagine(world, prompt="same, in winter", model="flux-dev",
+                                      image=picture))
+    assert len(results(world.general)) == 1, private_text(ix)
+    assert world.providers.onemin.recorded("/api/assets", "POST")
+    body = world.providers.onemin.generation_bodies()[-1]
+    assert body["promptObject"]["image_prompt"]
+
+
+async def test_out_of_credits_is_private_and_says_when(world: World) -> None:
+    services = world.runner.services
+    assert services is not None
+    await services.credits.set_allowance(world.guild.id, 3, None)
+    ix = await settled(await imagine(world, prompt="a cat", model="flux-pro"))
+    text = private_text(ix)
+    assert "credits" in text and "<t:" in text
+    assert results(world.general) == []
+    assert world.providers.total_generations() == 0
+
+
+async def test_provider_failure_refunds_and_explains(world: World) -> None:
+    services = world.runner.services
+    assert services is not None
+    world.providers.onemin.inject("server_error", times=10, status=502)
+    before = await services.credits.balance(world.guild.id, world.alice.id)
+    ix = await settled(await imagine(world, prompt="a cat", model="flux-dev"))
+    assert "unavailable" in private_text(ix) and "credits are back" in private_text(ix)
+    after = await services.credits.balance(world.guild.id, world.alice.id)
+    assert after.total == before.total
+    assert results(world.general) == []
+
+
+async def test_discord_refusing_the_upload_refunds(world: World) -> None:
+    services = world.runner.services
+    assert services is not None
+    before = await services.credits.balance(world.guild.id, world.alice.id)
+    world.providers.onemin.inject("large_image", times=1)
+    ix = await imagine(world, prompt="a cat", model="flux-dev")
+    # Discord now holds this interaction to a lower limit than the one it told the bot,
+    # so the ~1 MB upload is answered 413.
+    ix.payload["attachment_size_limit"] = 100_000
+    await settled(ix)
+    assert "Discord did not accept the image" in private_text(ix)
+    assert "credits are back" in private_text(ix)
+    assert results(world.general) == []
+    after = await services.credits.balance(world.guild.id, world.alice.id)
+    assert after.total == before.total
+
+
+async def test_input_image_too_large_is_refused_before_charging(world: World) -> None:
+    big = world.discord.register_attachment(b"\x89PNG" + bytes(11 * 2**20), "huge.png",
+                                            "image/png")
+    ix = await settled(await imagine(world, prompt="a cat", model="flux-dev", image=big))
+    assert "too large" in private_text(ix)
+    assert world.providers.total_generations() == 0
+
+
+async def test_moderated_prompt_is_explained_in_users_terms(world: World) -> None:
+    ix = await settled(await imagine(world, prompt="something forbidden", model="flux-2-pro"))
+    text = private_text(ix)
+    assert "content policy" in text
+    assert "{" not in text  # never a provider's raw body
+
+
+async def test_progress_shows_queue_position_then_generating(world: World) -> None:
+    # Two jobs in flight per member: the third waits in the queue.
+    world.providers.onemin.inject("slow", times=3, seconds=0.6)
+    ixs = [await imagine(world, prompt=f"cat {n}", model="flux-dev") for n in range(3)]
+    for ix in ixs:
+        await settled(ix)
+    seen = [str(h.get("content")) for h in ixs[2].original.history]
+    assert any(s.startswith("Queued at position") for s in seen), seen
+    assert any(s.startswith("Generating") for s in seen), seen
+    assert len(results(world.general)) == 3
+
+
+async def test_reroll_edit_and_delete(world: World) -> None:
+    await settled(await imagine(world, prompt="a red fox", model="flux-dev", seed=7))
+    message = results(world.general)[0]
+    job = message.custom_ids()[0].rsplit(":", 1)[1]
+
+    reroll = await settled(await world.discord.click(message, f"fluxcord:reroll:{job}",
+                                                      world.bob))
+    assert len(results(world.general)) == 2, private_text(reroll)
+    rerolled = results(world.general)[1]
+    fields = {f["name"]: f["value"] for f in rerolled.embeds[0]["fields"]}
+    assert fields["Seed"] != "7"
+    assert "a red fox" in rerolled.embeds[0]["description"]
+
+    edit = await world.discord.click(message, f"fluxcord:edit:{job}", world.alice)
+    await edit.wait_until(lambda ix: ix.modal is not None, timeout=TIMEOUT)
+    submitted = await settled(await world.discord.submit_modal(
+        f"fluxcord:edit-modal:{job}", {"prompt": "a blue fox"}, world.alice, world.general
+    ))
+    assert len(results(world.general)) == 3, private_text(submitted)
+    edited = results(world.general)[2]
+    assert "a blue fox" in edited.embeds[0]["description"]
+
+    refused = await world.discord.click(message, f"fluxcord:delete:{job}", world.bob)
+    await refused.wait_for_ack(timeout=TIMEOUT)
+    await refused.wait_until(lambda ix: ix.original is not None, timeout=TIMEOUT)
+    assert "Only the member who asked" in private_text(refused)
+    assert not message.deleted
+
+    allowed = await world.discord.click(message, f"fluxcord:delete:{job}", world.alice)
+    await allowed.wait_until(lambda ix: message.deleted, timeout=TIMEOUT)
+
+
+async def test_moderator_may_delete_anyones_image(world: World) -> None:
+    await settled(await imagine(world, prompt="a red fox", model="flux-dev"))
+    message = results(world.general)[0]
+    job = message.custom_ids()[0].rsplit(":", 1)[1]
+    ix = await world.discord.click(message, f"fluxcord:delete:{job}", world.admin)
+    await ix.wait_until(lambda ix: message.deleted, timeout=TIMEOUT)
+
+
+async def test_buttons_work_after_a_restart(world: World) -> None:
+    await settled(await imagine(world, prompt="a red fox", model="flux-dev"))
+    message = results(world.general)[0]
+    job = message.custom_ids()[0].rsplit(":", 1)[1]
+    await world.runner.restart()
+    ix = await settled(await world.discord.click(message, f"fluxcord:reroll:{job}",
+                                                  world.alice))
+    assert len(results(world.general)) == 2, private_text(ix)
+
+
+async def test_oversized_result_is_reencoded_to_fit(world: World) -> None:
+    world.guild.filesize_limit_override = 400 * 1024  # a tiny upload limit for this channel
+    world.providers.onemin.inject("large_image", times=1)
+    ix = await settled(await imagine(world, prompt="noise", model="flux-pro",
+                                      output_format="png", width=1440, height=1440))
+    posted = results(world.general)
+    assert len(posted) == 1, private_text(ix)
+    assert posted[0].attachments[0].size <= 400 * 1024
+    decode(posted[0])
+    fields = {f["name"]: f["value"] for f in posted[0].embeds[0]["fields"]}
+    assert "re-encoded to fit" in fields.get("Adjusted", "").lower()
+    assert posted[0].attachments[0].filename.endswith(".webp")
+
+
+async def test_job_outliving_its_token_still_delivers(world: World) -> None:
+    world.discord.token_ttl = 0.5
+    world.providers.onemin.inject("slow", times=1, seconds=1.0)
+    ix = await imagine(world, prompt="a slow cat", model="flux-dev")
+    await world.discord.wait_until(lambda: len(results(world.general)) == 1, timeout=TIMEOUT)
+    posted = results(world.general)[0]
+    assert f"<@{world.alice.id}>" in posted.content
+    assert posted.webhook_id is None  # a channel message, not an interaction followup
+    del ix
+
+
+async def test_commands_are_registered_only_when_changed(world: World) -> None:
+    puts = world.discord.command_puts
+    assert puts == 1
+    names = {c["name"] for c in world.discord.commands}
+    assert {"imagine", "credits", "safety", "models", "default-model"} <= names
+    imagine_command = next(c for c in world.discord.commands if c["name"] == "imagine")
+    option_names = [o["name"] for o in imagine_command["options"]]
+    assert option_names[0] == "prompt"
+    assert set(option_names) == {
+        "prompt", "model", "aspect_ratio", "width", "height", "steps", "guidance", "seed",
+        "image", "prompt_strength", "output_format", "output_quality", "safety_tolerance",
+        "prompt_upsampling", "megapixels", "go_fast",
+    }
+    assert all(o.get("description") for o in imagine_command["options"])
+    await world.runner.restart()
+    assert world.discord.command_puts == puts

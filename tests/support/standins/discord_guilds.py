@@ -1,0 +1,262 @@
+"""Guilds and channels held by the Discord stand-in, and their API v10 JSON shapes.
+
+Private module of :mod:`tests.support.standins.discord_api`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tests.support.standins.discord_models import (
+    DEFAULT_FILESIZE_LIMIT,
+    JSON,
+    PREMIUM_FILESIZE_LIMITS,
+    Message,
+    Perm,
+    User,
+    iso,
+    snowflake_time,
+)
+
+if TYPE_CHECKING:
+    from tests.support.standins.discord_state import StandInState
+
+
+@dataclass(eq=False)
+class Channel:
+    id: int
+    name: str
+    guild: Guild | None
+    type: int = 0
+    """0 = GUILD_TEXT, 1 = DM."""
+    nsfw: bool = False
+    topic: str | None = None
+    position: int = 0
+    recipient: User | None = None
+    history: list[Message] = field(default_factory=list)
+    """Every public message ever posted here (deleted ones flagged), oldest first."""
+
+    @property
+    def messages(self) -> list[Message]:
+        """Public messages now in the channel, oldest first (ephemeral ones never appear here)."""
+        return [m for m in self.history if not m.deleted]
+
+    @property
+    def last_message(self) -> Message | None:
+        messages = self.messages
+        return messages[-1] if messages else None
+
+    @property
+    def mention(self) -> str:
+        return f"<#{self.id}>"
+
+    def payload(self, permissions: int | None = None) -> JSON:
+        last = self.last_message
+        data: JSON = {
+            "id": str(self.id),
+            "type": self.type,
+            "last_message_id": str(last.id) if last else None,
+            "flags": 0,
+        }
+        if self.guild is None:
+            data["recipients"] = [self.recipient.payload()] if self.recipient else []
+        else:
+            data.update(
+                guild_id=str(self.guild.id),
+                name=self.name,
+                position=self.position,
+                permission_overwrites=[],
+                nsfw=self.nsfw,
+                topic=self.topic,
+                parent_id=None,
+                rate_limit_per_user=0,
+            )
+        if permissions is not None:
+            data["permissions"] = str(permissions)
+        return data
+
+
+@dataclass(eq=False)
+class Guild:
+    id: int
+    name: str
+    owner: User
+    bot: User
+    state: StandInState = field(repr=False)
+    premium_tier: int = 0
+    features: list[str] = field(default_factory=list)
+    filesize_limit_override: int | None = None
+    bot_permissions: int = Perm.DEFAULT_BOT
+    locale: str = "en-US"
+    channels: list[Channel] = field(default_factory=list)
+    permission_overrides: dict[int, int] = field(default_factory=dict)
+    bot_role_id: int = 0
+    _perm_roles: dict[int, int] = field(default_factory=dict)
+
+    def add_channel(self, name: str, *, nsfw: bool = False, topic: str | None = None) -> Channel:
+        """Create a text channel (sends CHANNEL_CREATE to connected clients)."""
+        channel = Channel(
+            self.state.new_id(), name, self, nsfw=nsfw, topic=topic, position=len(self.channels)
+        )
+        self.channels.append(channel)
+        self.state.channels[channel.id] = channel
+        self.state.dispatch("CHANNEL_CREATE", channel.payload(), intent=1 << 0)
+        self.state.changed()
+        return channel
+
+    def set_permissions(self, user: User, permissions: int) -> None:
+        """Set the extra permissions ``user`` has in this guild (overrides ``User.permissions``)."""
+        self.permission_overrides[user.id] = permissions
+        self.state.changed()
+
+    @property
+    def members(self) -> list[User]:
+        return [self.bot, *self.state.users.values()]
+
+    @property
+    def filesize_limit(self) -> int:
+        if self.filesize_limit_override is not None:
+            return self.filesize_limit_override
+        return PREMIUM_FILESIZE_LIMITS.get(self.premium_tier, DEFAULT_FILESIZE_LIMIT)
+
+    def extra_permissions(self, user: User) -> int:
+        if user is self.bot:
+            return self.bot_permissions
+        return self.permission_overrides.get(user.id, user.permissions)
+
+    def permissions_for(self, user: User) -> int:
+        """Total permissions, as in an interaction's ``member.permissions`` (no overwrites here)."""
+        perms = Perm.EVERYONE | self.extra_permissions(user)
+        if user is self.owner or perms & Perm.ADMINISTRATOR:
+            return Perm.ALL
+        return perms
+
+    def _role_for(self, user: User) -> int | None:
+        if user is self.bot:
+            return self.bot_role_id
+        extra = self.extra_permissions(user)
+        if not extra:
+            return None
+        if extra not in self._perm_roles:
+            self._perm_roles[extra] = self.state.new_id()
+        return self._perm_roles[extra]
+
+    def role_payloads(self) -> list[JSON]:
+        def role(role_id: int, name: str, perms: int, position: int, **extra: Any) -> JSON:
+            return {
+                "id": str(role_id),
+                "name": name,
+                "permissions": str(perms),
+                "position": position,
+                "color": 0,
+                "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "icon": None,
+                "unicode_emoji": None,
+                "flags": 0,
+                **extra,
+            }
+
+        for user in self.members:
+            self._role_for(user)
+        roles = [role(self.id, "@everyone", Perm.EVERYONE, 0)]
+        roles.append(
+            role(
+                self.bot_role_id,
+                self.bot.username,
+                self.bot_permissions,
+                1,
+                managed=True,
+                tags={"bot_id": str(self.bot.id)},
+            )
+        )
+        for index, (perms, role_id) in enumerate(self._perm_roles.items(), start=2):
+            roles.append(role(role_id, f"perms-{perms:x}", perms, index))
+        return roles
+
+    def member_payload(
+        self, user: User, *, with_user: bool = True, with_permissions: bool = False
+    ) -> JSON:
+        role_id = self._role_for(user)
+        data: JSON = {
+            "roles": [str(role_id)] if role_id else [],
+            "nick": None,
+            "avatar": None,
+            "banner": None,
+            "premium_since": None,
+            "pending": False,
+            "joined_at": iso(snowflake_time(self.id)),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "communication_disabled_until": None,
+        }
+        if with_user:
+            data["user"] = user.payload()
+        if with_permissions:
+            data["permissions"] = str(self.permissions_for(user))
+        return data
+
+    def payload(self) -> JSON:
+        """The REST guild object (GET /guilds/{id})."""
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "banner": None,
+            "description": None,
+            "owner_id": str(self.owner.id),
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 1,
+            "explicit_content_filter": 0,
+            "roles": self.role_payloads(),
+            "emojis": [],
+            "stickers": [],
+            "features": list(self.features),
+            "mfa_level": 0,
+            "application_id": None,
+            "system_channel_id": str(self.channels[0].id) if self.channels else None,
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "vanity_url_code": None,
+            "premium_tier": self.premium_tier,
+            "premium_subscription_count": [0, 2, 7, 14][self.premium_tier]
+            if self.premium_tier in range(4)
+            else 0,
+            "preferred_locale": self.locale,
+            "public_updates_channel_id": None,
+            "nsfw_level": 0,
+            "nsfw": False,
+            "premium_progress_bar_enabled": False,
+            "max_members": 500000,
+            "max_video_channel_users": 25,
+        }
+
+    def gateway_payload(self, *, all_members: bool) -> JSON:
+        """The GUILD_CREATE payload; without the GUILD_MEMBERS intent only the bot's member."""
+        members = self.members if all_members else [self.bot]
+        return {
+            **self.payload(),
+            "joined_at": iso(snowflake_time(self.id)),
+            "large": False,
+            "unavailable": False,
+            "lazy": True,
+            "member_count": len(self.members),
+            "voice_states": [],
+            "presences": [],
+            "threads": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "embedded_activities": [],
+            "incidents_data": None,
+            "members": [self.member_payload(m) for m in members],
+            "channels": [c.payload() for c in self.channels],
+        }

@@ -1,0 +1,98 @@
+"""bot/images.py: inspecting results and fitting them under a channel's upload limit."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from PIL import Image
+
+from bot import images
+from tests.support.standins.images import make_image, not_an_image
+
+
+def noise(width: int, height: int, fmt: str) -> bytes:
+    """An image that does not compress: the worst case for an upload limit."""
+    image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
+    out = io.BytesIO()
+    image.save(out, {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[fmt],
+               **({} if fmt == "png" else {"quality": 95}))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("fmt", "expected"), [("png", "png"), ("jpg", "jpeg"),
+                                               ("jpeg", "jpeg"), ("webp", "webp")])
+def test_inspect_tells_format_and_size(fmt: str, expected: str) -> None:
+    assert images.inspect(make_image(320, 200, fmt)) == images.ImageInfo(expected, 320, 200)
+
+
+@pytest.mark.parametrize("data", [b"", b"<html>nope</html>", not_an_image()])
+def test_inspect_refuses_what_is_not_a_whole_image(data: bytes) -> None:
+    with pytest.raises(images.ImageError):
+        images.inspect(data)
+
+
+def test_inspect_refuses_formats_discord_results_do_not_use() -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, "GIF")
+    with pytest.raises(images.ImageError, match="gif"):
+        images.inspect(out.getvalue())
+
+
+@pytest.mark.parametrize(("fmt", "ext"), [("jpeg", "jpg"), ("jpg", "jpg"), ("JPEG", "jpg"),
+                                          ("png", "png"), ("webp", "webp")])
+def test_file_extension(fmt: str, ext: str) -> None:
+    assert images.file_extension(fmt) == ext
+
+
+def test_file_extension_refuses_an_unknown_format() -> None:
+    with pytest.raises(images.ImageError):
+        images.file_extension("gif")
+
+
+def test_an_image_under_the_limit_is_left_alone() -> None:
+    data = make_image(256, 256, "png")
+    assert images.fit_under(data, len(data), "png") == (data, "png", None)
+
+
+def test_a_large_png_becomes_a_webp_that_fits() -> None:
+    data = noise(512, 512, "png")
+    limit = len(data) // 3
+    out, fmt, note = images.fit_under(data, limit, "png")
+    assert len(out) <= limit and fmt == "webp"
+    assert images.inspect(out) == images.ImageInfo("webp", 512, 512)
+    assert note is not None and "PNG to WEBP" in note
+
+
+def test_a_jpeg_loses_quality_then_size_until_it_fits() -> None:
+    data = noise(640, 480, "jpeg")
+    limit = 40 * 1024
+    out, fmt, note = images.fit_under(data, limit, "jpg")
+    info = images.inspect(out)
+    assert len(out) <= limit and fmt == "jpeg" and info.format == "jpeg"
+    assert info.width / info.height == pytest.approx(640 / 480, rel=0.02)
+    assert info.width < 640  # noise at 40 KB needs a smaller picture
+    assert note is not None and "scaled from 640×480" in note and "40 KB" in note
+
+
+def test_an_impossible_limit_is_an_error() -> None:
+    with pytest.raises(images.ImageError):
+        images.fit_under(noise(128, 128, "webp"), 50, "webp")
+
+
+@pytest.mark.parametrize(("ratio", "megapixels"), [("1:1", 1), ("16:9", 1), ("2:3", 2),
+                                                    ("4:5", 0.25)])
+def test_ratio_size(ratio: str, megapixels: float) -> None:
+    width, height = images.ratio_size(ratio, megapixels, 16)
+    w, h = (int(x) for x in ratio.split(":"))
+    assert width % 16 == 0 and height % 16 == 0
+    assert width / height == pytest.approx(w / h, rel=0.03)
+    assert width * height == pytest.approx(megapixels * 1024 * 1024, rel=0.05)
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
+def test_inspect_refuses_an_image_cut_short_near_its_end(fmt: str) -> None:
+    # inspect() does not decode PNG or WebP pixels: the structural checks must still see it.
+    with pytest.raises(images.ImageError):
+        images.inspect(noise(64, 64, fmt)[:-10])
