@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.catalogue import MODELS, PROVIDERS
@@ -100,6 +101,16 @@ class Settings(BaseSettings):
 
     costs: dict[str, int | dict[str, int]] = Field(default_factory=lambda: dict(DEFAULT_COSTS))
     routing: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("DISCORD_TOKEN", mode="before")
+    @classmethod
+    def _token_given(cls, value: Any) -> Any:
+        # `.env.example` ships `DISCORD_TOKEN=`: a copied but unfilled file must read as
+        # "not set", not as a token Discord will refuse after the bot has started.
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and not text.strip():
+            raise PydanticCustomError("missing", "Field required")
+        return value
 
     @field_validator("DATABASE_URL")
     @classmethod
