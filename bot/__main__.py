@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import discord
 import yarl
 
-from bot.log import setup_logging
+from bot.log import describe_database, quiet_voice_warnings, setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.writelines(f"  {line}\n" for line in exc.lines)
         return 2
     setup_logging(settings.LOG_LEVEL, settings.secrets())
+    quiet_voice_warnings()
     give_large_buffers_back()
     with event_loop_runner() as runner:
         if args.command == "check":
@@ -94,6 +95,7 @@ async def run(settings: Settings, *, force_sync: bool = False) -> None:
     from bot.client import FluxBot
 
     point_at_discord(settings)
+    log.info("database: %s", describe_database(settings.DATABASE_URL))
     async with open_services(settings) as services, FluxBot(
         services, force_sync=force_sync
     ) as client:
