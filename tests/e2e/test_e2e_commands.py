@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.e2e_fixtures import World, decode, make_world, private_text, results, settled
+from tests.support.e2e_fixtures import (
+    World,
+    decode,
+    embed_text,
+    make_world,
+    private_embed,
+    private_text,
+    results,
+    settled,
+)
 from tests.support.standins.discord_api import CommandUnavailable, DiscordStandIn
 from tests.support.standins.providers import ProviderStandIns
 
@@ -127,8 +136,9 @@ async def test_safety_cap_per_channel_and_sfw_limit(world: World) -> None:
 
 async def test_models_lists_cost_options_and_providers(world: World) -> None:
     ix = await settled(await world.discord.slash(world.general, world.bob, "models"))
-    text = private_text(ix)
-    for line in ("`flux-1.1-pro`: 4 credits", "`flux-pro`: 5 credits", "`flux-2-pro`: 6 credits"):
+    text = embed_text(private_embed(ix))
+    for line in ("`flux-1.1-pro`\nCost: 4 credits", "`flux-pro`\nCost: 5 credits",
+                 "`flux-2-pro`\nCost: 6 credits"):
         assert line in text
     assert "apiframe: healthy" in text and "1min.ai: healthy" in text
     assert "go_fast" in text
@@ -145,8 +155,8 @@ async def keyless_world(
 
 async def test_provider_without_key_is_not_configured_not_a_crash(keyless_world: World) -> None:
     world = keyless_world
-    text = private_text(await settled(await world.discord.slash(world.general, world.bob,
-                                                                 "models")))
+    text = embed_text(private_embed(await settled(await world.discord.slash(
+        world.general, world.bob, "models"))))
     assert "1min.ai: not configured" in text
     ix = await settled(await world.discord.slash(world.general, world.bob, "imagine",
                                                   prompt="a cat", model="flux-dev"))
@@ -233,6 +243,6 @@ async def test_placeholder_serves_every_model_without_keys(demo_world: World) ->
     fields = {f["name"]: f["value"] for f in posted[0].embeds[0]["fields"]}
     assert fields["Provider"] == "placeholder"
     assert world.providers.total_generations() == 0
-    text = private_text(await settled(await world.discord.slash(world.general, world.bob,
-                                                                 "models")))
+    text = embed_text(private_embed(await settled(await world.discord.slash(
+        world.general, world.bob, "models"))))
     assert "placeholder: healthy" in text

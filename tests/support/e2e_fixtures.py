@@ -108,3 +108,20 @@ async def settled(ix: Any) -> Any:
     """Waits (up to 15 s) until `is_settled(ix)`; returns `ix`."""
     await ix.wait_until(is_settled, timeout=15.0)
     return ix
+
+
+def private_embed(ix: Any) -> dict[str, Any]:
+    """The embed of the member's private answer (an interaction answered with one)."""
+    assert ix.original is not None, "the interaction was never answered"
+    assert ix.original.ephemeral, "a private answer turned up publicly"
+    assert ix.original.embeds, f"no embed in the answer: {ix.original.content!r}"
+    embed: dict[str, Any] = ix.original.embeds[0]
+    return embed
+
+
+def embed_text(embed: dict[str, Any]) -> str:
+    """Everything an embed shows, as lines: title, description, each field's name and value."""
+    parts = [embed.get("title") or "", embed.get("description") or ""]
+    for field in embed.get("fields") or []:
+        parts += [field["name"], field["value"]]
+    return "\n".join(parts)
