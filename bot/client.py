@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COGS = ("cogs.imagine", "cogs.credits", "cogs.safety", "cogs.models", "cogs.server")
+COGS = (
+    "cogs.imagine", "cogs.credits", "cogs.safety", "cogs.models", "cogs.server", "cogs.help",
+)
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.
 _PERMISSION_NAMES = {"manage_guild": "Manage Server", "manage_messages": "Manage Messages"}
