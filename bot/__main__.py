@@ -23,6 +23,7 @@ from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
+    from bot.providers.router import Router
 
 log = logging.getLogger("bot")
 
@@ -99,12 +100,25 @@ async def run(settings: Settings, *, force_sync: bool = False) -> None:
     async with open_services(settings) as services, FluxBot(
         services, force_sync=force_sync
     ) as client:
+        if not servable_models(services.router):
+            log.warning(
+                "no model can be served: no provider has an API key and PLACEHOLDER_PROVIDER "
+                "is off; /imagine will refuse every request until one is set"
+            )
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(
                 signum, lambda: asyncio.ensure_future(stop(client, settings.SHUTDOWN_GRACE_SECONDS))
             )
         await client.start(settings.DISCORD_TOKEN.get_secret_value())
+
+
+def servable_models(router: Router) -> list[str]:
+    """The models at least one configured provider on their route can make."""
+    from bot.catalogue import MODELS
+
+    configured = {s.provider for s in router.status() if s.configured}
+    return [m for m in MODELS if configured.intersection(router.route(m))]
 
 
 async def stop(client: FluxBot, grace: float) -> None:

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 async def start_bot_process(
-    tmp_path: Path, discord: DiscordStandIn
+    tmp_path: Path, discord: DiscordStandIn, **settings: str
 ) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
     env.update(
@@ -29,6 +29,7 @@ async def start_bot_process(
         PLACEHOLDER_PROVIDER="true",
         LOG_LEVEL="INFO",
     )
+    env.update(settings)
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", env=env, cwd=tmp_path,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
@@ -49,6 +50,11 @@ async def read_until(process: asyncio.subprocess.Process, marker: str) -> list[s
             return lines
 
 
+async def stop_and_read(process: asyncio.subprocess.Process) -> None:
+    process.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(process.communicate(), timeout=30)
+
+
 async def test_start_up_log_is_quiet_and_says_where_and_how_many(tmp_path: Path) -> None:
     async with DiscordStandIn() as discord:
         discord.add_guild("Moodboard")
@@ -57,8 +63,7 @@ async def test_start_up_log_is_quiet_and_says_where_and_how_many(tmp_path: Path)
         try:
             lines = await read_until(process, "ready as")
         finally:
-            process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.communicate(), timeout=30)
+            await stop_and_read(process)
         log = "".join(lines)
 
     assert "voice will NOT be supported" not in log
@@ -67,3 +72,17 @@ async def test_start_up_log_is_quiet_and_says_where_and_how_many(tmp_path: Path)
     assert "in 2 servers" in lines[-1]
     assert discord.token not in log
     assert process.returncode == 0
+
+
+async def test_start_up_says_when_no_model_can_be_served(tmp_path: Path) -> None:
+    async with DiscordStandIn() as discord:
+        discord.add_guild("Moodboard")
+        process = await start_bot_process(tmp_path, discord, PLACEHOLDER_PROVIDER="false")
+        try:
+            log = "".join(await read_until(process, "ready as"))
+        finally:
+            await stop_and_read(process)
+    warnings = [line for line in log.splitlines() if " WARNING " in line]
+    assert len(warnings) == 1, log
+    assert "no model can be served" in warnings[0]
+    assert "PLACEHOLDER_PROVIDER" in warnings[0]
