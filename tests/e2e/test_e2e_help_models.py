@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
 
-from tests.support.e2e_fixtures import World, embed_text, private_embed, private_text, settled
-from tests.support.standins.discord_api import User
+from tests.support.e2e_fixtures import (
+    World,
+    embed_text,
+    make_world,
+    private_embed,
+    private_text,
+    settled,
+)
+from tests.support.standins.discord_api import DiscordStandIn, User
+from tests.support.standins.providers import ProviderStandIns
 
 pytestmark = pytest.mark.asyncio
 
@@ -86,3 +97,24 @@ async def test_help_lists_manage_server_commands_to_those_who_have_it(world: Wor
     assert "1,300 credits;" in text
     for command in ("`/imagine`", "`/credits grant`", "`/safety cap`", "`/default-model`"):
         assert command in text
+
+
+@pytest.fixture
+async def dm_world(
+    tmp_path: Path, discord_standin: DiscordStandIn, provider_standins: ProviderStandIns
+) -> AsyncIterator[World]:
+    async for world in make_world(tmp_path, discord_standin, provider_standins,
+                                  ALLOW_DMS=True, DEFAULT_MODEL="flux-dev"):
+        yield world
+
+
+async def test_help_in_direct_messages_leaves_out_server_commands(dm_world: World) -> None:
+    world = dm_world
+    embed = private_embed(await settled(await world.discord.slash(
+        world.discord.dm_channel(world.alice), world.alice, "help")))
+    fields = fields_of(embed)
+    assert "Your balance" not in fields
+    assert fields["Default model in direct messages"].startswith("FLUX.1 [dev] (`flux-dev`)")
+    text = embed_text(embed)
+    assert "`/imagine`" in text
+    assert "/credits" not in text and "/default-model" not in text
