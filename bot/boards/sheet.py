@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from bot.boards.thumbs import BACKGROUND, THUMB_SIDE, flatten
+from bot.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,13 @@ _MISSING = (63, 63, 70)
 _Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
-class SheetTooLarge(ValueError):
+class SheetTooLarge(UserError):
     """Even the smallest cells make a PNG larger than the byte limit."""
 
     def __init__(self, limit_bytes: int, smallest: int) -> None:
-        super().__init__(f"a sheet of {MIN_TILE} px cells is {smallest} bytes, "
-                         f"over the limit of {limit_bytes}")
+        super().__init__(f"The contact sheet does not fit under this channel's upload limit "
+                         f"({limit_bytes / 2**20:.1f} MB) even with the smallest cells: "
+                         "post it in a channel that takes larger files.")
         self.limit_bytes = limit_bytes
         self.smallest = smallest
 

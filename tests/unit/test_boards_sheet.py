@@ -128,6 +128,7 @@ def test_a_limit_even_the_smallest_cells_cannot_meet_raises_sheet_too_large() ->
 
     assert caught.value.limit_bytes == 20 * 1024
     assert caught.value.smallest > 20 * 1024
+    assert "upload limit" in caught.value.message  # for the member, as it is
 
 
 def test_a_thumbnail_that_does_not_decode_leaves_its_cell_blank_not_the_sheet_failed() -> None:
