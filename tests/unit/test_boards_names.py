@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.boards.names import (
     BoardNameError,
@@ -92,3 +94,15 @@ def test_a_thread_name_is_never_cut_inside_a_character() -> None:
         body = name.removesuffix("…")
         assert not body.endswith("\u200d")
         assert body.replace(technologist, "").strip("p") == "", body
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=80))
+def test_any_input_is_refused_or_becomes_a_stable_name_that_fits_a_thread(raw: str) -> None:
+    try:
+        name = clean_name(raw)
+    except BoardNameError:
+        return
+    assert 1 <= len(name) <= 50
+    assert name == name.strip()
+    assert clean_name(name) == name
+    assert utf16(thread_name(name)) <= 100
