@@ -180,6 +180,12 @@ def markdown(result: dict[str, Any]) -> str:
             f"/ sequential ({ledger.get('members'):,} members) | {s['ledger_pairs_per_s']:,} / "
             f"{s['ledger_sequential_pairs_per_s']:,} | | >= 2,000 |"
         )
+    for case in (result.get("sheet") or {}).get("cases", []):
+        lines.append(
+            f"| contact sheet of 36, under {case['limit_bytes'] / 2**20:g} MB ({case['cell_px']} "
+            f"px cells): worst time / peak RSS | {case['seconds_max']:.2f} s / "
+            f"{case['peak_rss_mb']:.1f} MB | | < 2 s / < 100 MB |"
+        )
     lines += [
         "",
         "How to read it: acknowledgement is INTERACTION_CREATE dispatched -> first callback "
