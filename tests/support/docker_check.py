@@ -23,8 +23,6 @@ from pathlib import Path
 from tests.support.standins.discord_api import DiscordStandIn
 from tests.support.standins.providers import ProviderStandIns
 
-log = logging.getLogger(__name__)
-
 ROOT = Path(__file__).resolve().parents[2]
 CONTAINER = "fluxcord-docker-check"
 PROMPT = "docker check: a lighthouse at dusk, watercolour"
@@ -159,7 +157,8 @@ async def main(image: str, volume: str) -> int:
             except (CheckFailed, TimeoutError) as exc:
                 print(f"FAILED: {exc}", flush=True)
                 logs = await docker("logs", "--tail", "30", CONTAINER, check=False)
-                print(f"   container log:\n{logs}", flush=True)
+                if "No such container" not in logs:
+                    print(f"   container log:\n{logs}", flush=True)
                 return 1
             finally:
                 await docker("rm", "--force", CONTAINER, check=False)
