@@ -169,11 +169,19 @@ class StandInState:
         flags: int | None = None,
         interaction: StandInInteraction | None = None,
         validate: bool = True,
+        message_id: int | None = None,
     ) -> Message:
-        """Validate and store a new message; public ones join the channel (MESSAGE_CREATE)."""
+        """Validate and store a new message; public ones join the channel (MESSAGE_CREATE).
+
+        A message in an archived thread unarchives it, as on Discord, unless it is locked."""
         if validate:
             validate_message(payload, files, size_limit=size_limit, creating=True)
-        message = Message(self.new_id(), channel, author)
+        if channel.archived:
+            if channel.locked:
+                raise ApiError(400, 50083, "Thread is archived")
+            channel.archived = False
+            self.dispatch("THREAD_UPDATE", channel.payload(), intent=1 << 0)
+        message = Message(message_id or self.new_id(), channel, author)
         message.flags = (payload.get("flags") or 0) & CREATE_FLAGS if flags is None else flags
         if interaction is None:
             message.flags &= ~FLAG_EPHEMERAL  # only interaction responses can be ephemeral
