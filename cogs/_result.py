@@ -17,6 +17,7 @@ from bot.errors import UserError
 from bot.jobs import ImagineRequest, attachment_from_stored
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private
+from cogs._common import place_of
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -78,12 +79,14 @@ async def _stored_request(
     options = dict(job.options)
     attachment = attachment_from_stored(options)
     options.pop("image", None)
+    place = place_of(interaction)
     return ImagineRequest(
         guild_id=interaction.guild_id or 0,
-        channel_id=interaction.channel_id or job.channel_id,
+        channel_id=place.channel_id or job.channel_id,
+        cap_channel_id=place.cap_channel_id or job.channel_id,
         user_id=interaction.user.id,
         prompt=prompt if prompt is not None else job.prompt,
-        age_restricted=bool(getattr(interaction.channel, "is_nsfw", lambda: False)()),
+        age_restricted=place.age_restricted,
         model=job.model,
         options=options,
         attachment=attachment,

@@ -14,12 +14,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import images
-from bot.catalogue import MODELS, SEED_MAX, Model, discord_range
+from bot.catalogue import SEED_MAX, Model, discord_range
 from bot.client import FluxBot
 from bot.errors import UserError
 from bot.jobs import Attachment, Delivered, DeliveryError, ImagineRequest
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private
+from cogs._common import MODEL_CHOICES, place_of
 from cogs._progress import ProgressMessage
 from cogs._result import DeleteButton, EditButton, RerollButton, result_embed, result_view
 
@@ -37,7 +38,6 @@ QUALITY_MIN, QUALITY_MAX = int(_QUALITY.min or 0), int(_QUALITY.max or 100)
 SAFETY_MIN, SAFETY_MAX = int(_SAFETY.min or 1), int(_SAFETY.max or 6)
 PROMPT_MAX = 2000
 
-MODEL_CHOICES = [app_commands.Choice(name=m.label, value=m.id) for m in MODELS.values()]
 RATIO_CHOICES = [
     app_commands.Choice(name=r, value=r)
     for r in ("1:1", "16:9", "9:16", "3:2", "2:3", "4:5", "5:4", "custom")
@@ -130,12 +130,14 @@ class Imagine(commands.Cog):
         attachment = None
         if image is not None:
             attachment = Attachment(image.url, image.filename, image.content_type, image.size)
+        place = place_of(interaction)
         request = ImagineRequest(
             guild_id=interaction.guild_id or 0,
-            channel_id=interaction.channel_id or 0,
+            channel_id=place.channel_id,
+            cap_channel_id=place.cap_channel_id,
             user_id=interaction.user.id,
             prompt=prompt,
-            age_restricted=_age_restricted(interaction),
+            age_restricted=place.age_restricted,
             model=model,
             options=set_options,
             attachment=attachment,
@@ -234,12 +236,6 @@ class Imagine(commands.Cog):
             allowed_mentions=discord.AllowedMentions(users=True),
         )
         return posted.id
-
-
-def _age_restricted(interaction: discord.Interaction[Any]) -> bool:
-    channel = interaction.channel
-    is_nsfw = getattr(channel, "is_nsfw", None)
-    return bool(is_nsfw()) if callable(is_nsfw) else False
 
 
 def _upload_limit(interaction: discord.Interaction[Any]) -> int:
