@@ -43,10 +43,7 @@ class FluxTree(app_commands.CommandTree["FluxBot"]):
     """Turns every command error into a private reply; logs the unexpected ones."""
 
     async def interaction_check(self, interaction: discord.Interaction[FluxBot]) -> bool:
-        if interaction.guild_id is None and not interaction.client.services.settings.ALLOW_DMS:
-            await reply(interaction, "fluxcord works in servers only.", ephemeral=True)
-            return False
-        return True
+        return await interaction.client.allowed_here(interaction)
 
     async def on_error(
         self,
@@ -101,10 +98,15 @@ def _options_for_log(interaction: discord.Interaction[Any]) -> dict[str, Any]:
 
 class FluxBot(commands.Bot):
     def __init__(self, services: Services, *, force_sync: bool = False, **options: Any) -> None:
+        # Discord does not offer the commands in DMs unless the operator allows DMs.
+        contexts = app_commands.AppCommandContext(
+            guild=True, dm_channel=services.settings.ALLOW_DMS, private_channel=False
+        )
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents(guilds=True),
             tree_cls=FluxTree,
+            allowed_contexts=contexts,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             **options,
@@ -119,6 +121,14 @@ class FluxBot(commands.Bot):
         from bot.recovery import recover_unfinished_jobs
 
         await recover_unfinished_jobs(self)
+
+    async def allowed_here(self, interaction: discord.Interaction[Any]) -> bool:
+        """Commands, buttons and modals alike: direct messages only when the operator allows
+        them. A refusal is answered here, privately."""
+        if interaction.guild_id is None and not self.services.settings.ALLOW_DMS:
+            await reply(interaction, "fluxcord works in servers only.", ephemeral=True)
+            return False
+        return True
 
     def commands_hash(self) -> str:
         payload = [c.to_dict(self.tree) for c in self.tree.get_commands()]

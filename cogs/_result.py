@@ -100,6 +100,10 @@ class _JobItem:
 
     job_id: str
 
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        bot: FluxBot = interaction.client
+        return await bot.allowed_here(interaction)
+
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
@@ -161,6 +165,10 @@ class EditPrompt(discord.ui.Modal, title="Edit the prompt"):
             max_length=2000, custom_id="prompt",
         )
         self.add_item(self.prompt)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        bot: FluxBot = interaction.client
+        return await bot.allowed_here(interaction)
 
     async def on_submit(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         await defer_private(interaction)
