@@ -5,21 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserError
+from bot.recovery import recover_unfinished_jobs
 from bot.replies import reply
-
-if TYPE_CHECKING:
-    from bot.credits import Credits
-    from bot.jobs import JobService
-    from bot.providers.router import Router
-    from bot.settings import Settings
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +22,6 @@ COGS = ("cogs.imagine", "cogs.credits", "cogs.safety", "cogs.models", "cogs.serv
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.
 _PERMISSION_NAMES = {"manage_guild": "Manage Server", "manage_messages": "Manage Messages"}
-
-
-@dataclass(slots=True)
-class Services:
-    """The long-lived domain objects, opened once by the entry point."""
-
-    settings: Settings
-    credits: Credits
-    router: Router
-    jobs: JobService
 
 
 class FluxTree(app_commands.CommandTree["FluxBot"]):
@@ -118,9 +103,7 @@ class FluxBot(commands.Bot):
         for cog in COGS:
             await self.load_extension(cog)
         await self.sync_commands_if_changed(force=self._force_sync)
-        from bot.recovery import recover_unfinished_jobs
-
-        await recover_unfinished_jobs(self)
+        await recover_unfinished_jobs(self, self.services.credits)
 
     async def allowed_here(self, interaction: discord.Interaction[Any]) -> bool:
         """Commands, buttons and modals alike: direct messages only when the operator allows

@@ -13,16 +13,15 @@ from typing import TYPE_CHECKING
 import discord
 
 if TYPE_CHECKING:
-    from bot.client import FluxBot
+    from bot.credits import Credits
 
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 100
 
 
-async def recover_unfinished_jobs(bot: FluxBot) -> tuple[int, int]:
+async def recover_unfinished_jobs(bot: discord.Client, credits: Credits) -> tuple[int, int]:
     """Returns (settled, refunded)."""
-    credits = bot.services.credits
     settled = refunded = 0
     for job in await credits.unfinished_jobs():
         message_id = None
@@ -37,7 +36,7 @@ async def recover_unfinished_jobs(bot: FluxBot) -> tuple[int, int]:
     return settled, refunded
 
 
-async def find_posted(bot: FluxBot, channel_id: int, job_id: str) -> int | None:
+async def find_posted(bot: discord.Client, channel_id: int, job_id: str) -> int | None:
     """The id of the result message of `job_id` in the channel, if it got there."""
     channel = bot.get_partial_messageable(channel_id)
     try:

@@ -1,7 +1,9 @@
-"""The result message: its embed and the Reroll / Edit / Delete buttons.
+"""A job from the Discord side: run it with progress, then the result message (its embed
+and the Reroll / Edit / Delete buttons).
 
-The buttons are DynamicItems whose custom_id carries the job id, and the job lives in the
-database, so they keep working after the bot restarts.
+/imagine and the buttons both start jobs through `run_job`. The buttons are DynamicItems
+whose custom_id carries the job id, and the job lives in the database, so they keep
+working after the bot restarts.
 """
 
 from __future__ import annotations
@@ -18,13 +20,46 @@ from bot.jobs import ImagineRequest, attachment_from_stored
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private
 from cogs._common import place_of
+from cogs._delivery import fit_upload, post_result
+from cogs._progress import ProgressMessage
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
-    from cogs.imagine import Imagine
 
 JOB = r"(?P<job>[0-9a-f]{32})"
 EMBED_COLOUR = discord.Colour(0x5865F2)
+
+
+async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
+    """Runs a job for an already deferred interaction, showing its progress privately and
+    posting the result publicly."""
+    jobs = interaction.client.services.jobs
+    prepared = await jobs.prepare(request)
+    progress = ProgressMessage(interaction, prepared.model.label)
+
+    async def deliver(job_id: str, image: GeneratedImage, balance: int) -> int:
+        upload = await fit_upload(interaction, job_id, image)
+        notes = (*image.notes, upload.note) if upload.note else image.notes
+        embed = result_embed(prepared.model, request, job_id, image, prepared.cost, balance,
+                             notes)
+        embed.set_author(
+            name=interaction.user.display_name, icon_url=interaction.user.display_avatar.url
+        )
+        # Said before the upload: a failed upload then replaces it with the reason.
+        answered = await progress.before_posting(
+            f"Done: your image is in the channel (seed {image.seed})."
+        )
+        message = await post_result(
+            interaction, channel_id=request.channel_id, user_id=request.user_id,
+            upload=upload, embed=embed, view=result_view(job_id),
+            through_interaction=answered,
+        )
+        return message.id
+
+    try:
+        await jobs.run(prepared, progress.update, deliver)
+    finally:
+        progress.stop()
 
 
 def result_embed(
@@ -63,12 +98,6 @@ def result_view(job_id: str) -> discord.ui.View:
     return view
 
 
-def _imagine(interaction: discord.Interaction[FluxBot]) -> Imagine:
-    cog = interaction.client.get_cog("Imagine")
-    assert cog is not None
-    return cog  # type: ignore[return-value]
-
-
 async def _stored_request(
     interaction: discord.Interaction[FluxBot], job_id: str, *, prompt: str | None = None,
     keep_seed: bool = False,
@@ -96,7 +125,7 @@ async def _stored_request(
 
 class _JobItem:
     """What the three buttons share: a custom_id `fluxcord:<action>:<job id>`, rebuilt
-    from that id after a restart."""
+    from that id after a restart, and the rules every command follows."""
 
     job_id: str
 
@@ -131,8 +160,7 @@ class RerollButton(
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         await defer_private(interaction)
         try:
-            request = await _stored_request(interaction, self.job_id)
-            await _imagine(interaction).start_job(interaction, request)
+            await run_job(interaction, await _stored_request(interaction, self.job_id))
         except Exception as exc:
             await report_error(interaction, exc)
 
@@ -176,7 +204,7 @@ class EditPrompt(discord.ui.Modal, title="Edit the prompt"):
             request = await _stored_request(
                 interaction, self.job_id, prompt=self.prompt.value, keep_seed=True
             )
-            await _imagine(interaction).start_job(interaction, request)
+            await run_job(interaction, request)
         except Exception as exc:
             await report_error(interaction, exc)
 

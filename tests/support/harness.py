@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import open_services
-from bot.client import FluxBot, Services
+from bot.client import FluxBot
 from bot.providers.http import ProviderTiming, RetryPolicy
+from bot.services import Services
 from bot.settings import Settings
 from tests.support.standins.discord_api import DiscordStandIn
 from tests.support.standins.providers import ProviderStandIns
