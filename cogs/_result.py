@@ -18,7 +18,7 @@ from bot.client import report_error
 from bot.errors import UserError
 from bot.jobs import ImagineRequest, attachment_from_stored
 from bot.providers.base import GeneratedImage
-from bot.replies import defer_private
+from bot.replies import defer_private, reply
 from cogs._common import place_of
 from cogs._delivery import fit_upload, post_result
 from cogs._progress import ProgressMessage
@@ -219,16 +219,26 @@ class DeleteButton(
         self.job_id = job_id
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
+        # Every click gets an answer: a second click, or one on a message someone else
+        # just removed, is told so instead of being left "thinking".
+        try:
+            await self._delete(interaction)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+    async def _delete(self, interaction: discord.Interaction[FluxBot]) -> None:
         job = await interaction.client.services.credits.get_job(self.job_id)
         requester = job.user_id if job is not None else None
         if interaction.user.id != requester and not interaction.permissions.manage_messages:
-            await interaction.response.send_message(
+            raise UserError(
                 "Only the member who asked for this image, or someone with Manage Messages, "
-                "can delete it.",
-                ephemeral=True,
+                "can delete it."
             )
+        await defer_private(interaction)
+        try:
+            if interaction.message is not None:
+                await interaction.message.delete()
+        except discord.NotFound:
+            await reply(interaction, "That image is already deleted.")
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        if interaction.message is not None:
-            await interaction.message.delete()
-        await interaction.edit_original_response(content="Deleted.")
+        await reply(interaction, "Deleted.")

@@ -219,6 +219,21 @@ async def test_moderator_may_delete_anyones_image(world: World) -> None:
     await ix.wait_until(lambda ix: message.deleted, timeout=TIMEOUT)
 
 
+async def test_delete_answers_every_click(world: World) -> None:
+    await settled(await imagine(world, prompt="a red fox", model="flux-dev"))
+    message = results(world.general)[0]
+    job = message.custom_ids()[0].rsplit(":", 1)[1]
+    # Both members click before the bot has removed it: one deletes, the other is told.
+    clicks = [await world.discord.click(message, f"fluxcord:delete:{job}", user)
+              for user in (world.alice, world.admin)]
+    for ix in clicks:
+        await ix.wait_until(lambda ix: ix.original is not None and not ix.original.loading,
+                            timeout=TIMEOUT)
+    answers = sorted(private_text(ix) for ix in clicks)
+    assert answers == ["Deleted.", "That image is already deleted."]
+    assert message.deleted
+
+
 async def test_buttons_work_after_a_restart(world: World) -> None:
     await settled(await imagine(world, prompt="a red fox", model="flux-dev"))
     message = results(world.general)[0]
