@@ -181,32 +181,60 @@ class EditButton(
                 "That image is no longer known to the bot.", ephemeral=True
             )
             return
-        await interaction.response.send_modal(EditPrompt(self.job_id, job.prompt))
+        await interaction.response.send_modal(EditPrompt(self.job_id, job.prompt, interaction.id))
 
 
 class EditPrompt(discord.ui.Modal, title="Edit the prompt"):
-    def __init__(self, job_id: str, prompt: str) -> None:
-        super().__init__(custom_id=f"fluxcord:edit-modal:{job_id}", timeout=None)
-        self.job_id = job_id
-        self.prompt: discord.ui.TextInput[EditPrompt] = discord.ui.TextInput(
+    """Asks for the new prompt.
+
+    Its custom_id names the job and this opening, so two members editing one image each
+    get their own. The submit is answered by `answer_edit_submit` from that id and the
+    submitted text alone, so it needs nothing kept in memory and works after a restart.
+    """
+
+    def __init__(self, job_id: str, prompt: str, opening_id: int) -> None:
+        super().__init__(custom_id=f"fluxcord:edit-modal:{job_id}:{opening_id}", timeout=None)
+        self.add_item(discord.ui.TextInput(
             label="Prompt", style=discord.TextStyle.paragraph, default=prompt[:2000],
             max_length=2000, custom_id="prompt",
-        )
-        self.add_item(self.prompt)
+        ))
+        self.stop()  # finished before it is sent: discord.py then keeps no copy of it
 
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        bot: FluxBot = interaction.client
-        return await bot.allowed_here(interaction)
 
-    async def on_submit(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
-        await defer_private(interaction)
-        try:
-            request = await _stored_request(
-                interaction, self.job_id, prompt=self.prompt.value, keep_seed=True
-            )
-            await run_job(interaction, request)
-        except Exception as exc:
-            await report_error(interaction, exc)
+EDIT_SUBMIT = re.compile(r"fluxcord:edit-modal:" + JOB + r"(?::[0-9]+)?")
+
+
+async def answer_edit_submit(interaction: discord.Interaction[FluxBot]) -> bool:
+    """Runs the edit an Edit modal asked for; False when `interaction` is not one."""
+    data: Any = interaction.data or {}
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return False
+    match = EDIT_SUBMIT.fullmatch(str(data.get("custom_id", "")))
+    if match is None:
+        return False
+    if not await interaction.client.allowed_here(interaction):
+        return True
+    await defer_private(interaction)
+    try:
+        prompt = _submitted_text(data.get("components", []), "prompt").strip()
+        if not prompt:
+            raise UserError("The prompt cannot be empty. Press Edit again.")
+        request = await _stored_request(interaction, match["job"], prompt=prompt,
+                                        keep_seed=True)
+        await run_job(interaction, request)
+    except Exception as exc:
+        await report_error(interaction, exc)
+    return True
+
+
+def _submitted_text(components: list[Any], custom_id: str) -> str:
+    """A text input's value in a modal submit, in action rows or labels alike."""
+    for component in components:
+        children = [*component.get("components", []), component.get("component") or {}]
+        for child in children:
+            if child.get("custom_id") == custom_id:
+                return str(child.get("value") or "")
+    return ""
 
 
 class DeleteButton(

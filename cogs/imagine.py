@@ -14,7 +14,7 @@ from bot.client import FluxBot
 from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
 from cogs._common import MODEL_CHOICES, place_of
-from cogs._result import DeleteButton, EditButton, RerollButton, run_job
+from cogs._result import DeleteButton, EditButton, RerollButton, answer_edit_submit, run_job
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,10 @@ class Imagine(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RerollButton, EditButton, DeleteButton)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
+        await answer_edit_submit(interaction)
 
     @app_commands.command()
     @app_commands.describe(

@@ -170,9 +170,12 @@ async def test_buttons_in_direct_messages_obey_allow_dms(keyless_world: World) -
     assert len(results(dm)) == 1, private_text(ix)
     message = results(dm)[0]
     job = message.custom_ids()[0].rsplit(":", 1)[1]
+    edit = await world.discord.click(message, f"fluxcord:edit:{job}", world.alice)
+    await edit.wait_until(lambda ix: ix.modal is not None, timeout=TIMEOUT)
+    assert edit.modal is not None
 
     # The operator turns DMs off: Discord stops offering the commands there, and the
-    # buttons refuse.
+    # buttons and the modal already open refuse.
     runner = world.runner
     runner.settings = runner.settings.model_copy(update={"ALLOW_DMS": False})
     await runner.restart()
@@ -185,6 +188,9 @@ async def test_buttons_in_direct_messages_obey_allow_dms(keyless_world: World) -
                                                            world.alice))
         assert "servers only" in private_text(clicked), action
         assert clicked.modal is None
+    submitted = await settled(await world.discord.submit_modal(
+        edit.modal["custom_id"], {"prompt": "a dog"}, world.alice, dm))
+    assert "servers only" in private_text(submitted)
     assert len(results(dm)) == 1
     services = runner.services
     assert services is not None

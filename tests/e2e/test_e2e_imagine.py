@@ -194,8 +194,9 @@ async def test_reroll_edit_and_delete(world: World) -> None:
 
     edit = await world.discord.click(message, f"fluxcord:edit:{job}", world.alice)
     await edit.wait_until(lambda ix: ix.modal is not None, timeout=TIMEOUT)
+    assert edit.modal is not None
     submitted = await settled(await world.discord.submit_modal(
-        f"fluxcord:edit-modal:{job}", {"prompt": "a blue fox"}, world.alice, world.general
+        edit.modal["custom_id"], {"prompt": "a blue fox"}, world.alice, world.general
     ))
     assert len(results(world.general)) == 3, private_text(submitted)
     edited = results(world.general)[2]
@@ -232,6 +233,44 @@ async def test_delete_answers_every_click(world: World) -> None:
     answers = sorted(private_text(ix) for ix in clicks)
     assert answers == ["Deleted.", "That image is already deleted."]
     assert message.deleted
+
+
+async def open_edit(world: World, message, job: str, user) -> str:  # type: ignore[no-untyped-def]
+    """Clicks Edit as `user`; returns the custom_id of the modal they were shown."""
+    edit = await world.discord.click(message, f"fluxcord:edit:{job}", user)
+    await edit.wait_until(lambda ix: ix.modal is not None, timeout=TIMEOUT)
+    assert edit.modal is not None
+    return str(edit.modal["custom_id"])
+
+
+async def test_two_members_editing_one_image_both_get_their_edit(world: World) -> None:
+    await settled(await imagine(world, prompt="a red fox", model="flux-dev", seed=7))
+    message = results(world.general)[0]
+    job = message.custom_ids()[0].rsplit(":", 1)[1]
+    alices = await open_edit(world, message, job, world.alice)
+    bobs = await open_edit(world, message, job, world.bob)
+    assert alices != bobs
+    for custom_id, user, prompt in ((bobs, world.bob, "a blue fox"),
+                                    (alices, world.alice, "a green fox")):
+        ix = await settled(await world.discord.submit_modal(
+            custom_id, {"prompt": prompt}, user, world.general))
+        assert "Done" in private_text(ix), prompt
+    prompts = sorted(m.embeds[0]["description"] for m in results(world.general)[1:])
+    assert prompts == ["a blue fox", "a green fox"]
+
+
+async def test_an_edit_submitted_after_a_restart_is_answered(world: World) -> None:
+    await settled(await imagine(world, prompt="a red fox", model="flux-dev", seed=7))
+    message = results(world.general)[0]
+    job = message.custom_ids()[0].rsplit(":", 1)[1]
+    custom_id = await open_edit(world, message, job, world.alice)
+    await world.runner.restart()
+    ix = await settled(await world.discord.submit_modal(
+        custom_id, {"prompt": "a fox in the snow"}, world.alice, world.general))
+    assert len(results(world.general)) == 2, private_text(ix)
+    edited = results(world.general)[1]
+    assert edited.embeds[0]["description"] == "a fox in the snow"
+    assert {f["name"]: f["value"] for f in edited.embeds[0]["fields"]}["Seed"] == "7"
 
 
 async def test_buttons_work_after_a_restart(world: World) -> None:
