@@ -129,5 +129,11 @@ class FluxBot(commands.Bot):
         log.info("registered %d slash commands", len(self.tree.get_commands()))
         return True
 
+    async def close(self) -> None:
+        """Refunds the jobs still running (a stop's grace period is over) while Discord is
+        still reachable, so their members are told, then disconnects."""
+        await self.services.jobs.cancel_all()
+        await super().close()
+
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))

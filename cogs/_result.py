@@ -8,6 +8,8 @@ working after the bot restarts.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +21,7 @@ from bot.errors import UserError
 from bot.jobs import ImagineRequest, attachment_from_stored
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
-from cogs._common import place_of
+from cogs._common import credit_amount, place_of
 from cogs._delivery import fit_upload, post_result
 from cogs._progress import ProgressMessage
 
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from bot.client import FluxBot
 
 JOB = r"(?P<job>[0-9a-f]{32})"
+# How long a stopping bot waits to tell a member their job was refunded.
+LAST_WORD_SECONDS = 5.0
 EMBED_COLOUR = discord.Colour(0x5865F2)
 
 
@@ -58,6 +62,16 @@ async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineReq
 
     try:
         await jobs.run(prepared, progress.update, deliver)
+    except asyncio.CancelledError:
+        # Only a stop cancels a job, and the job has been refunded by now: say so while
+        # Discord is still reachable, instead of leaving "Generating…" up for good.
+        text = (
+            "The bot restarted while making your image; "
+            f"your {credit_amount(prepared.cost)} are back."
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(progress.finish(text), LAST_WORD_SECONDS)
+        raise
     finally:
         progress.stop()
 
