@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -12,7 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserError
-from bot.recovery import recover_unfinished_jobs
+from bot.recovery import Recovery
 from bot.replies import reply
 from bot.services import Services
 
@@ -82,7 +85,14 @@ def _options_for_log(interaction: discord.Interaction[Any]) -> dict[str, Any]:
 
 
 class FluxBot(commands.Bot):
-    def __init__(self, services: Services, *, force_sync: bool = False, **options: Any) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        force_sync: bool = False,
+        clock: Callable[[], float] = time.time,
+        **options: Any,
+    ) -> None:
         # Discord does not offer the commands in DMs unless the operator allows DMs.
         contexts = app_commands.AppCommandContext(
             guild=True, dm_channel=services.settings.ALLOW_DMS, private_channel=False
@@ -98,12 +108,16 @@ class FluxBot(commands.Bot):
         )
         self.services = services
         self._force_sync = force_sync
+        self._recovery = Recovery(self, services.credits, clock)
+        self.recovered = asyncio.Event()
+        """Set once the jobs a previous run left unfinished have been dealt with."""
 
     async def setup_hook(self) -> None:
         for cog in COGS:
             await self.load_extension(cog)
         await self.sync_commands_if_changed(force=self._force_sync)
-        await recover_unfinished_jobs(self, self.services.credits)
+        # Before connecting: no job of this run exists yet to be mistaken for a lost one.
+        await self._recovery.before_connect()
 
     async def allowed_here(self, interaction: discord.Interaction[Any]) -> bool:
         """Commands, buttons and modals alike: direct messages only when the operator allows
@@ -137,3 +151,9 @@ class FluxBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        if not self.recovered.is_set():
+            # Now the bot knows its channels and its permissions in them.
+            try:
+                await self._recovery.after_ready()
+            finally:
+                self.recovered.set()
