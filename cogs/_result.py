@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -46,6 +47,7 @@ async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineReq
         notes = (*image.notes, upload.note) if upload.note else image.notes
         embed = result_embed(prepared.model, request, job_id, image, prepared.cost, balance,
                              notes)
+        embed.set_image(url=f"attachment://{upload.filename}")  # shown inside the embed
         embed.set_author(
             name=interaction.user.display_name, icon_url=interaction.user.display_avatar.url
         )
@@ -58,8 +60,13 @@ async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineReq
             upload=upload, embed=embed, view=result_view(job_id),
             through_interaction=answered,
         )
+        # discord.py's jump_url says @me for a followup, whose guild it does not resolve.
+        link = f"https://discord.com/channels/{request.guild_id or '@me'}/{message.channel.id}"
+        done.append(f"Done: {link}/{message.id} (seed {image.seed}). "
+                    f"You have {credit_amount(balance)} left.")
         return message.id
 
+    done: list[str] = []
     try:
         await jobs.run(prepared, progress.update, deliver)
     except asyncio.CancelledError:
@@ -74,6 +81,8 @@ async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineReq
         raise
     finally:
         progress.stop()
+    if done:  # settled: the last word links to the image
+        await progress.finish(done[0])
 
 
 def result_embed(
@@ -92,16 +101,42 @@ def result_embed(
     embed.add_field(name="Size", value=f"{image.width}×{image.height}")
     embed.add_field(name="Cost", value=f"{cost} credits")
     embed.add_field(name="Balance", value=f"{balance} credits left")
-    shown = {k: v for k, v in request.options.items() if k != "image"}
-    if request.attachment is not None:
-        shown["image"] = request.attachment.filename
+    shown = parameters_line(request)
     if shown:
-        text = ", ".join(f"{k}={v}" for k, v in shown.items())
-        embed.add_field(name="Parameters", value=text[:1024], inline=False)
+        embed.add_field(name="Parameters", value=shown[:1024], inline=False)
     if notes:
         embed.add_field(name="Adjusted", value="\n".join(notes)[:1024], inline=False)
     embed.set_footer(text=f"job {job_id[-8:]}")
     return embed
+
+
+# How each option reads in the embed; width and height are in the Size field already.
+_READABLE: dict[str, Callable[[Any], str | None]] = {
+    "aspect_ratio": lambda v: f"aspect ratio {v}" if v != "custom" else None,
+    "steps": lambda v: f"{v} steps",
+    "guidance": lambda v: f"guidance {v}",
+    "prompt_strength": lambda v: f"prompt strength {v}",
+    "output_format": lambda v: str(v).upper(),
+    "output_quality": lambda v: f"quality {v}",
+    "safety_tolerance": lambda v: f"safety tolerance {v}",
+    "prompt_upsampling": lambda v: "prompt upsampling" if v else "no prompt upsampling",
+    "megapixels": lambda v: f"{v} MP",
+    "go_fast": lambda v: "go fast" if v else "not go fast",
+    "width": lambda v: None,
+    "height": lambda v: None,
+}
+
+
+def parameters_line(request: ImagineRequest) -> str:
+    """The options the member set, as one readable line: '16:9 · 30 steps · PNG'."""
+    parts = []
+    for name, value in request.options.items():
+        readable = _READABLE.get(name, lambda v, name=name: f"{name} {v}")(value)
+        if readable:
+            parts.append(readable)
+    if request.attachment is not None:
+        parts.append(f"from {request.attachment.filename}")
+    return " · ".join(parts)
 
 
 def result_view(job_id: str) -> discord.ui.View:

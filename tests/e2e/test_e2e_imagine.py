@@ -73,6 +73,20 @@ async def test_each_model_posts_its_image_publicly(
     assert "Done" in private_text(ix)
 
 
+async def test_result_shows_the_image_in_its_embed_and_done_links_to_it(world: World) -> None:
+    ix = await settled(await imagine(world, prompt="a lighthouse", model="flux-pro", width=640,
+                                      height=384, steps=30, guidance=4.5, output_format="png"))
+    message = results(world.general)[0]
+    embed = message.embeds[0]
+    assert embed["image"]["url"] == message.attachments[0].url  # inside the embed
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Parameters"] == "30 steps · guidance 4.5 · PNG"
+    await ix.wait_until(lambda ix: "left" in str(ix.original.content), timeout=TIMEOUT)
+    text = private_text(ix)
+    assert f"/channels/{world.guild.id}/{world.general.id}/{message.id}" in text
+    assert text.endswith("You have 45 credits left.")
+
+
 async def test_refusals_are_private_and_cost_nothing(world: World) -> None:
     cases = [
         ({"model": "flux-2-pro", "width": 512}, "does not take `width`"),

@@ -254,6 +254,7 @@ class StandInState:
                     kept.extend(a for a in message.attachments if a.id == ref)
             new.extend(self._attachment_from(f, None) for f in files if f.index not in used)
         message.attachments = kept + new
+        message.embeds = [_resolve_attachments(e, message.attachments) for e in message.embeds]
 
     def _attachment_from(self, upload: UploadedFile, entry: JSON | None) -> Attachment:
         entry = entry or {}
@@ -271,3 +272,18 @@ class StandInState:
             data["guild_id"] = str(guild.id)
             data["member"] = guild.member_payload(message.author, with_user=False)
         return data
+
+
+def _resolve_attachments(embed: JSON, attachments: list[Attachment]) -> JSON:
+    """Discord answers an embed's ``attachment://name`` image with the attachment itself
+    (which then shows inside the embed); a name matching no attachment stays as it is."""
+    resolved = dict(embed)
+    for key in ("image", "thumbnail"):
+        url = (embed.get(key) or {}).get("url") or ""
+        if not url.startswith("attachment://"):
+            continue
+        found = next((a for a in attachments if a.filename == url[len("attachment://"):]), None)
+        if found is not None:
+            resolved[key] = {"url": found.url, "proxy_url": found.url, "width": found.width,
+                             "height": found.height, "flags": 0}
+    return resolved
