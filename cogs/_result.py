@@ -94,6 +94,8 @@ def result_embed(
     balance: int,
     notes: tuple[str, ...],
 ) -> discord.Embed:
+    """The public embed under a result: prompt, model, provider, seed, size, cost, the
+    balance left, the parameters set and what the bot adjusted."""
     embed = discord.Embed(description=request.prompt[:4000], colour=EMBED_COLOUR)
     embed.add_field(name="Model", value=model.label)
     embed.add_field(name="Provider", value=PROVIDER_LABELS.get(image.provider, image.provider))
@@ -140,6 +142,7 @@ def parameters_line(request: ImagineRequest) -> str:
 
 
 def result_view(job_id: str) -> discord.ui.View:
+    """The Reroll, Edit and Delete buttons of job `job_id`'s result."""
     view = discord.ui.View(timeout=None)
     view.add_item(RerollButton(job_id))
     view.add_item(EditButton(job_id))

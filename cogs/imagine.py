@@ -51,6 +51,7 @@ class Imagine(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
+        """Edit modals are answered from their custom_id, also after a restart."""
         await answer_edit_submit(interaction)
 
     @app_commands.command()
