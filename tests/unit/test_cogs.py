@@ -11,7 +11,7 @@ from discord.ext import commands
 import cogs
 from bot.client import COGS
 from bot.jobs import Attachment, ImagineRequest
-from cogs._result import parameters_line
+from cogs._embed import parameters_line
 
 
 def test_every_cog_module_is_loaded_by_the_bot() -> None:
