@@ -399,6 +399,10 @@ async def test_threads_and_forum_posts_as_discord_has_them(
     starter = await text.send("let's talk")
     from_message = await starter.create_thread(name="talk")
     assert from_message.id == starter.id and from_message.parent_id == world.channel.id
+    world.channel.bot_denied = Perm.CREATE_PRIVATE_THREADS
+    with pytest.raises(discord.Forbidden):
+        await text.create_thread(name="secret", type=discord.ChannelType.private_thread)
+    world.channel.bot_denied = 0
     private = await text.create_thread(name="secret", type=discord.ChannelType.private_thread)
     assert private.type is discord.ChannelType.private_thread
     await standin.wait_until(lambda: bot.get_channel(private.id) is not None)

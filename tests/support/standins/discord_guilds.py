@@ -63,11 +63,12 @@ class Channel:
     def is_thread(self) -> bool:
         return self.type in THREAD_TYPES
 
-    def bot_can(self, permission: int) -> bool:
+    def bot_can(self, permissions: int) -> bool:
+        """Whether the bot has every one of ``permissions`` here."""
         if self.guild is None:
             return True
         denied = (self.parent or self).bot_denied
-        return bool(self.guild.permissions_for(self.guild.bot) & ~denied & permission)
+        return self.guild.permissions_for(self.guild.bot) & ~denied & permissions == permissions
 
     def check_bot_may(self, action: str) -> None:
         """Discord's answers to the bot reading ("read") or posting ("send") here."""

@@ -10,7 +10,9 @@ Rules modelled (https://discord.com/developers/docs/resources/channel#start-thre
   default as in API v10) or, in a forum, a post: it needs ``message``, which becomes the
   starter message with the thread's id, and the answer carries it as ``message``;
 * threads cannot have threads, and voice channels and DMs none either (400 / 50024);
-* names are 1-100 characters (400 / 50035).
+* names are 1-100 characters (400 / 50035);
+* the bot needs View Channel (else 403 / 50001) and Create Public Threads, or Create Private
+  Threads for a private one, and Send Messages for a forum post (else 403 / 50013).
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from tests.support.standins.discord_guilds import (
     GUILD_TEXT,
     PRIVATE_THREAD,
     PUBLIC_THREAD,
+    Channel,
     wrong_channel_type,
 )
-from tests.support.standins.discord_models import JSON, ApiError
+from tests.support.standins.discord_models import JSON, ApiError, Perm
 from tests.support.standins.discord_rest import json_response, read_body
 from tests.support.standins.discord_validation import validate_message
 
@@ -40,6 +43,19 @@ def register_thread_routes(api: RestApi) -> None:
     routes = _ThreadRoutes(api)
     api.add("POST", "/channels/{channel}/threads", routes.start_thread)
     api.add("POST", "/channels/{channel}/messages/{message}/threads", routes.start_from_message)
+
+
+def _check_may_start(channel: Channel, kind: int) -> None:
+    if not channel.bot_can(Perm.VIEW_CHANNEL):
+        raise ApiError(403, 50001, "Missing Access")
+    if channel.type == GUILD_FORUM:
+        needed = Perm.SEND_MESSAGES | Perm.CREATE_PUBLIC_THREADS
+    elif kind == PRIVATE_THREAD:
+        needed = Perm.CREATE_PRIVATE_THREADS
+    else:
+        needed = Perm.CREATE_PUBLIC_THREADS
+    if not channel.bot_can(needed):
+        raise ApiError(403, 50013, "Missing Permissions")
 
 
 class _ThreadRoutes:
@@ -62,6 +78,7 @@ class _ThreadRoutes:
         message = state.message_or_404(channel, params["message"])
         if channel.type not in (GUILD_TEXT, GUILD_NEWS) or channel.guild is None:
             raise wrong_channel_type()
+        _check_may_start(channel, PUBLIC_THREAD)
         if message.id in state.channels:
             raise ApiError(400, 160004, "A thread has already been created for this message")
         payload, _ = await read_body(request)
@@ -78,6 +95,7 @@ class _ThreadRoutes:
         payload, files = await read_body(request)
         name = self._name(payload)
         guild = channel.guild
+        _check_may_start(channel, payload.get("type") or PRIVATE_THREAD)
         if channel.type != GUILD_FORUM:
             kind = payload.get("type") or PRIVATE_THREAD
             if kind not in (PUBLIC_THREAD, PRIVATE_THREAD) or (
