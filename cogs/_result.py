@@ -240,6 +240,9 @@ class DeleteButton(
         super().__init__(_button("delete", job_id, "Delete", discord.ButtonStyle.danger, "🗑️"))
         self.job_id = job_id
 
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        return True  # removing an image generates nothing: allowed wherever it was posted
+
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         # Every click gets an answer: a second click, or one on a message someone else
         # just removed, is told so instead of being left "thinking".

@@ -192,6 +192,8 @@ async def test_buttons_in_direct_messages_obey_allow_dms(keyless_world: World) -
         edit.modal["custom_id"], {"prompt": "a dog"}, world.alice, dm))
     assert "servers only" in private_text(submitted)
     assert len(results(dm)) == 1
+    deleted = await world.discord.click(message, f"fluxcord:delete:{job}", world.alice)
+    await deleted.wait_until(lambda ix: message.deleted, timeout=TIMEOUT)  # generates nothing
     services = runner.services
     assert services is not None
     balance = await services.credits.balance(0, world.alice.id)
