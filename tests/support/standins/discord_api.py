@@ -12,6 +12,11 @@ Usage::
     await standin.wait_for_ready()
     ix = await standin.slash(channel, alice, 'imagine', prompt='a cat')
     await ix.wait_for_ack()
+    forum = guild.add_forum('gallery', nsfw=True)       # type 15: takes posts, not messages
+    post = guild.add_thread(forum, 'my post', owner=alice)  # a thread (THREAD_CREATE)
+    ix = await standin.slash(post, alice, 'imagine', prompt='a cat')  # channel has parent_id
+    channel.bot_denied = Perm.READ_MESSAGE_HISTORY     # a channel overwrite against the bot
+    standin.fail('GET', '/channels/{channel}/messages', 503)  # the next such request fails
     ...
     await standin.stop()                 # also undoes install()
 
