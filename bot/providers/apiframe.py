@@ -8,28 +8,24 @@ docs) does a new attempt get a new key.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import SecretStr
 
 from bot.catalogue import ProviderSchema
-from bot.providers.base import GeneratedImage, GenerationRequest, ProviderHealth
+from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
 from bot.providers.errors import (
     InvalidRequestError,
-    MalformedResponseError,
     ModerationError,
     ProviderError,
-    ProviderTimeout,
-    RateLimitError,
     ResultUnavailable,
     ServerError,
 )
-from bot.providers.hosted import HostedProvider, request_params
+from bot.providers.hosted import HostedProvider, Lenient, hosted_factory, request_params
 from bot.providers.http import (
     MODERATION_PATTERN,
     ProviderTiming,
@@ -38,6 +34,7 @@ from bot.providers.http import (
     fetch,
     scrub,
 )
+from bot.providers.polling import poll_until
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +44,16 @@ _DONE = {"COMPLETED", "FAILED", "CANCELLED"}
 _MAX_REMEMBERED = 4096
 
 
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Submitted(_Lenient):
+class _Submitted(Lenient):
     jobId: str
     status: str | None = None
 
 
-class _Images(_Lenient):
+class _Images(Lenient):
     images: list[str]
 
 
-class _Job(_Lenient):
+class _Job(Lenient):
     id: str | None = None
     status: str
     progress: float | None = None
@@ -148,40 +141,26 @@ class ApiframeProvider(HostedProvider):
         )
         if reply.status >= 300:
             raise self._error(reply)
-        try:
-            return _Submitted.model_validate(reply.json()).jobId
-        except (ValueError, ValidationError):
-            raise self._malformed("submit answer has no jobId", reply) from None
+        return self._parse(reply, _Submitted, "submit answer").jobId
 
     async def _poll(self, job_id: str, started: float) -> _Job:
-        """Polls until a final status; a transient poll failure (5xx, 429, network) only
-        costs an interval, since the job keeps running at apiframe."""
-        deadline = started + self.timing.poll_deadline
-        while True:
-            await asyncio.sleep(self.timing.poll_interval)
-            try:
-                reply = await self._get(f"/v2/jobs/{job_id}")
-                if reply.status >= 300:
-                    raise self._error(reply)
-                job = _Job.model_validate(reply.json())
-            except (ValueError, ValidationError):
-                raise self._malformed("job status is not the documented JSON", reply) from None
-            except ProviderError as exc:
-                if not exc.retryable:
-                    raise
-                delay = exc.retry_after if isinstance(exc, RateLimitError) else None
-                log.info("apiframe: poll of %s failed (%s)", job_id, type(exc).__name__)
-                if delay:
-                    await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            else:
-                if job.status in _DONE:
-                    return job
-                log.debug("apiframe: %s is %s (%s%%)", job_id, job.status, job.progress)
-            if time.monotonic() >= deadline:
-                raise ProviderTimeout(
-                    f"job {job_id} not finished after {self.timing.poll_deadline:g}s",
-                    provider=self.name,
-                )
+        """Polls until a final status (the shared loop waits out transient failures)."""
+
+        async def check() -> _Job | None:
+            reply = await self._get(f"/v2/jobs/{job_id}")
+            if reply.status >= 300:
+                raise self._error(reply)
+            job = self._parse(reply, _Job, "job status")
+            if job.status in _DONE:
+                return job
+            log.debug("apiframe: %s is %s (%s%%)", job_id, job.status, job.progress)
+            return None
+
+        left = self.timing.poll_deadline - (time.monotonic() - started)
+        return await poll_until(
+            check, provider=self.name, job=job_id, interval=self.timing.poll_interval,
+            deadline=left,
+        )
 
     async def _get(self, path: str) -> Reply:
         return await fetch(
@@ -204,6 +183,11 @@ class ApiframeProvider(HostedProvider):
             self._ended.pop(next(iter(self._ended)))
         self._ended[job_id] = self._ended.get(job_id, 0) + 1
 
-    def _malformed(self, message: str, reply: Reply) -> MalformedResponseError:
-        body = scrub(reply.text, self._secrets())
-        return MalformedResponseError(message, provider=self.name, status=reply.status, body=body)
+
+ENTRY = ProviderEntry(
+    name=ApiframeProvider.name,
+    label="apiframe",
+    factory=hosted_factory(ApiframeProvider, "APIFRAME_API_KEY", "APIFRAME_BASE_URL"),
+    key_setting="APIFRAME_API_KEY",
+    url_setting="APIFRAME_BASE_URL",
+)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.catalogue import ProviderSchema
+from bot.catalogue import MODELS, ProviderSchema
+
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.providers.http import ProviderTiming
+    from bot.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,8 @@ class Provider(ABC):
     """One hosted API (or the local placeholder)."""
 
     name: str
+    #: Serves a model only when none of its route's providers is configured.
+    fallback: bool = False
 
     @property
     @abstractmethod
@@ -79,5 +87,25 @@ class Provider(ABC):
         """Whether the provider is configured and, where cheap, whether its key works."""
         return ProviderHealth(self.name, self.configured)
 
-    async def aclose(self) -> None:  # noqa: B027 - optional hook
-        """Releases what the provider holds of its own (the shared HTTP client is not)."""
+    def schema(self, model: str) -> ProviderSchema | None:
+        """This provider's schema of `model` (the catalogue's), or None if it has none."""
+        found = MODELS.get(model)
+        return found.schema(self.name) if found is not None else None
+
+
+#: Makes a provider's client from the settings, the shared HTTP client and the timing.
+Factory = Callable[["Settings", "httpx.AsyncClient", "ProviderTiming | None"], Provider]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEntry:
+    """What a provider module declares about itself, for the registry."""
+
+    name: str
+    label: str
+    factory: Factory
+    # The settings (environment variable names) it reads; none for a local provider.
+    key_setting: str | None = None
+    url_setting: str | None = None
+    # Served only when no configured provider of a model's route can (the placeholder).
+    fallback_only: bool = False

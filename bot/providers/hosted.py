@@ -4,16 +4,33 @@ the base URL, the timing knobs, and how a request becomes the provider's paramet
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pydantic import SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from bot.catalogue import OptionError, ProviderSchema
-from bot.providers.base import GenerationRequest, Provider
-from bot.providers.errors import InvalidRequestError, ProviderError, ProviderNotConfigured
-from bot.providers.http import ProviderTiming, Reply, error_from_reply
+from bot.providers.base import Factory, GenerationRequest, Provider
+from bot.providers.errors import (
+    InvalidRequestError,
+    MalformedResponseError,
+    ProviderError,
+    ProviderNotConfigured,
+)
+from bot.providers.http import ProviderTiming, Reply, error_from_reply, scrub
 from bot.safety import tolerance_for
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+
+class Lenient(BaseModel):
+    """The documented part of a provider's answer; fields the docs do not list are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
 
 class HostedProvider(Provider):
@@ -55,6 +72,36 @@ class HostedProvider(Provider):
         return error_from_reply(
             reply, provider=self.name, secrets=self._secrets(), credit_statuses=credit_statuses
         )
+
+    def _parse(self, reply: Reply, shape: type[AnswerT], what: str) -> AnswerT:
+        """`reply` read as `shape`; anything else (HTML, a truncated or absurdly nested
+        body, missing fields) is a MalformedResponseError."""
+        try:
+            return shape.model_validate(reply.json())
+        except (ValueError, ValidationError):
+            raise self._malformed(f"{what} is not the documented JSON", reply) from None
+
+    def _malformed(self, message: str, reply: Reply) -> MalformedResponseError:
+        return MalformedResponseError(
+            message, provider=self.name, status=reply.status, body=self._body(reply)
+        )
+
+    def _body(self, reply: Reply) -> str:
+        """The answer's text for the logs, with the key scrubbed."""
+        return scrub(reply.text, self._secrets())
+
+
+def hosted_factory(cls: type[HostedProvider], key_setting: str, url_setting: str) -> Factory:
+    """The registry factory of a hosted provider: key and base URL from the named settings."""
+
+    def make(
+        settings: Settings, http: httpx.AsyncClient, timing: ProviderTiming | None
+    ) -> Provider:
+        return cls(
+            http, settings.api_key(key_setting), settings.base_url(url_setting), timing=timing
+        )
+
+    return make
 
 
 def request_params(

@@ -158,8 +158,12 @@ class Reply:
         return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        """The body as JSON; raises ValueError when it is not."""
-        return json.loads(self.content)
+        """The body as JSON; raises ValueError when it is not (a body nested deeper than
+        Python's recursion limit included: no API answers like that)."""
+        try:
+            return json.loads(self.content)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 async def fetch(

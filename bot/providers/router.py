@@ -5,8 +5,12 @@ the operator's `routing` reorders or trims it. A request goes to the first confi
 provider that takes every option set and whose safety floor fits the cap. Retryable
 failures (429, 5xx, connection, malformed answers) are retried on the same provider with
 backoff, then the next provider is tried; a timeout goes to the next provider at once; a
-rejection (bad input, moderation, auth, out of provider credit) is raised at once and
-goes nowhere else.
+rejection of the request (bad input, moderation) is raised at once and goes nowhere else.
+
+A provider that answers "bad credentials" or "out of provider credit" cannot serve anyone:
+it is taken out of every route (the next provider serves, this request included) until
+the periodic health check finds its key working again. The operator is told once, in the
+log and through `notify` when the bot wires it to a channel.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +36,6 @@ from bot.providers.errors import (
     ResultUnavailable,
 )
 from bot.providers.http import RetryPolicy
-from bot.providers.placeholder import NAME as PLACEHOLDER
-from bot.providers.placeholder import PLACEHOLDER_SCHEMAS
 from bot.safety import IMPLICIT_TOLERANCE, provider_allowed, tolerance_for
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 FAILING_AFTER = 3
 # Errors that say the provider cannot serve anyone until the operator acts.
 _FATAL = (AuthenticationError, InsufficientProviderCredit)
+
+#: Tells the operator something (the bot posts it in OPS_CHANNEL_ID).
+Notify = Callable[[str], Awaitable[None]]
 
 
 class Gate:
@@ -127,7 +132,7 @@ class _State:
         if error.retryable or isinstance(error, (*_FATAL, ResultUnavailable)):
             self.failures += 1
             self.last_error = type(error).__name__
-            self.fatal = isinstance(error, _FATAL)
+            self.fatal = self.fatal or isinstance(error, _FATAL)
 
     def succeeded(self) -> None:
         self.failures, self.fatal = 0, False
@@ -143,13 +148,17 @@ class Router:
         *,
         policy: RetryPolicy | None = None,
         concurrency: int = 8,
-        placeholder_fallback: bool = False,
+        deadline: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._providers = dict(providers)
         self._routes = {m: list(r) for m, r in (routes or {}).items() if m in MODELS}
         self.policy = policy or RetryPolicy()
-        self._fallback = placeholder_fallback
+        #: The most one provider call may take, whatever the provider does.
+        self.deadline = deadline
+        #: Where the operator is told about a provider leaving or rejoining the routes.
+        self.notify: Notify | None = None
+        self._checker: asyncio.Task[None] | None = None
         self._states = {name: _State(Gate(concurrency, clock)) for name in self._providers}
         #: Generation attempts per provider, retries included (for tests and the benchmark).
         self.attempts: Counter[str] = Counter()
@@ -167,11 +176,11 @@ class Router:
         else:
             route = [s.provider for s in MODELS[model].schemas]
         route = [name for name in route if self._schema(model, name) is not None]
-        real = [name for name in route if name != PLACEHOLDER]
-        if self._fallback and PLACEHOLDER not in route and not any(
-            self._configured(name) for name in real
-        ):
-            route.append(PLACEHOLDER)
+        if not any(self._configured(n) for n in route if not self._providers[n].fallback):
+            route += [
+                name for name, p in self._providers.items()
+                if p.fallback and name not in route and self._schema(model, name) is not None
+            ]
         return route
 
     def candidates(self, model: str, options: Mapping[str, Any], cap: int) -> list[Candidate]:
@@ -180,7 +189,7 @@ class Router:
         found = []
         for name in self.route(model):
             schema = self._schema(model, name)
-            if schema is None or not self._configured(name):
+            if schema is None or not self._configured(name) or self._states[name].fatal:
                 continue
             if _supports(schema, options, cap):
                 found.append(Candidate(self._providers[name], schema))
@@ -202,7 +211,9 @@ class Router:
             try:
                 return await self._attempts(candidate, request)
             except ProviderError as exc:
-                if not exc.retryable:
+                # A refused key or an empty provider account says nothing about the
+                # request: the next provider may serve it.
+                if not exc.retryable and not isinstance(exc, _FATAL):
                     raise
                 last = exc
                 if index + 1 < len(candidates):
@@ -226,7 +237,7 @@ class Router:
 
     async def health(self) -> list[ProviderHealth]:
         """Each provider's own check (a cheap authenticated call where one exists)."""
-        providers = [p for n, p in self._providers.items() if n != PLACEHOLDER or p.configured]
+        providers = [p for p in self._providers.values() if not p.fallback or p.configured]
         results = await asyncio.gather(*(p.health() for p in providers), return_exceptions=True)
         return [
             r if isinstance(r, ProviderHealth)
@@ -235,14 +246,16 @@ class Router:
         ]
 
     async def _attempts(self, candidate: Candidate, request: GenerationRequest) -> GeneratedImage:
-        provider, name = candidate.provider, candidate.provider.name
+        name = candidate.provider.name
         state = self._states[name]
         for attempt in range(1, self.policy.attempts + 1):
             self.attempts[name] += 1
             try:
                 async with state.gate:
-                    image = await provider.generate(candidate.schema, request)
+                    image = await self._call(candidate, request)
             except ProviderError as exc:
+                if isinstance(exc, _FATAL):
+                    await self._take_out(name, exc)
                 state.failed(exc)
                 log.warning("job %s: %s attempt %d failed: %s", request.job_id, name, attempt, exc)
                 if isinstance(exc, RateLimitError):
@@ -262,11 +275,78 @@ class Router:
                 return image
         raise AssertionError("unreachable")
 
+    async def _call(self, candidate: Candidate, request: GenerationRequest) -> GeneratedImage:
+        """One provider call under the overall deadline: submit, polls and download."""
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await candidate.provider.generate(candidate.schema, request)
+        except TimeoutError:
+            raise ProviderTimeout(
+                f"no image within the {self.deadline:g} s deadline",
+                provider=candidate.provider.name,
+            ) from None
+
+    async def _take_out(self, name: str, error: ProviderError) -> None:
+        """Takes `name` out of every route; tells the operator the first time."""
+        if self._states[name].fatal:
+            return
+        self._states[name].fatal = True
+        label = PROVIDER_LABELS.get(name, name)
+        text = (f"{label} is out of every route until its key works again: "
+                f"{type(error).__name__}: {error}")
+        log.error("provider %s", text)
+        await self._tell(f"Provider {text}")
+
+    async def _tell(self, text: str) -> None:
+        if self.notify is None:
+            return
+        try:
+            await self.notify(text)
+        except Exception:  # the operator's channel failing must not fail a member's job
+            log.warning("could not notify the operator", exc_info=True)
+
+    def start_health_checks(self, interval: float) -> None:
+        """Checks the providers taken out every `interval` s, in a background task."""
+        if self._checker is None:
+            self._checker = asyncio.create_task(self._check_loop(interval), name="health")
+
+    async def stop_health_checks(self) -> None:
+        if self._checker is not None:
+            self._checker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checker
+            self._checker = None
+
+    async def _check_loop(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self.recheck()
+
+    async def recheck(self) -> list[str]:
+        """Checks each provider taken out; puts back those whose key works again.
+        Returns the names put back."""
+        back = []
+        for name, state in self._states.items():
+            if not state.fatal:
+                continue
+            try:
+                health = await self._providers[name].health()
+            except Exception:
+                log.warning("health check of %s failed", name, exc_info=True)
+                continue
+            # A provider without a cheap authenticated call (key_ok None) gets a new trial.
+            if health.key_ok or (health.key_ok is None and health.configured
+                                 and "not reachable" not in health.detail):
+                state.succeeded()
+                back.append(name)
+                label = PROVIDER_LABELS.get(name, name)
+                log.warning("provider %s works again; back in its routes", label)
+                await self._tell(f"Provider {label} works again and is back in its routes.")
+        return back
+
     def _schema(self, model: str, name: str) -> ProviderSchema | None:
-        if name == PLACEHOLDER:
-            return PLACEHOLDER_SCHEMAS.get(model)
-        found = MODELS[model].schema(name) if model in MODELS else None
-        return found if found is not None and name in self._providers else None
+        provider = self._providers.get(name)
+        return provider.schema(model) if provider is not None else None
 
     def _configured(self, name: str) -> bool:
         provider = self._providers.get(name)

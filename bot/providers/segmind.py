@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 
 from bot.catalogue import ProviderSchema
-from bot.providers.base import GeneratedImage, GenerationRequest, ProviderHealth
-from bot.providers.errors import MalformedResponseError, ProviderError
-from bot.providers.hosted import HostedProvider, request_params
-from bot.providers.http import ProviderTiming, decode_image, fetch, scrub
+from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
+from bot.providers.errors import ProviderError
+from bot.providers.hosted import HostedProvider, Lenient, hosted_factory, request_params
+from bot.providers.http import ProviderTiming, decode_image, fetch
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +20,7 @@ DEFAULT_BASE_URL = "https://api.segmind.com"
 CREDIT_STATUSES = (402, 406)
 
 
-class _Credits(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
+class _Credits(Lenient):
     credits: float | None = None
 
 
@@ -59,9 +57,8 @@ class SegmindProvider(HostedProvider):
         content_type = reply.headers.get("content-type", "")
         if not content_type.startswith("image/"):
             # Not an image at all (a proxy page, a JSON note): nothing was delivered.
-            raise MalformedResponseError(
-                f"200 answer of type {content_type or 'unknown'!r}, not an image",
-                provider=self.name, status=reply.status, body=scrub(reply.text, self._secrets()),
+            raise self._malformed(
+                f"200 answer of type {content_type or 'unknown'!r}, not an image", reply
             )
         info = await decode_image(
             reply.content, provider=self.name, expected=schema.output_format(request.options)
@@ -103,3 +100,12 @@ class SegmindProvider(HostedProvider):
         except ValueError:
             return
         log.debug("segmind: %s credits remaining", header)
+
+
+ENTRY = ProviderEntry(
+    name=SegmindProvider.name,
+    label="Segmind",
+    factory=hosted_factory(SegmindProvider, "SEGMIND_API_KEY", "SEGMIND_BASE_URL"),
+    key_setting="SEGMIND_API_KEY",
+    url_setting="SEGMIND_BASE_URL",
+)
