@@ -13,6 +13,7 @@ import ctypes
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -97,12 +98,35 @@ async def run(settings: Settings, *, force_sync: bool = False) -> None:
     async with open_services(settings) as services, FluxBot(
         services, force_sync=force_sync
     ) as client:
+        router = services.router
+        if not router.servable_models():
+            log.error("no model can be served: no provider has a key and PLACEHOLDER_PROVIDER "
+                      "is off; every /imagine will be refused (see .env.example)")
+        if settings.OPS_CHANNEL_ID is not None:
+            router.notify = channel_poster(client, settings.OPS_CHANNEL_ID)
+        router.start_health_checks(settings.HEALTH_CHECK_SECONDS)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(
                 signum, lambda: asyncio.ensure_future(stop(client, settings.SHUTDOWN_GRACE_SECONDS))
             )
-        await client.start(settings.DISCORD_TOKEN.get_secret_value())
+        try:
+            await client.start(settings.DISCORD_TOKEN.get_secret_value())
+        finally:
+            await router.stop_health_checks()
+
+
+def channel_poster(client: discord.Client, channel_id: int) -> Callable[[str], Awaitable[None]]:
+    """Posts the operator's notices in the channel `channel_id` (OPS_CHANNEL_ID)."""
+
+    async def post(text: str) -> None:
+        channel = client.get_channel(channel_id) or await client.fetch_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            log.warning("OPS_CHANNEL_ID %d is not a channel the bot can post in", channel_id)
+            return
+        await channel.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
+
+    return post
 
 
 async def stop(client: FluxBot, grace: float) -> None:

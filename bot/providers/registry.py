@@ -7,16 +7,14 @@ its entry here; nothing else names it.
 
 from __future__ import annotations
 
-from bot.providers import apiframe, bfl, onemin, placeholder, segmind
+from bot.providers.apiframe import ENTRY as APIFRAME
 from bot.providers.base import ProviderEntry
+from bot.providers.bfl import ENTRY as BFL
+from bot.providers.onemin import ENTRY as ONEMIN
+from bot.providers.placeholder import ENTRY as PLACEHOLDER
+from bot.providers.segmind import ENTRY as SEGMIND
 
 #: In the order `/models` and `check` list them.
-PROVIDERS: tuple[ProviderEntry, ...] = (
-    apiframe.ENTRY,
-    segmind.ENTRY,
-    onemin.ENTRY,
-    bfl.ENTRY,
-    placeholder.ENTRY,
-)
+PROVIDERS: tuple[ProviderEntry, ...] = (APIFRAME, SEGMIND, ONEMIN, BFL, PLACEHOLDER)
 
 BY_NAME: dict[str, ProviderEntry] = {entry.name: entry for entry in PROVIDERS}

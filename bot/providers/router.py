@@ -223,6 +223,10 @@ class Router:
         assert last is not None
         raise last
 
+    def servable_models(self) -> list[str]:
+        """The models at least one configured provider (or the placeholder) can serve."""
+        return [m for m in MODELS if any(self._configured(n) for n in self.route(m))]
+
     def status(self) -> list[ProviderStatus]:
         """Every provider's configuration and recent health, without network I/O."""
         return [
