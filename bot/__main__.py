@@ -24,6 +24,7 @@ from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
+    from bot.providers.router import Router
 
 log = logging.getLogger("bot")
 
@@ -145,7 +146,10 @@ async def stop(client: FluxBot, grace: float) -> None:
 
 
 async def check(settings: Settings) -> int:
-    """Reports the configuration, the database and each provider; generates nothing."""
+    """Reports the configuration, the database, each provider (checking its key with a
+    cheap authenticated call where it has one) and the route of each model; generates
+    nothing. Exits non-zero when a key is refused, a host is unreachable or no model
+    can be served."""
     from bot.app import open_services
 
     out = sys.stdout
@@ -153,22 +157,57 @@ async def check(settings: Settings) -> int:
     try:
         async with open_services(settings) as services:
             out.write(f"database: ok ({settings.database_path})\n")
-            problems = 0
-            for health in await services.router.health():
-                if not health.configured:
-                    state = "not configured (no API key); its models are unavailable"
-                elif health.key_ok is None:
-                    state = "configured (key not checked: no cheap authenticated call)"
-                elif health.key_ok:
-                    state = "configured, key works"
-                else:
-                    state = f"configured, key REFUSED: {health.detail}"
-                    problems += 1
-                out.write(f"provider {health.provider}: {state}\n")
+            lines, problems = await describe_providers(services.router)
+            out.writelines(f"{line}\n" for line in lines)
     except OSError as exc:
         out.write(f"database: cannot open {settings.database_path}: {exc.strerror}\n")
         return 1
     return 1 if problems else 0
+
+
+async def describe_providers(router: Router) -> tuple[list[str], int]:
+    """`check`'s lines about the providers and the routes, and how many problems."""
+    from bot.catalogue import MODELS
+    from bot.providers.registry import BY_NAME
+
+    lines: list[str] = []
+    problems = 0
+    out_of_service: set[str] = set()
+    serving = router.servable_models()
+    for health in await router.health():
+        entry = BY_NAME.get(health.provider)
+        label = entry.label if entry is not None else health.provider
+        if entry is not None and entry.fallback_only:
+            served = [m for m in MODELS if health.provider in router.route(m)]
+            state = (f"on ({label}), serves {', '.join(served) or 'no model'}"
+                     if health.configured else "off")
+        elif not health.configured:
+            setting = entry.key_setting if entry is not None else "its key"
+            state = f"not configured ({setting} is not set); it serves nothing"
+        elif not health.reachable:
+            state = f"configured, {health.detail}: the key could not be checked"
+            problems += 1
+            out_of_service.add(health.provider)
+        elif health.key_ok is None:
+            state = "configured (key not checked: the provider has no cheap authenticated call)"
+        elif health.key_ok:
+            state = "configured, key works" + (f"; {health.detail} left" if health.detail else "")
+        else:
+            state = f"configured, key REFUSED: {health.detail}"
+            problems += 1
+            out_of_service.add(health.provider)
+        lines.append(f"provider {health.provider}: {state}")
+    for model_id, model in MODELS.items():
+        route = [n for n in router.route(model_id)
+                 if n not in out_of_service and n in {c.provider.name for c in
+                                                      router.candidates(model_id, {}, 6)}]
+        names = ", then ".join(route) if route else "none: no provider can serve it"
+        lines.append(f"route {model_id} ({model.label}): {names}")
+    if not serving:
+        lines.append("no model can be served: set a provider key (see .env.example) or "
+                     "PLACEHOLDER_PROVIDER=true")
+        problems += 1
+    return lines, problems
 
 
 if __name__ == "__main__":

@@ -126,7 +126,8 @@ class ApiframeProvider(HostedProvider):
         try:
             reply = await self._get("/v2/jobs?limit=1")
         except ProviderError as exc:
-            return ProviderHealth(self.name, True, None, f"not reachable ({type(exc).__name__})")
+            return ProviderHealth(self.name, True, None, f"unreachable ({type(exc).__name__})",
+                                  reachable=False)
         if reply.status in (401, 403):
             return ProviderHealth(self.name, True, False, str(self._error(reply)))
         return ProviderHealth(self.name, True, True if reply.status < 300 else None,

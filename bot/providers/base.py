@@ -65,6 +65,8 @@ class ProviderHealth:
     # None: not checked (no cheap authenticated call exists); True/False: the key works or not.
     key_ok: bool | None = None
     detail: str = ""
+    # False when the check could not reach the provider at all.
+    reachable: bool = True
 
 
 class Provider(ABC):

@@ -101,7 +101,8 @@ class BflProvider(HostedProvider):
                 headers={"x-key": self._secret()},
             )
         except ProviderError as exc:
-            return ProviderHealth(self.name, True, None, f"not reachable ({type(exc).__name__})")
+            return ProviderHealth(self.name, True, None, f"unreachable ({type(exc).__name__})",
+                                  reachable=False)
         if reply.status in (401, 403):
             return ProviderHealth(self.name, True, False, str(self._error(reply)))
         if reply.status >= 300:

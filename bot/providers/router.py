@@ -241,11 +241,12 @@ class Router:
 
     async def health(self) -> list[ProviderHealth]:
         """Each provider's own check (a cheap authenticated call where one exists)."""
-        providers = [p for p in self._providers.values() if not p.fallback or p.configured]
+        providers = list(self._providers.values())
         results = await asyncio.gather(*(p.health() for p in providers), return_exceptions=True)
         return [
             r if isinstance(r, ProviderHealth)
-            else ProviderHealth(p.name, p.configured, None, f"check failed: {type(r).__name__}")
+            else ProviderHealth(p.name, p.configured, None, f"check failed: {type(r).__name__}",
+                                reachable=False)
             for p, r in zip(providers, results, strict=True)
         ]
 
@@ -340,7 +341,7 @@ class Router:
                 continue
             # A provider without a cheap authenticated call (key_ok None) gets a new trial.
             if health.key_ok or (health.key_ok is None and health.configured
-                                 and "not reachable" not in health.detail):
+                                 and health.reachable):
                 state.succeeded()
                 back.append(name)
                 label = PROVIDER_LABELS.get(name, name)
