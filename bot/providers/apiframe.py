@@ -109,7 +109,7 @@ class ApiframeProvider(HostedProvider):
         if not urls:
             raise ResultUnavailable("COMPLETED job has no result URL", provider=self.name)
         data, info = await download(
-            self._http, urls[0], provider=self.name, timing=self.timing,
+            self._http, urls[0], provider=self.name, timing=self.timing, base_url=self.base_url,
             expected=schema.output_format(request.options),
         )
         self._ended.pop(request.job_id, None)

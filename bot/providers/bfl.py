@@ -83,7 +83,7 @@ class BflProvider(HostedProvider):
             raise ResultUnavailable("Ready task has no result.sample", provider=self.name)
         data, info = await download(
             self._http, task.result.sample, provider=self.name, timing=self.timing,
-            expected=schema.output_format(request.options),
+            base_url=self.base_url, expected=schema.output_format(request.options),
         )
         return GeneratedImage(
             data=data, format=info.format, width=info.width, height=info.height,

@@ -90,7 +90,7 @@ class OneMinProvider(HostedProvider):
             raise self._error(reply)
         url = self._result_url(reply)
         data, info = await download(
-            self._http, url, provider=self.name, timing=self.timing,
+            self._http, url, provider=self.name, timing=self.timing, base_url=self.base_url,
             expected=schema.output_format(request.options),
         )
         return GeneratedImage(

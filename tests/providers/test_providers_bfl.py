@@ -169,3 +169,34 @@ async def test_health_uses_the_credits_call(
     refused = await provider_for(bfl_standin, provider_http, fast_timing, "wrong").health()
     assert refused.key_ok is False
     assert bfl_standin.recorded("/v1/credits")[0].headers["x-key"] == "<valid>"
+
+
+async def test_a_redirect_on_the_providers_own_host_is_followed(
+    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    make_request: MakeRequest,
+) -> None:
+    provider = provider_for(bfl_standin, provider_http, fast_timing)
+    # The first delivery answers 302 to a second delivery of the same task.
+    bfl_standin.inject("redirect", location="/delivery/{task}.jpeg")
+    image = await provider.generate(schema("flux-1.1-pro"), make_request("flux-1.1-pro"))
+    assert image.format == "jpeg" and len(bfl_standin.recorded("/delivery/")) == 2
+
+
+@pytest.mark.parametrize("target", [
+    "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+    "http://10.0.0.7/internal",
+    "http://127.0.0.1:{port}/elsewhere",  # loopback, but not the provider's own server
+    "ftp://example.com/x.jpeg",
+])
+async def test_a_redirect_inside_the_network_is_refused_before_any_connection(
+    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    make_request: MakeRequest, target: str,
+) -> None:
+    async with BflStandIn(KEY) as elsewhere:
+        port = elsewhere.base_url.rsplit(":", 1)[1]
+        provider = provider_for(bfl_standin, provider_http, fast_timing)
+        bfl_standin.inject("redirect", location=target.format(port=port))
+        with pytest.raises(ResultUnavailable) as caught:
+            await provider.generate(schema("flux-1.1-pro"), make_request("flux-1.1-pro"))
+        assert "not allowed" in str(caught.value)
+        assert elsewhere.requests == []

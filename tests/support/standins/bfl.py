@@ -208,8 +208,8 @@ class BflStandIn(StandIn):
         name = request.match_info["name"]
         task = self.tasks.get(name.rsplit(".", 1)[0])
         fault = self.take_fault("download")
-        if fault is not None and fault.kind == "redirect":
-            raise web.HTTPFound(fault.params["location"])
+        if fault is not None and fault.kind == "redirect" and task is not None:
+            raise web.HTTPFound(fault.params["location"].format(task=task.id))
         if task is None or task.status != "Ready" or fault is not None:
             return web.Response(status=403, text="Request has expired")
         return web.Response(body=task.data, content_type=CONTENT_TYPES[task.ext])
