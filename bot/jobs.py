@@ -115,7 +115,6 @@ class JobService:
         self._router = router
         self._fetch = fetch
         self._active: set[asyncio.Task[Any]] = set()
-        self._results = asyncio.Semaphore(settings.MAX_IMAGES_IN_FLIGHT)
         self.draining = False
 
     async def drain(self, grace: float) -> int:
@@ -224,21 +223,17 @@ class JobService:
                 await on_progress(Progress("queued", position))
 
         async with self._scheduler.run(ticket, on_position=on_position):
-            # Held from the generation to the end of the upload: it bounds the results in
-            # memory, whatever the burst.
-            await self._results.acquire()
-            try:
-                image = await self._generate(prepared, job_id, on_progress)
-            except BaseException:
-                self._results.release()
-                raise
+            image = await self._generate(prepared, job_id, on_progress)
+        # The image holds one of MAX_IMAGES_IN_FLIGHT slots from its first byte read
+        # until it is uploaded: that bounds the results in memory, whatever the burst,
+        # while a provider still working holds none.
         try:
             await self._credits.mark(job_id, "posting", provider=image.provider)
             request = prepared.request
             balance = (await self._credits.balance(request.guild_id, request.user_id)).total
             message_id = await deliver(job_id, image, balance)
         finally:
-            self._results.release()
+            image.release()
         return image, balance, message_id
 
     async def _generate(

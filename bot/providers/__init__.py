@@ -13,6 +13,7 @@ from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, Pr
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.providers.registry import PROVIDERS
 from bot.providers.router import Router
+from bot.providers.slots import ResultSlots
 from bot.settings import Settings
 
 __all__ = [
@@ -30,10 +31,16 @@ __all__ = [
 
 
 def build_providers(
-    settings: Settings, http: httpx.AsyncClient, *, timing: ProviderTiming | None = None
+    settings: Settings,
+    http: httpx.AsyncClient,
+    *,
+    timing: ProviderTiming | None = None,
+    slots: ResultSlots | None = None,
 ) -> dict[str, Provider]:
-    """Every provider of the registry; one without a key reports itself not configured."""
-    return {entry.name: entry.factory(settings, http, timing) for entry in PROVIDERS}
+    """Every provider of the registry; one without a key reports itself not configured.
+    They share `slots` (MAX_IMAGES_IN_FLIGHT) for the results they hold."""
+    slots = slots or ResultSlots(settings.MAX_IMAGES_IN_FLIGHT)
+    return {entry.name: entry.factory(settings, http, timing, slots) for entry in PROVIDERS}
 
 
 def build_router(
@@ -44,10 +51,12 @@ def build_router(
     policy: RetryPolicy | None = None,
 ) -> Router:
     """The router over `build_providers`, with the operator's routing and limits."""
+    slots = ResultSlots(settings.MAX_IMAGES_IN_FLIGHT)
     return Router(
-        build_providers(settings, http, timing=timing),
+        build_providers(settings, http, timing=timing, slots=slots),
         settings.routing,
         policy=policy,
         concurrency=settings.PROVIDER_CONCURRENCY,
         deadline=settings.PROVIDER_DEADLINE_SECONDS,
+        results=slots,
     )

@@ -35,6 +35,7 @@ from bot.providers.http import (
     scrub,
 )
 from bot.providers.polling import poll_until
+from bot.providers.slots import ResultSlots
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,9 @@ class ApiframeProvider(HostedProvider):
         base_url: str = DEFAULT_BASE_URL,
         *,
         timing: ProviderTiming | None = None,
+        slots: ResultSlots | None = None,
     ) -> None:
-        super().__init__(http, api_key, base_url, timing=timing)
+        super().__init__(http, api_key, base_url, timing=timing, slots=slots)
         # job id -> how many of its submissions apiframe ended as FAILED/CANCELLED.
         self._ended: dict[str, int] = {}
 
@@ -108,8 +110,9 @@ class ApiframeProvider(HostedProvider):
         urls = job.urls()
         if not urls:
             raise ResultUnavailable("COMPLETED job has no result URL", provider=self.name)
-        data, info = await download(
-            self._http, urls[0], provider=self.name, timing=self.timing, base_url=self.base_url,
+        data, info, slot = await download(
+            self._http, urls[0], provider=self.name, timing=self.timing,
+            base_url=self.base_url, slots=self.slots,
             expected=schema.output_format(request.options),
         )
         self._ended.pop(request.job_id, None)
@@ -117,6 +120,7 @@ class ApiframeProvider(HostedProvider):
         return GeneratedImage(
             data=data, format=info.format, width=info.width, height=info.height,
             seed=request.seed, provider=self.name, sent=sent, notes=tuple(notes),
+            slot=slot,
         )
 
     async def health(self) -> ProviderHealth:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import httpx
 
     from bot.providers.http import ProviderTiming
+    from bot.providers.slots import ResultSlots, Slot
     from bot.settings import Settings
 
 
@@ -56,6 +57,13 @@ class GeneratedImage:
     # The provider-side parameters as sent, and what was adjusted on the way (snapping).
     sent: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # The MAX_IMAGES_IN_FLIGHT slot these bytes hold: released once they are uploaded.
+    slot: Slot | None = field(default=None, compare=False, repr=False)
+
+    def release(self) -> None:
+        """Gives the slot back: the bytes are no longer needed (uploaded, or given up)."""
+        if self.slot is not None:
+            self.slot.release()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +104,9 @@ class Provider(ABC):
 
 
 #: Makes a provider's client from the settings, the shared HTTP client and the timing.
-Factory = Callable[["Settings", "httpx.AsyncClient", "ProviderTiming | None"], Provider]
+Factory = Callable[
+    ["Settings", "httpx.AsyncClient", "ProviderTiming | None", "ResultSlots"], Provider
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,13 +81,15 @@ class BflProvider(HostedProvider):
             raise ServerError(f"task ended as {task.status!r}", provider=self.name)
         if task.result is None or not task.result.sample:
             raise ResultUnavailable("Ready task has no result.sample", provider=self.name)
-        data, info = await download(
+        data, info, slot = await download(
             self._http, task.result.sample, provider=self.name, timing=self.timing,
-            base_url=self.base_url, expected=schema.output_format(request.options),
+            base_url=self.base_url, slots=self.slots,
+            expected=schema.output_format(request.options),
         )
         return GeneratedImage(
             data=data, format=info.format, width=info.width, height=info.height,
             seed=request.seed, provider=self.name, sent=params, notes=tuple(notes),
+            slot=slot,
         )
 
     async def health(self) -> ProviderHealth:

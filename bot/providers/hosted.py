@@ -18,6 +18,7 @@ from bot.providers.errors import (
     ProviderNotConfigured,
 )
 from bot.providers.http import ProviderTiming, Reply, error_from_reply, scrub
+from bot.providers.slots import ResultSlots
 from bot.safety import tolerance_for
 
 if TYPE_CHECKING:
@@ -45,11 +46,13 @@ class HostedProvider(Provider):
         base_url: str,
         *,
         timing: ProviderTiming | None = None,
+        slots: ResultSlots | None = None,
     ) -> None:
         self._http = http
         self._key = api_key
         self.base_url = base_url.rstrip("/")
         self.timing = timing or ProviderTiming()
+        self.slots = slots or ResultSlots()
 
     @property
     def configured(self) -> bool:
@@ -95,10 +98,12 @@ def hosted_factory(cls: type[HostedProvider], key_setting: str, url_setting: str
     """The registry factory of a hosted provider: key and base URL from the named settings."""
 
     def make(
-        settings: Settings, http: httpx.AsyncClient, timing: ProviderTiming | None
+        settings: Settings, http: httpx.AsyncClient, timing: ProviderTiming | None,
+        slots: ResultSlots,
     ) -> Provider:
         return cls(
-            http, settings.api_key(key_setting), settings.base_url(url_setting), timing=timing
+            http, settings.api_key(key_setting), settings.base_url(url_setting), timing=timing,
+            slots=slots,
         )
 
     return make

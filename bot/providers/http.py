@@ -15,7 +15,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -37,6 +37,7 @@ from bot.providers.errors import (
     ResultUnavailable,
     ServerError,
 )
+from bot.providers.slots import ResultSlots, Slot
 
 log = logging.getLogger(__name__)
 
@@ -175,13 +176,17 @@ async def fetch(
     provider: str,
     http_timeout: httpx.Timeout,
     limit: int = MAX_JSON_BYTES,
+    on_headers: Callable[[int], Awaitable[None]] | None = None,
     **kwargs: Any,
 ) -> Reply:
     """One HTTP exchange, body streamed with a ceiling. A read/write timeout becomes
     ProviderTimeout (the provider may be working on it); a connect/pool timeout or any other
-    transport failure ProviderConnectionError; a body over `limit` MalformedResponseError."""
+    transport failure ProviderConnectionError; a body over `limit` MalformedResponseError.
+    `on_headers(status)` runs once the headers are in, before the body is read."""
     try:
         async with http.stream(method, url, timeout=http_timeout, **kwargs) as response:
+            if on_headers is not None:
+                await on_headers(response.status_code)
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise MalformedResponseError(
@@ -344,11 +349,33 @@ async def download(
     provider: str,
     timing: ProviderTiming,
     base_url: str,
+    slots: ResultSlots,
     expected: str | None = None,
-) -> tuple[bytes, images.ImageInfo]:
+) -> tuple[bytes, images.ImageInfo, Slot]:
     """Fetches a result URL at once (no API key sent), within the size ceiling, retrying
     transient failures of the download only; raises ResultUnavailable when it cannot.
-    Redirects are followed only to allowed targets (`check_result_url`)."""
+    Redirects are followed only to allowed targets (`check_result_url`). The bytes hold a
+    slot of `slots` from before the first is read; the caller releases it."""
+    slot = await slots.take()
+    try:
+        data, info = await _download(
+            http, url, provider=provider, timing=timing, base_url=base_url, expected=expected
+        )
+    except BaseException:
+        slot.release()
+        raise
+    return data, info, slot
+
+
+async def _download(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    provider: str,
+    timing: ProviderTiming,
+    base_url: str,
+    expected: str | None,
+) -> tuple[bytes, images.ImageInfo]:
     last: ProviderError | None = None
     for attempt in range(1, timing.download_attempts + 1):
         try:

@@ -89,13 +89,15 @@ class OneMinProvider(HostedProvider):
         if reply.status >= 300:
             raise self._error(reply)
         url = self._result_url(reply)
-        data, info = await download(
-            self._http, url, provider=self.name, timing=self.timing, base_url=self.base_url,
+        data, info, slot = await download(
+            self._http, url, provider=self.name, timing=self.timing,
+            base_url=self.base_url, slots=self.slots,
             expected=schema.output_format(request.options),
         )
         return GeneratedImage(
             data=data, format=info.format, width=info.width, height=info.height,
             seed=request.seed, provider=self.name, sent=params, notes=tuple(notes),
+            slot=slot,
         )
 
     async def _upload(self, image: InputImage, key: str) -> str:

@@ -25,6 +25,7 @@ from bot.providers.base import (
     ProviderHealth,
 )
 from bot.providers.hosted import request_params
+from bot.providers.slots import ResultSlots
 
 if TYPE_CHECKING:
     import httpx
@@ -109,8 +110,11 @@ class PlaceholderProvider(Provider):
 
     name = NAME
 
-    def __init__(self, enabled: bool = True, *, fallback: bool = False) -> None:
+    def __init__(
+        self, enabled: bool = True, *, fallback: bool = False, slots: ResultSlots | None = None
+    ) -> None:
         self.enabled = enabled
+        self.slots = slots or ResultSlots()
         # PLACEHOLDER_PROVIDER: also serves every model none of whose providers is set up.
         self.fallback = fallback
 
@@ -139,20 +143,29 @@ class PlaceholderProvider(Provider):
         if request.image is not None:
             lines.append(f"image: {request.image.filename}")
         quality = int(params.get("output_quality") or 90)
-        data = await asyncio.to_thread(
-            render, request.prompt, lines, size, fmt, request.seed, quality
-        )
+        slot = await self.slots.take()  # the rendered bytes are a result like any other
+        try:
+            data = await asyncio.to_thread(
+                render, request.prompt, lines, size, fmt, request.seed, quality
+            )
+        except BaseException:
+            slot.release()
+            raise
         return GeneratedImage(
             data=data, format=fmt, width=size[0], height=size[1], seed=request.seed,
-            provider=self.name, sent=params, notes=tuple(notes),
+            provider=self.name, sent=params, notes=tuple(notes), slot=slot,
         )
 
 
-def _make(settings: Settings, http: httpx.AsyncClient, timing: ProviderTiming | None) -> Provider:
+def _make(
+    settings: Settings, http: httpx.AsyncClient, timing: ProviderTiming | None,
+    slots: ResultSlots,
+) -> Provider:
     """On when `PLACEHOLDER_PROVIDER` is set or an operator's route names it."""
     named = any(NAME in route for route in settings.routing.values())
     return PlaceholderProvider(
-        enabled=settings.PLACEHOLDER_PROVIDER or named, fallback=settings.PLACEHOLDER_PROVIDER
+        enabled=settings.PLACEHOLDER_PROVIDER or named, fallback=settings.PLACEHOLDER_PROVIDER,
+        slots=slots,
     )
 
 

@@ -36,6 +36,7 @@ from bot.providers.errors import (
     ResultUnavailable,
 )
 from bot.providers.http import RetryPolicy
+from bot.providers.slots import ResultSlots
 from bot.safety import IMPLICIT_TOLERANCE, provider_allowed, tolerance_for
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,7 @@ class Router:
         policy: RetryPolicy | None = None,
         concurrency: int = 8,
         deadline: float = 300.0,
+        results: ResultSlots | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._providers = dict(providers)
@@ -156,6 +158,8 @@ class Router:
         self.policy = policy or RetryPolicy()
         #: The most one provider call may take, whatever the provider does.
         self.deadline = deadline
+        #: The results held in memory now (MAX_IMAGES_IN_FLIGHT), shared by the providers.
+        self.results = results or ResultSlots()
         #: Where the operator is told about a provider leaving or rejoining the routes.
         self.notify: Notify | None = None
         self._checker: asyncio.Task[None] | None = None

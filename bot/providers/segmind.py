@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 from pydantic import SecretStr, ValidationError
@@ -11,7 +12,8 @@ from bot.catalogue import ProviderSchema
 from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
 from bot.providers.errors import ProviderError
 from bot.providers.hosted import HostedProvider, Lenient, hosted_factory, request_params
-from bot.providers.http import ProviderTiming, decode_image, fetch
+from bot.providers.http import ProviderTiming, Reply, decode_image, fetch
+from bot.providers.slots import ResultSlots, Slot
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,9 @@ class SegmindProvider(HostedProvider):
         base_url: str = DEFAULT_BASE_URL,
         *,
         timing: ProviderTiming | None = None,
+        slots: ResultSlots | None = None,
     ) -> None:
-        super().__init__(http, api_key, base_url, timing=timing)
+        super().__init__(http, api_key, base_url, timing=timing, slots=slots)
         #: The `x-remaining-credits` of the last answer, for the operator.
         self.remaining_credits: float | None = None
 
@@ -46,11 +49,32 @@ class SegmindProvider(HostedProvider):
         params, notes = request_params(schema, request, provider=self.name)
         key = self._secret()
         log.info("segmind: job %s, %s", request.job_id, schema.provider_model)
-        reply = await fetch(
-            self._http, "POST", f"{self.base_url}/v1/{schema.provider_model}",
-            provider=self.name, http_timeout=self.timing.timeout(self.timing.sync_read),
-            limit=self.timing.max_download_bytes, headers={"x-api-key": key}, json=params,
-        )
+        slot: Slot | None = None
+
+        async def hold(status: int) -> None:
+            # The body of a 2xx is the image: its bytes hold a slot from here on.
+            nonlocal slot
+            if status < 300:
+                slot = await self.slots.take()
+
+        try:
+            reply = await fetch(
+                self._http, "POST", f"{self.base_url}/v1/{schema.provider_model}",
+                provider=self.name, http_timeout=self.timing.timeout(self.timing.sync_read),
+                limit=self.timing.max_download_bytes, headers={"x-api-key": key}, json=params,
+                on_headers=hold,
+            )
+            return await self._image(schema, request, reply, params, notes, slot)
+        except BaseException:
+            if slot is not None:
+                slot.release()
+            raise
+
+    async def _image(
+        self, schema: ProviderSchema, request: GenerationRequest, reply: Reply,
+        params: dict[str, Any], notes: list[str], slot: Slot | None,
+    ) -> GeneratedImage:
+        """The GeneratedImage a Segmind answer stands for, or the error it is."""
         self._note_credits(reply.headers.get("x-remaining-credits"))
         if reply.status >= 300:
             raise self._error(reply, CREDIT_STATUSES)
@@ -65,7 +89,7 @@ class SegmindProvider(HostedProvider):
         )
         return GeneratedImage(
             data=reply.content, format=info.format, width=info.width, height=info.height,
-            seed=request.seed, provider=self.name, sent=params, notes=tuple(notes),
+            seed=request.seed, provider=self.name, sent=params, notes=tuple(notes), slot=slot,
         )
 
     async def health(self) -> ProviderHealth:

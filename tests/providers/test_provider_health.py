@@ -138,3 +138,23 @@ def test_an_error_body_nested_beyond_the_recursion_limit_is_still_an_error(
     body = b"[" * 200_000 + b"]" * 200_000
     error = error_from_reply(Reply(500, httpx.Headers(), body), provider="apiframe")
     assert isinstance(error, ServerError)
+
+
+@pytest.mark.parametrize("provider", ["apiframe", "segmind", "onemin", "bfl"])
+async def test_an_image_holds_its_slot_until_released_and_a_failure_holds_none(
+    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    fast_timing: ProviderTiming, make_request: MakeRequest, provider: str,
+) -> None:
+    model = "flux-pro" if provider == "onemin" else "flux-1.1-pro"
+    router = router_for(provider_standins, provider_http, fast_timing,
+                        RetryPolicy(attempts=1, base_delay=0.01), bfl=True,
+                        MAX_IMAGES_IN_FLIGHT=1, routing={model: [provider]})
+    image = await router.generate(make_request(model))
+    assert router.results.held == 1
+    image.release()
+    image.release()  # twice is once
+    assert router.results.held == 0
+    getattr(provider_standins, provider).inject("server_error")
+    with pytest.raises(ServerError):
+        await router.generate(make_request(model))
+    assert router.results.held == 0
