@@ -1,4 +1,4 @@
-"""What the provider stand-ins share, and `ProviderStandIns`, which runs all three.
+"""What the provider stand-ins share, and `ProviderStandIns`, which runs them all.
 
 Each stand-in is a real aiohttp server on 127.0.0.1 (port 0) that follows its seed
 page strictly: a request the page does not allow is refused the way the real API would
@@ -108,7 +108,7 @@ class Fault:
 
 
 class StandIn:
-    """Base of the three stand-ins: the server, the record, the faults, the key check."""
+    """Base of the stand-ins: the server, the record, the faults, the key check."""
 
     key_header = ""
     generation_path = ""
