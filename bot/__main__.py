@@ -168,6 +168,7 @@ async def check(settings: Settings) -> int:
 async def describe_providers(router: Router) -> tuple[list[str], int]:
     """`check`'s lines about the providers and the routes, and how many problems."""
     from bot.catalogue import MODELS
+    from bot.providers.errors import NoProviderAvailable
     from bot.providers.registry import BY_NAME
 
     lines: list[str] = []
@@ -198,9 +199,11 @@ async def describe_providers(router: Router) -> tuple[list[str], int]:
             out_of_service.add(health.provider)
         lines.append(f"provider {health.provider}: {state}")
     for model_id, model in MODELS.items():
-        route = [n for n in router.route(model_id)
-                 if n not in out_of_service and n in {c.provider.name for c in
-                                                      router.candidates(model_id, {}, 6)}]
+        try:
+            planned = router.plan(model_id, {}, 6).providers
+        except NoProviderAvailable:
+            planned = []
+        route = [n for n in planned if n not in out_of_service]
         names = ", then ".join(route) if route else "none: no provider can serve it"
         lines.append(f"route {model_id} ({model.label}): {names}")
     if not serving:

@@ -19,11 +19,12 @@ from typing import Any
 
 from bot import images
 from bot.catalogue import MODELS, Model, check_options
+from bot.catalogue.plan import Plan
 from bot.credits import Credits, NewJob
 from bot.errors import JobFailed, UserError
 from bot.limits import FairScheduler, Ticket
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
-from bot.providers.errors import ProviderError
+from bot.providers.errors import NoProviderAvailable, ProviderError
 from bot.providers.router import Router
 from bot.safety import cap_in_force, check_requested
 from bot.settings import Settings
@@ -86,6 +87,8 @@ class Prepared:
     seed: int
     cost: int
     image: InputImage | None
+    # The options checked against the catalogue once, as each provider will take them.
+    plan: Plan
 
 
 class DeliveryError(Exception):
@@ -150,11 +153,14 @@ class JobService:
             sfw_max=self._settings.SFW_SAFETY_MAX,
         )
         check_requested(options.get("safety_tolerance"), cap)
-        if not self._router.candidates(model.id, options, cap):
-            raise UserError(self._router.unavailable(model.id, options, cap).user_message)
+        chosen = {k: v for k, v in options.items() if k != "image"}
+        try:
+            plan = self._router.plan(model.id, chosen, cap, image=image is not None)
+        except NoProviderAvailable as exc:
+            raise UserError(exc.user_message) from None
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
         cost = self._settings.cost(model.id, options.get("megapixels"))
-        return Prepared(request, model, options, cap, seed, cost, image)
+        return Prepared(request, model, options, cap, seed, cost, image, plan)
 
     async def run(
         self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver
@@ -242,16 +248,13 @@ class JobService:
         started = time.monotonic()
         await self._credits.mark(job_id, "generating")
         await on_progress(Progress("generating", started_at=started))
-        options = {k: v for k, v in prepared.options.items() if k != "image"}
         return await self._router.generate(
             GenerationRequest(
                 job_id=job_id,
-                model=prepared.model.id,
                 prompt=prepared.request.prompt,
                 seed=prepared.seed,
-                options=options,
+                plan=prepared.plan,
                 image=prepared.image,
-                safety_cap=prepared.cap,
             )
         )
 

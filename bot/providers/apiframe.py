@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from bot.catalogue import ProviderSchema
 from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
 from bot.providers.errors import (
     InvalidRequestError,
@@ -25,7 +24,7 @@ from bot.providers.errors import (
     ResultUnavailable,
     ServerError,
 )
-from bot.providers.hosted import HostedProvider, Lenient, hosted_factory, request_params
+from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
 from bot.providers.http import (
     MODERATION_PATTERN,
     ProviderTiming,
@@ -91,9 +90,11 @@ class ApiframeProvider(HostedProvider):
         digest = hashlib.sha256(f"fluxcord:{job_id}:{self.name}:{generation}".encode())
         return digest.hexdigest()[:32]
 
-    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
         """Submits, polls until a final status within `poll_deadline`, downloads."""
-        params, notes = request_params(schema, request, provider=self.name)
+        attempt = self.attempt(request)
+        schema = attempt.schema
+        params = attempt.body(request.prompt, request.seed)
         if request.image is not None:
             if not request.image.url.startswith(("https://", "http://")):
                 raise InvalidRequestError("the image prompt needs a URL", provider=self.name)
@@ -113,13 +114,13 @@ class ApiframeProvider(HostedProvider):
         data, info, slot = await download(
             self._http, urls[0], provider=self.name, timing=self.timing,
             base_url=self.base_url, slots=self.slots,
-            expected=schema.output_format(request.options),
+            expected=attempt.output_format,
         )
         self._ended.pop(request.job_id, None)
         sent = {**params, "prompt": prompt}
         return GeneratedImage(
             data=data, format=info.format, width=info.width, height=info.height,
-            seed=request.seed, provider=self.name, sent=sent, notes=tuple(notes),
+            seed=request.seed, provider=self.name, sent=sent, notes=attempt.notes,
             slot=slot,
         )
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.catalogue import MODELS, ProviderSchema
+from bot.catalogue.plan import Attempt, Plan
+from bot.providers.errors import InvalidRequestError
 
 if TYPE_CHECKING:
     import httpx
@@ -30,20 +32,14 @@ class InputImage:
 
 @dataclass(frozen=True, slots=True)
 class GenerationRequest:
-    """A validated request for one image.
-
-    `options` are the user's options under their catalogue names, with the seed and the
-    safety tolerance already decided; the prompt and the image are apart because every
-    provider places them differently.
-    """
+    """One image to make: the job's plan (each provider's exact parameters, in route
+    order) and what every provider places its own way: the prompt, the seed, the image."""
 
     job_id: str
-    model: str
     prompt: str
     seed: int
-    options: Mapping[str, Any] = field(default_factory=dict)
+    plan: Plan
     image: InputImage | None = None
-    safety_cap: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +86,21 @@ class Provider(ABC):
         """True when the operator gave what this provider needs (its key)."""
 
     @abstractmethod
-    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
-        """Makes one image; raises a ProviderError subclass on failure."""
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
+        """Makes one image as this provider's attempt in the request's plan says; raises a
+        ProviderError subclass on failure."""
+
+    def attempt(self, request: GenerationRequest) -> Attempt:
+        """This provider's line of the request's plan."""
+        found = request.plan.attempt(self.name)
+        if found is None:
+            raise InvalidRequestError(
+                f"the plan for {request.plan.model} has no attempt for {self.name}",
+                provider=self.name,
+            )
+        if request.image is not None and not found.takes_image:
+            raise InvalidRequestError(f"{self.name} takes no image here", provider=self.name)
+        return found
 
     async def health(self) -> ProviderHealth:
         """Whether the provider is configured and, where cheap, whether its key works."""

@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from bot.catalogue import ProviderSchema
 from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
 from bot.providers.errors import (
     ModerationError,
@@ -25,7 +24,7 @@ from bot.providers.errors import (
     ResultUnavailable,
     ServerError,
 )
-from bot.providers.hosted import HostedProvider, Lenient, hosted_factory, request_params
+from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
 from bot.providers.http import Reply, download, fetch, safe_url
 from bot.providers.polling import poll_until
 
@@ -61,9 +60,11 @@ class BflProvider(HostedProvider):
 
     name = "bfl"
 
-    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
         """Submits, polls the returned polling_url until Ready, downloads the sample."""
-        params, notes = request_params(schema, request, provider=self.name)
+        attempt = self.attempt(request)
+        schema = attempt.schema
+        params = attempt.body(request.prompt, request.seed)
         body: dict[str, Any] = dict(params)
         if request.image is not None:
             body[schema.params["image"].wire_name] = base64.b64encode(
@@ -84,11 +85,11 @@ class BflProvider(HostedProvider):
         data, info, slot = await download(
             self._http, task.result.sample, provider=self.name, timing=self.timing,
             base_url=self.base_url, slots=self.slots,
-            expected=schema.output_format(request.options),
+            expected=attempt.output_format,
         )
         return GeneratedImage(
             data=data, format=info.format, width=info.width, height=info.height,
-            seed=request.seed, provider=self.name, sent=params, notes=tuple(notes),
+            seed=request.seed, provider=self.name, sent=params, notes=attempt.notes,
             slot=slot,
         )
 

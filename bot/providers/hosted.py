@@ -4,22 +4,19 @@ the base URL, the timing knobs, and how a request becomes the provider's paramet
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from bot.catalogue import OptionError, ProviderSchema
-from bot.providers.base import Factory, GenerationRequest, Provider
+from bot.providers.base import Factory, Provider
 from bot.providers.errors import (
-    InvalidRequestError,
     MalformedResponseError,
     ProviderError,
     ProviderNotConfigured,
 )
 from bot.providers.http import ProviderTiming, Reply, error_from_reply, scrub
 from bot.providers.slots import ResultSlots
-from bot.safety import tolerance_for
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -107,26 +104,3 @@ def hosted_factory(cls: type[HostedProvider], key_setting: str, url_setting: str
         )
 
     return make
-
-
-def request_params(
-    schema: ProviderSchema, request: GenerationRequest, *, provider: str
-) -> tuple[dict[str, Any], list[str]]:
-    """The provider's parameters for `request` (prompt and seed included, image left out):
-    the safety tolerance settled by `tolerance_for`, then `schema.build`. A request the
-    schema cannot take raises InvalidRequestError before any network I/O."""
-    options = {k: v for k, v in request.options.items() if k not in ("image", "prompt", "seed")}
-    options["prompt"] = request.prompt
-    options["seed"] = request.seed
-    options = tolerance_for(schema, options, request.safety_cap)
-    refused = [name for name in options if not schema.takes(name)]
-    if refused:
-        raise InvalidRequestError(
-            f"{schema.model} on {provider} does not take {', '.join(refused)}", provider=provider
-        )
-    if request.image is not None and not schema.takes("image"):
-        raise InvalidRequestError(f"{schema.model} on {provider} takes no image", provider=provider)
-    try:
-        return schema.build(options)
-    except OptionError as exc:
-        raise InvalidRequestError(exc.message, provider=provider) from None

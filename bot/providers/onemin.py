@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.catalogue import ProviderSchema
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, ProviderEntry
 from bot.providers.errors import (
     InsufficientProviderCredit,
@@ -20,7 +19,7 @@ from bot.providers.errors import (
     ResultUnavailable,
     ServerError,
 )
-from bot.providers.hosted import HostedProvider, Lenient, hosted_factory, request_params
+from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
 from bot.providers.http import Reply, download, fetch, scrub
 
 log = logging.getLogger(__name__)
@@ -73,9 +72,11 @@ class OneMinProvider(HostedProvider):
 
     name = "onemin"
 
-    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
         """Uploads the image prompt if any, generates, downloads `temporaryUrl`."""
-        params, notes = request_params(schema, request, provider=self.name)
+        attempt = self.attempt(request)
+        schema = attempt.schema
+        params = attempt.body(request.prompt, request.seed)
         key = self._secret()
         if request.image is not None:
             params[schema.params["image"].wire_name] = await self._upload(request.image, key)
@@ -92,11 +93,11 @@ class OneMinProvider(HostedProvider):
         data, info, slot = await download(
             self._http, url, provider=self.name, timing=self.timing,
             base_url=self.base_url, slots=self.slots,
-            expected=schema.output_format(request.options),
+            expected=attempt.output_format,
         )
         return GeneratedImage(
             data=data, format=info.format, width=info.width, height=info.height,
-            seed=request.seed, provider=self.name, sent=params, notes=tuple(notes),
+            seed=request.seed, provider=self.name, sent=params, notes=attempt.notes,
             slot=slot,
         )
 

@@ -24,7 +24,6 @@ from bot.providers.base import (
     ProviderEntry,
     ProviderHealth,
 )
-from bot.providers.hosted import request_params
 from bot.providers.slots import ResultSlots
 
 if TYPE_CHECKING:
@@ -133,9 +132,11 @@ class PlaceholderProvider(Provider):
         """The union of the model's schemas: it takes whatever any real provider takes."""
         return PLACEHOLDER_SCHEMAS.get(model)
 
-    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
         """Renders the placeholder in a worker thread, so the event loop keeps going."""
-        params, notes = request_params(schema, request, provider=self.name)
+        attempt = self.attempt(request)
+        schema = attempt.schema
+        params = attempt.body(request.prompt, request.seed)
         size = image_size(schema, params)
         fmt = images.normalise_format(schema.output_format(params))
         lines = [f"model: {schema.model}", f"seed: {request.seed}", f"size: {size[0]}×{size[1]}"]
@@ -153,7 +154,7 @@ class PlaceholderProvider(Provider):
             raise
         return GeneratedImage(
             data=data, format=fmt, width=size[0], height=size[1], seed=request.seed,
-            provider=self.name, sent=params, notes=tuple(notes), slot=slot,
+            provider=self.name, sent=params, notes=attempt.notes, slot=slot,
         )
 
 

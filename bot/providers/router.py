@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalogue import MODELS, PROVIDER_LABELS, ProviderSchema
+from bot.catalogue.plan import Plan, make_plan
 from bot.providers.base import GeneratedImage, GenerationRequest, Provider, ProviderHealth
 from bot.providers.errors import (
     AuthenticationError,
@@ -37,7 +38,7 @@ from bot.providers.errors import (
 )
 from bot.providers.http import RetryPolicy
 from bot.providers.slots import ResultSlots
-from bot.safety import IMPLICIT_TOLERANCE, provider_allowed, tolerance_for
+from bot.safety import IMPLICIT_TOLERANCE, provider_allowed
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +97,6 @@ class Gate:
         async with self._changed:
             self.in_flight -= 1
             self._changed.notify_all()
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    provider: Provider
-    schema: ProviderSchema
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,43 +182,46 @@ class Router:
             ]
         return route
 
-    def candidates(self, model: str, options: Mapping[str, Any], cap: int) -> list[Candidate]:
-        """Configured providers of `model`, in route order, that take every option set and
-        may be used under the safety `cap`. `options` are the user's (image included)."""
-        found = []
-        for name in self.route(model):
-            schema = self._schema(model, name)
-            if schema is None or not self._configured(name) or self._states[name].fatal:
-                continue
-            if _supports(schema, options, cap):
-                found.append(Candidate(self._providers[name], schema))
+    def plan(
+        self, model: str, options: Mapping[str, Any], cap: int, *, image: bool = False
+    ) -> Plan:
+        """The job's plan: for each configured provider of `model`'s route, in order, that
+        can take the member's `options` (catalogue names, without prompt, seed and image)
+        under the safety `cap`, the exact wire parameters. Raises NoProviderAvailable,
+        with a message for the member, when no provider can."""
+        schemas = [
+            schema for name in self.route(model)
+            if self._configured(name) and not self._states[name].fatal
+            and (schema := self._schema(model, name)) is not None
+        ]
+        found = make_plan(model, schemas, options, cap, image=image)
+        if not found.attempts:
+            asked = {**options, "image": True} if image else dict(options)
+            raise self.unavailable(model, asked, cap)
         return found
 
     async def generate(self, request: GenerationRequest) -> GeneratedImage:
-        """Makes the image with the first candidate that succeeds; raises the first
-        rejection at once, the last retryable error when every candidate failed, or
-        NoProviderAvailable when there is no candidate at all."""
-        options: dict[str, Any] = {**request.options, "prompt": request.prompt,
-                                   "seed": request.seed}
-        if request.image is not None:
-            options["image"] = request.image
-        candidates = self.candidates(request.model, options, request.safety_cap)
-        if not candidates:
-            raise self.unavailable(request.model, options, request.safety_cap)
+        """Walks the request's plan: the first attempt that succeeds makes the image; a
+        rejection of the request is raised at once, the last error when every attempt
+        failed. A provider taken out of the routes since the plan was made is skipped."""
+        attempts = [a for a in request.plan.attempts
+                    if a.provider in self._states and not self._states[a.provider].fatal]
+        if not attempts:
+            raise self.unavailable(request.plan.model, {}, 6)
         last: ProviderError | None = None
-        for index, candidate in enumerate(candidates):
+        for index, attempt in enumerate(attempts):
             try:
-                return await self._attempts(candidate, request)
+                return await self._attempts(self._providers[attempt.provider], request)
             except ProviderError as exc:
                 # A refused key or an empty provider account says nothing about the
                 # request: the next provider may serve it.
                 if not exc.retryable and not isinstance(exc, _FATAL):
                     raise
                 last = exc
-                if index + 1 < len(candidates):
+                if index + 1 < len(attempts):
                     log.warning("job %s: %s failed (%s); trying %s", request.job_id,
-                                candidate.provider.name, type(exc).__name__,
-                                candidates[index + 1].provider.name)
+                                attempt.provider, type(exc).__name__,
+                                attempts[index + 1].provider)
         assert last is not None
         raise last
 
@@ -254,14 +252,15 @@ class Router:
             for p, r in zip(providers, results, strict=True)
         ]
 
-    async def _attempts(self, candidate: Candidate, request: GenerationRequest) -> GeneratedImage:
-        name = candidate.provider.name
+    async def _attempts(self, provider: Provider, request: GenerationRequest) -> GeneratedImage:
+        """One provider's tries at the request: retryable failures again, with backoff."""
+        name = provider.name
         state = self._states[name]
         for attempt in range(1, self.policy.attempts + 1):
             self.attempts[name] += 1
             try:
                 async with state.gate:
-                    image = await self._call(candidate, request)
+                    image = await self._call(provider, request)
             except ProviderError as exc:
                 if isinstance(exc, _FATAL):
                     await self._take_out(name, exc)
@@ -284,15 +283,14 @@ class Router:
                 return image
         raise AssertionError("unreachable")
 
-    async def _call(self, candidate: Candidate, request: GenerationRequest) -> GeneratedImage:
+    async def _call(self, provider: Provider, request: GenerationRequest) -> GeneratedImage:
         """One provider call under the overall deadline: submit, polls and download."""
         try:
             async with asyncio.timeout(self.deadline):
-                return await candidate.provider.generate(candidate.schema, request)
+                return await provider.generate(request)
         except TimeoutError:
             raise ProviderTimeout(
-                f"no image within the {self.deadline:g} s deadline",
-                provider=candidate.provider.name,
+                f"no image within the {self.deadline:g} s deadline", provider=provider.name
             ) from None
 
     async def _take_out(self, name: str, error: ProviderError) -> None:
@@ -369,9 +367,16 @@ class Router:
         label = MODELS[model].label
         route = self.route(model)
         names = ", ".join(PROVIDER_LABELS.get(n, n) for n in route) or "none"
-        schemas = [s for n in route if self._configured(n) and (s := self._schema(model, n))]
+        configured = [n for n in route if self._configured(n)]
+        schemas = [s for n in configured
+                   if not self._states[n].fatal and (s := self._schema(model, n))]
         if not route:
             error.user_message = f"{label} is turned off on this bot."
+        elif configured and not schemas:
+            error.user_message = (
+                f"{label} cannot be made right now: its provider refused the bot's key or is "
+                "out of credit, and the bot's operator has to fix that."
+            )
         elif not schemas:
             error.user_message = (
                 f"{label} is not available on this bot: its provider ({names}) is not set up."
@@ -386,19 +391,3 @@ class Router:
             what = ", ".join(f"`{o}`" for o in untaken) or "this combination of options"
             error.user_message = f"The provider of {label} set up on this bot cannot take {what}."
         return error
-
-
-def _supports(schema: ProviderSchema, options: Mapping[str, Any], cap: int) -> bool:
-    """May `schema`'s provider serve these options under `cap`?
-
-    A provider without a safety_tolerance option applies FLUX's own level, so it serves a
-    request only when that level is within the cap and, if the user named a tolerance,
-    when it is that very level.
-    """
-    if not provider_allowed(schema, cap):
-        return False
-    requested = options.get("safety_tolerance")
-    if requested is not None and not schema.takes("safety_tolerance"):
-        if int(requested) != IMPLICIT_TOLERANCE:
-            return False
-    return schema.accepts(tolerance_for(schema, options, cap))

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 from pydantic import SecretStr, ValidationError
 
-from bot.catalogue import ProviderSchema
+from bot.catalogue.plan import Attempt
 from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
 from bot.providers.errors import ProviderError
-from bot.providers.hosted import HostedProvider, Lenient, hosted_factory, request_params
+from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
 from bot.providers.http import ProviderTiming, Reply, decode_image, fetch
 from bot.providers.slots import ResultSlots, Slot
 
@@ -44,9 +44,11 @@ class SegmindProvider(HostedProvider):
         #: The `x-remaining-credits` of the last answer, for the operator.
         self.remaining_credits: float | None = None
 
-    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
         """One POST; the answer is the image bytes (format from `output_format`)."""
-        params, notes = request_params(schema, request, provider=self.name)
+        attempt = self.attempt(request)
+        schema = attempt.schema
+        params = attempt.body(request.prompt, request.seed)
         key = self._secret()
         log.info("segmind: job %s, %s", request.job_id, schema.provider_model)
         slot: Slot | None = None
@@ -64,15 +66,15 @@ class SegmindProvider(HostedProvider):
                 limit=self.timing.max_download_bytes, headers={"x-api-key": key}, json=params,
                 on_headers=hold,
             )
-            return await self._image(schema, request, reply, params, notes, slot)
+            return await self._image(attempt, request, reply, params, slot)
         except BaseException:
             if slot is not None:
                 slot.release()
             raise
 
     async def _image(
-        self, schema: ProviderSchema, request: GenerationRequest, reply: Reply,
-        params: dict[str, Any], notes: list[str], slot: Slot | None,
+        self, attempt: Attempt, request: GenerationRequest, reply: Reply,
+        params: dict[str, Any], slot: Slot | None,
     ) -> GeneratedImage:
         """The GeneratedImage a Segmind answer stands for, or the error it is."""
         self._note_credits(reply.headers.get("x-remaining-credits"))
@@ -84,12 +86,11 @@ class SegmindProvider(HostedProvider):
             raise self._malformed(
                 f"200 answer of type {content_type or 'unknown'!r}, not an image", reply
             )
-        info = await decode_image(
-            reply.content, provider=self.name, expected=schema.output_format(request.options)
-        )
+        info = await decode_image(reply.content, provider=self.name,
+                                  expected=attempt.output_format)
         return GeneratedImage(
             data=reply.content, format=info.format, width=info.width, height=info.height,
-            seed=request.seed, provider=self.name, sent=params, notes=tuple(notes), slot=slot,
+            seed=request.seed, provider=self.name, sent=params, notes=attempt.notes, slot=slot,
         )
 
     async def health(self) -> ProviderHealth:

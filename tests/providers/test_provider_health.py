@@ -16,6 +16,7 @@ from bot.providers.base import GenerationRequest
 from bot.providers.errors import (
     AuthenticationError,
     InsufficientProviderCredit,
+    NoProviderAvailable,
     ProviderTimeout,
     ServerError,
 )
@@ -51,8 +52,8 @@ async def test_a_provider_out_of_credit_leaves_every_route_until_it_works_again(
     apiframe = provider_standins.apiframe
     apiframe.inject(fault, times=100)  # every submit refused, the job list answers
 
-    first = await router.generate(make_request("flux-1.1-pro", job_id="a"))
-    second = await router.generate(make_request("flux-1.1-pro", job_id="b"))
+    first = await router.generate(make_request("flux-1.1-pro", router=router, job_id="a"))
+    second = await router.generate(make_request("flux-1.1-pro", router=router, job_id="b"))
 
     # Segmind serves both; apiframe saw only the first request.
     assert (first.provider, second.provider) == ("segmind", "segmind")
@@ -66,7 +67,7 @@ async def test_a_provider_out_of_credit_leaves_every_route_until_it_works_again(
     assert await router.recheck() == ["apiframe"]
     assert len(told) == 2 and "back" in told[1]
     apiframe._faults.clear()
-    third = await router.generate(make_request("flux-1.1-pro", job_id="c"))
+    third = await router.generate(make_request("flux-1.1-pro", router=router, job_id="c"))
     assert third.provider == "apiframe"
 
 
@@ -77,11 +78,13 @@ async def test_a_provider_stays_out_while_its_key_is_refused(
     router = router_for(provider_standins, provider_http, fast_timing, fast_policy,
                         APIFRAME_API_KEY="afk_wrong_key", SEGMIND_API_KEY=None)
     with pytest.raises(AuthenticationError) as caught:
-        await router.generate(make_request("flux-1.1-pro"))
+        await router.generate(make_request("flux-1.1-pro", router=router))
     # Nobody has been told in a channel: the member is not promised that.
     assert "has been told" not in caught.value.user_message
     assert await router.recheck() == []
-    assert router.candidates("flux-1.1-pro", {}, 6) == []
+    with pytest.raises(NoProviderAvailable) as out:
+        router.plan("flux-1.1-pro", {}, 6)
+    assert "refused the bot's key" in out.value.user_message
 
 
 async def test_the_last_provider_refusing_its_key_is_the_error_raised(
@@ -92,7 +95,7 @@ async def test_the_last_provider_refusing_its_key_is_the_error_raised(
     provider_standins.apiframe.inject("no_credit")
     provider_standins.segmind.inject("no_credit")
     with pytest.raises(InsufficientProviderCredit):
-        await router.generate(make_request("flux-1.1-pro"))
+        await router.generate(make_request("flux-1.1-pro", router=router))
 
 
 async def test_a_trickling_provider_is_cut_off_at_the_deadline(
@@ -105,7 +108,7 @@ async def test_a_trickling_provider_is_cut_off_at_the_deadline(
                         PROVIDER_DEADLINE_SECONDS=0.5, routing={"flux-dev": ["bfl"]})
     provider_standins.bfl.inject("trickle", seconds=0.05)
     with pytest.raises(ProviderTimeout) as caught:
-        await router.generate(make_request("flux-dev"))
+        await router.generate(make_request("flux-dev", router=router))
     assert caught.value.provider == "bfl" and "deadline" in str(caught.value)
 
 
@@ -115,7 +118,7 @@ async def test_bfl_serves_when_the_providers_before_it_fail(
 ) -> None:
     router = router_for(provider_standins, provider_http, fast_timing, fast_policy, bfl=True)
     provider_standins.onemin.inject("server_error", times=3)
-    image = await router.generate(make_request("flux-pro", steps=30, guidance=3))
+    image = await router.generate(make_request("flux-pro", router=router, steps=30, guidance=3))
     assert image.provider == "bfl" and router.attempts == {"onemin": 3, "bfl": 1}
 
 
@@ -127,7 +130,7 @@ async def test_a_malformed_answer_falls_back_to_the_next_provider(
                         RetryPolicy(attempts=1, base_delay=0.01), bfl=True,
                         routing={"flux-1.1-pro": ["bfl", "segmind"]})
     provider_standins.bfl.inject("deep_json")
-    image = await router.generate(make_request("flux-1.1-pro"))
+    image = await router.generate(make_request("flux-1.1-pro", router=router))
     assert image.provider == "segmind"
 
 
@@ -149,12 +152,12 @@ async def test_an_image_holds_its_slot_until_released_and_a_failure_holds_none(
     router = router_for(provider_standins, provider_http, fast_timing,
                         RetryPolicy(attempts=1, base_delay=0.01), bfl=True,
                         MAX_IMAGES_IN_FLIGHT=1, routing={model: [provider]})
-    image = await router.generate(make_request(model))
+    image = await router.generate(make_request(model, router=router))
     assert router.results.held == 1
     image.release()
     image.release()  # twice is once
     assert router.results.held == 0
     getattr(provider_standins, provider).inject("server_error")
     with pytest.raises(ServerError):
-        await router.generate(make_request(model))
+        await router.generate(make_request(model, router=router))
     assert router.results.held == 0

@@ -59,7 +59,7 @@ async def test_every_documented_parameter_of_flux_dev(
         output_format="jpg", safety_tolerance=2, prompt_upsampling=True, image=True,
     )
 
-    image = await provider.generate(schema("flux-dev"), request)
+    image = await provider.generate(request)
 
     [submit] = bfl_standin.recorded("/v1/flux-dev", "POST")
     assert submit.headers["x-key"] == "<valid>"
@@ -84,7 +84,7 @@ async def test_flux_pro_models_go_to_their_own_paths(
     make_request: MakeRequest, model: str,
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
-    image = await provider.generate(schema(model), make_request(model, output_format="png"))
+    image = await provider.generate(make_request(model, output_format="png"))
     path = {"flux-1.1-pro": "/v1/flux-pro-1.1", "flux-pro": "/v1/flux-pro"}[model]
     assert len(bfl_standin.recorded(path, "POST")) == 1 and image.format == "png"
 
@@ -96,7 +96,7 @@ async def test_moderated_tasks_are_refusals(
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
     with pytest.raises(ModerationError) as caught:
-        await provider.generate(schema("flux-1.1-pro"), make_request("flux-1.1-pro",
+        await provider.generate(make_request("flux-1.1-pro",
                                                                      prompt=prompt))
     assert not caught.value.retryable
     assert bfl_standin.recorded("/delivery/") == []
@@ -121,7 +121,7 @@ async def test_submit_failures_map_onto_the_error_tree(
     provider = provider_for(bfl_standin, provider_http, fast_timing)
     bfl_standin.inject(fault, retry_after="7")
     with pytest.raises(error) as caught:
-        await provider.generate(schema("flux-1.1-pro"), make_request("flux-1.1-pro"))
+        await provider.generate(make_request("flux-1.1-pro"))
     assert KEY not in str(caught.value) and KEY not in caught.value.body  # type: ignore[attr-defined]
     if isinstance(caught.value, RateLimitError):
         assert caught.value.retry_after == 7
@@ -133,11 +133,11 @@ async def test_a_failed_task_may_go_elsewhere_and_a_poll_error_is_waited_out(
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
     bfl_standin.inject("poll_error")
-    image = await provider.generate(schema("flux-1.1-pro"), make_request("flux-1.1-pro"))
+    image = await provider.generate(make_request("flux-1.1-pro"))
     assert image.provider == "bfl"
     bfl_standin.inject("task_error")
     with pytest.raises(ServerError) as caught:
-        await provider.generate(schema("flux-1.1-pro"), make_request("flux-1.1-pro"))
+        await provider.generate(make_request("flux-1.1-pro"))
     assert caught.value.retryable
 
 
@@ -148,7 +148,7 @@ async def test_an_expired_sample_is_result_unavailable(
     provider = provider_for(bfl_standin, provider_http, fast_timing)
     bfl_standin.inject("expired_download", times=5)
     with pytest.raises(ResultUnavailable):
-        await provider.generate(schema("flux-1.1-pro"), make_request("flux-1.1-pro"))
+        await provider.generate(make_request("flux-1.1-pro"))
 
 
 def test_the_key_goes_only_to_bfl_hosts(provider_http: httpx.AsyncClient) -> None:
@@ -178,7 +178,7 @@ async def test_a_redirect_on_the_providers_own_host_is_followed(
     provider = provider_for(bfl_standin, provider_http, fast_timing)
     # The first delivery answers 302 to a second delivery of the same task.
     bfl_standin.inject("redirect", location="/delivery/{task}.jpeg")
-    image = await provider.generate(schema("flux-1.1-pro"), make_request("flux-1.1-pro"))
+    image = await provider.generate(make_request("flux-1.1-pro"))
     assert image.format == "jpeg" and len(bfl_standin.recorded("/delivery/")) == 2
 
 
@@ -197,6 +197,6 @@ async def test_a_redirect_inside_the_network_is_refused_before_any_connection(
         provider = provider_for(bfl_standin, provider_http, fast_timing)
         bfl_standin.inject("redirect", location=target.format(port=port))
         with pytest.raises(ResultUnavailable) as caught:
-            await provider.generate(schema("flux-1.1-pro"), make_request("flux-1.1-pro"))
+            await provider.generate(make_request("flux-1.1-pro"))
         assert "not allowed" in str(caught.value)
         assert elsewhere.requests == []
