@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.catalogue.data import MODELS, PROMPT_MAX, PROVIDER_LABELS, PROVIDERS, SEED_MAX
+from bot.catalogue.data import MODELS, PROMPT_MAX, PROVIDER_LABELS, PROVIDERS, RATIOS, SEED_MAX
 from bot.catalogue.schema import Kind, Model, OptionError, Param, ProviderSchema, snap
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "PROMPT_MAX",
     "PROVIDERS",
     "PROVIDER_LABELS",
+    "RATIOS",
     "SEED_MAX",
     "Kind",
     "Model",

@@ -161,3 +161,12 @@ async def test_an_image_holds_its_slot_until_released_and_a_failure_holds_none(
     with pytest.raises(ServerError):
         await router.generate(make_request(model, router=router))
     assert router.results.held == 0
+
+
+def test_the_provider_settings_have_the_documented_defaults() -> None:
+    settings = Settings.model_validate({"DISCORD_TOKEN": "t"})
+    assert settings.PROVIDER_DEADLINE_SECONDS == 300
+    assert settings.base_url("BFL_BASE_URL") == "https://api.bfl.ai"
+    assert settings.api_key("BFL_API_KEY") is None and settings.OPS_CHANNEL_ID is None
+    keyed = Settings.model_validate({"DISCORD_TOKEN": "t", "BFL_API_KEY": "bfl-secret-1"})
+    assert "bfl-secret-1" in keyed.secrets()  # the log filter hides every provider's key
