@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -159,8 +158,6 @@ class Router:
         self.notify: Notify | None = None
         self._checker: asyncio.Task[None] | None = None
         self._states = {name: _State(Gate(concurrency, clock)) for name in self._providers}
-        #: Generation attempts per provider, retries included (for tests and the benchmark).
-        self.attempts: Counter[str] = Counter()
         for model, route in self._routes.items():
             for name in route:
                 if self._schema(model, name) is None:
@@ -257,7 +254,6 @@ class Router:
         name = provider.name
         state = self._states[name]
         for attempt in range(1, self.policy.attempts + 1):
-            self.attempts[name] += 1
             try:
                 async with state.gate:
                     image = await self._call(provider, request)

@@ -99,7 +99,7 @@ async def test_a_lost_submit_answer_is_retried_without_a_second_job(
     image = await router.generate(make_request("flux-1.1-pro", router=router))
 
     assert image.provider == "apiframe"
-    assert router.attempts["apiframe"] == 2
+    assert len(submits(apiframe_standin)) == 2
     assert len(apiframe_standin.jobs) == 1  # charged once
     [(key, count)] = apiframe_standin.submits_per_key.items()
     assert count == 2 and key == provider.idempotency_key("job-0001")
@@ -139,7 +139,7 @@ async def test_a_content_policy_failure_is_final(
     with pytest.raises(ModerationError, match="content policy"):
         await router.generate(make_request("flux-1.1-pro", router=router,
                                            prompt="a forbidden thing"))
-    assert router.attempts["apiframe"] == 1 and len(submits(apiframe_standin)) == 1
+    assert len(submits(apiframe_standin)) == 1
 
 
 FAULTS: list[tuple[str, type[ProviderError], int | None]] = [

@@ -297,5 +297,4 @@ async def test_router_retries_only_what_may_be_retried(
     else:
         with pytest.raises(outcome):
             await router.generate(request)
-    assert router.attempts["onemin"] == attempts
     assert len(feature_calls(onemin_standin)) == attempts
