@@ -57,10 +57,10 @@ async def test_answers_nobody_can_parse_give_the_credits_back(bfl_world: World) 
     world.providers.bfl.inject("deep_json", times=10)
     services = world.runner.services
     assert services is not None
-    before = await services.credits.balance(world.guild.id, world.alice.id)
+    before = (await services.credits.balance(world.guild.id, world.alice.id)).total
 
     ix = await settled(await imagine(world, prompt="a heron", model="flux-pro"))
 
     assert "credits are back" in private_text(ix)
     assert results(world.general) == []
-    assert await services.credits.balance(world.guild.id, world.alice.id) == before
+    assert (await services.credits.balance(world.guild.id, world.alice.id)).total == before
