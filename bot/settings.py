@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     ONEMIN_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.1min.ai")
     APIFRAME_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.apiframe.ai")
     SEGMIND_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.segmind.com")
+    BFL_API_KEY: SecretStr | None = None
+    BFL_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.bfl.ai")
     DATABASE_URL: str = "sqlite:///data/fluxcord.db"
     SFW_SAFETY_MAX: Annotated[int, Field(ge=1, le=6)] = 2
     DEFAULT_MODEL: ModelId = "flux-1.1-pro"
@@ -91,6 +93,12 @@ class Settings(BaseSettings):
     MAX_IMAGES_IN_FLIGHT: Annotated[int, Field(ge=1)] = 12
     # On SIGTERM, how long jobs in flight may take to finish before they are refunded.
     SHUTDOWN_GRACE_SECONDS: Annotated[float, Field(ge=0, le=600)] = 60.0
+    # The most one provider call may take, submit, polls and download together.
+    PROVIDER_DEADLINE_SECONDS: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    # How often a provider taken out of the routes (bad key, no credit) is checked again.
+    HEALTH_CHECK_SECONDS: Annotated[float, Field(ge=1, le=86400)] = 300.0
+    # Where the operator is told about providers taken out of (or back into) the routes.
+    OPS_CHANNEL_ID: int | None = None
     # How often an apiframe job is polled (its docs advise 2-3 s for images).
     APIFRAME_POLL_SECONDS: Annotated[float, Field(ge=0.01, le=60)] = 2.0
     # Where the costs/routing TOML lives; optional.
@@ -168,28 +176,20 @@ class Settings(BaseSettings):
         """The SQLite file: `sqlite:///rel.db` is relative, `sqlite:////abs.db` absolute."""
         return Path(self.DATABASE_URL.removeprefix("sqlite:///"))
 
-    def api_key(self, provider: str) -> SecretStr | None:
-        """The key of a provider, or None when the operator did not set one."""
-        keys = {
-            "onemin": self.ONEMIN_API_KEY,
-            "apiframe": self.APIFRAME_API_KEY,
-            "segmind": self.SEGMIND_API_KEY,
-        }
-        return keys.get(provider)
+    def api_key(self, setting: str) -> SecretStr | None:
+        """The key in the setting named `setting` (a provider module names it), or None
+        when the operator did not set one."""
+        value = getattr(self, setting, None)
+        return value if isinstance(value, SecretStr) else None
 
-    def base_url(self, provider: str) -> str:
-        urls = {
-            "onemin": self.ONEMIN_BASE_URL,
-            "apiframe": self.APIFRAME_BASE_URL,
-            "segmind": self.SEGMIND_BASE_URL,
-        }
-        return str(urls[provider]).rstrip("/")
+    def base_url(self, setting: str) -> str:
+        """The URL in the setting named `setting`, without a trailing slash."""
+        return str(getattr(self, setting)).rstrip("/")
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log filter."""
-        values = [self.DISCORD_TOKEN, self.ONEMIN_API_KEY, self.APIFRAME_API_KEY,
-                  self.SEGMIND_API_KEY]
-        return [v.get_secret_value() for v in values if v is not None]
+        values = [getattr(self, name) for name in type(self).model_fields]
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
 
     def cost(self, model: str, megapixels: str | None = None) -> int:
         """Credits one image of `model` costs."""

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import texts
-from bot.catalogue import MODELS, PROVIDER_LABELS, Model
+from bot.catalogue import PROVIDER_LABELS, Model
 from bot.client import FluxBot
 from bot.providers.router import ProviderStatus
 
@@ -52,7 +52,8 @@ class Models(commands.Cog):
             description="Pick one with `/imagine model:`. Costs are per image.",
             colour=discord.Colour.blurple(),
         )
-        for model in list(MODELS.values())[:FIELDS_MAX]:
+        offered = services.router.offered()
+        for model in list(offered.values())[:FIELDS_MAX]:
             name = model.label + (" (this server's default)" if model.id == default else "")
             embed.add_field(
                 name=clip(name, FIELD_NAME_MAX),
@@ -63,7 +64,8 @@ class Models(commands.Cog):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     def describe(self, model: Model) -> str:
-        """One model's field: its choice value, cost, options and each provider's state."""
+        """One model's field: its choice value, cost, the options its configured providers
+        take, and each provider's state."""
         services = self.bot.services
         status = {s.provider: s for s in services.router.status()}
         price = services.settings.costs.get(model.id, services.settings.cost(model.id))
