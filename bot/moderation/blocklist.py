@@ -1,0 +1,206 @@
+"""Blocklists: the operator's file and each server's own entries, and the check of a prompt.
+
+An entry is a word, a phrase, or `/regex/`. Words and phrases match whole words of the
+folded prompt (see bot/moderation/text.py): "bad" matches "Bad!" and fullwidth "bad" but not
+"badge"; "bad word" matches "bad   word", "bad-word" and "bad, word", whatever run of
+whitespace and punctuation stands between the words. Letters spaced out one by one are
+joined before a second look ("b a d", "b.a.d" match "bad"; see `text.spaced_letters`).
+A regex runs as written, case-insensitive, on the folded prompt (lower case, accents and
+invisible characters removed), with a time budget (bot/moderation/patterns.py).
+
+Word and phrase entries are indexed by their first word, so a check costs one dictionary
+look-up per word of the prompt, however long the list: a 2,000-character prompt against
+10,000 entries takes a fraction of a millisecond (bench/blocklist.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from bot.moderation import patterns, text
+from bot.moderation.patterns import EntryRefused
+
+log = logging.getLogger(__name__)
+
+MAX_ENTRY_LENGTH = 200
+Source = Literal["operator", "server"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One blocklist entry: `text` as it was written, and what it matches."""
+
+    text: str
+    words: tuple[str, ...] = ()
+    pattern: patterns.Pattern | None = None
+
+    @property
+    def kind(self) -> Literal["word", "phrase", "regex"]:
+        if self.pattern is not None:
+            return "regex"
+        return "word" if len(self.words) == 1 else "phrase"
+
+    @property
+    def key(self) -> str:
+        """Two entries with the same key match the same prompts ("Bad" and "bad")."""
+        if self.pattern is not None:
+            return "/" + self.pattern.pattern + "/"
+        return " ".join(self.words)
+
+
+def parse_entry(raw: str) -> Entry:
+    """An entry from what a moderator typed or a line of the operator's file.
+
+    `/.../` is a regex; anything else a word or phrase. Raises EntryRefused with a short
+    reason the moderator can act on.
+    """
+    written = raw.strip()
+    if not written:
+        raise EntryRefused("The entry is empty. Give a word, a phrase or `/regex/`.")
+    if len(written) > MAX_ENTRY_LENGTH:
+        raise EntryRefused(f"The entry is too long: at most {MAX_ENTRY_LENGTH} characters.")
+    if len(written) >= 2 and written.startswith("/") and written.endswith("/"):
+        return Entry(written, pattern=patterns.compile_pattern(written[1:-1]))
+    words = tuple(text.tokens(text.fold(written)))
+    if not words:
+        raise EntryRefused(f"`{written}` has no letters, digits or symbols to match. "
+                           "Give a word, a phrase or `/regex/`.")
+    return Entry(written, words=words)
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """A prompt folded once, to be checked against several lists."""
+
+    folded: str
+    words: list[str]
+    joined: list[str] | None
+
+    @classmethod
+    def of(cls, prompt: str) -> Prompt:
+        folded = text.fold(prompt)
+        words = text.tokens(folded)
+        return cls(folded, words, text.spaced_letters(words))
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """The entry a prompt matched; `timed_out` when a regex ran out of time on it (the
+    prompt is refused then: input built to exhaust a pattern is not let through)."""
+
+    entry: Entry
+    source: Source
+    timed_out: bool = False
+
+    @property
+    def term(self) -> str:
+        return self.entry.text
+
+
+class Blocklist:
+    """An immutable set of entries, indexed for checking; build a new one to change it."""
+
+    def __init__(self, entries: Iterable[Entry], source: Source = "server") -> None:
+        unique = {entry.key: entry for entry in entries}
+        self.entries: tuple[Entry, ...] = tuple(unique.values())
+        self.source: Source = source
+        self._by_first: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            if entry.words:
+                self._by_first.setdefault(entry.words[0], []).append(entry)
+        self._regexes = [entry for entry in self.entries if entry.pattern is not None]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def check(self, prompt: str | Prompt) -> Hit | None:
+        """The first entry the prompt matches, or None."""
+        if isinstance(prompt, str):
+            prompt = Prompt.of(prompt)
+        entry = self._find_words(prompt.words)
+        if entry is None and prompt.joined is not None:
+            entry = self._find_words(prompt.joined)
+        if entry is not None:
+            return Hit(entry, self.source)
+        return self._find_regex(prompt.folded)
+
+    def _find_words(self, words: Sequence[str]) -> Entry | None:
+        index = self._by_first
+        for start, word in enumerate(words):
+            candidates = index.get(word)
+            if candidates is None:
+                continue
+            for entry in candidates:
+                end = start + len(entry.words)
+                if tuple(words[start:end]) == entry.words:
+                    return entry
+        return None
+
+    def _find_regex(self, folded: str) -> Hit | None:
+        deadline = time.perf_counter() + patterns.MATCH_BUDGET
+        for entry in self._regexes:
+            assert entry.pattern is not None
+            left = deadline - time.perf_counter()
+            try:
+                if left <= 0:
+                    raise TimeoutError
+                if entry.pattern.search(folded, timeout=left) is not None:
+                    return Hit(entry, self.source)
+            except TimeoutError:
+                log.warning("blocklist regex %s ran out of time on a %d-character prompt",
+                            entry.text, len(folded))
+                return Hit(entry, self.source, timed_out=True)
+        return None
+
+
+def check(prompt: str, blocklists: Iterable[Blocklist]) -> Hit | None:
+    """The first hit of the prompt in the lists, in order (the operator's list first)."""
+    folded = Prompt.of(prompt)
+    for blocklist in blocklists:
+        hit = blocklist.check(folded)
+        if hit is not None:
+            return hit
+    return None
+
+
+class BlocklistFileError(Exception):
+    """The operator's blocklist file has lines that cannot be used; one line each."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def parse_file(content: str, name: str = "BLOCKLIST_FILE") -> Blocklist:
+    """The operator's list: one entry a line; blank lines and lines starting with `#`
+    are skipped. Every bad line is reported, with its number, before the bot starts."""
+    entries: list[Entry] = []
+    problems: list[str] = []
+    for number, line in enumerate(content.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            entries.append(parse_entry(stripped))
+        except EntryRefused as exc:
+            problems.append(f"{name} line {number}: {exc.message}")
+    if problems:
+        raise BlocklistFileError(problems)
+    return Blocklist(entries, source="operator")
+
+
+def load_file(path: Path | None) -> Blocklist:
+    """The operator's list from `BLOCKLIST_FILE`; an empty list when it is not set."""
+    if path is None:
+        return Blocklist((), source="operator")
+    try:
+        content = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "it is not UTF-8 text"
+        raise BlocklistFileError([f"BLOCKLIST_FILE: cannot read {path}: {reason}"]) from None
+    return parse_file(content)
