@@ -90,8 +90,12 @@ class Prompt:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """The entry a prompt matched; `timed_out` when a regex ran out of time on it (the
-    prompt is refused then: input built to exhaust a pattern is not let through)."""
+    """The entry a prompt matched.
+
+    `timed_out`: a regex ran out of time on the prompt twice. The prompt is refused then
+    (input built to exhaust a pattern is not let through), but it is not known to match:
+    the caller should ask for a shorter or plainer prompt rather than count a strike.
+    """
 
     entry: Entry
     source: Source
@@ -143,18 +147,27 @@ class Blocklist:
 
     def _find_regex(self, folded: str) -> Hit | None:
         deadline = time.perf_counter() + patterns.MATCH_BUDGET
+        retried = False
         for entry in self._regexes:
             assert entry.pattern is not None
-            left = deadline - time.perf_counter()
-            try:
-                if left <= 0:
-                    raise TimeoutError
-                if entry.pattern.search(folded, timeout=left) is not None:
-                    return Hit(entry, self.source)
-            except TimeoutError:
-                log.warning("blocklist regex %s ran out of time on a %d-character prompt",
-                            entry.text, len(folded))
-                return Hit(entry, self.source, timed_out=True)
+            while True:
+                try:
+                    left = deadline - time.perf_counter()
+                    if left <= 0:
+                        raise TimeoutError
+                    found = entry.pattern.search(folded, timeout=left) is not None
+                    break
+                except TimeoutError:
+                    # A busy machine may have paused this thread: one more try with a fresh
+                    # budget. Input built to exhaust the pattern runs out a second time.
+                    if retried:
+                        log.warning("blocklist regex %s ran out of time on a %d-character "
+                                    "prompt", entry.text, len(folded))
+                        return Hit(entry, self.source, timed_out=True)
+                    retried = True
+                    deadline = time.perf_counter() + patterns.MATCH_BUDGET
+            if found:
+                return Hit(entry, self.source)
         return None
 
 

@@ -10,7 +10,9 @@ import pytest
 from bot.moderation import (
     Blocklist,
     BlocklistFileError,
+    Entry,
     EntryRefused,
+    Hit,
     check,
     load_file,
     parse_entry,
@@ -129,6 +131,36 @@ def test_a_regex_that_runs_out_of_time_refuses_the_prompt(
     monkeypatch.setattr(patterns, "MATCH_BUDGET", 0.0)
     hit = bl.check("xxxx")
     assert hit is not None and hit.timed_out and hit.term == "/x+y/"
+
+
+def test_hostile_input_to_a_quadratic_regex_is_cut_off_and_refused() -> None:
+    # `x+y` passed the add-time probes (quadratic, not catastrophic); 2,000 x's take it
+    # tens of milliseconds, past the budget both times.
+    hit = blocklist("/x+y/").check("x" * 2000)
+    assert hit is not None and hit.timed_out
+    assert blocklist("/x+y/").check("x" * 20 + "y") == Hit(parse_entry("/x+y/"), "server")
+
+
+class PausedOnce:
+    """A pattern whose first search runs out of time, as when the machine paused the bot."""
+
+    pattern = "paused"
+
+    def __init__(self) -> None:
+        self.timeouts: list[float] = []
+
+    def search(self, text: str, timeout: float) -> None:
+        self.timeouts.append(timeout)
+        if len(self.timeouts) == 1:
+            raise TimeoutError
+
+
+def test_a_regex_that_ran_out_of_time_once_gets_a_second_try() -> None:
+    paused = PausedOnce()
+    bl = Blocklist([Entry("/paused/", pattern=paused)])  # type: ignore[arg-type]
+    assert bl.check("an ordinary prompt") is None
+    assert len(paused.timeouts) == 2
+    assert paused.timeouts[1] > 0
 
 
 def test_check_tries_the_lists_in_order() -> None:
