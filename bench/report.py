@@ -180,6 +180,13 @@ def markdown(result: dict[str, Any]) -> str:
             f"/ sequential ({ledger.get('members'):,} members) | {s['ledger_pairs_per_s']:,} / "
             f"{s['ledger_sequential_pairs_per_s']:,} | | >= 2,000 |"
         )
+    if result.get("blocklist"):
+        bl = result["blocklist"]
+        lines.append(
+            f"| blocklist check, {bl['prompt_chars']:,}-character prompt against "
+            f"{bl['entries']:,} entries, median / p99 | {bl['ascii']['median_ms']:.3f} / "
+            f"{bl['ascii']['p99_ms']:.3f} ms | | < 1 ms |"
+        )
     lines += [
         "",
         "How to read it: acknowledgement is INTERACTION_CREATE dispatched -> first callback "
