@@ -5,8 +5,8 @@ folded prompt (see bot/moderation/text.py): "bad" matches "Bad!" and fullwidth "
 "badge"; "bad word" matches "bad   word", "bad-word" and "bad, word", whatever run of
 whitespace and punctuation stands between the words. Letters spaced out one by one are
 joined before a second look ("b a d", "b.a.d" match "bad"; see `text.spaced_letters`).
-A regex runs as written, case-insensitive, on the folded prompt (lower case, accents and
-invisible characters removed), with a time budget (bot/moderation/patterns.py).
+A regex runs case-insensitive on the folded prompt (accents and invisible characters
+removed, from the pattern too), with a time budget (bot/moderation/patterns.py).
 
 Word and phrase entries are indexed by their first word, so a check costs one dictionary
 look-up per word of the prompt, however long the list: a 2,000-character prompt against
@@ -57,7 +57,8 @@ def parse_entry(raw: str) -> Entry:
     """An entry from what a moderator typed or a line of the operator's file.
 
     `/.../` is a regex; anything else a word or phrase. Raises EntryRefused with a short
-    reason the moderator can act on.
+    reason the moderator can act on. A regex is tried against hostile input here, which
+    can take up to about a second when it is refused: call this off the event loop.
     """
     written = raw.strip()
     if not written:
@@ -65,7 +66,7 @@ def parse_entry(raw: str) -> Entry:
     if len(written) > MAX_ENTRY_LENGTH:
         raise EntryRefused(f"The entry is too long: at most {MAX_ENTRY_LENGTH} characters.")
     if len(written) >= 2 and written.startswith("/") and written.endswith("/"):
-        return Entry(written, pattern=patterns.compile_pattern(written[1:-1]))
+        return Entry(written, pattern=patterns.compile_pattern(text.fold_pattern(written[1:-1])))
     words = tuple(text.tokens(text.fold(written)))
     if not words:
         raise EntryRefused(f"`{written}` has no letters, digits or symbols to match. "

@@ -45,7 +45,12 @@ Pattern: TypeAlias = "regex.Pattern[str]"
 
 
 def compile_pattern(source: str) -> Pattern:
-    """Compiles the inside of a `/regex/` entry (case-insensitive) or raises EntryRefused."""
+    """Compiles the inside of a `/regex/` entry or raises EntryRefused.
+
+    The pattern runs case-insensitive with full case folding ("ß" matches "ss") on the
+    folded prompt; the caller folds the pattern first (`text.fold_pattern`). The probes
+    take up to about a second for a pattern that is refused: call this off the event loop.
+    """
     shown = f"`/{source}/`"
     if not source:
         raise EntryRefused("An empty regex would block every prompt. Put a pattern between "
@@ -54,7 +59,7 @@ def compile_pattern(source: str) -> Pattern:
         raise EntryRefused(f"{shown[:40]}…/` is too long: a regex may have at most "
                            f"{MAX_PATTERN_LENGTH} characters.")
     try:
-        pattern = regex.compile(source, regex.IGNORECASE | regex.VERSION0)
+        pattern = regex.compile(source, regex.IGNORECASE | regex.FULLCASE | regex.VERSION0)
     except (regex.error, OverflowError, RecursionError) as exc:
         message = getattr(exc, "msg", None) or "it cannot be compiled"
         raise EntryRefused(f"{shown} is not a valid regex: {message}.") from None

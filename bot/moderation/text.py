@@ -70,6 +70,17 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def fold_pattern(source: str) -> str:
+    """A regex written by a moderator, folded like the prompts it will run on but keeping
+    its case (`\\W` is not `\\w`; the pattern is compiled case-insensitive instead): so
+    "/café/" looks for "cafe", as the folded prompt spells it."""
+    if source.isascii():
+        return source
+    source = unicodedata.normalize("NFKC", source)
+    source = _INVISIBLE.sub("", unicodedata.normalize("NFD", source))
+    return unicodedata.normalize("NFKC", source)
+
+
 def tokens(folded: str) -> list[str]:
     """The words of folded text, in order (see the module's docstring)."""
     if folded.isascii():

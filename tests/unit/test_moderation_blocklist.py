@@ -124,6 +124,15 @@ def test_a_regex_runs_case_insensitively_on_the_folded_prompt() -> None:
     assert hit is not None and hit.entry.kind == "regex" and hit.term == "/b[a4]d+y?/"
 
 
+def test_a_regex_is_folded_like_the_prompts_it_runs_on() -> None:
+    assert blocklist("/café+/").check("CAFÉÉ") is not None
+    assert blocklist("/café/").check("cafe") is not None
+    assert blocklist("/straße/").check("STRASSE") is not None
+    # Its case is kept: \W still means a non-word character.
+    assert blocklist(r"/a\Wb/").check("a-b") is not None
+    assert blocklist(r"/a\Wb/").check("axb") is None
+
+
 def test_a_regex_that_runs_out_of_time_refuses_the_prompt(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
