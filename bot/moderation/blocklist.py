@@ -53,12 +53,13 @@ class Entry:
         return " ".join(self.words)
 
 
-def parse_entry(raw: str) -> Entry:
+def parse_entry(raw: str, *, probe: bool = True) -> Entry:
     """An entry from what a moderator typed or a line of the operator's file.
 
     `/.../` is a regex; anything else a word or phrase. Raises EntryRefused with a short
     reason the moderator can act on. A regex is tried against hostile input here, which
     can take up to about a second when it is refused: call this off the event loop.
+    `probe=False` skips that for entries that passed it when they were added.
     """
     written = raw.strip()
     if not written:
@@ -66,7 +67,8 @@ def parse_entry(raw: str) -> Entry:
     if len(written) > MAX_ENTRY_LENGTH:
         raise EntryRefused(f"The entry is too long: at most {MAX_ENTRY_LENGTH} characters.")
     if len(written) >= 2 and written.startswith("/") and written.endswith("/"):
-        return Entry(written, pattern=patterns.compile_pattern(text.fold_pattern(written[1:-1])))
+        return Entry(written, pattern=patterns.compile_pattern(text.fold_pattern(written[1:-1]),
+                                                             probe=probe))
     words = tuple(text.tokens(text.fold(written)))
     if not words:
         raise EntryRefused(f"`{written}` has no letters, digits or symbols to match. "
@@ -111,7 +113,9 @@ class Blocklist:
     """An immutable set of entries, indexed for checking; build a new one to change it."""
 
     def __init__(self, entries: Iterable[Entry], source: Source = "server") -> None:
-        unique = {entry.key: entry for entry in entries}
+        unique: dict[str, Entry] = {}
+        for entry in entries:
+            unique.setdefault(entry.key, entry)
         self.entries: tuple[Entry, ...] = tuple(unique.values())
         self.source: Source = source
         self._by_first: dict[str, list[Entry]] = {}
@@ -119,6 +123,19 @@ class Blocklist:
             if entry.words:
                 self._by_first.setdefault(entry.words[0], []).append(entry)
         self._regexes = [entry for entry in self.entries if entry.pattern is not None]
+
+    @classmethod
+    def from_stored(cls, entries: Iterable[str], source: Source = "server") -> Blocklist:
+        """A server's list as storage keeps it: entries that were checked when they were
+        added, so their regexes are compiled without the probes. One that no longer
+        parses (a newer rule) is left out and logged, not fatal."""
+        parsed = []
+        for raw in entries:
+            try:
+                parsed.append(parse_entry(raw, probe=False))
+            except EntryRefused as exc:
+                log.warning("stored blocklist entry %r skipped: %s", raw, exc.message)
+        return cls(parsed, source)
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -184,7 +184,7 @@ def test_check_tries_the_lists_in_order() -> None:
 
 def test_entries_that_match_the_same_prompts_are_kept_once() -> None:
     bl = blocklist("Bad", "bad", " BAD ", "bad  word", "bad-word")
-    assert [e.text for e in bl.entries] == [" BAD ".strip(), "bad-word"]
+    assert [e.text for e in bl.entries] == ["Bad", "bad  word"]
     assert len(bl) == 2
 
 
@@ -267,3 +267,17 @@ def test_a_prompt_is_folded_once_for_several_lists(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(blocklist_module.text, "fold", counting)
     assert check("nothing here", lists) is None
     assert calls == ["nothing here"]
+
+
+def test_a_stored_list_is_rebuilt_without_probing_and_skips_what_no_longer_parses(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    def no_probes(source: str) -> list[str]:
+        raise AssertionError("stored entries were probed when they were added")
+
+    monkeypatch.setattr(patterns, "probes", no_probes)
+    bl = Blocklist.from_stored(["bad", "/b[a4]d+/", "/[/", "   "])
+    assert [e.text for e in bl.entries] == ["bad", "/b[a4]d+/"]
+    assert bl.source == "server"
+    assert bl.check("B4DD") is not None
+    assert "stored blocklist entry '/[/' skipped" in caplog.text
