@@ -33,7 +33,12 @@ import unicodedata
 
 import regex
 
-_INVISIBLE = regex.compile(r"[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Mn}\p{Me}]+")
+# Control characters other than the whitespace ones (tab, newlines) are invisible too.
+_CONTROLS = r"\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f"
+_INVISIBLE = regex.compile(
+    rf"[{_CONTROLS}\p{{Cf}}\p{{Default_Ignorable_Code_Point}}\p{{Mn}}\p{{Me}}]+"
+)
+_ASCII_INVISIBLE = dict.fromkeys([*range(0x00, 0x09), *range(0x0e, 0x20), 0x7f])
 _UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
 # A word, one character of a script without spaces, or any other symbol. What is left
 # between them (whitespace, punctuation, "_") is the gap phrases match across.
@@ -61,8 +66,8 @@ def fold(text: str) -> str:
     """The text as it is compared: NFKC, case-folded, without invisible characters and
     combining marks."""
     if text.isascii():
-        # NFKC leaves ASCII as it is, and none of it is invisible or a mark.
-        return text.lower()
+        # NFKC leaves ASCII as it is, and only its control characters are invisible.
+        return text.lower().translate(_ASCII_INVISIBLE)
     text = unicodedata.normalize("NFKC", text).casefold()
     # Decompose so that accents become separate marks that can be dropped, then compose
     # again (Hangul syllables decompose into letters, not marks, and come back whole).
@@ -75,7 +80,7 @@ def fold_pattern(source: str) -> str:
     its case (`\\W` is not `\\w`; the pattern is compiled case-insensitive instead): so
     "/café/" looks for "cafe", as the folded prompt spells it."""
     if source.isascii():
-        return source
+        return source.translate(_ASCII_INVISIBLE)
     source = unicodedata.normalize("NFKC", source)
     source = _INVISIBLE.sub("", unicodedata.normalize("NFD", source))
     return unicodedata.normalize("NFKC", source)

@@ -55,6 +55,8 @@ def term(entries: tuple[str, ...], prompt: str) -> str | None:
         ("b - a - d", "letters with dashes"),
         ("B\u200b A D", "spaced letters with case and a zero-width space"),
         ("BAD_dog", "underscore as a separator"),
+        ("b\x00a\x07d", "control characters inside"),
+        ("b\x00a\x07d é", "control characters inside, in text that is not ASCII"),
     ],
 )
 def test_a_word_is_found_through_tricks(prompt: str, why: str) -> None:

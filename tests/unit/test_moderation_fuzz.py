@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.moderation import Blocklist, EntryRefused, parse_entry
+from bot.moderation.text import fold, tokens
 
 LIMIT = 0.05
 ENTRIES = [
@@ -136,3 +137,9 @@ def test_text_without_the_entries_letters_is_never_blocked(prompt: str) -> None:
     only_words = Blocklist([parse_entry(e) for e in ("bad", "red fox", "cafe", "x", "q")])
     hit = only_words.check(prompt)
     assert hit is None or hit.term == "q"
+
+
+@given(prompt=st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
+def test_ascii_text_is_split_as_the_general_path_splits_it(prompt: str) -> None:
+    # ASCII takes a faster path; a non-ASCII word after it sends it down the general one.
+    assert tokens(fold(prompt + " é")) == [*tokens(fold(prompt)), "e"]
