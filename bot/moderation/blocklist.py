@@ -71,7 +71,7 @@ def parse_entry(raw: str, *, probe: bool = True) -> Entry:
                                                              probe=probe))
     words = tuple(text.tokens(text.fold(written)))
     if not words:
-        raise EntryRefused(f"`{written}` has no letters, digits or symbols to match. "
+        raise EntryRefused(f"`{written}` has no letters, digits or emoji to match. "
                            "Give a word, a phrase or `/regex/`.")
     return Entry(written, words=words)
 
@@ -107,6 +107,16 @@ class Hit:
     @property
     def term(self) -> str:
         return self.entry.text
+
+    @property
+    def message(self) -> str:
+        """The member's private refusal, naming the term."""
+        if self.timed_out:
+            return ("Your prompt could not be checked against the blocklist in time. "
+                    "Shorten it or write it more plainly, then try again.")
+        whose = "this server's blocklist" if self.source == "server" else "the bot's blocklist"
+        shown = self.term.replace("`", "'")
+        return f"Your prompt was refused: it matches `{shown}` on {whose}. Rephrase it."
 
 
 class Blocklist:

@@ -19,8 +19,9 @@ Latin letters with Cyrillic or Greek look-alikes ("bad" typed with a Cyrillic a)
 the look-alikes as their Latin twins: mixing scripts inside one word is a trick, not
 writing. Digits standing for letters ("b4d") are left to regex entries.
 
-Words are runs of letters, digits and marks; whitespace, punctuation and "_" separate
-them. Each other symbol (an emoji, say) is a word of its own. Scripts written without
+Words are runs of letters and digits; whitespace, punctuation, "_" and math, currency and
+modifier signs separate them. Each pictographic symbol (an emoji, say) is a word of its
+own. Scripts written without
 spaces (Han, kana, Thai, Lao, Khmer, Myanmar) have no word boundaries to find, so each of
 their characters is a word of its own and an entry in them matches as a run of characters.
 """
@@ -40,14 +41,15 @@ _INVISIBLE = regex.compile(
 )
 _ASCII_INVISIBLE = dict.fromkeys([*range(0x00, 0x09), *range(0x0e, 0x20), 0x7f])
 _UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
-# A word, one character of a script without spaces, or any other symbol. What is left
-# between them (whitespace, punctuation, "_") is the gap phrases match across.
-_TOKEN = regex.compile(rf"[^\W_{_UNSPACED}]+|[{_UNSPACED}]|[^\w\s\p{{P}}]")
+# A word, one character of a script without spaces, or one pictographic symbol (emoji).
+# What is left between them (whitespace, punctuation, "_", math and currency signs) is
+# the gap phrases match across.
+_TOKEN = regex.compile(rf"[^\W_{_UNSPACED}]+|[{_UNSPACED}]|\p{{So}}")
 _UNSPACED_CHAR = regex.compile(rf"[{_UNSPACED}]")
 _LATIN = regex.compile(r"[a-z]")
-# The same split for ASCII text, with the standard library's faster engine: words, and
-# the ASCII characters Unicode counts as symbols rather than punctuation.
-_ASCII_TOKEN = re.compile(r"[a-z0-9]+|[$+<=>^`|~]")
+# The same split for ASCII text (which has no pictographs), with the standard library's
+# faster engine.
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 # Cyrillic and Greek letters that look like Latin ones, after case folding. Applied only

@@ -79,6 +79,16 @@ def test_the_hit_names_the_entry_as_it_was_written() -> None:
     assert hit.source == "server"
 
 
+def test_the_refusal_names_the_term_and_whose_list_it_is_on() -> None:
+    server = blocklist("red `fox`").check("RED FOX")
+    assert server is not None
+    assert "`red 'fox'`" in server.message and "this server's blocklist" in server.message
+    operator = parse_file("bad\n").check("so bad")
+    assert operator is not None and "`bad` on the bot's blocklist" in operator.message
+    timed_out = Hit(parse_entry("/x+y/"), "server", timed_out=True)
+    assert "x+y" not in timed_out.message and "in time" in timed_out.message
+
+
 @pytest.mark.parametrize(
     "prompt",
     ["red fox", "RED   FOX", "red-fox", "red, fox", "red_fox", "red...\n\tfox", "r e d fox",
