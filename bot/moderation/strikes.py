@@ -1,7 +1,8 @@
 """Strikes, cooldowns, blocks and appeals: the rules, as pure functions of a member's rows.
 
 Storage hands in what it keeps for one member in one server (a `MemberRecord` of plain
-dataclasses) and the time now, from an injected clock; these functions say whether the
+dataclasses, times as timezone-aware UTC datetimes) and the time now, from an injected
+clock; these functions say whether the
 member may generate, until when they may not, and whether they may appeal. Nothing here
 reads a clock, a database or Discord, so each rule is tested with exact times.
 
@@ -22,7 +23,7 @@ The rules (SPEC section 7):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
@@ -86,7 +87,7 @@ class MemberRecord:
     strikes: Sequence[Strike] = ()
     pardoned_at: datetime | None = None
     block: Block | None = None
-    appeals: Sequence[datetime] = field(default_factory=tuple)
+    appeals: Sequence[datetime] = ()
 
 
 @dataclass(frozen=True, slots=True)
