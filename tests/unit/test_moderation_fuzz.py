@@ -143,3 +143,16 @@ def test_text_without_the_entries_letters_is_never_blocked(prompt: str) -> None:
 def test_ascii_text_is_split_as_the_general_path_splits_it(prompt: str) -> None:
     # ASCII takes a faster path; a non-ASCII word after it sends it down the general one.
     assert tokens(fold(prompt + " é")) == [*tokens(fold(prompt)), "e"]
+
+
+@settings(max_examples=10, deadline=None)
+@given(first=st.sampled_from(["the", "a", "of"]), repeats=st.integers(300, 600))
+def test_many_phrases_with_the_same_first_word_do_not_slow_the_check(first: str,
+                                                                     repeats: int) -> None:
+    # A list where thousands of phrases start with a common word, and a prompt full of it:
+    # each occurrence must not cost a comparison with every one of those phrases.
+    shared = Blocklist([parse_entry(f"{first} thing{n}") for n in range(5000)])
+    prompt = f"{first} " * repeats + "end"
+    assert shared.check(prompt) is None
+    timed_check(shared, prompt)
+    assert shared.check(prompt + f" {first} thing4999") is not None
