@@ -173,6 +173,13 @@ def markdown(result: dict[str, Any]) -> str:
         f"{s['ratio_wall']:.2f} / {s['ratio_solo']:.2f} | | |",
         f"| peak RSS | {s['peak_rss_mb']:.1f} MB | {floor['peak_rss_mb']:.1f} MB | < 150 MB |",
     ]
+    if result.get("blocklist"):
+        bl = result["blocklist"]
+        lines.append(
+            f"| blocklist check, {bl['prompt_chars']:,}-character prompt against "
+            f"{bl['entries']:,} entries, median / p99 | {bl['ascii']['median_ms']:.3f} / "
+            f"{bl['ascii']['p99_ms']:.3f} ms | | < 1 ms |"
+        )
     if "ledger_pairs_per_s" in s:
         ledger = result["ledger"]
         lines.append(

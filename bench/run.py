@@ -291,6 +291,10 @@ def run(options: Options) -> dict[str, Any]:
         "ledger": ledger,
         "sheet": sheet,
     }
+    # The blocklist check (bench/blocklist.py): in-process, a few seconds.
+    from bench import blocklist
+
+    result["blocklist"] = blocklist.run()
     if options.out is not None:
         json_path, md_path = report.write(result, options.out)
         result["files"] = [str(json_path), str(md_path)]

@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     # For a Discord-compatible server other than discord.com (tests, benchmarks).
     DISCORD_API_BASE: AnyHttpUrl | None = None
     DISCORD_GATEWAY_URL: str | None = None
+    # Moderation (SPEC section 7): the operator's blocklist, one entry a line.
+    BLOCKLIST_FILE: Path | None = None
+    STRIKES_BEFORE_COOLDOWN: Annotated[int, Field(ge=1)] = 3
+    STRIKE_COOLDOWN_MINUTES: Annotated[int, Field(ge=0)] = 60
+    APPEALS_PER_DAY: Annotated[int, Field(ge=0)] = 3
 
     costs: dict[str, int | dict[str, int]] = Field(default_factory=lambda: dict(DEFAULT_COSTS))
     routing: dict[str, list[str]] = Field(default_factory=dict)
