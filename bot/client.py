@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.errors import UserError
 from bot.replies import reply
+from bot.shards import IdentifyPacer, client_options
 
 if TYPE_CHECKING:
     from bot.credits import Credits
@@ -101,18 +102,27 @@ def _options_for_log(interaction: discord.Interaction[Any]) -> dict[str, Any]:
     return {o.get("name"): o.get("value") for o in options}
 
 
-class FluxBot(commands.Bot):
+class FluxBot(commands.AutoShardedBot):
     def __init__(self, services: Services, *, force_sync: bool = False, **options: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=discord.Intents(guilds=True),
             tree_cls=FluxTree,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
-            **options,
+            **{**client_options(services.settings), **options},
         )
         self.services = services
         self._force_sync = force_sync
+        self._identify_pacer = IdentifyPacer()
+
+    async def launch_shards(self) -> None:
+        # Discord says how many sessions may start at once; discord.py does not ask.
+        limits = await self.fetch_session_start_limits()
+        self._identify_pacer = IdentifyPacer(limits.max_concurrency)
+        await super().launch_shards()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        await self._identify_pacer.wait(shard_id or 0)
 
     async def setup_hook(self) -> None:
         for cog in COGS:
@@ -139,4 +149,7 @@ class FluxBot(commands.Bot):
         return True
 
     async def on_ready(self) -> None:
-        log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        log.info(
+            "ready as %s in %d servers on shards %s of %s",
+            self.user, len(self.guilds), sorted(self.shards), self.shard_count,
+        )
