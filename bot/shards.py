@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 IDENTIFY_WINDOW = 5.0
 # Discord counts the window from when the identify arrives, we from when it is sent.
-_WINDOW_MARGIN = 0.25
+IDENTIFY_MARGIN = 0.25
 
 
 def client_options(settings: Settings) -> dict[str, Any]:
@@ -56,7 +56,7 @@ class IdentifyPacer:
         last = self._last.get(shard_id % self.max_concurrency)
         if last is None:
             return 0.0
-        return max(0.0, last + IDENTIFY_WINDOW + _WINDOW_MARGIN - self._clock())
+        return max(0.0, last + IDENTIFY_WINDOW + IDENTIFY_MARGIN - self._clock())
 
     async def wait(self, shard_id: int) -> None:
         """Books the shard's next turn in its bucket, then waits for it."""
