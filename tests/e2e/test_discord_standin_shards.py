@@ -83,10 +83,10 @@ async def test_each_shard_gets_only_its_guilds_and_their_events(
             assert data["shard"] == [n, 2]
             assert sorted(int(g["id"]) for g in data["guilds"]) == mine == sorted(created)
 
-        for channel in channels:
+        for guild, channel in zip(guilds, channels, strict=True):
             await standin.post_message(channel, alice, "hello")
-            event, data = await shards[shard_of(channel.guild.id, 2)].dispatch()
-            assert (event, int(data["guild_id"])) == ("MESSAGE_CREATE", channel.guild.id)
+            event, data = await shards[shard_of(guild.id, 2)].dispatch()
+            assert (event, int(data["guild_id"])) == ("MESSAGE_CREATE", guild.id)
 
         # A direct message belongs to no guild: shard 0 gets it.
         await standin.post_message(standin.dm_channel(alice), alice, "psst")

@@ -8,11 +8,11 @@ import asyncio
 import discord
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from bot.shards import IDENTIFY_WINDOW, IdentifyPacer, client_options
 
 
-def settings_with(monkeypatch: pytest.MonkeyPatch, **env: str):  # type: ignore[no-untyped-def]
+def settings_with(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
     monkeypatch.delenv("SHARD_COUNT", raising=False)
     monkeypatch.delenv("SHARD_IDS", raising=False)
     for name, value in env.items():
