@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.errors import UserError
 from bot.replies import reply
-from bot.shards import IdentifyPacer, client_options
+from bot.shards import IdentifyPacer, client_options, identify_pacer_for
 
 if TYPE_CHECKING:
     from bot.credits import Credits
@@ -113,16 +113,15 @@ class FluxBot(commands.AutoShardedBot):
         )
         self.services = services
         self._force_sync = force_sync
-        self._identify_pacer = IdentifyPacer()
+        self.identify_pacer = IdentifyPacer()
 
     async def launch_shards(self) -> None:
         # Discord says how many sessions may start at once; discord.py does not ask.
-        limits = await self.fetch_session_start_limits()
-        self._identify_pacer = IdentifyPacer(limits.max_concurrency)
+        self.identify_pacer = await identify_pacer_for(self)
         await super().launch_shards()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        await self._identify_pacer.wait(shard_id or 0)
+        await self.identify_pacer.wait(shard_id or 0)
 
     async def setup_hook(self) -> None:
         for cog in COGS:

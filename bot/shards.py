@@ -10,6 +10,7 @@ itself, sleeps 5 s before every identify but the first whatever the bot's bucket
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,8 @@ import discord
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 IDENTIFY_WINDOW = 5.0
 # Discord counts the window from when the identify arrives, we from when it is sent.
@@ -65,3 +68,25 @@ class IdentifyPacer:
         self._last[shard_id % self.max_concurrency] = self._clock() + delay
         if delay:
             await asyncio.sleep(delay)
+
+
+async def identify_pacer_for(client: discord.AutoShardedClient) -> IdentifyPacer:
+    """A pacer for Discord's max_concurrency, read from GET /gateway/bot.
+
+    Should Discord not answer, the shards log in one per window, which is always allowed.
+    """
+    try:
+        limits = await client.fetch_session_start_limits()
+    except (discord.GatewayNotFound, discord.HTTPException) as exc:
+        log.warning("could not read Discord's session start limits (%s); "
+                    "logging the shards in one at a time", exc)
+        return IdentifyPacer()
+    shards = len(client.shard_ids or ()) or client.shard_count or 1
+    if limits.remaining < shards:
+        log.warning(
+            "Discord allows %d more session starts today (of %d) for %d shards; "
+            "the rest will wait %.0f minutes",
+            limits.remaining, limits.total, shards, limits.reset_after / 60_000,
+        )
+    log.info("shards log in %d at a time (Discord's max_concurrency)", limits.max_concurrency)
+    return IdentifyPacer(limits.max_concurrency)

@@ -44,6 +44,7 @@ async def test_one_process_serves_imagine_in_servers_of_both_its_shards(
             (0, 2), (1, 2),
         ]
         assert {g.id: g.shard_id for g in bot.guilds} == {first.id: 0, second.id: 1}
+        assert bot.identify_pacer.max_concurrency == 2  # as GET /gateway/bot said
         for channel in channels:
             await settled(await discord.slash(channel, alice, "imagine", prompt="a harbour"))
         assert [len(results(channel)) for channel in channels] == [1, 1]

@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from bot.settings import Settings, SettingsError, load_settings
-from bot.shards import IDENTIFY_WINDOW, IdentifyPacer, client_options
+from bot.shards import IDENTIFY_WINDOW, IdentifyPacer, client_options, identify_pacer_for
 
 
 def settings_with(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
@@ -94,3 +94,21 @@ async def test_one_bucket_spaces_every_identify_by_the_window() -> None:
     await asyncio.sleep(0)
     assert pacer.delay(2) >= 2 * IDENTIFY_WINDOW
     waiting.cancel()
+
+
+class NoGateway:
+    """A client whose GET /gateway/bot fails, as when Discord has an outage."""
+
+    shard_ids = [0, 1]
+    shard_count = 2
+
+    async def fetch_session_start_limits(self) -> None:
+        raise discord.GatewayNotFound()
+
+
+async def test_without_discords_limits_the_shards_log_in_one_at_a_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pacer = await identify_pacer_for(NoGateway())  # type: ignore[arg-type]
+    assert pacer.max_concurrency == 1
+    assert "one at a time" in caplog.text
