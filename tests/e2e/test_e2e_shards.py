@@ -97,3 +97,21 @@ async def test_without_shard_settings_the_bot_keeps_one_connection(
         assert sorted(g.id for g in bot.guilds) == sorted(g.id for g in guilds)
     finally:
         await runner.stop()
+
+
+async def test_two_shards_in_one_identify_bucket_log_in_at_discords_pace(
+    tmp_path: Path, provider_standins: ProviderStandIns
+) -> None:
+    # max_concurrency 1: the stand-in answers a second identify within 5 s with op 9.
+    async with DiscordStandIn(max_concurrency=1) as discord:
+        discord.install()
+        guilds = [discord.add_guild(f"On shard {n}", shard=(n, 2)) for n in range(2)]
+        settings = e2e_settings(tmp_path, discord, provider_standins, SHARD_COUNT=2)
+        runner = BotRunner(settings, discord)
+        bot = await runner.start()
+        try:
+            assert discord.gateway.identify_refusals == []
+            assert len(discord.gateway.connected_sessions) == 2
+            assert sorted(g.id for g in bot.guilds) == sorted(g.id for g in guilds)
+        finally:
+            await runner.stop()
