@@ -25,7 +25,7 @@ from bot.limits import FairScheduler, Ticket
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
 from bot.providers.errors import ProviderError
 from bot.providers.router import Router
-from bot.safety import cap_in_force, check_requested
+from bot.safety import SafetyCapExceeded, cap_in_force, check_requested
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ class ImagineRequest:
     options: Mapping[str, Any] = field(default_factory=dict)
     attachment: Attachment | None = None
     seed: int | None = None
+    # The channel whose safety cap applies: a thread's or forum post's parent.
+    cap_channel_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,19 +145,23 @@ class JobService:
         image = await self._input_image(request.attachment) if request.attachment else None
         if image is not None:
             options["image"] = image
-        server_cap, channel_caps = await self._credits.safety_caps(request.guild_id)
-        cap = cap_in_force(
-            server_cap=server_cap,
-            channel_cap=channel_caps.get(request.channel_id),
-            age_restricted=request.age_restricted,
-            sfw_max=self._settings.SFW_SAFETY_MAX,
-        )
+        cap = await self.cap_for(request)
         check_requested(options.get("safety_tolerance"), cap)
         if not self._router.candidates(model.id, options, cap):
             raise UserError(self._router.unavailable(model.id, options, cap).user_message)
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
         cost = self._settings.cost(model.id, options.get("megapixels"))
         return Prepared(request, model, options, cap, seed, cost, image)
+
+    async def cap_for(self, request: ImagineRequest) -> int:
+        """The safety_tolerance cap in force where the request was made, as stored now."""
+        server_cap, channel_caps = await self._credits.safety_caps(request.guild_id)
+        return cap_in_force(
+            server_cap=server_cap,
+            channel_cap=channel_caps.get(request.cap_channel_id or request.channel_id),
+            age_restricted=request.age_restricted,
+            sfw_max=self._settings.SFW_SAFETY_MAX,
+        )
 
     async def run(
         self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver
@@ -205,6 +211,9 @@ class JobService:
             if isinstance(exc, DeliveryError):
                 log.warning("job %s: Discord refused the result: %s", job.id, exc)
                 raise JobFailed(f"Discord did not accept the image. {back}") from exc
+            if isinstance(exc, SafetyCapExceeded):
+                raise JobFailed(f"The cap changed while your job waited: {exc.message} {back}"
+                                ) from exc
             raise
         # The image is in the channel: from here on the job is never refunded. Should the
         # settlement itself fail, start-up recovery finds the message and settles it.
@@ -244,6 +253,9 @@ class JobService:
     async def _generate(
         self, prepared: Prepared, job_id: str, on_progress: ProgressCallback
     ) -> GeneratedImage:
+        # Looked up again now that the job starts: a cap changed while it waited applies.
+        cap = await self.cap_for(prepared.request)
+        check_requested(prepared.options.get("safety_tolerance"), cap)
         started = time.monotonic()
         await self._credits.mark(job_id, "generating")
         await on_progress(Progress("generating", started_at=started))
@@ -256,7 +268,7 @@ class JobService:
                 seed=prepared.seed,
                 options=options,
                 image=prepared.image,
-                safety_cap=prepared.cap,
+                safety_cap=cap,
             )
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,8 @@ async def make_world(
     tmp_path: Path,
     discord: DiscordStandIn,
     providers: ProviderStandIns,
+    *,
+    clock: Callable[[], float] | None = None,
     **settings: Any,
 ) -> AsyncIterator[World]:
     guild = discord.add_guild("Moodboard")
@@ -50,7 +52,8 @@ async def make_world(
     alice = discord.add_user("alice")
     bob = discord.add_user("bob")
     admin = discord.add_user("admin", permissions=Perm.MANAGE_GUILD | Perm.MANAGE_MESSAGES)
-    runner = BotRunner(e2e_settings(tmp_path, discord, providers, **settings), discord)
+    runner = BotRunner(e2e_settings(tmp_path, discord, providers, **settings), discord,
+                       clock=clock)
     await runner.start()
     try:
         yield World(discord, providers, guild, general, after_dark, alice, bob, admin, runner)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.app import open_services
-from bot.client import FluxBot, Services
+from bot.client import FluxBot
 from bot.providers.http import ProviderTiming, RetryPolicy
+from bot.services import Services
 from bot.settings import Settings
 from tests.support.standins.discord_api import DiscordStandIn
 from tests.support.standins.providers import ProviderStandIns
@@ -64,7 +66,7 @@ class BotRunner:
         self.services = await self._stack.enter_async_context(
             open_services(self.settings, clock=self.clock, timing=E2E_TIMING, policy=E2E_POLICY)
         )
-        bot = FluxBot(self.services, guild_ready_timeout=0.05)
+        bot = FluxBot(self.services, clock=self.clock or time.time, guild_ready_timeout=0.05)
         self.bot = bot
         identified = self.discord.gateway.identify_count
         await bot.login(self.settings.DISCORD_TOKEN.get_secret_value())
@@ -72,6 +74,7 @@ class BotRunner:
         self.starts += 1
         await self.discord.wait_for_ready(timeout=10, min_identifies=identified + 1)
         await asyncio.wait_for(bot.wait_until_ready(), timeout=10)
+        await asyncio.wait_for(bot.recovered.wait(), timeout=10)
         return bot
 
     async def stop(self) -> None:
