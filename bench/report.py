@@ -193,6 +193,15 @@ def markdown(result: dict[str, Any]) -> str:
             f"px cells): worst time / peak RSS | {case['seconds_max']:.2f} s / "
             f"{case['peak_rss_mb']:.1f} MB | | < 2 s / < 100 MB |"
         )
+    for case in (result.get("guilds") or {}).get("cases", []):
+        many = case["many_guilds"]
+        caches = {"lean": "the bot's caches", "before": "discord.py's default caches and "
+                  "the members intent"}.get(case["variant"], case["variant"])
+        lines.append(
+            f"| {many['guilds']:,} guilds on {many['shards']} shard(s), {caches}: "
+            f"time to ready / RSS per 1,000 guilds | {many['ready_s']:.1f} s / "
+            f"{case['mb_per_1000_guilds']:.1f} MB | | < 60 s / < 20 MB |"
+        )
     lines += [
         "",
         "How to read it: acknowledgement is INTERACTION_CREATE dispatched -> first callback "

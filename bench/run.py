@@ -2,6 +2,7 @@
 
     python -m bench [--jobs 200] [--members 50] [--image-bytes 1000000] [--rounds 3]
                     [--solo 20] [--ledger-seconds 3] [--no-ledger] [--no-sheet]
+                    [--guilds 10000] [--no-guilds]
                     [--out bench/results]
                     [--profile-bot FILE.svg]
 
@@ -14,8 +15,9 @@ apiframe, Segmind on 127.0.0.1, zero latency, ~1 MB images) run in this process:
 
 For each: a few warm-up jobs (not measured), `--solo` jobs one at a time, then `--jobs`
 /imagine dispatched at once from `--members` members. See bench/measure.py for what each
-figure means. Then the ledger micro-benchmark (bench/ledger.py) and the contact sheet's
-(bench/sheet.py). The results go to `--out`/latest.json and latest.md.
+figure means. Then the ledger micro-benchmark (bench/ledger.py), the contact sheet's
+(bench/sheet.py) and the bot's memory per server (bench/guilds.py). The results go to
+`--out`/latest.json and latest.md.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import guilds as guilds_bench
 from bench import report
 from bench import sheet as sheet_bench
 from bench.measure import job_timings
@@ -75,6 +78,8 @@ class Options:
     ledger_workers: int = 16
     ledger: bool = True
     sheet: bool = True
+    guilds: int = 10_000
+    guilds_bench: bool = True
     out: Path | None = ROOT / "bench" / "results"
     profile_bot: Path | None = None
     profile_floor: Path | None = None
@@ -272,6 +277,7 @@ def run(options: Options) -> dict[str, Any]:
         rounds = runner.run(measure_rounds(options))
     ledger = run_ledger(options) if options.ledger else None
     sheet = sheet_bench.run() if options.sheet else None
+    guilds = guilds_bench.run(options.guilds) if options.guilds_bench else None
     summary = report.summarise(rounds, ledger)
     config = {
         **{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()},
@@ -290,6 +296,7 @@ def run(options: Options) -> dict[str, Any]:
         "rounds": rounds,
         "ledger": ledger,
         "sheet": sheet,
+        "guilds": guilds,
     }
     # The blocklist check (bench/blocklist.py): in-process, a few seconds.
     from bench import blocklist
@@ -317,6 +324,10 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument("--no-ledger", action="store_true")
     parser.add_argument("--no-sheet", action="store_true",
                         help="skip the contact sheet benchmark (bench/sheet.py)")
+    parser.add_argument("--guilds", type=int, default=defaults.guilds,
+                        help="guilds the bot logs in to for the memory per server figure")
+    parser.add_argument("--no-guilds", action="store_true",
+                        help="skip the memory per server benchmark (bench/guilds.py)")
     parser.add_argument("--out", type=Path, default=defaults.out,
                         help="folder for latest.json and latest.md")
     parser.add_argument("--profile-bot", type=Path, default=None,
@@ -330,6 +341,7 @@ def parse(argv: list[str] | None) -> Options:
         rounds=args.rounds, solo=args.solo, warmup=args.warmup, timeout=args.timeout,
         ledger_seconds=args.ledger_seconds, ledger_members=args.ledger_members,
         ledger=not args.no_ledger, sheet=not args.no_sheet, out=args.out,
+        guilds=args.guilds, guilds_bench=not args.no_guilds,
         profile_bot=args.profile_bot, profile_floor=args.profile_floor,
     )
 

@@ -18,6 +18,7 @@ from bot.errors import UserError
 from bot.recovery import Recovery
 from bot.replies import reply
 from bot.services import Services
+from bot.shards import IdentifyPacer, client_options, identify_pacer_for
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def _options_for_log(interaction: discord.Interaction[Any]) -> dict[str, Any]:
     return {o.get("name"): o.get("value") for o in options}
 
 
-class FluxBot(commands.Bot):
+class FluxBot(commands.AutoShardedBot):
     def __init__(
         self,
         services: Services,
@@ -101,18 +102,26 @@ class FluxBot(commands.Bot):
         )
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=discord.Intents(guilds=True),
             tree_cls=FluxTree,
             allowed_contexts=contexts,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
-            **options,
+            **{**client_options(services.settings), **options},
         )
         self.services = services
         self._force_sync = force_sync
+        self.identify_pacer = IdentifyPacer()
         self._recovery = Recovery(self, services.credits, clock)
         self.recovered = asyncio.Event()
         """Set once the jobs a previous run left unfinished have been dealt with."""
+
+    async def launch_shards(self) -> None:
+        # Discord says how many sessions may start at once; discord.py does not ask.
+        self.identify_pacer = await identify_pacer_for(self)
+        await super().launch_shards()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        await self.identify_pacer.wait(shard_id or 0)
 
     async def setup_hook(self) -> None:
         for cog in COGS:
@@ -152,7 +161,10 @@ class FluxBot(commands.Bot):
         await super().close()
 
     async def on_ready(self) -> None:
-        log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        log.info(
+            "ready as %s in %d servers on shards %s of %s",
+            self.user, len(self.guilds), sorted(self.shards), self.shard_count,
+        )
         if not self.recovered.is_set():
             # Now the bot knows its channels and its permissions in them.
             try:

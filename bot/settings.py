@@ -16,11 +16,12 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.catalogue import MODELS, PROVIDERS
 
@@ -43,6 +44,8 @@ _HINTS = {
     "DEFAULT_MODEL": "one of " + ", ".join(MODELS),
     "ALLOW_DMS": "true or false",
     "LOG_LEVEL": "DEBUG, INFO, WARNING, ERROR or CRITICAL",
+    "SHARD_COUNT": "a whole number, 1 or more",
+    "SHARD_IDS": "shard numbers separated by commas, such as 0,1",
 }
 
 
@@ -111,6 +114,11 @@ class Settings(BaseSettings):
     STRIKES_BEFORE_COOLDOWN: Annotated[int, Field(ge=1)] = 3
     STRIKE_COOLDOWN_MINUTES: Annotated[int, Field(ge=0)] = 60
     APPEALS_PER_DAY: Annotated[int, Field(ge=0)] = 3
+    # Sharding (SPEC section 10): how many shards the bot has in all, and which of them
+    # this process runs. Unset, discord.py takes Discord's recommended count (one shard,
+    # one connection, for a bot in fewer than about a thousand servers) and runs them all.
+    SHARD_COUNT: Annotated[int, Field(ge=1)] | None = None
+    SHARD_IDS: Annotated[tuple[int, ...] | None, NoDecode] = None
 
     costs: dict[str, int | dict[str, int]] = Field(default_factory=lambda: dict(DEFAULT_COSTS))
     routing: dict[str, list[str]] = Field(default_factory=dict)
@@ -130,6 +138,40 @@ class Settings(BaseSettings):
     def _sqlite_only(cls, value: str) -> str:
         if not value.startswith("sqlite:///") or value == "sqlite:///":
             raise ValueError("must start with sqlite:/// and name a file")
+        return value
+
+    @field_validator("SHARD_IDS", mode="before")
+    @classmethod
+    def _split_shard_ids(cls, value: Any) -> Any:
+        # "0,1" in the environment; a list when built in code.
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",")]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("is not a list of shard numbers")
+            return tuple(int(part) for part in parts)
+        return value
+
+    @field_validator("SHARD_IDS")
+    @classmethod
+    def _shard_ids_fit(
+        cls, value: tuple[int, ...] | None, info: ValidationInfo
+    ) -> tuple[int, ...] | None:
+        if value is None:
+            return None
+        if "SHARD_COUNT" not in info.data:  # SHARD_COUNT has its own error already
+            return value
+        count = info.data["SHARD_COUNT"]
+        if count is None:
+            raise ValueError("needs SHARD_COUNT, the number of shards in all")
+        if not value:
+            raise ValueError("names no shard")
+        if len(set(value)) != len(value):
+            raise ValueError("names a shard twice")
+        outside = [shard for shard in value if shard >= count]
+        if outside:
+            raise ValueError(
+                f"shard {outside[0]} is outside SHARD_COUNT={count} (shards are 0 to {count - 1})"
+            )
         return value
 
     @model_validator(mode="before")

@@ -14,6 +14,7 @@ def test_a_small_benchmark_run_completes_and_reports_every_figure(tmp_path: Path
     options = Options(
         jobs=4, members=2, image_bytes=20_000, rounds=1, solo=1, warmup=2, timeout=30.0,
         ledger_seconds=0.2, ledger_members=1000, ledger_workers=4, out=tmp_path,
+        guilds_bench=False,  # run small by tests/e2e/test_bench_guilds.py
     )
     result = run(options)
 

@@ -68,10 +68,11 @@ class BotRunner:
         )
         bot = FluxBot(self.services, clock=self.clock or time.time, guild_ready_timeout=0.05)
         self.bot = bot
+        identified = self.discord.gateway.identify_count
         await bot.login(self.settings.DISCORD_TOKEN.get_secret_value())
         self._task = asyncio.create_task(bot.connect(reconnect=False))
         self.starts += 1
-        await self.discord.wait_for_ready(timeout=10, min_identifies=self.starts)
+        await self.discord.wait_for_ready(timeout=10, min_identifies=identified + 1)
         await asyncio.wait_for(bot.wait_until_ready(), timeout=10)
         await asyncio.wait_for(bot.recovered.wait(), timeout=10)
         return bot

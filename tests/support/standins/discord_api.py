@@ -35,7 +35,12 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support.standins.discord_gateway import INTENT_GUILD_MEMBERS, Gateway, GatewaySession
+from tests.support.standins.discord_gateway import (
+    INTENT_GUILD_MEMBERS,
+    MAX_GUILDS_PER_SHARD,
+    Gateway,
+    GatewaySession,
+)
 from tests.support.standins.discord_guilds import (
     GUILD_FORUM,
     GUILD_NEWS,
@@ -144,6 +149,8 @@ class DiscordStandIn:
         hide_message_rate_limit: bool = False,
         bot_name: str = "FluxBot",
         heartbeat_interval: float = 41.25,
+        max_concurrency: int = 1,
+        max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD,
     ) -> None:
         """
         ``token_ttl``: seconds an interaction token works for webhooks (Discord: 15 min).
@@ -152,6 +159,11 @@ class DiscordStandIn:
         ``hide_message_rate_limit``: report a roomy bucket in the headers, so that discord.py
         does not pre-empt the limit and really gets the 429 (as with Discord's hidden
         sub-limits, or a second process on the same token).
+        ``max_concurrency``: identifies allowed per 5 s (GET /gateway/bot's session_start_limit);
+        shard ``n`` identifies in bucket ``n % max_concurrency``, one per bucket per 5 s, and an
+        identify too soon is answered with op 9 (invalid session).
+        ``max_guilds_per_shard``: a shard with more guilds is refused with 4011 (sharding
+        required); Discord's limit is 2500.
         """
         self._state = StandInState(
             token=token or "", token_ttl=token_ttl, ack_deadline=ack_deadline, bot_name=bot_name
@@ -160,7 +172,12 @@ class DiscordStandIn:
         if not token:
             app_part = base64.b64encode(str(state.application_id).encode()).decode().rstrip("=")
             state.token = f"{app_part}.StandIn.{secrets.token_urlsafe(27)}"
-        self.gateway = Gateway(state, heartbeat_interval=heartbeat_interval)
+        self.gateway = Gateway(
+            state,
+            heartbeat_interval=heartbeat_interval,
+            max_concurrency=max_concurrency,
+            max_guilds_per_shard=max_guilds_per_shard,
+        )
         self.rest = RestApi(
             state,
             self.gateway,
@@ -380,11 +397,14 @@ class DiscordStandIn:
         filesize_limit: int | None = None,
         bot_permissions: int = Perm.DEFAULT_BOT,
         locale: str = "en-US",
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """A guild the bot is in; ``filesize_limit`` overrides the premium tier's upload limit."""
+        """A guild the bot is in; ``filesize_limit`` overrides the premium tier's upload limit;
+        ``shard=(shard_id, shard_count)`` picks an id that shard owns."""
         state = self._state
+        guild_id = state.snowflakes.next_on_shard(*shard) if shard else state.new_id()
         guild = Guild(
-            state.new_id(),
+            guild_id,
             name,
             state.owner,
             state.bot,
@@ -397,7 +417,7 @@ class DiscordStandIn:
             bot_role_id=state.new_id(),
         )
         state.guilds[guild.id] = guild
-        for session in self.gateway.live_sessions:  # the bot "joins" it
+        for session in self.gateway.sessions_for(guild.id):  # the bot "joins" it
             all_members = bool(session.intents & INTENT_GUILD_MEMBERS)
             self.gateway._send_dispatch(
                 session, "GUILD_CREATE", guild.gateway_payload(all_members=all_members)

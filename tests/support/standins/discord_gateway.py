@@ -29,6 +29,15 @@ INTENT_MESSAGE_CONTENT = 1 << 15
 RESUME_BUFFER = 1000
 RESUME_WINDOW = 60.0
 """Seconds a disconnected session stays resumable (and keeps buffering events)."""
+IDENTIFY_WINDOW = 5.0
+"""Each identify bucket (shard id % max_concurrency) takes one IDENTIFY per this many seconds."""
+MAX_GUILDS_PER_SHARD = 2500
+"""Past this many guilds on one shard, Discord refuses the session: sharding required (4011)."""
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard that receives a guild's events, by Discord's formula."""
+    return (guild_id >> 22) % shard_count
 
 
 @dataclass(eq=False)
@@ -38,6 +47,8 @@ class GatewaySession:
     session_id: str
     intents: int
     identify: JSON
+    shard_id: int = 0
+    shard_count: int = 1
     seq: int = 0
     ready: bool = False
     invalidated: bool = False
@@ -56,6 +67,12 @@ class GatewaySession:
         if not self.ready or self.invalidated:
             return False
         return self.connected or time.monotonic() - (self.disconnected_at or 0.0) < RESUME_WINDOW
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Whether this session's shard gets the events of ``guild_id`` (None: a DM, shard 0)."""
+        if guild_id is None:
+            return self.shard_id == 0
+        return shard_of(guild_id, self.shard_count) == self.shard_id
 
 
 class _Connection:
@@ -85,13 +102,25 @@ class _Connection:
 
 
 class Gateway:
-    def __init__(self, state: StandInState, *, heartbeat_interval: float) -> None:
+    def __init__(
+        self,
+        state: StandInState,
+        *,
+        heartbeat_interval: float,
+        max_concurrency: int = 1,
+        max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD,
+    ) -> None:
         self.state = state
         self.heartbeat_interval = heartbeat_interval
+        self.max_concurrency = max_concurrency
+        self.max_guilds_per_shard = max_guilds_per_shard
         self.url = ""
         self.sessions: list[GatewaySession] = []
         self.connections: set[_Connection] = set()
         self.identify_count = 0
+        self.identify_refusals: list[tuple[int, str]] = []
+        """(shard id, why) for every IDENTIFY refused: a close code's reason or op 9."""
+        self._bucket_last_identify: dict[int, float] = {}
         self.resume_count = 0
         self.heartbeats = 0
         state.dispatch = self.dispatch
@@ -113,13 +142,25 @@ class Gateway:
     def connected_sessions(self) -> list[GatewaySession]:
         return [s for s in self.sessions if s.ready and s.connected and not s.invalidated]
 
+    @property
+    def recommended_shards(self) -> int:
+        """GET /gateway/bot's ``shards``: about one per thousand guilds, as Discord does."""
+        return max(1, -(-len(self.state.guilds) // 1000))
+
     def dispatch(
         self, event: str, data: JSON, *, intent: int | None = None, message: Message | None = None
     ) -> int:
-        """Send ``event`` to every live session allowed to see it; returns how many got it."""
+        """Send ``event`` to every live session allowed to see it; returns how many got it.
+
+        Only the shard that owns the event's guild gets it; events outside a guild (direct
+        messages) go to shard 0.
+        """
+        guild_id = _guild_of(data, message)
         count = 0
         for session in self.live_sessions:
-            if message is not None:
+            if not session.owns(guild_id):
+                payload = None
+            elif message is not None:
                 payload = self._message_for(session, message, data)
             elif intent is None or session.intents & intent:
                 payload = data
@@ -204,12 +245,28 @@ class Gateway:
         if connection.session is not None:
             await connection.ws.close(code=4005, message=b"Already authenticated.")
             return
-        session = GatewaySession(uuid.uuid4().hex, int(data.get("intents") or 0), data)
+        shard = data.get("shard", [0, 1])
+        if not _valid_shard(shard):
+            self.identify_refusals.append((-1, "invalid shard"))
+            await connection.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        shard_id, shard_count = shard
+        guilds = [g for g in self.state.guilds.values() if shard_of(g.id, shard_count) == shard_id]
+        if len(guilds) > self.max_guilds_per_shard:
+            self.identify_refusals.append((shard_id, "sharding required"))
+            await connection.ws.close(code=4011, message=b"Sharding required.")
+            return
+        if not self._take_identify_slot(shard_id):
+            # Discord answers an identify over max_concurrency with an invalid session.
+            self.identify_refusals.append((shard_id, "identify rate limited"))
+            connection.send({"op": 9, "d": False})
+            return
+        session = GatewaySession(
+            uuid.uuid4().hex, int(data.get("intents") or 0), data, shard_id, shard_count
+        )
         session.connection = connection
         connection.session = session
         self.sessions.append(session)
-        shard_id, shard_count = data.get("shard") or (0, 1)
-        guilds = [g for g in self.state.guilds.values() if (g.id >> 22) % shard_count == shard_id]
         bot = self.state.bot
         self._send_dispatch(
             session,
@@ -240,12 +297,24 @@ class Gateway:
         session.ready = True
         self.identify_count += 1
         log.info(
-            "gateway: session %s identified (intents=%#x, %d guilds)",
+            "gateway: session %s identified (shard %d/%d, intents=%#x, %d guilds)",
             session.session_id,
+            shard_id,
+            shard_count,
             session.intents,
             len(guilds),
         )
         self.state.changed()
+
+    def _take_identify_slot(self, shard_id: int) -> bool:
+        """One IDENTIFY per bucket (``shard_id % max_concurrency``) per IDENTIFY_WINDOW."""
+        bucket = shard_id % self.max_concurrency
+        now = time.monotonic()
+        last = self._bucket_last_identify.get(bucket)
+        if last is not None and now - last < IDENTIFY_WINDOW:
+            return False
+        self._bucket_last_identify[bucket] = now
+        return True
 
     async def _resume(self, connection: _Connection, data: JSON) -> None:
         session = next((s for s in self.sessions if s.session_id == data.get("session_id")), None)
@@ -294,6 +363,10 @@ class Gateway:
 
     # -- helpers -----------------------------------------------------------------------------------
 
+    def sessions_for(self, guild_id: int | None) -> list[GatewaySession]:
+        """The live sessions that get ``guild_id``'s events."""
+        return [s for s in self.live_sessions if s.owns(guild_id)]
+
     def _send_dispatch(self, session: GatewaySession, event: str, data: Any) -> None:
         session.seq += 1
         frame = {"op": 0, "t": event, "s": session.seq, "d": data}
@@ -317,3 +390,23 @@ class Gateway:
         if sees_content or "content" not in data:
             return data
         return {**data, "content": "", "embeds": [], "attachments": [], "components": []}
+
+
+def _valid_shard(shard: Any) -> bool:
+    """``[shard_id, shard_count]`` with 0 <= shard_id < shard_count, as Discord requires."""
+    if not isinstance(shard, list | tuple) or len(shard) != 2:
+        return False
+    shard_id, shard_count = shard
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in shard):
+        return False
+    return 0 <= shard_id < shard_count
+
+
+def _guild_of(data: Any, message: Message | None) -> int | None:
+    """The guild an event belongs to, or None for a direct message's."""
+    if message is not None:
+        guild = message.channel.guild
+        return guild.id if guild is not None else None
+    if isinstance(data, dict) and data.get("guild_id") is not None:
+        return int(data["guild_id"])
+    return None

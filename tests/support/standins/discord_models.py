@@ -134,6 +134,14 @@ class SnowflakeFactory:
         self._last = value
         return value
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """The next snowflake whose guild would live on ``shard_id`` of ``shard_count``."""
+        value = self.next()
+        while (value >> 22) % shard_count != shard_id:
+            value += 1 << 22  # a millisecond later
+        self._last = value
+        return value
+
 
 def snowflake_time(snowflake: int) -> datetime.datetime:
     ms = (snowflake >> 22) + DISCORD_EPOCH_MS

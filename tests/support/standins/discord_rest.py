@@ -326,9 +326,12 @@ class RestApi:
             "total": 1000,
             "remaining": 1000 - self.gateway.identify_count,
             "reset_after": 86_400_000,
-            "max_concurrency": 1,
+            "max_concurrency": self.gateway.max_concurrency,
         }
-        return json_response({"url": self.gateway.url, "shards": 1, "session_start_limit": limits})
+        shards = self.gateway.recommended_shards
+        return json_response(
+            {"url": self.gateway.url, "shards": shards, "session_start_limit": limits}
+        )
 
     # -- channels and messages ---------------------------------------------------------------------
 
