@@ -20,6 +20,7 @@ import yarl
 
 from bot.log import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
+from bot.storage import StorageError
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -128,7 +129,7 @@ async def check(settings: Settings) -> int:
     out.write("configuration: ok\n")
     try:
         async with open_services(settings) as services:
-            out.write(f"database: ok ({settings.database_path})\n")
+            out.write(f"database: ok ({settings.database_name})\n")
             problems = 0
             for health in await services.router.health():
                 if not health.configured:
@@ -142,7 +143,10 @@ async def check(settings: Settings) -> int:
                     problems += 1
                 out.write(f"provider {health.provider}: {state}\n")
     except OSError as exc:
-        out.write(f"database: cannot open {settings.database_path}: {exc.strerror}\n")
+        out.write(f"database: cannot open {settings.database_name}: {exc.strerror}\n")
+        return 1
+    except StorageError as exc:
+        out.write(f"database: {exc}\n")
         return 1
     return 1 if problems else 0
 

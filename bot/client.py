@@ -17,9 +17,12 @@ from bot.replies import reply
 
 if TYPE_CHECKING:
     from bot.credits import Credits
+    from bot.guilds import Guilds
     from bot.jobs import JobService
     from bot.providers.router import Router
     from bot.settings import Settings
+    from bot.storage import Store
+    from bot.storage.records import JobRecords
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +37,10 @@ class Services:
     """The long-lived domain objects, opened once by the entry point."""
 
     settings: Settings
+    store: Store
     credits: Credits
+    guilds: Guilds
+    records: JobRecords
     router: Router
     jobs: JobService
 
@@ -126,13 +132,13 @@ class FluxBot(commands.Bot):
 
     async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
         """Registers the slash commands globally only when they differ from the last time."""
-        credits = self.services.credits
+        store = self.services.store
         current = self.commands_hash()
-        if not force and await credits.get_meta(COMMANDS_HASH_KEY) == current:
+        if not force and await store.get_meta(COMMANDS_HASH_KEY) == current:
             log.info("slash commands unchanged; not registering them again")
             return False
         await self.tree.sync()
-        await credits.set_meta(COMMANDS_HASH_KEY, current)
+        await store.set_meta(COMMANDS_HASH_KEY, current)
         log.info("registered %d slash commands", len(self.tree.get_commands()))
         return True
 

@@ -21,12 +21,14 @@ from bot import images
 from bot.catalogue import MODELS, Model, check_options
 from bot.credits import Credits, NewJob
 from bot.errors import JobFailed, UserError
+from bot.guilds import Guilds
 from bot.limits import FairScheduler, Ticket
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
 from bot.providers.errors import ProviderError
 from bot.providers.router import Router
 from bot.safety import cap_in_force, check_requested
 from bot.settings import Settings
+from bot.storage.records import JobRecords
 
 log = logging.getLogger(__name__)
 
@@ -105,12 +107,16 @@ class JobService:
         *,
         settings: Settings,
         credits: Credits,
+        guilds: Guilds,
+        records: JobRecords,
         scheduler: FairScheduler,
         router: Router,
         fetch: Callable[[str], Awaitable[bytes]],
     ) -> None:
         self._settings = settings
         self._credits = credits
+        self._guilds = guilds
+        self._records = records
         self._scheduler = scheduler
         self._router = router
         self._fetch = fetch
@@ -143,7 +149,7 @@ class JobService:
         image = await self._input_image(request.attachment) if request.attachment else None
         if image is not None:
             options["image"] = image
-        server_cap, channel_caps = await self._credits.safety_caps(request.guild_id)
+        server_cap, channel_caps = await self._guilds.safety_caps(request.guild_id)
         cap = cap_in_force(
             server_cap=server_cap,
             channel_cap=channel_caps.get(request.channel_id),
@@ -233,7 +239,7 @@ class JobService:
                 self._results.release()
                 raise
         try:
-            await self._credits.mark(job_id, "posting", provider=image.provider)
+            await self._records.mark(job_id, "posting", provider=image.provider)
             request = prepared.request
             balance = (await self._credits.balance(request.guild_id, request.user_id)).total
             message_id = await deliver(job_id, image, balance)
@@ -245,7 +251,7 @@ class JobService:
         self, prepared: Prepared, job_id: str, on_progress: ProgressCallback
     ) -> GeneratedImage:
         started = time.monotonic()
-        await self._credits.mark(job_id, "generating")
+        await self._records.mark(job_id, "generating")
         await on_progress(Progress("generating", started_at=started))
         options = {k: v for k, v in prepared.options.items() if k != "image"}
         return await self._router.generate(
@@ -263,7 +269,7 @@ class JobService:
     async def _model_for(self, request: ImagineRequest) -> Model:
         name = request.model
         if name is None:
-            config = await self._credits.guild_config(request.guild_id)
+            config = await self._guilds.guild_config(request.guild_id)
             name = config.default_model or self._settings.DEFAULT_MODEL
         model = MODELS.get(name)
         if model is None:

@@ -24,7 +24,7 @@ async def recover_unfinished_jobs(bot: FluxBot) -> tuple[int, int]:
     """Returns (settled, refunded)."""
     credits = bot.services.credits
     settled = refunded = 0
-    for job in await credits.unfinished_jobs():
+    for job in await bot.services.records.unfinished_jobs():
         message_id = None
         if job.status == "posting":
             message_id = await find_posted(bot, job.channel_id, job.id)

@@ -24,7 +24,7 @@ async def test_restart_settles_posted_jobs_and_refunds_the_rest(world: World) ->
             model="flux-dev", prompt=f"left {status}", cost=3, seed=1,
         ))
         if status != "queued":
-            await credits.mark(job.id, status)
+            await services.records.mark(job.id, status)
         return job.id
 
     posted = await reserve("posting")  # the upload went through, then the process died
@@ -39,11 +39,11 @@ async def test_restart_settles_posted_jobs_and_refunds_the_rest(world: World) ->
     services = world.runner.services
     assert services is not None
     credits = services.credits
-    jobs = {j: await credits.get_job(j) for j in (posted, lost, generating, queued)}
+    jobs = {j: await services.records.get_job(j) for j in (posted, lost, generating, queued)}
     assert {j: job.status for j, job in jobs.items() if job} == {
         posted: "settled", lost: "refunded", generating: "refunded", queued: "refunded",
     }
     assert jobs[posted] is not None and jobs[posted].message_id == message.id
-    assert await credits.unfinished_jobs() == []
+    assert await services.records.unfinished_jobs() == []
     assert (await credits.balance(world.guild.id, world.alice.id)).total == 50 - 3
     assert await credits.audit() == []

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from bot.credits import CreditDefaults, Credits, JobStatus
-from bot.storage import Database
+from bot.storage import SqliteStore
+from bot.storage.records import JobRecords
 
 WORKER = Path(__file__).parents[1] / "support" / "crash_worker.py"
 GUILD, MEMBERS, START_BALANCE = 10, (1, 2, 3), 50 + 20
@@ -43,14 +44,15 @@ async def test_jobs_left_by_a_crash_are_settled_or_refunded_never_both(tmp_path:
     db_path, posted_log = tmp_path / "fluxcord.db", tmp_path / "posted.log"
     _run_and_kill(db_path, posted_log)
 
-    db = await Database.open(db_path)
+    db = await SqliteStore.open(db_path)
     try:
         credits = Credits(db, CreditDefaults(), clock=lambda: NOW)
+        records = JobRecords(db, clock=lambda: NOW)
         # What the crash left is consistent already: charged, recorded, not yet final.
         assert await credits.audit() == []
-        jobs = [j for n in range(400) if (j := await credits.get_job(f"crash-{n}"))]
+        jobs = [j for n in range(400) if (j := await records.get_job(f"crash-{n}"))]
         assert len(jobs) >= KILL_AFTER
-        unfinished = await credits.unfinished_jobs()
+        unfinished = await records.unfinished_jobs()
         statuses = {j.status for j in unfinished}
         assert {JobStatus.GENERATING, JobStatus.POSTING} <= statuses
 
@@ -68,9 +70,9 @@ async def test_jobs_left_by_a_crash_are_settled_or_refunded_never_both(tmp_path:
             assert not await credits.settle(job.id, message_id=1)
             assert not await credits.refund(job.id, "again")
 
-        assert await credits.unfinished_jobs() == []
+        assert await records.unfinished_jobs() == []
         assert await credits.audit() == []
-        final = [j for n in range(400) if (j := await credits.get_job(f"crash-{n}"))]
+        final = [j for n in range(400) if (j := await records.get_job(f"crash-{n}"))]
         assert [j.id for j in final] == [j.id for j in jobs]
         for job in final:
             # Every posted image is paid for; nothing unposted is.

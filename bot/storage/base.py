@@ -1,0 +1,130 @@
+"""The seam between the rules and the engines: what a store and a transaction offer.
+
+Rules (the credit rules, server settings, job status) are `async def rule(tx)` functions
+written once against `Transaction` and handed to `Store.read` or `Store.write`. Each
+engine implements both:
+
+- SQLite (`bot.storage.sqlite`) runs a rule whole on its database thread by driving the
+  coroutine there; its methods never suspend, so nothing else runs between a check and
+  its write and the locks are no-ops.
+- PostgreSQL (`bot.storage.postgres`) runs the same rule in a real transaction on a
+  pooled connection, where other processes write at the same moment: a rule that checks
+  a balance or a budget first takes the locks for what it checks, in one fixed order,
+  server before member (`lock_member` takes both), so two rules cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Protocol, TypeVar
+
+from bot.storage._rows import (
+    GuildConfig,
+    Job,
+    JobLedgerSum,
+    JobStatus,
+    LedgerEntry,
+    MemberRow,
+)
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+# Columns a server admin may set; the names are interpolated, never user input.
+CONFIG_COLUMNS = frozenset({"allowance", "period_hours", "daily_budget", "safety_cap",
+                            "default_model"})
+
+
+class StorageError(Exception):
+    """The database cannot be reached or used; the text never holds a password."""
+
+
+def redact_url(url: str) -> str:
+    """The database URL with its password replaced, fit for logs and error texts."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+class Transaction(Protocol):
+    """The statements fluxcord runs, inside one open transaction of some engine."""
+
+    async def lock_guild(self, guild_id: int) -> None:
+        """Holds the server's lock until the transaction ends, for a rule that checks
+        only the server."""
+
+    async def lock_member(self, guild_id: int, user_id: int) -> None:
+        """Holds the server's lock, then the member's, until the transaction ends: the
+        one fixed order, taken in one call. A rule takes it once, before its reads."""
+
+    async def guild_config(self, guild_id: int) -> GuildConfig: ...
+    async def update_guild_config(self, guild_id: int, **values: int | str | None) -> None: ...
+    async def channel_caps(self, guild_id: int) -> dict[int, int]: ...
+    async def set_channel_cap(self, guild_id: int, channel_id: int, cap: int | None
+                              ) -> None: ...
+    async def member(self, guild_id: int, user_id: int) -> MemberRow | None: ...
+    async def put_member(self, member: MemberRow) -> None: ...
+    async def insert_members(self, members: Iterable[MemberRow]) -> None: ...
+    async def add_ledger(self, entries: Iterable[LedgerEntry]) -> None: ...
+    async def ledger(self, guild_id: int, user_id: int) -> list[LedgerEntry]: ...
+    async def budget_spent(self, guild_id: int, day: str) -> int: ...
+    async def add_budget_spend(self, guild_id: int, day: str, delta: int) -> None: ...
+    async def insert_job(self, job: Job) -> None: ...
+    async def job(self, job_id: str) -> Job | None: ...
+    async def unfinished_job(self, job_id: str) -> Job | None: ...
+    async def unfinished_jobs(self) -> list[Job]: ...
+    async def advance_job(self, job_id: str, status: JobStatus, now: float, *,
+                          provider: str | None = None, message_id: int | None = None,
+                          error: str | None = None) -> bool: ...
+    async def members(self) -> list[MemberRow]: ...
+    async def ledger_bonus_sums(self) -> dict[tuple[int, int], int]: ...
+    async def ledger_allowance_sums(self) -> dict[tuple[int, int, int], int]: ...
+    async def job_ledger_sums(self) -> list[JobLedgerSum]: ...
+    async def ledger_members_without_row(self) -> list[tuple[int, int]]: ...
+    async def budget_rows(self) -> dict[tuple[int, str], int]: ...
+    async def job_budget_sums(self) -> dict[tuple[int, str], int]: ...
+    async def get_meta(self, key: str) -> str | None: ...
+    async def set_meta(self, key: str, value: str) -> None: ...
+    # Whole tables, for copying a database to another engine (`python -m bot migrate-to`).
+    async def dump(self, table: str) -> list[tuple[object, ...]]: ...
+    async def load(self, table: str, rows: list[tuple[object, ...]]) -> None: ...
+
+
+Rule = Callable[[Transaction], Awaitable[T]]
+
+# Tables in the order a copy must fill them (the ledger refers to jobs).
+TABLES: dict[str, tuple[str, ...]] = {
+    "guild_config": ("guild_id", "allowance", "period_hours", "daily_budget", "safety_cap",
+                     "default_model"),
+    "channel_safety": ("guild_id", "channel_id", "cap"),
+    "members": ("guild_id", "user_id", "period_start", "spent", "bonus"),
+    "jobs": ("id", "guild_id", "channel_id", "user_id", "model", "prompt", "options", "seed",
+             "cost", "allowance_part", "bonus_part", "budget_day", "period_start", "status",
+             "provider", "message_id", "error", "created_at", "updated_at"),
+    "ledger": ("id", "guild_id", "user_id", "bucket", "delta", "reason", "job_id",
+               "period_start", "actor_id", "created_at"),
+    "budget_spend": ("guild_id", "day", "spent"),
+    "meta": ("key", "value"),
+}
+
+
+class Store(Protocol):
+    """An open database of one engine. Open with `bot.storage.open_store(url)`."""
+
+    engine: str  # "sqlite" or "postgresql"
+    schema_version: int
+    migrations_applied: int  # how many migrations this open applied
+
+    async def read(self, rule: Rule[T]) -> T:
+        """Runs `rule` in a read-only transaction (one consistent snapshot)."""
+        ...
+
+    async def write(self, rule: Rule[T]) -> T:
+        """Runs `rule` in a write transaction: committed if it returns, undone if it
+        raises. Once started it runs to its end even if the caller is cancelled."""
+        ...
+
+    async def close(self) -> None: ...
+
+    async def get_meta(self, key: str) -> str | None: ...
+
+    async def set_meta(self, key: str, value: str) -> None: ...
