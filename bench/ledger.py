@@ -99,16 +99,22 @@ def run_sqlite(seconds: float = 3.0, members: int = 100_000, workers: int = 16
 
 
 def run_postgresql(seconds: float = 3.0, members: int = 100_000, workers: int = 16,
-                   url: str | None = None) -> dict[str, Any]:
-    """Measures on a new database of a throwaway local server (or on the empty database
-    at `url`); {"error": why} when there is no PostgreSQL here."""
+                   url: str | None = None, unix_socket: bool = False) -> dict[str, Any]:
+    """Measures on a new database of a throwaway local server, over TCP on 127.0.0.1 or
+    its Unix socket (or on the empty database at `url`); {"error": why} when there is
+    no PostgreSQL here."""
     if url is not None:
         return asyncio.run(measure(url, seconds, members, workers))
     from tests.support.postgres import PostgresUnavailable, ThrowawayPostgres
 
     try:
         with ThrowawayPostgres() as server:
-            return asyncio.run(measure(server.new_database(), seconds, members, workers))
+            url = server.new_database()
+            if unix_socket:
+                url = server.unix_url(url.rsplit("/", 1)[1])
+            result = asyncio.run(measure(url, seconds, members, workers))
+            result["connection"] = "unix socket" if unix_socket else "tcp 127.0.0.1"
+            return result
     except PostgresUnavailable as exc:
         return {"engine": "postgresql", "error": str(exc)}
 
@@ -132,6 +138,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile")
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--database-url", help="an empty PostgreSQL database to use")
+    parser.add_argument("--unix-socket", action="store_true",
+                        help="reach the throwaway PostgreSQL over its Unix socket, not TCP")
     args = parser.parse_args(argv)
 
     def measure_all() -> dict[str, Any]:
@@ -139,7 +147,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             return run_postgresql(args.seconds, args.members, args.workers, args.database_url)
         engines = ("sqlite", "postgresql") if args.engine == "both" else (args.engine,)
         if engines == ("postgresql",):
-            return run_postgresql(args.seconds, args.members, args.workers)
+            return run_postgresql(args.seconds, args.members, args.workers,
+                                  unix_socket=args.unix_socket)
         return run(args.seconds, args.members, args.workers, engines)
 
     if args.profile:

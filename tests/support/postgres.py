@@ -101,6 +101,10 @@ class ThrowawayPostgres:
         secret = f":{password}" if password else ""
         return f"postgresql://{SUPERUSER}{secret}@127.0.0.1:{self.port}/{dbname}"
 
+    def unix_url(self, dbname: str = "postgres") -> str:
+        """A DATABASE_URL reaching the server over its Unix socket instead of TCP."""
+        return f"postgresql://{SUPERUSER}@/{dbname}?host={self._root}&port={self.port}"
+
     def new_database(self) -> str:
         """Creates an empty database and returns its URL."""
         name = f"t{os.getpid()}_{next(self._names)}"
