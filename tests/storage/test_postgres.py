@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+from bot.settings import Settings
 from bot.storage import SchemaError, StorageError, open_store
 from bot.storage.postgres import PostgresStore
 from bot.storage.postgres_migrations import MIGRATIONS
@@ -79,3 +80,13 @@ async def test_a_shard_lock_is_held_by_one_process_at_a_time(
     finally:
         await first.close()
         await second.close()
+
+
+def test_the_database_password_is_a_secret_for_the_log_filter() -> None:
+    settings = Settings(_env_file=None, DISCORD_TOKEN="t",  # type: ignore[call-arg]
+                        DATABASE_URL=f"postgresql://bot:{PASSWORD}@db.internal:5432/fluxcord")
+    assert PASSWORD in settings.secrets()
+    assert PASSWORD not in settings.database_name
+    with pytest.raises(ValueError, match="must name the host and the database"):
+        Settings(_env_file=None, DISCORD_TOKEN="t",  # type: ignore[call-arg]
+                 DATABASE_URL="postgresql://bot@db.internal")
