@@ -93,7 +93,8 @@ class Credits:
         change) when the job was already settled or refunded, or is unknown."""
         now = self._clock()
         return await self._db.write(
-            lambda tx: tx.advance_job(job_id, JobStatus.SETTLED, now, message_id=message_id)
+            lambda tx: tx.advance_job(job_id, JobStatus.SETTLED, now, message_id=message_id),
+            one_statement=True,
         )
 
     async def refund(self, job_id: str, reason: str) -> bool:

@@ -118,9 +118,13 @@ class Store(Protocol):
         """Runs `rule` in a read-only transaction (one consistent snapshot)."""
         ...
 
-    async def write(self, rule: Rule[T]) -> T:
+    async def write(self, rule: Rule[T], *, one_statement: bool = False) -> T:
         """Runs `rule` in a write transaction: committed if it returns, undone if it
-        raises. Once started it runs to its end even if the caller is cancelled."""
+        raises. Once started it runs to its end even if the caller is cancelled.
+
+        `one_statement`: the rule runs a single statement, which is atomic on its own;
+        an engine may then spare the transaction's BEGIN and COMMIT (and refuses a
+        second statement)."""
         ...
 
     async def close(self) -> None: ...

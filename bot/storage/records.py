@@ -26,7 +26,8 @@ class JobRecords:
             raise ValueError(f"mark() takes generating or posting, not {status}")
         now = self._clock()
         return await self._db.write(
-            lambda tx: tx.advance_job(job_id, status, now, provider=provider)
+            lambda tx: tx.advance_job(job_id, status, now, provider=provider),
+            one_statement=True,
         )
 
     async def get_job(self, job_id: str) -> Job | None:

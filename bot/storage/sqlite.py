@@ -157,11 +157,12 @@ class SqliteStore:
         and returns its result. `rule` must only read."""
         return await self._submit(rule, write=False)
 
-    async def write(self, rule: Rule[T]) -> T:
+    async def write(self, rule: Rule[T], *, one_statement: bool = False) -> T:
         """Runs `rule` in a write transaction: committed if it returns, undone if it raises.
 
         `rule` runs on the database thread and may await only its transaction. If the
         caller is cancelled meanwhile, the transaction still runs to its end.
+        `one_statement` changes nothing here: group commit already shares transactions.
         """
         return await self._submit(rule, write=True)
 

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from bot.settings import Settings
-from bot.storage import SchemaError, StorageError, open_store
+from bot.storage import SchemaError, StorageError, Transaction, open_store
 from bot.storage.postgres import PostgresStore
 from bot.storage.postgres_migrations import MIGRATIONS
 from tests.support.postgres import ThrowawayPostgres, _free_port
@@ -90,3 +90,15 @@ def test_the_database_password_is_a_secret_for_the_log_filter() -> None:
     with pytest.raises(ValueError, match="must name the host and the database"):
         Settings(_env_file=None, DISCORD_TOKEN="t",  # type: ignore[call-arg]
                  DATABASE_URL="postgresql://bot@db.internal")
+
+
+async def test_a_one_statement_rule_cannot_run_two(pg_server: ThrowawayPostgres) -> None:
+    async def two(tx: Transaction) -> None:
+        await tx.set_meta("a", "1")
+        await tx.set_meta("b", "2")
+
+    async with await PostgresStore.open(pg_server.new_database()) as store:
+        with pytest.raises(RuntimeError, match="second statement"):
+            await store.write(two, one_statement=True)
+        await store.write(lambda tx: tx.set_meta("c", "3"), one_statement=True)
+        assert await store.get_meta("c") == "3"
