@@ -160,11 +160,17 @@ class PostgresStore:
 
     async def _write(self, rule: Rule[T]) -> T:
         async with self._pool.acquire() as conn, conn.transaction():
-            return await rule(PostgresTransaction(conn))
+            tx = PostgresTransaction(conn)
+            result = await rule(tx)
+            await tx.flush()
+            return result
 
     async def _write_one(self, rule: Rule[T]) -> T:
         async with self._pool.acquire() as conn:
-            return await rule(PostgresTransaction(_OneStatement(conn)))
+            tx = PostgresTransaction(_OneStatement(conn))
+            result = await rule(tx)
+            await tx.flush()
+            return result
 
     async def get_meta(self, key: str) -> str | None:
         """A value of the key-value meta table, or None."""

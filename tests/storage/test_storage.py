@@ -175,3 +175,24 @@ async def test_an_unknown_scheme_is_refused_without_its_password() -> None:
     with pytest.raises(StorageError) as caught:
         await open_store("mysql://bot:s3cr3t@db/fluxcord")
     assert "s3cr3t" not in str(caught.value)
+
+
+async def test_writes_land_in_order_and_a_refused_one_undoes_the_rule(db: Store) -> None:
+    async def twice(tx: Transaction) -> MemberRow | None:
+        await tx.put_member(MemberRow(1, 2, 1000, 3, 0))
+        await tx.add_budget_spend(1, "2024-01-01", 5)
+        await tx.put_member(MemberRow(1, 2, 1000, 4, 1))  # the same row again
+        await tx.add_budget_spend(1, "2024-01-01", -2)
+        return await tx.member(1, 2)
+
+    assert await db.write(twice) == MemberRow(1, 2, 1000, 4, 1)
+    assert await db.read(lambda tx: tx.budget_spent(1, "2024-01-01")) == 3
+
+    async def overdraws(tx: Transaction) -> None:
+        await tx.set_meta("k", "v")
+        await tx.put_member(MemberRow(1, 3, 1000, -1, 0))  # refused by the schema
+
+    with pytest.raises(Exception, match=r"(?i)check"):
+        await db.write(overdraws)
+    assert await db.read(lambda tx: tx.member(1, 3)) is None
+    assert await db.get_meta("k") is None
