@@ -56,37 +56,91 @@ class Transaction(Protocol):
         """Holds the server's lock, then the member's, until the transaction ends: the
         one fixed order, taken in one call. A rule takes it once, before its reads."""
 
-    async def guild_config(self, guild_id: int) -> GuildConfig: ...
-    async def update_guild_config(self, guild_id: int, **values: int | str | None) -> None: ...
-    async def channel_caps(self, guild_id: int) -> dict[int, int]: ...
+    async def guild_config(self, guild_id: int) -> GuildConfig:
+        """The server's own settings (all None when it set nothing)."""
+
+    async def update_guild_config(self, guild_id: int, **values: int | str | None) -> None:
+        """Sets the named columns (None: back to the operator's default)."""
+
+    async def channel_caps(self, guild_id: int) -> dict[int, int]:
+        """Each channel's own safety cap in the server."""
+
     async def set_channel_cap(self, guild_id: int, channel_id: int, cap: int | None
-                              ) -> None: ...
-    async def member(self, guild_id: int, user_id: int) -> MemberRow | None: ...
-    async def put_member(self, member: MemberRow) -> None: ...
-    async def insert_members(self, members: Iterable[MemberRow]) -> None: ...
-    async def add_ledger(self, entries: Iterable[LedgerEntry]) -> None: ...
-    async def ledger(self, guild_id: int, user_id: int) -> list[LedgerEntry]: ...
-    async def budget_spent(self, guild_id: int, day: str) -> int: ...
-    async def add_budget_spend(self, guild_id: int, day: str, delta: int) -> None: ...
-    async def insert_job(self, job: Job) -> None: ...
-    async def job(self, job_id: str) -> Job | None: ...
-    async def unfinished_job(self, job_id: str) -> Job | None: ...
-    async def unfinished_jobs(self) -> list[Job]: ...
+                              ) -> None:
+        """Sets a channel's safety cap; None removes it."""
+
+    async def member(self, guild_id: int, user_id: int) -> MemberRow | None:
+        """The member's stored credit state, or None before their first activity."""
+
+    async def put_member(self, member: MemberRow) -> None:
+        """Inserts or replaces the member's credit state."""
+
+    async def insert_members(self, members: Iterable[MemberRow]) -> None:
+        """Bulk insert of new members (benchmarks, imports)."""
+
+    async def add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
+        """Appends ledger rows."""
+
+    async def ledger(self, guild_id: int, user_id: int) -> list[LedgerEntry]:
+        """A member's ledger, oldest first."""
+
+    async def budget_spent(self, guild_id: int, day: str) -> int:
+        """Credits the server has reserved on the UTC day."""
+
+    async def add_budget_spend(self, guild_id: int, day: str, delta: int) -> None:
+        """Adds to (or, negative, gives back from) the server's spend on the day."""
+
+    async def insert_job(self, job: Job) -> None:
+        """Records a new job."""
+
+    async def job(self, job_id: str) -> Job | None:
+        """The job, whatever its status."""
+
+    async def unfinished_job(self, job_id: str) -> Job | None:
+        """The job if it is queued, generating or posting."""
+
+    async def unfinished_jobs(self) -> list[Job]:
+        """Every queued, generating or posting job, oldest first."""
+
     async def advance_job(self, job_id: str, status: JobStatus, now: float, *,
                           provider: str | None = None, message_id: int | None = None,
-                          error: str | None = None) -> bool: ...
-    async def members(self) -> list[MemberRow]: ...
-    async def ledger_bonus_sums(self) -> dict[tuple[int, int], int]: ...
-    async def ledger_allowance_sums(self) -> dict[tuple[int, int, int], int]: ...
-    async def job_ledger_sums(self) -> list[JobLedgerSum]: ...
-    async def ledger_members_without_row(self) -> list[tuple[int, int]]: ...
-    async def budget_rows(self) -> dict[tuple[int, str], int]: ...
-    async def job_budget_sums(self) -> dict[tuple[int, str], int]: ...
-    async def get_meta(self, key: str) -> str | None: ...
-    async def set_meta(self, key: str, value: str) -> None: ...
+                          error: str | None = None) -> bool:
+        """Moves an unfinished job to `status`; False when it was already finished (or
+        absent). The status guard is what makes settle and refund exactly-once."""
+
+    async def members(self) -> list[MemberRow]:
+        """Every member row (for the audit)."""
+
+    async def ledger_bonus_sums(self) -> dict[tuple[int, int], int]:
+        """The bonus moved per member, by the ledger."""
+
+    async def ledger_allowance_sums(self) -> dict[tuple[int, int, int], int]:
+        """The allowance moved per member and period."""
+
+    async def job_ledger_sums(self) -> list[JobLedgerSum]:
+        """Every job beside what its ledger rows moved."""
+
+    async def ledger_members_without_row(self) -> list[tuple[int, int]]:
+        """Members with ledger rows but no member row (should be none)."""
+
+    async def budget_rows(self) -> dict[tuple[int, str], int]:
+        """The stored spend per server and day."""
+
+    async def job_budget_sums(self) -> dict[tuple[int, str], int]:
+        """Credits charged per server and day by jobs that were not refunded."""
+
+    async def get_meta(self, key: str) -> str | None:
+        """A meta value, or None."""
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Stores a meta value."""
+
     # Whole tables, for copying a database to another engine (`python -m bot migrate-to`).
-    async def dump(self, table: str) -> list[tuple[object, ...]]: ...
-    async def load(self, table: str, rows: list[tuple[object, ...]]) -> None: ...
+    async def dump(self, table: str) -> list[tuple[object, ...]]:
+        """Every row of a table, in the column order of `TABLES`."""
+
+    async def load(self, table: str, rows: list[tuple[object, ...]]) -> None:
+        """Inserts rows given in the column order of `TABLES`."""
 
 
 Rule = Callable[[Transaction], Awaitable[T]]
@@ -129,6 +183,8 @@ class Store(Protocol):
 
     async def close(self) -> None: ...
 
-    async def get_meta(self, key: str) -> str | None: ...
+    async def get_meta(self, key: str) -> str | None:
+        """A meta value, or None."""
 
-    async def set_meta(self, key: str, value: str) -> None: ...
+    async def set_meta(self, key: str, value: str) -> None:
+        """Stores a meta value."""
