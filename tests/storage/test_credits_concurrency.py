@@ -128,3 +128,25 @@ async def test_a_busy_server_keeps_an_exact_ledger(
     await asyncio.gather(*(member_session(300 + n) for n in range(10)))
     assert await records.unfinished_jobs() == []
     assert await credits.audit() == []
+
+
+async def test_settle_and_refund_from_two_stores_happen_exactly_once(
+    store_url: str, clock: FakeClock
+) -> None:
+    # A restarted process refunding what another one is settling at the same moment.
+    first, second = await open_store(store_url), await open_store(store_url)
+    try:
+        defaults = CreditDefaults(allowance=100)
+        a, b = Credits(first, defaults, clock), Credits(second, defaults, clock)
+        jobs = [await a.reserve(job(2)) for _ in range(30)]
+        outcomes = await asyncio.gather(*(
+            call for j in jobs for call in (a.settle(j.id, 1), b.refund(j.id, "restart"))
+        ))
+        assert all(settled != refunded for settled, refunded in zip(
+            outcomes[::2], outcomes[1::2], strict=True))
+        refunds = sum(outcomes[1::2])
+        assert (await b.balance(GUILD, ALICE)).total == 100 - 2 * (30 - refunds)
+        assert await a.audit() == []
+    finally:
+        await first.close()
+        await second.close()
