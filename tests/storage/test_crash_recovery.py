@@ -1,4 +1,5 @@
-"""A process killed mid-work: at the next start every charged job is settled or refunded."""
+"""A process killed mid-work: at the next start every charged job is settled or refunded
+(on each engine)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.credits import CreditDefaults, Credits, JobStatus
-from bot.storage import SqliteStore
+from bot.storage import open_store
 from bot.storage.records import JobRecords
 
 WORKER = Path(__file__).parents[1] / "support" / "crash_worker.py"
@@ -18,10 +19,10 @@ NOW = 1_704_110_400.0
 KILL_AFTER = 40  # reserved jobs
 
 
-def _run_and_kill(db_path: Path, posted_log: Path) -> int:
+def _run_and_kill(url: str, posted_log: Path) -> int:
     """Starts the worker, SIGKILLs it once it has reserved KILL_AFTER jobs."""
     worker = subprocess.Popen(
-        [sys.executable, str(WORKER), str(db_path), str(posted_log), str(NOW)],
+        [sys.executable, str(WORKER), url, str(posted_log), str(NOW)],
         stdout=subprocess.PIPE, text=True,
     )
     reserved = 0
@@ -40,11 +41,13 @@ def _run_and_kill(db_path: Path, posted_log: Path) -> int:
     return reserved
 
 
-async def test_jobs_left_by_a_crash_are_settled_or_refunded_never_both(tmp_path: Path) -> None:
-    db_path, posted_log = tmp_path / "fluxcord.db", tmp_path / "posted.log"
-    _run_and_kill(db_path, posted_log)
+async def test_jobs_left_by_a_crash_are_settled_or_refunded_never_both(
+    tmp_path: Path, store_url: str
+) -> None:
+    posted_log = tmp_path / "posted.log"
+    _run_and_kill(store_url, posted_log)
 
-    db = await SqliteStore.open(db_path)
+    db = await open_store(store_url)
     try:
         credits = Credits(db, CreditDefaults(), clock=lambda: NOW)
         records = JobRecords(db, clock=lambda: NOW)

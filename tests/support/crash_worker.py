@@ -1,6 +1,6 @@
 """A bot process that dies mid-work, for tests/storage/test_crash_recovery.py.
 
-    python tests/support/crash_worker.py DB_PATH POSTED_LOG NOW
+    python tests/support/crash_worker.py DATABASE_URL POSTED_LOG NOW
 
 Grants each of three members 20 bonus credits, then four concurrent loops reserve jobs
 `crash-N`, mark them generating and posting, "post" the image (appending the job id to
@@ -19,14 +19,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.credits import CreditDefaults, Credits, NewJob, OutOfCredits
-from bot.storage import SqliteStore
+from bot.storage import open_store
 from bot.storage.records import JobRecords
 
 GUILD, MEMBERS, BONUS = 10, (1, 2, 3), 20
 
 
-async def main(db_path: Path, posted_log: Path, now: float) -> None:
-    db = await SqliteStore.open(db_path)
+async def main(url: str, posted_log: Path, now: float) -> None:
+    db = await open_store(url)
     credits = Credits(db, CreditDefaults(), clock=lambda: now)
     records = JobRecords(db, clock=lambda: now)
     for member in MEMBERS:
@@ -67,4 +67,4 @@ async def main(db_path: Path, posted_log: Path, now: float) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])))
+    asyncio.run(main(sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])))
