@@ -1,19 +1,37 @@
-# A small image that runs fluxcord as a non-root user, with the database on a volume.
-FROM python:3.11-slim AS build
+# A small image that runs fluxcord as a non-root user (uid 10001), with the database on the
+# /data volume. BASE_IMAGE is any Debian-based image with Python 3.11+ and its venv module;
+# scripts/docker-check builds one with debootstrap where no registry can be reached.
+ARG BASE_IMAGE=python:3.11-slim
+
+FROM ${BASE_IMAGE} AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# The project and its pinned dependencies (pyproject.toml) in a virtualenv that the final
+# stage copies whole, so that no pip, wheel or build file reaches it.
+RUN python3 -m venv /opt/fluxcord \
+    && /opt/fluxcord/bin/pip install --no-cache-dir . \
+    && /opt/fluxcord/bin/pip uninstall --yes --no-cache-dir pip setuptools
 
-FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+FROM ${BASE_IMAGE}
+ENV PATH=/opt/fluxcord/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
     DATABASE_URL=sqlite:////data/fluxcord.db
-RUN useradd --create-home --uid 10001 fluxcord \
-    && mkdir /data && chown fluxcord:fluxcord /data
-COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-USER fluxcord
+RUN groupadd --gid 10001 fluxcord \
+    && useradd --no-log-init --create-home --uid 10001 --gid 10001 fluxcord \
+    && mkdir /data \
+    && chown fluxcord:fluxcord /data
+COPY --from=build /opt/fluxcord /opt/fluxcord
+COPY docker/entrypoint.sh /usr/local/bin/fluxcord-entrypoint
+# Numeric, so that orchestrators can tell it is not root without reading /etc/passwd.
+USER 10001:10001
 WORKDIR /home/fluxcord
 VOLUME ["/data"]
-ENTRYPOINT ["python", "-m", "bot"]
+# No HEALTHCHECK: the bot listens on no port, and discord.py reconnects to the gateway by
+# itself, so a probe could only tell that the process is alive, which Docker knows already.
+# On SIGTERM the bot lets jobs in flight finish for SHUTDOWN_GRACE_SECONDS (60) before it
+# refunds the rest: stop it with `docker stop -t 70`.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["fluxcord-entrypoint"]

@@ -173,12 +173,25 @@ def markdown(result: dict[str, Any]) -> str:
         f"{s['ratio_wall']:.2f} / {s['ratio_solo']:.2f} | | |",
         f"| peak RSS | {s['peak_rss_mb']:.1f} MB | {floor['peak_rss_mb']:.1f} MB | < 150 MB |",
     ]
+    if result.get("blocklist"):
+        bl = result["blocklist"]
+        lines.append(
+            f"| blocklist check, {bl['prompt_chars']:,}-character prompt against "
+            f"{bl['entries']:,} entries, median / p99 | {bl['ascii']['median_ms']:.3f} / "
+            f"{bl['ascii']['p99_ms']:.3f} ms | | < 1 ms |"
+        )
     if "ledger_pairs_per_s" in s:
         ledger = result["ledger"]
         lines.append(
             f"| ledger reserve+settle per second, {ledger.get('concurrent_workers')} workers "
             f"/ sequential ({ledger.get('members'):,} members) | {s['ledger_pairs_per_s']:,} / "
             f"{s['ledger_sequential_pairs_per_s']:,} | | >= 2,000 |"
+        )
+    for case in (result.get("sheet") or {}).get("cases", []):
+        lines.append(
+            f"| contact sheet of 36, under {case['limit_bytes'] / 2**20:g} MB ({case['cell_px']} "
+            f"px cells): worst time / peak RSS | {case['seconds_max']:.2f} s / "
+            f"{case['peak_rss_mb']:.1f} MB | | < 2 s / < 100 MB |"
         )
     lines += [
         "",

@@ -1,7 +1,8 @@
 """The benchmark: the real bot process against the stand-ins, beside the bare I/O floor.
 
     python -m bench [--jobs 200] [--members 50] [--image-bytes 1000000] [--rounds 3]
-                    [--solo 20] [--ledger-seconds 3] [--no-ledger] [--out bench/results]
+                    [--solo 20] [--ledger-seconds 3] [--no-ledger] [--no-sheet]
+                    [--out bench/results]
                     [--profile-bot FILE.svg]
 
 Each round measures two clients, each in a fresh world of stand-ins (Discord, 1min.ai,
@@ -13,8 +14,8 @@ apiframe, Segmind on 127.0.0.1, zero latency, ~1 MB images) run in this process:
 
 For each: a few warm-up jobs (not measured), `--solo` jobs one at a time, then `--jobs`
 /imagine dispatched at once from `--members` members. See bench/measure.py for what each
-figure means. Then the ledger micro-benchmark (bench/ledger.py). The results go to
-`--out`/latest.json and latest.md.
+figure means. Then the ledger micro-benchmark (bench/ledger.py) and the contact sheet's
+(bench/sheet.py). The results go to `--out`/latest.json and latest.md.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
+from bench import sheet as sheet_bench
 from bench.measure import job_timings
 from bench.processes import ROOT, ClientProcess
 from bench.world import MODELS, JobSpec, World, job_specs
@@ -72,6 +74,7 @@ class Options:
     ledger_members: int = 100_000
     ledger_workers: int = 16
     ledger: bool = True
+    sheet: bool = True
     out: Path | None = ROOT / "bench" / "results"
     profile_bot: Path | None = None
     profile_floor: Path | None = None
@@ -268,6 +271,7 @@ def run(options: Options) -> dict[str, Any]:
     with asyncio.Runner(loop_factory=_fast_loop()) as runner:
         rounds = runner.run(measure_rounds(options))
     ledger = run_ledger(options) if options.ledger else None
+    sheet = sheet_bench.run() if options.sheet else None
     summary = report.summarise(rounds, ledger)
     config = {
         **{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()},
@@ -285,7 +289,12 @@ def run(options: Options) -> dict[str, Any]:
         "targets": report.targets(summary),
         "rounds": rounds,
         "ledger": ledger,
+        "sheet": sheet,
     }
+    # The blocklist check (bench/blocklist.py): in-process, a few seconds.
+    from bench import blocklist
+
+    result["blocklist"] = blocklist.run()
     if options.out is not None:
         json_path, md_path = report.write(result, options.out)
         result["files"] = [str(json_path), str(md_path)]
@@ -306,6 +315,8 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument("--ledger-seconds", type=float, default=defaults.ledger_seconds)
     parser.add_argument("--ledger-members", type=int, default=defaults.ledger_members)
     parser.add_argument("--no-ledger", action="store_true")
+    parser.add_argument("--no-sheet", action="store_true",
+                        help="skip the contact sheet benchmark (bench/sheet.py)")
     parser.add_argument("--out", type=Path, default=defaults.out,
                         help="folder for latest.json and latest.md")
     parser.add_argument("--profile-bot", type=Path, default=None,
@@ -318,8 +329,8 @@ def parse(argv: list[str] | None) -> Options:
         jobs=args.jobs, members=args.members, image_bytes=args.image_bytes,
         rounds=args.rounds, solo=args.solo, warmup=args.warmup, timeout=args.timeout,
         ledger_seconds=args.ledger_seconds, ledger_members=args.ledger_members,
-        ledger=not args.no_ledger, out=args.out, profile_bot=args.profile_bot,
-        profile_floor=args.profile_floor,
+        ledger=not args.no_ledger, sheet=not args.no_sheet, out=args.out,
+        profile_bot=args.profile_bot, profile_floor=args.profile_floor,
     )
 
 

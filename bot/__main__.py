@@ -17,18 +17,20 @@ import ctypes
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import discord
 import yarl
 
-from bot.log import setup_logging
+from bot.log import describe_database, quiet_voice_warnings, setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage import StorageError
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
+    from bot.providers.router import Router
 
 log = logging.getLogger("bot")
 
@@ -50,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.target:
         secrets += url_secrets(args.target)
     setup_logging(settings.LOG_LEVEL, secrets)
+    quiet_voice_warnings()
     give_large_buffers_back()
     with event_loop_runner() as runner:
         if args.command == "check":
@@ -109,15 +112,41 @@ async def run(settings: Settings, *, force_sync: bool = False) -> None:
     from bot.client import FluxBot
 
     point_at_discord(settings)
+    log.info("database: %s", describe_database(settings.DATABASE_URL))
     async with open_services(settings) as services, FluxBot(
         services, force_sync=force_sync
     ) as client:
+        router = services.router
+        if not router.servable_models():
+            log.warning(
+                "no model can be served: no provider has an API key and PLACEHOLDER_PROVIDER "
+                "is off; /imagine will refuse every request until one is set"
+            )
+        if settings.OPS_CHANNEL_ID is not None:
+            router.notify = channel_poster(client, settings.OPS_CHANNEL_ID)
+        router.start_health_checks(settings.HEALTH_CHECK_SECONDS)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(
                 signum, lambda: asyncio.ensure_future(stop(client, settings.SHUTDOWN_GRACE_SECONDS))
             )
-        await client.start(settings.DISCORD_TOKEN.get_secret_value())
+        try:
+            await client.start(settings.DISCORD_TOKEN.get_secret_value())
+        finally:
+            await router.stop_health_checks()
+
+
+def channel_poster(client: discord.Client, channel_id: int) -> Callable[[str], Awaitable[None]]:
+    """Posts the operator's notices in the channel `channel_id` (OPS_CHANNEL_ID)."""
+
+    async def post(text: str) -> None:
+        channel = client.get_channel(channel_id) or await client.fetch_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            log.warning("OPS_CHANNEL_ID %d is not a channel the bot can post in", channel_id)
+            return
+        await channel.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
+
+    return post
 
 
 async def stop(client: FluxBot, grace: float) -> None:
@@ -136,7 +165,10 @@ async def stop(client: FluxBot, grace: float) -> None:
 
 
 async def check(settings: Settings) -> int:
-    """Reports the configuration, the database and each provider; generates nothing."""
+    """Reports the configuration, the database, each provider (checking its key with a
+    cheap authenticated call where it has one) and the route of each model; generates
+    nothing. Exits non-zero when a key is refused, a host is unreachable or no model
+    can be served."""
     from bot.app import open_services
 
     out = sys.stdout
@@ -144,18 +176,8 @@ async def check(settings: Settings) -> int:
     try:
         async with open_services(settings) as services:
             out.write(f"database: ok ({settings.database_name})\n")
-            problems = 0
-            for health in await services.router.health():
-                if not health.configured:
-                    state = "not configured (no API key); its models are unavailable"
-                elif health.key_ok is None:
-                    state = "configured (key not checked: no cheap authenticated call)"
-                elif health.key_ok:
-                    state = "configured, key works"
-                else:
-                    state = f"configured, key REFUSED: {health.detail}"
-                    problems += 1
-                out.write(f"provider {health.provider}: {state}\n")
+            lines, problems = await describe_providers(services.router)
+            out.writelines(f"{line}\n" for line in lines)
     except OSError as exc:
         out.write(f"database: cannot open {settings.database_name}: {exc.strerror}\n")
         return 1
@@ -163,6 +185,54 @@ async def check(settings: Settings) -> int:
         out.write(f"database: {exc}\n")
         return 1
     return 1 if problems else 0
+
+
+async def describe_providers(router: Router) -> tuple[list[str], int]:
+    """`check`'s lines about the providers and the routes, and how many problems."""
+    from bot.catalogue import MODELS
+    from bot.providers.errors import NoProviderAvailable
+    from bot.providers.registry import BY_NAME
+
+    lines: list[str] = []
+    problems = 0
+    out_of_service: set[str] = set()
+    serving = router.servable_models()
+    for health in await router.health():
+        entry = BY_NAME.get(health.provider)
+        label = entry.label if entry is not None else health.provider
+        if entry is not None and entry.fallback_only:
+            served = [m for m in MODELS if health.provider in router.route(m)]
+            state = (f"on ({label}), serves {', '.join(served) or 'no model'}"
+                     if health.configured else "off")
+        elif not health.configured:
+            setting = entry.key_setting if entry is not None else "its key"
+            state = f"not configured ({setting} is not set); it serves nothing"
+        elif not health.reachable:
+            state = f"configured, {health.detail}: the key could not be checked"
+            problems += 1
+            out_of_service.add(health.provider)
+        elif health.key_ok is None:
+            state = "configured (key not checked: the provider has no cheap authenticated call)"
+        elif health.key_ok:
+            state = "configured, key works" + (f"; {health.detail} left" if health.detail else "")
+        else:
+            state = f"configured, key REFUSED: {health.detail}"
+            problems += 1
+            out_of_service.add(health.provider)
+        lines.append(f"provider {health.provider}: {state}")
+    for model_id, model in MODELS.items():
+        try:
+            planned = router.plan(model_id, {}, 6).providers
+        except NoProviderAvailable:
+            planned = []
+        route = [n for n in planned if n not in out_of_service]
+        names = ", then ".join(route) if route else "none: no provider can serve it"
+        lines.append(f"route {model_id} ({model.label}): {names}")
+    if not serving:
+        lines.append("no model can be served: set a provider key (see .env.example) or "
+                     "PLACEHOLDER_PROVIDER=true")
+        problems += 1
+    return lines, problems
 
 
 def url_secrets(url: str) -> list[str]:

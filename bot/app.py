@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 
-from bot.client import Services
 from bot.credits import CreditDefaults, Credits
 from bot.guilds import Guilds
 from bot.jobs import MAX_INPUT_BYTES, JobService
 from bot.limits import FairScheduler
 from bot.providers import build_router
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
+from bot.services import Services
 from bot.settings import Settings
 from bot.storage import open_store
 from bot.storage.records import JobRecords

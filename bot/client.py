@@ -2,57 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Callable
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserError
+from bot.recovery import Recovery
 from bot.replies import reply
-
-if TYPE_CHECKING:
-    from bot.credits import Credits
-    from bot.guilds import Guilds
-    from bot.jobs import JobService
-    from bot.providers.router import Router
-    from bot.settings import Settings
-    from bot.storage import Store
-    from bot.storage.records import JobRecords
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-COGS = ("cogs.imagine", "cogs.credits", "cogs.safety", "cogs.models", "cogs.server")
+COGS = (
+    "cogs.imagine", "cogs.credits", "cogs.safety", "cogs.models", "cogs.server", "cogs.help",
+)
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.
 _PERMISSION_NAMES = {"manage_guild": "Manage Server", "manage_messages": "Manage Messages"}
-
-
-@dataclass(slots=True)
-class Services:
-    """The long-lived domain objects, opened once by the entry point."""
-
-    settings: Settings
-    store: Store
-    credits: Credits
-    guilds: Guilds
-    records: JobRecords
-    router: Router
-    jobs: JobService
 
 
 class FluxTree(app_commands.CommandTree["FluxBot"]):
     """Turns every command error into a private reply; logs the unexpected ones."""
 
     async def interaction_check(self, interaction: discord.Interaction[FluxBot]) -> bool:
-        if interaction.guild_id is None and not interaction.client.services.settings.ALLOW_DMS:
-            await reply(interaction, "fluxcord works in servers only.", ephemeral=True)
-            return False
-        return True
+        return await interaction.client.allowed_here(interaction)
 
     async def on_error(
         self,
@@ -106,25 +87,47 @@ def _options_for_log(interaction: discord.Interaction[Any]) -> dict[str, Any]:
 
 
 class FluxBot(commands.Bot):
-    def __init__(self, services: Services, *, force_sync: bool = False, **options: Any) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        force_sync: bool = False,
+        clock: Callable[[], float] = time.time,
+        **options: Any,
+    ) -> None:
+        # Discord does not offer the commands in DMs unless the operator allows DMs.
+        contexts = app_commands.AppCommandContext(
+            guild=True, dm_channel=services.settings.ALLOW_DMS, private_channel=False
+        )
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents(guilds=True),
             tree_cls=FluxTree,
+            allowed_contexts=contexts,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             **options,
         )
         self.services = services
         self._force_sync = force_sync
+        self._recovery = Recovery(self, services.credits, services.records, clock)
+        self.recovered = asyncio.Event()
+        """Set once the jobs a previous run left unfinished have been dealt with."""
 
     async def setup_hook(self) -> None:
         for cog in COGS:
             await self.load_extension(cog)
         await self.sync_commands_if_changed(force=self._force_sync)
-        from bot.recovery import recover_unfinished_jobs
+        # Before connecting: no job of this run exists yet to be mistaken for a lost one.
+        await self._recovery.before_connect()
 
-        await recover_unfinished_jobs(self)
+    async def allowed_here(self, interaction: discord.Interaction[Any]) -> bool:
+        """Commands, buttons and modals alike: direct messages only when the operator allows
+        them. A refusal is answered here, privately."""
+        if interaction.guild_id is None and not self.services.settings.ALLOW_DMS:
+            await reply(interaction, "fluxcord works in servers only.", ephemeral=True)
+            return False
+        return True
 
     def commands_hash(self) -> str:
         payload = [c.to_dict(self.tree) for c in self.tree.get_commands()]
@@ -142,5 +145,17 @@ class FluxBot(commands.Bot):
         log.info("registered %d slash commands", len(self.tree.get_commands()))
         return True
 
+    async def close(self) -> None:
+        """Refunds the jobs still running (a stop's grace period is over) while Discord is
+        still reachable, so their members are told, then disconnects."""
+        await self.services.jobs.cancel_all()
+        await super().close()
+
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        if not self.recovered.is_set():
+            # Now the bot knows its channels and its permissions in them.
+            try:
+                await self._recovery.after_ready()
+            finally:
+                self.recovered.set()

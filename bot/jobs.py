@@ -19,14 +19,15 @@ from typing import Any
 
 from bot import images
 from bot.catalogue import MODELS, Model, check_options
+from bot.catalogue.plan import Plan
 from bot.credits import Credits, NewJob
 from bot.errors import JobFailed, UserError
 from bot.guilds import Guilds
 from bot.limits import FairScheduler, Ticket
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
-from bot.providers.errors import ProviderError
+from bot.providers.errors import NoProviderAvailable, ProviderError
 from bot.providers.router import Router
-from bot.safety import cap_in_force, check_requested
+from bot.safety import SafetyCapExceeded, cap_in_force, check_requested
 from bot.settings import Settings
 from bot.storage.records import JobRecords
 
@@ -57,6 +58,8 @@ class ImagineRequest:
     options: Mapping[str, Any] = field(default_factory=dict)
     attachment: Attachment | None = None
     seed: int | None = None
+    # The channel whose safety cap applies: a thread's or forum post's parent.
+    cap_channel_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,8 @@ class Prepared:
     seed: int
     cost: int
     image: InputImage | None
+    # The options checked against the catalogue once, as each provider will take them.
+    plan: Plan
 
 
 class DeliveryError(Exception):
@@ -121,7 +126,6 @@ class JobService:
         self._router = router
         self._fetch = fetch
         self._active: set[asyncio.Task[Any]] = set()
-        self._results = asyncio.Semaphore(settings.MAX_IMAGES_IN_FLIGHT)
         self.draining = False
 
     async def drain(self, grace: float) -> int:
@@ -145,23 +149,30 @@ class JobService:
         options = dict(request.options)
         if request.attachment is not None:
             options["image"] = request.attachment
-        check_options(model, options)  # before downloading anything
+        check_options(model, options, self._router.offered())  # before downloading anything
         image = await self._input_image(request.attachment) if request.attachment else None
         if image is not None:
             options["image"] = image
+        cap = await self.cap_for(request)
+        check_requested(options.get("safety_tolerance"), cap)
+        chosen = {k: v for k, v in options.items() if k != "image"}
+        try:
+            plan = self._router.plan(model.id, chosen, cap, image=image is not None)
+        except NoProviderAvailable as exc:
+            raise UserError(exc.user_message) from None
+        seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
+        cost = self._settings.cost(model.id, options.get("megapixels"))
+        return Prepared(request, model, options, cap, seed, cost, image, plan)
+
+    async def cap_for(self, request: ImagineRequest) -> int:
+        """The safety_tolerance cap in force where the request was made, as stored now."""
         server_cap, channel_caps = await self._guilds.safety_caps(request.guild_id)
-        cap = cap_in_force(
+        return cap_in_force(
             server_cap=server_cap,
-            channel_cap=channel_caps.get(request.channel_id),
+            channel_cap=channel_caps.get(request.cap_channel_id or request.channel_id),
             age_restricted=request.age_restricted,
             sfw_max=self._settings.SFW_SAFETY_MAX,
         )
-        check_requested(options.get("safety_tolerance"), cap)
-        if not self._router.candidates(model.id, options, cap):
-            raise UserError(self._router.unavailable(model.id, options, cap).user_message)
-        seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
-        cost = self._settings.cost(model.id, options.get("megapixels"))
-        return Prepared(request, model, options, cap, seed, cost, image)
 
     async def run(
         self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver
@@ -211,6 +222,9 @@ class JobService:
             if isinstance(exc, DeliveryError):
                 log.warning("job %s: Discord refused the result: %s", job.id, exc)
                 raise JobFailed(f"Discord did not accept the image. {back}") from exc
+            if isinstance(exc, SafetyCapExceeded):
+                raise JobFailed(f"The cap changed while your job waited: {exc.message} {back}"
+                                ) from exc
             raise
         # The image is in the channel: from here on the job is never refunded. Should the
         # settlement itself fail, start-up recovery finds the message and settles it.
@@ -230,39 +244,43 @@ class JobService:
                 await on_progress(Progress("queued", position))
 
         async with self._scheduler.run(ticket, on_position=on_position):
-            # Held from the generation to the end of the upload: it bounds the results in
-            # memory, whatever the burst.
-            await self._results.acquire()
-            try:
-                image = await self._generate(prepared, job_id, on_progress)
-            except BaseException:
-                self._results.release()
-                raise
+            image = await self._generate(prepared, job_id, on_progress)
+        # The image holds one of MAX_IMAGES_IN_FLIGHT slots from its first byte read
+        # until it is uploaded: that bounds the results in memory, whatever the burst,
+        # while a provider still working holds none.
         try:
             await self._records.mark(job_id, "posting", provider=image.provider)
             request = prepared.request
             balance = (await self._credits.balance(request.guild_id, request.user_id)).total
             message_id = await deliver(job_id, image, balance)
         finally:
-            self._results.release()
+            image.release()
         return image, balance, message_id
 
     async def _generate(
         self, prepared: Prepared, job_id: str, on_progress: ProgressCallback
     ) -> GeneratedImage:
+        # Looked up again now that the job starts: a cap changed while it waited applies.
+        cap = await self.cap_for(prepared.request)
+        plan = prepared.plan
+        if cap != prepared.cap:
+            check_requested(prepared.options.get("safety_tolerance"), cap)
+            # Raises NoProviderAvailable (refunded like any provider failure) when no
+            # provider fits the new cap.
+            chosen = {k: v for k, v in prepared.options.items() if k != "image"}
+            plan = self._router.plan(
+                prepared.model.id, chosen, cap, image=prepared.image is not None
+            )
         started = time.monotonic()
         await self._records.mark(job_id, "generating")
         await on_progress(Progress("generating", started_at=started))
-        options = {k: v for k, v in prepared.options.items() if k != "image"}
         return await self._router.generate(
             GenerationRequest(
                 job_id=job_id,
-                model=prepared.model.id,
                 prompt=prepared.request.prompt,
                 seed=prepared.seed,
-                options=options,
+                plan=plan,
                 image=prepared.image,
-                safety_cap=prepared.cap,
             )
         )
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from pathlib import Path
+
+import discord
+import yarl
 
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -49,3 +53,24 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     logging.getLogger("discord.http").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def quiet_voice_warnings() -> None:
+    """Stops discord.py warning at start that PyNaCl and davey are absent.
+
+    fluxcord never joins a voice channel, so the warning only alarms operators. These are
+    the flags discord.py itself clears after warning once.
+    """
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
+def describe_database(url: str) -> str:
+    """Where the database is, for the start-up log line, with any password masked."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return f"SQLite file {path.resolve()}"
+    parsed = yarl.URL(url)
+    if parsed.password is not None:
+        parsed = parsed.with_password("***")
+    return str(parsed)

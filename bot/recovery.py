@@ -2,54 +2,141 @@
 
 A job is only ever settled once its image is in the channel. A job that crashed while
 posting may or may not have reached Discord, so the channel is asked: a result message
-carries the job id in its buttons' custom_ids.
+carries the job id in its buttons' custom_ids. It is looked for from the job's creation
+onwards, however busy the channel has been since.
+
+It runs in two steps. Before the bot connects (so before any new job can exist), the
+unfinished jobs are read once: those that never got to posting are refunded at once.
+Once the bot is ready (so it knows its channels and permissions), the channels of the
+posting ones are searched. A channel the bot cannot read leaves its job reserved for the
+next start, with a warning for the operator; after `GIVE_UP_AFTER` it is refunded.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
 
+from bot.storage import JobStatus
+
 if TYPE_CHECKING:
-    from bot.client import FluxBot
+    from bot.credits import Credits
+    from bot.storage import Job
+    from bot.storage.records import JobRecords
 
 log = logging.getLogger(__name__)
 
-HISTORY_LIMIT = 100
+GIVE_UP_AFTER = 24 * 3600.0
+# The result is posted within minutes of the job's last change; clocks may differ a bit.
+CLOCK_SLACK = 60.0
+POST_WINDOW = 3600.0
 
 
-async def recover_unfinished_jobs(bot: FluxBot) -> tuple[int, int]:
-    """Returns (settled, refunded)."""
-    credits = bot.services.credits
-    settled = refunded = 0
-    for job in await bot.services.records.unfinished_jobs():
-        message_id = None
-        if job.status == "posting":
-            message_id = await find_posted(bot, job.channel_id, job.id)
+class ChannelUnreadable(Exception):
+    """The bot cannot read the channel's history now (no access, or Discord failing)."""
+
+
+@dataclass(slots=True)
+class Recovered:
+    settled: int = 0
+    refunded: int = 0
+    kept: int = 0  # left reserved for the next start: their channel could not be read
+
+
+class Recovery:
+    """Recovers the jobs a previous run of the bot left unfinished."""
+
+    def __init__(
+        self, client: discord.Client, credits: Credits, records: JobRecords,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._credits = credits
+        self._records = records
+        self._clock = clock
+        self._posting: list[Job] = []
+        self.result = Recovered()
+
+    async def before_connect(self) -> None:
+        """Refunds the jobs that never reached posting; keeps the others for `after_ready`."""
+        for job in await self._records.unfinished_jobs():
+            if job.status == JobStatus.POSTING:
+                self._posting.append(job)
+            elif await self._credits.refund(job.id, "interrupted by a restart"):
+                self.result.refunded += 1
+
+    async def after_ready(self) -> Recovered:
+        """Settles each posting job whose image is in its channel and refunds the rest."""
+        jobs, self._posting = self._posting, []
+        for job in jobs:
+            await self._recover_posting(job)
+        result = self.result
+        if result.settled or result.refunded or result.kept:
+            log.info("recovered jobs after a restart: %d settled, %d refunded, %d kept",
+                     result.settled, result.refunded, result.kept)
+        return result
+
+    async def _recover_posting(self, job: Job) -> None:
+        try:
+            message_id = await find_posted(self._client, job)
+        except ChannelUnreadable as exc:
+            if self._clock() - job.created_at < GIVE_UP_AFTER:
+                log.warning(
+                    "cannot read channel %s to tell whether job %s was delivered (%s); it "
+                    "stays reserved, is checked again at the next start and refunded after "
+                    "24 h. Give the bot View Channel and Read Message History there.",
+                    job.channel_id, job.id, exc,
+                )
+                self.result.kept += 1
+                return
+            reason = "its channel could not be read for 24 h after a restart"
+            if await self._credits.refund(job.id, reason):
+                self.result.refunded += 1
+            return
         if message_id is not None:
-            settled += await credits.settle(job.id, message_id)
-        else:
-            refunded += await credits.refund(job.id, "interrupted by a restart")
-    if settled or refunded:
-        log.info("recovered jobs after a restart: %d settled, %d refunded", settled, refunded)
-    return settled, refunded
+            if await self._credits.settle(job.id, message_id):
+                self.result.settled += 1
+        elif await self._credits.refund(job.id, "interrupted by a restart"):
+            self.result.refunded += 1
 
 
-async def find_posted(bot: FluxBot, channel_id: int, job_id: str) -> int | None:
-    """The id of the result message of `job_id` in the channel, if it got there."""
-    channel = bot.get_partial_messageable(channel_id)
+async def find_posted(client: discord.Client, job: Job) -> int | None:
+    """The id of the result message of `job` in its channel, if it got there.
+
+    Raises ChannelUnreadable when the channel cannot be searched. Discord answers an empty
+    history, not an error, to a bot without Read Message History, so that is checked first.
+    """
+    channel = client.get_channel(job.channel_id)
+    if isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+        perms = channel.permissions_for(channel.guild.me)
+        if not (perms.view_channel and perms.read_message_history):
+            raise ChannelUnreadable("missing View Channel or Read Message History")
+    messageable = client.get_partial_messageable(job.channel_id)
+    after = discord.Object(discord.utils.time_snowflake(_utc(job.created_at - CLOCK_SLACK)))
+    until = _utc(job.updated_at + POST_WINDOW)
     try:
-        async for message in channel.history(limit=HISTORY_LIMIT):
-            if bot.user is not None and message.author.id != bot.user.id:
+        async for message in messageable.history(limit=None, after=after, oldest_first=True):
+            if message.created_at > until:
+                break
+            if client.user is not None and message.author.id != client.user.id:
                 continue
-            if any(job_id in custom_id for custom_id in _custom_ids(message)):
+            if any(job.id in custom_id for custom_id in _custom_ids(message)):
                 return message.id
+    except discord.NotFound:
+        return None  # the channel is gone, and the image with it
     except discord.HTTPException as exc:
-        # Unknown: refunding is the side that never charges for an image not received.
-        log.warning("could not read channel %s to recover job %s: %s", channel_id, job_id, exc)
+        raise ChannelUnreadable(f"HTTP {exc.status}, code {exc.code}") from exc
     return None
+
+
+def _utc(epoch: float) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC)
 
 
 def _custom_ids(message: discord.Message) -> list[str]:

@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.catalogue import MODELS, PROVIDERS
@@ -70,6 +71,8 @@ class Settings(BaseSettings):
     ONEMIN_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.1min.ai")
     APIFRAME_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.apiframe.ai")
     SEGMIND_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.segmind.com")
+    BFL_API_KEY: SecretStr | None = None
+    BFL_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.bfl.ai")
     DATABASE_URL: str = "sqlite:///data/fluxcord.db"
     SFW_SAFETY_MAX: Annotated[int, Field(ge=1, le=6)] = 2
     DEFAULT_MODEL: ModelId = "flux-1.1-pro"
@@ -93,6 +96,12 @@ class Settings(BaseSettings):
     MAX_IMAGES_IN_FLIGHT: Annotated[int, Field(ge=1)] = 12
     # On SIGTERM, how long jobs in flight may take to finish before they are refunded.
     SHUTDOWN_GRACE_SECONDS: Annotated[float, Field(ge=0, le=600)] = 60.0
+    # The most one provider call may take, submit, polls and download together.
+    PROVIDER_DEADLINE_SECONDS: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    # How often a provider taken out of the routes (bad key, no credit) is checked again.
+    HEALTH_CHECK_SECONDS: Annotated[float, Field(ge=1, le=86400)] = 300.0
+    # Where the operator is told about providers taken out of (or back into) the routes.
+    OPS_CHANNEL_ID: int | None = None
     # How often an apiframe job is polled (its docs advise 2-3 s for images).
     APIFRAME_POLL_SECONDS: Annotated[float, Field(ge=0.01, le=60)] = 2.0
     # Where the costs/routing TOML lives; optional.
@@ -100,9 +109,24 @@ class Settings(BaseSettings):
     # For a Discord-compatible server other than discord.com (tests, benchmarks).
     DISCORD_API_BASE: AnyHttpUrl | None = None
     DISCORD_GATEWAY_URL: str | None = None
+    # Moderation (SPEC section 7): the operator's blocklist, one entry a line.
+    BLOCKLIST_FILE: Path | None = None
+    STRIKES_BEFORE_COOLDOWN: Annotated[int, Field(ge=1)] = 3
+    STRIKE_COOLDOWN_MINUTES: Annotated[int, Field(ge=0)] = 60
+    APPEALS_PER_DAY: Annotated[int, Field(ge=0)] = 3
 
     costs: dict[str, int | dict[str, int]] = Field(default_factory=lambda: dict(DEFAULT_COSTS))
     routing: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("DISCORD_TOKEN", mode="before")
+    @classmethod
+    def _token_given(cls, value: Any) -> Any:
+        # `.env.example` ships `DISCORD_TOKEN=`: a copied but unfilled file must read as
+        # "not set", not as a token Discord will refuse after the bot has started.
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and not text.strip():
+            raise PydanticCustomError("missing", "Field required")
+        return value
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -176,28 +200,20 @@ class Settings(BaseSettings):
             return str(self.database_path)
         return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", self.DATABASE_URL)
 
-    def api_key(self, provider: str) -> SecretStr | None:
-        """The key of a provider, or None when the operator did not set one."""
-        keys = {
-            "onemin": self.ONEMIN_API_KEY,
-            "apiframe": self.APIFRAME_API_KEY,
-            "segmind": self.SEGMIND_API_KEY,
-        }
-        return keys.get(provider)
+    def api_key(self, setting: str) -> SecretStr | None:
+        """The key in the setting named `setting` (a provider module names it), or None
+        when the operator did not set one."""
+        value = getattr(self, setting, None)
+        return value if isinstance(value, SecretStr) else None
 
-    def base_url(self, provider: str) -> str:
-        urls = {
-            "onemin": self.ONEMIN_BASE_URL,
-            "apiframe": self.APIFRAME_BASE_URL,
-            "segmind": self.SEGMIND_BASE_URL,
-        }
-        return str(urls[provider]).rstrip("/")
+    def base_url(self, setting: str) -> str:
+        """The URL in the setting named `setting`, without a trailing slash."""
+        return str(getattr(self, setting)).rstrip("/")
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log filter."""
-        values = [self.DISCORD_TOKEN, self.ONEMIN_API_KEY, self.APIFRAME_API_KEY,
-                  self.SEGMIND_API_KEY]
-        found = [v.get_secret_value() for v in values if v is not None]
+        values = [getattr(self, name) for name in type(self).model_fields]
+        found = [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
         try:
             password = urlsplit(self.DATABASE_URL).password
         except ValueError:

@@ -47,6 +47,11 @@ class ProgressMessage:
         a message of its own instead of replacing this private one. Returns False if
         Discord refused the edit (then the result must not go out as a followup).
         """
+        return await self.finish(text)
+
+    async def finish(self, text: str) -> bool:
+        """Stops the updates and shows `text` as the job's last word; False if Discord
+        refused the edit."""
         self.stop()
         return await self._edit(text)
 

@@ -1,71 +1,95 @@
-"""The result message: its embed and the Reroll / Edit / Delete buttons.
+"""A job from the Discord side: run it with progress, then the result message's Reroll /
+Edit / Delete buttons (its embed is in `cogs._embed`).
 
-The buttons are DynamicItems whose custom_id carries the job id, and the job lives in the
-database, so they keep working after the bot restarts.
+/imagine and the buttons both start jobs through `run_job`. The buttons are DynamicItems
+whose custom_id carries the job id, and the job lives in the database, so they keep
+working after the bot restarts.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.catalogue import PROVIDER_LABELS, Model
 from bot.client import report_error
 from bot.errors import UserError
 from bot.jobs import ImagineRequest, attachment_from_stored
 from bot.providers.base import GeneratedImage
-from bot.replies import defer_private
+from bot.replies import defer_private, reply
+from cogs._common import credit_amount, place_of
+from cogs._delivery import fit_upload, post_result
+from cogs._embed import result_embed
+from cogs._progress import ProgressMessage
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
-    from cogs.imagine import Imagine
 
 JOB = r"(?P<job>[0-9a-f]{32})"
-EMBED_COLOUR = discord.Colour(0x5865F2)
+# How long a stopping bot waits to tell a member their job was refunded.
+LAST_WORD_SECONDS = 5.0
 
 
-def result_embed(
-    model: Model,
-    request: ImagineRequest,
-    job_id: str,
-    image: GeneratedImage,
-    cost: int,
-    balance: int,
-    notes: tuple[str, ...],
-) -> discord.Embed:
-    embed = discord.Embed(description=request.prompt[:4000], colour=EMBED_COLOUR)
-    embed.add_field(name="Model", value=model.label)
-    embed.add_field(name="Provider", value=PROVIDER_LABELS.get(image.provider, image.provider))
-    embed.add_field(name="Seed", value=str(image.seed))
-    embed.add_field(name="Size", value=f"{image.width}×{image.height}")
-    embed.add_field(name="Cost", value=f"{cost} credits")
-    embed.add_field(name="Balance", value=f"{balance} credits left")
-    shown = {k: v for k, v in request.options.items() if k != "image"}
-    if request.attachment is not None:
-        shown["image"] = request.attachment.filename
-    if shown:
-        text = ", ".join(f"{k}={v}" for k, v in shown.items())
-        embed.add_field(name="Parameters", value=text[:1024], inline=False)
-    if notes:
-        embed.add_field(name="Adjusted", value="\n".join(notes)[:1024], inline=False)
-    embed.set_footer(text=f"job {job_id[-8:]}")
-    return embed
+async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
+    """Runs a job for an already deferred interaction, showing its progress privately and
+    posting the result publicly."""
+    jobs = interaction.client.services.jobs
+    prepared = await jobs.prepare(request)
+    progress = ProgressMessage(interaction, prepared.model.label)
+
+    async def deliver(job_id: str, image: GeneratedImage, balance: int) -> int:
+        upload = await fit_upload(interaction, job_id, image)
+        notes = (*image.notes, upload.note) if upload.note else image.notes
+        embed = result_embed(prepared.model, request, job_id, image, prepared.cost, balance,
+                             notes)
+        embed.set_image(url=f"attachment://{upload.filename}")  # shown inside the embed
+        embed.set_author(
+            name=interaction.user.display_name, icon_url=interaction.user.display_avatar.url
+        )
+        # Said before the upload: a failed upload then replaces it with the reason.
+        answered = await progress.before_posting(
+            f"Done: your image is in the channel (seed {image.seed})."
+        )
+        message = await post_result(
+            interaction, channel_id=request.channel_id, user_id=request.user_id,
+            upload=upload, embed=embed, view=result_view(job_id),
+            through_interaction=answered,
+        )
+        # discord.py's jump_url says @me for a followup, whose guild it does not resolve.
+        link = f"https://discord.com/channels/{request.guild_id or '@me'}/{message.channel.id}"
+        done.append(f"Done: {link}/{message.id} (seed {image.seed}). "
+                    f"You have {credit_amount(balance)} left.")
+        return message.id
+
+    done: list[str] = []
+    try:
+        await jobs.run(prepared, progress.update, deliver)
+    except asyncio.CancelledError:
+        # Only a stop cancels a job, and the job has been refunded by now: say so while
+        # Discord is still reachable, instead of leaving "Generating…" up for good.
+        text = (
+            "The bot restarted while making your image; "
+            f"your {credit_amount(prepared.cost)} are back."
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(progress.finish(text), LAST_WORD_SECONDS)
+        raise
+    finally:
+        progress.stop()
+    if done:  # settled: the last word links to the image
+        await progress.finish(done[0])
 
 
 def result_view(job_id: str) -> discord.ui.View:
+    """The Reroll, Edit and Delete buttons of job `job_id`'s result."""
     view = discord.ui.View(timeout=None)
     view.add_item(RerollButton(job_id))
     view.add_item(EditButton(job_id))
     view.add_item(DeleteButton(job_id))
     return view
-
-
-def _imagine(interaction: discord.Interaction[FluxBot]) -> Imagine:
-    cog = interaction.client.get_cog("Imagine")
-    assert cog is not None
-    return cog  # type: ignore[return-value]
 
 
 async def _stored_request(
@@ -78,12 +102,14 @@ async def _stored_request(
     options = dict(job.options)
     attachment = attachment_from_stored(options)
     options.pop("image", None)
+    place = place_of(interaction)
     return ImagineRequest(
         guild_id=interaction.guild_id or 0,
-        channel_id=interaction.channel_id or job.channel_id,
+        channel_id=place.channel_id or job.channel_id,
+        cap_channel_id=place.cap_channel_id or job.channel_id,
         user_id=interaction.user.id,
         prompt=prompt if prompt is not None else job.prompt,
-        age_restricted=bool(getattr(interaction.channel, "is_nsfw", lambda: False)()),
+        age_restricted=place.age_restricted,
         model=job.model,
         options=options,
         attachment=attachment,
@@ -93,9 +119,13 @@ async def _stored_request(
 
 class _JobItem:
     """What the three buttons share: a custom_id `fluxcord:<action>:<job id>`, rebuilt
-    from that id after a restart."""
+    from that id after a restart, and the rules every command follows."""
 
     job_id: str
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        bot: FluxBot = interaction.client
+        return await bot.allowed_here(interaction)
 
     @classmethod
     async def from_custom_id(
@@ -124,8 +154,7 @@ class RerollButton(
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         await defer_private(interaction)
         try:
-            request = await _stored_request(interaction, self.job_id)
-            await _imagine(interaction).start_job(interaction, request)
+            await run_job(interaction, await _stored_request(interaction, self.job_id))
         except Exception as exc:
             await report_error(interaction, exc)
 
@@ -146,28 +175,60 @@ class EditButton(
                 "That image is no longer known to the bot.", ephemeral=True
             )
             return
-        await interaction.response.send_modal(EditPrompt(self.job_id, job.prompt))
+        await interaction.response.send_modal(EditPrompt(self.job_id, job.prompt, interaction.id))
 
 
 class EditPrompt(discord.ui.Modal, title="Edit the prompt"):
-    def __init__(self, job_id: str, prompt: str) -> None:
-        super().__init__(custom_id=f"fluxcord:edit-modal:{job_id}", timeout=None)
-        self.job_id = job_id
-        self.prompt: discord.ui.TextInput[EditPrompt] = discord.ui.TextInput(
+    """Asks for the new prompt.
+
+    Its custom_id names the job and this opening, so two members editing one image each
+    get their own. The submit is answered by `answer_edit_submit` from that id and the
+    submitted text alone, so it needs nothing kept in memory and works after a restart.
+    """
+
+    def __init__(self, job_id: str, prompt: str, opening_id: int) -> None:
+        super().__init__(custom_id=f"fluxcord:edit-modal:{job_id}:{opening_id}", timeout=None)
+        self.add_item(discord.ui.TextInput(
             label="Prompt", style=discord.TextStyle.paragraph, default=prompt[:2000],
             max_length=2000, custom_id="prompt",
-        )
-        self.add_item(self.prompt)
+        ))
+        self.stop()  # finished before it is sent: discord.py then keeps no copy of it
 
-    async def on_submit(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
-        await defer_private(interaction)
-        try:
-            request = await _stored_request(
-                interaction, self.job_id, prompt=self.prompt.value, keep_seed=True
-            )
-            await _imagine(interaction).start_job(interaction, request)
-        except Exception as exc:
-            await report_error(interaction, exc)
+
+EDIT_SUBMIT = re.compile(r"fluxcord:edit-modal:" + JOB + r"(?::[0-9]+)?")
+
+
+async def answer_edit_submit(interaction: discord.Interaction[FluxBot]) -> bool:
+    """Runs the edit an Edit modal asked for; False when `interaction` is not one."""
+    data: Any = interaction.data or {}
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return False
+    match = EDIT_SUBMIT.fullmatch(str(data.get("custom_id", "")))
+    if match is None:
+        return False
+    if not await interaction.client.allowed_here(interaction):
+        return True
+    await defer_private(interaction)
+    try:
+        prompt = _submitted_text(data.get("components", []), "prompt").strip()
+        if not prompt:
+            raise UserError("The prompt cannot be empty. Press Edit again.")
+        request = await _stored_request(interaction, match["job"], prompt=prompt,
+                                        keep_seed=True)
+        await run_job(interaction, request)
+    except Exception as exc:
+        await report_error(interaction, exc)
+    return True
+
+
+def _submitted_text(components: list[Any], custom_id: str) -> str:
+    """A text input's value in a modal submit, in action rows or labels alike."""
+    for component in components:
+        children = [*component.get("components", []), component.get("component") or {}]
+        for child in children:
+            if child.get("custom_id") == custom_id:
+                return str(child.get("value") or "")
+    return ""
 
 
 class DeleteButton(
@@ -179,17 +240,30 @@ class DeleteButton(
         super().__init__(_button("delete", job_id, "Delete", discord.ButtonStyle.danger, "🗑️"))
         self.job_id = job_id
 
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        return True  # removing an image generates nothing: allowed wherever it was posted
+
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
+        # Every click gets an answer: a second click, or one on a message someone else
+        # just removed, is told so instead of being left "thinking".
+        try:
+            await self._delete(interaction)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+    async def _delete(self, interaction: discord.Interaction[FluxBot]) -> None:
         job = await interaction.client.services.records.get_job(self.job_id)
         requester = job.user_id if job is not None else None
         if interaction.user.id != requester and not interaction.permissions.manage_messages:
-            await interaction.response.send_message(
+            raise UserError(
                 "Only the member who asked for this image, or someone with Manage Messages, "
-                "can delete it.",
-                ephemeral=True,
+                "can delete it."
             )
+        await defer_private(interaction)
+        try:
+            if interaction.message is not None:
+                await interaction.message.delete()
+        except discord.NotFound:
+            await reply(interaction, "That image is already deleted.")
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        if interaction.message is not None:
-            await interaction.message.delete()
-        await interaction.edit_original_response(content="Deleted.")
+        await reply(interaction, "Deleted.")

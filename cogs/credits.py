@@ -9,9 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import FluxBot
-from bot.errors import UserError
-
-manage_server = app_commands.checks.has_permissions(manage_guild=True)
+from cogs._common import ensure_manage_server, manage_server
 
 
 def _when(epoch: float) -> str:
@@ -38,8 +36,8 @@ class Credits(commands.GroupCog, group_name="credits"):
         """Show a credit balance in this server"""
         assert interaction.guild_id is not None
         target = member or interaction.user
-        if target.id != interaction.user.id and not interaction.permissions.manage_guild:
-            raise UserError("Only members with Manage Server can see someone else's balance.")
+        if target.id != interaction.user.id:
+            ensure_manage_server(interaction)
         balance = await self._credits.balance(interaction.guild_id, target.id)
         whose = "" if target.id == interaction.user.id else f" ({target.mention})"
         lines = [

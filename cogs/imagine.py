@@ -3,25 +3,18 @@
 # No `from __future__ import annotations` here: discord.py reads the Range bounds below
 # from the signature, and they are computed from the catalogue at import.
 
-import io
 import logging
-from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import images
-from bot.catalogue import MODELS, SEED_MAX, Model, discord_range
+from bot.catalogue import SEED_MAX, discord_range
 from bot.client import FluxBot
-from bot.errors import UserError
-from bot.jobs import Attachment, Delivered, DeliveryError, ImagineRequest
-from bot.providers.base import GeneratedImage
+from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
-from cogs._progress import ProgressMessage
-from cogs._result import DeleteButton, EditButton, RerollButton, result_embed, result_view
+from cogs._common import MODEL_CHOICES, place_of
+from cogs._result import DeleteButton, EditButton, RerollButton, answer_edit_submit, run_job
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +30,6 @@ QUALITY_MIN, QUALITY_MAX = int(_QUALITY.min or 0), int(_QUALITY.max or 100)
 SAFETY_MIN, SAFETY_MAX = int(_SAFETY.min or 1), int(_SAFETY.max or 6)
 PROMPT_MAX = 2000
 
-MODEL_CHOICES = [app_commands.Choice(name=m.label, value=m.id) for m in MODELS.values()]
 RATIO_CHOICES = [
     app_commands.Choice(name=r, value=r)
     for r in ("1:1", "16:9", "9:16", "3:2", "2:3", "4:5", "5:4", "custom")
@@ -48,12 +40,6 @@ FORMAT_CHOICES = [
 MEGAPIXEL_CHOICES = [
     app_commands.Choice(name=f"{mp} MP", value=mp) for mp in discord_range("megapixels").choices
 ]
-# Room in the upload for the request's own overhead (embed, multipart framing).
-UPLOAD_HEADROOM = 16 * 1024
-# Post through the interaction only while its 15-minute token has this much left.
-TOKEN_MARGIN = timedelta(seconds=60)
-INVALID_WEBHOOK_TOKEN = 50027
-UNKNOWN_WEBHOOK = 10015
 
 
 class Imagine(commands.Cog):
@@ -62,6 +48,11 @@ class Imagine(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RerollButton, EditButton, DeleteButton)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
+        """Edit modals are answered from their custom_id, also after a restart."""
+        await answer_edit_submit(interaction)
 
     @app_commands.command()
     @app_commands.describe(
@@ -130,125 +121,22 @@ class Imagine(commands.Cog):
         attachment = None
         if image is not None:
             attachment = Attachment(image.url, image.filename, image.content_type, image.size)
+        place = place_of(interaction)
         request = ImagineRequest(
             guild_id=interaction.guild_id or 0,
-            channel_id=interaction.channel_id or 0,
+            channel_id=place.channel_id,
+            cap_channel_id=place.cap_channel_id,
             user_id=interaction.user.id,
             prompt=prompt,
-            age_restricted=_age_restricted(interaction),
+            age_restricted=place.age_restricted,
             model=model,
             options=set_options,
             attachment=attachment,
             seed=seed,
         )
-        await self.start_job(interaction, request)
-
-    async def start_job(
-        self, interaction: discord.Interaction[FluxBot], request: ImagineRequest
-    ) -> Delivered:
-        """Runs a job for an already deferred interaction (also used by Reroll and Edit)."""
-        jobs = self.bot.services.jobs
-        prepared = await jobs.prepare(request)
-        progress = ProgressMessage(interaction, prepared.model.label)
-
-        async def deliver(job_id: str, image: GeneratedImage, balance: int) -> int:
-            # Said before the upload: a failed upload then replaces it with the reason.
-            answered = await progress.before_posting(
-                f"Done: your image is in the channel (seed {image.seed})."
-            )
-            return await self._post(
-                interaction, prepared.model, request, job_id, image, prepared.cost, balance,
-                through_interaction=answered,
-            )
-
-        try:
-            return await jobs.run(prepared, progress.update, deliver)
-        finally:
-            progress.stop()
-
-    async def _post(
-        self,
-        interaction: discord.Interaction[FluxBot],
-        model: Model,
-        request: ImagineRequest,
-        job_id: str,
-        image: GeneratedImage,
-        cost: int,
-        balance: int,
-        *,
-        through_interaction: bool,
-    ) -> int:
-        limit = _upload_limit(interaction) - UPLOAD_HEADROOM
-        try:
-            data, fmt, note = await images.fit_under_async(image.data, limit, image.format)
-        except images.ImageError as exc:
-            raise DeliveryError(str(exc)) from exc
-        all_notes = (*image.notes, note) if note else image.notes
-        filename = f"fluxcord-{job_id[-8:]}-{image.seed}.{images.file_extension(fmt)}"
-        embed = result_embed(model, request, job_id, image, cost, balance, all_notes)
-        embed.set_author(
-            name=interaction.user.display_name, icon_url=interaction.user.display_avatar.url
-        )
-        view = result_view(job_id)
-
-        def file() -> discord.File:
-            return discord.File(io.BytesIO(data), filename=filename)
-
-        try:
-            return await self._send(
-                interaction, request, job_id, embed, view, file,
-                through_interaction=through_interaction,
-            )
-        except discord.HTTPException as exc:
-            raise DeliveryError(f"HTTP {exc.status}, code {exc.code}") from exc
-
-    async def _send(
-        self,
-        interaction: discord.Interaction[FluxBot],
-        request: ImagineRequest,
-        job_id: str,
-        embed: discord.Embed,
-        view: discord.ui.View,
-        file: Callable[[], discord.File],
-        *,
-        through_interaction: bool,
-    ) -> int:
-        """Posts through the interaction while its token lives, else in the channel."""
-        token_alive = discord.utils.utcnow() + TOKEN_MARGIN < interaction.expires_at
-        if through_interaction and token_alive:
-            try:
-                message = await interaction.followup.send(
-                    embed=embed, file=file(), view=view, wait=True, ephemeral=False
-                )
-                return message.id
-            except discord.HTTPException as exc:
-                if exc.code not in (INVALID_WEBHOOK_TOKEN, UNKNOWN_WEBHOOK) and exc.status != 401:
-                    raise
-                log.info("interaction token of job %s expired; posting in the channel", job_id)
-        channel = self.bot.get_partial_messageable(request.channel_id)
-        posted = await channel.send(
-            content=f"<@{request.user_id}>",
-            embed=embed,
-            file=file(),
-            view=view,
-            allowed_mentions=discord.AllowedMentions(users=True),
-        )
-        return posted.id
-
-
-def _age_restricted(interaction: discord.Interaction[Any]) -> bool:
-    channel = interaction.channel
-    is_nsfw = getattr(channel, "is_nsfw", None)
-    return bool(is_nsfw()) if callable(is_nsfw) else False
-
-
-def _upload_limit(interaction: discord.Interaction[Any]) -> int:
-    # The interaction carries the channel's real limit (boosts included).
-    return interaction.filesize_limit
+        await run_job(interaction, request)
 
 
 async def setup(bot: FluxBot) -> None:
     await bot.add_cog(Imagine(bot))
 
-
-__all__ = ["Imagine", "UserError"]

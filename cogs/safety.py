@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.client import FluxBot
 from bot.safety import cap_in_force
+from cogs._common import CappableChannel, manage_server
 
 
 @app_commands.default_permissions(manage_guild=True)
@@ -19,22 +20,17 @@ class Safety(commands.GroupCog, group_name="safety"):
         self.bot = bot
         super().__init__()
 
-    async def interaction_check(self, interaction: discord.Interaction[FluxBot]) -> bool:  # type: ignore[override]
-        # Discord hides the group from others by default; admins can change that, so check.
-        if not interaction.permissions.manage_guild:
-            raise app_commands.MissingPermissions(["manage_guild"])
-        return True
-
     @app_commands.command()
+    @manage_server
     @app_commands.describe(
         level="Highest safety_tolerance allowed (1 strictest, 6 most permissive)",
-        channel="Only this channel (default: the whole server)",
+        channel="Only this channel, its threads and posts (default: the whole server)",
     )
     async def cap(
         self,
         interaction: discord.Interaction[FluxBot],
         level: app_commands.Range[int, 1, 6],
-        channel: discord.TextChannel | None = None,
+        channel: CappableChannel | None = None,
     ) -> None:
         """Set the safety_tolerance cap"""
         assert interaction.guild_id is not None
@@ -50,6 +46,7 @@ class Safety(commands.GroupCog, group_name="safety"):
         await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command()
+    @manage_server
     async def show(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Show the caps in force, per channel"""
         assert interaction.guild is not None
@@ -57,7 +54,8 @@ class Safety(commands.GroupCog, group_name="safety"):
         sfw_max = self.bot.services.settings.SFW_SAFETY_MAX
         server_cap, channel_caps = await guilds.safety_caps(interaction.guild.id)
         lines = [f"Server cap: {server_cap} (limit outside age-restricted channels: {sfw_max})"]
-        for channel in interaction.guild.text_channels:
+        channels = [c for c in interaction.guild.channels if isinstance(c, CappableChannel)]
+        for channel in sorted(channels, key=lambda c: (c.position, c.id)):
             own = channel_caps.get(channel.id)
             cap = cap_in_force(
                 server_cap=server_cap,

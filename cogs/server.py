@@ -8,8 +8,7 @@ from discord.ext import commands
 
 from bot.catalogue import MODELS
 from bot.client import FluxBot
-
-MODEL_CHOICES = [app_commands.Choice(name=m.label, value=m.id) for m in MODELS.values()]
+from cogs._common import MODEL_CHOICES, manage_server
 
 
 class Server(commands.Cog):
@@ -19,7 +18,7 @@ class Server(commands.Cog):
     @app_commands.command(name="default-model")
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.checks.has_permissions(manage_guild=True)
+    @manage_server
     @app_commands.describe(model="The model to use when none is chosen (empty: the bot's default)")
     @app_commands.choices(model=MODEL_CHOICES)
     async def default_model(

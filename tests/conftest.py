@@ -10,10 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.catalogue import MODELS
+from bot.catalogue.plan import make_plan
 from bot.credits import CreditDefaults, Credits
 from bot.guilds import Guilds
 from bot.providers.base import GenerationRequest, InputImage
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
+from bot.providers.router import Router
 from bot.storage import Store, open_store
 from bot.storage.records import JobRecords
 from tests.support.postgres import PostgresUnavailable, ThrowawayPostgres
@@ -169,7 +172,9 @@ async def provider_standins() -> AsyncIterator[ProviderStandIns]:
 
 @pytest.fixture
 def make_request() -> Callable[..., GenerationRequest]:
-    """`make_request(model, prompt=..., seed=..., image=False, cap=..., **options)`."""
+    """`make_request(model, prompt=..., seed=..., image=False, cap=..., router=None,
+    **options)`: the plan is the router's when one is given, else one attempt for every
+    provider of the model that can take the options."""
 
     def build(
         model: str,
@@ -179,6 +184,7 @@ def make_request() -> Callable[..., GenerationRequest]:
         image: bool = False,
         cap: int = 6,
         job_id: str = "job-0001",
+        router: Router | None = None,
         **options: Any,
     ) -> GenerationRequest:
         attachment = None
@@ -187,8 +193,12 @@ def make_request() -> Callable[..., GenerationRequest]:
                 make_image(64, 48, "png"), "reference.png", "image/png",
                 "https://cdn.discordapp.com/attachments/1/2/reference.png?ex=1&is=2&hm=3",
             )
-        return GenerationRequest(job_id=job_id, model=model, prompt=prompt, seed=seed,
-                                 options=options, image=attachment, safety_cap=cap)
+        if router is not None:
+            plan = router.plan(model, options, cap, image=image)
+        else:
+            plan = make_plan(model, MODELS[model].schemas, options, cap, image=image)
+        return GenerationRequest(job_id=job_id, prompt=prompt, seed=seed, plan=plan,
+                                 image=attachment)
 
     return build
 

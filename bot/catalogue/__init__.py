@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.catalogue.data import MODELS, PROVIDER_LABELS, PROVIDERS, SEED_MAX
+from bot.catalogue.data import MODELS, PROMPT_MAX, PROVIDER_LABELS, PROVIDERS, RATIOS, SEED_MAX
 from bot.catalogue.schema import Kind, Model, OptionError, Param, ProviderSchema, snap
 
 __all__ = [
     "MODELS",
+    "PROMPT_MAX",
     "PROVIDERS",
     "PROVIDER_LABELS",
+    "RATIOS",
     "SEED_MAX",
     "Kind",
     "Model",
@@ -24,16 +26,20 @@ __all__ = [
 ]
 
 
-def models_taking(option: str) -> list[str]:
-    return [m.id for m in MODELS.values() if m.takes(option)]
+def models_taking(option: str, offered: Mapping[str, Model] = MODELS) -> list[str]:
+    return [m.id for m in offered.values() if m.takes(option)]
 
 
-def check_options(model: Model, options: Mapping[str, Any]) -> None:
+def check_options(
+    model: Model, options: Mapping[str, Any], offered: Mapping[str, Model] = MODELS
+) -> None:
     """Refuses, with a message for the user, any option `model` does not take or range it
-    cannot hold. `options` holds only what the user set (not the prompt)."""
+    cannot hold. `options` holds only what the user set (not the prompt). `offered` is the
+    catalogue as this bot serves it (each model with the providers it has set up)."""
+    model = offered.get(model.id, model)
     for name, value in options.items():
         if not model.takes(name):
-            takers = models_taking(name)
+            takers = models_taking(name, offered)
             where = f" It works with {', '.join(takers)}." if takers else ""
             raise OptionError(name, f"{model.id} does not take `{name}`.{where}")
         param = model.param(name)

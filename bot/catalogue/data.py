@@ -8,6 +8,9 @@ from __future__ import annotations
 from bot.catalogue.schema import Kind, Model, Param, ProviderSchema
 
 SEED_MAX = 4294967295
+# The longest prompt the bot takes: Discord's own limit on a text option is 6000, the
+# providers' pages that give one say 2000.
+PROMPT_MAX = 2000
 RATIOS = ("1:1", "16:9", "9:16", "3:2", "2:3", "4:5", "5:4")
 
 
@@ -15,7 +18,7 @@ def _params(*params: Param) -> dict[str, Param]:
     return {p.name: p for p in params}
 
 
-def _prompt(max_len: int = 2000) -> Param:
+def _prompt(max_len: int = PROMPT_MAX) -> Param:
     return Param("prompt", Kind.TEXT, max=max_len)
 
 
@@ -119,7 +122,7 @@ APIFRAME_FLUX_11_PRO = ProviderSchema(
     provider="apiframe",
     provider_model="flux-1.1-pro",
     params=_params(
-        _prompt(2000),
+        _prompt(),
         Param("image", Kind.IMAGE, wire="image_prompt"),
         # The page gives "W:H" with no list; the product's list plus custom.
         _ratio((*RATIOS, "custom"), default="1:1"),
@@ -149,21 +152,101 @@ SEGMIND_FLUX_11_PRO = ProviderSchema(
     ),
 )
 
+# Black Forest Labs' own API. Ranges from BFL's OpenAPI document
+# (https://api.bfl.ai/openapi.json, as rendered on docs.bfl.ai's API reference pages) and
+# providers.md section 4. Its output_format is "jpeg" or "png"; width and height are
+# multiples of 32 in 256-1440 (default 1024x768); safety_tolerance is 0-6 (default 2), of
+# which the product offers 1-6. It has no aspect_ratio: a request that sets one goes to
+# the other providers of the route. The prompt has no documented limit: the product's.
+_BFL_FORMAT = Param("output_format", Kind.ENUM, choices=("jpg", "png"), default="jpg",
+                    wire_values=(("jpg", "jpeg"),))
+
+
+def _bfl_sides() -> tuple[Param, Param]:
+    # FluxPro11Inputs/FluxProInputs/FluxDevInputs: width 256-1440 x32 default 1024,
+    # height 256-1440 x32 default 768.
+    return (
+        Param("width", Kind.INT, min=256, max=1440, multiple=32, default=1024),
+        Param("height", Kind.INT, min=256, max=1440, multiple=32, default=768),
+    )
+
+
+# FluxPro11Inputs: prompt, image_prompt (base64), width, height, prompt_upsampling, seed,
+# safety_tolerance, output_format.
+BFL_FLUX_11_PRO = ProviderSchema(
+    model="flux-1.1-pro",
+    provider="bfl",
+    provider_model="flux-pro-1.1",
+    params=_params(
+        _prompt(),
+        Param("image", Kind.IMAGE, wire="image_prompt"),
+        *_bfl_sides(),
+        _upsampling(False),
+        _seed(),
+        _safety(6),
+        _BFL_FORMAT,
+    ),
+    default_format="jpg",
+)
+
+# FluxProInputs: as FluxPro11Inputs plus steps 1-50 (default 40), guidance 1.5-5 (default
+# 2.5) and interval 1-4 (default 2; undocumented purpose, not offered).
+BFL_FLUX_PRO = ProviderSchema(
+    model="flux-pro",
+    provider="bfl",
+    provider_model="flux-pro",
+    params=_params(
+        _prompt(),
+        Param("image", Kind.IMAGE, wire="image_prompt"),
+        *_bfl_sides(),
+        Param("steps", Kind.INT, min=1, max=50, default=40),
+        Param("guidance", Kind.FLOAT, min=1.5, max=5, default=2.5),
+        Param("interval", Kind.FLOAT, min=1, max=4, default=2, exposed=False),
+        _upsampling(False),
+        _seed(),
+        _safety(6),
+        _BFL_FORMAT,
+    ),
+    default_format="jpg",
+)
+
+# FluxDevInputs: as FluxPro11Inputs plus steps 1-50 (default 28) and guidance 1.5-5
+# (default 3). BFL's flux-dev calls steps `steps` (1min.ai's: num_inference_steps).
+BFL_FLUX_DEV = ProviderSchema(
+    model="flux-dev",
+    provider="bfl",
+    provider_model="flux-dev",
+    params=_params(
+        _prompt(),
+        Param("image", Kind.IMAGE, wire="image_prompt"),
+        *_bfl_sides(),
+        Param("steps", Kind.INT, min=1, max=50, default=28),
+        Param("guidance", Kind.FLOAT, min=1.5, max=5, default=3),
+        _upsampling(False),
+        _seed(),
+        _safety(6),
+        _BFL_FORMAT,
+    ),
+    default_format="jpg",
+)
+
 MODELS: dict[str, Model] = {
     m.id: m
     for m in (
-        Model("flux-1.1-pro", "FLUX1.1 [pro]", (APIFRAME_FLUX_11_PRO, SEGMIND_FLUX_11_PRO)),
-        Model("flux-pro", "FLUX.1 [pro]", (ONEMIN_FLUX_PRO,)),
+        Model("flux-1.1-pro", "FLUX1.1 [pro]",
+              (APIFRAME_FLUX_11_PRO, SEGMIND_FLUX_11_PRO, BFL_FLUX_11_PRO)),
+        Model("flux-pro", "FLUX.1 [pro]", (ONEMIN_FLUX_PRO, BFL_FLUX_PRO)),
         Model("flux-2-pro", "FLUX.2 [pro]", (ONEMIN_FLUX_2_PRO,)),
-        Model("flux-dev", "FLUX.1 [dev]", (ONEMIN_FLUX_DEV,)),
+        Model("flux-dev", "FLUX.1 [dev]", (ONEMIN_FLUX_DEV, BFL_FLUX_DEV)),
     )
 }
 
 # Every provider the bot knows, in the order /models lists them.
-PROVIDERS = ("apiframe", "segmind", "onemin", "placeholder")
+PROVIDERS = ("apiframe", "segmind", "onemin", "bfl", "placeholder")
 PROVIDER_LABELS = {
     "apiframe": "apiframe",
     "segmind": "Segmind",
     "onemin": "1min.ai",
+    "bfl": "BFL",
     "placeholder": "placeholder",
 }

@@ -54,6 +54,8 @@ class Param:
     exposed: bool = True
     # Some providers document a number but want it as a string (flux-dev `megapixels`).
     wire_as_string: bool = False
+    # Choice values the provider spells its own way (BFL's "jpeg" for the product's "jpg").
+    wire_values: tuple[tuple[str, str], ...] = ()
 
     @property
     def wire_name(self) -> str:
@@ -126,7 +128,6 @@ class ProviderSchema:
     fixed: Mapping[str, Any] = field(default_factory=dict)
     # The image format the provider returns when the model has no output_format option.
     default_format: str = "webp"
-    max_prompt: int = 2000
 
     def takes(self, option: str) -> bool:
         param = self.params.get(option)
@@ -157,6 +158,8 @@ class ProviderSchema:
             sent, note = param.check(value)
             if note:
                 notes.append(note)
+            if param.wire_values:
+                sent = dict(param.wire_values).get(sent, sent)
             body[param.wire_name] = str(sent) if param.wire_as_string else sent
         # The pages use width/height "only when aspect_ratio is custom"; a size without a
         # ratio would otherwise be ignored in favour of the default ratio.
@@ -185,6 +188,10 @@ class Model:
 
     def schema(self, provider: str) -> ProviderSchema | None:
         return next((s for s in self.schemas if s.provider == provider), None)
+
+    def served_by(self, schemas: Iterable[ProviderSchema]) -> Model:
+        """This model as the given providers' schemas make it (those the bot can use)."""
+        return Model(self.id, self.label, tuple(schemas))
 
     def takes(self, option: str) -> bool:
         return any(s.takes(option) for s in self.schemas)

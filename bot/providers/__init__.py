@@ -1,4 +1,5 @@
-"""The provider layer: one class per hosted API, the local placeholder, and the router.
+"""The provider layer: one module per hosted API, the local placeholder, the registry
+that lists them, and the router.
 
 The entry point makes one `httpx.AsyncClient` (`make_http_client()`) and builds the
 router from the settings with `build_router(settings, http)`.
@@ -8,27 +9,21 @@ from __future__ import annotations
 
 import httpx
 
-from bot.providers.apiframe import ApiframeProvider
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, Provider
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
-from bot.providers.onemin import OneMinProvider
-from bot.providers.placeholder import PlaceholderProvider
+from bot.providers.registry import PROVIDERS
 from bot.providers.router import Router
-from bot.providers.segmind import SegmindProvider
+from bot.providers.slots import ResultSlots
 from bot.settings import Settings
 
 __all__ = [
-    "ApiframeProvider",
     "GeneratedImage",
     "GenerationRequest",
     "InputImage",
-    "OneMinProvider",
-    "PlaceholderProvider",
     "Provider",
     "ProviderTiming",
     "RetryPolicy",
     "Router",
-    "SegmindProvider",
     "build_providers",
     "build_router",
     "make_http_client",
@@ -36,22 +31,16 @@ __all__ = [
 
 
 def build_providers(
-    settings: Settings, http: httpx.AsyncClient, *, timing: ProviderTiming | None = None
+    settings: Settings,
+    http: httpx.AsyncClient,
+    *,
+    timing: ProviderTiming | None = None,
+    slots: ResultSlots | None = None,
 ) -> dict[str, Provider]:
-    """Every provider the bot knows; one without a key reports itself not configured.
-
-    The placeholder is on when `PLACEHOLDER_PROVIDER` is set or a route names it.
-    """
-    def hosted(cls: type[OneMinProvider | ApiframeProvider | SegmindProvider]) -> Provider:
-        return cls(http, settings.api_key(cls.name), settings.base_url(cls.name), timing=timing)
-
-    named = any("placeholder" in route for route in settings.routing.values())
-    return {
-        "apiframe": hosted(ApiframeProvider),
-        "segmind": hosted(SegmindProvider),
-        "onemin": hosted(OneMinProvider),
-        "placeholder": PlaceholderProvider(enabled=settings.PLACEHOLDER_PROVIDER or named),
-    }
+    """Every provider of the registry; one without a key reports itself not configured.
+    They share `slots` (MAX_IMAGES_IN_FLIGHT) for the results they hold."""
+    slots = slots or ResultSlots(settings.MAX_IMAGES_IN_FLIGHT)
+    return {entry.name: entry.factory(settings, http, timing, slots) for entry in PROVIDERS}
 
 
 def build_router(
@@ -61,11 +50,13 @@ def build_router(
     timing: ProviderTiming | None = None,
     policy: RetryPolicy | None = None,
 ) -> Router:
-    """The router over `build_providers`, with the operator's routing and concurrency."""
+    """The router over `build_providers`, with the operator's routing and limits."""
+    slots = ResultSlots(settings.MAX_IMAGES_IN_FLIGHT)
     return Router(
-        build_providers(settings, http, timing=timing),
+        build_providers(settings, http, timing=timing, slots=slots),
         settings.routing,
         policy=policy,
         concurrency=settings.PROVIDER_CONCURRENCY,
-        placeholder_fallback=settings.PLACEHOLDER_PROVIDER,
+        deadline=settings.PROVIDER_DEADLINE_SECONDS,
+        results=slots,
     )

@@ -8,28 +8,23 @@ docs) does a new attempt get a new key.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import SecretStr
 
-from bot.catalogue import ProviderSchema
-from bot.providers.base import GeneratedImage, GenerationRequest, ProviderHealth
+from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
 from bot.providers.errors import (
     InvalidRequestError,
-    MalformedResponseError,
     ModerationError,
     ProviderError,
-    ProviderTimeout,
-    RateLimitError,
     ResultUnavailable,
     ServerError,
 )
-from bot.providers.hosted import HostedProvider, request_params
+from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
 from bot.providers.http import (
     MODERATION_PATTERN,
     ProviderTiming,
@@ -38,6 +33,8 @@ from bot.providers.http import (
     fetch,
     scrub,
 )
+from bot.providers.polling import poll_until
+from bot.providers.slots import ResultSlots
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +44,16 @@ _DONE = {"COMPLETED", "FAILED", "CANCELLED"}
 _MAX_REMEMBERED = 4096
 
 
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Submitted(_Lenient):
+class _Submitted(Lenient):
     jobId: str
     status: str | None = None
 
 
-class _Images(_Lenient):
+class _Images(Lenient):
     images: list[str]
 
 
-class _Job(_Lenient):
+class _Job(Lenient):
     id: str | None = None
     status: str
     progress: float | None = None
@@ -85,8 +78,9 @@ class ApiframeProvider(HostedProvider):
         base_url: str = DEFAULT_BASE_URL,
         *,
         timing: ProviderTiming | None = None,
+        slots: ResultSlots | None = None,
     ) -> None:
-        super().__init__(http, api_key, base_url, timing=timing)
+        super().__init__(http, api_key, base_url, timing=timing, slots=slots)
         # job id -> how many of its submissions apiframe ended as FAILED/CANCELLED.
         self._ended: dict[str, int] = {}
 
@@ -96,9 +90,11 @@ class ApiframeProvider(HostedProvider):
         digest = hashlib.sha256(f"fluxcord:{job_id}:{self.name}:{generation}".encode())
         return digest.hexdigest()[:32]
 
-    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
         """Submits, polls until a final status within `poll_deadline`, downloads."""
-        params, notes = request_params(schema, request, provider=self.name)
+        attempt = self.attempt(request)
+        schema = attempt.schema
+        params = attempt.body(request.prompt, request.seed)
         if request.image is not None:
             if not request.image.url.startswith(("https://", "http://")):
                 raise InvalidRequestError("the image prompt needs a URL", provider=self.name)
@@ -115,15 +111,17 @@ class ApiframeProvider(HostedProvider):
         urls = job.urls()
         if not urls:
             raise ResultUnavailable("COMPLETED job has no result URL", provider=self.name)
-        data, info = await download(
+        data, info, slot = await download(
             self._http, urls[0], provider=self.name, timing=self.timing,
-            expected=schema.output_format(request.options),
+            base_url=self.base_url, slots=self.slots,
+            expected=attempt.output_format,
         )
         self._ended.pop(request.job_id, None)
         sent = {**params, "prompt": prompt}
         return GeneratedImage(
             data=data, format=info.format, width=info.width, height=info.height,
-            seed=request.seed, provider=self.name, sent=sent, notes=tuple(notes),
+            seed=request.seed, provider=self.name, sent=sent, notes=attempt.notes,
+            slot=slot,
         )
 
     async def health(self) -> ProviderHealth:
@@ -133,7 +131,8 @@ class ApiframeProvider(HostedProvider):
         try:
             reply = await self._get("/v2/jobs?limit=1")
         except ProviderError as exc:
-            return ProviderHealth(self.name, True, None, f"not reachable ({type(exc).__name__})")
+            return ProviderHealth(self.name, True, None, f"unreachable ({type(exc).__name__})",
+                                  reachable=False)
         if reply.status in (401, 403):
             return ProviderHealth(self.name, True, False, str(self._error(reply)))
         return ProviderHealth(self.name, True, True if reply.status < 300 else None,
@@ -148,40 +147,26 @@ class ApiframeProvider(HostedProvider):
         )
         if reply.status >= 300:
             raise self._error(reply)
-        try:
-            return _Submitted.model_validate(reply.json()).jobId
-        except (ValueError, ValidationError):
-            raise self._malformed("submit answer has no jobId", reply) from None
+        return self._parse(reply, _Submitted, "submit answer").jobId
 
     async def _poll(self, job_id: str, started: float) -> _Job:
-        """Polls until a final status; a transient poll failure (5xx, 429, network) only
-        costs an interval, since the job keeps running at apiframe."""
-        deadline = started + self.timing.poll_deadline
-        while True:
-            await asyncio.sleep(self.timing.poll_interval)
-            try:
-                reply = await self._get(f"/v2/jobs/{job_id}")
-                if reply.status >= 300:
-                    raise self._error(reply)
-                job = _Job.model_validate(reply.json())
-            except (ValueError, ValidationError):
-                raise self._malformed("job status is not the documented JSON", reply) from None
-            except ProviderError as exc:
-                if not exc.retryable:
-                    raise
-                delay = exc.retry_after if isinstance(exc, RateLimitError) else None
-                log.info("apiframe: poll of %s failed (%s)", job_id, type(exc).__name__)
-                if delay:
-                    await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            else:
-                if job.status in _DONE:
-                    return job
-                log.debug("apiframe: %s is %s (%s%%)", job_id, job.status, job.progress)
-            if time.monotonic() >= deadline:
-                raise ProviderTimeout(
-                    f"job {job_id} not finished after {self.timing.poll_deadline:g}s",
-                    provider=self.name,
-                )
+        """Polls until a final status (the shared loop waits out transient failures)."""
+
+        async def check() -> _Job | None:
+            reply = await self._get(f"/v2/jobs/{job_id}")
+            if reply.status >= 300:
+                raise self._error(reply)
+            job = self._parse(reply, _Job, "job status")
+            if job.status in _DONE:
+                return job
+            log.debug("apiframe: %s is %s (%s%%)", job_id, job.status, job.progress)
+            return None
+
+        left = self.timing.poll_deadline - (time.monotonic() - started)
+        return await poll_until(
+            check, provider=self.name, job=job_id, interval=self.timing.poll_interval,
+            deadline=left,
+        )
 
     async def _get(self, path: str) -> Reply:
         return await fetch(
@@ -204,6 +189,11 @@ class ApiframeProvider(HostedProvider):
             self._ended.pop(next(iter(self._ended)))
         self._ended[job_id] = self._ended.get(job_id, 0) + 1
 
-    def _malformed(self, message: str, reply: Reply) -> MalformedResponseError:
-        body = scrub(reply.text, self._secrets())
-        return MalformedResponseError(message, provider=self.name, status=reply.status, body=body)
+
+ENTRY = ProviderEntry(
+    name=ApiframeProvider.name,
+    label="apiframe",
+    factory=hosted_factory(ApiframeProvider, "APIFRAME_API_KEY", "APIFRAME_BASE_URL"),
+    key_setting="APIFRAME_API_KEY",
+    url_setting="APIFRAME_BASE_URL",
+)

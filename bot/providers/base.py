@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.catalogue import ProviderSchema
+from bot.catalogue import MODELS, ProviderSchema
+from bot.catalogue.plan import Attempt, Plan
+from bot.providers.errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.providers.http import ProviderTiming
+    from bot.providers.slots import ResultSlots, Slot
+    from bot.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,20 +32,14 @@ class InputImage:
 
 @dataclass(frozen=True, slots=True)
 class GenerationRequest:
-    """A validated request for one image.
-
-    `options` are the user's options under their catalogue names, with the seed and the
-    safety tolerance already decided; the prompt and the image are apart because every
-    provider places them differently.
-    """
+    """One image to make: the job's plan (each provider's exact parameters, in route
+    order) and what every provider places its own way: the prompt, the seed, the image."""
 
     job_id: str
-    model: str
     prompt: str
     seed: int
-    options: Mapping[str, Any] = field(default_factory=dict)
+    plan: Plan
     image: InputImage | None = None
-    safety_cap: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,13 @@ class GeneratedImage:
     # The provider-side parameters as sent, and what was adjusted on the way (snapping).
     sent: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # The MAX_IMAGES_IN_FLIGHT slot these bytes hold: released once they are uploaded.
+    slot: Slot | None = field(default=None, compare=False, repr=False)
+
+    def release(self) -> None:
+        """Gives the slot back: the bytes are no longer needed (uploaded, or given up)."""
+        if self.slot is not None:
+            self.slot.release()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +69,16 @@ class ProviderHealth:
     # None: not checked (no cheap authenticated call exists); True/False: the key works or not.
     key_ok: bool | None = None
     detail: str = ""
+    # False when the check could not reach the provider at all.
+    reachable: bool = True
 
 
 class Provider(ABC):
     """One hosted API (or the local placeholder)."""
 
     name: str
+    #: Serves a model only when none of its route's providers is configured.
+    fallback: bool = False
 
     @property
     @abstractmethod
@@ -72,12 +86,47 @@ class Provider(ABC):
         """True when the operator gave what this provider needs (its key)."""
 
     @abstractmethod
-    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
-        """Makes one image; raises a ProviderError subclass on failure."""
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
+        """Makes one image as this provider's attempt in the request's plan says; raises a
+        ProviderError subclass on failure."""
+
+    def attempt(self, request: GenerationRequest) -> Attempt:
+        """This provider's line of the request's plan."""
+        found = request.plan.attempt(self.name)
+        if found is None:
+            raise InvalidRequestError(
+                f"the plan for {request.plan.model} has no attempt for {self.name}",
+                provider=self.name,
+            )
+        if request.image is not None and not found.takes_image:
+            raise InvalidRequestError(f"{self.name} takes no image here", provider=self.name)
+        return found
 
     async def health(self) -> ProviderHealth:
         """Whether the provider is configured and, where cheap, whether its key works."""
         return ProviderHealth(self.name, self.configured)
 
-    async def aclose(self) -> None:  # noqa: B027 - optional hook
-        """Releases what the provider holds of its own (the shared HTTP client is not)."""
+    def schema(self, model: str) -> ProviderSchema | None:
+        """This provider's schema of `model` (the catalogue's), or None if it has none."""
+        found = MODELS.get(model)
+        return found.schema(self.name) if found is not None else None
+
+
+#: Makes a provider's client from the settings, the shared HTTP client and the timing.
+Factory = Callable[
+    ["Settings", "httpx.AsyncClient", "ProviderTiming | None", "ResultSlots"], Provider
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEntry:
+    """What a provider module declares about itself, for the registry."""
+
+    name: str
+    label: str
+    factory: Factory
+    # The settings (environment variable names) it reads; none for a local provider.
+    key_setting: str | None = None
+    url_setting: str | None = None
+    # Served only when no configured provider of a model's route can (the placeholder).
+    fallback_only: bool = False

@@ -39,7 +39,9 @@ class ProviderNotConfigured(ProviderError):
 
 
 class AuthenticationError(ProviderError):
-    user_message = "The image provider refused the bot's credentials. The bot owner has been told."
+    user_message = (
+        "The image provider refused the bot's credentials; the bot's operator has to fix its key."
+    )
 
 
 class InsufficientProviderCredit(ProviderError):

@@ -4,16 +4,31 @@ the base URL, the timing knobs, and how a request becomes the provider's paramet
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
-from pydantic import SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from bot.catalogue import OptionError, ProviderSchema
-from bot.providers.base import GenerationRequest, Provider
-from bot.providers.errors import InvalidRequestError, ProviderError, ProviderNotConfigured
-from bot.providers.http import ProviderTiming, Reply, error_from_reply
-from bot.safety import tolerance_for
+from bot.providers.base import Factory, Provider
+from bot.providers.errors import (
+    MalformedResponseError,
+    ProviderError,
+    ProviderNotConfigured,
+)
+from bot.providers.http import ProviderTiming, Reply, error_from_reply, scrub
+from bot.providers.slots import ResultSlots
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+
+class Lenient(BaseModel):
+    """The documented part of a provider's answer; fields the docs do not list are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
 
 class HostedProvider(Provider):
@@ -28,11 +43,13 @@ class HostedProvider(Provider):
         base_url: str,
         *,
         timing: ProviderTiming | None = None,
+        slots: ResultSlots | None = None,
     ) -> None:
         self._http = http
         self._key = api_key
         self.base_url = base_url.rstrip("/")
         self.timing = timing or ProviderTiming()
+        self.slots = slots or ResultSlots()
 
     @property
     def configured(self) -> bool:
@@ -56,25 +73,34 @@ class HostedProvider(Provider):
             reply, provider=self.name, secrets=self._secrets(), credit_statuses=credit_statuses
         )
 
+    def _parse(self, reply: Reply, shape: type[AnswerT], what: str) -> AnswerT:
+        """`reply` read as `shape`; anything else (HTML, a truncated or absurdly nested
+        body, missing fields) is a MalformedResponseError."""
+        try:
+            return shape.model_validate(reply.json())
+        except (ValueError, ValidationError):
+            raise self._malformed(f"{what} is not the documented JSON", reply) from None
 
-def request_params(
-    schema: ProviderSchema, request: GenerationRequest, *, provider: str
-) -> tuple[dict[str, Any], list[str]]:
-    """The provider's parameters for `request` (prompt and seed included, image left out):
-    the safety tolerance settled by `tolerance_for`, then `schema.build`. A request the
-    schema cannot take raises InvalidRequestError before any network I/O."""
-    options = {k: v for k, v in request.options.items() if k not in ("image", "prompt", "seed")}
-    options["prompt"] = request.prompt
-    options["seed"] = request.seed
-    options = tolerance_for(schema, options, request.safety_cap)
-    refused = [name for name in options if not schema.takes(name)]
-    if refused:
-        raise InvalidRequestError(
-            f"{schema.model} on {provider} does not take {', '.join(refused)}", provider=provider
+    def _malformed(self, message: str, reply: Reply) -> MalformedResponseError:
+        return MalformedResponseError(
+            message, provider=self.name, status=reply.status, body=self._body(reply)
         )
-    if request.image is not None and not schema.takes("image"):
-        raise InvalidRequestError(f"{schema.model} on {provider} takes no image", provider=provider)
-    try:
-        return schema.build(options)
-    except OptionError as exc:
-        raise InvalidRequestError(exc.message, provider=provider) from None
+
+    def _body(self, reply: Reply) -> str:
+        """The answer's text for the logs, with the key scrubbed."""
+        return scrub(reply.text, self._secrets())
+
+
+def hosted_factory(cls: type[HostedProvider], key_setting: str, url_setting: str) -> Factory:
+    """The registry factory of a hosted provider: key and base URL from the named settings."""
+
+    def make(
+        settings: Settings, http: httpx.AsyncClient, timing: ProviderTiming | None,
+        slots: ResultSlots,
+    ) -> Provider:
+        return cls(
+            http, settings.api_key(key_setting), settings.base_url(url_setting), timing=timing,
+            slots=slots,
+        )
+
+    return make

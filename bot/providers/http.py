@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import ipaddress
 import json
 import logging
 import random
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from httpx_aiohttp import AiohttpTransport
@@ -36,6 +37,7 @@ from bot.providers.errors import (
     ResultUnavailable,
     ServerError,
 )
+from bot.providers.slots import ResultSlots, Slot
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +160,12 @@ class Reply:
         return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        """The body as JSON; raises ValueError when it is not."""
-        return json.loads(self.content)
+        """The body as JSON; raises ValueError when it is not (a body nested deeper than
+        Python's recursion limit included: no API answers like that)."""
+        try:
+            return json.loads(self.content)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 async def fetch(
@@ -170,13 +176,17 @@ async def fetch(
     provider: str,
     http_timeout: httpx.Timeout,
     limit: int = MAX_JSON_BYTES,
+    on_headers: Callable[[int], Awaitable[None]] | None = None,
     **kwargs: Any,
 ) -> Reply:
     """One HTTP exchange, body streamed with a ceiling. A read/write timeout becomes
     ProviderTimeout (the provider may be working on it); a connect/pool timeout or any other
-    transport failure ProviderConnectionError; a body over `limit` MalformedResponseError."""
+    transport failure ProviderConnectionError; a body over `limit` MalformedResponseError.
+    `on_headers(status)` runs once the headers are in, before the body is read."""
     try:
         async with http.stream(method, url, timeout=http_timeout, **kwargs) as response:
+            if on_headers is not None:
+                await on_headers(response.status_code)
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise MalformedResponseError(
@@ -276,26 +286,106 @@ async def decode_image(
     return info
 
 
+# Redirects a result download may follow (signed-URL services use one, rarely two).
+MAX_REDIRECTS = 5
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+async def _internal(host: str) -> bool:
+    """True when `host` is, or resolves to, a loopback, private, link-local or otherwise
+    non-public address (where a result link has no business pointing)."""
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+        except OSError:
+            return False  # unresolvable: the download itself will fail
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    return any(not a.is_global for a in addresses)
+
+
+async def check_result_url(url: str, *, provider: str, base_url: str) -> None:
+    """Refuses a result link (or a redirect's target) that is not https (or the scheme
+    of the provider's configured base URL) or that points inside the network. When the
+    configured host is itself internal (a test or a self-hosted gateway), only that very
+    host and port is allowed among internal addresses."""
+    target, base = urlsplit(url), urlsplit(base_url)
+    if target.scheme not in ("https", base.scheme) or not target.hostname:
+        raise ResultUnavailable(
+            f"result link {safe_url(url)} is not allowed (scheme)", provider=provider
+        )
+    if not await _internal(target.hostname):
+        return
+    if base.hostname and await _internal(base.hostname) and target.netloc == base.netloc:
+        return
+    raise ResultUnavailable(
+        f"result link {safe_url(url)} is not allowed (an internal address)", provider=provider
+    )
+
+
+async def _get_following(
+    http: httpx.AsyncClient, url: str, *, provider: str, timing: ProviderTiming, base_url: str
+) -> Reply:
+    """GET `url`, following redirects one by one, each target checked first."""
+    for _ in range(MAX_REDIRECTS + 1):
+        await check_result_url(url, provider=provider, base_url=base_url)
+        reply = await fetch(
+            http, "GET", url, provider=provider,
+            http_timeout=timing.timeout(timing.download_read),
+            limit=timing.max_download_bytes,
+        )
+        location = reply.headers.get("location")
+        if reply.status not in _REDIRECTS or not location:
+            return reply
+        url = urljoin(url, location)
+    raise ResultUnavailable(f"more than {MAX_REDIRECTS} redirects", provider=provider)
+
+
 async def download(
     http: httpx.AsyncClient,
     url: str,
     *,
     provider: str,
     timing: ProviderTiming,
+    base_url: str,
+    slots: ResultSlots,
     expected: str | None = None,
-) -> tuple[bytes, images.ImageInfo]:
+) -> tuple[bytes, images.ImageInfo, Slot]:
     """Fetches a result URL at once (no API key sent), within the size ceiling, retrying
-    transient failures of the download only; raises ResultUnavailable when it cannot."""
+    transient failures of the download only; raises ResultUnavailable when it cannot.
+    Redirects are followed only to allowed targets (`check_result_url`). The bytes hold a
+    slot of `slots` from before the first is read; the caller releases it."""
+    slot = await slots.take()
+    try:
+        data, info = await _download(
+            http, url, provider=provider, timing=timing, base_url=base_url, expected=expected
+        )
+    except BaseException:
+        slot.release()
+        raise
+    return data, info, slot
+
+
+async def _download(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    provider: str,
+    timing: ProviderTiming,
+    base_url: str,
+    expected: str | None,
+) -> tuple[bytes, images.ImageInfo]:
     last: ProviderError | None = None
     for attempt in range(1, timing.download_attempts + 1):
         try:
-            reply = await fetch(
-                http, "GET", url, provider=provider,
-                http_timeout=timing.timeout(timing.download_read),
-                limit=timing.max_download_bytes, follow_redirects=True,
+            reply = await _get_following(
+                http, url, provider=provider, timing=timing, base_url=base_url
             )
         except (ProviderTimeout, ProviderConnectionError) as exc:
             last = exc
+        except ResultUnavailable:
+            raise
         except MalformedResponseError as exc:
             raise ResultUnavailable(str(exc.args[0]), provider=provider) from None
         else:
@@ -316,4 +406,3 @@ async def download(
         f"could not download the result ({type(last).__name__})", provider=provider,
         status=last.status if last else None,
     )
-

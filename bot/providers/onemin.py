@@ -10,18 +10,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-from bot.catalogue import ProviderSchema
-from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
+from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, ProviderEntry
 from bot.providers.errors import (
     InsufficientProviderCredit,
-    MalformedResponseError,
     ProviderError,
     ResultUnavailable,
     ServerError,
 )
-from bot.providers.hosted import HostedProvider, request_params
+from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
 from bot.providers.http import Reply, download, fetch, scrub
 
 log = logging.getLogger(__name__)
@@ -29,40 +27,36 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.1min.ai"
 
 
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Detail(_Lenient):
+class _Detail(Lenient):
     # A list of asset keys on success; an error object ({"code", "message"}) on some failures.
     resultObject: Any = None
 
 
-class _Record(_Lenient):
+class _Record(Lenient):
     status: str | None = None
     temporaryUrl: str | None = None
     temporaryUrls: list[str] | None = None
     aiRecordDetail: _Detail | None = None
 
 
-class _FeatureAnswer(_Lenient):
+class _FeatureAnswer(Lenient):
     aiRecord: _Record
 
 
-class _ResultError(_Lenient):
+class _ResultError(Lenient):
     code: str
     message: str = ""
 
 
-class _Asset(_Lenient):
+class _Asset(Lenient):
     key: str | None = None
 
 
-class _FileContent(_Lenient):
+class _FileContent(Lenient):
     path: str | None = None
 
 
-class _AssetAnswer(_Lenient):
+class _AssetAnswer(Lenient):
     asset: _Asset | None = None
     fileContent: _FileContent | None = None
 
@@ -78,9 +72,11 @@ class OneMinProvider(HostedProvider):
 
     name = "onemin"
 
-    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
         """Uploads the image prompt if any, generates, downloads `temporaryUrl`."""
-        params, notes = request_params(schema, request, provider=self.name)
+        attempt = self.attempt(request)
+        schema = attempt.schema
+        params = attempt.body(request.prompt, request.seed)
         key = self._secret()
         if request.image is not None:
             params[schema.params["image"].wire_name] = await self._upload(request.image, key)
@@ -94,13 +90,15 @@ class OneMinProvider(HostedProvider):
         if reply.status >= 300:
             raise self._error(reply)
         url = self._result_url(reply)
-        data, info = await download(
+        data, info, slot = await download(
             self._http, url, provider=self.name, timing=self.timing,
-            expected=schema.output_format(request.options),
+            base_url=self.base_url, slots=self.slots,
+            expected=attempt.output_format,
         )
         return GeneratedImage(
             data=data, format=info.format, width=info.width, height=info.height,
-            seed=request.seed, provider=self.name, sent=params, notes=tuple(notes),
+            seed=request.seed, provider=self.name, sent=params, notes=attempt.notes,
+            slot=slot,
         )
 
     async def _upload(self, image: InputImage, key: str) -> str:
@@ -113,10 +111,7 @@ class OneMinProvider(HostedProvider):
         )
         if reply.status >= 300:
             raise self._error(reply)
-        try:
-            asset = _AssetAnswer.model_validate(reply.json())
-        except (ValueError, ValidationError):
-            raise self._malformed("asset upload answer is not the documented JSON", reply) from None
+        asset = self._parse(reply, _AssetAnswer, "asset upload answer")
         if not asset.key:
             raise self._malformed("asset upload answer has no asset.key", reply)
         log.debug("onemin: uploaded %s as %s", image.filename, asset.key)
@@ -124,10 +119,7 @@ class OneMinProvider(HostedProvider):
 
     def _result_url(self, reply: Reply) -> str:
         """The download URL from a 200 answer, or the error that answer stands for."""
-        try:
-            record = _FeatureAnswer.model_validate(reply.json()).aiRecord
-        except (ValueError, ValidationError):
-            raise self._malformed("answer has no aiRecord", reply) from None
+        record = self._parse(reply, _FeatureAnswer, "feature answer").aiRecord
         result = record.aiRecordDetail.resultObject if record.aiRecordDetail else None
         # Out of credit comes back as HTTP 200 with an error object in place of the keys.
         if isinstance(result, dict):
@@ -156,10 +148,11 @@ class OneMinProvider(HostedProvider):
             )
         return url
 
-    def _malformed(self, message: str, reply: Reply) -> MalformedResponseError:
-        return MalformedResponseError(
-            message, provider=self.name, status=reply.status, body=self._body(reply)
-        )
 
-    def _body(self, reply: Reply) -> str:
-        return scrub(reply.text, self._secrets())
+ENTRY = ProviderEntry(
+    name=OneMinProvider.name,
+    label="1min.ai",
+    factory=hosted_factory(OneMinProvider, "ONEMIN_API_KEY", "ONEMIN_BASE_URL"),
+    key_setting="ONEMIN_API_KEY",
+    url_setting="ONEMIN_BASE_URL",
+)

@@ -9,15 +9,28 @@ import asyncio
 import colorsys
 import textwrap
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from bot import images
 from bot.catalogue import MODELS, Model, ProviderSchema
 from bot.catalogue.schema import merge_params
-from bot.providers.base import GeneratedImage, GenerationRequest, Provider, ProviderHealth
-from bot.providers.hosted import request_params
+from bot.providers.base import (
+    GeneratedImage,
+    GenerationRequest,
+    Provider,
+    ProviderEntry,
+    ProviderHealth,
+)
+from bot.providers.slots import ResultSlots
+
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.providers.http import ProviderTiming
+    from bot.settings import Settings
 
 NAME = "placeholder"
 _DEFAULT_SIDE = 1024
@@ -25,14 +38,20 @@ _DEFAULT_SIDE = 1024
 
 def placeholder_schema(model: Model) -> ProviderSchema:
     """A schema taking every option any provider of `model` takes (their union)."""
+    first = model.schemas[0]
     params = {}
     for name in model.options():
         sources = [s.params[name] for s in model.schemas if s.takes(name)]
-        params[name] = merge_params(sources)
-    first = model.schemas[0]
+        # The defaults are those of the route's first provider, as a real request's are.
+        own = first.params.get(name)
+        merged = merge_params(sources)
+        params[name] = replace(merged, default=own.default if own else merged.default)
+    if "output_format" in params and not first.takes("output_format"):
+        params["output_format"] = replace(params["output_format"],
+                                          default=first.output_format({}))
     return ProviderSchema(
         model=model.id, provider=NAME, provider_model=NAME, params=params,
-        default_format=first.output_format({}), max_prompt=first.max_prompt,
+        default_format=first.output_format({}),
     )
 
 
@@ -90,8 +109,13 @@ class PlaceholderProvider(Provider):
 
     name = NAME
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(
+        self, enabled: bool = True, *, fallback: bool = False, slots: ResultSlots | None = None
+    ) -> None:
         self.enabled = enabled
+        self.slots = slots or ResultSlots()
+        # PLACEHOLDER_PROVIDER: also serves every model none of whose providers is set up.
+        self.fallback = fallback
 
     @property
     def configured(self) -> bool:
@@ -104,9 +128,15 @@ class PlaceholderProvider(Provider):
         """Always fine when on: it needs no key and no network."""
         return ProviderHealth(self.name, self.enabled, True if self.enabled else None, "local")
 
-    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+    def schema(self, model: str) -> ProviderSchema | None:
+        """The union of the model's schemas: it takes whatever any real provider takes."""
+        return PLACEHOLDER_SCHEMAS.get(model)
+
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
         """Renders the placeholder in a worker thread, so the event loop keeps going."""
-        params, notes = request_params(schema, request, provider=self.name)
+        attempt = self.attempt(request)
+        schema = attempt.schema
+        params = attempt.body(request.prompt, request.seed)
         size = image_size(schema, params)
         fmt = images.normalise_format(schema.output_format(params))
         lines = [f"model: {schema.model}", f"seed: {request.seed}", f"size: {size[0]}×{size[1]}"]
@@ -114,10 +144,30 @@ class PlaceholderProvider(Provider):
         if request.image is not None:
             lines.append(f"image: {request.image.filename}")
         quality = int(params.get("output_quality") or 90)
-        data = await asyncio.to_thread(
-            render, request.prompt, lines, size, fmt, request.seed, quality
-        )
+        slot = await self.slots.take()  # the rendered bytes are a result like any other
+        try:
+            data = await asyncio.to_thread(
+                render, request.prompt, lines, size, fmt, request.seed, quality
+            )
+        except BaseException:
+            slot.release()
+            raise
         return GeneratedImage(
             data=data, format=fmt, width=size[0], height=size[1], seed=request.seed,
-            provider=self.name, sent=params, notes=tuple(notes),
+            provider=self.name, sent=params, notes=attempt.notes, slot=slot,
         )
+
+
+def _make(
+    settings: Settings, http: httpx.AsyncClient, timing: ProviderTiming | None,
+    slots: ResultSlots,
+) -> Provider:
+    """On when `PLACEHOLDER_PROVIDER` is set or an operator's route names it."""
+    named = any(NAME in route for route in settings.routing.values())
+    return PlaceholderProvider(
+        enabled=settings.PLACEHOLDER_PROVIDER or named, fallback=settings.PLACEHOLDER_PROVIDER,
+        slots=slots,
+    )
+
+
+ENTRY = ProviderEntry(name=NAME, label="placeholder", factory=_make, fallback_only=True)

@@ -5,8 +5,12 @@ the operator's `routing` reorders or trims it. A request goes to the first confi
 provider that takes every option set and whose safety floor fits the cap. Retryable
 failures (429, 5xx, connection, malformed answers) are retried on the same provider with
 backoff, then the next provider is tried; a timeout goes to the next provider at once; a
-rejection (bad input, moderation, auth, out of provider credit) is raised at once and
-goes nowhere else.
+rejection of the request (bad input, moderation) is raised at once and goes nowhere else.
+
+A provider that answers "bad credentials" or "out of provider credit" cannot serve anyone:
+it is taken out of every route (the next provider serves, this request included) until
+the periodic health check finds its key working again. The operator is told once, in the
+log and through `notify` when the bot wires it to a channel.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.catalogue import MODELS, PROVIDER_LABELS, ProviderSchema
+from bot.catalogue import MODELS, PROVIDER_LABELS, Model, ProviderSchema
+from bot.catalogue.plan import Plan, make_plan
 from bot.providers.base import GeneratedImage, GenerationRequest, Provider, ProviderHealth
 from bot.providers.errors import (
     AuthenticationError,
@@ -32,9 +36,8 @@ from bot.providers.errors import (
     ResultUnavailable,
 )
 from bot.providers.http import RetryPolicy
-from bot.providers.placeholder import NAME as PLACEHOLDER
-from bot.providers.placeholder import PLACEHOLDER_SCHEMAS
-from bot.safety import IMPLICIT_TOLERANCE, provider_allowed, tolerance_for
+from bot.providers.slots import ResultSlots
+from bot.safety import IMPLICIT_TOLERANCE, provider_allowed
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,9 @@ log = logging.getLogger(__name__)
 FAILING_AFTER = 3
 # Errors that say the provider cannot serve anyone until the operator acts.
 _FATAL = (AuthenticationError, InsufficientProviderCredit)
+
+#: Tells the operator something (the bot posts it in OPS_CHANNEL_ID).
+Notify = Callable[[str], Awaitable[None]]
 
 
 class Gate:
@@ -93,12 +99,6 @@ class Gate:
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    provider: Provider
-    schema: ProviderSchema
-
-
-@dataclass(frozen=True, slots=True)
 class ProviderStatus:
     """A provider's state as the router has seen it, for /models."""
 
@@ -127,7 +127,7 @@ class _State:
         if error.retryable or isinstance(error, (*_FATAL, ResultUnavailable)):
             self.failures += 1
             self.last_error = type(error).__name__
-            self.fatal = isinstance(error, _FATAL)
+            self.fatal = self.fatal or isinstance(error, _FATAL)
 
     def succeeded(self) -> None:
         self.failures, self.fatal = 0, False
@@ -143,16 +143,21 @@ class Router:
         *,
         policy: RetryPolicy | None = None,
         concurrency: int = 8,
-        placeholder_fallback: bool = False,
+        deadline: float = 300.0,
+        results: ResultSlots | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._providers = dict(providers)
         self._routes = {m: list(r) for m, r in (routes or {}).items() if m in MODELS}
         self.policy = policy or RetryPolicy()
-        self._fallback = placeholder_fallback
+        #: The most one provider call may take, whatever the provider does.
+        self.deadline = deadline
+        #: The results held in memory now (MAX_IMAGES_IN_FLIGHT), shared by the providers.
+        self.results = results or ResultSlots()
+        #: Where the operator is told about a provider leaving or rejoining the routes.
+        self.notify: Notify | None = None
+        self._checker: asyncio.Task[None] | None = None
         self._states = {name: _State(Gate(concurrency, clock)) for name in self._providers}
-        #: Generation attempts per provider, retries included (for tests and the benchmark).
-        self.attempts: Counter[str] = Counter()
         for model, route in self._routes.items():
             for name in route:
                 if self._schema(model, name) is None:
@@ -167,50 +172,70 @@ class Router:
         else:
             route = [s.provider for s in MODELS[model].schemas]
         route = [name for name in route if self._schema(model, name) is not None]
-        real = [name for name in route if name != PLACEHOLDER]
-        if self._fallback and PLACEHOLDER not in route and not any(
-            self._configured(name) for name in real
-        ):
-            route.append(PLACEHOLDER)
+        if not any(self._configured(n) for n in route if not self._providers[n].fallback):
+            route += [
+                name for name, p in self._providers.items()
+                if p.fallback and name not in route and self._schema(model, name) is not None
+            ]
         return route
 
-    def candidates(self, model: str, options: Mapping[str, Any], cap: int) -> list[Candidate]:
-        """Configured providers of `model`, in route order, that take every option set and
-        may be used under the safety `cap`. `options` are the user's (image included)."""
-        found = []
-        for name in self.route(model):
-            schema = self._schema(model, name)
-            if schema is None or not self._configured(name):
-                continue
-            if _supports(schema, options, cap):
-                found.append(Candidate(self._providers[name], schema))
+    def plan(
+        self, model: str, options: Mapping[str, Any], cap: int, *, image: bool = False
+    ) -> Plan:
+        """The job's plan: for each configured provider of `model`'s route, in order, that
+        can take the member's `options` (catalogue names, without prompt, seed and image)
+        under the safety `cap`, the exact wire parameters. Raises NoProviderAvailable,
+        with a message for the member, when no provider can."""
+        schemas = [
+            schema for name in self.route(model)
+            if self._configured(name) and not self._states[name].fatal
+            and (schema := self._schema(model, name)) is not None
+        ]
+        found = make_plan(model, schemas, options, cap, image=image)
+        if not found.attempts:
+            asked = {**options, "image": True} if image else dict(options)
+            raise self.unavailable(model, asked, cap)
         return found
 
     async def generate(self, request: GenerationRequest) -> GeneratedImage:
-        """Makes the image with the first candidate that succeeds; raises the first
-        rejection at once, the last retryable error when every candidate failed, or
-        NoProviderAvailable when there is no candidate at all."""
-        options: dict[str, Any] = {**request.options, "prompt": request.prompt,
-                                   "seed": request.seed}
-        if request.image is not None:
-            options["image"] = request.image
-        candidates = self.candidates(request.model, options, request.safety_cap)
-        if not candidates:
-            raise self.unavailable(request.model, options, request.safety_cap)
+        """Walks the request's plan: the first attempt that succeeds makes the image; a
+        rejection of the request is raised at once, the last error when every attempt
+        failed. A provider taken out of the routes since the plan was made is skipped."""
+        attempts = [a for a in request.plan.attempts
+                    if a.provider in self._states and not self._states[a.provider].fatal]
+        if not attempts:
+            raise self.unavailable(request.plan.model, {}, 6)
         last: ProviderError | None = None
-        for index, candidate in enumerate(candidates):
+        for index, attempt in enumerate(attempts):
             try:
-                return await self._attempts(candidate, request)
+                return await self._attempts(self._providers[attempt.provider], request)
             except ProviderError as exc:
-                if not exc.retryable:
+                # A refused key or an empty provider account says nothing about the
+                # request: the next provider may serve it.
+                if not exc.retryable and not isinstance(exc, _FATAL):
                     raise
                 last = exc
-                if index + 1 < len(candidates):
+                if index + 1 < len(attempts):
                     log.warning("job %s: %s failed (%s); trying %s", request.job_id,
-                                candidate.provider.name, type(exc).__name__,
-                                candidates[index + 1].provider.name)
+                                attempt.provider, type(exc).__name__,
+                                attempts[index + 1].provider)
         assert last is not None
         raise last
+
+    def offered(self) -> dict[str, Model]:
+        """The catalogue as this bot serves it: each model with the schemas of the
+        configured providers on its route (all of them while none is configured, so the
+        member then hears that the model is not set up rather than about an option)."""
+        offered: dict[str, Model] = {}
+        for model_id, model in MODELS.items():
+            schemas = [s for n in self.route(model_id)
+                       if self._configured(n) and (s := self._schema(model_id, n)) is not None]
+            offered[model_id] = model.served_by(schemas) if schemas else model
+        return offered
+
+    def servable_models(self) -> list[str]:
+        """The models at least one configured provider (or the placeholder) can serve."""
+        return [m for m in MODELS if any(self._configured(n) for n in self.route(m))]
 
     def status(self) -> list[ProviderStatus]:
         """Every provider's configuration and recent health, without network I/O."""
@@ -226,23 +251,26 @@ class Router:
 
     async def health(self) -> list[ProviderHealth]:
         """Each provider's own check (a cheap authenticated call where one exists)."""
-        providers = [p for n, p in self._providers.items() if n != PLACEHOLDER or p.configured]
+        providers = list(self._providers.values())
         results = await asyncio.gather(*(p.health() for p in providers), return_exceptions=True)
         return [
             r if isinstance(r, ProviderHealth)
-            else ProviderHealth(p.name, p.configured, None, f"check failed: {type(r).__name__}")
+            else ProviderHealth(p.name, p.configured, None, f"check failed: {type(r).__name__}",
+                                reachable=False)
             for p, r in zip(providers, results, strict=True)
         ]
 
-    async def _attempts(self, candidate: Candidate, request: GenerationRequest) -> GeneratedImage:
-        provider, name = candidate.provider, candidate.provider.name
+    async def _attempts(self, provider: Provider, request: GenerationRequest) -> GeneratedImage:
+        """One provider's tries at the request: retryable failures again, with backoff."""
+        name = provider.name
         state = self._states[name]
         for attempt in range(1, self.policy.attempts + 1):
-            self.attempts[name] += 1
             try:
                 async with state.gate:
-                    image = await provider.generate(candidate.schema, request)
+                    image = await self._call(provider, request)
             except ProviderError as exc:
+                if isinstance(exc, _FATAL):
+                    await self._take_out(name, exc)
                 state.failed(exc)
                 log.warning("job %s: %s attempt %d failed: %s", request.job_id, name, attempt, exc)
                 if isinstance(exc, RateLimitError):
@@ -262,11 +290,77 @@ class Router:
                 return image
         raise AssertionError("unreachable")
 
+    async def _call(self, provider: Provider, request: GenerationRequest) -> GeneratedImage:
+        """One provider call under the overall deadline: submit, polls and download."""
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await provider.generate(request)
+        except TimeoutError:
+            raise ProviderTimeout(
+                f"no image within the {self.deadline:g} s deadline", provider=provider.name
+            ) from None
+
+    async def _take_out(self, name: str, error: ProviderError) -> None:
+        """Takes `name` out of every route; tells the operator the first time."""
+        if self._states[name].fatal:
+            return
+        self._states[name].fatal = True
+        label = PROVIDER_LABELS.get(name, name)
+        text = (f"{label} is out of every route until its key works again: "
+                f"{type(error).__name__}: {error}")
+        log.error("provider %s", text)
+        await self._tell(f"Provider {text}")
+
+    async def _tell(self, text: str) -> None:
+        if self.notify is None:
+            return
+        try:
+            await self.notify(text)
+        except Exception:  # the operator's channel failing must not fail a member's job
+            log.warning("could not notify the operator", exc_info=True)
+
+    def start_health_checks(self, interval: float) -> None:
+        """Checks the providers taken out every `interval` s, in a background task."""
+        if self._checker is None:
+            self._checker = asyncio.create_task(self._check_loop(interval), name="health")
+
+    async def stop_health_checks(self) -> None:
+        if self._checker is not None:
+            self._checker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checker
+            self._checker = None
+
+    async def _check_loop(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self.recheck()
+
+    async def recheck(self) -> list[str]:
+        """Checks each provider taken out; puts back those whose key works again.
+        Returns the names put back."""
+        back = []
+        for name, state in self._states.items():
+            if not state.fatal:
+                continue
+            try:
+                health = await self._providers[name].health()
+            except Exception:
+                log.warning("health check of %s failed", name, exc_info=True)
+                continue
+            # A provider without a cheap authenticated call (key_ok None) gets a new trial.
+            if health.key_ok or (health.key_ok is None and health.configured
+                                 and health.reachable):
+                state.succeeded()
+                back.append(name)
+                label = PROVIDER_LABELS.get(name, name)
+                log.warning("provider %s works again; back in its routes", label)
+                await self._tell(f"Provider {label} works again and is back in its routes.")
+        return back
+
     def _schema(self, model: str, name: str) -> ProviderSchema | None:
-        if name == PLACEHOLDER:
-            return PLACEHOLDER_SCHEMAS.get(model)
-        found = MODELS[model].schema(name) if model in MODELS else None
-        return found if found is not None and name in self._providers else None
+        provider = self._providers.get(name)
+        return provider.schema(model) if provider is not None else None
 
     def _configured(self, name: str) -> bool:
         provider = self._providers.get(name)
@@ -280,9 +374,16 @@ class Router:
         label = MODELS[model].label
         route = self.route(model)
         names = ", ".join(PROVIDER_LABELS.get(n, n) for n in route) or "none"
-        schemas = [s for n in route if self._configured(n) and (s := self._schema(model, n))]
+        configured = [n for n in route if self._configured(n)]
+        schemas = [s for n in configured
+                   if not self._states[n].fatal and (s := self._schema(model, n))]
         if not route:
             error.user_message = f"{label} is turned off on this bot."
+        elif configured and not schemas:
+            error.user_message = (
+                f"{label} cannot be made right now: its provider refused the bot's key or is "
+                "out of credit, and the bot's operator has to fix that."
+            )
         elif not schemas:
             error.user_message = (
                 f"{label} is not available on this bot: its provider ({names}) is not set up."
@@ -297,19 +398,3 @@ class Router:
             what = ", ".join(f"`{o}`" for o in untaken) or "this combination of options"
             error.user_message = f"The provider of {label} set up on this bot cannot take {what}."
         return error
-
-
-def _supports(schema: ProviderSchema, options: Mapping[str, Any], cap: int) -> bool:
-    """May `schema`'s provider serve these options under `cap`?
-
-    A provider without a safety_tolerance option applies FLUX's own level, so it serves a
-    request only when that level is within the cap and, if the user named a tolerance,
-    when it is that very level.
-    """
-    if not provider_allowed(schema, cap):
-        return False
-    requested = options.get("safety_tolerance")
-    if requested is not None and not schema.takes("safety_tolerance"):
-        if int(requested) != IMPLICIT_TOLERANCE:
-            return False
-    return schema.accepts(tolerance_for(schema, options, cap))

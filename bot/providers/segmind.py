@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 
-from bot.catalogue import ProviderSchema
-from bot.providers.base import GeneratedImage, GenerationRequest, ProviderHealth
-from bot.providers.errors import MalformedResponseError, ProviderError
-from bot.providers.hosted import HostedProvider, request_params
-from bot.providers.http import ProviderTiming, decode_image, fetch, scrub
+from bot.catalogue.plan import Attempt
+from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
+from bot.providers.errors import ProviderError
+from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
+from bot.providers.http import ProviderTiming, Reply, decode_image, fetch
+from bot.providers.slots import ResultSlots, Slot
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +22,7 @@ DEFAULT_BASE_URL = "https://api.segmind.com"
 CREDIT_STATUSES = (402, 406)
 
 
-class _Credits(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
+class _Credits(Lenient):
     credits: float | None = None
 
 
@@ -38,37 +38,59 @@ class SegmindProvider(HostedProvider):
         base_url: str = DEFAULT_BASE_URL,
         *,
         timing: ProviderTiming | None = None,
+        slots: ResultSlots | None = None,
     ) -> None:
-        super().__init__(http, api_key, base_url, timing=timing)
+        super().__init__(http, api_key, base_url, timing=timing, slots=slots)
         #: The `x-remaining-credits` of the last answer, for the operator.
         self.remaining_credits: float | None = None
 
-    async def generate(self, schema: ProviderSchema, request: GenerationRequest) -> GeneratedImage:
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
         """One POST; the answer is the image bytes (format from `output_format`)."""
-        params, notes = request_params(schema, request, provider=self.name)
+        attempt = self.attempt(request)
+        schema = attempt.schema
+        params = attempt.body(request.prompt, request.seed)
         key = self._secret()
         log.info("segmind: job %s, %s", request.job_id, schema.provider_model)
-        reply = await fetch(
-            self._http, "POST", f"{self.base_url}/v1/{schema.provider_model}",
-            provider=self.name, http_timeout=self.timing.timeout(self.timing.sync_read),
-            limit=self.timing.max_download_bytes, headers={"x-api-key": key}, json=params,
-        )
+        slot: Slot | None = None
+
+        async def hold(status: int) -> None:
+            # The body of a 2xx is the image: its bytes hold a slot from here on.
+            nonlocal slot
+            if status < 300:
+                slot = await self.slots.take()
+
+        try:
+            reply = await fetch(
+                self._http, "POST", f"{self.base_url}/v1/{schema.provider_model}",
+                provider=self.name, http_timeout=self.timing.timeout(self.timing.sync_read),
+                limit=self.timing.max_download_bytes, headers={"x-api-key": key}, json=params,
+                on_headers=hold,
+            )
+            return await self._image(attempt, request, reply, params, slot)
+        except BaseException:
+            if slot is not None:
+                slot.release()
+            raise
+
+    async def _image(
+        self, attempt: Attempt, request: GenerationRequest, reply: Reply,
+        params: dict[str, Any], slot: Slot | None,
+    ) -> GeneratedImage:
+        """The GeneratedImage a Segmind answer stands for, or the error it is."""
         self._note_credits(reply.headers.get("x-remaining-credits"))
         if reply.status >= 300:
             raise self._error(reply, CREDIT_STATUSES)
         content_type = reply.headers.get("content-type", "")
         if not content_type.startswith("image/"):
             # Not an image at all (a proxy page, a JSON note): nothing was delivered.
-            raise MalformedResponseError(
-                f"200 answer of type {content_type or 'unknown'!r}, not an image",
-                provider=self.name, status=reply.status, body=scrub(reply.text, self._secrets()),
+            raise self._malformed(
+                f"200 answer of type {content_type or 'unknown'!r}, not an image", reply
             )
-        info = await decode_image(
-            reply.content, provider=self.name, expected=schema.output_format(request.options)
-        )
+        info = await decode_image(reply.content, provider=self.name,
+                                  expected=attempt.output_format)
         return GeneratedImage(
             data=reply.content, format=info.format, width=info.width, height=info.height,
-            seed=request.seed, provider=self.name, sent=params, notes=tuple(notes),
+            seed=request.seed, provider=self.name, sent=params, notes=attempt.notes, slot=slot,
         )
 
     async def health(self) -> ProviderHealth:
@@ -83,7 +105,8 @@ class SegmindProvider(HostedProvider):
                 headers={"x-api-key": self._secret()},
             )
         except ProviderError as exc:
-            return ProviderHealth(self.name, True, None, f"not reachable ({type(exc).__name__})")
+            return ProviderHealth(self.name, True, None, f"unreachable ({type(exc).__name__})",
+                                  reachable=False)
         if reply.status in (401, 403):
             return ProviderHealth(self.name, True, False, str(self._error(reply)))
         if reply.status >= 300:
@@ -103,3 +126,12 @@ class SegmindProvider(HostedProvider):
         except ValueError:
             return
         log.debug("segmind: %s credits remaining", header)
+
+
+ENTRY = ProviderEntry(
+    name=SegmindProvider.name,
+    label="Segmind",
+    factory=hosted_factory(SegmindProvider, "SEGMIND_API_KEY", "SEGMIND_BASE_URL"),
+    key_setting="SEGMIND_API_KEY",
+    url_setting="SEGMIND_BASE_URL",
+)

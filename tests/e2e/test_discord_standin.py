@@ -18,6 +18,7 @@ from PIL import Image
 
 from tests.support.standins.discord_api import (
     FLAG_EPHEMERAL,
+    PUBLIC_THREAD,
     Channel,
     CommandUnavailable,
     DiscordStandIn,
@@ -160,7 +161,17 @@ def build_commands(bot: TinyBot) -> list[app_commands.Command[Any, ..., Any] | a
         names = ["flux-dev", "flux-schnell", "sdxl"]
         return [app_commands.Choice(name=n, value=n) for n in names if n.startswith(current)]
 
-    return [work, quick, credits, upload, counter, rename, slow, late, whoami, pick]
+    @app_commands.command(description="Where am I")
+    async def where(interaction: discord.Interaction) -> None:
+        channel = interaction.channel
+        parent = getattr(channel, "parent_id", None)
+        nsfw = channel.is_nsfw() if isinstance(channel, discord.Thread) else None
+        await interaction.response.send_message(
+            f"{type(channel).__name__} {channel.id if channel else None} parent={parent} "
+            f"nsfw={nsfw}"
+        )
+
+    return [work, quick, credits, upload, counter, rename, slow, late, whoami, pick, where]
 
 
 # -- fixtures --------------------------------------------------------------------------------------
@@ -373,6 +384,88 @@ async def test_channel_send_with_file_stores_bytes(
     assert stored.attachments[0].data == PNG and stored.attachments[0].size == len(PNG)
     assert await sent.attachments[0].read() == PNG  # served by the stand-in
     assert [m.id async for m in channel.history(limit=5)] == [sent.id]
+
+
+async def test_threads_and_forum_posts_as_discord_has_them(
+    standin: DiscordStandIn, world: World, bot: TinyBot
+) -> None:
+    forum = world.guild.add_forum("gallery", nsfw=True)
+    await standin.wait_until(lambda: bot.get_channel(forum.id) is not None)
+    assert isinstance(bot.get_channel(forum.id), discord.ForumChannel)
+
+    # A thread from a message, then one without: THREAD_CREATE puts them in the cache.
+    text = bot.get_channel(world.channel.id)
+    assert isinstance(text, discord.TextChannel)
+    starter = await text.send("let's talk")
+    from_message = await starter.create_thread(name="talk")
+    assert from_message.id == starter.id and from_message.parent_id == world.channel.id
+    world.channel.bot_denied = Perm.CREATE_PRIVATE_THREADS
+    with pytest.raises(discord.Forbidden):
+        await text.create_thread(name="secret", type=discord.ChannelType.private_thread)
+    world.channel.bot_denied = 0
+    private = await text.create_thread(name="secret", type=discord.ChannelType.private_thread)
+    assert private.type is discord.ChannelType.private_thread
+    await standin.wait_until(lambda: bot.get_channel(private.id) is not None)
+    with pytest.raises(discord.HTTPException) as again:
+        await starter.create_thread(name="talk again")
+    assert again.value.code == 160004
+
+    # A forum post is a thread with a starter message of the same id; the forum itself
+    # takes no messages.
+    gallery = bot.get_channel(forum.id)
+    assert isinstance(gallery, discord.ForumChannel)
+    post = await gallery.create_thread(name="my post", content="first!")
+    assert post.thread.id == post.message.id and post.thread.parent_id == forum.id
+    assert post.thread.is_nsfw()  # a thread is as age-restricted as its parent
+    with pytest.raises(discord.HTTPException) as direct:
+        route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=forum.id)
+        await bot.http.request(route, json={"content": "x"})
+    assert direct.value.code == 50024
+    stand_post = next(t for t in world.guild.threads if t.id == post.thread.id)
+    assert stand_post.type == PUBLIC_THREAD and stand_post.messages[0].content == "first!"
+
+    # An interaction from a thread carries the thread as its channel, with its parent.
+    ix = await standin.slash(stand_post, world.alice, "where")
+    await ix.wait_until(lambda ix: ix.original is not None)
+    assert ix.payload["channel_id"] == str(post.thread.id)
+    assert ix.payload["channel"]["parent_id"] == str(forum.id)
+    assert ix.original is not None
+    assert ix.original.content == f"Thread {post.thread.id} parent={forum.id} nsfw=True"
+    with pytest.raises(ValueError):
+        await standin.slash(forum, world.alice, "where")
+
+    # A message unarchives an archived thread; a locked one refuses it.
+    world.guild.set_archived(stand_post)
+    await post.thread.send("back")
+    assert not stand_post.archived
+    world.guild.set_archived(stand_post, locked=True)
+    with pytest.raises(discord.HTTPException) as locked:
+        await post.thread.send("no")
+    assert locked.value.code == 50083
+
+
+async def test_history_honours_after_before_limit_and_access(
+    standin: DiscordStandIn, world: World, bot: TinyBot
+) -> None:
+    channel = bot.get_channel(world.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    sent = [await channel.send(f"m{n}") for n in range(7)]
+    ids = [m.id for m in sent]
+    after = [m.id async for m in channel.history(after=sent[1], limit=3)]
+    assert after == ids[2:5]  # oldest first from after=
+    before = [m.id async for m in channel.history(before=sent[5], limit=2)]
+    assert before == [ids[4], ids[3]]
+    assert [m.id async for m in channel.history(limit=None, after=sent[4])] == ids[5:]
+    world.channel.bot_denied = Perm.READ_MESSAGE_HISTORY
+    assert [m async for m in channel.history(limit=10)] == []  # Discord says nothing
+    world.channel.bot_denied = Perm.VIEW_CHANNEL
+    with pytest.raises(discord.Forbidden):
+        [m async for m in channel.history(limit=10)]
+    world.channel.bot_denied = 0
+    standin.fail("GET", "/channels/{channel}/messages", 503)
+    with pytest.raises(discord.DiscordServerError):
+        [m async for m in channel.history(limit=10)]
+    assert len([m async for m in channel.history(limit=10)]) == 7
 
 
 async def test_sixth_message_in_five_seconds_is_rate_limited_then_delivered() -> None:

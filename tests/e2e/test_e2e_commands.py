@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.e2e_fixtures import World, decode, make_world, private_text, results, settled
+from tests.support.e2e_fixtures import (
+    World,
+    decode,
+    embed_text,
+    make_world,
+    private_embed,
+    private_text,
+    results,
+    settled,
+)
 from tests.support.standins.discord_api import CommandUnavailable, DiscordStandIn
 from tests.support.standins.providers import ProviderStandIns
 
@@ -127,8 +136,9 @@ async def test_safety_cap_per_channel_and_sfw_limit(world: World) -> None:
 
 async def test_models_lists_cost_options_and_providers(world: World) -> None:
     ix = await settled(await world.discord.slash(world.general, world.bob, "models"))
-    text = private_text(ix)
-    for line in ("`flux-1.1-pro`: 4 credits", "`flux-pro`: 5 credits", "`flux-2-pro`: 6 credits"):
+    text = embed_text(private_embed(ix))
+    for line in ("`flux-1.1-pro`\nCost: 4 credits", "`flux-pro`\nCost: 5 credits",
+                 "`flux-2-pro`\nCost: 6 credits"):
         assert line in text
     assert "apiframe: healthy" in text and "1min.ai: healthy" in text
     assert "go_fast" in text
@@ -145,8 +155,8 @@ async def keyless_world(
 
 async def test_provider_without_key_is_not_configured_not_a_crash(keyless_world: World) -> None:
     world = keyless_world
-    text = private_text(await settled(await world.discord.slash(world.general, world.bob,
-                                                                 "models")))
+    text = embed_text(private_embed(await settled(await world.discord.slash(
+        world.general, world.bob, "models"))))
     assert "1min.ai: not configured" in text
     ix = await settled(await world.discord.slash(world.general, world.bob, "imagine",
                                                   prompt="a cat", model="flux-dev"))
@@ -154,10 +164,50 @@ async def test_provider_without_key_is_not_configured_not_a_crash(keyless_world:
     assert world.providers.total_generations() == 0
 
 
-async def test_direct_messages_are_refused_by_default(world: World) -> None:
-    refused = await settled(await world.discord.slash(world.discord.dm_channel(world.alice),
-                                                       world.alice, "models"))
-    assert "servers only" in private_text(refused)
+async def test_commands_are_not_offered_in_direct_messages_by_default(world: World) -> None:
+    dm = world.discord.dm_channel(world.alice)
+    for command in world.discord.commands:
+        with pytest.raises(CommandUnavailable):
+            await world.discord.slash(dm, world.alice, command["name"], prompt="a cat")
+        assert command["contexts"] == [0], command["name"]
+
+
+async def test_buttons_in_direct_messages_obey_allow_dms(keyless_world: World) -> None:
+    world = keyless_world
+    dm = world.discord.dm_channel(world.alice)
+    ix = await settled(await world.discord.slash(dm, world.alice, "imagine",
+                                                  prompt="a cat", model="flux-1.1-pro"))
+    assert len(results(dm)) == 1, private_text(ix)
+    message = results(dm)[0]
+    job = message.custom_ids()[0].rsplit(":", 1)[1]
+    edit = await world.discord.click(message, f"fluxcord:edit:{job}", world.alice)
+    await edit.wait_until(lambda ix: ix.modal is not None, timeout=TIMEOUT)
+    assert edit.modal is not None
+
+    # The operator turns DMs off: Discord stops offering the commands there, and the
+    # buttons and the modal already open refuse.
+    runner = world.runner
+    runner.settings = runner.settings.model_copy(update={"ALLOW_DMS": False})
+    await runner.restart()
+    puts = world.discord.command_puts
+    assert puts == 2  # the commands changed: registered again
+    with pytest.raises(CommandUnavailable):
+        await world.discord.slash(dm, world.alice, "imagine", prompt="a cat")
+    for action in ("reroll", "edit"):
+        clicked = await settled(await world.discord.click(message, f"fluxcord:{action}:{job}",
+                                                           world.alice))
+        assert "servers only" in private_text(clicked), action
+        assert clicked.modal is None
+    submitted = await settled(await world.discord.submit_modal(
+        edit.modal["custom_id"], {"prompt": "a dog"}, world.alice, dm))
+    assert "servers only" in private_text(submitted)
+    assert len(results(dm)) == 1
+    deleted = await world.discord.click(message, f"fluxcord:delete:{job}", world.alice)
+    await deleted.wait_until(lambda ix: message.deleted, timeout=TIMEOUT)  # generates nothing
+    services = runner.services
+    assert services is not None
+    balance = await services.credits.balance(0, world.alice.id)
+    assert balance.total == 50 - 4
 
 
 async def test_direct_messages_when_allowed_use_operator_defaults(keyless_world: World) -> None:
@@ -233,6 +283,6 @@ async def test_placeholder_serves_every_model_without_keys(demo_world: World) ->
     fields = {f["name"]: f["value"] for f in posted[0].embeds[0]["fields"]}
     assert fields["Provider"] == "placeholder"
     assert world.providers.total_generations() == 0
-    text = private_text(await settled(await world.discord.slash(world.general, world.bob,
-                                                                 "models")))
+    text = embed_text(private_embed(await settled(await world.discord.slash(
+        world.general, world.bob, "models"))))
     assert "placeholder: healthy" in text

@@ -73,10 +73,25 @@ async def test_each_model_posts_its_image_publicly(
     assert "Done" in private_text(ix)
 
 
+async def test_result_shows_the_image_in_its_embed_and_done_links_to_it(world: World) -> None:
+    ix = await settled(await imagine(world, prompt="a lighthouse", model="flux-pro", width=640,
+                                      height=384, steps=30, guidance=4.5, output_format="png"))
+    message = results(world.general)[0]
+    embed = message.embeds[0]
+    assert embed["image"]["url"] == message.attachments[0].url  # inside the embed
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Parameters"] == "30 steps · guidance 4.5 · PNG"
+    await ix.wait_until(lambda ix: "left" in str(ix.original.content), timeout=TIMEOUT)
+    text = private_text(ix)
+    assert f"/channels/{world.guild.id}/{world.general.id}/{message.id}" in text
+    assert text.endswith("You have 45 credits left.")
+
+
 async def test_refusals_are_private_and_cost_nothing(world: World) -> None:
     cases = [
         ({"model": "flux-2-pro", "width": 512}, "does not take `width`"),
         ({"model": "flux-2-pro", "steps": 10}, "15-50"),
+        # Only BFL takes it for flux-dev, and BFL is not set up here.
         ({"model": "flux-dev", "safety_tolerance": 1}, "does not take `safety_tolerance`"),
         ({"model": "flux-pro", "safety_tolerance": 4}, "cap of 2"),
         ({"model": "flux-2-pro", "aspect_ratio": "custom"}, "aspect_ratio"),
@@ -194,8 +209,9 @@ async def test_reroll_edit_and_delete(world: World) -> None:
 
     edit = await world.discord.click(message, f"fluxcord:edit:{job}", world.alice)
     await edit.wait_until(lambda ix: ix.modal is not None, timeout=TIMEOUT)
+    assert edit.modal is not None
     submitted = await settled(await world.discord.submit_modal(
-        f"fluxcord:edit-modal:{job}", {"prompt": "a blue fox"}, world.alice, world.general
+        edit.modal["custom_id"], {"prompt": "a blue fox"}, world.alice, world.general
     ))
     assert len(results(world.general)) == 3, private_text(submitted)
     edited = results(world.general)[2]
@@ -217,6 +233,59 @@ async def test_moderator_may_delete_anyones_image(world: World) -> None:
     job = message.custom_ids()[0].rsplit(":", 1)[1]
     ix = await world.discord.click(message, f"fluxcord:delete:{job}", world.admin)
     await ix.wait_until(lambda ix: message.deleted, timeout=TIMEOUT)
+
+
+async def test_delete_answers_every_click(world: World) -> None:
+    await settled(await imagine(world, prompt="a red fox", model="flux-dev"))
+    message = results(world.general)[0]
+    job = message.custom_ids()[0].rsplit(":", 1)[1]
+    # Both members click before the bot has removed it: one deletes, the other is told.
+    clicks = [await world.discord.click(message, f"fluxcord:delete:{job}", user)
+              for user in (world.alice, world.admin)]
+    for ix in clicks:
+        await ix.wait_until(lambda ix: ix.original is not None and not ix.original.loading,
+                            timeout=TIMEOUT)
+    answers = sorted(private_text(ix) for ix in clicks)
+    assert answers == ["Deleted.", "That image is already deleted."]
+    assert message.deleted
+
+
+async def open_edit(world: World, message, job: str, user) -> str:  # type: ignore[no-untyped-def]
+    """Clicks Edit as `user`; returns the custom_id of the modal they were shown."""
+    edit = await world.discord.click(message, f"fluxcord:edit:{job}", user)
+    await edit.wait_until(lambda ix: ix.modal is not None, timeout=TIMEOUT)
+    assert edit.modal is not None
+    return str(edit.modal["custom_id"])
+
+
+async def test_two_members_editing_one_image_both_get_their_edit(world: World) -> None:
+    await settled(await imagine(world, prompt="a red fox", model="flux-dev", seed=7))
+    message = results(world.general)[0]
+    job = message.custom_ids()[0].rsplit(":", 1)[1]
+    alices = await open_edit(world, message, job, world.alice)
+    bobs = await open_edit(world, message, job, world.bob)
+    assert alices != bobs
+    for custom_id, user, prompt in ((bobs, world.bob, "a blue fox"),
+                                    (alices, world.alice, "a green fox")):
+        ix = await settled(await world.discord.submit_modal(
+            custom_id, {"prompt": prompt}, user, world.general))
+        assert "Done" in private_text(ix), prompt
+    prompts = sorted(m.embeds[0]["description"] for m in results(world.general)[1:])
+    assert prompts == ["a blue fox", "a green fox"]
+
+
+async def test_an_edit_submitted_after_a_restart_is_answered(world: World) -> None:
+    await settled(await imagine(world, prompt="a red fox", model="flux-dev", seed=7))
+    message = results(world.general)[0]
+    job = message.custom_ids()[0].rsplit(":", 1)[1]
+    custom_id = await open_edit(world, message, job, world.alice)
+    await world.runner.restart()
+    ix = await settled(await world.discord.submit_modal(
+        custom_id, {"prompt": "a fox in the snow"}, world.alice, world.general))
+    assert len(results(world.general)) == 2, private_text(ix)
+    edited = results(world.general)[1]
+    assert edited.embeds[0]["description"] == "a fox in the snow"
+    assert {f["name"]: f["value"] for f in edited.embeds[0]["fields"]}["Seed"] == "7"
 
 
 async def test_buttons_work_after_a_restart(world: World) -> None:

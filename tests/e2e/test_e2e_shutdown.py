@@ -26,6 +26,10 @@ async def test_stop_drains_then_refunds_jobs_still_running(world: World) -> None
     assert "restarting" in private_text(late)
 
     await world.runner.stop()  # cancels what is still running: its credits come back
+    # The member is told, in the message that said "Generating…".
+    assert private_text(slow) == (
+        "The bot restarted while making your image; your 3 credits are back."
+    )
     await world.runner.start()
     services = world.runner.services
     assert services is not None

@@ -50,7 +50,7 @@ async def test_every_documented_parameter(
         output_format="png", output_quality=95, safety_tolerance=5, prompt_upsampling=False,
     )
 
-    image = await provider.generate(SCHEMA, request)
+    image = await provider.generate(request)
 
     [call] = segmind_standin.recorded("/v1/flux-1.1-pro", "POST")
     assert call.headers["x-api-key"] == "<valid>"
@@ -71,7 +71,7 @@ async def test_a_size_without_a_ratio_is_sent_as_custom(
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(segmind_standin, provider_http, fast_timing)
-    image = await provider.generate(SCHEMA, make_request("flux-1.1-pro", width=512,
+    image = await provider.generate(make_request("flux-1.1-pro", width=512,
                                                          height=768))
     [call] = segmind_standin.recorded("/v1/flux-1.1-pro")
     assert call.json["aspect_ratio"] == "custom"
@@ -84,7 +84,7 @@ async def test_aspect_ratios_give_about_one_megapixel(
     fast_timing: ProviderTiming, make_request: MakeRequest, ratio: str,
 ) -> None:
     provider = provider_for(segmind_standin, provider_http, fast_timing)
-    image = await provider.generate(SCHEMA, make_request("flux-1.1-pro", aspect_ratio=ratio,
+    image = await provider.generate(make_request("flux-1.1-pro", aspect_ratio=ratio,
                                                          output_format="jpg"))
     w, h = (int(x) for x in ratio.split(":"))
     assert image.format == "jpeg"
@@ -97,8 +97,10 @@ async def test_an_image_prompt_is_refused_before_any_request(
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(segmind_standin, provider_http, fast_timing)
-    with pytest.raises(InvalidRequestError, match="image"):
-        await provider.generate(SCHEMA, make_request("flux-1.1-pro", image=True))
+    request = make_request("flux-1.1-pro", image=True)
+    assert request.plan.attempt("segmind") is None
+    with pytest.raises(InvalidRequestError):
+        await provider.generate(request)
     assert segmind_standin.requests == []
 
 
@@ -122,7 +124,7 @@ async def test_each_fault_maps_to_its_error(
     provider = provider_for(segmind_standin, provider_http, fast_timing)
     segmind_standin.inject(kind, retry_after="3")
     with pytest.raises(ProviderError) as caught:
-        await provider.generate(SCHEMA, make_request("flux-1.1-pro"))
+        await provider.generate(make_request("flux-1.1-pro"))
     error = caught.value
     assert type(error) is expected and error.status == status
     for text in (str(error), error.body, repr(provider), caplog.text):
@@ -140,10 +142,10 @@ async def test_a_moderated_prompt_and_a_hang(
     provider = provider_for(segmind_standin, provider_http,
                             dataclasses.replace(fast_timing, sync_read=0.2))
     with pytest.raises(ModerationError, match="content policy"):
-        await provider.generate(SCHEMA, make_request("flux-1.1-pro", prompt="forbidden"))
+        await provider.generate(make_request("flux-1.1-pro", prompt="forbidden"))
     segmind_standin.inject("hang")
     with pytest.raises(ProviderTimeout):
-        await provider.generate(SCHEMA, make_request("flux-1.1-pro"))
+        await provider.generate(make_request("flux-1.1-pro"))
 
 
 async def test_a_wrong_key_is_refused_and_never_echoed(
@@ -153,7 +155,7 @@ async def test_a_wrong_key_is_refused_and_never_echoed(
     wrong = "SG_wrong_wrong_wrong_00"
     provider = provider_for(segmind_standin, provider_http, fast_timing, key=wrong)
     with pytest.raises(AuthenticationError) as caught:
-        await provider.generate(SCHEMA, make_request("flux-1.1-pro"))
+        await provider.generate(make_request("flux-1.1-pro"))
     assert wrong not in str(caught.value) and wrong not in caught.value.body
     assert "***" in caught.value.body
 

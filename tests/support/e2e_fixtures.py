@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,8 @@ async def make_world(
     tmp_path: Path,
     discord: DiscordStandIn,
     providers: ProviderStandIns,
+    *,
+    clock: Callable[[], float] | None = None,
     **settings: Any,
 ) -> AsyncIterator[World]:
     guild = discord.add_guild("Moodboard")
@@ -50,7 +52,8 @@ async def make_world(
     alice = discord.add_user("alice")
     bob = discord.add_user("bob")
     admin = discord.add_user("admin", permissions=Perm.MANAGE_GUILD | Perm.MANAGE_MESSAGES)
-    runner = BotRunner(e2e_settings(tmp_path, discord, providers, **settings), discord)
+    runner = BotRunner(e2e_settings(tmp_path, discord, providers, **settings), discord,
+                       clock=clock)
     await runner.start()
     try:
         yield World(discord, providers, guild, general, after_dark, alice, bob, admin, runner)
@@ -108,3 +111,20 @@ async def settled(ix: Any) -> Any:
     """Waits (up to 15 s) until `is_settled(ix)`; returns `ix`."""
     await ix.wait_until(is_settled, timeout=15.0)
     return ix
+
+
+def private_embed(ix: Any) -> dict[str, Any]:
+    """The embed of the member's private answer (an interaction answered with one)."""
+    assert ix.original is not None, "the interaction was never answered"
+    assert ix.original.ephemeral, "a private answer turned up publicly"
+    assert ix.original.embeds, f"no embed in the answer: {ix.original.content!r}"
+    embed: dict[str, Any] = ix.original.embeds[0]
+    return embed
+
+
+def embed_text(embed: dict[str, Any]) -> str:
+    """Everything an embed shows, as lines: title, description, each field's name and value."""
+    parts = [embed.get("title") or "", embed.get("description") or ""]
+    for field in embed.get("fields") or []:
+        parts += [field["name"], field["value"]]
+    return "\n".join(parts)

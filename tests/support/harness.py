@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.app import open_services
-from bot.client import FluxBot, Services
+from bot.client import FluxBot
 from bot.providers.http import ProviderTiming, RetryPolicy
+from bot.services import Services
 from bot.settings import Settings
 from tests.support.standins.discord_api import DiscordStandIn
 from tests.support.standins.providers import ProviderStandIns
@@ -64,13 +66,14 @@ class BotRunner:
         self.services = await self._stack.enter_async_context(
             open_services(self.settings, clock=self.clock, timing=E2E_TIMING, policy=E2E_POLICY)
         )
-        bot = FluxBot(self.services, guild_ready_timeout=0.05)
+        bot = FluxBot(self.services, clock=self.clock or time.time, guild_ready_timeout=0.05)
         self.bot = bot
         await bot.login(self.settings.DISCORD_TOKEN.get_secret_value())
         self._task = asyncio.create_task(bot.connect(reconnect=False))
         self.starts += 1
         await self.discord.wait_for_ready(timeout=10, min_identifies=self.starts)
         await asyncio.wait_for(bot.wait_until_ready(), timeout=10)
+        await asyncio.wait_for(bot.recovered.wait(), timeout=10)
         return bot
 
     async def stop(self) -> None:

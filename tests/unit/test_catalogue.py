@@ -163,8 +163,7 @@ def test_flux_dev_wire_names_and_fixed_safety_checker() -> None:
     [
         ("flux-2-pro", {"width": 512}, ["flux-2-pro does not take `width`", "flux-1.1-pro",
                                          "flux-pro"]),
-        ("flux-dev", {"safety_tolerance": 3}, ["`safety_tolerance`", "flux-1.1-pro",
-                                               "flux-pro", "flux-2-pro"]),
+        ("flux-pro", {"go_fast": True}, ["`go_fast`", "flux-dev"]),
         ("flux-pro", {"megapixels": "2"}, ["`megapixels`", "flux-dev"]),
         ("flux-1.1-pro", {"go_fast": True}, ["`go_fast`", "flux-dev"]),
     ],
@@ -187,7 +186,7 @@ def test_check_options_names_the_models_that_take_an_option(
         ("flux-pro", {"guidance": 51}, "0-50"),
         ("flux-dev", {"prompt_strength": 1.2}, "0-1"),
         ("flux-1.1-pro", {"aspect_ratio": "custom", "width": 1500}, "256-1440"),
-        ("flux-pro", {"safety_tolerance": 6}, "1-5"),
+        ("flux-pro", {"steps": 60}, "1-50"),
         ("flux-pro", {"output_format": "gif"}, "webp, jpg, png"),
     ],
 )
@@ -205,3 +204,37 @@ def test_check_options_accepts_what_one_provider_of_the_model_takes() -> None:
                                            "height": 256})
     with pytest.raises(OptionError, match="custom"):
         check_options(MODELS["flux-1.1-pro"], {"aspect_ratio": "16:9", "width": 512})
+
+
+def test_the_plan_names_each_providers_exact_wire_parameters() -> None:
+    from bot.catalogue.plan import make_plan
+
+    model = MODELS["flux-dev"]
+    plan = make_plan("flux-dev", model.schemas, {"steps": 30, "guidance": 4}, 2, image=False)
+    onemin, bfl = plan.attempts
+    # One option, two providers' names for it; each only once, in the plan.
+    assert onemin.params["num_inference_steps"] == 30 and "steps" not in onemin.params
+    assert onemin.params["disable_safety_checker"] is False
+    assert bfl.params == {"steps": 30, "guidance": 4.0, "safety_tolerance": 2}
+    assert onemin.body("a cat", 7) == {"prompt": "a cat", "seed": 7, **onemin.params}
+
+
+def test_the_plan_snaps_per_provider_and_leaves_out_who_cannot_serve() -> None:
+    from bot.catalogue.plan import make_plan
+
+    model = MODELS["flux-1.1-pro"]
+    options = {"aspect_ratio": "custom", "width": 1000, "height": 600}
+    plan = make_plan("flux-1.1-pro", model.schemas, options, 2, image=False)
+    sizes = {a.provider: (a.params["width"], a.params["height"]) for a in plan.attempts}
+    assert sizes == {"apiframe": (992, 608), "segmind": (1008, 608)}  # BFL takes no ratio
+    assert all(a.notes for a in plan.attempts)
+    assert plan.attempt("segmind").params["safety_tolerance"] == 2  # type: ignore[union-attr]
+    # Above FLUX's own level apiframe cannot serve; an input image rules Segmind out.
+    assert make_plan("flux-1.1-pro", model.schemas, {"safety_tolerance": 5}, 6,
+                     image=False).providers == ["segmind", "bfl"]
+    assert make_plan("flux-1.1-pro", model.schemas, {}, 2, image=True).providers == [
+        "apiframe", "bfl"]
+    bfl = make_plan("flux-1.1-pro", model.schemas, {"output_format": "jpg"}, 2,
+                    image=False).attempt("bfl")
+    assert bfl is not None and bfl.params["output_format"] == "jpeg"
+    assert bfl.output_format == "jpg"

@@ -10,6 +10,8 @@ from discord.ext import commands
 
 import cogs
 from bot.client import COGS
+from bot.jobs import Attachment, ImagineRequest
+from cogs._embed import parameters_line
 
 
 def test_every_cog_module_is_loaded_by_the_bot() -> None:
@@ -40,3 +42,19 @@ def test_commands_have_descriptions() -> None:
             if isinstance(obj, type) and issubclass(obj, commands.Cog):
                 for command in getattr(obj, "__cog_app_commands__", []):
                     assert command.description and command.description != "…", command.name
+
+
+def test_parameters_read_as_one_line() -> None:
+    request = ImagineRequest(
+        guild_id=1, channel_id=2, user_id=3, prompt="a cat",
+        options={"aspect_ratio": "16:9", "steps": 30, "guidance": 4.5, "output_format": "png",
+                 "prompt_upsampling": False, "megapixels": "0.25"},
+        attachment=Attachment("https://cdn/x.png", "ref.png", "image/png", 10),
+    )
+    assert parameters_line(request) == (
+        "aspect ratio 16:9 · 30 steps · guidance 4.5 · PNG · no prompt upsampling · 0.25 MP"
+        " · from ref.png"
+    )
+    custom = ImagineRequest(guild_id=1, channel_id=2, user_id=3, prompt="a cat",
+                            options={"width": 512, "height": 512, "aspect_ratio": "custom"})
+    assert parameters_line(custom) == ""  # the size is in its own field

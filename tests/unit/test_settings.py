@@ -37,10 +37,10 @@ def test_defaults_match_the_spec() -> None:
     assert settings.database_path == Path("data/fluxcord.db")
     assert settings.SFW_SAFETY_MAX == 2
     assert settings.ALLOW_DMS is False
-    assert settings.base_url("onemin") == "https://api.1min.ai"
-    assert settings.base_url("apiframe") == "https://api.apiframe.ai"
-    assert settings.base_url("segmind") == "https://api.segmind.com"
-    assert settings.api_key("segmind") is None
+    assert settings.base_url("ONEMIN_BASE_URL") == "https://api.1min.ai"
+    assert settings.base_url("APIFRAME_BASE_URL") == "https://api.apiframe.ai"
+    assert settings.base_url("SEGMIND_BASE_URL") == "https://api.segmind.com"
+    assert settings.api_key("SEGMIND_API_KEY") is None
     assert settings.cost("flux-dev", "2") > settings.cost("flux-dev", "0.25")
 
 

@@ -12,6 +12,11 @@ Usage::
     await standin.wait_for_ready()
     ix = await standin.slash(channel, alice, 'imagine', prompt='a cat')
     await ix.wait_for_ack()
+    forum = guild.add_forum('gallery', nsfw=True)       # type 15: takes posts, not messages
+    post = guild.add_thread(forum, 'my post', owner=alice)  # a thread (THREAD_CREATE)
+    ix = await standin.slash(post, alice, 'imagine', prompt='a cat')  # channel has parent_id
+    channel.bot_denied = Perm.READ_MESSAGE_HISTORY     # a channel overwrite against the bot
+    standin.fail('GET', '/channels/{channel}/messages', 503)  # the next such request fails
     ...
     await standin.stop()                 # also undoes install()
 
@@ -31,7 +36,18 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.standins.discord_gateway import INTENT_GUILD_MEMBERS, Gateway, GatewaySession
-from tests.support.standins.discord_guilds import Channel, Guild
+from tests.support.standins.discord_guilds import (
+    GUILD_FORUM,
+    GUILD_NEWS,
+    GUILD_STAGE,
+    GUILD_TEXT,
+    GUILD_VOICE,
+    NEWS_THREAD,
+    PRIVATE_THREAD,
+    PUBLIC_THREAD,
+    Channel,
+    Guild,
+)
 from tests.support.standins.discord_interactions import StandInInteraction, new_interaction
 from tests.support.standins.discord_models import (
     DEFAULT_FILESIZE_LIMIT,
@@ -57,6 +73,14 @@ __all__ = [
     "DEFAULT_FILESIZE_LIMIT",
     "FLAG_EPHEMERAL",
     "FLAG_LOADING",
+    "GUILD_FORUM",
+    "GUILD_NEWS",
+    "GUILD_STAGE",
+    "GUILD_TEXT",
+    "GUILD_VOICE",
+    "NEWS_THREAD",
+    "PRIVATE_THREAD",
+    "PUBLIC_THREAD",
     "ApiError",
     "Attachment",
     "Channel",
@@ -298,6 +322,17 @@ class DiscordStandIn:
     def sessions(self) -> list[GatewaySession]:
         return list(self.gateway.sessions)
 
+    def fail(
+        self, method: str, route: str, status: int, code: int = 0, message: str = "", *,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` requests to ``route`` (a template such as
+        ``/channels/{channel}/messages``) with this error instead of serving them."""
+        if not any(r.method == method and r.template == route for r in self.rest._routes):
+            raise LookupError(f"the stand-in has no route {method} {route}")
+        error = ApiError(status, code, message or f"{status}: stand-in fault")
+        self.rest.faults.setdefault((method, route), []).extend([error] * times)
+
     def get_message(self, message_id: int) -> Message | None:
         return self._state.messages.get(message_id)
 
@@ -413,6 +448,10 @@ class DiscordStandIn:
         Raises ``LookupError``/``ValueError`` for commands or options Discord would not accept, and
         ``CommandUnavailable`` where Discord would hide the command from this user.
         """
+        if channel.type == GUILD_FORUM:
+            raise ValueError("a forum takes posts, not messages: use a post (add_thread)")
+        if channel.archived and channel.locked:
+            raise CommandUnavailable(f"#{channel.name} is archived and locked")
         data = command_data(self._state, channel, user, name, path, options)
         return self._dispatch(new_interaction(self._state, 2, channel, user, data))
 

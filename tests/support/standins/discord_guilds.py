@@ -12,6 +12,7 @@ from tests.support.standins.discord_models import (
     DEFAULT_FILESIZE_LIMIT,
     JSON,
     PREMIUM_FILESIZE_LIMITS,
+    ApiError,
     Message,
     Perm,
     User,
@@ -23,19 +24,61 @@ if TYPE_CHECKING:
     from tests.support.standins.discord_state import StandInState
 
 
+# Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types)
+GUILD_TEXT, DM, GUILD_VOICE, GUILD_NEWS = 0, 1, 2, 5
+NEWS_THREAD, PUBLIC_THREAD, PRIVATE_THREAD, GUILD_STAGE, GUILD_FORUM = 10, 11, 12, 13, 15
+THREAD_TYPES = (NEWS_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
+# Where members can post messages (a forum takes posts, which are threads, not messages).
+MESSAGE_TYPES = (GUILD_TEXT, DM, GUILD_VOICE, GUILD_NEWS, GUILD_STAGE, *THREAD_TYPES)
+
+
+def wrong_channel_type() -> ApiError:
+    return ApiError(400, 50024, "Cannot execute action on this channel type")
+
+
 @dataclass(eq=False)
 class Channel:
     id: int
     name: str
     guild: Guild | None
-    type: int = 0
-    """0 = GUILD_TEXT, 1 = DM."""
+    type: int = GUILD_TEXT
+    """0 = GUILD_TEXT, 1 = DM, 2 = GUILD_VOICE, 5 = GUILD_NEWS, 10/11/12 = threads,
+    13 = GUILD_STAGE_VOICE, 15 = GUILD_FORUM."""
     nsfw: bool = False
     topic: str | None = None
     position: int = 0
     recipient: User | None = None
+    parent: Channel | None = None
+    """A thread's channel (a forum for a forum post)."""
+    owner: User | None = None
+    """Who started a thread."""
+    archived: bool = False
+    locked: bool = False
+    bot_denied: int = 0
+    """Permissions an overwrite takes from the bot here (a thread follows its parent)."""
     history: list[Message] = field(default_factory=list)
     """Every public message ever posted here (deleted ones flagged), oldest first."""
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in THREAD_TYPES
+
+    def bot_can(self, permissions: int) -> bool:
+        """Whether the bot has every one of ``permissions`` here."""
+        if self.guild is None:
+            return True
+        denied = (self.parent or self).bot_denied
+        return self.guild.permissions_for(self.guild.bot) & ~denied & permissions == permissions
+
+    def check_bot_may(self, action: str) -> None:
+        """Discord's answers to the bot reading ("read") or posting ("send") here."""
+        if not self.bot_can(Perm.VIEW_CHANNEL):
+            raise ApiError(403, 50001, "Missing Access")
+        if self.type == GUILD_FORUM:  # a forum holds posts (threads), never messages
+            raise wrong_channel_type()
+        needed = Perm.SEND_MESSAGES_IN_THREADS if self.is_thread else Perm.SEND_MESSAGES
+        if action == "send" and not self.bot_can(needed):
+            raise ApiError(403, 50013, "Missing Permissions")
 
     @property
     def messages(self) -> list[Message]:
@@ -61,20 +104,59 @@ class Channel:
         }
         if self.guild is None:
             data["recipients"] = [self.recipient.payload()] if self.recipient else []
+        elif self.is_thread:
+            data.update(self._thread_fields())
         else:
             data.update(
                 guild_id=str(self.guild.id),
                 name=self.name,
                 position=self.position,
-                permission_overwrites=[],
+                permission_overwrites=self._overwrites(),
                 nsfw=self.nsfw,
                 topic=self.topic,
                 parent_id=None,
                 rate_limit_per_user=0,
             )
+            if self.type in (GUILD_VOICE, GUILD_STAGE):
+                data.update(bitrate=64000, user_limit=0, rtc_region=None)
+            if self.type == GUILD_FORUM:
+                data.update(
+                    available_tags=[],
+                    default_reaction_emoji=None,
+                    default_sort_order=None,
+                    default_forum_layout=0,
+                    default_thread_rate_limit_per_user=0,
+                )
         if permissions is not None:
             data["permissions"] = str(permissions)
         return data
+
+    def _overwrites(self) -> list[JSON]:
+        if not self.bot_denied or self.guild is None:
+            return []
+        return [{"id": str(self.guild.bot.id), "type": 1, "allow": "0",
+                 "deny": str(self.bot_denied)}]
+
+    def _thread_fields(self) -> JSON:
+        assert self.guild is not None and self.parent is not None
+        created = iso(snowflake_time(self.id))
+        return {
+            "guild_id": str(self.guild.id),
+            "parent_id": str(self.parent.id),
+            "owner_id": str((self.owner or self.guild.bot).id),
+            "name": self.name,
+            "rate_limit_per_user": 0,
+            "message_count": len(self.messages),
+            "total_message_sent": len(self.history),
+            "member_count": 1,
+            "thread_metadata": {
+                "archived": self.archived,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": created,
+                "locked": self.locked,
+                "create_timestamp": created,
+            },
+        }
 
 
 @dataclass(eq=False)
@@ -90,20 +172,70 @@ class Guild:
     bot_permissions: int = Perm.DEFAULT_BOT
     locale: str = "en-US"
     channels: list[Channel] = field(default_factory=list)
+    threads: list[Channel] = field(default_factory=list)
     permission_overrides: dict[int, int] = field(default_factory=dict)
     bot_role_id: int = 0
     _perm_roles: dict[int, int] = field(default_factory=dict)
 
-    def add_channel(self, name: str, *, nsfw: bool = False, topic: str | None = None) -> Channel:
-        """Create a text channel (sends CHANNEL_CREATE to connected clients)."""
+    def add_channel(
+        self, name: str, *, nsfw: bool = False, topic: str | None = None, type: int = GUILD_TEXT
+    ) -> Channel:
+        """Create a channel, text by default (sends CHANNEL_CREATE to connected clients)."""
+        if type in (DM, *THREAD_TYPES):
+            raise ValueError("use dm_channel() for DMs and add_thread() for threads")
         channel = Channel(
-            self.state.new_id(), name, self, nsfw=nsfw, topic=topic, position=len(self.channels)
+            self.state.new_id(),
+            name,
+            self,
+            type=type,
+            nsfw=nsfw,
+            topic=topic,
+            position=len(self.channels),
         )
         self.channels.append(channel)
         self.state.channels[channel.id] = channel
         self.state.dispatch("CHANNEL_CREATE", channel.payload(), intent=1 << 0)
         self.state.changed()
         return channel
+
+    def add_forum(self, name: str, *, nsfw: bool = False) -> Channel:
+        """Create a forum channel (type 15): members post threads in it, not messages."""
+        return self.add_channel(name, nsfw=nsfw, type=GUILD_FORUM)
+
+    def add_thread(
+        self,
+        parent: Channel,
+        name: str,
+        *,
+        owner: User | None = None,
+        type: int | None = None,
+        thread_id: int | None = None,
+    ) -> Channel:
+        """A thread of ``parent`` started by ``owner`` (a post when ``parent`` is a forum);
+        sends THREAD_CREATE. ``thread_id`` is the starter message's id for a message thread."""
+        if parent.guild is not self or parent.is_thread or parent.type == DM:
+            raise ValueError(f"#{parent.name} cannot have threads")
+        if type is None:
+            type = NEWS_THREAD if parent.type == GUILD_NEWS else PUBLIC_THREAD
+        if type not in THREAD_TYPES or (parent.type == GUILD_FORUM and type != PUBLIC_THREAD):
+            raise ValueError(f"thread type {type} is not valid in channel type {parent.type}")
+        thread = Channel(
+            thread_id or self.state.new_id(), name, self, type=type, parent=parent, owner=owner
+        )
+        self.state.channels[thread.id] = thread
+        self.threads.append(thread)
+        payload = {**thread.payload(), "newly_created": True}
+        self.state.dispatch("THREAD_CREATE", payload, intent=1 << 0)
+        self.state.changed()
+        return thread
+
+    def set_archived(self, thread: Channel, archived: bool = True, *, locked: bool = False) -> None:
+        """Archive (or unarchive) a thread, as its auto-archive or a moderator does."""
+        if not thread.is_thread:
+            raise ValueError(f"#{thread.name} is not a thread")
+        thread.archived, thread.locked = archived, locked and archived
+        self.state.dispatch("THREAD_UPDATE", thread.payload(), intent=1 << 0)
+        self.state.changed()
 
     def set_permissions(self, user: User, permissions: int) -> None:
         """Set the extra permissions ``user`` has in this guild (overrides ``User.permissions``)."""
@@ -251,7 +383,7 @@ class Guild:
             "member_count": len(self.members),
             "voice_states": [],
             "presences": [],
-            "threads": [],
+            "threads": [t.payload() for t in self.threads if not t.archived],
             "stage_instances": [],
             "guild_scheduled_events": [],
             "soundboard_sounds": [],

@@ -166,7 +166,8 @@ def new_interaction(
         "context": 0 if guild else 1,
     }
     if guild is not None:
-        payload["app_permissions"] = str(guild.permissions_for(state.bot))
+        denied = (channel.parent or channel).bot_denied
+        payload["app_permissions"] = str(guild.permissions_for(state.bot) & ~denied)
         payload["channel"] = channel.payload(permissions=guild.permissions_for(user))
         payload["guild_id"] = str(guild.id)
         payload["guild_locale"] = guild.locale

@@ -131,6 +131,8 @@ class RestApi:
         self.hide_message_rate_limit = hide_message_rate_limit
         self._routes: list[_Route] = []
         self._windows: dict[str, _Window] = {}
+        self.faults: dict[tuple[str, str], list[ApiError]] = {}
+        """Errors to answer instead of the route, by (method, route template), first first."""
         self._register()
 
     def add(
@@ -170,10 +172,12 @@ class RestApi:
         add("GET", "/guilds/{guild}/channels", self.get_guild_channels)
         add("GET", "/guilds/{guild}/members/{user}", self.get_member)
         from tests.support.standins.discord_commands import register_command_routes
+        from tests.support.standins.discord_threads import register_thread_routes
         from tests.support.standins.discord_webhooks import register_interaction_routes
 
         register_command_routes(self)
         register_interaction_routes(self)
+        register_thread_routes(self)
 
     # -- dispatching -------------------------------------------------------------------------------
 
@@ -235,6 +239,9 @@ class RestApi:
             )
         else:
             try:
+                faults = self.faults.get((route.method, route.template))
+                if faults:
+                    raise faults.pop(0)
                 response = await route.handler(request, params)  # type: ignore[assignment]
             except ApiError as error:
                 log.info("%s %s -> %s %s", request.method, request.path, error.status, error.body())
@@ -330,8 +337,15 @@ class RestApi:
 
     async def get_messages(self, request: web.Request, params: dict[str, str]) -> web.Response:
         channel = self.state.channel_or_404(params["channel"])
+        channel.check_bot_may("read")
         query = request.query
-        limit = max(1, min(100, int(query.get("limit", 50))))
+        limit = int(query.get("limit", 50))
+        if not 1 <= limit <= 100:
+            raise ApiError.form(
+                "limit", "NUMBER_TYPE_MAX", "int value should be less than or equal to 100."
+            )
+        if not channel.bot_can(Perm.READ_MESSAGE_HISTORY):
+            return json_response([])  # Discord answers an empty history, not an error
         messages = channel.messages
         if "around" in query:
             around = int(query["around"])
@@ -349,6 +363,7 @@ class RestApi:
 
     async def create_message(self, request: web.Request, params: dict[str, str]) -> web.Response:
         channel = self.state.channel_or_404(params["channel"])
+        channel.check_bot_may("send")
         payload, files = await read_body(request)
         limit = self.state.filesize_limit(channel)
         message = self.state.create_message(

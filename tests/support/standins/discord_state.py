@@ -169,11 +169,19 @@ class StandInState:
         flags: int | None = None,
         interaction: StandInInteraction | None = None,
         validate: bool = True,
+        message_id: int | None = None,
     ) -> Message:
-        """Validate and store a new message; public ones join the channel (MESSAGE_CREATE)."""
+        """Validate and store a new message; public ones join the channel (MESSAGE_CREATE).
+
+        A message in an archived thread unarchives it, as on Discord, unless it is locked."""
         if validate:
             validate_message(payload, files, size_limit=size_limit, creating=True)
-        message = Message(self.new_id(), channel, author)
+        if channel.archived:
+            if channel.locked:
+                raise ApiError(400, 50083, "Thread is archived")
+            channel.archived = False
+            self.dispatch("THREAD_UPDATE", channel.payload(), intent=1 << 0)
+        message = Message(message_id or self.new_id(), channel, author)
         message.flags = (payload.get("flags") or 0) & CREATE_FLAGS if flags is None else flags
         if interaction is None:
             message.flags &= ~FLAG_EPHEMERAL  # only interaction responses can be ephemeral
@@ -246,6 +254,7 @@ class StandInState:
                     kept.extend(a for a in message.attachments if a.id == ref)
             new.extend(self._attachment_from(f, None) for f in files if f.index not in used)
         message.attachments = kept + new
+        message.embeds = [_resolve_attachments(e, message.attachments) for e in message.embeds]
 
     def _attachment_from(self, upload: UploadedFile, entry: JSON | None) -> Attachment:
         entry = entry or {}
@@ -263,3 +272,18 @@ class StandInState:
             data["guild_id"] = str(guild.id)
             data["member"] = guild.member_payload(message.author, with_user=False)
         return data
+
+
+def _resolve_attachments(embed: JSON, attachments: list[Attachment]) -> JSON:
+    """Discord answers an embed's ``attachment://name`` image with the attachment itself
+    (which then shows inside the embed); a name matching no attachment stays as it is."""
+    resolved = dict(embed)
+    for key in ("image", "thumbnail"):
+        url = (embed.get(key) or {}).get("url") or ""
+        if not url.startswith("attachment://"):
+            continue
+        found = next((a for a in attachments if a.filename == url[len("attachment://"):]), None)
+        if found is not None:
+            resolved[key] = {"url": found.url, "proxy_url": found.url, "width": found.width,
+                             "height": found.height, "flags": 0}
+    return resolved

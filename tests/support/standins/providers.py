@@ -1,4 +1,4 @@
-"""What the provider stand-ins share, and `ProviderStandIns`, which runs all three.
+"""What the provider stand-ins share, and `ProviderStandIns`, which runs them all.
 
 Each stand-in is a real aiohttp server on 127.0.0.1 (port 0) that follows its seed
 page strictly: a request the page does not allow is refused the way the real API would
@@ -22,6 +22,7 @@ from tests.support.standins.images import make_image, sized_noise_image
 
 if TYPE_CHECKING:
     from tests.support.standins.apiframe import ApiframeStandIn
+    from tests.support.standins.bfl import BflStandIn
     from tests.support.standins.onemin import OneMinStandIn
     from tests.support.standins.segmind import SegmindStandIn
 
@@ -31,6 +32,7 @@ TEST_KEYS = {
     "apiframe": "afk_test_9c8b7a6f5e4d3c2b1a0f",
     "segmind": "SG_3b4c5d6e7f8a9b0c1d2e",
 }
+BFL_TEST_KEY = "bfl_4f9e2a7c1d8b6e3f5a0c"
 SEED_MAX = 4294967295
 
 
@@ -106,7 +108,7 @@ class Fault:
 
 
 class StandIn:
-    """Base of the three stand-ins: the server, the record, the faults, the key check."""
+    """Base of the stand-ins: the server, the record, the faults, the key check."""
 
     key_header = ""
     generation_path = ""
@@ -241,10 +243,14 @@ class StandIn:
 
 
 class ProviderStandIns:
-    """The three stand-ins together, with the settings that point the bot at them."""
+    """The provider stand-ins together, with the settings that point the bot at them.
+
+    BFL's runs too, but `settings_env()` gives its settings only when asked, since it is
+    routed last and most tests are about the providers in front of it."""
 
     def __init__(self, keys: dict[str, str] | None = None, **options: Any) -> None:
         from tests.support.standins.apiframe import ApiframeStandIn
+        from tests.support.standins.bfl import BflStandIn
         from tests.support.standins.onemin import OneMinStandIn
         from tests.support.standins.segmind import SegmindStandIn
 
@@ -252,11 +258,12 @@ class ProviderStandIns:
         self.onemin: OneMinStandIn = OneMinStandIn(keys["onemin"], **options)
         self.apiframe: ApiframeStandIn = ApiframeStandIn(keys["apiframe"], **options)
         self.segmind: SegmindStandIn = SegmindStandIn(keys["segmind"], **options)
+        self.bfl: BflStandIn = BflStandIn(BFL_TEST_KEY, **options)
         self.keys = keys
 
     @property
     def all(self) -> tuple[StandIn, ...]:
-        return (self.onemin, self.apiframe, self.segmind)
+        return (self.onemin, self.apiframe, self.segmind, self.bfl)
 
     @property
     def violations(self) -> list[str]:
@@ -281,9 +288,11 @@ class ProviderStandIns:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    def settings_env(self) -> dict[str, str]:
-        """`Settings` fields (environment names) that point the bot at the stand-ins."""
-        return {
+    def settings_env(self, *, bfl: bool = False) -> dict[str, str]:
+        """`Settings` fields (environment names) that point the bot at the stand-ins
+        (BFL's only with `bfl=True`)."""
+        extra = {"BFL_API_KEY": self.bfl.api_key, "BFL_BASE_URL": self.bfl.base_url} if bfl else {}
+        return extra | {
             "ONEMIN_API_KEY": self.keys["onemin"],
             "APIFRAME_API_KEY": self.keys["apiframe"],
             "SEGMIND_API_KEY": self.keys["segmind"],

@@ -1,0 +1,178 @@
+"""Black Forest Labs' own API: flux-1.1-pro, flux-pro and flux-dev as asynchronous tasks.
+
+POST {base}/v1/{model} (header `x-key`) answers `{"id", "polling_url"}`; the task is polled
+at exactly that URL (the global host routes tasks to clusters and the URL names the
+one that has it) until `Ready`, then `result.sample`, a signed URL valid ten minutes, is
+downloaded at once. `Request Moderated` and `Content Moderated` are final refusals, not
+errors. An image prompt travels as base64 in the body. providers.md section 4.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
+from bot.providers.errors import (
+    ModerationError,
+    ProviderError,
+    ResultUnavailable,
+    ServerError,
+)
+from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
+from bot.providers.http import Reply, download, fetch, safe_url
+from bot.providers.polling import poll_until
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.bfl.ai"
+_MODERATED = ("Request Moderated", "Content Moderated")
+_FAILED = ("Error", "Failed", "Task not found")
+
+
+class _Submitted(Lenient):
+    id: str
+    polling_url: str
+
+
+class _Result(Lenient):
+    sample: str | None = None
+
+
+class _Task(Lenient):
+    id: str | None = None
+    status: str
+    result: _Result | None = None
+    progress: float | None = None
+
+
+class _Credits(Lenient):
+    credits: float | None = None
+
+
+class BflProvider(HostedProvider):
+    """api.bfl.ai v1 (header `x-key`)."""
+
+    name = "bfl"
+
+    async def generate(self, request: GenerationRequest) -> GeneratedImage:
+        """Submits, polls the returned polling_url until Ready, downloads the sample."""
+        attempt = self.attempt(request)
+        schema = attempt.schema
+        params = attempt.body(request.prompt, request.seed)
+        body: dict[str, Any] = dict(params)
+        if request.image is not None:
+            body[schema.params["image"].wire_name] = base64.b64encode(
+                request.image.data
+            ).decode("ascii")
+        submitted = await self._submit(schema.provider_model, body)
+        log.info("bfl: job %s submitted as %s", request.job_id, submitted.id)
+        task = await poll_until(
+            lambda: self._status(submitted.polling_url), provider=self.name,
+            job=submitted.id, interval=self.timing.poll_interval,
+            deadline=self.timing.poll_deadline,
+        )
+        if task.status in _FAILED:
+            # Ended at BFL without an image (and without a charge): another provider may try.
+            raise ServerError(f"task ended as {task.status!r}", provider=self.name)
+        if task.result is None or not task.result.sample:
+            raise ResultUnavailable("Ready task has no result.sample", provider=self.name)
+        data, info, slot = await download(
+            self._http, task.result.sample, provider=self.name, timing=self.timing,
+            base_url=self.base_url, slots=self.slots,
+            expected=attempt.output_format,
+        )
+        return GeneratedImage(
+            data=data, format=info.format, width=info.width, height=info.height,
+            seed=request.seed, provider=self.name, sent=params, notes=attempt.notes,
+            slot=slot,
+        )
+
+    async def health(self) -> ProviderHealth:
+        """GET /v1/credits: a cheap authenticated call that also gives the balance."""
+        if not self.configured:
+            return ProviderHealth(self.name, False)
+        try:
+            reply = await fetch(
+                self._http, "GET", f"{self.base_url}/v1/credits", provider=self.name,
+                http_timeout=self.timing.timeout(self.timing.poll_read),
+                headers={"x-key": self._secret()},
+            )
+        except ProviderError as exc:
+            return ProviderHealth(self.name, True, None, f"unreachable ({type(exc).__name__})",
+                                  reachable=False)
+        if reply.status in (401, 403):
+            return ProviderHealth(self.name, True, False, str(self._error(reply)))
+        if reply.status >= 300:
+            return ProviderHealth(self.name, True, None, f"HTTP {reply.status}")
+        try:
+            balance = _Credits.model_validate(reply.json()).credits
+        except (ValueError, ValidationError):
+            balance = None
+        return ProviderHealth(
+            self.name, True, True, f"{balance:g} credits" if balance is not None else ""
+        )
+
+    async def _submit(self, model: str, body: dict[str, Any]) -> _Submitted:
+        reply = await fetch(
+            self._http, "POST", f"{self.base_url}/v1/{model}", provider=self.name,
+            http_timeout=self.timing.timeout(self.timing.poll_read),
+            headers={"x-key": self._secret()}, json=body,
+        )
+        if reply.status >= 300:
+            raise self._error(reply)
+        submitted = self._parse(reply, _Submitted, "submit answer")
+        if not self._ours(submitted.polling_url):
+            # The key goes with every poll: never to a host that is not BFL's.
+            raise self._malformed(
+                f"polling_url {safe_url(submitted.polling_url)} is not on BFL's hosts", reply
+            )
+        return submitted
+
+    async def _status(self, url: str) -> _Task | None:
+        """The task once it has ended; None while it runs; raises when it was moderated."""
+        reply = await self._get(url)
+        if reply.status >= 300:
+            raise self._error(reply)
+        task = self._parse(reply, _Task, "task status")
+        if task.status in _MODERATED:
+            raise ModerationError(task.status, provider=self.name, body=self._body(reply))
+        return task if task.status == "Ready" or task.status in _FAILED else None
+
+    async def _get(self, url: str) -> Reply:
+        return await fetch(
+            self._http, "GET", url, provider=self.name,
+            http_timeout=self.timing.timeout(self.timing.poll_read),
+            headers={"x-key": self._secret()},
+        )
+
+    def _ours(self, url: str) -> bool:
+        """True when `url` is on the configured host or a sibling of it (api.bfl.ai hands
+        out api.us1.bfl.ai and the like), with the same scheme."""
+        base, given = urlsplit(self.base_url), urlsplit(url)
+        if given.scheme != base.scheme or not given.hostname or not base.hostname:
+            return False
+        if given.hostname == base.hostname:
+            return True
+        try:
+            ipaddress.ip_address(base.hostname)
+        except ValueError:
+            site = ".".join(base.hostname.split(".")[-2:])
+            return given.hostname.endswith("." + site)
+        return False
+
+
+ENTRY = ProviderEntry(
+    name=BflProvider.name,
+    label="BFL",
+    factory=hosted_factory(BflProvider, "BFL_API_KEY", "BFL_BASE_URL"),
+    key_setting="BFL_API_KEY",
+    url_setting="BFL_BASE_URL",
+)
+
+

@@ -1,0 +1,28 @@
+"""The long-lived domain objects the bot is built on, opened once by the entry point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.credits import Credits
+    from bot.guilds import Guilds
+    from bot.jobs import JobService
+    from bot.providers.router import Router
+    from bot.settings import Settings
+    from bot.storage import Store
+    from bot.storage.records import JobRecords
+
+
+@dataclass(slots=True)
+class Services:
+    """What `open_services` yields and the Discord side uses: nothing here knows Discord."""
+
+    settings: Settings
+    store: Store
+    credits: Credits
+    guilds: Guilds
+    records: JobRecords
+    router: Router
+    jobs: JobService

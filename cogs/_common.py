@@ -1,0 +1,55 @@
+"""What several cogs share: the Manage Server check, the model choices, and the safety
+rules of the place a command or button was used in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.catalogue import MODELS
+
+MODEL_CHOICES = [app_commands.Choice(name=m.label, value=m.id) for m in MODELS.values()]
+
+# The channels members can generate in, and so the ones a safety cap can be set for:
+# text and news (TextChannel), forums (their posts are threads), voice and stage text chat.
+CappableChannel = (
+    discord.TextChannel | discord.ForumChannel | discord.VoiceChannel | discord.StageChannel
+)
+
+def credit_amount(n: int) -> str:
+    """'1 credit', '5 credits'."""
+    return f"{n} credit" if n == 1 else f"{n} credits"
+
+
+manage_server = app_commands.checks.has_permissions(manage_guild=True)
+"""The one way a command requires Manage Server (the tree turns a refusal into a reply)."""
+
+
+def ensure_manage_server(interaction: discord.Interaction[Any]) -> None:
+    """The same check, for a command that needs it only for some of its uses."""
+    if not interaction.permissions.manage_guild:
+        raise app_commands.MissingPermissions(["manage_guild"])
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a member asked: the channel to answer in, the channel whose cap applies, and
+    whether that channel is age-restricted."""
+
+    channel_id: int
+    cap_channel_id: int
+    age_restricted: bool
+
+
+def place_of(interaction: discord.Interaction[Any]) -> Place:
+    """A thread or forum post has its parent's cap and age restriction (SPEC section 4)."""
+    channel = interaction.channel
+    channel_id = interaction.channel_id or 0
+    if isinstance(channel, discord.Thread):
+        parent = channel.parent
+        return Place(channel_id, channel.parent_id, parent is not None and parent.is_nsfw())
+    is_nsfw = getattr(channel, "is_nsfw", None)
+    return Place(channel_id, channel_id, bool(is_nsfw()) if callable(is_nsfw) else False)

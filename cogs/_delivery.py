@@ -1,0 +1,107 @@
+"""Posting a finished image, for /imagine and the buttons alike.
+
+The image is re-encoded under the channel's upload limit first, then posted through the
+interaction while its 15-minute token lives, else as a channel message that mentions the
+member. Discord refusing it is a `DeliveryError`, which refunds the job.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import discord
+
+from bot import images
+from bot.jobs import DeliveryError
+from bot.providers.base import GeneratedImage
+
+log = logging.getLogger(__name__)
+
+# Room in the upload for the request's own overhead (embed, multipart framing).
+UPLOAD_HEADROOM = 16 * 1024
+# Post through the interaction only while its 15-minute token has this much left.
+TOKEN_MARGIN = timedelta(seconds=60)
+INVALID_WEBHOOK_TOKEN = 50027
+UNKNOWN_WEBHOOK = 10015
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """The file as it will be posted, and what fitting it changed (for the embed)."""
+
+    data: bytes
+    filename: str
+    note: str | None
+
+    def file(self) -> discord.File:
+        # A fresh File per attempt: discord.py consumes the buffer when it sends.
+        return discord.File(io.BytesIO(self.data), filename=self.filename)
+
+
+async def fit_upload(
+    interaction: discord.Interaction[Any], job_id: str, image: GeneratedImage
+) -> Upload:
+    """The image as a file under this channel's upload limit (the interaction carries the
+    real limit, boosts included), re-encoded smaller when it is over."""
+    limit = interaction.filesize_limit - UPLOAD_HEADROOM
+    try:
+        data, fmt, note = await images.fit_under_async(image.data, limit, image.format)
+    except images.ImageError as exc:
+        raise DeliveryError(str(exc)) from exc
+    filename = f"fluxcord-{job_id[-8:]}-{image.seed}.{images.file_extension(fmt)}"
+    return Upload(data, filename, note)
+
+
+async def post_result(
+    interaction: discord.Interaction[Any],
+    *,
+    channel_id: int,
+    user_id: int,
+    upload: Upload,
+    embed: discord.Embed,
+    view: discord.ui.View,
+    through_interaction: bool,
+) -> discord.Message:
+    """Posts the result publicly; returns the message. Raises DeliveryError when Discord
+    refuses it."""
+    try:
+        return await _send(
+            interaction, channel_id, user_id, upload, embed, view,
+            through_interaction=through_interaction,
+        )
+    except discord.HTTPException as exc:
+        raise DeliveryError(f"HTTP {exc.status}, code {exc.code}") from exc
+
+
+async def _send(
+    interaction: discord.Interaction[Any],
+    channel_id: int,
+    user_id: int,
+    upload: Upload,
+    embed: discord.Embed,
+    view: discord.ui.View,
+    *,
+    through_interaction: bool,
+) -> discord.Message:
+    token_alive = discord.utils.utcnow() + TOKEN_MARGIN < interaction.expires_at
+    if through_interaction and token_alive:
+        try:
+            return await interaction.followup.send(
+                embed=embed, file=upload.file(), view=view, wait=True, ephemeral=False
+            )
+        except discord.HTTPException as exc:
+            if exc.code not in (INVALID_WEBHOOK_TOKEN, UNKNOWN_WEBHOOK) and exc.status != 401:
+                raise
+            log.info("interaction token expired while posting; posting in the channel")
+    channel = interaction.client.get_partial_messageable(channel_id)
+    return await channel.send(
+        content=f"<@{user_id}>",
+        embed=embed,
+        file=upload.file(),
+        view=view,
+        allowed_mentions=discord.AllowedMentions(users=True),
+    )

@@ -1,0 +1,70 @@
+"""The public embed under a result: what was made, how, at what cost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import discord
+
+from bot.catalogue import PROVIDER_LABELS, Model
+from bot.jobs import ImagineRequest
+from bot.providers.base import GeneratedImage
+
+EMBED_COLOUR = discord.Colour(0x5865F2)
+
+
+def result_embed(
+    model: Model,
+    request: ImagineRequest,
+    job_id: str,
+    image: GeneratedImage,
+    cost: int,
+    balance: int,
+    notes: tuple[str, ...],
+) -> discord.Embed:
+    """The public embed under a result: prompt, model, provider, seed, size, cost, the
+    balance left, the parameters set and what the bot adjusted."""
+    embed = discord.Embed(description=request.prompt[:4000], colour=EMBED_COLOUR)
+    embed.add_field(name="Model", value=model.label)
+    embed.add_field(name="Provider", value=PROVIDER_LABELS.get(image.provider, image.provider))
+    embed.add_field(name="Seed", value=str(image.seed))
+    embed.add_field(name="Size", value=f"{image.width}×{image.height}")
+    embed.add_field(name="Cost", value=f"{cost} credits")
+    embed.add_field(name="Balance", value=f"{balance} credits left")
+    shown = parameters_line(request)
+    if shown:
+        embed.add_field(name="Parameters", value=shown[:1024], inline=False)
+    if notes:
+        embed.add_field(name="Adjusted", value="\n".join(notes)[:1024], inline=False)
+    embed.set_footer(text=f"job {job_id[-8:]}")
+    return embed
+
+
+# How each option reads in the embed; width and height are in the Size field already.
+_READABLE: dict[str, Callable[[Any], str | None]] = {
+    "aspect_ratio": lambda v: f"aspect ratio {v}" if v != "custom" else None,
+    "steps": lambda v: f"{v} steps",
+    "guidance": lambda v: f"guidance {v}",
+    "prompt_strength": lambda v: f"prompt strength {v}",
+    "output_format": lambda v: str(v).upper(),
+    "output_quality": lambda v: f"quality {v}",
+    "safety_tolerance": lambda v: f"safety tolerance {v}",
+    "prompt_upsampling": lambda v: "prompt upsampling" if v else "no prompt upsampling",
+    "megapixels": lambda v: f"{v} MP",
+    "go_fast": lambda v: "go fast" if v else "not go fast",
+    "width": lambda v: None,
+    "height": lambda v: None,
+}
+
+
+def parameters_line(request: ImagineRequest) -> str:
+    """The options the member set, as one readable line: '16:9 · 30 steps · PNG'."""
+    parts = []
+    for name, value in request.options.items():
+        readable = _READABLE.get(name, lambda v, name=name: f"{name} {v}")(value)
+        if readable:
+            parts.append(readable)
+    if request.attachment is not None:
+        parts.append(f"from {request.attachment.filename}")
+    return " · ".join(parts)

@@ -1,0 +1,222 @@
+"""A Black Forest Labs API stand-in: submit, poll at the returned `polling_url`, the
+signed delivery URL and the credits call, following providers.md section 4 and BFL's
+OpenAPI document (the per-model inputs below).
+
+Submits answer `{"id", "polling_url"}`; the polling URL is deliberately on a path of its
+own (as BFL's names a cluster), so a client that rebuilds it from the base URL polls
+`/v1/get_result` and is recorded as a violation. A task is `Pending` for
+`polls_to_complete - 1` polls, then `Ready` with `result.sample`.
+
+Faults (`inject(kind, times=1, **params)`), on submit:
+- "unauthorized" (403, BFL's "Not authenticated"), "no_credit" (402),
+- "rate_limit" (429, the active-task cap, `retry_after=`), "server_error" (`status=`),
+- "hang" (`seconds=`), "malformed" (200 without polling_url), "html" (200 text/html),
+- "deep_json" (200 JSON nested deeper than any parser's recursion limit),
+- "trickle" (a valid answer sent one byte every `seconds=`, default 0.2);
+on a poll: "poll_error" (`status=`, default 500), "task_error" (the task ends `Error`);
+on the delivery URL: "expired_download" (403), "redirect" (302 to `location=`).
+A prompt containing "forbidden" ends `Request Moderated`, one containing "flagged"
+`Content Moderated` (neither charged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from tests.support.standins.images import CONTENT_TYPES
+from tests.support.standins.providers import SEED_MAX, Fault, Spec, StandIn, check_object
+
+_COMMON = {
+    "prompt": Spec("string", 1, required=True),
+    "image_prompt": Spec("string"),
+    "width": Spec("int", 256, 1440, multiple=32),
+    "height": Spec("int", 256, 1440, multiple=32),
+    "prompt_upsampling": Spec("bool"),
+    "seed": Spec("int", 0, SEED_MAX),
+    "safety_tolerance": Spec("int", 0, 6),
+    "output_format": Spec("enum", choices=("jpeg", "png")),
+    "webhook_url": Spec("string"),
+    "webhook_secret": Spec("string"),
+}
+# FluxPro11Inputs, FluxProInputs, FluxDevInputs.
+BODIES: dict[str, dict[str, Spec]] = {
+    "flux-pro-1.1": _COMMON,
+    "flux-pro": {**_COMMON, "steps": Spec("int", 1, 50), "guidance": Spec("number", 1.5, 5),
+                 "interval": Spec("number", 1, 4)},
+    "flux-dev": {**_COMMON, "steps": Spec("int", 1, 50), "guidance": Spec("number", 1.5, 5)},
+}
+POLL_PATH = "/cluster-us1/v1/get_result"
+
+
+@dataclass(slots=True)
+class Task:
+    id: str
+    model: str
+    body: dict[str, Any]
+    polls: int = 0
+    status: str = "Pending"
+    data: bytes = b""
+    ext: str = "jpeg"
+
+
+class BflStandIn(StandIn):
+    key_header = "x-key"
+    generation_path = "/v1/flux"
+    fault_routes = {"expired_download": "download", "redirect": "download",
+                    "poll_error": "poll", "task_error": "poll"}
+
+    def __init__(self, api_key: str, *, polls_to_complete: int = 2, credits: float = 120.5,
+                 **options: Any) -> None:
+        super().__init__(api_key, **options)
+        self.polls_to_complete = polls_to_complete
+        self.credits = credits
+        self.tasks: dict[str, Task] = {}
+
+    def add_routes(self, app: web.Application) -> None:
+        for model in BODIES:
+            app.router.add_post(f"/v1/{model}", self._submit)
+        app.router.add_get(POLL_PATH, self._poll)
+        app.router.add_get("/v1/get_result", self._rebuilt_poll)
+        app.router.add_get("/v1/credits", self._credits)
+        app.router.add_get("/delivery/{name}", self._delivery)
+
+    async def _submit(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        self.record(request, json=body)
+        if (refused := self._auth(request)) is not None:
+            return refused
+        model = request.path.removeprefix("/v1/")
+        problems = check_object(body, BODIES[model], f"{model} body")
+        image = body.get("image_prompt") if isinstance(body, dict) else None
+        if isinstance(image, str):
+            try:
+                base64.b64decode(image, validate=True)
+            except (binascii.Error, ValueError):
+                problems.append(f"{model} body.image_prompt: not base64")
+        if problems:
+            self.violate(problems)
+            return web.json_response(
+                {"detail": [{"loc": ["body"], "msg": p, "type": "value_error"} for p in problems]},
+                status=422,
+            )
+        fault = self.take_fault()
+        if fault is not None:
+            return await self._fault(fault, request, self._create(model, body))
+        task = self._create(model, body)
+        return web.json_response(self._submitted(task))
+
+    def _create(self, model: str, body: dict[str, Any]) -> Task:
+        fmt = body.get("output_format", "jpeg")
+        size = (body.get("width", 1024), body.get("height", 768))
+        task = Task(str(uuid.uuid4()), model, body, ext=fmt,
+                    data=self.result_image(size[0], size[1], fmt, len(self.tasks)))
+        self.tasks[task.id] = task
+        return task
+
+    def _submitted(self, task: Task) -> dict[str, Any]:
+        return {"id": task.id, "polling_url": f"{self.base_url}{POLL_PATH}?id={task.id}"}
+
+    async def _fault(self, fault: Fault, request: web.Request, task: Task) -> web.StreamResponse:
+        kind, params = fault.kind, fault.params
+        if kind == "unauthorized":
+            return web.json_response(
+                {"detail": "Not authenticated - Invalid Authentication"}, status=403
+            )
+        if kind == "no_credit":
+            return web.json_response({"detail": "Insufficient credits"}, status=402)
+        if kind == "rate_limit":
+            return web.json_response(
+                {"detail": "You have exceeded the number of active tasks (24)"}, status=429,
+                headers={"Retry-After": str(params.get("retry_after", "1"))},
+            )
+        if kind == "server_error":
+            return web.json_response({"detail": "Internal Server Error"},
+                                     status=params.get("status", 500))
+        if kind == "hang":
+            await self.hang(fault)
+            return web.json_response({"detail": "Gateway timeout"}, status=504)
+        if kind == "malformed":
+            return web.json_response({"id": task.id})
+        if kind == "html":
+            return web.Response(text="<html><body>Service maintenance</body></html>",
+                                content_type="text/html")
+        if kind == "deep_json":
+            return web.Response(text="[" * 100_000 + "]" * 100_000,
+                                content_type="application/json")
+        if kind == "trickle":
+            answer = web.StreamResponse(headers={"Content-Type": "application/json"})
+            await answer.prepare(request)
+            for byte in json.dumps(self._submitted(task)).encode():
+                await answer.write(bytes([byte]))
+                await asyncio.sleep(params.get("seconds", 0.2))
+            await answer.write_eof()
+            return answer
+        raise AssertionError(f"unknown fault {kind!r}")
+
+    async def _poll(self, request: web.Request) -> web.Response:
+        self.record(request)
+        if (refused := self._auth(request)) is not None:
+            return refused
+        task = self.tasks.get(request.query.get("id", ""))
+        if task is None:
+            return web.json_response({"id": request.query.get("id"), "status": "Task not found",
+                                      "result": None, "progress": None})
+        fault = self.take_fault("poll")
+        if fault is not None and fault.kind == "poll_error":
+            return web.json_response({"detail": "Internal Server Error"},
+                                     status=fault.params.get("status", 500))
+        if fault is not None and fault.kind == "task_error":
+            task.status = "Error"
+        task.polls += 1
+        if task.status == "Pending" and task.polls >= self.polls_to_complete:
+            prompt = str(task.body.get("prompt", "")).lower()
+            task.status = ("Request Moderated" if "forbidden" in prompt
+                           else "Content Moderated" if "flagged" in prompt else "Ready")
+        result = None
+        if task.status == "Ready":
+            result = {"sample": f"{self.base_url}/delivery/{task.id}.{task.ext}",
+                      "prompt": task.body["prompt"], "seed": task.body.get("seed")}
+        return web.json_response({"id": task.id, "status": task.status, "result": result,
+                                  "progress": 1.0 if task.status != "Pending" else 0.5})
+
+    async def _rebuilt_poll(self, request: web.Request) -> web.Response:
+        self.record(request)
+        self.violate(["polled /v1/get_result instead of the polling_url it was given"])
+        return web.json_response({"detail": "Not Found"}, status=404)
+
+    async def _credits(self, request: web.Request) -> web.Response:
+        self.record(request)
+        if (refused := self._auth(request)) is not None:
+            return refused
+        return web.json_response({"credits": self.credits})
+
+    async def _delivery(self, request: web.Request) -> web.Response:
+        self.record(request)
+        if self.key_header in {k.lower() for k in request.headers}:
+            self.violate(["the API key was sent to the delivery URL"])
+        name = request.match_info["name"]
+        task = self.tasks.get(name.rsplit(".", 1)[0])
+        fault = self.take_fault("download")
+        if fault is not None and fault.kind == "redirect" and task is not None:
+            raise web.HTTPFound(fault.params["location"].format(task=task.id))
+        if task is None or task.status != "Ready" or fault is not None:
+            return web.Response(status=403, text="Request has expired")
+        return web.Response(body=task.data, content_type=CONTENT_TYPES[task.ext])
+
+    def _auth(self, request: web.Request) -> web.Response | None:
+        if not self.key_valid(request):
+            return web.json_response(
+                {"detail": "Not authenticated - Invalid Authentication"}, status=403
+            )
+        return None
