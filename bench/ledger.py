@@ -1,10 +1,13 @@
 """Micro-benchmark of the credit ledger: reserve+settle pairs per second.
 
     python -m bench.ledger [--seconds 3] [--members 100000] [--workers 16] [--profile]
+                           [--engine sqlite|postgresql|both] [--database-url URL]
 
-A fresh SQLite file (WAL, the bot's own settings) with `members` members spread over ten
-servers; then reserve+settle pairs on random members, first one after another, then from
-`workers` concurrent asyncio tasks, for `seconds` each. The lead's benchmark calls `run`.
+On each engine, a fresh database (SQLite: a file in WAL mode, the bot's own settings;
+PostgreSQL: a new database on a throwaway local server, or on --database-url) with
+`members` members spread over ten servers; then reserve+settle pairs on random members,
+first one after another, then from `workers` concurrent asyncio tasks, for `seconds`
+each. The lead's benchmark calls `run`: SQLite's figures, PostgreSQL's under "postgresql".
 """
 
 from __future__ import annotations
@@ -20,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.credits import CreditDefaults, Credits, NewJob
-from bot.storage import Database, MemberRow
+from bot.storage import MemberRow, Store, open_store
 
 SERVERS = 10
 COST = 1
 
 
-async def _seed(db: Database, members: int, now: int) -> list[tuple[int, int]]:
+async def _seed(db: Store, members: int, now: int) -> list[tuple[int, int]]:
     ids = [(1000 + i % SERVERS, 10_000_000 + i) for i in range(members)]
     rows = (MemberRow(g, u, now, 0, 0) for g, u in ids)
     await db.write(lambda tx: tx.insert_members(rows))
@@ -48,9 +51,9 @@ async def _pairs(credits: Credits, ids: list[tuple[int, int]], rng: random.Rando
     return done
 
 
-async def measure(path: Path, seconds: float, members: int, workers: int) -> dict[str, Any]:
-    """Runs the benchmark on a new database file at `path`."""
-    db = await Database.open(path)
+async def measure(url: str, seconds: float, members: int, workers: int) -> dict[str, Any]:
+    """Runs the benchmark on the new, empty database at `url`."""
+    db = await open_store(url)
     try:
         started = time.perf_counter()
         ids = await _seed(db, members, int(time.time()))
@@ -76,6 +79,7 @@ async def measure(path: Path, seconds: float, members: int, workers: int) -> dic
     finally:
         await db.close()
     return {
+        "engine": db.engine,
         "members": members,
         "seed_seconds": round(seed_seconds, 3),
         "sequential_pairs_per_s": round(sequential_rate),
@@ -86,10 +90,44 @@ async def measure(path: Path, seconds: float, members: int, workers: int) -> dic
     }
 
 
-def run(seconds: float = 3.0, members: int = 100_000, workers: int = 16) -> dict[str, Any]:
-    """Measures on a temporary database file; returns the figures as a dict."""
+def run_sqlite(seconds: float = 3.0, members: int = 100_000, workers: int = 16
+               ) -> dict[str, Any]:
+    """Measures on a temporary SQLite file; returns the figures as a dict."""
     with tempfile.TemporaryDirectory(prefix="fluxcord-bench-") as folder:
-        return asyncio.run(measure(Path(folder) / "ledger.db", seconds, members, workers))
+        url = f"sqlite:///{Path(folder) / 'ledger.db'}"
+        return asyncio.run(measure(url, seconds, members, workers))
+
+
+def run_postgresql(seconds: float = 3.0, members: int = 100_000, workers: int = 16,
+                   url: str | None = None, unix_socket: bool = False) -> dict[str, Any]:
+    """Measures on a new database of a throwaway local server, over TCP on 127.0.0.1 or
+    its Unix socket (or on the empty database at `url`); {"error": why} when there is
+    no PostgreSQL here."""
+    if url is not None:
+        return asyncio.run(measure(url, seconds, members, workers))
+    from tests.support.postgres import PostgresUnavailable, ThrowawayPostgres
+
+    try:
+        with ThrowawayPostgres() as server:
+            url = server.new_database()
+            if unix_socket:
+                url = server.unix_url(url.rsplit("/", 1)[1])
+            result = asyncio.run(measure(url, seconds, members, workers))
+            result["connection"] = "unix socket" if unix_socket else "tcp 127.0.0.1"
+            return result
+    except PostgresUnavailable as exc:
+        return {"engine": "postgresql", "error": str(exc)}
+
+
+def run(seconds: float = 3.0, members: int = 100_000, workers: int = 16,
+        engines: tuple[str, ...] = ("sqlite", "postgresql")) -> dict[str, Any]:
+    """SQLite's figures at the top level (as before), PostgreSQL's under "postgresql"."""
+    result: dict[str, Any] = {}
+    if "sqlite" in engines:
+        result.update(run_sqlite(seconds, members, workers))
+    if "postgresql" in engines:
+        result["postgresql"] = run_postgresql(seconds, members, workers)
+    return result
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -98,15 +136,29 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile")
+    parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--database-url", help="an empty PostgreSQL database to use")
+    parser.add_argument("--unix-socket", action="store_true",
+                        help="reach the throwaway PostgreSQL over its Unix socket, not TCP")
     args = parser.parse_args(argv)
+
+    def measure_all() -> dict[str, Any]:
+        if args.database_url:
+            return run_postgresql(args.seconds, args.members, args.workers, args.database_url)
+        engines = ("sqlite", "postgresql") if args.engine == "both" else (args.engine,)
+        if engines == ("postgresql",):
+            return run_postgresql(args.seconds, args.members, args.workers,
+                                  unix_socket=args.unix_socket)
+        return run(args.seconds, args.members, args.workers, engines)
+
     if args.profile:
         from pyinstrument import Profiler
 
         with Profiler(async_mode="disabled") as profiler:
-            result = run(args.seconds, args.members, args.workers)
+            result = measure_all()
         sys.stderr.write(profiler.output_text(unicode=True, color=False, show_all=False))
     else:
-        result = run(args.seconds, args.members, args.workers)
+        result = measure_all()
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
     return result
 

@@ -3,6 +3,10 @@
 `python -m bot --sync` runs the bot and registers the slash commands with Discord even
 when they have not changed (the owner's way to force it; normally they are registered
 only when they differ from the last registration).
+
+`python -m bot migrate-to postgresql://user:password@host:port/dbname` copies every row of
+the configured (SQLite) database into that empty PostgreSQL database and checks the credit
+audit on both sides; stop the bot first, then point DATABASE_URL at the new database.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 import discord
 import yarl
 
 from bot.log import describe_database, quiet_voice_warnings, setup_logging
 from bot.settings import Settings, SettingsError, load_settings
+from bot.storage import StorageError
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -31,7 +37,9 @@ log = logging.getLogger("bot")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument("command", nargs="?", choices=("run", "check"), default="run")
+    parser.add_argument("command", nargs="?", choices=("run", "check", "migrate-to"),
+                        default="run")
+    parser.add_argument("target", nargs="?", help="migrate-to: the new database's URL")
     parser.add_argument("--sync", action="store_true", help="register slash commands now")
     args = parser.parse_args(argv)
     try:
@@ -40,12 +48,19 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("fluxcord cannot start; fix these settings (environment or .env):\n")
         sys.stderr.writelines(f"  {line}\n" for line in exc.lines)
         return 2
-    setup_logging(settings.LOG_LEVEL, settings.secrets())
+    secrets = settings.secrets()
+    if args.target:
+        secrets += url_secrets(args.target)
+    setup_logging(settings.LOG_LEVEL, secrets)
     quiet_voice_warnings()
     give_large_buffers_back()
     with event_loop_runner() as runner:
         if args.command == "check":
             return runner.run(check(settings))
+        if args.command == "migrate-to":
+            if not args.target:
+                parser.error("migrate-to needs the new database's URL")
+            return runner.run(migrate_to(settings, args.target))
         return _run_bot(runner, settings, force_sync=args.sync)
 
 
@@ -160,11 +175,14 @@ async def check(settings: Settings) -> int:
     out.write("configuration: ok\n")
     try:
         async with open_services(settings) as services:
-            out.write(f"database: ok ({settings.database_path})\n")
+            out.write(f"database: ok ({settings.database_name})\n")
             lines, problems = await describe_providers(services.router)
             out.writelines(f"{line}\n" for line in lines)
     except OSError as exc:
-        out.write(f"database: cannot open {settings.database_path}: {exc.strerror}\n")
+        out.write(f"database: cannot open {settings.database_name}: {exc.strerror}\n")
+        return 1
+    except StorageError as exc:
+        out.write(f"database: {exc}\n")
         return 1
     return 1 if problems else 0
 
@@ -215,6 +233,63 @@ async def describe_providers(router: Router) -> tuple[list[str], int]:
                      "PLACEHOLDER_PROVIDER=true")
         problems += 1
     return lines, problems
+
+
+def url_secrets(url: str) -> list[str]:
+    """The password of a database URL, for the log filter."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return []
+    return [password, unquote(password)] if password else []
+
+
+async def migrate_to(settings: Settings, target_url: str) -> int:
+    """Copies the configured database into the empty one at `target_url`; 0 when the
+    copy holds every row and both audits agree that the credits add up."""
+    from bot.credits import CreditDefaults, Credits
+    from bot.storage import open_store, redact_url
+    from bot.storage.copy import CopyRefused, copy_rows, row_counts
+
+    out = sys.stdout
+    if target_url == settings.DATABASE_URL:
+        out.write("migrate-to: the target is the configured database itself\n")
+        return 2
+    try:
+        source = await open_store(settings.DATABASE_URL)
+    except (StorageError, OSError) as exc:
+        out.write(f"migrate-to: cannot open {settings.database_name}: {exc}\n")
+        return 1
+    try:
+        defaults = CreditDefaults.from_settings(settings)
+        if problems := await Credits(source, defaults).audit():
+            out.write(f"migrate-to: the audit of {settings.database_name} finds "
+                      f"{len(problems)} problems (see the log); nothing was copied\n")
+            return 1
+        try:
+            target = await open_store(target_url)
+        except StorageError as exc:
+            out.write(f"migrate-to: {exc}\n")
+            return 1
+        try:
+            copied = await copy_rows(source, target)
+            counts = await row_counts(target)
+            target_problems = await Credits(target, defaults).audit()
+        except CopyRefused as exc:
+            out.write(f"migrate-to: {exc}\n")
+            return 1
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    for table, n in copied.items():
+        out.write(f"{table}: {n} rows copied, {counts[table]} in the new database\n")
+    if counts != copied or target_problems:
+        out.write("migrate-to: the new database does NOT match; keep using the old one\n")
+        return 1
+    out.write(f"audit: ok on both sides. Stop the bot, set DATABASE_URL to "
+              f"{redact_url(target_url)} (with its password) and start it again.\n")
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,13 +8,15 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 
 from bot.credits import CreditDefaults, Credits
+from bot.guilds import Guilds
 from bot.jobs import MAX_INPUT_BYTES, JobService
 from bot.limits import FairScheduler
 from bot.providers import build_router
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.services import Services
 from bot.settings import Settings
-from bot.storage import Database
+from bot.storage import open_store
+from bot.storage.records import JobRecords
 
 
 @contextlib.asynccontextmanager
@@ -30,9 +32,12 @@ async def open_services(
     `clock`, `timing` and `policy` are for tests and benchmarks; the bot uses defaults.
     """
     async with make_http_client() as http:
-        db = await Database.open(settings.database_path)
+        db = await open_store(settings.DATABASE_URL)
         try:
-            credits = Credits(db, CreditDefaults.from_settings(settings), **_clock(clock))
+            defaults = CreditDefaults.from_settings(settings)
+            credits = Credits(db, defaults, **_clock(clock))
+            guilds = Guilds(db, defaults)
+            records = JobRecords(db, **_clock(clock))
             timing = timing or ProviderTiming(poll_interval=settings.APIFRAME_POLL_SECONDS)
             router = build_router(settings, http, timing=timing, policy=policy)
             scheduler = FairScheduler(
@@ -43,12 +48,15 @@ async def open_services(
             jobs = JobService(
                 settings=settings,
                 credits=credits,
+                guilds=guilds,
+                records=records,
                 scheduler=scheduler,
                 router=router,
                 fetch=lambda url: fetch_attachment(http, url),
             )
             try:
-                yield Services(settings=settings, credits=credits, router=router, jobs=jobs)
+                yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
+                               records=records, router=router, jobs=jobs)
             finally:
                 # Jobs still in flight are refunded while the database is open.
                 await jobs.cancel_all()

@@ -111,7 +111,7 @@ class FluxBot(commands.AutoShardedBot):
         self.services = services
         self._force_sync = force_sync
         self.identify_pacer = IdentifyPacer()
-        self._recovery = Recovery(self, services.credits, clock)
+        self._recovery = Recovery(self, services.credits, services.records, clock)
         self.recovered = asyncio.Event()
         """Set once the jobs a previous run left unfinished have been dealt with."""
 
@@ -144,13 +144,13 @@ class FluxBot(commands.AutoShardedBot):
 
     async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
         """Registers the slash commands globally only when they differ from the last time."""
-        credits = self.services.credits
+        store = self.services.store
         current = self.commands_hash()
-        if not force and await credits.get_meta(COMMANDS_HASH_KEY) == current:
+        if not force and await store.get_meta(COMMANDS_HASH_KEY) == current:
             log.info("slash commands unchanged; not registering them again")
             return False
         await self.tree.sync()
-        await credits.set_meta(COMMANDS_HASH_KEY, current)
+        await store.set_meta(COMMANDS_HASH_KEY, current)
         log.info("registered %d slash commands", len(self.tree.get_commands()))
         return True
 

@@ -22,12 +22,14 @@ from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
 from bot.credits import Credits, NewJob
 from bot.errors import JobFailed, UserError
+from bot.guilds import Guilds
 from bot.limits import FairScheduler, Ticket
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
 from bot.providers.errors import NoProviderAvailable, ProviderError
 from bot.providers.router import Router
 from bot.safety import SafetyCapExceeded, cap_in_force, check_requested
 from bot.settings import Settings
+from bot.storage.records import JobRecords
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +112,16 @@ class JobService:
         *,
         settings: Settings,
         credits: Credits,
+        guilds: Guilds,
+        records: JobRecords,
         scheduler: FairScheduler,
         router: Router,
         fetch: Callable[[str], Awaitable[bytes]],
     ) -> None:
         self._settings = settings
         self._credits = credits
+        self._guilds = guilds
+        self._records = records
         self._scheduler = scheduler
         self._router = router
         self._fetch = fetch
@@ -160,7 +166,7 @@ class JobService:
 
     async def cap_for(self, request: ImagineRequest) -> int:
         """The safety_tolerance cap in force where the request was made, as stored now."""
-        server_cap, channel_caps = await self._credits.safety_caps(request.guild_id)
+        server_cap, channel_caps = await self._guilds.safety_caps(request.guild_id)
         return cap_in_force(
             server_cap=server_cap,
             channel_cap=channel_caps.get(request.cap_channel_id or request.channel_id),
@@ -243,7 +249,7 @@ class JobService:
         # until it is uploaded: that bounds the results in memory, whatever the burst,
         # while a provider still working holds none.
         try:
-            await self._credits.mark(job_id, "posting", provider=image.provider)
+            await self._records.mark(job_id, "posting", provider=image.provider)
             request = prepared.request
             balance = (await self._credits.balance(request.guild_id, request.user_id)).total
             message_id = await deliver(job_id, image, balance)
@@ -266,7 +272,7 @@ class JobService:
                 prepared.model.id, chosen, cap, image=prepared.image is not None
             )
         started = time.monotonic()
-        await self._credits.mark(job_id, "generating")
+        await self._records.mark(job_id, "generating")
         await on_progress(Progress("generating", started_at=started))
         return await self._router.generate(
             GenerationRequest(
@@ -281,7 +287,7 @@ class JobService:
     async def _model_for(self, request: ImagineRequest) -> Model:
         name = request.model
         if name is None:
-            config = await self._credits.guild_config(request.guild_id)
+            config = await self._guilds.guild_config(request.guild_id)
             name = config.default_model or self._settings.DEFAULT_MODEL
         model = MODELS.get(name)
         if model is None:

@@ -28,6 +28,7 @@ from bot.storage import JobStatus
 if TYPE_CHECKING:
     from bot.credits import Credits
     from bot.storage import Job
+    from bot.storage.records import JobRecords
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +53,19 @@ class Recovery:
     """Recovers the jobs a previous run of the bot left unfinished."""
 
     def __init__(
-        self, client: discord.Client, credits: Credits, clock: Callable[[], float] = time.time
+        self, client: discord.Client, credits: Credits, records: JobRecords,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
         self._credits = credits
+        self._records = records
         self._clock = clock
         self._posting: list[Job] = []
         self.result = Recovered()
 
     async def before_connect(self) -> None:
         """Refunds the jobs that never reached posting; keeps the others for `after_ready`."""
-        for job in await self._credits.unfinished_jobs():
+        for job in await self._records.unfinished_jobs():
             if job.status == JobStatus.POSTING:
                 self._posting.append(job)
             elif await self._credits.refund(job.id, "interrupted by a restart"):

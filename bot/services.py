@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.credits import Credits
+    from bot.guilds import Guilds
     from bot.jobs import JobService
     from bot.providers.router import Router
     from bot.settings import Settings
+    from bot.storage import Store
+    from bot.storage.records import JobRecords
 
 
 @dataclass(slots=True)
@@ -17,6 +20,9 @@ class Services:
     """What `open_services` yields and the Discord side uses: nothing here knows Discord."""
 
     settings: Settings
+    store: Store
     credits: Credits
+    guilds: Guilds
+    records: JobRecords
     router: Router
     jobs: JobService

@@ -7,9 +7,11 @@ once by the entry point, so tests build `Settings(...)` directly.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     AnyHttpUrl,
@@ -39,7 +41,8 @@ DEFAULT_COSTS: dict[str, int | dict[str, int]] = {
 # What the messages say a variable should look like, when pydantic's own words are unclear.
 _HINTS = {
     "DISCORD_TOKEN": "the bot token from the Discord Developer Portal",
-    "DATABASE_URL": "sqlite:///relative/path.db or sqlite:////absolute/path.db",
+    "DATABASE_URL": "sqlite:///relative/path.db, sqlite:////absolute/path.db or "
+                    "postgresql://user:password@host:port/dbname",
     "SFW_SAFETY_MAX": "a whole number from 1 to 6",
     "DEFAULT_MODEL": "one of " + ", ".join(MODELS),
     "ALLOW_DMS": "true or false",
@@ -135,9 +138,18 @@ class Settings(BaseSettings):
 
     @field_validator("DATABASE_URL")
     @classmethod
-    def _sqlite_only(cls, value: str) -> str:
+    def _known_engine(cls, value: str) -> str:
+        if value.startswith(("postgresql://", "postgres://")):
+            try:
+                parts = urlsplit(value)
+                parts.port  # noqa: B018 (parsing the port is the check)
+            except ValueError:
+                raise ValueError("is not a valid postgresql:// URL") from None
+            if not parts.hostname or not parts.path.strip("/"):
+                raise ValueError("must name the host and the database")
+            return value
         if not value.startswith("sqlite:///") or value == "sqlite:///":
-            raise ValueError("must start with sqlite:/// and name a file")
+            raise ValueError("must be sqlite:///path-of-a-file or postgresql://…")
         return value
 
     @field_validator("SHARD_IDS", mode="before")
@@ -223,6 +235,13 @@ class Settings(BaseSettings):
         """The SQLite file: `sqlite:///rel.db` is relative, `sqlite:////abs.db` absolute."""
         return Path(self.DATABASE_URL.removeprefix("sqlite:///"))
 
+    @property
+    def database_name(self) -> str:
+        """Where the database is, fit for output: the file, or the URL without password."""
+        if self.DATABASE_URL.startswith("sqlite:///"):
+            return str(self.database_path)
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", self.DATABASE_URL)
+
     def api_key(self, setting: str) -> SecretStr | None:
         """The key in the setting named `setting` (a provider module names it), or None
         when the operator did not set one."""
@@ -236,7 +255,12 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every secret value, for the log filter."""
         values = [getattr(self, name) for name in type(self).model_fields]
-        return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+        found = [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+        try:
+            password = urlsplit(self.DATABASE_URL).password
+        except ValueError:
+            password = None
+        return found + ([unquote(password), password] if password else [])
 
     def cost(self, model: str, megapixels: str | None = None) -> int:
         """Credits one image of `model` costs."""

@@ -96,7 +96,7 @@ async def _stored_request(
     interaction: discord.Interaction[FluxBot], job_id: str, *, prompt: str | None = None,
     keep_seed: bool = False,
 ) -> ImagineRequest:
-    job = await interaction.client.services.credits.get_job(job_id)
+    job = await interaction.client.services.records.get_job(job_id)
     if job is None:
         raise UserError("That image is no longer known to the bot.")
     options = dict(job.options)
@@ -169,7 +169,7 @@ class EditButton(
         self.job_id = job_id
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
-        job = await interaction.client.services.credits.get_job(self.job_id)
+        job = await interaction.client.services.records.get_job(self.job_id)
         if job is None:
             await interaction.response.send_message(
                 "That image is no longer known to the bot.", ephemeral=True
@@ -252,7 +252,7 @@ class DeleteButton(
             await report_error(interaction, exc)
 
     async def _delete(self, interaction: discord.Interaction[FluxBot]) -> None:
-        job = await interaction.client.services.credits.get_job(self.job_id)
+        job = await interaction.client.services.records.get_job(self.job_id)
         requester = job.user_id if job is not None else None
         if interaction.user.id != requester and not interaction.permissions.manage_messages:
             raise UserError(

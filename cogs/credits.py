@@ -89,8 +89,8 @@ class Credits(commands.GroupCog, group_name="credits"):
     ) -> None:
         """Set the per-member allowance (Manage Server)"""
         assert interaction.guild_id is not None
-        await self._credits.set_allowance(interaction.guild_id, amount, period_hours)
-        config = await self._credits.guild_config(interaction.guild_id)
+        await self.bot.services.guilds.set_allowance(interaction.guild_id, amount, period_hours)
+        config = await self.bot.services.guilds.guild_config(interaction.guild_id)
         await interaction.response.send_message(
             f"Each member now gets {amount} credits every {config.period_hours} h.",
             ephemeral=True,
@@ -106,7 +106,7 @@ class Credits(commands.GroupCog, group_name="credits"):
     ) -> None:
         """Set the server's daily spending budget (Manage Server)"""
         assert interaction.guild_id is not None
-        await self._credits.set_budget(interaction.guild_id, amount)
+        await self.bot.services.guilds.set_budget(interaction.guild_id, amount)
         left = await self._credits.budget_left(interaction.guild_id)
         await interaction.response.send_message(
             f"This server may now spend {amount} credits per day ({left} left today).",

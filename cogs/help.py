@@ -93,7 +93,7 @@ class Help(commands.Cog):
                               colour=discord.Colour.blurple())
         if interaction.guild_id is not None:
             balance = await services.credits.balance(interaction.guild_id, interaction.user.id)
-            config = await services.credits.guild_config(interaction.guild_id)
+            config = await services.guilds.guild_config(interaction.guild_id)
             embed.add_field(
                 name="Your balance",
                 value=f"{texts.credits(balance.total)}; your allowance refills "

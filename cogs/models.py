@@ -46,7 +46,7 @@ class Models(commands.Cog):
         services = self.bot.services
         default: str = services.settings.DEFAULT_MODEL
         if interaction.guild_id is not None:
-            default = (await services.credits.guild_config(interaction.guild_id)).default_model
+            default = (await services.guilds.guild_config(interaction.guild_id)).default_model
         embed = discord.Embed(
             title="Models",
             description="Pick one with `/imagine model:`. Costs are per image.",

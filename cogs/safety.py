@@ -34,9 +34,9 @@ class Safety(commands.GroupCog, group_name="safety"):
     ) -> None:
         """Set the safety_tolerance cap"""
         assert interaction.guild_id is not None
-        credits = self.bot.services.credits
+        guilds = self.bot.services.guilds
         sfw_max = self.bot.services.settings.SFW_SAFETY_MAX
-        await credits.set_safety_cap(interaction.guild_id, level, channel.id if channel else None)
+        await guilds.set_safety_cap(interaction.guild_id, level, channel.id if channel else None)
         where = channel.mention if channel else "this server"
         text = f"The safety_tolerance cap for {where} is now {level}."
         if level > sfw_max and not (channel is not None and channel.is_nsfw()):
@@ -50,9 +50,9 @@ class Safety(commands.GroupCog, group_name="safety"):
     async def show(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Show the caps in force, per channel"""
         assert interaction.guild is not None
-        credits = self.bot.services.credits
+        guilds = self.bot.services.guilds
         sfw_max = self.bot.services.settings.SFW_SAFETY_MAX
-        server_cap, channel_caps = await credits.safety_caps(interaction.guild.id)
+        server_cap, channel_caps = await guilds.safety_caps(interaction.guild.id)
         lines = [f"Server cap: {server_cap} (limit outside age-restricted channels: {sfw_max})"]
         channels = [c for c in interaction.guild.channels if isinstance(c, CappableChannel)]
         for channel in sorted(channels, key=lambda c: (c.position, c.id)):

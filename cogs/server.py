@@ -27,7 +27,7 @@ class Server(commands.Cog):
         """Set this server's default model (Manage Server)"""
         assert interaction.guild_id is not None
         services = self.bot.services
-        config = await services.credits.set_default_model(interaction.guild_id, model)
+        config = await services.guilds.set_default_model(interaction.guild_id, model)
         chosen = MODELS[config.default_model]
         where = "chosen for this server" if model else "the bot's default"
         await interaction.response.send_message(

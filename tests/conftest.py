@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,13 @@ import pytest
 from bot.catalogue import MODELS
 from bot.catalogue.plan import make_plan
 from bot.credits import CreditDefaults, Credits
+from bot.guilds import Guilds
 from bot.providers.base import GenerationRequest, InputImage
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.providers.router import Router
-from bot.storage import Database
+from bot.storage import Store, open_store
+from bot.storage.records import JobRecords
+from tests.support.postgres import PostgresUnavailable, ThrowawayPostgres
 from tests.support.standins.apiframe import ApiframeStandIn
 from tests.support.standins.images import make_image
 from tests.support.standins.onemin import OneMinStandIn
@@ -52,16 +56,53 @@ def make_clock() -> type[FakeClock]:
     return FakeClock
 
 
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[ThrowawayPostgres]:
+    """One throwaway PostgreSQL server for the whole run. Under CI (CI=true) a server that
+    cannot start fails the tests that need it; elsewhere they are skipped, saying why."""
+    try:
+        server = ThrowawayPostgres().start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI: {exc}")
+        pytest.skip(f"no PostgreSQL here ({exc}); scripts/pg or apt-get install postgresql")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=ENGINES)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The DATABASE_URL of a new, empty database of each engine in turn."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fluxcord.db'}"
+    server: ThrowawayPostgres = request.getfixturevalue("pg_server")
+    return server.new_database()
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "fluxcord.db")
+async def db(store_url: str) -> AsyncIterator[Store]:
+    """An open store of each engine in turn: the contract every engine must keep."""
+    database = await open_store(store_url)
     yield database
     await database.close()
 
 
 @pytest.fixture
-def credits(db: Database, clock: FakeClock) -> Credits:
+def credits(db: Store, clock: FakeClock) -> Credits:
     return Credits(db, CreditDefaults(), clock)
+
+
+@pytest.fixture
+def guilds(db: Store) -> Guilds:
+    return Guilds(db, CreditDefaults())
+
+
+@pytest.fixture
+def records(db: Store, clock: FakeClock) -> JobRecords:
+    return JobRecords(db, clock)
 
 
 # --- end of storage and credits fixtures -------------------------------------------------

@@ -1,16 +1,12 @@
-"""The credit rules, each one plain function run whole inside one storage transaction on
-the database thread: no await can split a check from its write."""
+"""The credit rules, each one `async def rule(tx, ...)` run whole inside one storage
+transaction. Written once for every engine: a rule that checks a balance or a budget
+first locks what it checks, server before member, so on an engine where other
+transactions run at the same time no one can slip between its check and its write."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
-
-from bot.storage import ALLOWANCE, BONUS, Job, JobStatus, LedgerEntry, MemberRow, Transaction
-
-if TYPE_CHECKING:
-    pass
 
 from bot.credits._terms import (
     DAY,
@@ -21,6 +17,7 @@ from bot.credits._terms import (
     OutOfCredits,
     ServerSettings,
 )
+from bot.storage import ALLOWANCE, BONUS, Job, JobStatus, LedgerEntry, MemberRow, Transaction
 
 
 def current_period(start: int, period_seconds: int, now: int) -> int:
@@ -38,10 +35,10 @@ def next_utc_midnight(now: float) -> int:
     return (int(now) // DAY + 1) * DAY
 
 
-def _member_now(tx: Transaction, terms: ServerSettings, guild_id: int, user_id: int,
+async def _member_now(tx: Transaction, terms: ServerSettings, guild_id: int, user_id: int,
                 now: int) -> MemberRow:
     """The member as of `now`: a new member's period starts now; a past one rolls over."""
-    row = tx.member(guild_id, user_id)
+    row = await tx.member(guild_id, user_id)
     if row is None:
         return MemberRow(guild_id, user_id, now, 0, 0)
     start = current_period(row.period_start, terms.period_hours * 3600, now)
@@ -58,27 +55,28 @@ def _balance(member: MemberRow, terms: ServerSettings) -> Balance:
     )
 
 
-def _read_balance(tx: Transaction, guild_id: int, user_id: int, now: float,
+async def _read_balance(tx: Transaction, guild_id: int, user_id: int, now: float,
                   defaults: CreditDefaults) -> Balance:
-    terms = ServerSettings.resolve(tx.guild_config(guild_id), defaults)
-    return _balance(_member_now(tx, terms, guild_id, user_id, int(now)), terms)
+    terms = ServerSettings.resolve(await tx.guild_config(guild_id), defaults)
+    return _balance(await _member_now(tx, terms, guild_id, user_id, int(now)), terms)
 
 
-def _reserve(tx: Transaction, new: NewJob, now: float, defaults: CreditDefaults) -> Job:
+async def _reserve(tx: Transaction, new: NewJob, now: float, defaults: CreditDefaults) -> Job:
     g, u, cost = new.guild_id, new.user_id, new.cost
-    terms = ServerSettings.resolve(tx.guild_config(g), defaults)
-    member = _member_now(tx, terms, g, u, int(now))
+    await tx.lock_member(g, u)  # the server's budget, then the member's balance
+    terms = ServerSettings.resolve(await tx.guild_config(g), defaults)
+    member = await _member_now(tx, terms, g, u, int(now))
     balance = _balance(member, terms)
     if balance.total < cost:
         raise OutOfCredits(cost, balance)
     day = utc_day(now)
-    left = terms.daily_budget - tx.budget_spent(g, day)
+    left = terms.daily_budget - await tx.budget_spent(g, day)
     if cost > left:
         raise BudgetExhausted(cost, terms.daily_budget, max(0, left), next_utc_midnight(now))
 
     from_allowance = min(cost, balance.allowance_left)
     from_bonus = cost - from_allowance
-    tx.put_member(replace(member, spent=member.spent + from_allowance,
+    await tx.put_member(replace(member, spent=member.spent + from_allowance,
                           bonus=member.bonus - from_bonus))
     job = Job(
         id=new.id, guild_id=g, channel_id=new.channel_id, user_id=u, model=new.model,
@@ -87,10 +85,10 @@ def _reserve(tx: Transaction, new: NewJob, now: float, defaults: CreditDefaults)
         period_start=member.period_start, status=JobStatus.QUEUED, provider=None,
         message_id=None, error=None, created_at=now, updated_at=now,
     )
-    tx.insert_job(job)
-    tx.add_ledger(_job_entries(job, -1, "reserve", now))
+    await tx.insert_job(job)
+    await tx.add_ledger(_job_entries(job, -1, "reserve", now))
     if cost:
-        tx.add_budget_spend(g, day, cost)
+        await tx.add_budget_spend(g, day, cost)
     return job
 
 
@@ -106,44 +104,48 @@ def _job_entries(job: Job, sign: int, reason: str, now: float) -> list[LedgerEnt
     return entries
 
 
-def _refund(tx: Transaction, job_id: str, reason: str, now: float) -> bool:
-    job = tx.unfinished_job(job_id)
+async def _refund(tx: Transaction, job_id: str, reason: str, now: float) -> bool:
+    job = await tx.unfinished_job(job_id)
     if job is None:
         return False
-    tx.advance_job(job_id, JobStatus.REFUNDED, now, error=reason)
+    await tx.lock_member(job.guild_id, job.user_id)
+    # The guard makes it exactly-once: a settle may have finished the job meanwhile.
+    if not await tx.advance_job(job_id, JobStatus.REFUNDED, now, error=reason):
+        return False
     if job.cost:
-        member = tx.member(job.guild_id, job.user_id)
+        member = await tx.member(job.guild_id, job.user_id)
         assert member is not None, "a charged job always has its member row"
         spent = member.spent
         # Allowance goes back to the job's own period; once that period is over the
         # ledger row still records it there, but it buys nothing in the new one.
         if member.period_start == job.period_start:
             spent -= job.allowance_part
-        tx.put_member(replace(member, spent=spent, bonus=member.bonus + job.bonus_part))
-        tx.add_ledger(_job_entries(job, +1, f"refund: {reason}", now))
-        tx.add_budget_spend(job.guild_id, job.budget_day, -job.cost)
+        await tx.put_member(replace(member, spent=spent, bonus=member.bonus + job.bonus_part))
+        await tx.add_ledger(_job_entries(job, +1, f"refund: {reason}", now))
+        await tx.add_budget_spend(job.guild_id, job.budget_day, -job.cost)
     return True
 
 
-def _grant(tx: Transaction, guild_id: int, user_id: int, amount: int, reason: str,
+async def _grant(tx: Transaction, guild_id: int, user_id: int, amount: int, reason: str,
            actor_id: int | None, now: float, defaults: CreditDefaults) -> Balance:
-    terms = ServerSettings.resolve(tx.guild_config(guild_id), defaults)
-    member = _member_now(tx, terms, guild_id, user_id, int(now))
+    await tx.lock_member(guild_id, user_id)
+    terms = ServerSettings.resolve(await tx.guild_config(guild_id), defaults)
+    member = await _member_now(tx, terms, guild_id, user_id, int(now))
     bonus = max(0, member.bonus + amount)
     # The ledger records the real change, which is smaller than asked when a removal
     # reaches zero.
-    tx.add_ledger([LedgerEntry(guild_id, user_id, BONUS, bonus - member.bonus, reason, None,
+    await tx.add_ledger([LedgerEntry(guild_id, user_id, BONUS, bonus - member.bonus, reason, None,
                                None, actor_id, now)])
     member = replace(member, bonus=bonus)
-    tx.put_member(member)
+    await tx.put_member(member)
     return _balance(member, terms)
 
 
-def _audit(tx: Transaction) -> list[str]:
+async def _audit(tx: Transaction) -> list[str]:
     problems: list[str] = []
-    bonus_sums = tx.ledger_bonus_sums()
-    allowance_sums = tx.ledger_allowance_sums()
-    for m in tx.members():
+    bonus_sums = await tx.ledger_bonus_sums()
+    allowance_sums = await tx.ledger_allowance_sums()
+    for m in await tx.members():
         who = f"member {m.user_id} in server {m.guild_id}"
         ledger_bonus = bonus_sums.get((m.guild_id, m.user_id), 0)
         if ledger_bonus != m.bonus:
@@ -160,9 +162,9 @@ def _audit(tx: Transaction) -> list[str]:
                 f"member {u} in server {g}: the ledger gives {total} allowance credits more "
                 f"than were spent in the period from {period}"
             )
-    for g, u in tx.ledger_members_without_row():
+    for g, u in await tx.ledger_members_without_row():
         problems.append(f"member {u} in server {g}: ledger rows but no balance row")
-    for j in tx.job_ledger_sums():
+    for j in await tx.job_ledger_sums():
         charged = j.status is not JobStatus.REFUNDED
         want_allowance = -j.allowance_part if charged else 0
         want_bonus = -j.bonus_part if charged else 0
@@ -174,8 +176,8 @@ def _audit(tx: Transaction) -> list[str]:
             )
         if j.misfiled_rows:
             problems.append(f"job {j.job_id}: allowance rows filed under another period")
-    stored = tx.budget_rows()
-    charged_days = tx.job_budget_sums()
+    stored = await tx.budget_rows()
+    charged_days = await tx.job_budget_sums()
     for key in sorted(stored.keys() | charged_days.keys()):
         if stored.get(key, 0) != charged_days.get(key, 0):
             problems.append(

@@ -1,6 +1,10 @@
-"""Storage: the only place with SQL. One aiosqlite connection, ordered migrations."""
+"""Storage: the only place with SQL. One seam (`Store`, `Transaction`), two engines:
+SQLite (one process, embedded) and PostgreSQL (several processes), chosen by the scheme of
+DATABASE_URL."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from bot.storage._rows import (
     ALLOWANCE,
@@ -13,22 +17,52 @@ from bot.storage._rows import (
     LedgerEntry,
     MemberRow,
 )
-from bot.storage._tx import Transaction
-from bot.storage.db import Database
+from bot.storage.base import TABLES, Rule, StorageError, Store, Transaction, redact_url
 from bot.storage.migrations import MIGRATIONS, SchemaError
+from bot.storage.sqlite import SqliteStore
 
 __all__ = [
     "ALLOWANCE",
     "BONUS",
     "MIGRATIONS",
+    "TABLES",
     "UNFINISHED",
-    "Database",
     "GuildConfig",
     "Job",
     "JobLedgerSum",
     "JobStatus",
     "LedgerEntry",
     "MemberRow",
+    "Rule",
     "SchemaError",
+    "SqliteStore",
+    "StorageError",
+    "Store",
     "Transaction",
+    "open_store",
+    "redact_url",
+    "sqlite_path",
 ]
+
+SQLITE_PREFIX = "sqlite:///"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a SQLite URL: `sqlite:///rel.db` is relative, `sqlite:////abs.db`
+    absolute."""
+    return Path(url.removeprefix(SQLITE_PREFIX))
+
+
+async def open_store(url: str) -> Store:
+    """Opens (and migrates) the database DATABASE_URL names; the engine follows its
+    scheme. Raises StorageError for a scheme no engine serves."""
+    if url.startswith(SQLITE_PREFIX):
+        return await SqliteStore.open(sqlite_path(url))
+    if url.startswith(POSTGRES_SCHEMES):
+        # Imported here: a SQLite deployment never loads the PostgreSQL driver.
+        from bot.storage.postgres import PostgresStore
+
+        return await PostgresStore.open(url)
+    raise StorageError(f"no database engine for {redact_url(url)!r}; "
+                       "use sqlite:///path or postgresql://user:password@host:port/dbname")

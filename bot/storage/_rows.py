@@ -75,10 +75,6 @@ class Job:
     created_at: float
     updated_at: float
 
-    @property
-    def finished(self) -> bool:
-        return self.status not in UNFINISHED
-
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:

@@ -130,7 +130,7 @@ async def test_image_prompt_is_uploaded_to_the_asset_api(world: World) -> None:
 async def test_out_of_credits_is_private_and_says_when(world: World) -> None:
     services = world.runner.services
     assert services is not None
-    await services.credits.set_allowance(world.guild.id, 3, None)
+    await services.guilds.set_allowance(world.guild.id, 3, None)
     ix = await settled(await imagine(world, prompt="a cat", model="flux-pro"))
     text = private_text(ix)
     assert "credits" in text and "<t:" in text

@@ -32,7 +32,7 @@ async def test_concurrent_jobs_with_faults_charge_exactly_the_posted_images(
     services = world.runner.services
     assert services is not None
     assert await services.credits.audit() == []
-    assert await services.credits.unfinished_jobs() == []
+    assert await services.records.unfinished_jobs() == []
     posted = results(world.general)
     done = [ix for ix in interactions if str(ix.original.content).startswith("Done")]
     assert len(posted) == len(done)

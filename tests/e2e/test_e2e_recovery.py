@@ -30,7 +30,7 @@ async def test_restart_settles_posted_jobs_and_refunds_the_rest(world: World) ->
             model="flux-dev", prompt=f"left {status}", cost=3, seed=1,
         ))
         if status != "queued":
-            await credits.mark(job.id, status)
+            await services.records.mark(job.id, status)
         return job.id
 
     posted = await reserve("posting")  # the upload went through, then the process died
@@ -45,12 +45,12 @@ async def test_restart_settles_posted_jobs_and_refunds_the_rest(world: World) ->
     services = world.runner.services
     assert services is not None
     credits = services.credits
-    jobs = {j: await credits.get_job(j) for j in (posted, lost, generating, queued)}
+    jobs = {j: await services.records.get_job(j) for j in (posted, lost, generating, queued)}
     assert {j: job.status for j, job in jobs.items() if job} == {
         posted: "settled", lost: "refunded", generating: "refunded", queued: "refunded",
     }
     assert jobs[posted] is not None and jobs[posted].message_id == message.id
-    assert await credits.unfinished_jobs() == []
+    assert await services.records.unfinished_jobs() == []
     assert (await credits.balance(world.guild.id, world.alice.id)).total == 50 - 3
     assert await credits.audit() == []
 
@@ -62,14 +62,14 @@ async def reserve_posting(world: World, prompt: str = "left posting") -> str:
         guild_id=world.guild.id, channel_id=world.general.id, user_id=world.alice.id,
         model="flux-dev", prompt=prompt, cost=3, seed=1,
     ))
-    await services.credits.mark(job.id, "posting")
+    await services.records.mark(job.id, "posting")
     return job.id
 
 
 async def status_of(world: World, job_id: str) -> str:
     services = world.runner.services
     assert services is not None
-    job = await services.credits.get_job(job_id)
+    job = await services.records.get_job(job_id)
     assert job is not None
     return str(job.status)
 
@@ -87,7 +87,7 @@ async def test_a_delivered_image_is_found_however_busy_the_channel_became(world:
     assert await status_of(world, job) == "settled"
     services = world.runner.services
     assert services is not None
-    settled_job = await services.credits.get_job(job)
+    settled_job = await services.records.get_job(job)
     assert settled_job is not None and settled_job.message_id == message.id
     assert (await services.credits.balance(world.guild.id, world.alice.id)).total == 50 - 3
 

@@ -33,7 +33,7 @@ async def test_stop_drains_then_refunds_jobs_still_running(world: World) -> None
     await world.runner.start()
     services = world.runner.services
     assert services is not None
-    assert await services.credits.unfinished_jobs() == []
+    assert await services.records.unfinished_jobs() == []
     assert (await services.credits.balance(world.guild.id, world.alice.id)).total == 50
     assert (await services.credits.balance(world.guild.id, world.bob.id)).total == 50
     assert results(world.general) == []

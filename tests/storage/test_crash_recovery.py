@@ -1,4 +1,5 @@
-"""A process killed mid-work: at the next start every charged job is settled or refunded."""
+"""A process killed mid-work: at the next start every charged job is settled or refunded
+(on each engine)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import sys
 from pathlib import Path
 
 from bot.credits import CreditDefaults, Credits, JobStatus
-from bot.storage import Database
+from bot.storage import open_store
+from bot.storage.records import JobRecords
 
 WORKER = Path(__file__).parents[1] / "support" / "crash_worker.py"
 GUILD, MEMBERS, START_BALANCE = 10, (1, 2, 3), 50 + 20
@@ -17,10 +19,10 @@ NOW = 1_704_110_400.0
 KILL_AFTER = 40  # reserved jobs
 
 
-def _run_and_kill(db_path: Path, posted_log: Path) -> int:
+def _run_and_kill(url: str, posted_log: Path) -> int:
     """Starts the worker, SIGKILLs it once it has reserved KILL_AFTER jobs."""
     worker = subprocess.Popen(
-        [sys.executable, str(WORKER), str(db_path), str(posted_log), str(NOW)],
+        [sys.executable, str(WORKER), url, str(posted_log), str(NOW)],
         stdout=subprocess.PIPE, text=True,
     )
     reserved = 0
@@ -39,18 +41,21 @@ def _run_and_kill(db_path: Path, posted_log: Path) -> int:
     return reserved
 
 
-async def test_jobs_left_by_a_crash_are_settled_or_refunded_never_both(tmp_path: Path) -> None:
-    db_path, posted_log = tmp_path / "fluxcord.db", tmp_path / "posted.log"
-    _run_and_kill(db_path, posted_log)
+async def test_jobs_left_by_a_crash_are_settled_or_refunded_never_both(
+    tmp_path: Path, store_url: str
+) -> None:
+    posted_log = tmp_path / "posted.log"
+    _run_and_kill(store_url, posted_log)
 
-    db = await Database.open(db_path)
+    db = await open_store(store_url)
     try:
         credits = Credits(db, CreditDefaults(), clock=lambda: NOW)
+        records = JobRecords(db, clock=lambda: NOW)
         # What the crash left is consistent already: charged, recorded, not yet final.
         assert await credits.audit() == []
-        jobs = [j for n in range(400) if (j := await credits.get_job(f"crash-{n}"))]
+        jobs = [j for n in range(400) if (j := await records.get_job(f"crash-{n}"))]
         assert len(jobs) >= KILL_AFTER
-        unfinished = await credits.unfinished_jobs()
+        unfinished = await records.unfinished_jobs()
         statuses = {j.status for j in unfinished}
         assert {JobStatus.GENERATING, JobStatus.POSTING} <= statuses
 
@@ -68,9 +73,9 @@ async def test_jobs_left_by_a_crash_are_settled_or_refunded_never_both(tmp_path:
             assert not await credits.settle(job.id, message_id=1)
             assert not await credits.refund(job.id, "again")
 
-        assert await credits.unfinished_jobs() == []
+        assert await records.unfinished_jobs() == []
         assert await credits.audit() == []
-        final = [j for n in range(400) if (j := await credits.get_job(f"crash-{n}"))]
+        final = [j for n in range(400) if (j := await records.get_job(f"crash-{n}"))]
         assert [j.id for j in final] == [j.id for j in jobs]
         for job in final:
             # Every posted image is paid for; nothing unposted is.

@@ -22,7 +22,9 @@ from bot.credits import (
     NewJob,
     OutOfCredits,
 )
-from bot.storage import Database
+from bot.guilds import Guilds
+from bot.storage import UNFINISHED, SqliteStore, Store
+from bot.storage.records import JobRecords
 
 if TYPE_CHECKING:
     from tests.conftest import FakeClock
@@ -69,8 +71,7 @@ async def test_reserve_charges_allowance_first_then_bonus(credits: Credits) -> N
 
 
 async def test_out_of_credits_says_cost_balance_and_refill_time(
-    credits: Credits, clock: FakeClock
-) -> None:
+    credits: Credits, clock: FakeClock, records: JobRecords) -> None:
     refill = int(clock()) + 24 * HOUR
     await credits.reserve(job(48))
     with pytest.raises(OutOfCredits) as refused:
@@ -82,7 +83,7 @@ async def test_out_of_credits_says_cost_balance_and_refill_time(
     )
     # The refusal charged nothing and recorded no job.
     assert (await credits.balance(GUILD, ALICE)).total == 2
-    assert len(await credits.unfinished_jobs()) == 1
+    assert len(await records.unfinished_jobs()) == 1
 
 
 async def test_the_allowance_refills_when_the_members_period_ends(
@@ -121,24 +122,28 @@ async def test_a_refund_after_the_period_rolled_over_creates_no_credit(
     }
 
 
-async def test_refund_restores_balance_and_budget_exactly(credits: Credits) -> None:
+async def test_refund_restores_balance_and_budget_exactly(
+    credits: Credits, records: JobRecords,
+) -> None:
     await credits.grant(GUILD, ALICE, 3, "gift", ADMIN)
     before = await credits.balance(GUILD, ALICE)
     budget_before = await credits.budget_left(GUILD)
     reserved = await credits.reserve(job(52))
     assert await credits.budget_left(GUILD) == budget_before - 52
-    await credits.mark(reserved.id, "generating", provider="onemin")
+    await records.mark(reserved.id, "generating", provider="onemin")
     assert await credits.refund(reserved.id, "the provider refused the prompt")
     assert await credits.balance(GUILD, ALICE) == before
     assert await credits.budget_left(GUILD) == budget_before
-    refunded = await credits.get_job(reserved.id)
+    refunded = await records.get_job(reserved.id)
     assert refunded is not None
     assert refunded.status is JobStatus.REFUNDED
     assert refunded.error == "the provider refused the prompt"
     assert refunded.provider == "onemin"
 
 
-async def test_settle_and_refund_happen_once_and_exclude_each_other(credits: Credits) -> None:
+async def test_settle_and_refund_happen_once_and_exclude_each_other(
+    credits: Credits, records: JobRecords,
+) -> None:
     settled = await credits.reserve(job(5))
     refunded = await credits.reserve(job(5))
     assert await credits.settle(settled.id, message_id=555)
@@ -150,41 +155,43 @@ async def test_settle_and_refund_happen_once_and_exclude_each_other(credits: Cre
     assert not await credits.refund(refunded.id, "timeout again")
     assert not await credits.settle(refunded.id, message_id=557)
     assert not await credits.refund("no-such-job", "x")
-    assert not await credits.mark(settled.id, "posting")
+    assert not await records.mark(settled.id, "posting")
 
     assert await credits.balance(GUILD, ALICE) == balance
-    stored = await credits.get_job(settled.id)
+    stored = await records.get_job(settled.id)
     assert stored is not None and (stored.status, stored.message_id) == ("settled", 555)
 
 
-async def test_progress_is_recorded_and_unfinished_jobs_are_found(credits: Credits) -> None:
+async def test_progress_is_recorded_and_unfinished_jobs_are_found(
+    credits: Credits, records: JobRecords,
+) -> None:
     queued = await credits.reserve(job(1))
     generating = await credits.reserve(job(1))
     posting = await credits.reserve(job(1))
     done = await credits.reserve(job(1))
-    assert await credits.mark(generating.id, JobStatus.GENERATING, provider="apiframe")
-    assert await credits.mark(posting.id, "generating", provider="segmind")
-    assert await credits.mark(posting.id, "posting")
+    assert await records.mark(generating.id, JobStatus.GENERATING, provider="apiframe")
+    assert await records.mark(posting.id, "generating", provider="segmind")
+    assert await records.mark(posting.id, "posting")
     await credits.settle(done.id, message_id=1)
 
-    unfinished = await credits.unfinished_jobs()
+    unfinished = await records.unfinished_jobs()
     assert [(j.id, j.status, j.provider) for j in unfinished] == [
         (queued.id, "queued", None),
         (generating.id, "generating", "apiframe"),
         (posting.id, "posting", "segmind"),
     ]
     with pytest.raises(ValueError):
-        await credits.mark(queued.id, "settled")
+        await records.mark(queued.id, "settled")
 
 
-async def test_a_job_keeps_what_was_asked(credits: Credits) -> None:
+async def test_a_job_keeps_what_was_asked(credits: Credits, records: JobRecords) -> None:
     reserved = await credits.reserve(job(3, steps=28, aspect_ratio="16:9", go_fast=True))
-    stored = await credits.get_job(reserved.id)
+    stored = await records.get_job(reserved.id)
     assert stored == reserved
     assert stored is not None
     assert stored.options == {"steps": 28, "aspect_ratio": "16:9", "go_fast": True}
     assert (stored.prompt, stored.seed, stored.model) == ("a red fox in snow", 7, "flux-pro")
-    assert await credits.get_job("unknown") is None
+    assert await records.get_job("unknown") is None
 
 
 async def test_a_negative_grant_stops_at_zero_and_records_the_real_change(
@@ -199,18 +206,17 @@ async def test_a_negative_grant_stops_at_zero_and_records_the_real_change(
 
 
 async def test_admins_change_the_allowance_and_its_period(
-    credits: Credits, clock: FakeClock
-) -> None:
+    credits: Credits, clock: FakeClock, guilds: Guilds) -> None:
     start = int(clock())
     await credits.reserve(job(30))
-    config = await credits.set_allowance(GUILD, 10)
+    config = await guilds.set_allowance(GUILD, 10)
     assert (config.allowance, config.period_hours) == (10, 24)
     balance = await credits.balance(GUILD, ALICE)
     assert (balance.allowance_total, balance.allowance_left) == (10, 0)  # never negative
     with pytest.raises(OutOfCredits):
         await credits.reserve(job(1))
 
-    await credits.set_allowance(GUILD, 100, period_hours=6)
+    await guilds.set_allowance(GUILD, 100, period_hours=6)
     balance = await credits.balance(GUILD, ALICE)
     assert (balance.allowance_left, balance.period_hours) == (70, 6)
     assert balance.refills_at == start + 6 * HOUR
@@ -219,25 +225,24 @@ async def test_admins_change_the_allowance_and_its_period(
     # Other servers keep the operator's default.
     assert (await credits.balance(GUILD + 1, ALICE)).allowance_total == 50
 
-    await credits.set_allowance(GUILD, None)
-    assert (await credits.guild_config(GUILD)).allowance == 50
+    await guilds.set_allowance(GUILD, None)
+    assert (await guilds.guild_config(GUILD)).allowance == 50
     with pytest.raises(ValueError):
-        await credits.set_allowance(GUILD, -1)
+        await guilds.set_allowance(GUILD, -1)
     with pytest.raises(ValueError):
-        await credits.set_allowance(GUILD, 10, period_hours=0)
+        await guilds.set_allowance(GUILD, 10, period_hours=0)
 
 
-async def test_a_server_without_allowance_says_so(credits: Credits) -> None:
-    await credits.set_allowance(GUILD, 0)
+async def test_a_server_without_allowance_says_so(credits: Credits, guilds: Guilds) -> None:
+    await guilds.set_allowance(GUILD, 0)
     with pytest.raises(OutOfCredits) as refused:
         await credits.reserve(job(1))
     assert "no allowance" in refused.value.message
 
 
 async def test_the_daily_budget_is_per_server_and_resets_at_utc_midnight(
-    credits: Credits, clock: FakeClock
-) -> None:
-    await credits.set_budget(GUILD, 12)
+    credits: Credits, clock: FakeClock, guilds: Guilds) -> None:
+    await guilds.set_budget(GUILD, 12)
     await credits.reserve(job(10, user=ALICE))
     with pytest.raises(BudgetExhausted) as refused:
         await credits.reserve(job(4, user=BOB))
@@ -255,15 +260,14 @@ async def test_the_daily_budget_is_per_server_and_resets_at_utc_midnight(
     assert await credits.budget_left(GUILD) == 12
     await credits.reserve(job(4, user=BOB))
 
-    await credits.set_budget(GUILD, 0)  # an admin stops all spending
+    await guilds.set_budget(GUILD, 0)  # an admin stops all spending
     with pytest.raises(BudgetExhausted):
         await credits.reserve(job(1, user=BOB))
 
 
 async def test_a_refund_gives_the_budget_back_to_the_day_it_was_spent(
-    credits: Credits, clock: FakeClock
-) -> None:
-    await credits.set_budget(GUILD, 10)
+    credits: Credits, clock: FakeClock, guilds: Guilds) -> None:
+    await guilds.set_budget(GUILD, 10)
     yesterday = await credits.reserve(job(10))
     clock.advance(12 * HOUR)
     today = await credits.reserve(job(10))
@@ -273,7 +277,7 @@ async def test_a_refund_gives_the_budget_back_to_the_day_it_was_spent(
     assert await credits.budget_left(GUILD) == 10
 
 
-async def test_direct_messages_use_the_operators_defaults(db: Database, clock: FakeClock) -> None:
+async def test_direct_messages_use_the_operators_defaults(db: Store, clock: FakeClock) -> None:
     credits = Credits(db, CreditDefaults(allowance=5, period_hours=12, daily_budget=7), clock)
     balance = await credits.balance(0, ALICE)
     assert (balance.allowance_total, balance.period_hours) == (5, 12)
@@ -282,26 +286,28 @@ async def test_direct_messages_use_the_operators_defaults(db: Database, clock: F
         await credits.reserve(job(3, guild=0, user=BOB))
 
 
-async def test_server_settings_round_trip(credits: Credits) -> None:
-    config = await credits.guild_config(GUILD)
+async def test_server_settings_round_trip(credits: Credits, guilds: Guilds) -> None:
+    config = await guilds.guild_config(GUILD)
     assert (config.allowance, config.daily_budget, config.safety_cap) == (50, 2000, 2)
     assert config.default_model == "flux-1.1-pro"
-    assert (await credits.set_default_model(GUILD, "flux-dev")).default_model == "flux-dev"
-    assert (await credits.set_default_model(GUILD, None)).default_model == "flux-1.1-pro"
+    assert (await guilds.set_default_model(GUILD, "flux-dev")).default_model == "flux-dev"
+    assert (await guilds.set_default_model(GUILD, None)).default_model == "flux-1.1-pro"
 
-    await credits.set_safety_cap(GUILD, 4)
-    await credits.set_safety_cap(GUILD, 1, channel_id=300)
-    await credits.set_safety_cap(GUILD, 6, channel_id=301)
-    assert await credits.safety_caps(GUILD) == (4, {300: 1, 301: 6})
-    await credits.set_safety_cap(GUILD, None, channel_id=301)
-    await credits.set_safety_cap(GUILD, None)
-    assert await credits.safety_caps(GUILD) == (2, {300: 1})
-    assert await credits.safety_caps(GUILD + 1) == (2, {})
+    await guilds.set_safety_cap(GUILD, 4)
+    await guilds.set_safety_cap(GUILD, 1, channel_id=300)
+    await guilds.set_safety_cap(GUILD, 6, channel_id=301)
+    assert await guilds.safety_caps(GUILD) == (4, {300: 1, 301: 6})
+    await guilds.set_safety_cap(GUILD, None, channel_id=301)
+    await guilds.set_safety_cap(GUILD, None)
+    assert await guilds.safety_caps(GUILD) == (2, {300: 1})
+    assert await guilds.safety_caps(GUILD + 1) == (2, {})
     with pytest.raises(ValueError):
-        await credits.set_safety_cap(GUILD, 7)
+        await guilds.set_safety_cap(GUILD, 7)
 
 
-async def test_a_cancelled_reservation_is_never_charged(credits: Credits) -> None:
+async def test_a_cancelled_reservation_is_never_charged(
+    credits: Credits, records: JobRecords,
+) -> None:
     for _ in range(5):
         task = asyncio.ensure_future(credits.reserve(job(5)))
         await asyncio.sleep(0)  # submitted to the database thread...
@@ -309,7 +315,7 @@ async def test_a_cancelled_reservation_is_never_charged(credits: Credits) -> Non
         with pytest.raises(asyncio.CancelledError):
             await task
     assert (await credits.balance(GUILD, ALICE)).total == 50
-    assert await credits.unfinished_jobs() == []
+    assert await records.unfinished_jobs() == []
 
 
 # -- property: any sequence of operations keeps the ledger exact ------------------------
@@ -335,8 +341,10 @@ ops = st.one_of(
 
 
 async def _play(path: Path, program: list[Op], clock: FakeClock) -> None:
-    db = await Database.open(path)
-    credits = Credits(db, CreditDefaults(allowance=40, period_hours=6, daily_budget=150), clock)
+    db = await SqliteStore.open(path)
+    defaults = CreditDefaults(allowance=40, period_hours=6, daily_budget=150)
+    credits = Credits(db, defaults, clock)
+    guilds, records = Guilds(db, defaults), JobRecords(db, clock)
     jobs: list[str] = []
     try:
         for op in program:
@@ -357,18 +365,18 @@ async def _play(path: Path, program: list[Op], clock: FakeClock) -> None:
                     assert after.total == before.total - op.amount
                     assert after.allowance_left == before.allowance_left - reserved.allowance_part
             elif op.kind in ("settle", "refund", "mark") and jobs:
-                target = await credits.get_job(jobs[op.pick % len(jobs)])
+                target = await records.get_job(jobs[op.pick % len(jobs)])
                 assert target is not None
                 who = target.user_id
                 before = await credits.balance(GUILD, who)
                 if op.kind == "settle":
-                    assert await credits.settle(target.id, 1) == (not target.finished)
+                    assert await credits.settle(target.id, 1) == (target.status in UNFINISHED)
                     assert await credits.balance(GUILD, who) == before
                 elif op.kind == "mark":
-                    assert await credits.mark(target.id, "posting") == (not target.finished)
+                    assert await records.mark(target.id, "posting") == (target.status in UNFINISHED)
                 else:
                     refunded = await credits.refund(target.id, "failed")
-                    assert refunded == (not target.finished)
+                    assert refunded == (target.status in UNFINISHED)
                     after = await credits.balance(GUILD, who)
                     gained = target.bonus_part if refunded else 0
                     assert after.bonus == before.bonus + gained
@@ -387,7 +395,7 @@ async def _play(path: Path, program: list[Op], clock: FakeClock) -> None:
             elif op.kind == "advance":
                 clock.advance(op.amount)
             elif op.kind == "allowance":
-                await credits.set_allowance(GUILD, op.amount)
+                await guilds.set_allowance(GUILD, op.amount)
 
             for member in (ALICE, BOB):
                 balance = await credits.balance(GUILD, member)

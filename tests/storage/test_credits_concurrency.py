@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.credits import BudgetExhausted, CreditDefaults, Credits, Job, NewJob, OutOfCredits
-from bot.storage import Database
+from bot.guilds import Guilds
+from bot.storage import open_store
+from bot.storage.records import JobRecords
 
 if TYPE_CHECKING:
     from tests.conftest import FakeClock
@@ -25,9 +26,9 @@ async def _race(credits: Credits, jobs: list[NewJob]) -> list[Job | BaseExceptio
     return await asyncio.gather(*(credits.reserve(j) for j in jobs), return_exceptions=True)
 
 
-async def test_fifty_requests_racing_for_seven_credits(credits: Credits) -> None:
+async def test_fifty_requests_racing_for_seven_credits(credits: Credits, guilds: Guilds) -> None:
     # 5 allowance + 2 bonus: the race crosses from one bucket to the other.
-    await credits.set_allowance(GUILD, 5)
+    await guilds.set_allowance(GUILD, 5)
     await credits.grant(GUILD, ALICE, 2, "event prize", ADMIN)
     results = await _race(credits, [job(1) for _ in range(50)])
 
@@ -53,12 +54,11 @@ async def test_mixed_costs_never_overspend(credits: Credits) -> None:
     assert await credits.audit() == []
 
 
-async def test_two_connections_on_one_file_cannot_overspend(
-    tmp_path: Path, clock: FakeClock
+async def test_two_stores_on_one_database_cannot_overspend(
+    store_url: str, clock: FakeClock
 ) -> None:
-    # As if a second process (an admin script, a second bot) wrote to the same file.
-    path = tmp_path / "shared.db"
-    first, second = await Database.open(path), await Database.open(path)
+    # As if a second process (an admin script, a second bot) wrote to the same database.
+    first, second = await open_store(store_url), await open_store(store_url)
     try:
         defaults = CreditDefaults(allowance=7)
         a, b = Credits(first, defaults, clock), Credits(second, defaults, clock)
@@ -75,8 +75,8 @@ async def test_two_connections_on_one_file_cannot_overspend(
         await second.close()
 
 
-async def test_the_server_budget_runs_out_mid_burst(credits: Credits) -> None:
-    await credits.set_budget(GUILD, 20)
+async def test_the_server_budget_runs_out_mid_burst(credits: Credits, guilds: Guilds) -> None:
+    await guilds.set_budget(GUILD, 20)
     members = range(100, 112)
     burst = [job(3, user=m) for _ in range(4) for m in members]  # 48 requests, 12 members
     results = await _race(credits, burst)
@@ -98,7 +98,9 @@ async def test_the_server_budget_runs_out_mid_burst(credits: Credits) -> None:
     assert await credits.audit() == []
 
 
-async def test_a_busy_server_keeps_an_exact_ledger(credits: Credits, clock: FakeClock) -> None:
+async def test_a_busy_server_keeps_an_exact_ledger(
+    credits: Credits, clock: FakeClock, records: JobRecords,
+) -> None:
     """Members reserving, settling and refunding at once while admins grant."""
     rng = random.Random(7)
 
@@ -108,12 +110,12 @@ async def test_a_busy_server_keeps_an_exact_ledger(credits: Credits, clock: Fake
                 reserved = await credits.reserve(job(rng.choice([1, 2, 5]), user=user))
             except OutOfCredits:
                 continue
-            await credits.mark(reserved.id, "generating", provider="onemin")
+            await records.mark(reserved.id, "generating", provider="onemin")
             await asyncio.sleep(0)
             if rng.random() < 0.3:
                 assert await credits.refund(reserved.id, "timeout")
             else:
-                await credits.mark(reserved.id, "posting")
+                await records.mark(reserved.id, "posting")
                 assert await credits.settle(reserved.id, message_id=rng.randrange(10**9))
 
     async def admin() -> None:
@@ -124,5 +126,27 @@ async def test_a_busy_server_keeps_an_exact_ledger(credits: Credits, clock: Fake
     await asyncio.gather(admin(), *(member_session(300 + n) for n in range(10)))
     clock.advance(30 * 3600)
     await asyncio.gather(*(member_session(300 + n) for n in range(10)))
-    assert await credits.unfinished_jobs() == []
+    assert await records.unfinished_jobs() == []
     assert await credits.audit() == []
+
+
+async def test_settle_and_refund_from_two_stores_happen_exactly_once(
+    store_url: str, clock: FakeClock
+) -> None:
+    # A restarted process refunding what another one is settling at the same moment.
+    first, second = await open_store(store_url), await open_store(store_url)
+    try:
+        defaults = CreditDefaults(allowance=100)
+        a, b = Credits(first, defaults, clock), Credits(second, defaults, clock)
+        jobs = [await a.reserve(job(2)) for _ in range(30)]
+        outcomes = await asyncio.gather(*(
+            call for j in jobs for call in (a.settle(j.id, 1), b.refund(j.id, "restart"))
+        ))
+        assert all(settled != refunded for settled, refunded in zip(
+            outcomes[::2], outcomes[1::2], strict=True))
+        refunds = sum(outcomes[1::2])
+        assert (await b.balance(GUILD, ALICE)).total == 100 - 2 * (30 - refunds)
+        assert await a.audit() == []
+    finally:
+        await first.close()
+        await second.close()

@@ -1,16 +1,25 @@
-"""The database file: migrations, transactions, the meta table."""
+"""The store contract every engine keeps (the `db` fixture runs each test on SQLite and
+PostgreSQL), and what is SQLite's own: the file, its migrations, its statement splitter."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
-from bot.credits import Credits
-from bot.storage import MIGRATIONS, Database, MemberRow, SchemaError, Transaction
+from bot.storage import (
+    MIGRATIONS,
+    MemberRow,
+    SchemaError,
+    SqliteStore,
+    StorageError,
+    Store,
+    Transaction,
+    open_store,
+)
 from bot.storage.migrations import statements
 
 
@@ -25,7 +34,7 @@ def _peek(path: Path, sql: str) -> list[tuple[object, ...]]:
 
 async def test_fresh_file_is_migrated_once_and_reopening_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "folder" / "fluxcord.db"  # the folder is created too
-    db = await Database.open(path)
+    db = await SqliteStore.open(path)
     assert db.migrations_applied == len(MIGRATIONS)
     assert db.schema_version == len(MIGRATIONS)
     await db.set_meta("commands_hash", "abc")
@@ -37,7 +46,7 @@ async def test_fresh_file_is_migrated_once_and_reopening_changes_nothing(tmp_pat
     }
     assert _peek(path, "PRAGMA journal_mode") == [("wal",)]
 
-    db = await Database.open(path)
+    db = await SqliteStore.open(path)
     try:
         assert db.migrations_applied == 0
         assert db.schema_version == len(MIGRATIONS)
@@ -51,22 +60,22 @@ async def test_a_failing_migration_leaves_the_file_untouched(tmp_path: Path) -> 
     path = tmp_path / "fluxcord.db"
     broken = (*MIGRATIONS, "CREATE TABLE extra (x INTEGER);\nCREATE TABLE broken (;")
     with pytest.raises(sqlite3.OperationalError):
-        await Database.open(path, migrations=broken)
+        await SqliteStore.open(path, migrations=broken)
     # Nothing of the failed run stayed: not even the migrations before the broken one.
     assert _peek(path, "PRAGMA user_version") == [(0,)]
     assert _peek(path, "SELECT name FROM sqlite_master WHERE name IN ('jobs', 'extra')") == []
 
-    db = await Database.open(path)
+    db = await SqliteStore.open(path)
     assert db.migrations_applied == len(MIGRATIONS)
     await db.close()
 
 
 async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "fluxcord.db"
-    db = await Database.open(path, migrations=(*MIGRATIONS, "CREATE TABLE later (x INTEGER);"))
+    db = await SqliteStore.open(path, migrations=(*MIGRATIONS, "CREATE TABLE later (x INTEGER);"))
     await db.close()
     with pytest.raises(SchemaError, match="newer"):
-        await Database.open(path)
+        await SqliteStore.open(path)
 
 
 def test_scripts_split_into_statements_with_triggers_and_quoted_semicolons() -> None:
@@ -83,16 +92,16 @@ def test_scripts_split_into_statements_with_triggers_and_quoted_semicolons() -> 
     assert parts[1].startswith("CREATE TRIGGER") and parts[1].endswith("END;")
 
 
-async def test_meta_values_are_overwritten(db: Database) -> None:
+async def test_meta_values_are_overwritten(db: Store) -> None:
     assert await db.get_meta("missing") is None
     await db.set_meta("commands_hash", "one")
     await db.set_meta("commands_hash", "two")
     assert await db.get_meta("commands_hash") == "two"
 
 
-async def test_a_write_that_raises_is_rolled_back(db: Database) -> None:
-    def half_done(tx: Transaction) -> None:
-        tx.set_meta("key", "written")
+async def test_a_write_that_raises_is_rolled_back(db: Store) -> None:
+    async def half_done(tx: Transaction) -> None:
+        await tx.set_meta("key", "written")
         raise ValueError("changed my mind")
 
     with pytest.raises(ValueError, match="changed my mind"):
@@ -100,12 +109,12 @@ async def test_a_write_that_raises_is_rolled_back(db: Database) -> None:
     assert await db.get_meta("key") is None
 
 
-async def test_concurrent_writes_commit_together_but_fail_alone(db: Database) -> None:
+async def test_concurrent_writes_commit_together_but_fail_alone(db: Store) -> None:
     # Submitted at once, these share one group commit; the failing one must undo only its
     # own writes and the others must all be kept.
-    def writer(n: int) -> Callable[[Transaction], int]:
-        def fn(tx: Transaction) -> int:
-            tx.set_meta(f"k{n}", str(n))
+    def writer(n: int) -> Callable[[Transaction], Awaitable[int]]:
+        async def fn(tx: Transaction) -> int:
+            await tx.set_meta(f"k{n}", str(n))
             if n % 3 == 0:
                 raise KeyError(n)
             return n
@@ -124,7 +133,7 @@ async def test_concurrent_writes_commit_together_but_fail_alone(db: Database) ->
 
 
 async def test_the_database_refuses_work_after_close(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "fluxcord.db")
+    db = await SqliteStore.open(tmp_path / "fluxcord.db")
     pending = asyncio.ensure_future(db.write(lambda tx: tx.set_meta("k", "v")))
     await asyncio.sleep(0)  # submitted...
     await db.close()  # ...so close waits for it
@@ -134,13 +143,56 @@ async def test_the_database_refuses_work_after_close(tmp_path: Path) -> None:
     assert _peek(tmp_path / "fluxcord.db", "SELECT value FROM meta") == [("v",)]
 
 
-async def test_bulk_member_insert(db: Database) -> None:
+async def test_bulk_member_insert(db: Store) -> None:
     rows = [MemberRow(1, user, 1000, 0, 0) for user in range(5000)]
     await db.write(lambda tx: tx.insert_members(rows))
     assert await db.read(lambda tx: tx.member(1, 4999)) == MemberRow(1, 4999, 1000, 0, 0)
-    assert await db.read(lambda tx: len(tx.members())) == 5000
+    assert len(await db.read(lambda tx: tx.members())) == 5000
 
 
-async def test_credits_passes_meta_through(credits: Credits) -> None:
-    await credits.set_meta("commands_hash", "h1")
-    assert await credits.get_meta("commands_hash") == "h1"
+async def test_a_rule_that_awaits_something_else_is_refused_on_sqlite(tmp_path: Path) -> None:
+    # SQLite runs a rule whole on its thread; a rule that suspends would run unprotected.
+    async def sleeps(tx: Transaction) -> None:
+        await tx.set_meta("k", "v")
+        await asyncio.sleep(0)
+
+    async with await SqliteStore.open(tmp_path / "fluxcord.db") as db:
+        with pytest.raises(RuntimeError, match="awaited something other"):
+            await db.write(sleeps)
+        assert await db.get_meta("k") is None
+
+
+async def test_discord_sized_ids_round_trip(db: Store) -> None:
+    # Snowflakes pass 2**53; PostgreSQL's INTEGER is 32 bits, so they are BIGINT there.
+    guild, user = 1_234_567_890_123_456_789, 2**63 - 1
+    await db.write(lambda tx: tx.put_member(MemberRow(guild, user, 1000, 3, 4)))
+    assert await db.read(lambda tx: tx.member(guild, user)) == MemberRow(guild, user, 1000, 3, 4)
+    await db.write(lambda tx: tx.set_channel_cap(guild, user, 2))
+    assert await db.read(lambda tx: tx.channel_caps(guild)) == {user: 2}
+
+
+async def test_an_unknown_scheme_is_refused_without_its_password() -> None:
+    with pytest.raises(StorageError) as caught:
+        await open_store("mysql://bot:s3cr3t@db/fluxcord")
+    assert "s3cr3t" not in str(caught.value)
+
+
+async def test_writes_land_in_order_and_a_refused_one_undoes_the_rule(db: Store) -> None:
+    async def twice(tx: Transaction) -> MemberRow | None:
+        await tx.put_member(MemberRow(1, 2, 1000, 3, 0))
+        await tx.add_budget_spend(1, "2024-01-01", 5)
+        await tx.put_member(MemberRow(1, 2, 1000, 4, 1))  # the same row again
+        await tx.add_budget_spend(1, "2024-01-01", -2)
+        return await tx.member(1, 2)
+
+    assert await db.write(twice) == MemberRow(1, 2, 1000, 4, 1)
+    assert await db.read(lambda tx: tx.budget_spent(1, "2024-01-01")) == 3
+
+    async def overdraws(tx: Transaction) -> None:
+        await tx.set_meta("k", "v")
+        await tx.put_member(MemberRow(1, 3, 1000, -1, 0))  # refused by the schema
+
+    with pytest.raises(Exception, match=r"(?i)check"):
+        await db.write(overdraws)
+    assert await db.read(lambda tx: tx.member(1, 3)) is None
+    assert await db.get_meta("k") is None

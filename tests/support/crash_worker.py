@@ -1,6 +1,6 @@
 """A bot process that dies mid-work, for tests/storage/test_crash_recovery.py.
 
-    python tests/support/crash_worker.py DB_PATH POSTED_LOG NOW
+    python tests/support/crash_worker.py DATABASE_URL POSTED_LOG NOW
 
 Grants each of three members 20 bonus credits, then four concurrent loops reserve jobs
 `crash-N`, mark them generating and posting, "post" the image (appending the job id to
@@ -19,14 +19,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.credits import CreditDefaults, Credits, NewJob, OutOfCredits
-from bot.storage import Database
+from bot.storage import open_store
+from bot.storage.records import JobRecords
 
 GUILD, MEMBERS, BONUS = 10, (1, 2, 3), 20
 
 
-async def main(db_path: Path, posted_log: Path, now: float) -> None:
-    db = await Database.open(db_path)
+async def main(url: str, posted_log: Path, now: float) -> None:
+    db = await open_store(url)
     credits = Credits(db, CreditDefaults(), clock=lambda: now)
+    records = JobRecords(db, clock=lambda: now)
     for member in MEMBERS:
         await credits.grant(GUILD, member, BONUS, "crash test", actor_id=None)
     numbers = itertools.count()
@@ -47,11 +49,11 @@ async def main(db_path: Path, posted_log: Path, now: float) -> None:
                     continue
                 sys.stdout.write(f"reserved {job.id}\n")
                 sys.stdout.flush()
-                await credits.mark(job.id, "generating", provider="onemin")
+                await records.mark(job.id, "generating", provider="onemin")
                 await asyncio.sleep(0.002)
                 if n % 8 == 4:
                     continue  # still generating when the process dies
-                await credits.mark(job.id, "posting")
+                await records.mark(job.id, "posting")
                 posted.write(f"{job.id} {1000 + n}\n")
                 posted.flush()
                 if n % 8 == 0:
@@ -65,4 +67,4 @@ async def main(db_path: Path, posted_log: Path, now: float) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])))
+    asyncio.run(main(sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])))

@@ -1,9 +1,10 @@
-"""The database: one long-lived aiosqlite connection in WAL mode.
+"""The SQLite engine: one long-lived aiosqlite connection in WAL mode.
 
-Every read or write is a plain function run whole on the connection's own thread, inside
-a transaction: one thread hop per call instead of one per statement. The thread runs one
-function at a time and a function cannot await, so no other coroutine's statements can
-slip into the middle of a check-then-write; that is what serialises transactions.
+Every read or write is a rule (`async def rule(tx)`) run whole on the connection's own
+thread, inside a transaction: one thread hop per call instead of one per statement. The
+thread drives the rule's coroutine itself; the transaction's methods never suspend, so the
+rule runs to its end in one go and no other coroutine's statements can slip into the
+middle of a check-then-write; that is what serialises transactions.
 
 Group commit: calls submitted while the thread is busy wait for it together, then run as
 one batch in one transaction, each inside its own savepoint (a function that raises undoes
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -27,8 +28,9 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.storage._tx import Transaction
+from bot.storage.base import Rule
 from bot.storage.migrations import MIGRATIONS, migrate
+from bot.storage.sqlite_tx import SqliteTransaction
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ BUSY_TIMEOUT_MS = 5000
 
 @dataclass(slots=True)
 class _Pending:
-    fn: Callable[[Transaction], Any]
+    fn: Rule[Any]
     write: bool
     future: asyncio.Future[Any]
 
@@ -58,6 +60,21 @@ def _configure(conn: sqlite3.Connection, migrations: Sequence[str]) -> tuple[int
     applied = migrate(conn, migrations)
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     return version, applied
+
+
+def _drive(awaitable: Any) -> Any:
+    """Runs a rule's coroutine to its end on this thread and returns its result.
+
+    SQLite's transaction methods never suspend, so a rule finishes at the first `send`.
+    One that does suspend awaited something outside the transaction: a bug in the rule.
+    """
+    coro: Coroutine[Any, Any, Any] = awaitable
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise RuntimeError("a storage rule awaited something other than its transaction")
 
 
 def _on_db_thread(
@@ -77,15 +94,17 @@ def _on_db_thread(
     return future
 
 
-class Database:
-    """The bot's SQLite database. Open with `await Database.open(path)`, close once."""
+class SqliteStore:
+    """The bot's SQLite database. Open with `await SqliteStore.open(path)`, close once."""
+
+    engine = "sqlite"
 
     def __init__(
         self, conn: aiosqlite.Connection, path: Path, schema_version: int, applied: int
     ) -> None:
         self._conn = conn
         self._sqlite = conn._conn  # only ever used on the database thread
-        self._tx = Transaction(self._sqlite)
+        self._tx = SqliteTransaction(self._sqlite)
         self._queue: list[_Pending] = []
         self._batch: asyncio.Future[Any] | None = None  # the batch on the thread now
         self._closing = False
@@ -95,7 +114,7 @@ class Database:
         self.migrations_applied = applied
 
     @classmethod
-    async def open(cls, path: Path, *, migrations: Sequence[str] = MIGRATIONS) -> Database:
+    async def open(cls, path: Path | str, *, migrations: Sequence[str] = MIGRATIONS) -> SqliteStore:
         """Opens (creating it and its folder if needed) and migrates the database file."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,7 +141,7 @@ class Database:
         finally:
             await self._conn.close()
 
-    async def __aenter__(self) -> Database:
+    async def __aenter__(self) -> SqliteStore:
         return self
 
     async def __aexit__(
@@ -133,20 +152,21 @@ class Database:
     ) -> None:
         await self.close()
 
-    async def read(self, fn: Callable[[Transaction], T]) -> T:
-        """Runs `fn` on the database thread, in a transaction (one consistent snapshot),
-        and returns its result. `fn` must only read."""
-        return await self._submit(fn, write=False)
+    async def read(self, rule: Rule[T]) -> T:
+        """Runs `rule` on the database thread, in a transaction (one consistent snapshot),
+        and returns its result. `rule` must only read."""
+        return await self._submit(rule, write=False)
 
-    async def write(self, fn: Callable[[Transaction], T]) -> T:
-        """Runs `fn` in a write transaction: committed if it returns, undone if it raises.
+    async def write(self, rule: Rule[T], *, one_statement: bool = False) -> T:
+        """Runs `rule` in a write transaction: committed if it returns, undone if it raises.
 
-        `fn` runs on the database thread and must not touch the event loop. If the caller
-        is cancelled meanwhile, the transaction still runs to its end.
+        `rule` runs on the database thread and may await only its transaction. If the
+        caller is cancelled meanwhile, the transaction still runs to its end.
+        `one_statement` changes nothing here: group commit already shares transactions.
         """
-        return await self._submit(fn, write=True)
+        return await self._submit(rule, write=True)
 
-    def _submit(self, fn: Callable[[Transaction], T], write: bool) -> asyncio.Future[T]:
+    def _submit(self, fn: Rule[T], write: bool) -> asyncio.Future[T]:
         if self._closing:
             raise RuntimeError("the database is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
@@ -202,7 +222,7 @@ class Database:
         conn = self._sqlite
         conn.execute("BEGIN IMMEDIATE" if pending.write else "BEGIN")
         try:
-            result = pending.fn(self._tx)
+            result = _drive(pending.fn(self._tx))
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -220,7 +240,7 @@ class Database:
             for pending in batch:
                 conn.execute("SAVEPOINT call")
                 try:
-                    value = pending.fn(self._tx)
+                    value = _drive(pending.fn(self._tx))
                 except Exception as exc:
                     if not conn.in_transaction:
                         raise  # SQLite gave up the whole transaction (disk full, I/O error)

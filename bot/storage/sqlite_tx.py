@@ -1,9 +1,10 @@
-"""The statements, as methods of one open transaction.
+"""SQLite's statements, as methods of one open transaction.
 
-A `Transaction` wraps the sqlite3 connection inside the database's own thread (see
-`Database.read`/`Database.write`): every method is a plain blocking call that is only
-valid inside the function handed to them. sqlite3 caches each prepared statement by its
-text, so the hot statements are prepared once per connection.
+A `SqliteTransaction` wraps the sqlite3 connection inside the database's own thread (see
+`SqliteStore`): its methods are coroutines only to fit the `Transaction` seam; each runs
+its statement at once and never suspends, so the store can drive a whole rule on its
+thread. sqlite3 caches each prepared statement by its text, so the hot statements are
+prepared once per connection.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.storage._rows import (
     LedgerEntry,
     MemberRow,
 )
+from bot.storage.base import CONFIG_COLUMNS, TABLES
 
 # The same terms as the partial index jobs_unfinished, so the planner can use it.
 _UNFINISHED_SQL = "status <> 'settled' AND status <> 'refunded'"
@@ -31,9 +33,6 @@ _JOB_COLUMNS = (
     "bonus_part, budget_day, period_start, status, provider, message_id, error, created_at, "
     "updated_at"
 )
-# Columns a server admin may set; the names are interpolated, never user input.
-_CONFIG_COLUMNS = frozenset({"allowance", "period_hours", "daily_budget", "safety_cap",
-                             "default_model"})
 
 
 def _job(row: tuple[Any, ...]) -> Job:
@@ -43,17 +42,25 @@ def _job(row: tuple[Any, ...]) -> Job:
     return Job(*values)
 
 
-class Transaction:
-    """The statements fluxcord runs, on a connection inside an open transaction."""
+class SqliteTransaction:
+    """The statements fluxcord runs, on a sqlite3 connection inside an open transaction."""
 
     __slots__ = ("_conn",)
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
+    # -- locks -------------------------------------------------------------------------
+
+    async def lock_guild(self, guild_id: int) -> None:
+        """Nothing to do: a rule runs whole on the database thread under BEGIN IMMEDIATE."""
+
+    async def lock_member(self, guild_id: int, user_id: int) -> None:
+        """Nothing to do, as for `lock_guild`."""
+
     # -- server settings ---------------------------------------------------------------
 
-    def guild_config(self, guild_id: int) -> GuildConfig:
+    async def guild_config(self, guild_id: int) -> GuildConfig:
         """The server's own settings (all None when it set nothing)."""
         row = self._conn.execute(
             "SELECT allowance, period_hours, daily_budget, safety_cap, default_model "
@@ -62,9 +69,9 @@ class Transaction:
         ).fetchone()
         return GuildConfig(guild_id, *row) if row else GuildConfig(guild_id)
 
-    def update_guild_config(self, guild_id: int, **values: int | str | None) -> None:
+    async def update_guild_config(self, guild_id: int, **values: int | str | None) -> None:
         """Sets the named columns (None: back to the operator's default)."""
-        unknown = set(values) - _CONFIG_COLUMNS
+        unknown = set(values) - CONFIG_COLUMNS
         if unknown:
             raise ValueError(f"unknown server settings: {sorted(unknown)}")
         names = sorted(values)
@@ -76,14 +83,14 @@ class Transaction:
             (guild_id, *(values[n] for n in names)),
         )
 
-    def channel_caps(self, guild_id: int) -> dict[int, int]:
+    async def channel_caps(self, guild_id: int) -> dict[int, int]:
         """Each channel's own safety cap in the server."""
         rows = self._conn.execute(
             "SELECT channel_id, cap FROM channel_safety WHERE guild_id = ?", (guild_id,)
         )
         return dict(rows.fetchall())
 
-    def set_channel_cap(self, guild_id: int, channel_id: int, cap: int | None) -> None:
+    async def set_channel_cap(self, guild_id: int, channel_id: int, cap: int | None) -> None:
         """Sets a channel's safety cap; None removes it."""
         if cap is None:
             self._conn.execute(
@@ -99,7 +106,7 @@ class Transaction:
 
     # -- members and the ledger --------------------------------------------------------
 
-    def member(self, guild_id: int, user_id: int) -> MemberRow | None:
+    async def member(self, guild_id: int, user_id: int) -> MemberRow | None:
         """The member's stored credit state, or None before their first activity."""
         row = self._conn.execute(
             "SELECT period_start, spent, bonus FROM members WHERE guild_id = ? AND user_id = ?",
@@ -107,7 +114,7 @@ class Transaction:
         ).fetchone()
         return MemberRow(guild_id, user_id, *row) if row else None
 
-    def put_member(self, member: MemberRow) -> None:
+    async def put_member(self, member: MemberRow) -> None:
         """Inserts or replaces the member's credit state."""
         self._conn.execute(
             "INSERT INTO members (guild_id, user_id, period_start, spent, bonus) "
@@ -117,7 +124,7 @@ class Transaction:
             (member.guild_id, member.user_id, member.period_start, member.spent, member.bonus),
         )
 
-    def insert_members(self, members: Iterable[MemberRow]) -> None:
+    async def insert_members(self, members: Iterable[MemberRow]) -> None:
         """Bulk insert of new members (benchmarks, imports)."""
         self._conn.executemany(
             "INSERT INTO members (guild_id, user_id, period_start, spent, bonus) "
@@ -125,7 +132,7 @@ class Transaction:
             ((m.guild_id, m.user_id, m.period_start, m.spent, m.bonus) for m in members),
         )
 
-    def add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
+    async def add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
         """Appends ledger rows."""
         self._conn.executemany(
             "INSERT INTO ledger (guild_id, user_id, bucket, delta, reason, job_id, "
@@ -137,7 +144,7 @@ class Transaction:
             ),
         )
 
-    def ledger(self, guild_id: int, user_id: int) -> list[LedgerEntry]:
+    async def ledger(self, guild_id: int, user_id: int) -> list[LedgerEntry]:
         """A member's ledger, oldest first."""
         rows = self._conn.execute(
             "SELECT guild_id, user_id, bucket, delta, reason, job_id, period_start, actor_id, "
@@ -148,14 +155,14 @@ class Transaction:
 
     # -- server budget -----------------------------------------------------------------
 
-    def budget_spent(self, guild_id: int, day: str) -> int:
+    async def budget_spent(self, guild_id: int, day: str) -> int:
         """Credits the server has reserved on the UTC day."""
         row = self._conn.execute(
             "SELECT spent FROM budget_spend WHERE guild_id = ? AND day = ?", (guild_id, day)
         ).fetchone()
         return row[0] if row else 0
 
-    def add_budget_spend(self, guild_id: int, day: str, delta: int) -> None:
+    async def add_budget_spend(self, guild_id: int, day: str, delta: int) -> None:
         """Adds to (or, negative, gives back from) the server's spend on the day."""
         if delta < 0:
             # A give-back always has its row; an upsert would check the negative insert.
@@ -172,7 +179,7 @@ class Transaction:
 
     # -- jobs --------------------------------------------------------------------------
 
-    def insert_job(self, job: Job) -> None:
+    async def insert_job(self, job: Job) -> None:
         """Records a new job."""
         self._conn.execute(
             f"INSERT INTO jobs ({_JOB_COLUMNS}) "
@@ -186,14 +193,14 @@ class Transaction:
             ),
         )
 
-    def job(self, job_id: str) -> Job | None:
+    async def job(self, job_id: str) -> Job | None:
         """The job, whatever its status."""
         row = self._conn.execute(
             f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
         ).fetchone()
         return _job(row) if row else None
 
-    def unfinished_job(self, job_id: str) -> Job | None:
+    async def unfinished_job(self, job_id: str) -> Job | None:
         """The job if it is queued, generating or posting."""
         row = self._conn.execute(
             f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ? AND {_UNFINISHED_SQL}",
@@ -201,14 +208,14 @@ class Transaction:
         ).fetchone()
         return _job(row) if row else None
 
-    def unfinished_jobs(self) -> list[Job]:
+    async def unfinished_jobs(self) -> list[Job]:
         """Every queued, generating or posting job, oldest first."""
         rows = self._conn.execute(
             f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {_UNFINISHED_SQL} ORDER BY created_at"
         )
         return [_job(row) for row in rows]
 
-    def advance_job(
+    async def advance_job(
         self,
         job_id: str,
         status: JobStatus,
@@ -232,14 +239,14 @@ class Transaction:
 
     # -- audit -------------------------------------------------------------------------
 
-    def members(self) -> list[MemberRow]:
+    async def members(self) -> list[MemberRow]:
         """Every member row (for the audit)."""
         rows = self._conn.execute(
             "SELECT guild_id, user_id, period_start, spent, bonus FROM members"
         )
         return [MemberRow(*row) for row in rows]
 
-    def ledger_bonus_sums(self) -> dict[tuple[int, int], int]:
+    async def ledger_bonus_sums(self) -> dict[tuple[int, int], int]:
         """The bonus moved per member, by the ledger."""
         rows = self._conn.execute(
             "SELECT guild_id, user_id, SUM(delta) FROM ledger WHERE bucket = ? "
@@ -248,7 +255,7 @@ class Transaction:
         )
         return {(g, u): total for g, u, total in rows}
 
-    def ledger_allowance_sums(self) -> dict[tuple[int, int, int], int]:
+    async def ledger_allowance_sums(self) -> dict[tuple[int, int, int], int]:
         """The allowance moved per member and period."""
         rows = self._conn.execute(
             "SELECT guild_id, user_id, period_start, SUM(delta) FROM ledger "
@@ -257,7 +264,7 @@ class Transaction:
         )
         return {(g, u, p): total for g, u, p, total in rows}
 
-    def job_ledger_sums(self) -> list[JobLedgerSum]:
+    async def job_ledger_sums(self) -> list[JobLedgerSum]:
         """Every job beside what its ledger rows moved."""
         rows = self._conn.execute(
             "SELECT j.id, j.status, j.cost, j.allowance_part, j.bonus_part, "
@@ -271,7 +278,7 @@ class Transaction:
             JobLedgerSum(job_id, JobStatus(status), *rest) for job_id, status, *rest in rows
         ]
 
-    def ledger_members_without_row(self) -> list[tuple[int, int]]:
+    async def ledger_members_without_row(self) -> list[tuple[int, int]]:
         """Members with ledger rows but no member row (should be none)."""
         rows = self._conn.execute(
             "SELECT DISTINCT l.guild_id, l.user_id FROM ledger l LEFT JOIN members m "
@@ -279,12 +286,12 @@ class Transaction:
         )
         return [(g, u) for g, u in rows]
 
-    def budget_rows(self) -> dict[tuple[int, str], int]:
+    async def budget_rows(self) -> dict[tuple[int, str], int]:
         """The stored spend per server and day."""
         rows = self._conn.execute("SELECT guild_id, day, spent FROM budget_spend")
         return {(g, d): spent for g, d, spent in rows}
 
-    def job_budget_sums(self) -> dict[tuple[int, str], int]:
+    async def job_budget_sums(self) -> dict[tuple[int, str], int]:
         """Credits charged per server and day by jobs that were not refunded."""
         rows = self._conn.execute(
             "SELECT guild_id, budget_day, SUM(cost) FROM jobs WHERE status != ? "
@@ -295,12 +302,12 @@ class Transaction:
 
     # -- meta --------------------------------------------------------------------------
 
-    def get_meta(self, key: str) -> str | None:
+    async def get_meta(self, key: str) -> str | None:
         """A meta value, or None."""
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def set_meta(self, key: str, value: str) -> None:
+    async def set_meta(self, key: str, value: str) -> None:
         """Stores a meta value."""
         self._conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
@@ -308,3 +315,18 @@ class Transaction:
             (key, value),
         )
 
+    # -- copying -----------------------------------------------------------------------
+
+    async def dump(self, table: str) -> list[tuple[Any, ...]]:
+        """Every row of a table, in the column order of `TABLES`."""
+        columns = ", ".join(TABLES[table])  # names from our own table, never user input
+        return self._conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1").fetchall()
+
+    async def load(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        """Inserts rows given in the column order of `TABLES`."""
+        columns = TABLES[table]
+        self._conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})",
+            rows,
+        )

@@ -1,0 +1,190 @@
+"""The seam between the rules and the engines: what a store and a transaction offer.
+
+Rules (the credit rules, server settings, job status) are `async def rule(tx)` functions
+written once against `Transaction` and handed to `Store.read` or `Store.write`. Each
+engine implements both:
+
+- SQLite (`bot.storage.sqlite`) runs a rule whole on its database thread by driving the
+  coroutine there; its methods never suspend, so nothing else runs between a check and
+  its write and the locks are no-ops.
+- PostgreSQL (`bot.storage.postgres`) runs the same rule in a real transaction on a
+  pooled connection, where other processes write at the same moment: a rule that checks
+  a balance or a budget first takes the locks for what it checks, in one fixed order,
+  server before member (`lock_member` takes both), so two rules cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Protocol, TypeVar
+
+from bot.storage._rows import (
+    GuildConfig,
+    Job,
+    JobLedgerSum,
+    JobStatus,
+    LedgerEntry,
+    MemberRow,
+)
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+# Columns a server admin may set; the names are interpolated, never user input.
+CONFIG_COLUMNS = frozenset({"allowance", "period_hours", "daily_budget", "safety_cap",
+                            "default_model"})
+
+
+class StorageError(Exception):
+    """The database cannot be reached or used; the text never holds a password."""
+
+
+def redact_url(url: str) -> str:
+    """The database URL with its password replaced, fit for logs and error texts."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+class Transaction(Protocol):
+    """The statements fluxcord runs, inside one open transaction of some engine."""
+
+    async def lock_guild(self, guild_id: int) -> None:
+        """Holds the server's lock until the transaction ends, for a rule that checks
+        only the server."""
+
+    async def lock_member(self, guild_id: int, user_id: int) -> None:
+        """Holds the server's lock, then the member's, until the transaction ends: the
+        one fixed order, taken in one call. A rule takes it once, before its reads."""
+
+    async def guild_config(self, guild_id: int) -> GuildConfig:
+        """The server's own settings (all None when it set nothing)."""
+
+    async def update_guild_config(self, guild_id: int, **values: int | str | None) -> None:
+        """Sets the named columns (None: back to the operator's default)."""
+
+    async def channel_caps(self, guild_id: int) -> dict[int, int]:
+        """Each channel's own safety cap in the server."""
+
+    async def set_channel_cap(self, guild_id: int, channel_id: int, cap: int | None
+                              ) -> None:
+        """Sets a channel's safety cap; None removes it."""
+
+    async def member(self, guild_id: int, user_id: int) -> MemberRow | None:
+        """The member's stored credit state, or None before their first activity."""
+
+    async def put_member(self, member: MemberRow) -> None:
+        """Inserts or replaces the member's credit state."""
+
+    async def insert_members(self, members: Iterable[MemberRow]) -> None:
+        """Bulk insert of new members (benchmarks, imports)."""
+
+    async def add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
+        """Appends ledger rows."""
+
+    async def ledger(self, guild_id: int, user_id: int) -> list[LedgerEntry]:
+        """A member's ledger, oldest first."""
+
+    async def budget_spent(self, guild_id: int, day: str) -> int:
+        """Credits the server has reserved on the UTC day."""
+
+    async def add_budget_spend(self, guild_id: int, day: str, delta: int) -> None:
+        """Adds to (or, negative, gives back from) the server's spend on the day."""
+
+    async def insert_job(self, job: Job) -> None:
+        """Records a new job."""
+
+    async def job(self, job_id: str) -> Job | None:
+        """The job, whatever its status."""
+
+    async def unfinished_job(self, job_id: str) -> Job | None:
+        """The job if it is queued, generating or posting."""
+
+    async def unfinished_jobs(self) -> list[Job]:
+        """Every queued, generating or posting job, oldest first."""
+
+    async def advance_job(self, job_id: str, status: JobStatus, now: float, *,
+                          provider: str | None = None, message_id: int | None = None,
+                          error: str | None = None) -> bool:
+        """Moves an unfinished job to `status`; False when it was already finished (or
+        absent). The status guard is what makes settle and refund exactly-once."""
+
+    async def members(self) -> list[MemberRow]:
+        """Every member row (for the audit)."""
+
+    async def ledger_bonus_sums(self) -> dict[tuple[int, int], int]:
+        """The bonus moved per member, by the ledger."""
+
+    async def ledger_allowance_sums(self) -> dict[tuple[int, int, int], int]:
+        """The allowance moved per member and period."""
+
+    async def job_ledger_sums(self) -> list[JobLedgerSum]:
+        """Every job beside what its ledger rows moved."""
+
+    async def ledger_members_without_row(self) -> list[tuple[int, int]]:
+        """Members with ledger rows but no member row (should be none)."""
+
+    async def budget_rows(self) -> dict[tuple[int, str], int]:
+        """The stored spend per server and day."""
+
+    async def job_budget_sums(self) -> dict[tuple[int, str], int]:
+        """Credits charged per server and day by jobs that were not refunded."""
+
+    async def get_meta(self, key: str) -> str | None:
+        """A meta value, or None."""
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Stores a meta value."""
+
+    # Whole tables, for copying a database to another engine (`python -m bot migrate-to`).
+    async def dump(self, table: str) -> list[tuple[object, ...]]:
+        """Every row of a table, in the column order of `TABLES`."""
+
+    async def load(self, table: str, rows: list[tuple[object, ...]]) -> None:
+        """Inserts rows given in the column order of `TABLES`."""
+
+
+Rule = Callable[[Transaction], Awaitable[T]]
+
+# Tables in the order a copy must fill them (the ledger refers to jobs).
+TABLES: dict[str, tuple[str, ...]] = {
+    "guild_config": ("guild_id", "allowance", "period_hours", "daily_budget", "safety_cap",
+                     "default_model"),
+    "channel_safety": ("guild_id", "channel_id", "cap"),
+    "members": ("guild_id", "user_id", "period_start", "spent", "bonus"),
+    "jobs": ("id", "guild_id", "channel_id", "user_id", "model", "prompt", "options", "seed",
+             "cost", "allowance_part", "bonus_part", "budget_day", "period_start", "status",
+             "provider", "message_id", "error", "created_at", "updated_at"),
+    "ledger": ("id", "guild_id", "user_id", "bucket", "delta", "reason", "job_id",
+               "period_start", "actor_id", "created_at"),
+    "budget_spend": ("guild_id", "day", "spent"),
+    "meta": ("key", "value"),
+}
+
+
+class Store(Protocol):
+    """An open database of one engine. Open with `bot.storage.open_store(url)`."""
+
+    engine: str  # "sqlite" or "postgresql"
+    schema_version: int
+    migrations_applied: int  # how many migrations this open applied
+
+    async def read(self, rule: Rule[T]) -> T:
+        """Runs `rule` in a read-only transaction (one consistent snapshot)."""
+        ...
+
+    async def write(self, rule: Rule[T], *, one_statement: bool = False) -> T:
+        """Runs `rule` in a write transaction: committed if it returns, undone if it
+        raises. Once started it runs to its end even if the caller is cancelled.
+
+        `one_statement`: the rule runs a single statement, which is atomic on its own;
+        an engine may then spare the transaction's BEGIN and COMMIT (and refuses a
+        second statement)."""
+        ...
+
+    async def close(self) -> None: ...
+
+    async def get_meta(self, key: str) -> str | None:
+        """A meta value, or None."""
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Stores a meta value."""

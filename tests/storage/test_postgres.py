@@ -1,0 +1,104 @@
+"""What is PostgreSQL's own: migrations under an advisory lock, errors without the
+password, session locks for processes. (The shared contract is in the other files.)"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot.settings import Settings
+from bot.storage import SchemaError, StorageError, Transaction, open_store
+from bot.storage.postgres import PostgresStore
+from bot.storage.postgres_migrations import MIGRATIONS
+from tests.support.postgres import ThrowawayPostgres, _free_port
+
+PASSWORD = "hunter2-n0t-for-logs"
+
+
+async def test_processes_starting_together_migrate_once(pg_server: ThrowawayPostgres) -> None:
+    url = pg_server.new_database()
+    stores = await asyncio.gather(*(PostgresStore.open(url) for _ in range(5)))
+    try:
+        assert sorted(s.migrations_applied for s in stores) == [0, 0, 0, 0, len(MIGRATIONS)]
+        assert {s.schema_version for s in stores} == {len(MIGRATIONS)}
+    finally:
+        await asyncio.gather(*(s.close() for s in stores))
+
+
+async def test_a_newer_database_is_refused(pg_server: ThrowawayPostgres) -> None:
+    url = pg_server.new_database()
+    later = (*MIGRATIONS, "CREATE TABLE later (x INTEGER);")
+    await (await PostgresStore.open(url, migrations=later)).close()
+    with pytest.raises(SchemaError, match="newer than this bot"):
+        await PostgresStore.open(url)
+
+
+async def test_a_failing_migration_changes_nothing(pg_server: ThrowawayPostgres) -> None:
+    url = pg_server.new_database()
+    with pytest.raises(Exception, match="syntax"):
+        await PostgresStore.open(url, migrations=(*MIGRATIONS, "CREATE TABLE oops ("))
+    store = await PostgresStore.open(url)
+    assert store.migrations_applied == len(MIGRATIONS)  # the first one was undone too
+    await store.close()
+
+
+@pytest.mark.parametrize("where", ["nothing listens", "no such database"])
+async def test_the_password_is_in_no_error_or_log_line(
+    pg_server: ThrowawayPostgres, caplog: pytest.LogCaptureFixture, where: str
+) -> None:
+    if where == "nothing listens":
+        url = f"postgresql://fluxcord:{PASSWORD}@127.0.0.1:{_free_port()}/fluxcord"
+    else:
+        url = pg_server.url("missing_db", password=PASSWORD)
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(StorageError) as caught:
+        await open_store(url)
+    text = str(caught.value)
+    assert "cannot connect to postgresql://" in text and "***" in text
+    assert PASSWORD not in text
+    assert PASSWORD not in caplog.text
+
+
+async def test_a_shard_lock_is_held_by_one_process_at_a_time(
+    pg_server: ThrowawayPostgres,
+) -> None:
+    url = pg_server.new_database()
+    first, second = await PostgresStore.open(url), await PostgresStore.open(url)
+    try:
+        held = await first.hold_session_lock(0)
+        assert held is not None
+        assert await second.hold_session_lock(0) is None
+        other = await second.hold_session_lock(1)  # another shard is free
+        assert other is not None
+        await first.release_session_lock(held, 0)
+        again = await second.hold_session_lock(0)
+        assert again is not None
+        await second.release_session_lock(again, 0)
+        await second.release_session_lock(other, 1)
+    finally:
+        await first.close()
+        await second.close()
+
+
+def test_the_database_password_is_a_secret_for_the_log_filter() -> None:
+    settings = Settings(_env_file=None, DISCORD_TOKEN="t",  # type: ignore[call-arg]
+                        DATABASE_URL=f"postgresql://bot:{PASSWORD}@db.internal:5432/fluxcord")
+    assert PASSWORD in settings.secrets()
+    assert PASSWORD not in settings.database_name
+    with pytest.raises(ValueError, match="must name the host and the database"):
+        Settings(_env_file=None, DISCORD_TOKEN="t",  # type: ignore[call-arg]
+                 DATABASE_URL="postgresql://bot@db.internal")
+
+
+async def test_a_one_statement_rule_cannot_run_two(pg_server: ThrowawayPostgres) -> None:
+    async def two(tx: Transaction) -> None:
+        await tx.set_meta("a", "1")
+        await tx.set_meta("b", "2")
+
+    async with await PostgresStore.open(pg_server.new_database()) as store:
+        with pytest.raises(RuntimeError, match="second statement"):
+            await store.write(two, one_statement=True)
+        await store.write(lambda tx: tx.set_meta("c", "3"), one_statement=True)
+        assert await store.get_meta("c") == "3"
