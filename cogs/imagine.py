@@ -17,7 +17,7 @@ from bot import images
 from bot.catalogue import MODELS, SEED_MAX, Model, discord_range
 from bot.client import FluxBot
 from bot.errors import UserError
-from bot.jobs import Attachment, Delivered, DeliveryError, ImagineRequest
+from bot.jobs import Attachment, DeliveryError, ImagineRequest
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private
 from cogs._progress import ProgressMessage
@@ -145,7 +145,7 @@ class Imagine(commands.Cog):
 
     async def start_job(
         self, interaction: discord.Interaction[FluxBot], request: ImagineRequest
-    ) -> Delivered:
+    ) -> None:
         """Runs a job for an already deferred interaction (also used by Reroll and Edit)."""
         jobs = self.bot.services.jobs
         prepared = await jobs.prepare(request)
@@ -162,7 +162,7 @@ class Imagine(commands.Cog):
             )
 
         try:
-            return await jobs.run(prepared, progress.update, deliver)
+            await jobs.run(prepared, progress.update, deliver)
         finally:
             progress.stop()
 
@@ -200,6 +200,8 @@ class Imagine(commands.Cog):
                 through_interaction=through_interaction,
             )
         except discord.HTTPException as exc:
+            if exc.status >= 500:
+                raise  # Discord may have the image: not a refusal
             raise DeliveryError(f"HTTP {exc.status}, code {exc.code}") from exc
 
     async def _send(
