@@ -110,6 +110,7 @@ class JobService:
         self._active: set[asyncio.Task[Any]] = set()
         self._results = asyncio.Semaphore(settings.MAX_IMAGES_IN_FLIGHT)
         self.draining = False
+        self._closing = False
 
     async def drain(self, grace: float) -> int:
         """Refuses new jobs and waits up to `grace` s for those in flight; returns how
@@ -121,6 +122,7 @@ class JobService:
 
     async def cancel_all(self) -> None:
         """Cancels every job still in flight and waits until each has been refunded."""
+        self._closing = True
         tasks = set(self._active)
         for task in tasks:
             task.cancel()
@@ -233,6 +235,10 @@ class JobService:
                 await self._credits.refund(job_id, reason)
                 return
             except Exception as exc:
+                if self._closing:  # start-up recovery refunds what is still reserved
+                    log.error("refund of job %s failed at shutdown (%s); left to recovery",
+                              job_id, exc)
+                    return
                 log.warning("refund of job %s failed (%s); trying again in %.1f s",
                             job_id, exc, delay)
             await asyncio.sleep(delay)

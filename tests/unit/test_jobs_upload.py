@@ -28,10 +28,9 @@ GUILD, CHANNEL, MEMBER = 1, 2, 3
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[tuple[JobService, Credits]]:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, DISCORD_TOKEN="token", PLACEHOLDER_PROVIDER=True,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'fluxcord.db'}",
-    )
+    values = {"DISCORD_TOKEN": "token", "PLACEHOLDER_PROVIDER": True,
+              "DATABASE_URL": f"sqlite:///{tmp_path / 'fluxcord.db'}"}
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
     db = await Database.open(settings.database_path)
     async with make_http_client() as http:
         credits = Credits(db, CreditDefaults.from_settings(settings))
