@@ -72,6 +72,8 @@ class Options:
     ledger_members: int = 100_000
     ledger_workers: int = 16
     ledger: bool = True
+    # Jobs per figure of bench/hostile.py (0 leaves it out).
+    hostile_jobs: int = 10
     out: Path | None = ROOT / "bench" / "results"
     profile_bot: Path | None = None
     profile_floor: Path | None = None
@@ -269,6 +271,10 @@ def run(options: Options) -> dict[str, Any]:
         rounds = runner.run(measure_rounds(options))
     ledger = run_ledger(options) if options.ledger else None
     summary = report.summarise(rounds, ledger)
+    if options.hostile_jobs:
+        from bench import hostile
+
+        summary["hostile"] = hostile.run(jobs=options.hostile_jobs)
     config = {
         **{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()},
         "models": list(MODELS),
@@ -306,6 +312,8 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument("--ledger-seconds", type=float, default=defaults.ledger_seconds)
     parser.add_argument("--ledger-members", type=int, default=defaults.ledger_members)
     parser.add_argument("--no-ledger", action="store_true")
+    parser.add_argument("--hostile-jobs", type=int, default=defaults.hostile_jobs,
+                        help="jobs per figure of bench/hostile.py; 0 leaves it out")
     parser.add_argument("--out", type=Path, default=defaults.out,
                         help="folder for latest.json and latest.md")
     parser.add_argument("--profile-bot", type=Path, default=None,
@@ -318,7 +326,8 @@ def parse(argv: list[str] | None) -> Options:
         jobs=args.jobs, members=args.members, image_bytes=args.image_bytes,
         rounds=args.rounds, solo=args.solo, warmup=args.warmup, timeout=args.timeout,
         ledger_seconds=args.ledger_seconds, ledger_members=args.ledger_members,
-        ledger=not args.no_ledger, out=args.out, profile_bot=args.profile_bot,
+        ledger=not args.no_ledger, hostile_jobs=args.hostile_jobs, out=args.out,
+        profile_bot=args.profile_bot,
         profile_floor=args.profile_floor,
     )
 
