@@ -216,6 +216,10 @@ def markdown(result: dict[str, Any]) -> str:
         + f" ({config['limits_why']}). The stand-ins' process was "
         f"{s['standins_busy']:.0%} busy during the bot's burst.",
     ]
+    if "hostile" in s:
+        from bench import hostile
+
+        lines.append(hostile.markdown(s["hostile"]).rstrip("\n"))
     lines += ["", "Targets: " + "; ".join(
         f"{t['name']} {'met' if t['met'] else 'MISSED'} ({t['value']:g}, {t['target']})"
         for t in result["targets"]

@@ -80,6 +80,8 @@ class Options:
     sheet: bool = True
     guilds: int = 10_000
     guilds_bench: bool = True
+    # Jobs per figure of bench/hostile.py (0 leaves it out).
+    hostile_jobs: int = 10
     out: Path | None = ROOT / "bench" / "results"
     profile_bot: Path | None = None
     profile_floor: Path | None = None
@@ -279,6 +281,10 @@ def run(options: Options) -> dict[str, Any]:
     sheet = sheet_bench.run() if options.sheet else None
     guilds = guilds_bench.run(options.guilds) if options.guilds_bench else None
     summary = report.summarise(rounds, ledger)
+    if options.hostile_jobs:
+        from bench import hostile
+
+        summary["hostile"] = hostile.run(jobs=options.hostile_jobs)
     config = {
         **{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()},
         "models": list(MODELS),
@@ -328,6 +334,8 @@ def parse(argv: list[str] | None) -> Options:
                         help="guilds the bot logs in to for the memory per server figure")
     parser.add_argument("--no-guilds", action="store_true",
                         help="skip the memory per server benchmark (bench/guilds.py)")
+    parser.add_argument("--hostile-jobs", type=int, default=defaults.hostile_jobs,
+                        help="jobs per figure of bench/hostile.py; 0 leaves it out")
     parser.add_argument("--out", type=Path, default=defaults.out,
                         help="folder for latest.json and latest.md")
     parser.add_argument("--profile-bot", type=Path, default=None,
@@ -341,7 +349,7 @@ def parse(argv: list[str] | None) -> Options:
         rounds=args.rounds, solo=args.solo, warmup=args.warmup, timeout=args.timeout,
         ledger_seconds=args.ledger_seconds, ledger_members=args.ledger_members,
         ledger=not args.no_ledger, sheet=not args.no_sheet, out=args.out,
-        guilds=args.guilds, guilds_bench=not args.no_guilds,
+        guilds=args.guilds, guilds_bench=not args.no_guilds, hostile_jobs=args.hostile_jobs,
         profile_bot=args.profile_bot, profile_floor=args.profile_floor,
     )
 

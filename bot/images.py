@@ -1,9 +1,13 @@
-"""Image inspection and re-encoding with Pillow.
+"""Image inspection and re-encoding with Pillow; the header check of input images.
 
 The functions that decode or encode pixels are CPU-bound (a 2 MP image takes tens of
-milliseconds): coroutines call `inspect_async` and `fit_under_async`, which move that
-work to a thread and keep the cheap cases (a header walk, an image that already fits) on
-the loop, where a thread hop would cost more than the work.
+milliseconds): coroutines call `inspect_async` and `fit_under_async`, which run that work
+in a thread. Nothing here hands bytes to Pillow before their first bytes say PNG, JPEG or
+WebP, and nothing decodes an image whose header claims more pixels than allowed: a few
+KB can describe a picture that takes gigabytes to decode.
+
+`check_input` judges a member's image prompt by its header alone (bot/_headers.py): it
+never decodes pixels, so it runs on the loop in microseconds whatever the file holds.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import struct
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
+
+from bot._headers import ImageError, header_info, webp_chunk_size
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +36,8 @@ _SCALE_STEP = 0.8
 _MIN_SIDE = 64
 
 
-class ImageError(ValueError):
-    """The bytes are not a decodable image (or not in a format the bot handles)."""
+# Results larger than this are not decoded (the FLUX models make at most ~4 MP).
+MAX_DECODE_PIXELS = 64_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +45,39 @@ class ImageInfo:
     format: str  # "png", "jpeg" or "webp"
     width: int
     height: int
+
+
+class InputRefused(ImageError):
+    """A member's input image the bot will not use; `user_message` says why and what to do."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+def check_input(data: bytes, max_pixels: int) -> ImageInfo:
+    """Judges a member's input image by its header, without decoding a pixel.
+
+    The format is what the bytes are (PNG, JPEG or WebP), whatever the file's name or
+    content type claims; the picture has at most `max_pixels` pixels; the file is whole
+    (a PNG ends with IEND, a JPEG has its end marker, a WebP holds the length its header
+    gives). Raises InputRefused with a message for the member.
+    """
+    try:
+        fmt, width, height = header_info(data, complete=True)
+    except ImageError as exc:
+        if "format" in str(exc):
+            raise InputRefused("`image` must be a PNG, JPEG or WebP picture.") from None
+        raise InputRefused(
+            "`image` could not be read as a picture (the file is damaged or cut short). "
+            "Try another file."
+        ) from None
+    if width * height > max_pixels:
+        raise InputRefused(
+            f"`image` is {width}×{height} pixels; at most {max_pixels / 1e6:g} million pixels "
+            "are accepted. Scale it down and try again."
+        )
+    return ImageInfo(fmt, width, height)
 
 
 def normalise_format(fmt: str) -> str:
@@ -55,10 +94,9 @@ def file_extension(fmt: str) -> str:
 
 
 async def inspect_async(data: bytes) -> ImageInfo:
-    """`inspect`, in a worker thread only where it decodes pixels (JPEG)."""
-    if data[:3] == b"\xff\xd8\xff":
-        return await asyncio.to_thread(inspect, data)
-    return inspect(data)
+    """`inspect`, in a worker thread: it may decode pixels or walk megabytes of chunks."""
+    header_info(data, complete=False)  # anything else never reaches Pillow or a thread
+    return await asyncio.to_thread(inspect, data)
 
 
 async def fit_under_async(data: bytes, limit_bytes: int, fmt: str) -> tuple[bytes, str, str | None]:
@@ -79,11 +117,11 @@ def inspect(data: bytes) -> ImageInfo:
     A JPEG has no such check that tolerates the data some cameras append after its end
     marker, so it is decoded.
     """
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        width, height = _webp_size(data)
-        if Image.MAX_IMAGE_PIXELS and width * height > 2 * Image.MAX_IMAGE_PIXELS:
-            raise ImageError("not a decodable image (DecompressionBombError)")
-        return ImageInfo("webp", width, height)
+    fmt, width, height = header_info(data, complete=False)
+    if width * height > MAX_DECODE_PIXELS:
+        raise ImageError(f"not decoded: {width}×{height} pixels is more than allowed")
+    if fmt == "webp":
+        return ImageInfo("webp", *_webp_size(data))
     try:
         with Image.open(io.BytesIO(data)) as image:
             fmt = (image.format or "").lower()
@@ -115,23 +153,11 @@ def _webp_size(data: bytes) -> tuple[int, int]:
         if len(body) < length or offset + 8 + length > end:
             raise ImageError("not a decodable image (WebP chunk cut short)")
         if size is None:
-            size = _webp_chunk_size(kind, body)
+            size = webp_chunk_size(kind, body)
         offset += 8 + length + (length & 1)  # chunks are padded to an even length
     if size is None or offset < end:
         raise ImageError("not a decodable image (no WebP image header)")
     return size
-
-
-def _webp_chunk_size(kind: bytes, body: bytes) -> tuple[int, int] | None:
-    if kind == b"VP8X" and len(body) >= 10:  # extended: the canvas size
-        return (int.from_bytes(body[4:7], "little") + 1, int.from_bytes(body[7:10], "little") + 1)
-    if kind == b"VP8 " and len(body) >= 10 and body[3:6] == b"\x9d\x01\x2a":  # lossy
-        return (int.from_bytes(body[6:8], "little") & 0x3FFF,
-                int.from_bytes(body[8:10], "little") & 0x3FFF)
-    if kind == b"VP8L" and len(body) >= 5 and body[0] == 0x2F:  # lossless
-        bits = int.from_bytes(body[1:5], "little")
-        return ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
-    return None
 
 
 def ratio_size(aspect_ratio: str, megapixels: float = 1.0, multiple: int = 16) -> tuple[int, int]:
@@ -173,6 +199,9 @@ def fit_under(data: bytes, limit_bytes: int, fmt: str) -> tuple[bytes, str, str 
     if len(data) <= limit_bytes:
         return data, fmt, None
     limit_text = _size_text(limit_bytes)
+    _, width, height = header_info(data, complete=False)
+    if width * height > MAX_DECODE_PIXELS:
+        raise ImageError(f"not decoded: {width}×{height} pixels is more than allowed")
     with Image.open(io.BytesIO(data)) as opened:
         image = opened.convert("RGBA" if opened.mode in ("RGBA", "LA", "P") else "RGB")
     target = "webp" if fmt == "png" else fmt

@@ -34,9 +34,10 @@ from bot.storage.records import JobRecords
 log = logging.getLogger(__name__)
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
-INPUT_TYPES = ("image/png", "image/jpeg", "image/webp")
-
-
+# A refund that cannot be written (disk full, database locked) is tried again after these
+# delays, doubling up to the cap, until it is written: the credits are the member's.
+REFUND_RETRY_FIRST = 0.5
+REFUND_RETRY_MAX = 30.0
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """An image prompt as Discord describes it, before it is downloaded."""
@@ -69,20 +70,10 @@ class Progress:
     started_at: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Delivered:
-    """What the channel got: the job, the image as generated, and the balance after it."""
-
-    job_id: str
-    model: Model
-    image: GeneratedImage
-    cost: int
-    balance_after: int
-
-
 @dataclass(slots=True)
 class Prepared:
-    """A request that passed every check before the reservation."""
+    """A request that passed every check before the reservation (the input image, when
+    there is one, is downloaded and checked only once the member's limit admits the job)."""
 
     request: ImagineRequest
     model: Model
@@ -96,7 +87,7 @@ class Prepared:
 
 
 class DeliveryError(Exception):
-    """Discord did not take the result (the upload was refused)."""
+    """Discord clearly refused the result (a 4xx answer to the upload): it is not posted."""
 
 
 ProgressCallback = Callable[[Progress], Awaitable[None]]
@@ -127,6 +118,7 @@ class JobService:
         self._fetch = fetch
         self._active: set[asyncio.Task[Any]] = set()
         self.draining = False
+        self._closing = False
 
     async def drain(self, grace: float) -> int:
         """Refuses new jobs and waits up to `grace` s for those in flight; returns how
@@ -138,31 +130,32 @@ class JobService:
 
     async def cancel_all(self) -> None:
         """Cancels every job still in flight and waits until each has been refunded."""
+        self._closing = True
         tasks = set(self._active)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def prepare(self, request: ImagineRequest) -> Prepared:
-        """Every check that costs nothing: options, the input image, the safety cap."""
+        """Every check that costs nothing: options, the safety cap, a provider to serve."""
         model = await self._model_for(request)
         options = dict(request.options)
         if request.attachment is not None:
             options["image"] = request.attachment
-        check_options(model, options, self._router.offered())  # before downloading anything
-        image = await self._input_image(request.attachment) if request.attachment else None
-        if image is not None:
-            options["image"] = image
+        # The image itself is downloaded and checked once the member's limit admits the job.
+        check_options(model, options, self._router.offered())
         cap = await self.cap_for(request)
         check_requested(options.get("safety_tolerance"), cap)
         chosen = {k: v for k, v in options.items() if k != "image"}
         try:
-            plan = self._router.plan(model.id, chosen, cap, image=image is not None)
+            plan = self._router.plan(
+                model.id, chosen, cap, image=request.attachment is not None
+            )
         except NoProviderAvailable as exc:
             raise UserError(exc.user_message) from None
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
         cost = self._settings.cost(model.id, options.get("megapixels"))
-        return Prepared(request, model, options, cap, seed, cost, image, plan)
+        return Prepared(request, model, options, cap, seed, cost, None, plan)
 
     async def cap_for(self, request: ImagineRequest) -> int:
         """The safety_tolerance cap in force where the request was made, as stored now."""
@@ -176,24 +169,30 @@ class JobService:
 
     async def run(
         self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver
-    ) -> Delivered:
-        """Admits, reserves, generates, delivers and settles; refunds on any failure."""
+    ) -> None:
+        """Admits, reserves, generates, delivers and settles; refunds on any failure
+        before the upload, and on Discord's clear refusal of it."""
         if self.draining:
             raise UserError("fluxcord is restarting. Try again in a minute; nothing was charged.")
         task = asyncio.current_task()
         assert task is not None
         self._active.add(task)
         try:
-            return await self._run(prepared, on_progress, deliver)
+            await self._run(prepared, on_progress, deliver)
         finally:
             self._active.discard(task)
 
     async def _run(
         self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver
-    ) -> Delivered:
+    ) -> None:
         request = prepared.request
-        ticket = self._scheduler.admit(request.guild_id, request.user_id)
+        ticket = self._scheduler.admit(request.guild_id, request.user_id, self._lane(prepared))
         try:
+            # Only now, so that the attachments one member makes the bot download are
+            # bounded by their own limit of jobs queued or running.
+            if request.attachment is not None:
+                prepared.image = await self._input_image(request.attachment)
+                prepared.options["image"] = prepared.image
             job = await self._credits.reserve(
                 NewJob(
                     guild_id=request.guild_id,
@@ -209,12 +208,31 @@ class JobService:
         except BaseException:
             self._scheduler.release(ticket)
             raise
+        uploading = False
+
+        async def upload(job_id: str, image: GeneratedImage, balance: int) -> int:
+            nonlocal uploading
+            uploading = True
+            return await deliver(job_id, image, balance)
+
         try:
-            image, balance, message_id = await self._generate_and_deliver(
-                prepared, job.id, ticket, on_progress, deliver
+            _, message_id = await self._generate_and_deliver(
+                prepared, job.id, ticket, on_progress, upload
             )
         except BaseException as exc:
-            await asyncio.shield(self._credits.refund(job.id, _refund_reason(exc)))
+            if uploading and not isinstance(exc, DeliveryError):
+                # Discord may have the image although the answer never came: the job
+                # stays `posting`, and start-up recovery looks for the message.
+                log.warning("job %s: upload interrupted (%s); left to recovery",
+                            job.id, type(exc).__name__)
+                if isinstance(exc, Exception):
+                    raise JobFailed(
+                        "Discord did not confirm that your image was posted. If it is not in "
+                        f"the channel, your {prepared.cost} credits come back when fluxcord "
+                        "next starts."
+                    ) from exc
+                raise
+            await asyncio.shield(self._refund(job.id, _refund_reason(exc)))
             back = f"Your {prepared.cost} credits are back."
             if isinstance(exc, ProviderError):
                 log.warning("job %s failed at %s: %s", job.id, exc.provider, exc)
@@ -229,7 +247,29 @@ class JobService:
         # The image is in the channel: from here on the job is never refunded. Should the
         # settlement itself fail, start-up recovery finds the message and settles it.
         await self._credits.settle(job.id, message_id)
-        return Delivered(job.id, prepared.model, image, prepared.cost, balance)
+
+    async def _refund(self, job_id: str, reason: str) -> None:
+        """Refunds the job, trying again with growing delays until the refund is written."""
+        delay = REFUND_RETRY_FIRST
+        while True:
+            try:
+                await self._credits.refund(job_id, reason)
+                return
+            except Exception as exc:
+                if self._closing:  # start-up recovery refunds what is still reserved
+                    log.error("refund of job %s failed at shutdown (%s); left to recovery",
+                              job_id, exc)
+                    return
+                log.warning("refund of job %s failed (%s); trying again in %.1f s",
+                            job_id, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, REFUND_RETRY_MAX)
+
+    def _lane(self, prepared: Prepared) -> str:
+        """The provider the job goes to first: the server's limit is counted per lane, so
+        jobs held up by one provider never hold back another's (SPEC section 5)."""
+        attempts = prepared.plan.attempts
+        return attempts[0].provider if attempts else ""
 
     async def _generate_and_deliver(
         self,
@@ -238,7 +278,7 @@ class JobService:
         ticket: Ticket,
         on_progress: ProgressCallback,
         deliver: Deliver,
-    ) -> tuple[GeneratedImage, int, int]:
+    ) -> tuple[GeneratedImage, int]:
         async def on_position(position: int) -> None:
             if position > 0:
                 await on_progress(Progress("queued", position))
@@ -255,7 +295,7 @@ class JobService:
             message_id = await deliver(job_id, image, balance)
         finally:
             image.release()
-        return image, balance, message_id
+        return image, message_id
 
     async def _generate(
         self, prepared: Prepared, job_id: str, on_progress: ProgressCallback
@@ -295,16 +335,23 @@ class JobService:
         return model
 
     async def _input_image(self, attachment: Attachment) -> InputImage:
-        if attachment.content_type not in INPUT_TYPES:
-            raise UserError("`image` must be a PNG, JPEG or WebP picture.")
+        """Downloads the member's image and judges it by its header (bot/images.py); the
+        format is what the bytes are, whatever the attachment's name or type says."""
         if attachment.size > MAX_INPUT_BYTES:
             raise UserError(f"`image` is too large: at most {MAX_INPUT_BYTES // 2**20} MB.")
         try:
             data = await self._fetch(attachment.url)
-            info = await images.inspect_async(data)
         except Exception as exc:
-            log.info("input image %s unusable: %s", attachment.filename, type(exc).__name__)
-            raise UserError("`image` could not be read as a picture. Try another file.") from None
+            log.info("input image %s not downloaded: %s", attachment.filename,
+                     type(exc).__name__)
+            raise UserError(
+                "`image` could not be downloaded from Discord. Try again; nothing was charged."
+            ) from None
+        try:
+            info = images.check_input(data, self._settings.MAX_INPUT_PIXELS)
+        except images.InputRefused as exc:
+            log.info("input image %s refused: %s", attachment.filename, exc)
+            raise UserError(exc.user_message) from None
         return InputImage(data, attachment.filename, f"image/{info.format}", attachment.url)
 
 

@@ -5,6 +5,11 @@ start, see bot/credits.py). Each server has its own slots and its own rotation o
 members waiting there; direct messages (guild 0) share one. The next free slot goes to
 the member who has waited longest for a turn, so one member's ten jobs do not starve
 another's one. Provider concurrency and 429 back-off belong to the provider router.
+
+A server's slots are counted per lane (the first provider of the job's route): jobs
+stuck on a hung provider fill only that provider's lane, so a job for another provider
+in the same server still starts at once (SPEC section 5). The per-member limit counts
+every lane together.
 """
 
 from __future__ import annotations
@@ -31,7 +36,11 @@ class TooManyJobs(UserError):
     def __init__(self, count: int, limit: int) -> None:
         self.count = count
         self.limit = limit
-        self.message = f"You already have {count} images waiting; wait for one to finish."
+        images = "image" if count == 1 else "images"
+        self.message = (
+            f"You have {count} {images} queued or running, the most allowed; "
+            "wait for one to finish."
+        )
         super().__init__(self.message)
 
 
@@ -44,12 +53,13 @@ class _State(enum.Enum):
 class Ticket:
     """A job's place in the scheduler, from `admit` to the end of `run` (or `release`)."""
 
-    __slots__ = ("_state", "_wake", "guild_id", "number", "position", "user_id")
+    __slots__ = ("_state", "_wake", "guild_id", "lane", "number", "position", "user_id")
 
-    def __init__(self, guild_id: int, user_id: int, number: int) -> None:
+    def __init__(self, guild_id: int, user_id: int, number: int, lane: str = "") -> None:
         self.guild_id = guild_id
         self.user_id = user_id
         self.number = number
+        self.lane = lane
         # 0 while running (or done); from 1 while waiting.
         self.position = 0
         self._state = _State.WAITING
@@ -61,7 +71,7 @@ class Ticket:
 
     def __repr__(self) -> str:
         return (f"<Ticket {self.number} guild={self.guild_id} user={self.user_id} "
-                f"{self._state.value} position={self.position}>")
+                f"lane={self.lane!r} {self._state.value} position={self.position}>")
 
 
 @dataclass(slots=True)
@@ -72,14 +82,15 @@ class _Member:
 
 @dataclass(slots=True)
 class _Server:
-    running: int = 0
+    # Running jobs per lane; a lane without running jobs has no entry.
+    running: dict[str, int] = field(default_factory=dict)
     members: dict[int, _Member] = field(default_factory=dict)
     # Members with waiting tickets, the next to be served first.
     rotation: deque[int] = field(default_factory=deque)
 
 
 class FairScheduler:
-    """Admits jobs and runs them within per-member and per-server limits, round-robin."""
+    """Admits jobs and runs them within per-member and per-server-lane limits, round-robin."""
 
     def __init__(self, per_member: int = 2, per_server: int = 6,
                  max_waiting_per_member: int = 5) -> None:
@@ -91,8 +102,8 @@ class FairScheduler:
         self._servers: dict[int, _Server] = {}
         self._numbers = itertools.count(1)
 
-    def admit(self, guild_id: int, user_id: int) -> Ticket:
-        """Queues a job for the member, or raises TooManyJobs.
+    def admit(self, guild_id: int, user_id: int, lane: str = "") -> Ticket:
+        """Queues a job for the member in the server's `lane`, or raises TooManyJobs.
 
         The ticket counts against the member's limit from now on: pass it to `run`, or
         to `release` if the job is abandoned before it runs.
@@ -103,23 +114,19 @@ class FairScheduler:
         limit = self.per_member + self.max_waiting_per_member
         if count >= limit:
             raise TooManyJobs(count, limit)
-        ticket = Ticket(guild_id, user_id, next(self._numbers))
+        ticket = Ticket(guild_id, user_id, next(self._numbers), lane)
         member.waiting.append(ticket)
         if user_id not in server.rotation:
             server.rotation.append(user_id)
         self._update(server)
         return ticket
 
-    def position(self, ticket: Ticket) -> int:
-        """0 when the ticket runs (or is done); else its place in the server's queue, from 1."""
-        return ticket.position
-
     def counts(self, guild_id: int) -> tuple[int, int]:
-        """Jobs (running, waiting) in the server."""
+        """Jobs (running, waiting) in the server, every lane together."""
         server = self._servers.get(guild_id)
         if server is None:
             return 0, 0
-        return server.running, sum(len(m.waiting) for m in server.members.values())
+        return sum(server.running.values()), sum(len(m.waiting) for m in server.members.values())
 
     @asynccontextmanager
     async def run(self, ticket: Ticket, on_position: PositionCallback | None = None
@@ -149,7 +156,9 @@ class FairScheduler:
         member = server.members[ticket.user_id]
         if ticket._state is _State.RUNNING:
             member.running -= 1
-            server.running -= 1
+            server.running[ticket.lane] -= 1
+            if not server.running[ticket.lane]:
+                del server.running[ticket.lane]
         else:
             member.waiting.remove(ticket)
             if not member.waiting:
@@ -176,42 +185,52 @@ class FairScheduler:
 
     def _update(self, server: _Server) -> None:
         """Starts what the free slots allow, in rotation order, then renumbers the queue."""
-        while server.running < self.per_server:
-            user_id = next(
-                (u for u in server.rotation if server.members[u].running < self.per_member),
-                None,
-            )
-            if user_id is None:
-                break
-            member = server.members[user_id]
-            ticket = member.waiting.popleft()
+        while (ticket := self._next(server)) is not None:
+            member = server.members[ticket.user_id]
+            member.waiting.remove(ticket)
             member.running += 1
-            server.running += 1
+            server.running[ticket.lane] = server.running.get(ticket.lane, 0) + 1
             ticket._state = _State.RUNNING
             ticket.position = 0
             ticket._wake.set()
             # Served: to the back of the rotation, or out of it when nothing else waits.
-            server.rotation.remove(user_id)
+            server.rotation.remove(ticket.user_id)
             if member.waiting:
-                server.rotation.append(user_id)
+                server.rotation.append(ticket.user_id)
         self._renumber(server)
+
+    def _next(self, server: _Server) -> Ticket | None:
+        """The first waiting ticket, in rotation order, whose member and lane have room.
+
+        A member's tickets keep their order within a lane; one whose lane is full does
+        not hold back the member's ticket for another lane.
+        """
+        for user_id in server.rotation:
+            member = server.members[user_id]
+            if member.running >= self.per_member:
+                continue
+            for ticket in member.waiting:
+                if server.running.get(ticket.lane, 0) < self.per_server:
+                    return ticket
+        return None
 
     @staticmethod
     def _renumber(server: _Server) -> None:
         # The order the round-robin would serve the queue in: each member's first waiting
-        # job in rotation order, then each one's second, and so on.
+        # job in rotation order, then each one's second, and so on; numbered within the
+        # ticket's lane, since only jobs of its own lane stand before it.
         queues = [server.members[u].waiting for u in server.rotation]
-        position = 1
+        positions: dict[str, int] = {}
         for depth in itertools.count():
             queues = [q for q in queues if len(q) > depth]
             if not queues:
                 break
             for queue in queues:
                 ticket = queue[depth]
+                position = positions[ticket.lane] = positions.get(ticket.lane, 0) + 1
                 if ticket.position != position:
                     ticket.position = position
                     ticket._wake.set()
-                position += 1
 
 
 async def _report(callback: PositionCallback, position: int) -> None:

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     # Jobs between the start of generation and the end of the upload, across all servers:
     # bounds the images held in memory, whatever the burst.
     MAX_IMAGES_IN_FLIGHT: Annotated[int, Field(ge=1)] = 12
+    # The most pixels a member's input image may have; judged from its header, before
+    # any pixel is decoded (SPEC section 5).
+    MAX_INPUT_PIXELS: Annotated[int, Field(ge=1)] = 16_000_000
     # On SIGTERM, how long jobs in flight may take to finish before they are refunded.
     SHUTDOWN_GRACE_SECONDS: Annotated[float, Field(ge=0, le=600)] = 60.0
     # The most one provider call may take, submit, polls and download together.

@@ -67,13 +67,15 @@ async def post_result(
     through_interaction: bool,
 ) -> discord.Message:
     """Posts the result publicly; returns the message. Raises DeliveryError when Discord
-    refuses it."""
+    clearly refuses it (4xx); a 5xx is raised as it is, since Discord may have the image."""
     try:
         return await _send(
             interaction, channel_id, user_id, upload, embed, view,
             through_interaction=through_interaction,
         )
     except discord.HTTPException as exc:
+        if exc.status >= 500:
+            raise  # Discord may have the image: not a refusal
         raise DeliveryError(f"HTTP {exc.status}, code {exc.code}") from exc
 
 

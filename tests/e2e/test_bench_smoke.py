@@ -13,7 +13,8 @@ from bench.run import Options, run
 def test_a_small_benchmark_run_completes_and_reports_every_figure(tmp_path: Path) -> None:
     options = Options(
         jobs=4, members=2, image_bytes=20_000, rounds=1, solo=1, warmup=2, timeout=30.0,
-        ledger_seconds=0.2, ledger_members=1000, ledger_workers=4, out=tmp_path,
+        ledger_seconds=0.2, ledger_members=1000, ledger_workers=4, hostile_jobs=2,
+        out=tmp_path,
         guilds_bench=False,  # run small by tests/e2e/test_bench_guilds.py
     )
     result = run(options)
@@ -31,6 +32,11 @@ def test_a_small_benchmark_run_completes_and_reports_every_figure(tmp_path: Path
                 "overhead_p99_ms", "jobs_per_s", "peak_rss_mb", "ratio"):
         assert math.isfinite(summary[key]) and summary[key] > 0, (key, summary[key])
     assert summary["ledger_pairs_per_s"] > 0
+    hostile = summary["hostile"]
+    assert hostile["healthy_beside_hung_p50_ms"] > 0
+    assert hostile["hostile_peak_mb_above_idle"] >= 0
     written = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
     assert written["summary"] == summary
-    assert "bot-to-floor ratio" in (tmp_path / "latest.md").read_text(encoding="utf-8")
+    markdown = (tmp_path / "latest.md").read_text(encoding="utf-8")
+    assert "bot-to-floor ratio" in markdown
+    assert "hostile attachments" in markdown

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from bot import images
-from tests.support.standins.images import make_image, not_an_image
+from tests.support.standins.images import make_image, not_an_image, rle_bmp, with_header_size
 
 
 def noise(width: int, height: int, fmt: str) -> bytes:
@@ -36,7 +36,7 @@ def test_inspect_refuses_what_is_not_a_whole_image(data: bytes) -> None:
 def test_inspect_refuses_formats_discord_results_do_not_use() -> None:
     out = io.BytesIO()
     Image.new("RGB", (8, 8)).save(out, "GIF")
-    with pytest.raises(images.ImageError, match="gif"):
+    with pytest.raises(images.ImageError, match="not a PNG, JPEG or WebP"):
         images.inspect(out.getvalue())
 
 
@@ -96,3 +96,67 @@ def test_inspect_refuses_an_image_cut_short_near_its_end(fmt: str) -> None:
     # inspect() does not decode PNG or WebP pixels: the structural checks must still see it.
     with pytest.raises(images.ImageError):
         images.inspect(noise(64, 64, fmt)[:-10])
+
+
+# --- input images: judged by their header, never decoded ---------------------------------
+
+LIMIT = 16_000_000
+
+
+@pytest.fixture
+def no_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fails the test if Pillow is asked to open anything."""
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Pillow was asked to open the image")
+
+    monkeypatch.setattr(Image, "open", refuse)
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
+def test_check_input_takes_whole_images_by_their_bytes(fmt: str, no_decoding: None) -> None:
+    data = make_image(320, 200, fmt)
+    assert images.check_input(data, LIMIT) == images.ImageInfo(fmt, 320, 200)
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg"])
+def test_check_input_refuses_a_huge_picture_from_its_header(fmt: str, no_decoding: None) -> None:
+    # A few KB whose header claims 13000x13000: decoding it would take ~650 MB.
+    bomb = with_header_size(make_image(64, 64, fmt), 13000, 13000)
+    with pytest.raises(images.InputRefused) as refused:
+        images.check_input(bomb, LIMIT)
+    assert refused.value.user_message.startswith("`image` is 13000×13000 pixels")
+    assert "16 million" in refused.value.user_message
+    # Just under the limit is fine.
+    assert images.check_input(with_header_size(make_image(64, 64, fmt), 4000, 4000), LIMIT)
+
+
+@pytest.mark.parametrize("data", [rle_bmp(), b"GIF89a" + bytes(100), b"", b"<html>nope</html>"])
+def test_check_input_knows_the_format_from_the_bytes_alone(data: bytes, no_decoding: None) -> None:
+    with pytest.raises(images.InputRefused, match="must be a PNG, JPEG or WebP"):
+        images.check_input(data, LIMIT)
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
+def test_check_input_refuses_a_file_cut_short(fmt: str, no_decoding: None) -> None:
+    with pytest.raises(images.InputRefused, match="damaged or cut short"):
+        images.check_input(make_image(320, 200, fmt)[:-40], LIMIT)
+
+
+def test_check_input_does_not_walk_a_jpeg_of_endless_tiny_segments(no_decoding: None) -> None:
+    endless = b"\xff\xd8" + b"\xff\xfe\x00\x02" * 2_000_000  # 8 MB of empty comments
+    with pytest.raises(images.InputRefused, match="damaged"):
+        images.check_input(endless, LIMIT)
+
+
+async def test_inspect_async_never_hands_other_formats_to_pillow(no_decoding: None) -> None:
+    # An RLE BMP labelled image/png was once decoded on the event loop (0.5 s each).
+    with pytest.raises(images.ImageError, match="not a PNG, JPEG or WebP"):
+        await images.inspect_async(rle_bmp())
+
+
+def test_results_claiming_too_many_pixels_are_not_decoded(no_decoding: None) -> None:
+    bomb = with_header_size(make_image(64, 64, "png"), 20000, 20000)
+    with pytest.raises(images.ImageError, match="more than allowed"):
+        images.inspect(bomb)
+    with pytest.raises(images.ImageError, match="more than allowed"):
+        images.fit_under(bomb + bytes(100), 50, "png")

@@ -27,8 +27,8 @@ class Jobs:
         self._now: Counter[tuple[int, ...]] = Counter()
         self._finish: dict[str, asyncio.Event] = {}
 
-    def submit(self, name: str, guild: int, user: int) -> Ticket:
-        ticket = self.scheduler.admit(guild, user)
+    def submit(self, name: str, guild: int, user: int, lane: str = "") -> Ticket:
+        ticket = self.scheduler.admit(guild, user, lane)
         self._finish[name] = asyncio.Event()
         self.positions[name] = []
         self.tasks[name] = asyncio.create_task(self._job(name, ticket))
@@ -110,7 +110,9 @@ async def test_too_many_jobs_is_refused_with_a_message() -> None:
         jobs.submit(f"a{n}", GUILD, A)
     with pytest.raises(TooManyJobs) as refused:
         scheduler.admit(GUILD, A)
-    assert refused.value.message == "You already have 5 images waiting; wait for one to finish."
+    assert refused.value.message == (
+        "You have 5 images queued or running, the most allowed; wait for one to finish."
+    )
     assert (refused.value.count, refused.value.limit) == (5, 5)
     jobs.submit("b0", GUILD, B)  # another member is not affected
     await settle()
@@ -158,10 +160,10 @@ async def test_waiting_jobs_hear_their_position_then_zero() -> None:
     a1 = jobs.submit("a1", GUILD, A)
     await settle()
     # In round-robin order: B and C have waited for a turn, A has just had one.
-    assert [scheduler.position(t) for t in (b0, c0, a1)] == [1, 2, 3]
+    assert [t.position for t in (b0, c0, a1)] == [1, 2, 3]
     await _drain(jobs)
     assert jobs.positions == {"a0": [0], "b0": [1, 0], "c0": [2, 1, 0], "a1": [3, 2, 1, 0]}
-    assert scheduler.position(a1) == 0
+    assert a1.position == 0
 
 
 async def test_cancelling_a_waiting_job_leaves_the_queue_cleanly() -> None:
@@ -171,11 +173,11 @@ async def test_cancelling_a_waiting_job_leaves_the_queue_cleanly() -> None:
     jobs.submit("b0", GUILD, B)
     c0 = jobs.submit("c0", GUILD, C)
     await settle()
-    assert scheduler.position(c0) == 2
+    assert c0.position == 2
     jobs.tasks["b0"].cancel()
     await settle()
     assert jobs.tasks["b0"].cancelled()
-    assert scheduler.position(c0) == 1
+    assert c0.position == 1
     assert jobs.positions["c0"] == [2, 1]
     assert scheduler.counts(GUILD) == (1, 1)
     await jobs.finish("a0")
@@ -202,7 +204,7 @@ async def test_an_admitted_job_given_up_before_it_runs_frees_its_place() -> None
     scheduler = FairScheduler(per_member=1, per_server=1, max_waiting_per_member=1)
     running = scheduler.admit(GUILD, A)
     waiting = scheduler.admit(GUILD, A)
-    assert running.running and scheduler.position(waiting) == 1
+    assert running.running and waiting.position == 1
     with pytest.raises(TooManyJobs):
         scheduler.admit(GUILD, A)
     scheduler.release(waiting)
@@ -239,3 +241,46 @@ async def test_a_failing_position_callback_does_not_stop_the_job() -> None:
     scheduler.release(first)
     await asyncio.wait_for(waiter, 5)
     assert ran.is_set()
+
+
+def test_the_limit_message_counts_in_the_singular_too() -> None:
+    scheduler = FairScheduler(per_member=1, per_server=1, max_waiting_per_member=0)
+    scheduler.admit(GUILD, A)
+    with pytest.raises(TooManyJobs) as refused:
+        scheduler.admit(GUILD, A)
+    assert refused.value.message == (
+        "You have 1 image queued or running, the most allowed; wait for one to finish."
+    )
+
+
+async def test_jobs_stuck_in_one_lane_leave_the_other_lanes_of_the_server_free() -> None:
+    # Six members' jobs hang at one provider and fill its lane of the server; a job for
+    # another provider in the same server starts at once instead of queueing behind them.
+    scheduler = FairScheduler(per_member=2, per_server=6, max_waiting_per_member=5)
+    jobs = Jobs(scheduler)
+    for user in range(100, 107):
+        jobs.submit(f"hung{user}", GUILD, user, lane="onemin")
+    other = jobs.submit("healthy", GUILD, A, lane="apiframe")
+    await settle()
+    assert "healthy" in jobs.started
+    assert other.position == 0
+    assert scheduler.counts(GUILD) == (7, 1)
+    # The stuck lane still keeps its limit, and its queue counts only its own jobs.
+    assert jobs.positions["hung106"] == [1]
+    assert len([n for n in jobs.started if n.startswith("hung")]) == 6
+    await _drain(jobs)
+    assert scheduler.counts(GUILD) == (0, 0)
+
+
+async def test_a_member_whose_lane_is_full_still_runs_a_job_of_another_lane() -> None:
+    scheduler = FairScheduler(per_member=2, per_server=1, max_waiting_per_member=5)
+    jobs = Jobs(scheduler)
+    jobs.submit("b0", GUILD, B, lane="onemin")
+    jobs.submit("a0", GUILD, A, lane="onemin")  # waits: the lane is full
+    jobs.submit("a1", GUILD, A, lane="apiframe")
+    await settle()
+    assert jobs.started == ["b0", "a1"]
+    assert jobs.peak[(GUILD, A)] == 1
+    await jobs.finish("b0")
+    assert jobs.started == ["b0", "a1", "a0"]
+    await _drain(jobs)

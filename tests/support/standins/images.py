@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import random
+import zlib
 from functools import lru_cache
 
 from PIL import Image, ImageOps
@@ -65,3 +66,31 @@ def sized_noise_image(size_bytes: int, fmt: str) -> bytes:
     # One correction: headers and block sizes make the sample's rate a little off.
     side = max(16, round(side * math.sqrt(size_bytes / len(data))))
     return make_noise_image(side, side, fmt, seed=1)
+
+
+def with_header_size(data: bytes, width: int, height: int) -> bytes:
+    """`data` (a PNG or baseline JPEG from `make_image`) with its header claiming another
+    size: the few bytes a decompression bomb needs, without its gigabytes of pixels."""
+    if data.startswith(b"\x89PNG"):
+        ihdr = data[12:16] + width.to_bytes(4, "big") + height.to_bytes(4, "big") + data[24:29]
+        return data[:12] + ihdr + zlib.crc32(ihdr).to_bytes(4, "big") + data[33:]
+    sof = data.index(b"\xff\xc0")
+    return (data[:sof + 5] + height.to_bytes(2, "big") + width.to_bytes(2, "big")
+            + data[sof + 9:])
+
+
+def rle_bmp(width: int = 4000, height: int = 4000) -> bytes:
+    """An RLE8-compressed BMP: about 140 KB on disk, 16 MB of pixels and a slow decode.
+    Pillow cannot write RLE, so it is built by hand."""
+    row = b"".join(bytes((min(255, width - x), x // 255 % 256)) for x in range(0, width, 255))
+    pixels = (row + b"\x00\x00") * height + b"\x00\x01"  # end of line; end of bitmap
+    palette = b"".join(bytes((i, i, i, 0)) for i in range(256))
+    offset = 14 + 40 + len(palette)
+    info = (
+        (40).to_bytes(4, "little") + width.to_bytes(4, "little") + height.to_bytes(4, "little")
+        + (1).to_bytes(2, "little") + (8).to_bytes(2, "little") + (1).to_bytes(4, "little")
+        + len(pixels).to_bytes(4, "little") + bytes(8) + (256).to_bytes(4, "little") + bytes(4)
+    )
+    size = offset + len(pixels)
+    header = b"BM" + size.to_bytes(4, "little") + bytes(4) + offset.to_bytes(4, "little")
+    return header + info + palette + pixels
