@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -90,6 +90,9 @@ class AppealButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                         "reached. Ask the server's moderators to check it.", view=None)
             return
         await moderation.set_appeal_message(appeal.strike_id, message.id)
+        for strike_id in [k for k, ix in _waiting.items()
+                          if not _alive(ix) or ix.client is not interaction.client]:
+            del _waiting[strike_id]
         _waiting[appeal.strike_id] = interaction
         await interaction.edit_original_response(
             content="Your appeal was sent to the server's moderators. You will hear the "
@@ -131,7 +134,8 @@ async def tell_member(bot: FluxBot, appeal: AppealRow, text: str) -> None:
     interaction lives, else by a mention in the channel they asked in (without the
     prompt)."""
     waiting = _waiting.pop(appeal.strike_id, None)
-    if waiting is not None and _alive(waiting):
+    # (Only this bot's own: a bot started again in the same process has a new session.)
+    if waiting is not None and waiting.client is bot and _alive(waiting):
         try:
             await waiting.edit_original_response(content=text, view=None,
                                                  allowed_mentions=NO_MENTIONS)
@@ -150,5 +154,5 @@ async def tell_member(bot: FluxBot, appeal: AppealRow, text: str) -> None:
 def decided_line(appeal: AppealRow) -> str:
     """The review message's last word, for the moderators."""
     verb = "Approved" if appeal.state == "approved" else "Rejected"
-    when = discord_time(discord.utils.utcnow())
+    when = discord_time(datetime.fromtimestamp(appeal.decided_at or 0, UTC))
     return f"{verb} by <@{appeal.decided_by}> {when}."

@@ -116,9 +116,9 @@ class Moderation:
             return
         if hit.timed_out:  # not known to match: no strike, nothing to appeal
             raise ModerationRefusal(hit.message)
-        text = await self._strike(subject, "blocklist", hit.term, record, now)
-        raise ModerationRefusal(hit.message + text.note, strike_id=text.strike_id,
-                                appealable=review is not None)
+        struck = await self._strike(subject, "blocklist", hit.term, record, now)
+        raise ModerationRefusal(hit.message + struck.note, strike_id=struck.strike_id,
+                                appealable=self._appeals_open(review))
 
     async def provider_refused(self, subject: Subject, message: str) -> ModerationRefusal:
         """Records the strike for a prompt a provider refused as moderated; returns the
@@ -132,7 +132,10 @@ class Moderation:
         struck = await self._strike(subject, "provider", "the provider's content policy",
                                     record, self._clock())
         return ModerationRefusal(message + struck.note, strike_id=struck.strike_id,
-                                 appealable=review is not None)
+                                 appealable=self._appeals_open(review))
+
+    def _appeals_open(self, review_channel: int | None) -> bool:
+        return review_channel is not None and self.policy.appeals_per_day > 0
 
     def _server_list(self, guild_id: int, entries: list[str]) -> Blocklist:
         key = tuple(entries)

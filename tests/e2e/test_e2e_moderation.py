@@ -202,3 +202,48 @@ async def test_a_prompt_the_provider_refused_is_a_strike_that_can_be_appealed(
     assert any(c.startswith("fluxcord:appeal:") for c in refused.original.custom_ids())
     assert "provider" in await admin(world, "strikes", member=world.alice)
     assert review.messages == []
+
+
+async def test_reroll_and_edit_are_checked_like_imagine(world: World) -> None:
+    await imagine(world, world.alice, "a red fox")
+    message = results(world.general)[0]
+    job = message.custom_ids()[0].rsplit(":", 1)[1]
+    await admin(world, "blocklist", "add", entry="red fox")
+
+    reroll = await settled(await world.discord.click(message, f"fluxcord:reroll:{job}",
+                                                      world.bob))
+    assert "`red fox`" in private_text(reroll)
+    edit = await world.discord.click(message, f"fluxcord:edit:{job}", world.bob)
+    await edit.wait_until(lambda ix: ix.modal is not None, timeout=TIMEOUT)
+    assert edit.modal is not None
+    submitted = await settled(await world.discord.submit_modal(
+        edit.modal["custom_id"], {"prompt": "a RED\u00a0fox, again"}, world.bob, world.general))
+    assert "`red fox`" in private_text(submitted)
+    assert provider_calls(world) == 1 and len(results(world.general)) == 1
+    assert await balance(world, world.bob) == START
+    assert "2 strikes" in await admin(world, "strikes", member=world.bob)
+
+
+async def test_the_review_buttons_work_after_a_restart_and_the_member_is_mentioned(
+    tmp_path: Path, discord_standin: DiscordStandIn, provider_standins: ProviderStandIns,
+) -> None:
+    blocklist = tmp_path / "blocklist.txt"
+    blocklist.write_text("# the operator's own\n/g[o0]blins?/\n", encoding="utf-8")
+    async for world in make_world(tmp_path, discord_standin, provider_standins,
+                                  BLOCKLIST_FILE=str(blocklist)):
+        review = await review_channel(world)
+        clicked, post = await appeal(world, review, "two G0BLINS dancing")
+        assert "g[o0]blins?" in embed_text(post.embeds[0])
+        assert "the bot's blocklist" in str(clicked.message.content if clicked.message
+                                            else "")
+        await world.runner.restart()
+
+        approve = next(c for c in post.custom_ids() if "approve" in c)
+        decided = await settled(await world.discord.click(post, approve, world.admin))
+        assert "image posted" in private_text(decided)
+        assert len(results(world.general)) == 1
+        assert await balance(world, world.alice) == START - COST
+        # The private answer of before the restart is not known any more: a mention.
+        told = [m for m in world.general.messages
+                if m.content.startswith(f"<@{world.alice.id}> Your appeal was approved")]
+        assert len(told) == 1 and "G0BLINS" not in told[0].content
