@@ -4,6 +4,8 @@ server blocklist, strikes to a cooldown, pardon, block, and appeals once per str
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.errors import UserError
@@ -11,8 +13,11 @@ from bot.moderation import Blocklist, Policy, parse_file
 from bot.moderation import patterns as patterns_module
 from bot.moderation.refusal import ModerationRefusal, Subject
 from bot.moderation.service import Moderation
-from bot.storage import Store
+from bot.storage import SqliteStore, Store, open_store
+from bot.storage.copy import copy_rows
+from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
 from tests.conftest import FakeClock
+from tests.support.postgres import ThrowawayPostgres
 
 GUILD, ALICE, BOB, MOD = 10, 1, 2, 99
 DAY = 24 * 3600
@@ -153,3 +158,28 @@ async def test_an_approved_prompt_skips_the_blocklist_but_not_a_block(
     await moderation.block(GUILD, ALICE, None, MOD)
     with pytest.raises(ModerationRefusal, match="blocked"):
         await moderation.screen(approved)
+
+
+async def test_migrate_to_copies_the_moderation_tables(
+    tmp_path: Path, pg_server: ThrowawayPostgres, clock: FakeClock,
+) -> None:
+    guild, member = 2**62 + 3, 2**60 + 5
+    async with await SqliteStore.open(tmp_path / "fluxcord.db") as source:
+        moderation = Moderation(source, Policy(), parse_file("ogre\n"), clock=clock,
+                                on_event=Events())
+        await moderation.add_entry(guild, "red fox", MOD)
+        await moderation.set_review_channel(guild, 2**61, MOD)
+        await moderation.block(guild, member + 1, "spam", MOD)
+        with pytest.raises(ModerationRefusal) as caught:
+            await moderation.screen(Subject(guild, member, 2**59, "an ogre", "flux-pro",
+                                            {"options": {"steps": 20}}))
+        await moderation.open_appeal(caught.value.strike_id or "", member)
+        target = await open_store(pg_server.new_database())
+        try:
+            copied = await copy_rows(source, target)
+            for table in MODERATION_TABLES:
+                assert copied[table] >= 1, table
+                rows = await source.read(lambda tx, t=table: tx.dump(t))
+                assert await target.read(lambda tx, t=table: tx.dump(t)) == rows
+        finally:
+            await target.close()
