@@ -151,7 +151,8 @@ class JobService:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def prepare(self, request: ImagineRequest) -> Prepared:
-        """Every check that costs nothing: options, the input image, the safety cap."""
+        """Every check that costs nothing: moderation, options, the input image, the
+        safety cap."""
         model = await self._model_for(request)
         if self._moderation is not None:  # before any charge and any provider call
             await self._moderation.screen(moderation_subject(request, model.id))
