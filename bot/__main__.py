@@ -25,6 +25,7 @@ import discord
 import yarl
 
 from bot.log import describe_database, quiet_voice_warnings, setup_logging
+from bot.moderation import BlocklistFileError
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage import StorageError
 
@@ -96,6 +97,10 @@ def _run_bot(runner: asyncio.Runner, settings: Settings, *, force_sync: bool) ->
     except discord.LoginFailure:
         log.error("Discord refused DISCORD_TOKEN; check the token in the Developer Portal")
         return 1
+    except BlocklistFileError as exc:
+        sys.stderr.write("fluxcord cannot start; fix these lines of the blocklist file:\n")
+        sys.stderr.writelines(f"  {line}\n" for line in exc.lines)
+        return 2
     return 0
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -11,6 +13,8 @@ from bot.credits import CreditDefaults, Credits
 from bot.guilds import Guilds
 from bot.jobs import MAX_INPUT_BYTES, JobService
 from bot.limits import FairScheduler
+from bot.moderation import Policy, load_file
+from bot.moderation.service import Moderation
 from bot.providers import build_router
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.services import Services
@@ -31,6 +35,9 @@ async def open_services(
 
     `clock`, `timing` and `policy` are for tests and benchmarks; the bot uses defaults.
     """
+    # Read and checked off the event loop (its regexes are probed); a bad line stops the
+    # start with BlocklistFileError, one line each.
+    operator_list = await asyncio.to_thread(load_file, settings.BLOCKLIST_FILE)
     async with make_http_client() as http:
         db = await open_store(settings.DATABASE_URL)
         try:
@@ -45,6 +52,8 @@ async def open_services(
                 per_server=settings.MAX_JOBS_PER_SERVER,
                 max_waiting_per_member=settings.MAX_QUEUED_PER_MEMBER,
             )
+            moderation = Moderation(db, Policy.from_settings(settings), operator_list,
+                                    clock=clock or time.time)
             jobs = JobService(
                 settings=settings,
                 credits=credits,
@@ -53,10 +62,12 @@ async def open_services(
                 scheduler=scheduler,
                 router=router,
                 fetch=lambda url: fetch_attachment(http, url),
+                moderation=moderation,
             )
             try:
                 yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
-                               records=records, router=router, jobs=jobs)
+                               records=records, router=router, jobs=jobs,
+                               moderation=moderation)
             finally:
                 # Jobs still in flight are refunded while the database is open.
                 await jobs.cancel_all()

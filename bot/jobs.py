@@ -10,6 +10,7 @@ the message id) and `on_progress` (show where the job is).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 import time
@@ -24,8 +25,10 @@ from bot.credits import Credits, NewJob
 from bot.errors import JobFailed, UserError
 from bot.guilds import Guilds
 from bot.limits import FairScheduler, Ticket
+from bot.moderation.refusal import Subject
+from bot.moderation.service import Moderation
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
-from bot.providers.errors import NoProviderAvailable, ProviderError
+from bot.providers.errors import ModerationError, NoProviderAvailable, ProviderError
 from bot.providers.router import Router
 from bot.safety import SafetyCapExceeded, cap_in_force, check_requested
 from bot.settings import Settings
@@ -61,6 +64,8 @@ class ImagineRequest:
     seed: int | None = None
     # The channel whose safety cap applies: a thread's or forum post's parent.
     cap_channel_id: int | None = None
+    # The moderators approved this prompt on appeal: the blocklist is not checked again.
+    appeal_approved: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,7 @@ class JobService:
         scheduler: FairScheduler,
         router: Router,
         fetch: Callable[[str], Awaitable[bytes]],
+        moderation: Moderation | None = None,
     ) -> None:
         self._settings = settings
         self._credits = credits
@@ -116,6 +122,7 @@ class JobService:
         self._scheduler = scheduler
         self._router = router
         self._fetch = fetch
+        self._moderation = moderation
         self._active: set[asyncio.Task[Any]] = set()
         self.draining = False
         self._closing = False
@@ -137,8 +144,11 @@ class JobService:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def prepare(self, request: ImagineRequest) -> Prepared:
-        """Every check that costs nothing: options, the safety cap, a provider to serve."""
+        """Every check that costs nothing: moderation, options, the safety cap, a provider
+        to serve."""
         model = await self._model_for(request)
+        if self._moderation is not None:  # before any charge and any provider call
+            await self._moderation.screen(moderation_subject(request, model.id))
         options = dict(request.options)
         if request.attachment is not None:
             options["image"] = request.attachment
@@ -234,6 +244,10 @@ class JobService:
                 raise
             await asyncio.shield(self._refund(job.id, _refund_reason(exc)))
             back = f"Your {prepared.cost} credits are back."
+            if isinstance(exc, ModerationError) and self._moderation is not None:
+                subject = moderation_subject(request, prepared.model.id)
+                raise await self._moderation.provider_refused(
+                    subject, f"{exc.user_message} {back}") from exc
             if isinstance(exc, ProviderError):
                 log.warning("job %s failed at %s: %s", job.id, exc.provider, exc)
                 raise JobFailed(f"{exc.user_message} {back}") from exc
@@ -377,6 +391,25 @@ def _storable(options: Mapping[str, Any], attachment: Attachment | None) -> dict
             "size": attachment.size,
         }
     return stored
+
+
+def moderation_subject(request: ImagineRequest, model: str) -> Subject:
+    """What the moderation check needs of a request, with the request as JSON so an
+    approved appeal can run it again (`request_from_subject`)."""
+    return Subject(request.guild_id, request.user_id, request.channel_id, request.prompt,
+                   model, dataclasses.asdict(request),
+                   check_blocklist=not request.appeal_approved)
+
+
+def request_from_subject(stored: Mapping[str, Any]) -> ImagineRequest:
+    """The request a strike kept, approved: it runs without the blocklist check."""
+    values = {f.name: stored[f.name] for f in dataclasses.fields(ImagineRequest)
+              if f.name in stored}
+    attachment = values.get("attachment")
+    if isinstance(attachment, dict):
+        values["attachment"] = Attachment(**attachment)
+    values["appeal_approved"] = True
+    return ImagineRequest(**values)
 
 
 def attachment_from_stored(options: Mapping[str, Any]) -> Attachment | None:

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from bot.credits import Credits
     from bot.guilds import Guilds
     from bot.jobs import JobService
+    from bot.moderation.service import Moderation
     from bot.providers.router import Router
     from bot.settings import Settings
     from bot.storage import Store
@@ -26,3 +27,4 @@ class Services:
     records: JobRecords
     router: Router
     jobs: JobService
+    moderation: Moderation

@@ -18,12 +18,14 @@ import discord
 from bot.client import report_error
 from bot.errors import UserError
 from bot.jobs import ImagineRequest, attachment_from_stored
+from bot.moderation.refusal import ModerationRefusal
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
 from cogs._common import credit_amount, place_of
 from cogs._delivery import fit_upload, post_result
 from cogs._embed import result_embed
 from cogs._progress import ProgressMessage
+from cogs._refusal import send_refusal
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -35,7 +37,14 @@ LAST_WORD_SECONDS = 5.0
 
 async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
     """Runs a job for an already deferred interaction, showing its progress privately and
-    posting the result publicly."""
+    posting the result publicly. A moderation refusal is answered with its Appeal button."""
+    try:
+        await _run_job(interaction, request)
+    except ModerationRefusal as refusal:
+        await send_refusal(interaction, refusal)
+
+
+async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
     jobs = interaction.client.services.jobs
     prepared = await jobs.prepare(request)
     progress = ProgressMessage(interaction, prepared.model.label)

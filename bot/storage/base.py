@@ -27,6 +27,8 @@ from bot.storage._rows import (
     LedgerEntry,
     MemberRow,
 )
+from bot.storage.moderation_rows import ModerationStatements
+from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -45,7 +47,7 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-class Transaction(Protocol):
+class Transaction(ModerationStatements, Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
     async def lock_guild(self, guild_id: int) -> None:
@@ -158,6 +160,7 @@ TABLES: dict[str, tuple[str, ...]] = {
                "period_start", "actor_id", "created_at"),
     "budget_spend": ("guild_id", "day", "spent"),
     "meta": ("key", "value"),
+    **MODERATION_TABLES,
 }
 
 

@@ -10,6 +10,8 @@ import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
 
+from bot.storage import moderation_schema
+
 log = logging.getLogger(__name__)
 
 
@@ -105,7 +107,7 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, moderation_schema.SQLITE)
 
 
 def statements(script: str) -> Iterator[str]:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from bot.storage import moderation_schema
 from bot.storage.migrations import SchemaError
 from bot.storage.postgres_tx import LOCK_MIGRATIONS
 
@@ -98,7 +99,7 @@ CREATE TABLE meta (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, moderation_schema.POSTGRES)
 
 
 async def migrate(conn: asyncpg.Connection, migrations: Sequence[str] = MIGRATIONS

@@ -1,0 +1,353 @@
+"""Moderation over storage: the check every prompt passes before any charge or provider
+call, the strikes it records, and what moderators do (blocklist, pardon, block, review).
+
+The rules themselves are pure (`blocklist`, `strikes`); this module loads a member's rows
+for them in one read, writes what follows, and reports each action through `on_event`.
+A refused prompt is stored for the review channel and never put in an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.errors import UserError
+from bot.moderation.blocklist import Blocklist, Entry, check, parse_entry
+from bot.moderation.events import AdminEvent, admin_event
+from bot.moderation.refusal import ModerationRefusal, Subject
+from bot.moderation.strikes import (
+    Block,
+    Blocked,
+    CoolingDown,
+    MemberRecord,
+    Policy,
+    Strike,
+    appeal_allowance,
+    discord_time,
+    recent_strikes,
+    standing,
+)
+from bot.storage import Store, Transaction
+from bot.storage.moderation_rows import (
+    AppealRow,
+    AppealState,
+    StandingRow,
+    StrikeKind,
+    StrikeRow,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_SERVER_ENTRIES = 1000
+
+
+def _dt(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberReport:
+    """What `/moderation strikes` shows."""
+
+    record: MemberRecord
+    now: datetime
+    policy: Policy
+
+    @property
+    def recent(self) -> list[Strike]:
+        return recent_strikes(self.record, self.now, self.policy)
+
+    def describe(self, mention: str) -> str:
+        lines = []
+        state = standing(self.record, self.now, self.policy)
+        if isinstance(state, Blocked):
+            why = f": {state.reason}" if state.reason else ""
+            lines.append(f"{mention} is blocked{why}.")
+        elif isinstance(state, CoolingDown):
+            lines.append(f"{mention} is cooling down until {discord_time(state.until)}.")
+        recent = self.recent
+        lines.append(f"{mention} has {len(recent)} strike{'s' if len(recent) != 1 else ''} "
+                     f"in the last 24 hours ({self.policy.strikes_before_cooldown} start a "
+                     "cooldown).")
+        for strike in recent[-10:]:
+            lines.append(f"- {discord_time(strike.at)}: {strike.kind}, {strike.reason}")
+        return "\n".join(lines)
+
+
+class Moderation:
+    """Moderation of one bot, over one `Store`. `clock` gives epoch seconds."""
+
+    def __init__(self, db: Store, policy: Policy, operator: Blocklist, *,
+                 clock: Callable[[], float] = time.time,
+                 on_event: AdminEvent = admin_event) -> None:
+        self._db = db
+        self.policy = policy
+        self.operator = operator
+        self._clock = clock
+        self.on_event = on_event
+        # Each server's list, rebuilt only when its stored entries change.
+        self._lists: dict[int, tuple[tuple[str, ...], Blocklist]] = {}
+
+    # -- the check -----------------------------------------------------------------------
+
+    async def screen(self, subject: Subject) -> None:
+        """Raises ModerationRefusal when the member may not generate here (blocked,
+        cooling down) or the prompt is on a blocklist; a blocklist hit is a strike."""
+        guild, user = subject.guild_id, subject.user_id
+
+        async def load(tx: Transaction) -> tuple[list[str], MemberRecord, int | None]:
+            return (await tx.blocklist_entries(guild), await _record(tx, guild, user),
+                    await tx.review_channel(guild))
+
+        entries, record, review = await self._db.read(load)
+        now = self._clock()
+        state = standing(record, _dt(now), self.policy)
+        if isinstance(state, Blocked | CoolingDown):
+            raise ModerationRefusal(state.message)
+        if not subject.check_blocklist:
+            return
+        hit = check(subject.prompt, (self.operator, self._server_list(guild, entries)))
+        if hit is None:
+            return
+        if hit.timed_out:  # not known to match: no strike, nothing to appeal
+            raise ModerationRefusal(hit.message)
+        struck = await self._strike(subject, "blocklist", hit.term, record, now)
+        raise ModerationRefusal(hit.message + struck.note, strike_id=struck.strike_id,
+                                appealable=self._appeals_open(review))
+
+    async def provider_refused(self, subject: Subject, message: str) -> ModerationRefusal:
+        """Records the strike for a prompt a provider refused as moderated; returns the
+        refusal to raise, `message` first."""
+        guild, user = subject.guild_id, subject.user_id
+
+        async def load(tx: Transaction) -> tuple[MemberRecord, int | None]:
+            return await _record(tx, guild, user), await tx.review_channel(guild)
+
+        record, review = await self._db.read(load)
+        struck = await self._strike(subject, "provider", "the provider's content policy",
+                                    record, self._clock())
+        return ModerationRefusal(message + struck.note, strike_id=struck.strike_id,
+                                 appealable=self._appeals_open(review))
+
+    def _appeals_open(self, review_channel: int | None) -> bool:
+        return review_channel is not None and self.policy.appeals_per_day > 0
+
+    def _server_list(self, guild_id: int, entries: list[str]) -> Blocklist:
+        key = tuple(entries)
+        cached = self._lists.get(guild_id)
+        if cached is None or cached[0] != key:
+            cached = (key, Blocklist.from_stored(entries, source="server"))
+            self._lists[guild_id] = cached
+        return cached[1]
+
+    async def _strike(self, subject: Subject, kind: StrikeKind, reason: str,
+                      record: MemberRecord, now: float) -> _Struck:
+        row = StrikeRow(secrets.token_hex(16), subject.guild_id, subject.user_id,
+                        subject.channel_id, kind, reason, subject.prompt,
+                        {**subject.request, "model": subject.model}, now)
+        await self._db.write(lambda tx: tx.add_strike(row))
+        after = MemberRecord([*record.strikes, Strike(_dt(now), kind, reason, subject.prompt)],
+                             record.pardoned_at, record.block, record.appeals)
+        state = standing(after, _dt(now), self.policy)
+        what = f"the blocklist entry `{reason}`" if kind == "blocklist" else reason
+        await self.on_event(subject.guild_id,
+                            f"Strike for <@{subject.user_id}>: a prompt refused by {what}.")
+        note = ""
+        if isinstance(state, CoolingDown):
+            note = f" {state.message}"
+            await self.on_event(subject.guild_id,
+                                f"<@{subject.user_id}> is cooling down until "
+                                f"{discord_time(state.until)}.")
+        return _Struck(row.id, note)
+
+    # -- blocklist -----------------------------------------------------------------------
+
+    async def add_entry(self, guild_id: int, raw: str, by: int) -> Entry:
+        """Adds an entry to the server's list; raises UserError (EntryRefused) with why not.
+        A regex is tried against hostile input off the event loop."""
+        entry = await asyncio.to_thread(parse_entry, raw)
+
+        async def add(tx: Transaction) -> bool:
+            if len(await tx.blocklist_entries(guild_id)) >= MAX_SERVER_ENTRIES:
+                raise UserError(f"This server's blocklist is full ({MAX_SERVER_ENTRIES} "
+                                "entries). Remove some first.")
+            return await tx.add_blocklist_entry(guild_id, entry.key, entry.text, by,
+                                                self._clock())
+
+        if not await self._db.write(add):
+            raise UserError(f"`{_shown(entry.text)}` is already on this server's blocklist.")
+        await self.on_event(guild_id, f"<@{by}> added `{_shown(entry.text)}` to the blocklist.")
+        return entry
+
+    async def remove_entry(self, guild_id: int, raw: str, by: int) -> str:
+        """Removes the entry that matches as `raw` would; returns it as it was written."""
+        try:
+            key = parse_entry(raw, probe=False).key
+        except UserError:
+            key = raw.strip()
+        removed = await self._db.write(lambda tx: tx.remove_blocklist_entry(guild_id, key))
+        if removed is None:
+            raise UserError(f"`{_shown(raw.strip())}` is not on this server's blocklist. "
+                            "See /moderation blocklist show.")
+        await self.on_event(guild_id, f"<@{by}> removed `{_shown(removed)}` from the "
+                            "blocklist.")
+        return removed
+
+    async def entries(self, guild_id: int) -> list[str]:
+        """The server's own entries, oldest first."""
+        return await self._db.read(lambda tx: tx.blocklist_entries(guild_id))
+
+    # -- members -------------------------------------------------------------------------
+
+    async def report(self, guild_id: int, user_id: int) -> MemberReport:
+        """The member's strikes, cooldown and block."""
+        record = await self._db.read(lambda tx: _record(tx, guild_id, user_id))
+        return MemberReport(record, _dt(self._clock()), self.policy)
+
+    async def pardon(self, guild_id: int, user_id: int, by: int) -> int:
+        """Clears the member's strikes and any cooldown; returns how many were live."""
+        now = self._clock()
+
+        async def pardon(tx: Transaction) -> int:
+            record = await _record(tx, guild_id, user_id)
+            row = await tx.member_standing(guild_id, user_id)
+            await tx.put_member_standing(_replace(row, pardoned_at=now))
+            return len(recent_strikes(record, _dt(now), self.policy))
+
+        cleared = await self._db.write(pardon)
+        await self.on_event(guild_id, f"<@{by}> pardoned <@{user_id}>: strikes and cooldown "
+                            "cleared.")
+        return cleared
+
+    async def block(self, guild_id: int, user_id: int, reason: str | None, by: int) -> None:
+        """Stops the member from generating in the server until unblocked."""
+        now = self._clock()
+
+        async def block(tx: Transaction) -> None:
+            row = await tx.member_standing(guild_id, user_id)
+            await tx.put_member_standing(_replace(row, blocked_at=now, block_reason=reason,
+                                                  blocked_by=by))
+
+        await self._db.write(block)
+        why = f" Reason: {reason}" if reason else ""
+        await self.on_event(guild_id, f"<@{by}> blocked <@{user_id}>.{why}")
+
+    async def unblock(self, guild_id: int, user_id: int, by: int) -> bool:
+        """Lifts a block; False when the member was not blocked."""
+
+        async def unblock(tx: Transaction) -> bool:
+            row = await tx.member_standing(guild_id, user_id)
+            if row.blocked_at is None:
+                return False
+            await tx.put_member_standing(_replace(row, blocked_at=None, block_reason=None,
+                                                  blocked_by=None))
+            return True
+
+        done = await self._db.write(unblock)
+        if done:
+            await self.on_event(guild_id, f"<@{by}> unblocked <@{user_id}>.")
+        return done
+
+    # -- review and appeal ---------------------------------------------------------------
+
+    async def review_channel(self, guild_id: int) -> int | None:
+        """The server's review channel, or None (no appeals)."""
+        return await self._db.read(lambda tx: tx.review_channel(guild_id))
+
+    async def set_review_channel(self, guild_id: int, channel_id: int | None, by: int) -> None:
+        """Sets the review channel; None turns appeals off."""
+        await self._db.write(lambda tx: tx.set_review_channel(guild_id, channel_id))
+        where = f"<#{channel_id}>" if channel_id else "off"
+        await self.on_event(guild_id, f"<@{by}> set the review channel: {where}.")
+
+    async def open_appeal(self, strike_id: str, user_id: int) -> tuple[AppealRow, int]:
+        """Records the member's appeal of a strike; returns it and the review channel.
+        Raises UserError when it cannot be appealed (not theirs, appealed already, no
+        review channel, or no appeals left today)."""
+        now = self._clock()
+
+        async def appeal(tx: Transaction) -> tuple[AppealRow, int]:
+            strike = await tx.strike(strike_id)
+            if strike is None or strike.user_id != user_id:
+                raise UserError("This refusal can no longer be appealed.")
+            if await tx.appeal(strike_id) is not None:
+                raise UserError("You have appealed this refusal already.")
+            review = await tx.review_channel(strike.guild_id)
+            if review is None:
+                raise UserError("This server does not review appeals any more.")
+            await tx.lock_member(strike.guild_id, user_id)
+            since = now - self.policy.window.total_seconds()
+            times = await tx.member_appeal_times(strike.guild_id, user_id, since)
+            allowance = appeal_allowance(MemberRecord(appeals=[_dt(t) for t in times]),
+                                         _dt(now), self.policy)
+            if not allowance.allowed:
+                raise UserError(allowance.message)
+            row = AppealRow(strike.id, strike.guild_id, user_id, strike.channel_id,
+                            strike.kind, strike.reason, strike.prompt, strike.request,
+                            "pending", None, None, now)
+            if not await tx.insert_appeal(row):
+                raise UserError("You have appealed this refusal already.")
+            return row, review
+
+        return await self._db.write(appeal)
+
+    async def set_appeal_message(self, strike_id: str, message_id: int) -> None:
+        """Remembers where the appeal was posted for review."""
+        await self._db.write(lambda tx: tx.set_appeal_message(strike_id, message_id))
+
+    async def decide(self, strike_id: str, approve: bool, by: int) -> AppealRow:
+        """Approves (the strike is removed) or rejects (it stays) a pending appeal; returns
+        it as decided. Raises UserError when it was decided already."""
+        now = self._clock()
+
+        async def decide(tx: Transaction) -> AppealRow:
+            state: AppealState = "approved" if approve else "rejected"
+            if not await tx.decide_appeal(strike_id, state, by, now):
+                raise UserError("This appeal has been decided already.")
+            if approve:
+                await tx.delete_strike(strike_id)
+            appeal = await tx.appeal(strike_id)
+            assert appeal is not None
+            return appeal
+
+        appeal = await self._db.write(decide)
+        verb = "approved" if approve else "rejected"
+        await self.on_event(appeal.guild_id,
+                            f"<@{by}> {verb} the appeal of <@{appeal.user_id}>.")
+        return appeal
+
+
+@dataclass(frozen=True, slots=True)
+class _Struck:
+    strike_id: str
+    note: str
+
+
+async def _record(tx: Transaction, guild_id: int, user_id: int) -> MemberRecord:
+    """A member's rows as the strike rules take them."""
+    strikes = await tx.member_strikes(guild_id, user_id)
+    row = await tx.member_standing(guild_id, user_id)
+    block = None
+    if row.blocked_at is not None:
+        block = Block(_dt(row.blocked_at), row.block_reason, row.blocked_by)
+    return MemberRecord(
+        strikes=[Strike(_dt(s.created_at), s.kind, s.reason, s.prompt) for s in strikes],
+        pardoned_at=_dt(row.pardoned_at) if row.pardoned_at is not None else None,
+        block=block,
+    )
+
+
+def _replace(row: StandingRow, **values: object) -> StandingRow:
+    fields = {"pardoned_at": row.pardoned_at, "blocked_at": row.blocked_at,
+              "block_reason": row.block_reason, "blocked_by": row.blocked_by, **values}
+    return StandingRow(row.guild_id, row.user_id, **fields)  # type: ignore[arg-type]
+
+
+def _shown(text: str) -> str:
+    return text.replace("`", "'")[:200]
+
