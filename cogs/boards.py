@@ -210,13 +210,14 @@ class Boards(commands.GroupCog, group_name="board"):
         await reply(interaction, f"Removed number {number} from “{board.name}”.")
 
 
-def _home_channel(interaction: discord.Interaction[Any]) -> discord.TextChannel:
+def _home_channel(interaction: discord.Interaction[Any]
+                  ) -> discord.TextChannel | discord.ForumChannel:
     """Where /board create without a channel puts the board: this text channel, or the
-    text channel of the thread it was used in."""
+    channel (text or forum) of the thread or post it was used in."""
     channel = interaction.channel
     if isinstance(channel, discord.Thread):
         channel = channel.parent
-    if not isinstance(channel, discord.TextChannel):
+    if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
         raise UserError("Boards live in text or forum channels: pick one with `channel`.")
     return channel
 

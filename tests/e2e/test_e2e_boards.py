@@ -3,6 +3,7 @@ style applied to a job, Add to board, contact sheets, /history, and who may do w
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
 from collections.abc import AsyncIterator
@@ -96,10 +97,15 @@ async def test_a_board_is_a_thread_in_a_text_channel_or_a_post_in_a_forum(
     assert post.parent is forum
     assert "Gallery refs" in post.name
     assert post.messages, "a forum post starts with a message"
+    # Made from inside a post, a board is another post of that forum.
+    ix = await settled(await world.discord.slash(post, curator, "board", "create",
+                                                 name="Sketches"))
+    assert "is ready" in private_text(ix)
+    assert world.guild.threads[-1].parent is forum
     # Names are unique per server, whatever their case.
     ix = await board(world, curator, "create", name="MOOD")
     assert "already has a board called “Mood”" in private_text(ix)
-    assert len(world.guild.threads) == 2
+    assert len(world.guild.threads) == 3
     listed = embed_text(private_embed(await board(world, curator, "list")))
     assert f"**Mood**: 0 images · <#{thread.id}>" in listed
     assert f"**Gallery refs**: 0 images · <#{post.id}>" in listed
@@ -164,7 +170,7 @@ async def test_the_style_fills_unset_options_and_the_provider_receives_it(
     choices = await world.discord.autocomplete(world.general, world.alice, "imagine",
                                                focused="board", prompt="x", board="mo")
     await choices.wait_until(lambda ix: ix.choices is not None, timeout=TIMEOUT)
-    assert [c["value"] for c in choices.choices] == ["Mood"]
+    assert [c["value"] for c in choices.choices or []] == ["Mood"]
 
 
 async def test_add_to_board_with_one_board_then_with_several_after_a_restart(
@@ -232,25 +238,45 @@ async def test_the_contact_sheet_has_a_numbered_cell_per_image_and_a_matching_cs
     assert {r.model for r in rows} == {"flux-1.1-pro"}
 
 
+async def thread_state(world: World, name: str, expected: str) -> str:
+    """The board's thread state as the bot has it, once it is `expected` (Discord's event
+    arrives on its own; polled a bounded number of times)."""
+    services = world.runner.services
+    assert services is not None
+    for _ in range(250):
+        state = (await services.boards.board(world.guild.id, name)).thread_state
+        if state == expected:
+            break
+        await asyncio.sleep(0.02)
+    return state
+
+
 async def test_a_thread_deleted_or_locked_outside_the_bot(world: World, curator: User
                                                           ) -> None:
     thread = await create_board(world, curator, "Mood")
     message = await imagine(world, world.alice, "a lantern")
+    await world.runner.stop()  # deleted while the bot was away: it never saw the event
     world.guild.delete_thread(thread)
+    await world.runner.start()
     ix = await add(world, message, world.alice)
     assert "was deleted" in private_text(ix) and "/board create" in private_text(ix)
     listed = embed_text(private_embed(await board(world, curator, "list")))
     assert "thread deleted" in listed
-    new_thread = await create_board(world, curator, "mood")
+
+    new_thread = await create_board(world, curator, "mood")  # made again, same board
     assert "Added to “Mood”" in private_text(await add(world, message, world.alice))
     assert [m for m in new_thread.messages if m.attachments]
 
     world.guild.set_archived(new_thread, locked=True)
+    assert await thread_state(world, "Mood", "archived") == "archived"
+    listed = embed_text(private_embed(await board(world, curator, "list")))
+    assert "**Mood**: 1 image" in listed and "thread archived" in listed
     other = await imagine(world, world.alice, "a second lantern")
     ix = await add(world, other, world.alice)
     assert "archived and locked" in private_text(ix)
-    listed = embed_text(private_embed(await board(world, curator, "list")))
-    assert "**Mood**: 1 image" in listed and "thread archived" in listed
+
+    world.guild.delete_thread(new_thread)
+    assert await thread_state(world, "Mood", "deleted") == "deleted"
 
 
 async def _posted_jobs(world: World, user: User, prompts: list[str]) -> list[str]:
