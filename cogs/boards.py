@@ -3,6 +3,7 @@ a post in a forum; results are added to it with the `Add to board` button."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from bot.client import FluxBot
 from bot.errors import UserError
 from bot.replies import defer_private, reply
 from cogs._board_add import AddToBoardButton, BoardPick
+from cogs._board_repost import repost_items
 from cogs._common import MODEL_CHOICES
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ class Boards(commands.GroupCog, group_name="board"):
 
     def __init__(self, bot: FluxBot) -> None:
         self.bot = bot
+        self._reposts: set[asyncio.Task[int]] = set()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AddToBoardButton, BoardPick)
@@ -64,6 +67,8 @@ class Boards(commands.GroupCog, group_name="board"):
 
     async def cog_unload(self) -> None:
         self.prune.cancel()
+        for task in self._reposts:
+            task.cancel()
 
     @tasks.loop(hours=24)
     async def prune(self) -> None:
@@ -116,7 +121,12 @@ class Boards(commands.GroupCog, group_name="board"):
                             "channel.") from None
         board = await boards.record_board(interaction.guild_id, name, target.id, thread.id,
                                           interaction.user.id)
-        again = " again; its images and style are kept" if existing is not None else ""
+        again = ""
+        if existing is not None:
+            again = " again; its style is kept and its images are being posted there again"
+            task = asyncio.create_task(repost_items(self.bot, board))
+            self._reposts.add(task)  # held until done: a task nobody holds may vanish
+            task.add_done_callback(self._reposts.discard)
         await reply(interaction, f"Board “{board.name}” is ready{again}: {thread.mention}")
 
     @app_commands.command(name="list")

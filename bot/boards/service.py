@@ -7,8 +7,9 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from bot.boards.names import check_new_name, clean_name, name_key
@@ -24,7 +25,13 @@ log = logging.getLogger(__name__)
 # A result file larger than this is not kept (Discord's own largest upload limit).
 KEEP_MAX_BYTES = 25 * 2**20
 HISTORY_PAGE = 10
+# The most items posted again in a board's thread when it is made again.
+REPOST_MAX = 200
 DAY = 86400.0
+
+
+async def _item_of(board_id: str, number: int, tx: Transaction) -> BoardItem | None:
+    return await tx.board_item(board_id, number)
 
 
 class BoardNotFound(UserError):
@@ -168,8 +175,14 @@ class Boards:
             lambda tx: tx.set_item_message(item.board_id, item.number, message_id))
 
     async def withdraw(self, item: BoardItem) -> None:
-        """Takes back an item whose copy could not be posted."""
-        await self._db.write(lambda tx: tx.delete_board_item(item.board_id, item.number))
+        """Takes back an item whose copy could not be posted, and its number when no
+        other was taken since: nobody saw it, so the board's numbers stay without gaps."""
+
+        async def write(tx: Transaction) -> None:
+            await tx.delete_board_item(item.board_id, item.number)
+            await tx.give_back_number(item.board_id, item.number)
+
+        await self._db.write(write)
 
     async def remove(self, board: Board, number: int, user_id: int,
                      may_manage: bool) -> BoardItem:
@@ -183,6 +196,16 @@ class Boards:
                             "Manage Messages, can remove it.")
         await self._db.write(lambda tx: tx.delete_board_item(board.id, number))
         return item
+
+    async def items_with_files(self, board: Board) -> AsyncIterator[BoardItem]:
+        """The board's items whose full file is still kept, oldest first, read one at a
+        time (each may be megabytes): to post them again in a thread made again."""
+        numbers = [i.number for i in await self._db.read(
+            lambda tx: tx.board_items(board.id, REPOST_MAX))]
+        for number in reversed(numbers):
+            item = await self._db.read(partial(_item_of, board.id, number))
+            if item is not None and item.image is not None:
+                yield item
 
     async def sheet_items(self, board: Board) -> list[BoardItem]:
         """The board's newest items, as many as one contact sheet holds."""

@@ -99,6 +99,10 @@ class BoardStatements(Protocol):
     async def take_item_number(self, board_id: str) -> int:
         """The next unused number on the board (numbers are never reused)."""
 
+    async def give_back_number(self, board_id: str, number: int) -> None:
+        """Makes `number` the next again, when it is the last one taken (an item that
+        was never shown)."""
+
     async def insert_board_item(self, item: BoardItem) -> None:
         """Adds an item; the same image twice on a board breaks a unique constraint."""
 

@@ -86,6 +86,11 @@ class PostgresBoardStatements:
             "RETURNING next_number - 1", board_id)
         return int(number)
 
+    async def give_back_number(self, board_id: str, number: int) -> None:
+        await self._conn.execute(
+            "UPDATE boards SET next_number = $1 WHERE id = $2 AND next_number = $3",
+            number, board_id, number + 1)
+
     async def insert_board_item(self, item: BoardItem) -> None:
         await self._conn.execute(
             f"INSERT INTO board_items ({_ITEM}) VALUES "

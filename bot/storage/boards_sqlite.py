@@ -90,6 +90,11 @@ class SqliteBoardStatements:
             "RETURNING next_number - 1", (board_id,)).fetchone()
         return int(number)
 
+    async def give_back_number(self, board_id: str, number: int) -> None:
+        self._conn.execute(
+            "UPDATE boards SET next_number = ? WHERE id = ? AND next_number = ?",
+            (number, board_id, number + 1))
+
     async def insert_board_item(self, item: BoardItem) -> None:
         self._conn.execute(
             f"INSERT INTO board_items ({_ITEM}) VALUES "

@@ -254,7 +254,9 @@ async def thread_state(world: World, name: str, expected: str) -> str:
 async def test_a_thread_deleted_or_locked_outside_the_bot(world: World, curator: User
                                                           ) -> None:
     thread = await create_board(world, curator, "Mood")
-    message = await imagine(world, world.alice, "a lantern")
+    first = await imagine(world, world.alice, "a lantern")
+    assert "number 1" in private_text(await add(world, first, world.alice))
+    message = await imagine(world, world.alice, "a candle")
     await world.runner.stop()  # deleted while the bot was away: it never saw the event
     world.guild.delete_thread(thread)
     await world.runner.start()
@@ -264,13 +266,19 @@ async def test_a_thread_deleted_or_locked_outside_the_bot(world: World, curator:
     assert "thread deleted" in listed
 
     new_thread = await create_board(world, curator, "mood")  # made again, same board
-    assert "Added to “Mood”" in private_text(await add(world, message, world.alice))
-    assert [m for m in new_thread.messages if m.attachments]
+    # The board's images are posted again in its new thread, from the kept files.
+    await world.discord.wait_until(lambda: any(m.attachments for m in new_thread.messages),
+                                   timeout=TIMEOUT)
+    (again,) = [m for m in new_thread.messages if m.attachments]
+    assert again.attachments[0].data == first.attachments[0].data
+    assert again.embeds[0]["title"] == "#1"
+    assert "number 2" in private_text(await add(world, message, world.alice))
+    assert len([m for m in new_thread.messages if m.attachments]) == 2
 
     world.guild.set_archived(new_thread, locked=True)
     assert await thread_state(world, "Mood", "archived") == "archived"
     listed = embed_text(private_embed(await board(world, curator, "list")))
-    assert "**Mood**: 1 image" in listed and "thread archived" in listed
+    assert "**Mood**: 2 images" in listed and "thread archived" in listed
     other = await imagine(world, world.alice, "a second lantern")
     ix = await add(world, other, world.alice)
     assert "archived and locked" in private_text(ix)

@@ -86,6 +86,10 @@ async def test_items_are_numbered_once_and_the_same_image_is_refused(
     # A number is never given twice, even after its item is removed.
     kept = await boards.kept_result(jobs[2].id)
     assert kept is not None
+    fourth = (await boards.add(board, jobs[2], kept, BOB, "y")).item
+    assert fourth.number == 4
+    # An item whose copy could not be posted was never seen: its number is given back.
+    await boards.withdraw(fourth)
     assert (await boards.add(board, jobs[2], kept, BOB, "y")).item.number == 4
 
     items = await boards.sheet_items(board)
