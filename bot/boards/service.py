@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # A result file larger than this is not kept (Discord's own largest upload limit).
 KEEP_MAX_BYTES = 25 * 2**20
 HISTORY_PAGE = 10
+HISTORY_SCAN_CHUNK = 500
 # The most items posted again in a board's thread when it is made again.
 REPOST_MAX = 200
 DAY = 86400.0
@@ -32,6 +33,11 @@ DAY = 86400.0
 
 async def _item_of(board_id: str, number: int, tx: Transaction) -> BoardItem | None:
     return await tx.board_item(board_id, number)
+
+
+async def _history_chunk(guild_id: int, user_id: int, offset: int, tx: Transaction
+                         ) -> list[HistoryEntry]:
+    return await tx.history(guild_id, user_id, None, HISTORY_SCAN_CHUNK, offset)
 
 
 class BoardNotFound(UserError):
@@ -216,11 +222,33 @@ class Boards:
     async def history(self, guild_id: int, user_id: int, query: str | None,
                       page: int) -> tuple[list[HistoryEntry], bool]:
         """Page `page` (from 0) of the member's posted results here, newest first, and
-        whether a later page exists."""
+        whether a later page exists. `query` keeps the prompts that contain it, ignoring
+        case."""
         query = query.strip() if query else None
-        rows = await self._db.read(lambda tx: tx.history(
-            guild_id, user_id, query or None, HISTORY_PAGE + 1, page * HISTORY_PAGE))
+        wanted = HISTORY_PAGE + 1
+        if not query or query.isascii():
+            # Both engines' lower() fold ASCII letters whatever their locale: the database
+            # filters. Other letters are folded here (below), where Unicode is known.
+            rows = await self._db.read(lambda tx: tx.history(
+                guild_id, user_id, query or None, wanted, page * HISTORY_PAGE))
+        else:
+            rows = await self._scan_history(guild_id, user_id, query.casefold(),
+                                            page * HISTORY_PAGE, wanted)
         return rows[:HISTORY_PAGE], len(rows) > HISTORY_PAGE
+
+    async def _scan_history(self, guild_id: int, user_id: int, folded: str, skip: int,
+                            wanted: int) -> list[HistoryEntry]:
+        """The member's results whose casefolded prompt holds `folded`, read newest first
+        in chunks until `skip + wanted` matched or none are left."""
+        matched: list[HistoryEntry] = []
+        offset = 0
+        while len(matched) < skip + wanted:
+            chunk = await self._db.read(partial(_history_chunk, guild_id, user_id, offset))
+            matched += [e for e in chunk if folded in e.prompt.casefold()]
+            if len(chunk) < HISTORY_SCAN_CHUNK:
+                break
+            offset += HISTORY_SCAN_CHUNK
+        return matched[skip:skip + wanted]
 
     async def prune(self) -> int:
         """Drops the full files older than the operator's retention; returns how many."""

@@ -134,4 +134,5 @@ class BoardStatements(Protocol):
     async def history(self, guild_id: int, user_id: int, query: str | None, limit: int,
                       offset: int) -> list[HistoryEntry]:
         """The member's posted results in the server, newest first; `query` filters the
-        prompt, ignoring case."""
+        prompt, ignoring the case of ASCII letters (other letters: whatever the
+        database's locale does)."""

@@ -154,7 +154,7 @@ class SqliteBoardStatements:
 
     async def history(self, guild_id: int, user_id: int, query: str | None, limit: int,
                       offset: int) -> list[HistoryEntry]:
-        # lower() on both sides: SQLite folds ASCII letters only, PostgreSQL all of them.
+        # lower() on both sides folds ASCII letters (callers fold other text themselves).
         rows = self._conn.execute(
             "SELECT id, guild_id, channel_id, message_id, model, prompt, seed, created_at "
             "FROM jobs WHERE guild_id = ? AND user_id = ? AND status = 'settled' "

@@ -124,6 +124,22 @@ async def test_history_is_the_members_posted_jobs_newest_first_filtered_by_text(
     assert foxes[0].message_id == 2**61 + 9
 
 
+async def test_history_folds_the_case_of_any_letter_on_every_engine(
+    db: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.boards.service.HISTORY_SCAN_CHUNK", 4)  # several chunks
+    boards = Boards(db, clock=clock)
+    for n in range(9):
+        await _posted(db, clock, f"Un ÉTÉ à Paris {n}" if n % 2 else f"winter {n}", seed=n)
+    found, more = await boards.history(GUILD, ALICE, "été à", 0)
+    assert [e.seed for e in found] == [7, 5, 3, 1] and not more
+    monkeypatch.setattr("bot.boards.service.HISTORY_PAGE", 3)
+    first, more = await boards.history(GUILD, ALICE, "ÉTÉ", 0)
+    assert [e.seed for e in first] == [7, 5, 3] and more
+    second, more = await boards.history(GUILD, ALICE, "ÉTÉ", 1)
+    assert [e.seed for e in second] == [1] and not more
+
+
 async def test_retention_drops_full_files_and_keeps_thumbnails(
     db: Store, clock: FakeClock
 ) -> None:
