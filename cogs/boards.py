@@ -54,7 +54,7 @@ async def board_names(interaction: discord.Interaction[FluxBot], current: str
 
 
 @app_commands.guild_only()
-class Boards(commands.GroupCog, group_name="board"):
+class BoardCommands(commands.GroupCog, group_name="board"):
     """Moodboards: threads that collect the team's chosen images."""
 
     def __init__(self, bot: FluxBot) -> None:
@@ -233,4 +233,4 @@ def _home_channel(interaction: discord.Interaction[Any]
 
 
 async def setup(bot: FluxBot) -> None:
-    await bot.add_cog(Boards(bot))
+    await bot.add_cog(BoardCommands(bot))
