@@ -42,10 +42,14 @@ def jump_link(guild_id: int, channel_id: int, message_id: int | None) -> str:
     return f"{base}/{message_id}" if message_id else base
 
 
-async def keep_for_boards(boards: Boards, job_id: str, upload: Upload) -> None:
-    """Keeps a posted result's file for Add to board. Never fails the job that posted it:
-    without the file, adding later says the image is no longer kept."""
+async def keep_for_boards(boards: Boards, guild_id: int, job_id: str, upload: Upload
+                          ) -> None:
+    """Keeps a posted result's file for Add to board, in a server that has boards (in
+    others, a board made later reads the file back from the message). Never fails the
+    job that posted it: without the file, adding reads it from the message."""
     try:
+        if not await boards.has_boards(guild_id):
+            return
         if not await boards.keep_result(job_id, upload.filename, upload.data):
             log.info("result of job %s is over %d bytes: not kept", job_id, KEEP_MAX_BYTES)
     except Exception:

@@ -83,7 +83,8 @@ async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineReq
     finally:
         progress.stop()
     if done:  # settled: the last word links to the image
-        await keep_for_boards(interaction.client.services.boards, *posted[-1])
+        await keep_for_boards(interaction.client.services.boards, request.guild_id,
+                              *posted[-1])
         await progress.finish(done[0])
 
 

@@ -70,6 +70,8 @@ async def imagine(world: World, user: User, prompt: str, **options: Any) -> Mess
                                                  prompt=prompt, **options))
     posted = results(world.general)
     assert len(posted) == before + 1, private_text(ix)
+    # The last word comes once the job is settled and its file kept.
+    await ix.wait_until(lambda ix: "left." in str(ix.original.content), timeout=TIMEOUT)
     return posted[-1]
 
 
@@ -347,12 +349,21 @@ def _components(message: Message | None) -> list[dict[str, Any]]:
 async def test_a_result_whose_file_was_not_kept_is_read_back_from_its_message(
     world: World, curator: User
 ) -> None:
-    mood = await create_board(world, curator, "Mood")
-    message = await imagine(world, world.alice, "a green gate")
     services = world.runner.services
     assert services is not None
-    # As for a result posted by start-up recovery, or past the retention: no file kept.
+    # Made before the server had a board: its file is not kept.
+    early = await imagine(world, world.alice, "a blue gate")
+    early_job = add_button(early).rsplit(":", 1)[1]
+    assert await services.boards.kept_result(early_job) is None
+    mood = await create_board(world, curator, "Mood")
+    assert "Added to “Mood”" in private_text(await add(world, early, world.alice))
+
+    message = await imagine(world, world.alice, "a green gate")
+    job = add_button(message).rsplit(":", 1)[1]
+    assert await services.boards.kept_result(job) is not None
+    # As for a result past the retention: no file kept any more.
     await services.store.write(lambda tx: tx.prune_images(time.time() + 60))
-    assert "Added to “Mood”" in private_text(await add(world, message, world.alice))
-    (copy,) = [m for m in mood.messages if m.attachments]
-    assert copy.attachments[0].data == message.attachments[0].data
+    assert "number 2" in private_text(await add(world, message, world.alice))
+    copies = [m for m in mood.messages if m.attachments]
+    assert [c.attachments[0].data for c in copies] == [
+        early.attachments[0].data, message.attachments[0].data]
