@@ -130,7 +130,7 @@ async def add_to_board(interaction: discord.Interaction[FluxBot], board: Board,
     member privately with where it went (or why it could not)."""
     services = interaction.client.services
     job = await services.records.get_job(job_id)
-    if job is None:
+    if job is None or job.guild_id != board.guild_id:
         raise UserError("That image is no longer known to the bot.")
     kept = await services.boards.kept_result(job_id) or await _from_message(interaction, job)
     if kept is None:
