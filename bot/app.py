@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 
+from bot.boards.service import Boards
 from bot.credits import CreditDefaults, Credits
 from bot.guilds import Guilds
 from bot.jobs import MAX_INPUT_BYTES, JobService
@@ -45,6 +46,7 @@ async def open_services(
             credits = Credits(db, defaults, **_clock(clock))
             guilds = Guilds(db, defaults)
             records = JobRecords(db, **_clock(clock))
+            boards = Boards(db, retention_days=settings.IMAGE_RETENTION_DAYS, **_clock(clock))
             timing = timing or ProviderTiming(poll_interval=settings.APIFRAME_POLL_SECONDS)
             router = build_router(settings, http, timing=timing, policy=policy)
             scheduler = FairScheduler(
@@ -63,11 +65,12 @@ async def open_services(
                 router=router,
                 fetch=lambda url: fetch_attachment(http, url),
                 moderation=moderation,
+                boards=boards,
             )
             try:
                 yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
                                records=records, router=router, jobs=jobs,
-                               moderation=moderation)
+                               moderation=moderation, boards=boards)
             finally:
                 # Jobs still in flight are refunded while the database is open.
                 await jobs.cancel_all()

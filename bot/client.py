@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 COGS = (
     "cogs.imagine", "cogs.credits", "cogs.safety", "cogs.models", "cogs.server", "cogs.help",
     "cogs.moderation",
+    "cogs.boards", "cogs.history",
 )
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import images
+from bot.boards.service import Boards
+from bot.boards.style import StyleLayer
 from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
 from bot.credits import Credits, NewJob
@@ -66,6 +68,8 @@ class ImagineRequest:
     cap_channel_id: int | None = None
     # The moderators approved this prompt on appeal: the blocklist is not checked again.
     appeal_approved: bool = False
+    # The moodboard whose style fills the options the member did not set.
+    board: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,8 @@ class Prepared:
     image: InputImage | None
     # The options checked against the catalogue once, as each provider will take them.
     plan: Plan
+    # What the bot changed of the request before running it, for the result's embed.
+    notes: tuple[str, ...] = ()
 
 
 class DeliveryError(Exception):
@@ -114,6 +120,7 @@ class JobService:
         router: Router,
         fetch: Callable[[str], Awaitable[bytes]],
         moderation: Moderation | None = None,
+        boards: Boards | None = None,
     ) -> None:
         self._settings = settings
         self._credits = credits
@@ -123,6 +130,7 @@ class JobService:
         self._router = router
         self._fetch = fetch
         self._moderation = moderation
+        self._boards = boards
         self._active: set[asyncio.Task[Any]] = set()
         self.draining = False
         self._closing = False
@@ -146,7 +154,9 @@ class JobService:
     async def prepare(self, request: ImagineRequest) -> Prepared:
         """Every check that costs nothing: moderation, options, the safety cap, a provider
         to serve."""
-        model = await self._model_for(request)
+        style = await self._board_style(request)
+        model = await self._model_for(_with_style_model(request, style))
+        request, notes = _with_style(request, style, model, self._router.offered())
         if self._moderation is not None:  # before any charge and any provider call
             await self._moderation.screen(moderation_subject(request, model.id))
         options = dict(request.options)
@@ -165,7 +175,13 @@ class JobService:
             raise UserError(exc.user_message) from None
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
         cost = self._settings.cost(model.id, options.get("megapixels"))
-        return Prepared(request, model, options, cap, seed, cost, None, plan)
+        return Prepared(request, model, options, cap, seed, cost, None, plan, notes)
+
+    async def _board_style(self, request: ImagineRequest) -> StyleLayer | None:
+        """The style layer of the board the request names (SPEC section 9), if any."""
+        if request.board is None or self._boards is None:
+            return None
+        return await self._boards.style_layer(request.guild_id, request.board)
 
     async def cap_for(self, request: ImagineRequest) -> int:
         """The safety_tolerance cap in force where the request was made, as stored now."""
@@ -367,6 +383,23 @@ class JobService:
             log.info("input image %s refused: %s", attachment.filename, exc)
             raise UserError(exc.user_message) from None
         return InputImage(data, attachment.filename, f"image/{info.format}", attachment.url)
+
+
+def _with_style_model(request: ImagineRequest, style: StyleLayer | None) -> ImagineRequest:
+    """The request with its board style's model when the member chose none."""
+    if style is None:
+        return request
+    return dataclasses.replace(request, model=style.model_for(request.model))
+
+
+def _with_style(request: ImagineRequest, style: StyleLayer | None, model: Model,
+                offered: Mapping[str, Model]) -> tuple[ImagineRequest, tuple[str, ...]]:
+    """The request with its board style's options and suffix; notes on what was dropped."""
+    if style is None:
+        return request, ()
+    options, prompt, notes = style.apply(request.options, request.prompt, model, offered)
+    return dataclasses.replace(request, options=options, prompt=prompt,
+                               board=style.board), notes
 
 
 def _refund_reason(exc: BaseException) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.boards.service import Boards
     from bot.credits import Credits
     from bot.guilds import Guilds
     from bot.jobs import JobService
@@ -28,3 +29,4 @@ class Services:
     router: Router
     jobs: JobService
     moderation: Moderation
+    boards: Boards

@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     STRIKES_BEFORE_COOLDOWN: Annotated[int, Field(ge=1)] = 3
     STRIKE_COOLDOWN_MINUTES: Annotated[int, Field(ge=0)] = 60
     APPEALS_PER_DAY: Annotated[int, Field(ge=0)] = 3
+    # Moodboards: days the full files of results (for Add to board) and of board items
+    # (to upload again) are kept; thumbnails, prompts and links stay. 0 keeps them for good.
+    IMAGE_RETENTION_DAYS: Annotated[int, Field(ge=0, le=3650)] = 90
     # Sharding (SPEC section 10): how many shards the bot has in all, and which of them
     # this process runs. Unset, discord.py takes Discord's recommended count (one shard,
     # one connection, for a bot in fewer than about a thousand servers) and runs them all.

@@ -21,8 +21,9 @@ from bot.jobs import ImagineRequest, attachment_from_stored
 from bot.moderation.refusal import ModerationRefusal
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
+from cogs._board_add import AddToBoardButton, keep_for_boards
 from cogs._common import credit_amount, place_of
-from cogs._delivery import fit_upload, post_result
+from cogs._delivery import Upload, fit_upload, post_result
 from cogs._embed import result_embed
 from cogs._progress import ProgressMessage
 from cogs._refusal import send_refusal
@@ -51,9 +52,10 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
 
     async def deliver(job_id: str, image: GeneratedImage, balance: int) -> int:
         upload = await fit_upload(interaction, job_id, image)
-        notes = (*image.notes, upload.note) if upload.note else image.notes
-        embed = result_embed(prepared.model, request, job_id, image, prepared.cost, balance,
-                             notes)
+        posted.append((job_id, upload))
+        notes = (*prepared.notes, *image.notes, *((upload.note,) if upload.note else ()))
+        embed = result_embed(prepared.model, prepared.request, job_id, image, prepared.cost,
+                             balance, notes)
         embed.set_image(url=f"attachment://{upload.filename}")  # shown inside the embed
         embed.set_author(
             name=interaction.user.display_name, icon_url=interaction.user.display_avatar.url
@@ -74,6 +76,7 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         return message.id
 
     done: list[str] = []
+    posted: list[tuple[str, Upload]] = []  # kept for Add to board once settled
     try:
         await jobs.run(prepared, progress.update, deliver)
     except asyncio.CancelledError:
@@ -89,15 +92,18 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
     finally:
         progress.stop()
     if done:  # settled: the last word links to the image
+        await keep_for_boards(interaction.client.services.boards, request.guild_id,
+                              *posted[-1])
         await progress.finish(done[0])
 
 
 def result_view(job_id: str) -> discord.ui.View:
-    """The Reroll, Edit and Delete buttons of job `job_id`'s result."""
+    """The Reroll, Edit, Delete and Add to board buttons of job `job_id`'s result."""
     view = discord.ui.View(timeout=None)
     view.add_item(RerollButton(job_id))
     view.add_item(EditButton(job_id))
     view.add_item(DeleteButton(job_id))
+    view.add_item(AddToBoardButton(job_id))
     return view
 
 

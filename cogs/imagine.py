@@ -15,6 +15,7 @@ from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
 from cogs._common import MODEL_CHOICES, place_of
 from cogs._result import DeleteButton, EditButton, RerollButton, answer_edit_submit, run_job
+from cogs.boards import board_names
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ class Imagine(commands.Cog):
         prompt_upsampling="Let the model enrich the prompt",
         megapixels="Output size in megapixels (flux-dev)",
         go_fast="Faster, slightly rougher generation (flux-dev)",
+        board="A board of this server: its style fills the options you leave unset",
     )
+    @app_commands.autocomplete(board=board_names)
     @app_commands.choices(
         model=MODEL_CHOICES,
         aspect_ratio=RATIO_CHOICES,
@@ -98,6 +101,7 @@ class Imagine(commands.Cog):
         prompt_upsampling: bool | None = None,
         megapixels: str | None = None,
         go_fast: bool | None = None,
+        board: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         """Generate an image with a FLUX model"""
         await defer_private(interaction)
@@ -133,6 +137,7 @@ class Imagine(commands.Cog):
             options=set_options,
             attachment=attachment,
             seed=seed,
+            board=board,
         )
         await run_job(interaction, request)
 

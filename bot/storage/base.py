@@ -27,6 +27,7 @@ from bot.storage._rows import (
     LedgerEntry,
     MemberRow,
 )
+from bot.storage.boards_base import BoardStatements
 from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
 
@@ -47,7 +48,7 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-class Transaction(ModerationStatements, Protocol):
+class Transaction(ModerationStatements, BoardStatements, Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
     async def lock_guild(self, guild_id: int) -> None:
@@ -161,6 +162,12 @@ TABLES: dict[str, tuple[str, ...]] = {
     "budget_spend": ("guild_id", "day", "spent"),
     "meta": ("key", "value"),
     **MODERATION_TABLES,
+    "boards": ("id", "guild_id", "name", "name_key", "channel_id", "thread_id", "thread_state",
+               "style", "next_number", "created_by", "created_at", "last_used_at"),
+    "board_items": ("board_id", "number", "job_id", "image_hash", "prompt", "model", "seed",
+                    "author_id", "added_by", "link", "message_id", "filename", "image",
+                    "thumbnail", "added_at"),
+    "kept_results": ("job_id", "filename", "data", "created_at"),
 }
 
 

@@ -107,7 +107,60 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, moderation_schema.SQLITE)
+# Moodboards (SPEC section 9): boards, their items, result files kept for Add to board,
+# and the index /history reads a member's jobs by.
+_BOARDS = """
+CREATE TABLE boards (
+    id           TEXT PRIMARY KEY,
+    guild_id     INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    name_key     TEXT NOT NULL,
+    channel_id   INTEGER NOT NULL,
+    thread_id    INTEGER NOT NULL,
+    thread_state TEXT NOT NULL CHECK (thread_state IN ('active', 'archived', 'deleted')),
+    style        TEXT NOT NULL DEFAULT '{}',
+    next_number  INTEGER NOT NULL DEFAULT 1,
+    created_by   INTEGER NOT NULL,
+    created_at   REAL NOT NULL,
+    last_used_at REAL NOT NULL,
+    UNIQUE (guild_id, name_key)
+);
+CREATE INDEX boards_thread ON boards (thread_id);
+
+-- image: the full file, to upload again (NULL once retention dropped it).
+CREATE TABLE board_items (
+    board_id   TEXT NOT NULL REFERENCES boards (id) ON DELETE CASCADE,
+    number     INTEGER NOT NULL,
+    job_id     TEXT NOT NULL,
+    image_hash TEXT NOT NULL,
+    prompt     TEXT NOT NULL,
+    model      TEXT NOT NULL,
+    seed       INTEGER,
+    author_id  INTEGER NOT NULL,
+    added_by   INTEGER NOT NULL,
+    link       TEXT NOT NULL,
+    message_id INTEGER,
+    filename   TEXT NOT NULL,
+    image      BLOB,
+    thumbnail  BLOB NOT NULL,
+    added_at   REAL NOT NULL,
+    PRIMARY KEY (board_id, number),
+    UNIQUE (board_id, image_hash)
+);
+CREATE INDEX board_items_age ON board_items (added_at) WHERE image IS NOT NULL;
+
+CREATE TABLE kept_results (
+    job_id     TEXT PRIMARY KEY,
+    filename   TEXT NOT NULL,
+    data       BLOB NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX kept_results_age ON kept_results (created_at);
+
+CREATE INDEX jobs_member ON jobs (guild_id, user_id, created_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, moderation_schema.SQLITE, _BOARDS)
 
 
 def statements(script: str) -> Iterator[str]:

@@ -99,7 +99,57 @@ CREATE TABLE meta (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, moderation_schema.POSTGRES)
+_BOARDS = """
+CREATE TABLE boards (
+    id           TEXT PRIMARY KEY,
+    guild_id     BIGINT NOT NULL,
+    name         TEXT NOT NULL,
+    name_key     TEXT NOT NULL,
+    channel_id   BIGINT NOT NULL,
+    thread_id    BIGINT NOT NULL,
+    thread_state TEXT NOT NULL CHECK (thread_state IN ('active', 'archived', 'deleted')),
+    style        TEXT NOT NULL DEFAULT '{}',
+    next_number  INTEGER NOT NULL DEFAULT 1,
+    created_by   BIGINT NOT NULL,
+    created_at   DOUBLE PRECISION NOT NULL,
+    last_used_at DOUBLE PRECISION NOT NULL,
+    UNIQUE (guild_id, name_key)
+);
+CREATE INDEX boards_thread ON boards (thread_id);
+
+CREATE TABLE board_items (
+    board_id   TEXT NOT NULL REFERENCES boards (id) ON DELETE CASCADE,
+    number     INTEGER NOT NULL,
+    job_id     TEXT NOT NULL,
+    image_hash TEXT NOT NULL,
+    prompt     TEXT NOT NULL,
+    model      TEXT NOT NULL,
+    seed       BIGINT,
+    author_id  BIGINT NOT NULL,
+    added_by   BIGINT NOT NULL,
+    link       TEXT NOT NULL,
+    message_id BIGINT,
+    filename   TEXT NOT NULL,
+    image      BYTEA,
+    thumbnail  BYTEA NOT NULL,
+    added_at   DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (board_id, number),
+    UNIQUE (board_id, image_hash)
+);
+CREATE INDEX board_items_age ON board_items (added_at) WHERE image IS NOT NULL;
+
+CREATE TABLE kept_results (
+    job_id     TEXT PRIMARY KEY,
+    filename   TEXT NOT NULL,
+    data       BYTEA NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX kept_results_age ON kept_results (created_at);
+
+CREATE INDEX jobs_member ON jobs (guild_id, user_id, created_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, moderation_schema.POSTGRES, _BOARDS)
 
 
 async def migrate(conn: asyncpg.Connection, migrations: Sequence[str] = MIGRATIONS

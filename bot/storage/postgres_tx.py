@@ -32,6 +32,7 @@ from bot.storage._rows import (
     MemberRow,
 )
 from bot.storage.base import CONFIG_COLUMNS, TABLES
+from bot.storage.boards_postgres import PostgresBoardStatements
 from bot.storage.postgres_held import HeldWrites
 from bot.storage.postgres_moderation import PostgresModeration
 
@@ -72,7 +73,7 @@ def _job(row: asyncpg.Record) -> Job:
     return Job(*values)
 
 
-class PostgresTransaction(PostgresModeration):
+class PostgresTransaction(PostgresModeration, PostgresBoardStatements):
     """The statements fluxcord runs, on an asyncpg connection inside an open transaction."""
 
     __slots__ = ("_conn",)

@@ -25,6 +25,7 @@ from bot.storage._rows import (
     MemberRow,
 )
 from bot.storage.base import CONFIG_COLUMNS, TABLES
+from bot.storage.boards_sqlite import SqliteBoardStatements
 from bot.storage.sqlite_moderation import SqliteModeration
 
 # The same terms as the partial index jobs_unfinished, so the planner can use it.
@@ -43,7 +44,7 @@ def _job(row: tuple[Any, ...]) -> Job:
     return Job(*values)
 
 
-class SqliteTransaction(SqliteModeration):
+class SqliteTransaction(SqliteModeration, SqliteBoardStatements):
     """The statements fluxcord runs, on a sqlite3 connection inside an open transaction."""
 
     __slots__ = ("_conn",)

@@ -237,6 +237,19 @@ class Guild:
         self.state.dispatch("THREAD_UPDATE", thread.payload(), intent=1 << 0)
         self.state.changed()
 
+    def delete_thread(self, thread: Channel) -> None:
+        """Delete a thread (or forum post), as a member or moderator does: THREAD_DELETE,
+        and every later request to it is answered 404 / 10003 (Unknown Channel)."""
+        if not thread.is_thread or thread not in self.threads:
+            raise ValueError(f"#{thread.name} is not a thread of this guild")
+        assert thread.parent is not None
+        self.threads.remove(thread)
+        del self.state.channels[thread.id]
+        payload = {"id": str(thread.id), "guild_id": str(self.id),
+                   "parent_id": str(thread.parent.id), "type": thread.type}
+        self.state.dispatch("THREAD_DELETE", payload, intent=1 << 0)
+        self.state.changed()
+
     def set_permissions(self, user: User, permissions: int) -> None:
         """Set the extra permissions ``user`` has in this guild (overrides ``User.permissions``)."""
         self.permission_overrides[user.id] = permissions

@@ -1,0 +1,266 @@
+"""Moodboards over storage: boards and their threads, styles, items, kept result files,
+and the member's history. Discord is not known here: the cogs post and pass in ids."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from bot.boards.names import check_new_name, clean_name, name_key
+from bot.boards.sheet import MAX_ITEMS
+from bot.boards.style import StyleLayer
+from bot.boards.thumbs import make_thumbnail_async
+from bot.errors import UserError
+from bot.storage import Job, Store, Transaction
+from bot.storage.boards_base import Board, BoardItem, HistoryEntry, KeptResult
+
+log = logging.getLogger(__name__)
+
+# A result file larger than this is not kept (Discord's own largest upload limit).
+KEEP_MAX_BYTES = 25 * 2**20
+HISTORY_PAGE = 10
+HISTORY_SCAN_CHUNK = 500
+# The most items posted again in a board's thread when it is made again.
+REPOST_MAX = 200
+DAY = 86400.0
+
+
+async def _item_of(board_id: str, number: int, tx: Transaction) -> BoardItem | None:
+    return await tx.board_item(board_id, number)
+
+
+async def _history_chunk(guild_id: int, user_id: int, offset: int, tx: Transaction
+                         ) -> list[HistoryEntry]:
+    return await tx.history(guild_id, user_id, None, HISTORY_SCAN_CHUNK, offset)
+
+
+class BoardNotFound(UserError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"This server has no board called “{name}”. See /board list.")
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """What Add to board did: the item, and whether it was on the board already."""
+
+    item: BoardItem
+    duplicate: bool
+
+
+class Boards:
+    """The boards of every server, over one `Store`."""
+
+    def __init__(self, db: Store, *, retention_days: int = 0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._retention_days = retention_days
+        self._clock = clock
+
+    # -- boards ------------------------------------------------------------------------
+
+    async def boards(self, guild_id: int) -> list[tuple[Board, int]]:
+        """The server's boards, most recently used first, each with its item count."""
+
+        async def read(tx: Transaction) -> list[tuple[Board, int]]:
+            counts = await tx.board_counts(guild_id)
+            return [(b, counts.get(b.id, 0)) for b in await tx.boards(guild_id)]
+
+        return await self._db.read(read)
+
+    async def board(self, guild_id: int, name: str) -> Board:
+        """The server's board called `name` (any case). Raises BoardNotFound."""
+        board = await self._db.read(lambda tx: tx.board_by_key(guild_id, name_key(name)))
+        if board is None:
+            raise BoardNotFound(name.strip())
+        return board
+
+    async def new_board_name(self, guild_id: int, raw: str) -> tuple[str, Board | None]:
+        """The cleaned name for /board create, and the board it re-creates (one of that
+        name whose thread was archived or deleted), if any. Raises BoardNameError."""
+        name = clean_name(raw)
+        existing = await self._db.read(lambda tx: tx.board_by_key(guild_id, name_key(name)))
+        if existing is None:
+            return name, None
+        if existing.thread_state == "active":
+            check_new_name(name, [existing.name])  # raises: the name is taken
+        return name, existing
+
+    async def record_board(self, guild_id: int, name: str, channel_id: int, thread_id: int,
+                           created_by: int) -> Board:
+        """Records the board whose thread was just made; a board of that name whose
+        thread was gone gets the new thread and keeps its items and style."""
+        now = self._clock()
+        key = name_key(name)
+
+        async def write(tx: Transaction) -> Board:
+            existing = await tx.board_by_key(guild_id, key)
+            if existing is not None:
+                await tx.update_board(existing.id, channel_id=channel_id, thread_id=thread_id,
+                                      thread_state="active", last_used_at=now)
+            else:
+                await tx.insert_board(Board(
+                    secrets.token_hex(16), guild_id, name, key, channel_id, thread_id,
+                    "active", {}, created_by, now, now))
+            board = await tx.board_by_key(guild_id, key)
+            assert board is not None
+            return board
+
+        board = await self._db.write(write)
+        log.info("server %d: board %s on thread %d", guild_id, board.id, thread_id)
+        return board
+
+    async def set_style(self, board: Board, style: dict[str, Any]) -> None:
+        """Replaces the board's style (see `bot.boards.style.check_style`)."""
+        await self._db.write(lambda tx: tx.update_board(board.id, style=style))
+
+    async def style_layer(self, guild_id: int, name: str) -> StyleLayer:
+        """The style of the server's board `name`, as a layer of options."""
+        board = await self.board(guild_id, name)
+        return StyleLayer.from_stored(board.name, board.style)
+
+    async def thread_changed(self, thread_id: int, state: str) -> int:
+        """Records that a board's thread was archived, unarchived or deleted outside the
+        bot; returns how many boards it was."""
+        changed = await self._db.write(lambda tx: tx.set_thread_state(thread_id, state))
+        if changed:
+            log.info("board thread %d is now %s", thread_id, state)
+        return changed
+
+    # -- results and items -------------------------------------------------------------
+
+    async def has_boards(self, guild_id: int) -> bool:
+        """Whether the server has a board (only then are result files kept)."""
+        return bool(await self._db.read(lambda tx: tx.boards(guild_id)))
+
+    async def keep_result(self, job_id: str, filename: str, data: bytes) -> bool:
+        """Keeps a posted result's file so Add to board works after its message is gone;
+        False (nothing kept) when it is over KEEP_MAX_BYTES."""
+        if len(data) > KEEP_MAX_BYTES:
+            return False
+        now = self._clock()
+        await self._db.write(lambda tx: tx.keep_result(KeptResult(job_id, filename, data), now))
+        return True
+
+    async def kept_result(self, job_id: str) -> KeptResult | None:
+        """A result's kept file, or None once retention dropped it."""
+        return await self._db.read(lambda tx: tx.kept_result(job_id))
+
+    async def add(self, board: Board, job: Job, kept: KeptResult, added_by: int,
+                  link: str) -> Added:
+        """Puts a result on a board under the next number; the same image a second time
+        comes back as the item already there (`duplicate`). The item's message in the
+        board's thread is recorded after with `posted`, or the item taken back with
+        `withdraw` when posting failed."""
+        digest = hashlib.sha256(kept.data).hexdigest()
+        already = await self._db.read(lambda tx: tx.board_item_by_hash(board.id, digest))
+        if already is not None:
+            return Added(already, duplicate=True)
+        thumbnail = await make_thumbnail_async(kept.data)
+        now = self._clock()
+
+        async def write(tx: Transaction) -> Added:
+            # Checked again inside the transaction: two members may add it at once.
+            again = await tx.board_item_by_hash(board.id, digest)
+            if again is not None:
+                return Added(again, duplicate=True)
+            item = BoardItem(
+                board.id, await tx.take_item_number(board.id), job.id, digest, job.prompt,
+                job.model, job.seed, job.user_id, added_by, link, None, kept.filename,
+                kept.data, thumbnail, now)
+            await tx.insert_board_item(item)
+            await tx.update_board(board.id, last_used_at=now)
+            return Added(item, duplicate=False)
+
+        return await self._db.write(write)
+
+    async def posted(self, item: BoardItem, message_id: int) -> None:
+        """Records the message that shows `item` in its board's thread."""
+        await self._db.write(
+            lambda tx: tx.set_item_message(item.board_id, item.number, message_id))
+
+    async def withdraw(self, item: BoardItem) -> None:
+        """Takes back an item whose copy could not be posted, and its number when no
+        other was taken since: nobody saw it, so the board's numbers stay without gaps."""
+
+        async def write(tx: Transaction) -> None:
+            await tx.delete_board_item(item.board_id, item.number)
+            await tx.give_back_number(item.board_id, item.number)
+
+        await self._db.write(write)
+
+    async def remove(self, board: Board, number: int, user_id: int,
+                     may_manage: bool) -> BoardItem:
+        """Removes item `number`: by the member who added it, or one with Manage
+        Messages (`may_manage`). Raises UserError otherwise."""
+        item = await self._db.read(lambda tx: tx.board_item(board.id, number))
+        if item is None:
+            raise UserError(f"Board “{board.name}” has no image number {number}.")
+        if item.added_by != user_id and not may_manage:
+            raise UserError("Only the member who added that image, or someone with "
+                            "Manage Messages, can remove it.")
+        await self._db.write(lambda tx: tx.delete_board_item(board.id, number))
+        return item
+
+    async def items_with_files(self, board: Board) -> AsyncIterator[BoardItem]:
+        """The board's items whose full file is still kept, oldest first, read one at a
+        time (each may be megabytes): to post them again in a thread made again."""
+        numbers = [i.number for i in await self._db.read(
+            lambda tx: tx.board_items(board.id, REPOST_MAX))]
+        for number in reversed(numbers):
+            item = await self._db.read(partial(_item_of, board.id, number))
+            if item is not None and item.image is not None:
+                yield item
+
+    async def sheet_items(self, board: Board) -> list[BoardItem]:
+        """The board's newest items, as many as one contact sheet holds."""
+        return await self._db.read(lambda tx: tx.board_items(board.id, MAX_ITEMS))
+
+    # -- history and retention ---------------------------------------------------------
+
+    async def history(self, guild_id: int, user_id: int, query: str | None,
+                      page: int) -> tuple[list[HistoryEntry], bool]:
+        """Page `page` (from 0) of the member's posted results here, newest first, and
+        whether a later page exists. `query` keeps the prompts that contain it, ignoring
+        case."""
+        query = query.strip() if query else None
+        wanted = HISTORY_PAGE + 1
+        if not query or query.isascii():
+            # Both engines' lower() fold ASCII letters whatever their locale: the database
+            # filters. Other letters are folded here (below), where Unicode is known.
+            rows = await self._db.read(lambda tx: tx.history(
+                guild_id, user_id, query or None, wanted, page * HISTORY_PAGE))
+        else:
+            rows = await self._scan_history(guild_id, user_id, query.casefold(),
+                                            page * HISTORY_PAGE, wanted)
+        return rows[:HISTORY_PAGE], len(rows) > HISTORY_PAGE
+
+    async def _scan_history(self, guild_id: int, user_id: int, folded: str, skip: int,
+                            wanted: int) -> list[HistoryEntry]:
+        """The member's results whose casefolded prompt holds `folded`, read newest first
+        in chunks until `skip + wanted` matched or none are left."""
+        matched: list[HistoryEntry] = []
+        offset = 0
+        while len(matched) < skip + wanted:
+            chunk = await self._db.read(partial(_history_chunk, guild_id, user_id, offset))
+            matched += [e for e in chunk if folded in e.prompt.casefold()]
+            if len(chunk) < HISTORY_SCAN_CHUNK:
+                break
+            offset += HISTORY_SCAN_CHUNK
+        return matched[skip:skip + wanted]
+
+    async def prune(self) -> int:
+        """Drops the full files older than the operator's retention; returns how many."""
+        if self._retention_days <= 0:
+            return 0
+        before = self._clock() - self._retention_days * DAY
+        dropped = await self._db.write(lambda tx: tx.prune_images(before))
+        if dropped:
+            log.info("dropped %d image files older than %d days", dropped,
+                     self._retention_days)
+        return dropped

@@ -1,0 +1,122 @@
+"""A board's style: the options `/imagine board:<name>` takes from it.
+
+A style is one layer of an option's sources (SPEC section 2: command, preset, board
+style, preferences, server default, operator default). `StyleLayer` only fills what the
+member did not set and appends its suffix; a value the chosen model does not take is
+dropped with a note, since the member did not ask for it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.catalogue import MODELS, Model, OptionError, check_options
+from bot.errors import UserError
+from bot.texts import model_label
+
+# The options a style holds besides the model and the prompt suffix.
+STYLE_OPTIONS = ("aspect_ratio", "output_format")
+SUFFIX_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class StyleLayer:
+    """A board's style as a layer of options: `model`, `options` and `suffix` (None or
+    empty where the style sets nothing)."""
+
+    board: str
+    model: str | None = None
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    suffix: str | None = None
+
+    @classmethod
+    def from_stored(cls, board: str, style: Mapping[str, Any]) -> StyleLayer:
+        """The layer of a style as `check_style` made it and storage kept it."""
+        options = {k: style[k] for k in STYLE_OPTIONS if style.get(k) is not None}
+        return cls(board, style.get("model"), options, style.get("prompt_suffix"))
+
+    def model_for(self, chosen: str | None) -> str | None:
+        """The model: the member's choice, else the style's (None: neither set one)."""
+        return chosen if chosen is not None else self.model
+
+    def apply(self, options: Mapping[str, Any], prompt: str, model: Model,
+              offered: Mapping[str, Model] = MODELS
+              ) -> tuple[dict[str, Any], str, tuple[str, ...]]:
+        """The member's `options` with every one they left unset taken from the style,
+        `prompt` with the suffix appended, and a note for each style value `model` does
+        not take (dropped)."""
+        filled = dict(options)
+        notes: list[str] = []
+        for name, value in self.options.items():
+            if name in filled or (name == "aspect_ratio" and "width" in filled):
+                continue  # the member's own choice wins
+            try:
+                check_options(model, {name: value}, offered)
+            except OptionError:
+                notes.append(f"board style's {name} {value} left out: "
+                             f"{model.label} does not take it")
+                continue
+            filled[name] = value
+        return filled, with_suffix(prompt, self.suffix), tuple(notes)
+
+
+def with_suffix(prompt: str, suffix: str | None) -> str:
+    """`prompt` with `suffix` after it: joined with a comma unless the suffix starts with
+    punctuation of its own."""
+    if not suffix:
+        return prompt
+    prompt = prompt.rstrip()
+    if suffix[0] in ",.;:!?":
+        return f"{prompt}{suffix}"
+    return f"{prompt}, {suffix}"
+
+
+def check_style(model: str | None, aspect_ratio: str | None, output_format: str | None,
+                prompt_suffix: str | None, offered: Mapping[str, Model] = MODELS
+                ) -> dict[str, Any]:
+    """The style to store for these values, checked like the options of a command: with
+    a model, against that model; without one, each value must suit at least one model.
+    Raises UserError with what to change."""
+    options = {k: v for k, v in (("aspect_ratio", aspect_ratio),
+                                 ("output_format", output_format)) if v is not None}
+    if aspect_ratio == "custom":
+        raise UserError("A style cannot use `aspect_ratio: custom` (it has no width and "
+                        "height); pick a fixed ratio.")
+    suffix = " ".join((prompt_suffix or "").split()) or None
+    if suffix is not None and len(suffix) > SUFFIX_MAX:
+        raise UserError(f"`prompt_suffix` is at most {SUFFIX_MAX} characters.")
+    if model is not None:
+        chosen = offered.get(model) or MODELS.get(model)
+        if chosen is None:
+            raise UserError(f"There is no model `{model}`. See /models.")
+        check_options(chosen, options, offered)
+    else:
+        for name, value in options.items():
+            if not any(_takes(m, name, value, offered) for m in offered.values()):
+                raise UserError(f"No model takes `{name}: {value}`. See /models.")
+    return {"model": model, **options, "prompt_suffix": suffix}
+
+
+def _takes(model: Model, name: str, value: Any, offered: Mapping[str, Model]) -> bool:
+    try:
+        check_options(model, {name: value}, offered)
+    except OptionError:
+        return False
+    return True
+
+
+def describe_style(style: Mapping[str, Any]) -> str:
+    """The style in one line, for the member: 'FLUX1.1 [pro] · 16:9 · PNG · “…”'."""
+    parts = []
+    if style.get("model"):
+        parts.append(model_label(str(style["model"])))
+    if style.get("aspect_ratio"):
+        parts.append(str(style["aspect_ratio"]))
+    if style.get("output_format"):
+        parts.append(str(style["output_format"]).upper())
+    if style.get("prompt_suffix"):
+        parts.append(f"suffix “{style['prompt_suffix']}”")
+    return " · ".join(parts) or "no style"

@@ -1,0 +1,164 @@
+"""SQLite's statements for boards, kept results and /history (mixed into
+`SqliteTransaction`; like its other methods, each runs at once and never suspends)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from bot.storage.boards_base import (
+    BOARD_COLUMNS,
+    Board,
+    BoardItem,
+    HistoryEntry,
+    KeptResult,
+)
+
+_BOARD = ("id, guild_id, name, name_key, channel_id, thread_id, thread_state, style, "
+          "created_by, created_at, last_used_at")
+# Every column but the full image, which only a re-upload needs.
+_ITEM_LIGHT = ("board_id, number, job_id, image_hash, prompt, model, seed, author_id, "
+               "added_by, link, message_id, filename, NULL, thumbnail, added_at")
+_ITEM = _ITEM_LIGHT.replace("NULL", "image")
+
+
+def _board(row: tuple[Any, ...]) -> Board:
+    values = list(row)
+    values[7] = json.loads(values[7])
+    return Board(*values)
+
+
+def _item(row: tuple[Any, ...]) -> BoardItem:
+    values = list(row)
+    if values[12] is not None:
+        values[12] = bytes(values[12])
+    values[13] = bytes(values[13])
+    return BoardItem(*values)
+
+
+class SqliteBoardStatements:
+    """The board statements, on the transaction's sqlite3 connection."""
+
+    __slots__ = ()
+    _conn: sqlite3.Connection
+
+    async def boards(self, guild_id: int) -> list[Board]:
+        rows = self._conn.execute(
+            f"SELECT {_BOARD} FROM boards WHERE guild_id = ? ORDER BY last_used_at DESC",
+            (guild_id,)).fetchall()
+        return [_board(row) for row in rows]
+
+    async def board_by_key(self, guild_id: int, name_key: str) -> Board | None:
+        row = self._conn.execute(
+            f"SELECT {_BOARD} FROM boards WHERE guild_id = ? AND name_key = ?",
+            (guild_id, name_key)).fetchone()
+        return _board(row) if row else None
+
+    async def insert_board(self, board: Board) -> None:
+        self._conn.execute(
+            f"INSERT INTO boards ({_BOARD}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (board.id, board.guild_id, board.name, board.name_key, board.channel_id,
+             board.thread_id, board.thread_state, json.dumps(dict(board.style)),
+             board.created_by, board.created_at, board.last_used_at))
+
+    async def update_board(self, board_id: str, **values: Any) -> None:
+        unknown = set(values) - BOARD_COLUMNS
+        if unknown:
+            raise ValueError(f"unknown board columns: {sorted(unknown)}")
+        if "style" in values:
+            values["style"] = json.dumps(dict(values["style"]))
+        names = sorted(values)
+        self._conn.execute(
+            f"UPDATE boards SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
+            (*(values[n] for n in names), board_id))
+
+    async def set_thread_state(self, thread_id: int, state: str) -> int:
+        cursor = self._conn.execute(
+            "UPDATE boards SET thread_state = ? WHERE thread_id = ?", (state, thread_id))
+        return cursor.rowcount
+
+    async def board_counts(self, guild_id: int) -> dict[str, int]:
+        rows = self._conn.execute(
+            "SELECT i.board_id, COUNT(*) FROM board_items i JOIN boards b ON b.id = i.board_id "
+            "WHERE b.guild_id = ? GROUP BY i.board_id", (guild_id,)).fetchall()
+        return dict(rows)
+
+    async def take_item_number(self, board_id: str) -> int:
+        (number,) = self._conn.execute(
+            "UPDATE boards SET next_number = next_number + 1 WHERE id = ? "
+            "RETURNING next_number - 1", (board_id,)).fetchone()
+        return int(number)
+
+    async def give_back_number(self, board_id: str, number: int) -> None:
+        self._conn.execute(
+            "UPDATE boards SET next_number = ? WHERE id = ? AND next_number = ?",
+            (number, board_id, number + 1))
+
+    async def insert_board_item(self, item: BoardItem) -> None:
+        self._conn.execute(
+            f"INSERT INTO board_items ({_ITEM}) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (item.board_id, item.number, item.job_id, item.image_hash, item.prompt,
+             item.model, item.seed, item.author_id, item.added_by, item.link,
+             item.message_id, item.filename, item.image, item.thumbnail, item.added_at))
+
+    async def board_item_by_hash(self, board_id: str, image_hash: str) -> BoardItem | None:
+        row = self._conn.execute(
+            f"SELECT {_ITEM_LIGHT} FROM board_items WHERE board_id = ? AND image_hash = ?",
+            (board_id, image_hash)).fetchone()
+        return _item(row) if row else None
+
+    async def board_item(self, board_id: str, number: int) -> BoardItem | None:
+        row = self._conn.execute(
+            f"SELECT {_ITEM} FROM board_items WHERE board_id = ? AND number = ?",
+            (board_id, number)).fetchone()
+        return _item(row) if row else None
+
+    async def set_item_message(self, board_id: str, number: int, message_id: int) -> None:
+        self._conn.execute(
+            "UPDATE board_items SET message_id = ? WHERE board_id = ? AND number = ?",
+            (message_id, board_id, number))
+
+    async def delete_board_item(self, board_id: str, number: int) -> bool:
+        cursor = self._conn.execute(
+            "DELETE FROM board_items WHERE board_id = ? AND number = ?", (board_id, number))
+        return cursor.rowcount == 1
+
+    async def board_items(self, board_id: str, limit: int) -> list[BoardItem]:
+        rows = self._conn.execute(
+            f"SELECT {_ITEM_LIGHT} FROM board_items WHERE board_id = ? "
+            "ORDER BY number DESC LIMIT ?", (board_id, limit)).fetchall()
+        return [_item(row) for row in rows]
+
+    async def keep_result(self, kept: KeptResult, now: float) -> None:
+        self._conn.execute(
+            "INSERT INTO kept_results (job_id, filename, data, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (job_id) DO UPDATE SET filename = excluded.filename, "
+            "data = excluded.data, created_at = excluded.created_at",
+            (kept.job_id, kept.filename, kept.data, now))
+
+    async def kept_result(self, job_id: str) -> KeptResult | None:
+        row = self._conn.execute(
+            "SELECT job_id, filename, data FROM kept_results WHERE job_id = ?",
+            (job_id,)).fetchone()
+        return KeptResult(row[0], row[1], bytes(row[2])) if row else None
+
+    async def prune_images(self, before: float) -> int:
+        results = self._conn.execute(
+            "DELETE FROM kept_results WHERE created_at < ?", (before,)).rowcount
+        items = self._conn.execute(
+            "UPDATE board_items SET image = NULL WHERE added_at < ? AND image IS NOT NULL",
+            (before,)).rowcount
+        return int(results + items)
+
+    async def history(self, guild_id: int, user_id: int, query: str | None, limit: int,
+                      offset: int) -> list[HistoryEntry]:
+        # lower() on both sides folds ASCII letters (callers fold other text themselves).
+        rows = self._conn.execute(
+            "SELECT id, guild_id, channel_id, message_id, model, prompt, seed, created_at "
+            "FROM jobs WHERE guild_id = ? AND user_id = ? AND status = 'settled' "
+            "AND (? IS NULL OR instr(lower(prompt), lower(?)) > 0) "
+            "ORDER BY created_at DESC LIMIT ? OFFSET ?",
+            (guild_id, user_id, query, query, limit, offset)).fetchall()
+        return [HistoryEntry(*row) for row in rows]

@@ -1,0 +1,216 @@
+"""`Add to board` under every result, and the private board select it may open.
+
+Both are DynamicItems whose custom_id carries the job id (and the select's options the
+board ids), and the result's file is kept in the database when it is posted
+(`keep_for_boards`), so adding works after a restart and after the original message was
+deleted.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.boards.service import KEEP_MAX_BYTES, Added, Boards
+from bot.client import report_error
+from bot.errors import UserError
+from bot.replies import defer_private, reply
+from bot.storage import Job
+from bot.storage.boards_base import Board, BoardItem, KeptResult
+from bot.texts import model_label
+from cogs._delivery import Upload
+
+if TYPE_CHECKING:
+    from bot.client import FluxBot
+
+log = logging.getLogger(__name__)
+
+JOB = r"(?P<job>[0-9a-f]{32})"
+PICK_LIMIT = 25  # Discord's most options in a select
+THREAD_ARCHIVED = 50083
+UNKNOWN_CHANNEL = 10003
+BOARD_COLOUR = discord.Colour(0x3BA55C)
+
+
+def jump_link(guild_id: int, channel_id: int, message_id: int | None) -> str:
+    """The link to a message (to its channel while the message id is not known)."""
+    base = f"https://discord.com/channels/{guild_id or '@me'}/{channel_id}"
+    return f"{base}/{message_id}" if message_id else base
+
+
+async def keep_for_boards(boards: Boards, guild_id: int, job_id: str, upload: Upload
+                          ) -> None:
+    """Keeps a posted result's file for Add to board, in a server that has boards (in
+    others, a board made later reads the file back from the message). Never fails the
+    job that posted it: without the file, adding reads it from the message."""
+    try:
+        if not await boards.has_boards(guild_id):
+            return
+        if not await boards.keep_result(job_id, upload.filename, upload.data):
+            log.info("result of job %s is over %d bytes: not kept", job_id, KEEP_MAX_BYTES)
+    except Exception:
+        log.exception("could not keep the result of job %s for boards", job_id)
+
+
+class AddToBoardButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                       template=r"fluxcord:board-add:" + JOB):
+    """Adds the result to the server's only board, or asks which of them."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(discord.ui.Button(
+            label="Add to board", style=discord.ButtonStyle.secondary, emoji="📌",
+            custom_id=f"fluxcord:board-add:{job_id}"))
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str]
+                             ) -> AddToBoardButton:
+        return cls(match["job"])
+
+    async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
+        await defer_private(interaction)
+        try:
+            if interaction.guild_id is None:
+                raise UserError("Boards belong to servers: add images from a server channel.")
+            boards = interaction.client.services.boards
+            listed = [b for b, _ in await boards.boards(interaction.guild_id)]
+            if not listed:
+                raise UserError("This server has no boards yet: someone with Manage Channels "
+                                "can make one with /board create.")
+            if len(listed) == 1:
+                await add_to_board(interaction, listed[0], self.job_id)
+                return
+            view = discord.ui.View(timeout=None)
+            view.add_item(BoardPick(self.job_id, listed[:PICK_LIMIT]))
+            await interaction.edit_original_response(content="Add this image to which board?",
+                                                     view=view)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+class BoardPick(discord.ui.DynamicItem[discord.ui.Select[Any]],
+                template=r"fluxcord:board-pick:" + JOB):
+    """The private select of the server's boards, most recently used first."""
+
+    def __init__(self, job_id: str, boards: list[Board] | None = None) -> None:
+        options = [discord.SelectOption(label=b.name[:100], value=b.id) for b in boards or []]
+        super().__init__(discord.ui.Select(
+            custom_id=f"fluxcord:board-pick:{job_id}", placeholder="Choose a board",
+            options=options or [discord.SelectOption(label="-", value="-")]))
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str]) -> BoardPick:
+        return cls(match["job"])
+
+    async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
+        data: Any = interaction.data or {}
+        chosen = next(iter(data.get("values") or []), None)
+        await interaction.response.edit_message(content="Adding…", view=None)
+        try:
+            guild_id = interaction.guild_id or 0
+            boards = interaction.client.services.boards
+            board = next((b for b, _ in await boards.boards(guild_id) if b.id == chosen), None)
+            if board is None:
+                raise UserError("That board no longer exists. See /board list.")
+            await add_to_board(interaction, board, self.job_id)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+async def add_to_board(interaction: discord.Interaction[FluxBot], board: Board,
+                       job_id: str) -> None:
+    """Posts the result again in the board's thread and records it there; answers the
+    member privately with where it went (or why it could not)."""
+    services = interaction.client.services
+    job = await services.records.get_job(job_id)
+    if job is None or job.guild_id != board.guild_id:
+        raise UserError("That image is no longer known to the bot.")
+    kept = await services.boards.kept_result(job_id) or await _from_message(interaction, job)
+    if kept is None:
+        raise UserError("The bot no longer keeps that image's file and its message is gone, "
+                        "so it cannot be added to a board.")
+    if board.thread_state == "deleted":
+        raise _thread_gone(board, "was deleted")
+    link = jump_link(job.guild_id, job.channel_id, job.message_id)
+    added = await services.boards.add(board, job, kept, interaction.user.id, link)
+    if added.duplicate:
+        await reply(interaction, f"That image is already on “{board.name}” as number "
+                                 f"{added.item.number}.")
+        return
+    try:
+        message = await _post_copy(interaction, board, added, job, kept)
+    except BaseException:
+        await services.boards.withdraw(added.item)
+        raise
+    await services.boards.posted(added.item, message.id)
+    where = jump_link(job.guild_id, board.thread_id, message.id)
+    await reply(interaction, f"Added to “{board.name}” as number {added.item.number}: {where}")
+
+
+async def _post_copy(interaction: discord.Interaction[FluxBot], board: Board, added: Added,
+                     job: Job, kept: KeptResult) -> discord.Message:
+    """The image uploaded again in the board's thread (a link would expire)."""
+    thread = interaction.client.get_partial_messageable(
+        board.thread_id, guild_id=board.guild_id, type=discord.ChannelType.public_thread)
+    try:
+        return await thread.send(embed=item_embed(added.item, kept.filename, interaction.user.id),
+                                 file=discord.File(io.BytesIO(kept.data), kept.filename))
+    except discord.NotFound as exc:
+        if exc.code == UNKNOWN_CHANNEL:
+            await interaction.client.services.boards.thread_changed(board.thread_id, "deleted")
+            raise _thread_gone(board, "was deleted") from None
+        raise
+    except discord.HTTPException as exc:
+        if exc.code == THREAD_ARCHIVED:
+            await interaction.client.services.boards.thread_changed(board.thread_id,
+                                                                    "archived")
+            raise _thread_gone(board, "is archived and locked") from None
+        if exc.status == 403:
+            raise UserError(f"I may not post in the thread of “{board.name}”: "
+                            "ask a moderator to let me send messages there.") from None
+        raise
+
+
+async def _from_message(interaction: discord.Interaction[FluxBot], job: Job
+                        ) -> KeptResult | None:
+    """The result's file read back from its message, for a result the bot did not keep
+    (posted by start-up recovery, or older than the retention); None when it is gone."""
+    if job.message_id is None:
+        return None
+    channel = interaction.client.get_partial_messageable(job.channel_id,
+                                                         guild_id=job.guild_id or None)
+    try:
+        message = await channel.fetch_message(job.message_id)
+        files = [a for a in message.attachments if a.size <= KEEP_MAX_BYTES]
+        if not files:
+            return None
+        return KeptResult(job.id, files[0].filename, await files[0].read())
+    except discord.HTTPException as exc:
+        log.info("result of job %s not readable from its message: HTTP %s", job.id,
+                 exc.status)
+        return None
+
+
+def item_embed(item: BoardItem, filename: str, added_by: int) -> discord.Embed:
+    """What the board's thread shows under an added image."""
+    embed = discord.Embed(title=f"#{item.number}", description=item.prompt[:4000],
+                          colour=BOARD_COLOUR)
+    embed.add_field(name="Model", value=model_label(item.model))
+    embed.add_field(name="Seed", value=str(item.seed))
+    embed.add_field(name="Made by", value=f"<@{item.author_id}>")
+    embed.add_field(name="Added by", value=f"<@{added_by}>")
+    embed.add_field(name="Original", value=item.link, inline=False)
+    embed.set_image(url=f"attachment://{filename}")
+    return embed
+
+
+def _thread_gone(board: Board, what: str) -> UserError:
+    return UserError(f"The thread of board “{board.name}” {what}. Someone with Manage "
+                     f"Channels can make it again with /board create name:{board.name}.")
