@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 
+from bot.admin import ServerAdmin
 from bot.credits import CreditDefaults, Credits
 from bot.guilds import Guilds
 from bot.jobs import MAX_INPUT_BYTES, JobService
@@ -38,6 +39,7 @@ async def open_services(
             credits = Credits(db, defaults, **_clock(clock))
             guilds = Guilds(db, defaults)
             records = JobRecords(db, **_clock(clock))
+            admin = ServerAdmin(db, settings, **_clock(clock))
             timing = timing or ProviderTiming(poll_interval=settings.APIFRAME_POLL_SECONDS)
             router = build_router(settings, http, timing=timing, policy=policy)
             scheduler = FairScheduler(
@@ -50,13 +52,14 @@ async def open_services(
                 credits=credits,
                 guilds=guilds,
                 records=records,
+                admin=admin,
                 scheduler=scheduler,
                 router=router,
                 fetch=lambda url: fetch_attachment(http, url),
             )
             try:
                 yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
-                               records=records, router=router, jobs=jobs)
+                               records=records, router=router, jobs=jobs, admin=admin)
             finally:
                 # Jobs still in flight are refunded while the database is open.
                 await jobs.cancel_all()

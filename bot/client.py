@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 COGS = (
     "cogs.imagine", "cogs.credits", "cogs.safety", "cogs.models", "cogs.server", "cogs.help",
+    "cogs.server_admin",
 )
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.

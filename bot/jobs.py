@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import images
+from bot.admin import ServerAdmin
 from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
 from bot.credits import Credits, NewJob
@@ -60,6 +61,8 @@ class ImagineRequest:
     seed: int | None = None
     # The channel whose safety cap applies: a thread's or forum post's parent.
     cap_channel_id: int | None = None
+    # The member's roles as the interaction carried them: their role tier applies.
+    role_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,7 @@ class JobService:
         credits: Credits,
         guilds: Guilds,
         records: JobRecords,
+        admin: ServerAdmin,
         scheduler: FairScheduler,
         router: Router,
         fetch: Callable[[str], Awaitable[bytes]],
@@ -122,6 +126,7 @@ class JobService:
         self._credits = credits
         self._guilds = guilds
         self._records = records
+        self._admin = admin
         self._scheduler = scheduler
         self._router = router
         self._fetch = fetch
@@ -146,6 +151,7 @@ class JobService:
     async def prepare(self, request: ImagineRequest) -> Prepared:
         """Every check that costs nothing: options, the input image, the safety cap."""
         model = await self._model_for(request)
+        await self._admin.check_model(request.guild_id, model.id, list(self._router.offered()))
         options = dict(request.options)
         if request.attachment is not None:
             options["image"] = request.attachment
@@ -204,6 +210,7 @@ class JobService:
                     options=_storable(prepared.options, request.attachment),
                     seed=prepared.seed,
                     cost=prepared.cost,
+                    role_ids=request.role_ids,
                 )
             )
         except BaseException:
@@ -251,7 +258,8 @@ class JobService:
         try:
             await self._records.mark(job_id, "posting", provider=image.provider)
             request = prepared.request
-            balance = (await self._credits.balance(request.guild_id, request.user_id)).total
+            balance = (await self._credits.balance(request.guild_id, request.user_id,
+                                                   request.role_ids)).total
             message_id = await deliver(job_id, image, balance)
         finally:
             image.release()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.admin import ServerAdmin
     from bot.credits import Credits
     from bot.guilds import Guilds
     from bot.jobs import JobService
@@ -26,3 +27,4 @@ class Services:
     records: JobRecords
     router: Router
     jobs: JobService
+    admin: ServerAdmin

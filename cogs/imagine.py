@@ -13,7 +13,7 @@ from bot.catalogue import SEED_MAX, discord_range
 from bot.client import FluxBot
 from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
-from cogs._common import MODEL_CHOICES, place_of
+from cogs._common import MODEL_CHOICES, place_of, role_ids_of
 from cogs._result import DeleteButton, EditButton, RerollButton, answer_edit_submit, run_job
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,7 @@ class Imagine(commands.Cog):
             options=set_options,
             attachment=attachment,
             seed=seed,
+            role_ids=role_ids_of(interaction),
         )
         await run_job(interaction, request)
 

@@ -27,6 +27,7 @@ from bot.storage._rows import (
     LedgerEntry,
     MemberRow,
 )
+from bot.storage.admin_base import ADMIN_TABLES, AdminTransaction
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -45,7 +46,7 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-class Transaction(Protocol):
+class Transaction(AdminTransaction, Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
     async def lock_guild(self, guild_id: int) -> None:
@@ -158,6 +159,7 @@ TABLES: dict[str, tuple[str, ...]] = {
                "period_start", "actor_id", "created_at"),
     "budget_spend": ("guild_id", "day", "spent"),
     "meta": ("key", "value"),
+    **ADMIN_TABLES,
 }
 
 

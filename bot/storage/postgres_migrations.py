@@ -98,7 +98,39 @@ CREATE TABLE meta (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+_V2 = """
+CREATE TABLE role_tiers (
+    guild_id     BIGINT NOT NULL,
+    role_id      BIGINT NOT NULL,
+    allowance    INTEGER NOT NULL CHECK (allowance >= 0),
+    period_hours INTEGER CHECK (period_hours >= 1),
+    PRIMARY KEY (guild_id, role_id)
+);
+
+CREATE TABLE forbidden_models (
+    guild_id BIGINT NOT NULL,
+    model    TEXT NOT NULL,
+    PRIMARY KEY (guild_id, model)
+);
+
+CREATE TABLE log_channels (
+    guild_id   BIGINT PRIMARY KEY,
+    channel_id BIGINT NOT NULL,
+    set_by     BIGINT NOT NULL,
+    warned     INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE admin_alerts (
+    guild_id BIGINT NOT NULL,
+    day      TEXT NOT NULL,
+    level    INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, day, level)
+);
+
+CREATE INDEX ledger_guild ON ledger (guild_id, id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 
 async def migrate(conn: asyncpg.Connection, migrations: Sequence[str] = MIGRATIONS

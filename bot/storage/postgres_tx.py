@@ -32,6 +32,7 @@ from bot.storage._rows import (
     MemberRow,
 )
 from bot.storage.base import CONFIG_COLUMNS, TABLES
+from bot.storage.postgres_admin import PostgresAdminStatements
 from bot.storage.postgres_held import HeldWrites
 
 # The first key of every advisory lock fluxcord takes: what kind of thing is locked.
@@ -71,7 +72,7 @@ def _job(row: asyncpg.Record) -> Job:
     return Job(*values)
 
 
-class PostgresTransaction:
+class PostgresTransaction(PostgresAdminStatements):
     """The statements fluxcord runs, on an asyncpg connection inside an open transaction."""
 
     __slots__ = ("_conn",)
