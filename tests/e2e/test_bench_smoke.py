@@ -15,6 +15,7 @@ def test_a_small_benchmark_run_completes_and_reports_every_figure(tmp_path: Path
         jobs=4, members=2, image_bytes=20_000, rounds=1, solo=1, warmup=2, timeout=30.0,
         ledger_seconds=0.2, ledger_members=1000, ledger_workers=4, out=tmp_path,
         guilds_bench=False,  # run small by tests/e2e/test_bench_guilds.py
+        report_rows=2000,
     )
     result = run(options)
 
@@ -34,3 +35,6 @@ def test_a_small_benchmark_run_completes_and_reports_every_figure(tmp_path: Path
     written = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
     assert written["summary"] == summary
     assert "bot-to-floor ratio" in (tmp_path / "latest.md").read_text(encoding="utf-8")
+    assert result["credit_report"]["rows"] == 2000
+    assert "/credits report over 2,000 ledger rows" in (tmp_path / "latest.md").read_text(
+        encoding="utf-8")

@@ -35,9 +35,10 @@ def balance_of(text: str) -> int:
 async def test_admin_commands_are_hidden_or_refused_for_members(world: World) -> None:
     # /server is hidden from members without Manage Server ...
     hidden: list[tuple[tuple[str, ...], dict[str, object]]] = [
-                          (("settings",), {}),
-                          (("models",), {"model": "flux-pro", "enabled": False}),
-                          (("log-channel",), {})]
+        (("settings",), {}),
+        (("models",), {"model": "flux-pro", "enabled": False}),
+        (("log-channel",), {}),
+    ]
     for path, options in hidden:
         with pytest.raises(CommandUnavailable):
             await world.discord.slash(world.general, world.bob, "server", *path, **options)
