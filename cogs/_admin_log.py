@@ -5,7 +5,7 @@ to the admin who chose it, instead of failing in the operator's log on every eve
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -65,8 +65,3 @@ async def report_budget(bot: FluxBot, guild_id: int) -> None:
     for level in await bot.services.admin.budget_alerts(guild_id, config.daily_budget):
         await log_event(bot, guild_id, f"Budget: {level} % of today's "
                         f"{texts.credits(config.daily_budget)} is spent.")
-
-
-def who(interaction: discord.Interaction[Any]) -> str:
-    """The member who acted, as a log line names them (a mention that pings no one)."""
-    return interaction.user.mention

@@ -68,7 +68,8 @@ def summary_embed(report: Report, days: int,
             for m in models[:FIELD_LINES])[:1024])
     if s.top_spenders:
         embed.add_field(name="Top spenders", inline=False, value="\n".join(
-            f"{n}. <@{m}>: {texts.credits(c)}"
+            f"{n}. <@{m}>: {texts.credits(c)}, {s.posted_by_member[m]} posted, "
+            f"{s.failed_by_member[m]} failed"
             for n, (m, c) in enumerate(s.top_spenders, start=1))[:1024])
     members = len([m for m, c in s.by_member.items() if c])
     embed.add_field(name="Members who spent", value=str(members), inline=True)

@@ -51,9 +51,13 @@ class ServerAdmin(commands.GroupCog, group_name="server"):
         forbidden = await services.admin.set_model_allowed(interaction.guild_id, model, enabled)
         allowed = [texts.model_label(m) for m in services.router.offered() if m not in forbidden]
         state = "allowed" if enabled else "forbidden"
-        await interaction.response.send_message(
-            f"{texts.model_label(model)} is now {state} here. Allowed: "
-            f"{texts.listing(allowed) or 'none'}.", ephemeral=True)
+        text = (f"{texts.model_label(model)} is now {state} here. Allowed: "
+                f"{texts.listing(allowed) or 'none'}.")
+        config = await services.guilds.guild_config(interaction.guild_id)
+        if not enabled and config.default_model == model:
+            text += (" It is still this server's default model, so /imagine without a model "
+                     "is refused: choose another with /default-model.")
+        await interaction.response.send_message(text, ephemeral=True)
         await log_event(self.bot, interaction.guild_id,
                         f"{interaction.user.mention} {state} {texts.model_label(model)}.")
 

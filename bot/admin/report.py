@@ -43,6 +43,8 @@ class ReportSummary:
     by_member: Counter[int] = field(default_factory=Counter)
     posted_by_model: Counter[str] = field(default_factory=Counter)
     failed_by_model: Counter[str] = field(default_factory=Counter)
+    posted_by_member: Counter[int] = field(default_factory=Counter)
+    failed_by_member: Counter[int] = field(default_factory=Counter)
 
     @property
     def top_spenders(self) -> list[tuple[int, int]]:
@@ -110,9 +112,11 @@ async def build_report(db: Store, guild_id: int, since: float, user_id: int | No
             if count.status == "settled":
                 summary.jobs_posted += count.jobs
                 summary.posted_by_model[count.model] += count.jobs
+                summary.posted_by_member[count.user_id] += count.jobs
             elif count.status == "refunded":
                 summary.jobs_failed += count.jobs
                 summary.failed_by_model[count.model] += count.jobs
+                summary.failed_by_member[count.user_id] += count.jobs
             else:
                 summary.jobs_running += count.jobs
         files, how = _fit(plain, upload_limit, name)

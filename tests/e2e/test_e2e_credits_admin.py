@@ -125,7 +125,8 @@ async def test_report_csv_adds_up_to_the_ledger_after_jobs_refunds_and_grants(
     assert "Spent on images: 17 credits; refunded: 3 credits; net: 14 credits" in summary
     assert "Granted by admins: 30 credits" in summary  # +30, +5, and -5 of the -8
     assert "Jobs posted: 3; failed (refunded): 1" in summary
-    assert f"1. <@{world.alice.id}>: 10 credits" in summary
+    assert f"1. <@{world.alice.id}>: 10 credits, 2 posted, 0 failed" in summary
+    assert f"2. <@{world.bob.id}>: 4 credits, 1 posted, 1 failed" in summary
     assert "FLUX.1 [dev]: 0 credits, 0 posted, 1 failed" in summary
 
     # One member's report holds only their rows.
