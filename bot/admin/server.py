@@ -94,14 +94,14 @@ class ServerAdmin:
 
         async def change(tx: Transaction) -> set[str]:
             await tx.set_model_forbidden(guild_id, model, not allowed)
-            return await tx.forbidden_models(guild_id)
+            forbidden = await tx.forbidden_models(guild_id)
+            if set(MODELS) <= forbidden:
+                # Forbidding every model would stop the server silently. Raising undoes
+                # the change with the transaction.
+                raise UserError("That would forbid every model; allow another one first.")
+            return forbidden
 
-        forbidden = await self._db.write(change)
-        if set(MODELS) <= forbidden:
-            # Forbidding every model would stop the server silently; say so instead.
-            await self._db.write(lambda tx: tx.set_model_forbidden(guild_id, model, False))
-            raise UserError("That would forbid every model; allow another one first.")
-        return forbidden
+        return await self._db.write(change)
 
     async def forbidden_models(self, guild_id: int) -> set[str]:
         """The models this server forbids (none in direct messages)."""
