@@ -59,8 +59,8 @@ async def _tell_admin(bot: FluxBot, user_id: int, guild_id: int, channel_id: int
 
 async def report_budget(bot: FluxBot, guild_id: int) -> None:
     """Reports the day's budget reaching 80 % and 100 %, each once per day."""
-    if not guild_id:
-        return
+    if not guild_id or await bot.services.admin.log_channel(guild_id) is None:
+        return  # nowhere to report: nothing to claim
     config = await bot.services.guilds.guild_config(guild_id)
     for level in await bot.services.admin.budget_alerts(guild_id, config.daily_budget):
         await log_event(bot, guild_id, f"Budget: {level} % of today's "

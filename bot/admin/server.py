@@ -142,10 +142,13 @@ class ServerAdmin:
         if not guild_id or budget <= 0:
             return []
         day = utc_day(self._clock())
+        # A read first: after most jobs no level is reached and nothing needs writing.
+        spent = await self._db.read(lambda tx: tx.budget_spent(guild_id, day))
+        reached = [level for level in BUDGET_ALERTS if spent * 100 >= budget * level]
+        if not reached:
+            return []
 
         async def claim(tx: Transaction) -> list[int]:
-            spent = await tx.budget_spent(guild_id, day)
-            reached = [level for level in BUDGET_ALERTS if spent * 100 >= budget * level]
             return [level for level in reached if await tx.claim_alert(guild_id, day, level)]
 
         return await self._db.write(claim)
