@@ -180,6 +180,13 @@ def markdown(result: dict[str, Any]) -> str:
             f"{bl['entries']:,} entries, median / p99 | {bl['ascii']['median_ms']:.3f} / "
             f"{bl['ascii']['p99_ms']:.3f} ms | | < 1 ms |"
         )
+    if result.get("credit_report"):
+        cr = result["credit_report"]
+        lines.append(
+            f"| /credits report over {cr['rows']:,} ledger rows ({cr['engine']}): time / "
+            f"peak Python memory | {cr['seconds']:.2f} s / {cr['peak_mb']:.1f} MB | | "
+            "< 2 s / < 50 MB |"
+        )
     if "ledger_pairs_per_s" in s:
         ledger = result["ledger"]
         lines.append(

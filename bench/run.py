@@ -78,6 +78,7 @@ class Options:
     ledger_workers: int = 16
     ledger: bool = True
     sheet: bool = True
+    report_rows: int = 100_000  # ledger rows of the /credits report figure
     guilds: int = 10_000
     guilds_bench: bool = True
     # Jobs per figure of bench/hostile.py (0 leaves it out).
@@ -308,6 +309,10 @@ def run(options: Options) -> dict[str, Any]:
     from bench import blocklist
 
     result["blocklist"] = blocklist.run()
+    # The credit report over 100,000 ledger rows (bench/credit_report.py): in-process.
+    from bench import credit_report
+
+    result["credit_report"] = credit_report.run(options.report_rows)
     if options.out is not None:
         json_path, md_path = report.write(result, options.out)
         result["files"] = [str(json_path), str(md_path)]

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 
+from bot.admin import ServerAdmin
 from bot.boards.service import Boards
 from bot.credits import CreditDefaults, Credits
 from bot.guilds import Guilds
@@ -47,6 +48,7 @@ async def open_services(
             guilds = Guilds(db, defaults)
             records = JobRecords(db, **_clock(clock))
             boards = Boards(db, retention_days=settings.IMAGE_RETENTION_DAYS, **_clock(clock))
+            admin = ServerAdmin(db, settings, **_clock(clock))
             timing = timing or ProviderTiming(poll_interval=settings.APIFRAME_POLL_SECONDS)
             router = build_router(settings, http, timing=timing, policy=policy)
             scheduler = FairScheduler(
@@ -61,6 +63,7 @@ async def open_services(
                 credits=credits,
                 guilds=guilds,
                 records=records,
+                admin=admin,
                 scheduler=scheduler,
                 router=router,
                 fetch=lambda url: fetch_attachment(http, url),
@@ -70,7 +73,7 @@ async def open_services(
             try:
                 yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
                                records=records, router=router, jobs=jobs,
-                               moderation=moderation, boards=boards)
+                               moderation=moderation, boards=boards, admin=admin)
             finally:
                 # Jobs still in flight are refunded while the database is open.
                 await jobs.cancel_all()

@@ -26,6 +26,7 @@ COGS = (
     "cogs.imagine", "cogs.credits", "cogs.safety", "cogs.models", "cogs.server", "cogs.help",
     "cogs.moderation",
     "cogs.boards", "cogs.history",
+    "cogs.server_admin",
 )
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import images
+from bot.admin import ServerAdmin
 from bot.boards.service import Boards
 from bot.boards.style import StyleLayer
 from bot.catalogue import MODELS, Model, check_options
@@ -70,6 +71,8 @@ class ImagineRequest:
     appeal_approved: bool = False
     # The moodboard whose style fills the options the member did not set.
     board: str | None = None
+    # The member's roles as the interaction carried them: their role tier applies.
+    role_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,7 @@ class JobService:
         credits: Credits,
         guilds: Guilds,
         records: JobRecords,
+        admin: ServerAdmin,
         scheduler: FairScheduler,
         router: Router,
         fetch: Callable[[str], Awaitable[bytes]],
@@ -126,6 +130,7 @@ class JobService:
         self._credits = credits
         self._guilds = guilds
         self._records = records
+        self._admin = admin
         self._scheduler = scheduler
         self._router = router
         self._fetch = fetch
@@ -152,10 +157,11 @@ class JobService:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def prepare(self, request: ImagineRequest) -> Prepared:
-        """Every check that costs nothing: moderation, options, the safety cap, a provider
-        to serve."""
+        """Every check that costs nothing: moderation, the models allowed here, options,
+        the safety cap, a provider to serve."""
         style = await self._board_style(request)
         model = await self._model_for(_with_style_model(request, style))
+        await self._admin.check_model(request.guild_id, model.id, list(self._router.offered()))
         request, notes = _with_style(request, style, model, self._router.offered())
         if self._moderation is not None:  # before any charge and any provider call
             await self._moderation.screen(moderation_subject(request, model.id))
@@ -229,6 +235,7 @@ class JobService:
                     options=_storable(prepared.options, request.attachment),
                     seed=prepared.seed,
                     cost=prepared.cost,
+                    role_ids=request.role_ids,
                 )
             )
         except BaseException:
@@ -321,7 +328,8 @@ class JobService:
         try:
             await self._records.mark(job_id, "posting", provider=image.provider)
             request = prepared.request
-            balance = (await self._credits.balance(request.guild_id, request.user_id)).total
+            balance = (await self._credits.balance(request.guild_id, request.user_id,
+                                                   request.role_ids)).total
             message_id = await deliver(job_id, image, balance)
         finally:
             image.release()

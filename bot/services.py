@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.admin import ServerAdmin
     from bot.boards.service import Boards
     from bot.credits import Credits
     from bot.guilds import Guilds
@@ -30,3 +31,4 @@ class Services:
     jobs: JobService
     moderation: Moderation
     boards: Boards
+    admin: ServerAdmin

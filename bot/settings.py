@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     DEFAULT_PERIOD_HOURS: Annotated[int, Field(ge=1, le=24 * 366)] = 24
     DEFAULT_DAILY_BUDGET: Annotated[int, Field(ge=0)] = 2000
     DEFAULT_SAFETY_CAP: Annotated[int, Field(ge=1, le=6)] = 2
+    # The most a server admin may set as an allowance (or a role tier) and as a daily
+    # budget: they protect the operator's provider bill from a generous admin.
+    MAX_ALLOWANCE: Annotated[int, Field(ge=0)] = 1000
+    MAX_DAILY_BUDGET: Annotated[int, Field(ge=0)] = 20000
     # Fairness limits (SPEC section 5).
     MAX_JOBS_PER_MEMBER: Annotated[int, Field(ge=1)] = 2
     MAX_JOBS_PER_SERVER: Annotated[int, Field(ge=1)] = 6

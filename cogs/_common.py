@@ -34,6 +34,14 @@ def ensure_manage_server(interaction: discord.Interaction[Any]) -> None:
         raise app_commands.MissingPermissions(["manage_guild"])
 
 
+def role_ids_of(interaction: discord.Interaction[Any]) -> tuple[int, ...]:
+    """The roles the member holds now, as the interaction carries them (none in DMs)."""
+    user = interaction.user
+    if isinstance(user, discord.Member):
+        return tuple(role.id for role in user.roles)
+    return ()
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
     """Where a member asked: the channel to answer in, the channel whose cap applies, and

@@ -21,8 +21,9 @@ from bot.jobs import ImagineRequest, attachment_from_stored
 from bot.moderation.refusal import ModerationRefusal
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
+from cogs._admin_log import log_event, report_budget
 from cogs._board_add import AddToBoardButton, keep_for_boards
-from cogs._common import credit_amount, place_of
+from cogs._common import credit_amount, place_of, role_ids_of
 from cogs._delivery import Upload, fit_upload, post_result
 from cogs._embed import result_embed
 from cogs._progress import ProgressMessage
@@ -95,6 +96,7 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         await keep_for_boards(interaction.client.services.boards, request.guild_id,
                               *posted[-1])
         await progress.finish(done[0])
+        await report_budget(interaction.client, request.guild_id)
 
 
 def result_view(job_id: str) -> discord.ui.View:
@@ -129,6 +131,7 @@ async def _stored_request(
         options=options,
         attachment=attachment,
         seed=job.seed if keep_seed else None,
+        role_ids=role_ids_of(interaction),
     )
 
 
@@ -282,3 +285,7 @@ class DeleteButton(
             await reply(interaction, "That image is already deleted.")
             return
         await reply(interaction, "Deleted.")
+        if requester is not None and interaction.user.id != requester:
+            await log_event(interaction.client, interaction.guild_id,
+                            f"{interaction.user.mention} deleted an image by <@{requester}> "
+                            f"in <#{interaction.channel_id}>.")

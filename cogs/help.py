@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot import texts
 from bot.client import FluxBot
+from cogs._common import role_ids_of
 
 FIELD_VALUE_MAX = 1024
 ABOUT = (
@@ -92,7 +93,8 @@ class Help(commands.Cog):
         embed = discord.Embed(title="fluxcord", description=ABOUT,
                               colour=discord.Colour.blurple())
         if interaction.guild_id is not None:
-            balance = await services.credits.balance(interaction.guild_id, interaction.user.id)
+            balance = await services.credits.balance(interaction.guild_id, interaction.user.id,
+                                                     role_ids_of(interaction))
             config = await services.guilds.guild_config(interaction.guild_id)
             embed.add_field(
                 name="Your balance",

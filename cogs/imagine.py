@@ -13,7 +13,7 @@ from bot.catalogue import SEED_MAX, discord_range
 from bot.client import FluxBot
 from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
-from cogs._common import MODEL_CHOICES, place_of
+from cogs._common import MODEL_CHOICES, place_of, role_ids_of
 from cogs._result import DeleteButton, EditButton, RerollButton, answer_edit_submit, run_job
 from cogs.boards import board_names
 
@@ -138,6 +138,7 @@ class Imagine(commands.Cog):
             attachment=attachment,
             seed=seed,
             board=board,
+            role_ids=role_ids_of(interaction),
         )
         await run_job(interaction, request)
 

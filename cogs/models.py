@@ -45,8 +45,10 @@ class Models(commands.Cog):
         """List the models, their cost, their options and their providers' state"""
         services = self.bot.services
         default: str = services.settings.DEFAULT_MODEL
+        forbidden: set[str] = set()
         if interaction.guild_id is not None:
             default = (await services.guilds.guild_config(interaction.guild_id)).default_model
+            forbidden = await services.admin.forbidden_models(interaction.guild_id)
         embed = discord.Embed(
             title="Models",
             description="Pick one with `/imagine model:`. Costs are per image.",
@@ -55,6 +57,8 @@ class Models(commands.Cog):
         offered = services.router.offered()
         for model in list(offered.values())[:FIELDS_MAX]:
             name = model.label + (" (this server's default)" if model.id == default else "")
+            if model.id in forbidden:
+                name = f"{model.label} (not allowed in this server)"
             embed.add_field(
                 name=clip(name, FIELD_NAME_MAX),
                 value=clip(self.describe(model), FIELD_VALUE_MAX),

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.client import FluxBot
 from bot.safety import cap_in_force
+from cogs._admin_log import log_event
 from cogs._common import CappableChannel, manage_server
 
 
@@ -44,6 +45,8 @@ class Safety(commands.GroupCog, group_name="safety"):
                 f" Outside age-restricted channels the bot's limit of {sfw_max} still applies."
             )
         await interaction.response.send_message(text, ephemeral=True)
+        await log_event(self.bot, interaction.guild_id,
+                        f"{interaction.user.mention} set the safety cap of {where} to {level}.")
 
     @app_commands.command()
     @manage_server

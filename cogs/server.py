@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.catalogue import MODELS
 from bot.client import FluxBot
+from cogs._admin_log import log_event
 from cogs._common import MODEL_CHOICES, manage_server
 
 
@@ -34,6 +35,8 @@ class Server(commands.Cog):
             f"/imagine now uses {chosen.label} (`{chosen.id}`, {where}) when no model is given.",
             ephemeral=True,
         )
+        await log_event(self.bot, interaction.guild_id,
+                        f"{interaction.user.mention} set the default model to {chosen.label}.")
 
 
 async def setup(bot: FluxBot) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import partial
 
 from bot.credits._rules import _audit, _grant, _read_balance, _refund, _reserve, utc_day
@@ -26,6 +26,7 @@ from bot.credits._terms import (
     BudgetExhausted,
     CreditDefaults,
     CreditError,
+    Granted,
     NewJob,
     OutOfCredits,
     ServerSettings,
@@ -39,6 +40,7 @@ __all__ = [
     "CreditDefaults",
     "CreditError",
     "Credits",
+    "Granted",
     "Job",
     "JobStatus",
     "NewJob",
@@ -68,10 +70,13 @@ class Credits:
         self.defaults = defaults or CreditDefaults()
         self._clock = clock
 
-    async def balance(self, guild_id: int, user_id: int) -> Balance:
-        """The member's balance in the server now."""
+    async def balance(self, guild_id: int, user_id: int, role_ids: Collection[int] = ()
+                      ) -> Balance:
+        """The member's balance in the server now, for a member holding `role_ids` (their
+        highest role tier applies)."""
         return await self._db.read(partial(_read_balance, guild_id=guild_id, user_id=user_id,
-                                           now=self._clock(), defaults=self.defaults))
+                                           now=self._clock(), defaults=self.defaults,
+                                           role_ids=tuple(role_ids)))
 
     async def reserve(self, job: NewJob) -> Job:
         """Charges the job's cost and records the job as queued, atomically.
@@ -107,11 +112,13 @@ class Credits:
         return refunded
 
     async def grant(self, guild_id: int, user_id: int, amount: int, reason: str,
-                    actor_id: int | None) -> Balance:
-        """Adds bonus credits (a negative amount removes them, never below zero)."""
+                    actor_id: int | None, role_ids: Collection[int] = ()) -> Granted:
+        """Adds bonus credits (a negative amount removes them, never below zero); the
+        result says how many really moved."""
         balance = await self._db.write(partial(
             _grant, guild_id=guild_id, user_id=user_id, amount=amount, reason=reason,
             actor_id=actor_id, now=self._clock(), defaults=self.defaults,
+            role_ids=tuple(role_ids),
         ))
         log.info("grant of %+d bonus credits to member %d in server %d by %s (%s): bonus %d",
                  amount, user_id, guild_id, actor_id, reason, balance.bonus)

@@ -6,6 +6,7 @@ transactions run at the same time no one can slip between its check and its writ
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import replace
 
 from bot.credits._terms import (
@@ -13,10 +14,12 @@ from bot.credits._terms import (
     Balance,
     BudgetExhausted,
     CreditDefaults,
+    Granted,
     NewJob,
     OutOfCredits,
     ServerSettings,
 )
+from bot.credits._tiers import member_terms
 from bot.storage import ALLOWANCE, BONUS, Job, JobStatus, LedgerEntry, MemberRow, Transaction
 
 
@@ -45,26 +48,30 @@ async def _member_now(tx: Transaction, terms: ServerSettings, guild_id: int, use
     return row if start == row.period_start else replace(row, period_start=start, spent=0)
 
 
-def _balance(member: MemberRow, terms: ServerSettings) -> Balance:
+def _balance(member: MemberRow, terms: ServerSettings, tier_role_id: int | None = None
+             ) -> Balance:
     return Balance(
         allowance_total=terms.allowance,
         allowance_left=max(0, terms.allowance - member.spent),
         bonus=member.bonus,
         period_hours=terms.period_hours,
         refills_at=member.period_start + terms.period_hours * 3600,
+        tier_role_id=tier_role_id,
     )
 
 
 async def _read_balance(tx: Transaction, guild_id: int, user_id: int, now: float,
-                  defaults: CreditDefaults) -> Balance:
-    terms = ServerSettings.resolve(await tx.guild_config(guild_id), defaults)
-    return _balance(await _member_now(tx, terms, guild_id, user_id, int(now)), terms)
+                        defaults: CreditDefaults, role_ids: Collection[int] = ()) -> Balance:
+    terms, tier = await member_terms(tx, guild_id, defaults, role_ids)
+    member = await _member_now(tx, terms, guild_id, user_id, int(now))
+    return _balance(member, terms, tier.role_id if tier else None)
 
 
 async def _reserve(tx: Transaction, new: NewJob, now: float, defaults: CreditDefaults) -> Job:
     g, u, cost = new.guild_id, new.user_id, new.cost
     await tx.lock_member(g, u)  # the server's budget, then the member's balance
-    terms = ServerSettings.resolve(await tx.guild_config(g), defaults)
+    # The tier of the roles the member holds now, as the interaction said.
+    terms, _ = await member_terms(tx, g, defaults, new.role_ids)
     member = await _member_now(tx, terms, g, u, int(now))
     balance = _balance(member, terms)
     if balance.total < cost:
@@ -127,18 +134,28 @@ async def _refund(tx: Transaction, job_id: str, reason: str, now: float) -> bool
 
 
 async def _grant(tx: Transaction, guild_id: int, user_id: int, amount: int, reason: str,
-           actor_id: int | None, now: float, defaults: CreditDefaults) -> Balance:
+           actor_id: int | None, now: float, defaults: CreditDefaults,
+           role_ids: Collection[int] = ()) -> Granted:
     await tx.lock_member(guild_id, user_id)
-    terms = ServerSettings.resolve(await tx.guild_config(guild_id), defaults)
+    terms, tier = await member_terms(tx, guild_id, defaults, role_ids)
     member = await _member_now(tx, terms, guild_id, user_id, int(now))
     bonus = max(0, member.bonus + amount)
     # The ledger records the real change, which is smaller than asked when a removal
     # reaches zero.
     await tx.add_ledger([LedgerEntry(guild_id, user_id, BONUS, bonus - member.bonus, reason, None,
                                None, actor_id, now)])
+    change = bonus - member.bonus
     member = replace(member, bonus=bonus)
     await tx.put_member(member)
-    return _balance(member, terms)
+    return Granted(
+        allowance_total=terms.allowance,
+        allowance_left=max(0, terms.allowance - member.spent),
+        bonus=bonus,
+        period_hours=terms.period_hours,
+        refills_at=member.period_start + terms.period_hours * 3600,
+        tier_role_id=tier.role_id if tier else None,
+        change=change,
+    )
 
 
 async def _audit(tx: Transaction) -> list[str]:

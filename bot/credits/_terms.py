@@ -74,10 +74,19 @@ class Balance:
     bonus: int
     period_hours: int
     refills_at: int  # epoch seconds: the end of the current allowance period
+    tier_role_id: int | None = None  # the role whose tier gives the allowance, if any
 
     @property
     def total(self) -> int:
         return self.allowance_left + self.bonus
+
+
+@dataclass(frozen=True, slots=True)
+class Granted(Balance):
+    """The balance after a grant, and the bonus it really moved: less than asked when a
+    removal reached zero."""
+
+    change: int = 0
 
 
 def new_job_id() -> str:
@@ -99,6 +108,8 @@ class NewJob:
     seed: int
     options: Mapping[str, Any] = field(default_factory=dict)
     id: str = field(default_factory=new_job_id)
+    # The member's roles when they asked: their highest role tier applies.
+    role_ids: tuple[int, ...] = ()
 
 
 class CreditError(UserError):

@@ -27,6 +27,7 @@ from bot.storage._rows import (
     LedgerEntry,
     MemberRow,
 )
+from bot.storage.admin_base import ADMIN_TABLES, AdminTransaction
 from bot.storage.boards_base import BoardStatements
 from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
@@ -48,7 +49,7 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-class Transaction(ModerationStatements, BoardStatements, Protocol):
+class Transaction(ModerationStatements, BoardStatements, AdminTransaction, Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
     async def lock_guild(self, guild_id: int) -> None:
@@ -168,6 +169,7 @@ TABLES: dict[str, tuple[str, ...]] = {
                     "author_id", "added_by", "link", "message_id", "filename", "image",
                     "thumbnail", "added_at"),
     "kept_results": ("job_id", "filename", "data", "created_at"),
+    **ADMIN_TABLES,
 }
 
 

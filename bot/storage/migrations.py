@@ -160,7 +160,42 @@ CREATE INDEX kept_results_age ON kept_results (created_at);
 CREATE INDEX jobs_member ON jobs (guild_id, user_id, created_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, moderation_schema.SQLITE, _BOARDS)
+# Server administration: role tiers, forbidden models, the log channel, and which budget
+# alerts were sent (once per server, day and level, whatever the number of processes).
+_ADMIN = """
+CREATE TABLE role_tiers (
+    guild_id     INTEGER NOT NULL,
+    role_id      INTEGER NOT NULL,
+    allowance    INTEGER NOT NULL CHECK (allowance >= 0),
+    period_hours INTEGER CHECK (period_hours >= 1),
+    PRIMARY KEY (guild_id, role_id)
+) WITHOUT ROWID;
+
+CREATE TABLE forbidden_models (
+    guild_id INTEGER NOT NULL,
+    model    TEXT NOT NULL,
+    PRIMARY KEY (guild_id, model)
+) WITHOUT ROWID;
+
+CREATE TABLE log_channels (
+    guild_id   INTEGER PRIMARY KEY,
+    channel_id INTEGER NOT NULL,
+    set_by     INTEGER NOT NULL,
+    warned     INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE admin_alerts (
+    guild_id INTEGER NOT NULL,
+    day      TEXT NOT NULL,
+    level    INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, day, level)
+) WITHOUT ROWID;
+
+-- A server's report reads its ledger in id order, page after page.
+CREATE INDEX ledger_guild ON ledger (guild_id, id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, moderation_schema.SQLITE, _BOARDS, _ADMIN)
 
 
 def statements(script: str) -> Iterator[str]:

@@ -149,7 +149,39 @@ CREATE INDEX kept_results_age ON kept_results (created_at);
 CREATE INDEX jobs_member ON jobs (guild_id, user_id, created_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, moderation_schema.POSTGRES, _BOARDS)
+_ADMIN = """
+CREATE TABLE role_tiers (
+    guild_id     BIGINT NOT NULL,
+    role_id      BIGINT NOT NULL,
+    allowance    INTEGER NOT NULL CHECK (allowance >= 0),
+    period_hours INTEGER CHECK (period_hours >= 1),
+    PRIMARY KEY (guild_id, role_id)
+);
+
+CREATE TABLE forbidden_models (
+    guild_id BIGINT NOT NULL,
+    model    TEXT NOT NULL,
+    PRIMARY KEY (guild_id, model)
+);
+
+CREATE TABLE log_channels (
+    guild_id   BIGINT PRIMARY KEY,
+    channel_id BIGINT NOT NULL,
+    set_by     BIGINT NOT NULL,
+    warned     INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE admin_alerts (
+    guild_id BIGINT NOT NULL,
+    day      TEXT NOT NULL,
+    level    INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, day, level)
+);
+
+CREATE INDEX ledger_guild ON ledger (guild_id, id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, moderation_schema.POSTGRES, _BOARDS, _ADMIN)
 
 
 async def migrate(conn: asyncpg.Connection, migrations: Sequence[str] = MIGRATIONS

@@ -33,6 +33,7 @@ from bot.storage._rows import (
 )
 from bot.storage.base import CONFIG_COLUMNS, TABLES
 from bot.storage.boards_postgres import PostgresBoardStatements
+from bot.storage.postgres_admin import PostgresAdminStatements
 from bot.storage.postgres_held import HeldWrites
 from bot.storage.postgres_moderation import PostgresModeration
 
@@ -73,7 +74,8 @@ def _job(row: asyncpg.Record) -> Job:
     return Job(*values)
 
 
-class PostgresTransaction(PostgresModeration, PostgresBoardStatements):
+class PostgresTransaction(PostgresModeration, PostgresBoardStatements,
+                          PostgresAdminStatements):
     """The statements fluxcord runs, on an asyncpg connection inside an open transaction."""
 
     __slots__ = ("_conn",)

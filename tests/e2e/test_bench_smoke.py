@@ -16,6 +16,7 @@ def test_a_small_benchmark_run_completes_and_reports_every_figure(tmp_path: Path
         ledger_seconds=0.2, ledger_members=1000, ledger_workers=4, hostile_jobs=2,
         out=tmp_path,
         guilds_bench=False,  # run small by tests/e2e/test_bench_guilds.py
+        report_rows=2000,
     )
     result = run(options)
 
@@ -40,3 +41,5 @@ def test_a_small_benchmark_run_completes_and_reports_every_figure(tmp_path: Path
     markdown = (tmp_path / "latest.md").read_text(encoding="utf-8")
     assert "bot-to-floor ratio" in markdown
     assert "hostile attachments" in markdown
+    assert result["credit_report"]["rows"] == 2000
+    assert "/credits report over 2,000 ledger rows" in markdown

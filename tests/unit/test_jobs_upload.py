@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.admin import ServerAdmin
 from bot.credits import CreditDefaults, Credits
 from bot.errors import JobFailed
 from bot.guilds import Guilds
@@ -39,7 +40,8 @@ async def service(tmp_path: Path) -> AsyncIterator[tuple[JobService, Credits, Jo
         credits = Credits(db, defaults)
         records = JobRecords(db)
         jobs = JobService(settings=settings, credits=credits, guilds=Guilds(db, defaults),
-                          records=records, scheduler=FairScheduler(),
+                          records=records, admin=ServerAdmin(db, settings),
+                          scheduler=FairScheduler(),
                           router=build_router(settings, http), fetch=_no_fetch)
         yield jobs, credits, records
     await db.close()

@@ -176,6 +176,10 @@ class Guild:
     permission_overrides: dict[int, int] = field(default_factory=dict)
     bot_role_id: int = 0
     _perm_roles: dict[int, int] = field(default_factory=dict)
+    named_roles: dict[int, str] = field(default_factory=dict)
+    """Roles made with add_role (no permissions), by id."""
+    held_roles: dict[int, list[int]] = field(default_factory=dict)
+    """The named roles each user holds, by user id."""
 
     def add_channel(
         self, name: str, *, nsfw: bool = False, topic: str | None = None, type: int = GUILD_TEXT
@@ -248,6 +252,25 @@ class Guild:
         payload = {"id": str(thread.id), "guild_id": str(self.id),
                    "parent_id": str(thread.parent.id), "type": thread.type}
         self.state.dispatch("THREAD_DELETE", payload, intent=1 << 0)
+
+    def add_role(self, name: str) -> int:
+        """A role with no permissions (sends GUILD_ROLE_CREATE); returns its id."""
+        role_id = self.state.new_id()
+        self.named_roles[role_id] = name
+        role = next(r for r in self.role_payloads() if r["id"] == str(role_id))
+        self.state.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(self.id), "role": role},
+                            intent=1 << 0)
+        self.state.changed()
+        return role_id
+
+    def give_role(self, user: User, role_id: int, held: bool = True) -> None:
+        """Gives ``user`` a role made with add_role (or, ``held=False``, takes it away); the
+        next interactions carry it in the member's roles."""
+        roles = self.held_roles.setdefault(user.id, [])
+        if held and role_id not in roles:
+            roles.append(role_id)
+        elif not held and role_id in roles:
+            roles.remove(role_id)
         self.state.changed()
 
     def set_permissions(self, user: User, permissions: int) -> None:
@@ -320,14 +343,18 @@ class Guild:
         )
         for index, (perms, role_id) in enumerate(self._perm_roles.items(), start=2):
             roles.append(role(role_id, f"perms-{perms:x}", perms, index))
+        start = len(roles)
+        for index, (role_id, name) in enumerate(self.named_roles.items(), start=start):
+            roles.append(role(role_id, name, 0, index))
         return roles
 
     def member_payload(
         self, user: User, *, with_user: bool = True, with_permissions: bool = False
     ) -> JSON:
         role_id = self._role_for(user)
+        held = [str(r) for r in self.held_roles.get(user.id, [])]
         data: JSON = {
-            "roles": [str(role_id)] if role_id else [],
+            "roles": ([str(role_id)] if role_id else []) + held,
             "nick": None,
             "avatar": None,
             "banner": None,

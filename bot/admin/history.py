@@ -1,0 +1,41 @@
+"""A member's ledger in a server, newest first, a page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.storage import LedgerEntry, Store
+
+PAGE_SIZE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    entries: list[LedgerEntry]
+    page: int  # 0-based, clamped to the pages there are
+    pages: int  # at least 1
+    total: int
+
+
+async def history_page(db: Store, guild_id: int, user_id: int, page: int) -> HistoryPage:
+    """Page `page` of the member's ledger rows (a page past the end shows the last one)."""
+    page = max(page, 0)
+    total, entries = await db.read(
+        lambda tx: tx.ledger_page(guild_id, user_id, page * PAGE_SIZE, PAGE_SIZE))
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page >= pages:
+        last = pages - 1
+        total, entries = await db.read(
+            lambda tx: tx.ledger_page(guild_id, user_id, last * PAGE_SIZE, PAGE_SIZE))
+        page = last
+    return HistoryPage(entries, page, pages, total)
+
+
+def describe(entry: LedgerEntry) -> str:
+    """Why a balance changed, in a member's words."""
+    if entry.job_id is not None:
+        if entry.reason == "reserve":
+            return "charged for an image"
+        return "given back: " + entry.reason.removeprefix("refund: ")
+    by = f" (by <@{entry.actor_id}>)" if entry.actor_id else ""
+    return f"{entry.reason}{by}"

@@ -1,0 +1,154 @@
+"""What a server admin sets beyond the basic settings in `bot.guilds`: role tiers, the
+models allowed here and the log channel; and the operator's ceilings on what they set.
+
+Nothing here knows Discord: roles and channels are ids."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from bot import texts
+from bot.catalogue import MODELS
+from bot.credits import check_range
+from bot.credits._rules import utc_day
+from bot.errors import UserError
+from bot.settings import Settings
+from bot.storage import Store, Transaction
+from bot.storage.admin_rows import LogChannel, RoleTier
+
+log = logging.getLogger(__name__)
+
+# The shares of a day's budget that are reported in the log channel, once each per day.
+BUDGET_ALERTS = (80, 100)
+
+
+class CeilingExceeded(UserError):
+    """An admin asked for more than the operator allows."""
+
+
+class ModelForbidden(UserError):
+    """The model is not allowed in this server."""
+
+
+class ServerAdmin:
+    """Role tiers, allowed models, the log channel and budget alerts, over one `Store`."""
+
+    def __init__(self, db: Store, settings: Settings,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._settings = settings
+        self._clock = clock
+
+    def now(self) -> float:
+        """The time by this service's clock (tests move it)."""
+        return self._clock()
+
+    # -- the operator's ceilings -------------------------------------------------------
+
+    def check_allowance(self, amount: int | None) -> None:
+        """Refuses an allowance (or a role tier) above the operator's MAX_ALLOWANCE."""
+        ceiling = self._settings.MAX_ALLOWANCE
+        if amount is not None and amount > ceiling:
+            raise CeilingExceeded(
+                f"The most an allowance can be here is {texts.credits(ceiling)} per period "
+                f"(the bot's MAX_ALLOWANCE); nothing was changed.")
+
+    def check_budget(self, amount: int | None) -> None:
+        """Refuses a daily budget above the operator's MAX_DAILY_BUDGET."""
+        ceiling = self._settings.MAX_DAILY_BUDGET
+        if amount is not None and amount > ceiling:
+            raise CeilingExceeded(
+                f"The most a daily budget can be here is {texts.credits(ceiling)} "
+                f"(the bot's MAX_DAILY_BUDGET); nothing was changed.")
+
+    # -- role tiers --------------------------------------------------------------------
+
+    async def set_tier(self, guild_id: int, role_id: int, amount: int,
+                       period_hours: int | None) -> RoleTier:
+        """Gives a role its own allowance (and period; None: the server's)."""
+        check_range("allowance", amount, 0)
+        check_range("period_hours", period_hours, 1, 24 * 366)
+        self.check_allowance(amount)
+        tier = RoleTier(guild_id, role_id, amount, period_hours)
+        await self._db.write(lambda tx: tx.set_role_tier(tier))
+        log.info("server %d: role %d tier set to %d every %s h", guild_id, role_id, amount,
+                 period_hours)
+        return tier
+
+    async def remove_tier(self, guild_id: int, role_id: int) -> bool:
+        """Removes a role's tier; False when it had none."""
+        return await self._db.write(lambda tx: tx.remove_role_tier(guild_id, role_id))
+
+    async def tiers(self, guild_id: int) -> list[RoleTier]:
+        """The server's role tiers, largest allowance first."""
+        return await self._db.read(lambda tx: tx.role_tiers(guild_id))
+
+    # -- models ------------------------------------------------------------------------
+
+    async def set_model_allowed(self, guild_id: int, model: str, allowed: bool) -> set[str]:
+        """Allows or forbids a model here; returns the models forbidden afterwards."""
+        if model not in MODELS:
+            raise UserError(f"There is no model `{model}`. See /models.")
+
+        async def change(tx: Transaction) -> set[str]:
+            await tx.set_model_forbidden(guild_id, model, not allowed)
+            forbidden = await tx.forbidden_models(guild_id)
+            if set(MODELS) <= forbidden:
+                # Forbidding every model would stop the server silently. Raising undoes
+                # the change with the transaction.
+                raise UserError("That would forbid every model; allow another one first.")
+            return forbidden
+
+        return await self._db.write(change)
+
+    async def forbidden_models(self, guild_id: int) -> set[str]:
+        """The models this server forbids (none in direct messages)."""
+        if not guild_id:
+            return set()
+        return await self._db.read(lambda tx: tx.forbidden_models(guild_id))
+
+    async def check_model(self, guild_id: int, model: str, offered: list[str]) -> None:
+        """Refuses a model the server forbids, naming the ones it allows among `offered`."""
+        forbidden = await self.forbidden_models(guild_id)
+        if model not in forbidden:
+            return
+        allowed = [texts.model_with_value(m) for m in offered if m not in forbidden]
+        where = f"Allowed here: {texts.listing(allowed)}." if allowed else (
+            "No model is allowed here now.")
+        raise ModelForbidden(
+            f"{texts.model_label(model)} is not allowed in this server. {where} "
+            "Nothing was charged.")
+
+    # -- the log channel ---------------------------------------------------------------
+
+    async def set_log_channel(self, guild_id: int, channel_id: int | None, set_by: int
+                              ) -> None:
+        """Sets (None: removes) where admin events are reported."""
+        await self._db.write(lambda tx: tx.set_log_channel(guild_id, channel_id, set_by))
+
+    async def log_channel(self, guild_id: int) -> LogChannel | None:
+        """The server's log channel, if any."""
+        return await self._db.read(lambda tx: tx.log_channel(guild_id))
+
+    async def first_warning(self, guild_id: int, channel_id: int) -> bool:
+        """True once per log channel setting: the admin is told it cannot be posted in."""
+        return await self._db.write(lambda tx: tx.mark_log_warned(guild_id, channel_id))
+
+    async def budget_alerts(self, guild_id: int, budget: int) -> list[int]:
+        """The alert levels (percent of `budget`) today's spend has newly reached: each
+        is returned once per server and UTC day, whatever the number of processes."""
+        if not guild_id or budget <= 0:
+            return []
+        day = utc_day(self._clock())
+        # A read first: after most jobs no level is reached and nothing needs writing.
+        spent = await self._db.read(lambda tx: tx.budget_spent(guild_id, day))
+        reached = [level for level in BUDGET_ALERTS if spent * 100 >= budget * level]
+        if not reached:
+            return []
+
+        async def claim(tx: Transaction) -> list[int]:
+            return [level for level in reached if await tx.claim_alert(guild_id, day, level)]
+
+        return await self._db.write(claim)

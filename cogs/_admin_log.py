@@ -1,0 +1,67 @@
+"""The server's log channel from the Discord side: one short line per admin event, and
+the day's budget alerts. A channel the bot may not post in is reported once, privately,
+to the admin who chose it, instead of failing in the operator's log on every event."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import texts
+
+if TYPE_CHECKING:
+    from bot.client import FluxBot
+
+log = logging.getLogger(__name__)
+
+
+async def log_event(bot: FluxBot, guild_id: int | None, line: str, *,
+                    warn_admin: bool = True) -> bool:
+    """Posts `line` in the server's log channel, if it has one; True when posted.
+
+    When the bot may not post there, the admin who chose the channel is told once
+    (`warn_admin=False`: the caller tells them itself)."""
+    if not guild_id:
+        return False
+    admin = bot.services.admin
+    target = await admin.log_channel(guild_id)
+    if target is None:
+        return False
+    channel = bot.get_partial_messageable(target.channel_id, guild_id=guild_id)
+    try:
+        await channel.send(line[:2000], allowed_mentions=discord.AllowedMentions.none())
+    except (discord.Forbidden, discord.NotFound) as exc:
+        if await admin.first_warning(guild_id, target.channel_id) and warn_admin:
+            log.info("server %d: cannot post in log channel %d (%s); telling admin %d",
+                     guild_id, target.channel_id, exc.status, target.set_by)
+            await _tell_admin(bot, target.set_by, guild_id, target.channel_id)
+        return False
+    except discord.HTTPException as exc:
+        log.warning("server %d: log channel post failed: HTTP %s", guild_id, exc.status)
+        return False
+    return True
+
+
+async def _tell_admin(bot: FluxBot, user_id: int, guild_id: int, channel_id: int) -> None:
+    guild = bot.get_guild(guild_id)
+    where = guild.name if guild is not None else "your server"
+    text = (f"fluxcord cannot post admin events in <#{channel_id}> ({where}): give it View "
+            "Channel and Send Messages there, or choose another with `/server log-channel`. "
+            "You are told this once.")
+    try:
+        user = bot.get_user(user_id) or await bot.fetch_user(user_id)
+        await user.send(text)
+    except discord.HTTPException:
+        log.info("could not tell admin %d that the log channel is closed to the bot", user_id)
+
+
+async def report_budget(bot: FluxBot, guild_id: int) -> None:
+    """Reports the day's budget reaching 80 % and 100 %, each once per day."""
+    if not guild_id or await bot.services.admin.log_channel(guild_id) is None:
+        return  # nowhere to report: nothing to claim
+    config = await bot.services.guilds.guild_config(guild_id)
+    for level in await bot.services.admin.budget_alerts(guild_id, config.daily_budget):
+        await log_event(bot, guild_id, f"Budget: {level} % of today's "
+                        f"{texts.credits(config.daily_budget)} is spent.")

@@ -1,0 +1,85 @@
+"""/credits report: a private summary of where the credits went, with the CSV of every
+ledger row of the period attached (compressed or split to fit the upload limit)."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import texts
+from bot.admin.report import Report, build_report
+from bot.replies import defer_private
+
+if TYPE_CHECKING:
+    from bot.client import FluxBot
+
+DAY = 86400
+FILES_PER_MESSAGE = 10  # Discord's limit
+# Room for the multipart envelope around each file.
+UPLOAD_HEADROOM = 64 * 1024
+FIELD_LINES = 10
+
+
+async def send_report(interaction: discord.Interaction[FluxBot], days: int,
+                      member: discord.Member | discord.User | None) -> None:
+    """Builds the report of the last `days` days (of `member` alone if given) and answers
+    privately with the summary and the file(s)."""
+    assert interaction.guild_id is not None
+    await defer_private(interaction)
+    services = interaction.client.services
+    since = services.admin.now() - days * DAY
+    limit = max(interaction.filesize_limit - UPLOAD_HEADROOM, 64 * 1024)
+    name = f"fluxcord-credits-{days}d" + (f"-{member.id}" if member else "")
+    report = await build_report(services.store, interaction.guild_id, since,
+                                member.id if member else None, limit, name)
+    embed = summary_embed(report, days, member)
+    files = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in report.files]
+    await interaction.edit_original_response(
+        embed=embed, attachments=files[:FILES_PER_MESSAGE])
+    for start in range(FILES_PER_MESSAGE, len(files), FILES_PER_MESSAGE):
+        await interaction.followup.send(files=files[start:start + FILES_PER_MESSAGE],
+                                        ephemeral=True)
+
+
+def summary_embed(report: Report, days: int,
+                  member: discord.Member | discord.User | None) -> discord.Embed:
+    """The summary: spent, refunded, granted, jobs, per model, per member, top spenders."""
+    s = report.summary
+    whose = f" of {member.mention}" if member else ""
+    embed = discord.Embed(
+        title=f"Credit report: last {days} day{'s' if days != 1 else ''}",
+        description=(
+            f"Ledger{whose}: {s.rows} entries.\n"
+            f"Spent on images: {texts.credits(s.spent)}; refunded: {texts.credits(s.refunded)}"
+            f"; net: {texts.credits(s.spent - s.refunded)}.\n"
+            f"Granted by admins: {texts.credits(s.granted)}.\n"
+            f"Jobs posted: {s.jobs_posted}; failed (refunded): {s.jobs_failed}"
+            + (f"; still running: {s.jobs_running}" if s.jobs_running else "") + "."
+        ),
+        colour=discord.Colour.blurple(),
+    )
+    models = sorted(set(s.by_model) | set(s.posted_by_model) | set(s.failed_by_model))
+    if models:
+        embed.add_field(name="Per model", inline=False, value="\n".join(
+            f"{texts.model_label(m)}: {texts.credits(s.by_model[m])}, "
+            f"{s.posted_by_model[m]} posted, {s.failed_by_model[m]} failed"
+            for m in models[:FIELD_LINES])[:1024])
+    if s.top_spenders:
+        embed.add_field(name="Top spenders", inline=False, value="\n".join(
+            f"{n}. <@{m}>: {texts.credits(c)}, {s.posted_by_member[m]} posted, "
+            f"{s.failed_by_member[m]} failed"
+            for n, (m, c) in enumerate(s.top_spenders, start=1))[:1024])
+    members = len([m for m, c in s.by_member.items() if c])
+    embed.add_field(name="Members who spent", value=str(members), inline=True)
+    note = {
+        "plain": "The CSV has one row per ledger entry.",
+        "compressed": "The CSV was too large to upload as it is, so it is gzip-compressed "
+                      "(.csv.gz).",
+        "split": f"The CSV was too large to upload even compressed, so it is split into "
+                 f"{len(report.files)} parts, each starting with the header row.",
+    }[report.how]
+    embed.set_footer(text=note + " Columns: time (UTC), member_id, delta, bucket, reason, "
+                     "job_id, model.")
+    return embed
