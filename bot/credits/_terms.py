@@ -99,6 +99,7 @@ class NewJob:
     seed: int
     options: Mapping[str, Any] = field(default_factory=dict)
     id: str = field(default_factory=new_job_id)
+    shard: int = 0  # the shard of its server (bot.fleet.shard_of), whose process owns it
 
 
 class CreditError(UserError):

@@ -105,7 +105,13 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# The shard a job belongs to: after a crash, only the process running that shard
+# recovers it. Jobs from before shards were recorded belong to shard 0.
+_V2 = """
+ALTER TABLE jobs ADD COLUMN shard INTEGER NOT NULL DEFAULT 0 CHECK (shard >= 0);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 
 def statements(script: str) -> Iterator[str]:

@@ -98,7 +98,13 @@ CREATE TABLE meta (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# The shard a job belongs to: after a crash, only the process running that shard
+# recovers it. Jobs from before shards were recorded belong to shard 0.
+_V2 = """
+ALTER TABLE jobs ADD COLUMN shard INTEGER NOT NULL DEFAULT 0 CHECK (shard >= 0);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 
 async def migrate(conn: asyncpg.Connection, migrations: Sequence[str] = MIGRATIONS

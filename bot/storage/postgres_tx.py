@@ -201,12 +201,12 @@ class PostgresTransaction:
         await self._conn.defer(
             ("jobs", job.id),
             f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-            "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+            "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
             job.id, job.guild_id, job.channel_id, job.user_id, job.model, job.prompt,
             json.dumps(dict(job.options), separators=(",", ":")), job.seed, job.cost,
             job.allowance_part, job.bonus_part, job.budget_day, job.period_start,
             job.status.value, job.provider, job.message_id, job.error, job.created_at,
-            job.updated_at)
+            job.updated_at, job.shard)
 
     async def job(self, job_id: str) -> Job | None:
         row = await self._conn.fetchrow(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = $1",
