@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 import discord
 import yarl
 
+from bot.fleet import ShardTaken
 from bot.log import describe_database, quiet_voice_warnings, setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage import StorageError
@@ -96,6 +97,9 @@ def _run_bot(runner: asyncio.Runner, settings: Settings, *, force_sync: bool) ->
     except discord.LoginFailure:
         log.error("Discord refused DISCORD_TOKEN; check the token in the Developer Portal")
         return 1
+    except ShardTaken as exc:
+        log.error("fluxcord cannot start: %s", exc)
+        return 1
     return 0
 
 
@@ -110,12 +114,14 @@ def point_at_discord(settings: Settings) -> None:
 async def run(settings: Settings, *, force_sync: bool = False) -> None:
     from bot.app import open_services
     from bot.client import FluxBot
+    from bot.fleet import ShardSet, hold_shards
 
     point_at_discord(settings)
     log.info("database: %s", describe_database(settings.DATABASE_URL))
-    async with open_services(settings) as services, FluxBot(
-        services, force_sync=force_sync
-    ) as client:
+    shards = ShardSet.from_settings(settings)
+    async with open_services(settings) as services, hold_shards(
+        services.store, shards, settings.database_name
+    ) as fleet, FluxBot(services, force_sync=force_sync, fleet=fleet) as client:
         router = services.router
         if not router.servable_models():
             log.warning(

@@ -22,6 +22,7 @@ from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
 from bot.credits import Credits, NewJob
 from bot.errors import JobFailed, UserError
+from bot.fleet import shard_of
 from bot.guilds import Guilds
 from bot.limits import FairScheduler, Ticket
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
@@ -204,6 +205,7 @@ class JobService:
                     options=_storable(prepared.options, request.attachment),
                     seed=prepared.seed,
                     cost=prepared.cost,
+                    shard=shard_of(request.guild_id, self._settings.SHARD_COUNT),
                 )
             )
         except BaseException:

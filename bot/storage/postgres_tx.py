@@ -39,8 +39,11 @@ from bot.storage.postgres_held import HeldWrites
 LOCK_MIGRATIONS = 0x464C5800
 LOCK_GUILD = 0x464C5801
 LOCK_MEMBER = 0x464C5802
-# For session locks held for a process's life (one per shard, later).
+# Session locks held for a process's life: one per shard (key: the shard; -1, shared by
+# every shard process, exclusive for one that runs them all).
 LOCK_SHARD = 0x464C5803
+# Held while a process compares and registers the slash commands.
+LOCK_COMMANDS = 0x464C5804
 
 _UNFINISHED_SQL = "status <> 'settled' AND status <> 'refunded'"
 _JOB_COLUMNS = ", ".join(TABLES["jobs"])
