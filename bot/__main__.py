@@ -254,6 +254,7 @@ async def migrate_to(settings: Settings, target_url: str) -> int:
     """Copies the configured database into the empty one at `target_url`; 0 when the
     copy holds every row and both audits agree that the credits add up."""
     from bot.credits import CreditDefaults, Credits
+    from bot.fleet import ShardSet, hold_shards
     from bot.storage import open_store, redact_url
     from bot.storage.copy import CopyRefused, copy_rows, row_counts
 
@@ -267,25 +268,30 @@ async def migrate_to(settings: Settings, target_url: str) -> int:
         out.write(f"migrate-to: cannot open {settings.database_name}: {exc}\n")
         return 1
     try:
-        defaults = CreditDefaults.from_settings(settings)
-        if problems := await Credits(source, defaults).audit():
-            out.write(f"migrate-to: the audit of {settings.database_name} finds "
-                      f"{len(problems)} problems (see the log); nothing was copied\n")
-            return 1
-        try:
-            target = await open_store(target_url)
-        except StorageError as exc:
-            out.write(f"migrate-to: {exc}\n")
-            return 1
-        try:
-            copied = await copy_rows(source, target)
-            counts = await row_counts(target)
-            target_problems = await Credits(target, defaults).audit()
-        except CopyRefused as exc:
-            out.write(f"migrate-to: {exc}\n")
-            return 1
-        finally:
-            await target.close()
+        # A bot still running on the database could change it behind the copy.
+        async with hold_shards(source, ShardSet(), settings.database_name):
+            defaults = CreditDefaults.from_settings(settings)
+            if problems := await Credits(source, defaults).audit():
+                out.write(f"migrate-to: the audit of {settings.database_name} finds "
+                          f"{len(problems)} problems (see the log); nothing was copied\n")
+                return 1
+            try:
+                target = await open_store(target_url)
+            except StorageError as exc:
+                out.write(f"migrate-to: {exc}\n")
+                return 1
+            try:
+                copied = await copy_rows(source, target)
+                counts = await row_counts(target)
+                target_problems = await Credits(target, defaults).audit()
+            except CopyRefused as exc:
+                out.write(f"migrate-to: {exc}\n")
+                return 1
+            finally:
+                await target.close()
+    except ShardTaken as exc:
+        out.write(f"migrate-to: {exc}\n")
+        return 1
     finally:
         await source.close()
     for table, n in copied.items():

@@ -3,6 +3,10 @@ recovers only its own shards' jobs (on each engine)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -110,3 +114,28 @@ async def test_recovery_refunds_only_the_jobs_of_the_shards_it_holds(
     assert await credits.audit() == []
 
 
+
+
+async def test_migrate_to_refuses_while_a_bot_runs_on_the_database(
+    tmp_path: Path, pg_server: ThrowawayPostgres
+) -> None:
+    sqlite_url = f"sqlite:///{tmp_path / 'fluxcord.db'}"
+    target = pg_server.new_database()
+    running = await open_store(sqlite_url)
+    await running.set_meta("commands_hash", "abc")
+    env = {**os.environ, "DATABASE_URL": sqlite_url, "DISCORD_TOKEN": "t"}
+    try:
+        async with hold_shards(running, ShardSet(), "the bot's database"):  # a bot running
+            done = await asyncio.to_thread(
+                subprocess.run, [sys.executable, "-m", "bot", "migrate-to", target],
+                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        await running.close()
+    assert done.returncode == 1
+    assert done.stdout.startswith(
+        f"migrate-to: another fluxcord process already uses {tmp_path / 'fluxcord.db'}")
+    copy = await open_store(target)
+    try:
+        assert await copy.read(lambda tx: tx.dump("meta")) == []  # nothing was copied
+    finally:
+        await copy.close()
