@@ -126,7 +126,10 @@ class FluxBot(commands.AutoShardedBot):
         await super().launch_shards()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        await self.identify_pacer.wait(shard_id or 0)
+        shard = shard_id or 0
+        # Discord counts the identifies of all the bot's processes together.
+        await self.fleet.identify_turn(shard % self.identify_pacer.max_concurrency)
+        await self.identify_pacer.wait(shard)
 
     async def setup_hook(self) -> None:
         for cog in COGS:

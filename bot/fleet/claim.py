@@ -6,16 +6,21 @@ dies (even with kill -9) loses its locks with its connection, so its successor s
 process that runs every shard (no SHARD_IDS) takes one lock that excludes all others;
 each shard process holds that one shared, so the two kinds refuse each other too.
 
+Discord lets a bot start `max_concurrency` sessions per 5 seconds, counted over all its
+processes: on PostgreSQL a shard's identify takes a turn in its bucket across processes.
+
 On SQLite one process is all there is: an exclusive lock on a file beside the database
 (`fluxcord.db.lock`), which the kernel drops when the process ends, however it ends.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -44,6 +49,10 @@ class Fleet(Protocol):
         """Held by one process at a time, across every process on the database."""
         ...
 
+    async def identify_turn(self, bucket: int) -> None:
+        """Waits until a shard of identify bucket `bucket` may identify, as far as the
+        other processes' shards are concerned (this process's own pace itself)."""
+
 
 class _Alone:
     """A process with nothing to share with: one-at-a-time is free."""
@@ -54,11 +63,37 @@ class _Alone:
     def one_at_a_time(self, name: str) -> contextlib.AbstractAsyncContextManager[None]:
         return contextlib.nullcontext()
 
+    async def identify_turn(self, bucket: int) -> None:
+        return None
+
 
 class _PostgresFleet:
-    def __init__(self, shards: ShardSet, locks: SessionLocks) -> None:
+    def __init__(self, shards: ShardSet, locks: SessionLocks, store: Store) -> None:
         self.shards = shards
         self._locks = locks
+        self._store = store
+
+    async def identify_turn(self, bucket: int) -> None:
+        """Books the bucket's next identify in the database, then waits for it: the same
+        booking as `bot.shards.IdentifyPacer`, shared by every process (wall clock time,
+        so the machines' clocks must roughly agree; the margin absorbs a little)."""
+        from bot.shards import IDENTIFY_MARGIN, IDENTIFY_WINDOW
+        from bot.storage.postgres_tx import LOCK_IDENTIFY
+
+        key = f"identify_bucket_{bucket}"
+        await self._locks.lock(LOCK_IDENTIFY, bucket)
+        try:
+            last = await self._store.get_meta(key)
+            now = time.time()
+            turn = now if last is None else max(
+                now, float(last) + IDENTIFY_WINDOW + IDENTIFY_MARGIN)
+            await self._store.set_meta(key, repr(turn))
+        finally:
+            await self._locks.unlock(LOCK_IDENTIFY, bucket)
+        if turn > now:
+            log.info("identify bucket %d: waiting %.1f s for another process's shard",
+                     bucket, turn - now)
+            await asyncio.sleep(turn - now)
 
     @contextlib.asynccontextmanager
     async def one_at_a_time(self, name: str) -> AsyncIterator[None]:
@@ -90,7 +125,7 @@ async def hold_shards(store: Store, shards: ShardSet, database: str) -> AsyncIte
             await _take_shards(locks, shards)
             log.info("running %s; no other process may run them on this database",
                      shards.describe())
-            yield _PostgresFleet(shards, locks)
+            yield _PostgresFleet(shards, locks, store)
         finally:
             await locks.close()
         return

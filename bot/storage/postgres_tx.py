@@ -44,6 +44,8 @@ LOCK_MEMBER = 0x464C5802
 LOCK_SHARD = 0x464C5803
 # Held while a process compares and registers the slash commands.
 LOCK_COMMANDS = 0x464C5804
+# Held while a process books a shard's turn to identify (key: the identify bucket).
+LOCK_IDENTIFY = 0x464C5805
 
 _UNFINISHED_SQL = "status <> 'settled' AND status <> 'refunded'"
 _JOB_COLUMNS = ", ".join(TABLES["jobs"])

@@ -5,6 +5,7 @@ of one never touches the other's jobs, and a third process for a held shard is r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -63,12 +64,12 @@ class Fleet:
         raise AssertionError(f"job {number} of {channel.name} never reached the provider")
 
 
-@pytest.fixture
-async def fleet(
+@contextlib.asynccontextmanager
+async def open_fleet(
     tmp_path: Path, provider_standins: ProviderStandIns, pg_server: ThrowawayPostgres,
+    max_concurrency: int,
 ) -> AsyncIterator[Fleet]:
-    # Two identify buckets: two processes log in without the 5 s wait between them.
-    async with DiscordStandIn(max_concurrency=2) as discord:
+    async with DiscordStandIn(max_concurrency=max_concurrency) as discord:
         first = discord.add_guild("On shard 0", shard=(0, SHARDS))
         second = discord.add_guild("On shard 1", shard=(1, SHARDS))
         channels = (first.add_channel("general"), second.add_channel("general"))
@@ -95,6 +96,15 @@ async def fleet(
             await db.close()
         assert discord.unknown_requests == []
         assert discord.internal_errors == []
+
+
+@pytest.fixture
+async def fleet(
+    tmp_path: Path, provider_standins: ProviderStandIns, pg_server: ThrowawayPostgres,
+) -> AsyncIterator[Fleet]:
+    # Two identify buckets: two processes log in without the 5 s wait between them.
+    async with open_fleet(tmp_path, provider_standins, pg_server, 2) as fleet:
+        yield fleet
 
 
 async def test_two_processes_register_once_and_each_serves_its_own_server(
@@ -205,3 +215,18 @@ async def test_on_sqlite_a_second_process_on_the_same_file_exits_saying_why(
             assert len(discord.gateway.connected_sessions) == 1  # the first, still serving
         finally:
             assert await first.stop() == 0
+
+
+async def test_processes_starting_together_identify_at_discords_pace(
+    tmp_path: Path, provider_standins: ProviderStandIns, pg_server: ThrowawayPostgres,
+) -> None:
+    # One identify bucket: Discord takes one identify per 5 s from all the processes.
+    async with open_fleet(tmp_path, provider_standins, pg_server, 1) as fleet:
+        await asyncio.gather(*(bot.start() for bot in fleet.bots))
+        await asyncio.gather(*(bot.ready() for bot in fleet.bots))
+        assert fleet.discord.gateway.identify_refusals == []
+        assert len(fleet.discord.gateway.connected_sessions) == SHARDS
+        assert sum("waiting" in bot.log and "another process's shard" in bot.log
+                   for bot in fleet.bots) == 1
+        for bot in fleet.bots:
+            assert await bot.stop() == 0
