@@ -77,7 +77,7 @@ class BotProcess:
                                  ) from None
 
     async def ready(self) -> None:
-        """Waits until the bot is connected and its start-up recovery has run."""
+        """Waits until the bot is connected (what it refunds at start is refunded by then)."""
         await self.wait_for("ready as")
 
     async def exit_code(self, timeout: float = 60.0) -> int:  # noqa: ASYNC109
