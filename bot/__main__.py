@@ -91,7 +91,7 @@ def event_loop_runner() -> asyncio.Runner:
 
 def _run_bot(runner: asyncio.Runner, settings: Settings, *, force_sync: bool) -> int:
     try:
-        runner.run(run(settings, force_sync=force_sync))
+        return runner.run(run(settings, force_sync=force_sync))
     except KeyboardInterrupt:
         pass
     except discord.LoginFailure:
@@ -111,7 +111,8 @@ def point_at_discord(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.DISCORD_GATEWAY_URL)
 
 
-async def run(settings: Settings, *, force_sync: bool = False) -> None:
+async def run(settings: Settings, *, force_sync: bool = False) -> int:
+    """Runs the bot until it is stopped; 1 when it stopped because it lost its shards."""
     from bot.app import open_services
     from bot.client import FluxBot
     from bot.fleet import ShardSet, hold_shards
@@ -136,10 +137,13 @@ async def run(settings: Settings, *, force_sync: bool = False) -> None:
             loop.add_signal_handler(
                 signum, lambda: asyncio.ensure_future(stop(client, settings.SHUTDOWN_GRACE_SECONDS))
             )
+        watch = asyncio.create_task(stop_when_lost(client, settings.SHUTDOWN_GRACE_SECONDS))
         try:
             await client.start(settings.DISCORD_TOKEN.get_secret_value())
         finally:
+            watch.cancel()
             await router.stop_health_checks()
+    return 1 if fleet.lost.is_set() else 0
 
 
 def channel_poster(client: discord.Client, channel_id: int) -> Callable[[str], Awaitable[None]]:
@@ -153,6 +157,15 @@ def channel_poster(client: discord.Client, channel_id: int) -> Callable[[str], A
         await channel.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
 
     return post
+
+
+async def stop_when_lost(client: FluxBot, grace: float) -> None:
+    """Stops the bot should its shards' locks go (their database connection ended): a
+    process started for them meanwhile would recover this one's jobs while they run."""
+    await client.fleet.lost.wait()
+    log.error("lost the database connection that holds %s, so another process may run "
+              "them now; stopping (start this one again)", client.fleet.shards.describe())
+    await stop(client, grace)
 
 
 async def stop(client: FluxBot, grace: float) -> None:

@@ -44,6 +44,8 @@ class Fleet(Protocol):
     """This process's place among the bot's processes."""
 
     shards: ShardSet
+    lost: asyncio.Event
+    """Set when the shards are no longer held (their database connection ended)."""
 
     def one_at_a_time(self, name: str) -> contextlib.AbstractAsyncContextManager[None]:
         """Held by one process at a time, across every process on the database."""
@@ -59,6 +61,7 @@ class _Alone:
 
     def __init__(self, shards: ShardSet) -> None:
         self.shards = shards
+        self.lost = asyncio.Event()
 
     def one_at_a_time(self, name: str) -> contextlib.AbstractAsyncContextManager[None]:
         return contextlib.nullcontext()
@@ -72,6 +75,7 @@ class _PostgresFleet:
         self.shards = shards
         self._locks = locks
         self._store = store
+        self.lost = asyncio.Event()
 
     async def identify_turn(self, bucket: int) -> None:
         """Books the bucket's next identify in the database, then waits for it: the same
@@ -125,7 +129,9 @@ async def hold_shards(store: Store, shards: ShardSet, database: str) -> AsyncIte
             await _take_shards(locks, shards)
             log.info("running %s; no other process may run them on this database",
                      shards.describe())
-            yield _PostgresFleet(shards, locks, store)
+            fleet = _PostgresFleet(shards, locks, store)
+            locks.on_lost(fleet.lost.set)
+            yield fleet
         finally:
             await locks.close()
         return

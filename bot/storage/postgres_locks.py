@@ -5,8 +5,11 @@ with -9 leaves no lock behind."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+import asyncpg
 
 
 class SessionLocks:
@@ -18,6 +21,18 @@ class SessionLocks:
         # One statement at a time on the connection.
         self._busy = asyncio.Lock()
         self._closed = False
+        self._listener: Callable[[Any], None] | None = None
+
+    def on_lost(self, callback: Callable[[], None]) -> None:
+        """Calls `callback` should the connection end before `close` (the database
+        restarted, the network failed): the locks went with it."""
+
+        def ended(_conn: Any) -> None:
+            if not self._closed:
+                callback()
+
+        self._listener = ended
+        self._conn.add_termination_listener(ended)
 
     async def try_lock(self, space: int, key: int, *, shared: bool = False) -> bool:
         """Takes the lock if no other session holds it (exclusively, for `shared`)."""
@@ -39,9 +54,13 @@ class SessionLocks:
         if self._closed:
             return
         self._closed = True
+        if self._listener is not None:
+            self._conn.remove_termination_listener(self._listener)
         try:
-            async with self._busy:
-                # The pool does not reset a connection it gets back (see PostgresStore).
-                await self._conn.execute("SELECT pg_advisory_unlock_all()")
+            # A connection already gone took its locks with it.
+            with contextlib.suppress(OSError, asyncpg.InterfaceError, asyncpg.PostgresError):
+                async with self._busy:
+                    # The pool does not reset a connection it gets back (see PostgresStore).
+                    await self._conn.execute("SELECT pg_advisory_unlock_all()")
         finally:
             await self._release(self._conn)

@@ -11,10 +11,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.credits import CreditDefaults, Credits
 from bot.storage import Job, JobStatus, Store, open_store
+from bot.storage.postgres_tx import LOCK_SHARD
 from tests.support.bot_process import BotProcess
 from tests.support.e2e_fixtures import results, settled
 from tests.support.postgres import ThrowawayPostgres
@@ -230,3 +232,25 @@ async def test_processes_starting_together_identify_at_discords_pace(
                    for bot in fleet.bots) == 1
         for bot in fleet.bots:
             assert await bot.stop() == 0
+
+
+async def test_a_process_that_loses_its_shard_locks_stops_saying_why(fleet: Fleet) -> None:
+    shard_0 = fleet.bots[0]
+    await shard_0.start()
+    await shard_0.ready()
+
+    # The connection holding the locks ends (a database restart, a network cut): a process
+    # for shard 0 could start now, so this one must not run on.
+    conn = await asyncpg.connect(fleet.url)
+    try:
+        ended = await conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
+            "WHERE locktype = 'advisory' AND classid = $1 AND objid = 0 AND objsubid = 2",
+            LOCK_SHARD)
+    finally:
+        await conn.close()
+    assert ended == 1
+    assert await shard_0.exit_code() == 1
+    errors = [line for line in shard_0.lines if " ERROR " in line]
+    assert len(errors) == 1, shard_0.log
+    assert "lost the database connection that holds shards 0 of 2" in errors[0]
