@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import burst_postgres
 from bench.measure import JobTiming
 
 TARGETS = {
@@ -209,6 +210,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"time to ready / RSS per 1,000 guilds | {many['ready_s']:.1f} s / "
             f"{case['mb_per_1000_guilds']:.1f} MB | | < 60 s / < 20 MB |"
         )
+    lines += burst_postgres.markdown_rows(result)
     lines += [
         "",
         "How to read it: acknowledgement is INTERACTION_CREATE dispatched -> first callback "

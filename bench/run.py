@@ -2,7 +2,7 @@
 
     python -m bench [--jobs 200] [--members 50] [--image-bytes 1000000] [--rounds 3]
                     [--solo 20] [--ledger-seconds 3] [--no-ledger] [--no-sheet]
-                    [--guilds 10000] [--no-guilds]
+                    [--guilds 10000] [--no-guilds] [--database sqlite|postgresql|URL]
                     [--out bench/results]
                     [--profile-bot FILE.svg]
 
@@ -15,7 +15,8 @@ apiframe, Segmind on 127.0.0.1, zero latency, ~1 MB images) run in this process:
 
 For each: a few warm-up jobs (not measured), `--solo` jobs one at a time, then `--jobs`
 /imagine dispatched at once from `--members` members. See bench/measure.py for what each
-figure means. Then the ledger micro-benchmark (bench/ledger.py), the contact sheet's
+figure means. With `--database postgresql` the bot's burst runs once more on PostgreSQL
+(bench/burst_postgres.py). Then the ledger micro-benchmark (bench/ledger.py), the contact sheet's
 (bench/sheet.py) and the bot's memory per server (bench/guilds.py). The results go to
 `--out`/latest.json and latest.md.
 """
@@ -37,8 +38,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import burst_postgres, report
 from bench import guilds as guilds_bench
-from bench import report
 from bench import sheet as sheet_bench
 from bench.measure import job_timings
 from bench.processes import ROOT, ClientProcess
@@ -86,6 +87,8 @@ class Options:
     out: Path | None = ROOT / "bench" / "results"
     profile_bot: Path | None = None
     profile_floor: Path | None = None
+    # "sqlite"; "postgresql" (or a postgresql:// URL) adds one burst on PostgreSQL.
+    database: str = "sqlite"
 
 
 def command_payloads() -> list[dict[str, Any]]:
@@ -102,7 +105,8 @@ def command_payloads() -> list[dict[str, Any]]:
     return [command.to_dict(tree) for command in tree.get_commands()]
 
 
-def bot_env(world: World, folder: Path, options: Options) -> dict[str, str]:
+def bot_env(world: World, folder: Path, options: Options, database_url: str | None = None
+            ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
     env.update(world.providers.settings_env())
     env.update(BOT_LIMITS)
@@ -110,7 +114,7 @@ def bot_env(world: World, folder: Path, options: Options) -> dict[str, str]:
         DISCORD_TOKEN=world.discord.token,
         DISCORD_API_BASE=world.discord.api_base,
         DISCORD_GATEWAY_URL=world.discord.gateway_url,
-        DATABASE_URL=f"sqlite:///{folder / 'fluxcord.db'}",
+        DATABASE_URL=database_url or f"sqlite:///{folder / 'fluxcord.db'}",
         APIFRAME_POLL_SECONDS=str(options.poll_seconds),
         LOG_LEVEL="WARNING",
     )
@@ -155,13 +159,15 @@ def _write_json(path: Path, data: dict[str, Any]) -> Path:
     return path
 
 
-async def measure_client(kind: str, options: Options, folder: Path) -> dict[str, Any]:
-    """One client ("bot" or "floor") in a fresh world: warm-up, solo jobs, the burst."""
+async def measure_client(kind: str, options: Options, folder: Path,
+                         database_url: str | None = None) -> dict[str, Any]:
+    """One client ("bot" or "floor") in a fresh world: warm-up, solo jobs, the burst;
+    the bot on `database_url` when given (else a SQLite file in `folder`)."""
     world = await World(members=options.members, image_bytes=options.image_bytes).start()
     try:
         if kind == "bot":
-            process = ClientProcess("bot", [], bot_env(world, folder, options), folder,
-                                    folder / "bot.log")
+            process = ClientProcess("bot", [], bot_env(world, folder, options, database_url),
+                                    folder, folder / "bot.log")
         else:
             await world.register_commands(command_payloads())
             config = _write_json(folder / "floor.json", floor_config(world, options))
@@ -278,6 +284,7 @@ def run(options: Options) -> dict[str, Any]:
     """Runs everything; returns the results (also written to `options.out`)."""
     with asyncio.Runner(loop_factory=_fast_loop()) as runner:
         rounds = runner.run(measure_rounds(options))
+        postgresql = burst_postgres.run(runner, options) if options.database != "sqlite" else None
     ledger = run_ledger(options) if options.ledger else None
     sheet = sheet_bench.run() if options.sheet else None
     guilds = guilds_bench.run(options.guilds) if options.guilds_bench else None
@@ -304,6 +311,7 @@ def run(options: Options) -> dict[str, Any]:
         "ledger": ledger,
         "sheet": sheet,
         "guilds": guilds,
+        "burst_postgresql": postgresql,
     }
     # The blocklist check (bench/blocklist.py): in-process, a few seconds.
     from bench import blocklist
@@ -348,6 +356,9 @@ def parse(argv: list[str] | None) -> Options:
                              "graph, or collapsed stacks if it ends in .txt")
     parser.add_argument("--profile-floor", type=Path, default=None,
                         help="the same, of the floor client")
+    parser.add_argument("--database", default=defaults.database,
+                        help="postgresql: run the bot's burst once more on a throwaway "
+                             "PostgreSQL (or on the empty database at a postgresql:// URL)")
     args = parser.parse_args(argv)
     return Options(
         jobs=args.jobs, members=args.members, image_bytes=args.image_bytes,
@@ -356,6 +367,7 @@ def parse(argv: list[str] | None) -> Options:
         ledger=not args.no_ledger, sheet=not args.no_sheet, out=args.out,
         guilds=args.guilds, guilds_bench=not args.no_guilds, hostile_jobs=args.hostile_jobs,
         profile_bot=args.profile_bot, profile_floor=args.profile_floor,
+        database=args.database,
     )
 
 

@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 import discord
 import yarl
 
+from bot.fleet import ShardTaken
 from bot.log import describe_database, quiet_voice_warnings, setup_logging
 from bot.moderation import BlocklistFileError
 from bot.settings import Settings, SettingsError, load_settings
@@ -91,7 +92,7 @@ def event_loop_runner() -> asyncio.Runner:
 
 def _run_bot(runner: asyncio.Runner, settings: Settings, *, force_sync: bool) -> int:
     try:
-        runner.run(run(settings, force_sync=force_sync))
+        return runner.run(run(settings, force_sync=force_sync))
     except KeyboardInterrupt:
         pass
     except discord.LoginFailure:
@@ -101,6 +102,9 @@ def _run_bot(runner: asyncio.Runner, settings: Settings, *, force_sync: bool) ->
         sys.stderr.write("fluxcord cannot start; fix these lines of the blocklist file:\n")
         sys.stderr.writelines(f"  {line}\n" for line in exc.lines)
         return 2
+    except ShardTaken as exc:
+        log.error("fluxcord cannot start: %s", exc)
+        return 1
     return 0
 
 
@@ -112,15 +116,18 @@ def point_at_discord(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.DISCORD_GATEWAY_URL)
 
 
-async def run(settings: Settings, *, force_sync: bool = False) -> None:
+async def run(settings: Settings, *, force_sync: bool = False) -> int:
+    """Runs the bot until it is stopped; 1 when it stopped because it lost its shards."""
     from bot.app import open_services
     from bot.client import FluxBot
+    from bot.fleet import ShardSet, hold_shards
 
     point_at_discord(settings)
     log.info("database: %s", describe_database(settings.DATABASE_URL))
-    async with open_services(settings) as services, FluxBot(
-        services, force_sync=force_sync
-    ) as client:
+    shards = ShardSet.from_settings(settings)
+    async with open_services(settings) as services, hold_shards(
+        services.store, shards, settings.database_name
+    ) as fleet, FluxBot(services, force_sync=force_sync, fleet=fleet) as client:
         router = services.router
         if not router.servable_models():
             log.warning(
@@ -135,10 +142,13 @@ async def run(settings: Settings, *, force_sync: bool = False) -> None:
             loop.add_signal_handler(
                 signum, lambda: asyncio.ensure_future(stop(client, settings.SHUTDOWN_GRACE_SECONDS))
             )
+        watch = asyncio.create_task(stop_when_lost(client, settings.SHUTDOWN_GRACE_SECONDS))
         try:
             await client.start(settings.DISCORD_TOKEN.get_secret_value())
         finally:
+            watch.cancel()
             await router.stop_health_checks()
+    return 1 if fleet.lost.is_set() else 0
 
 
 def channel_poster(client: discord.Client, channel_id: int) -> Callable[[str], Awaitable[None]]:
@@ -152,6 +162,15 @@ def channel_poster(client: discord.Client, channel_id: int) -> Callable[[str], A
         await channel.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
 
     return post
+
+
+async def stop_when_lost(client: FluxBot, grace: float) -> None:
+    """Stops the bot should its shards' locks go (their database connection ended): a
+    process started for them meanwhile would recover this one's jobs while they run."""
+    await client.fleet.lost.wait()
+    log.error("lost the database connection that holds %s, so another process may run "
+              "them now; stopping (start this one again)", client.fleet.shards.describe())
+    await stop(client, grace)
 
 
 async def stop(client: FluxBot, grace: float) -> None:
@@ -253,6 +272,7 @@ async def migrate_to(settings: Settings, target_url: str) -> int:
     """Copies the configured database into the empty one at `target_url`; 0 when the
     copy holds every row and both audits agree that the credits add up."""
     from bot.credits import CreditDefaults, Credits
+    from bot.fleet import ShardSet, hold_shards
     from bot.storage import open_store, redact_url
     from bot.storage.copy import CopyRefused, copy_rows, row_counts
 
@@ -266,25 +286,30 @@ async def migrate_to(settings: Settings, target_url: str) -> int:
         out.write(f"migrate-to: cannot open {settings.database_name}: {exc}\n")
         return 1
     try:
-        defaults = CreditDefaults.from_settings(settings)
-        if problems := await Credits(source, defaults).audit():
-            out.write(f"migrate-to: the audit of {settings.database_name} finds "
-                      f"{len(problems)} problems (see the log); nothing was copied\n")
-            return 1
-        try:
-            target = await open_store(target_url)
-        except StorageError as exc:
-            out.write(f"migrate-to: {exc}\n")
-            return 1
-        try:
-            copied = await copy_rows(source, target)
-            counts = await row_counts(target)
-            target_problems = await Credits(target, defaults).audit()
-        except CopyRefused as exc:
-            out.write(f"migrate-to: {exc}\n")
-            return 1
-        finally:
-            await target.close()
+        # A bot still running on the database could change it behind the copy.
+        async with hold_shards(source, ShardSet(), settings.database_name):
+            defaults = CreditDefaults.from_settings(settings)
+            if problems := await Credits(source, defaults).audit():
+                out.write(f"migrate-to: the audit of {settings.database_name} finds "
+                          f"{len(problems)} problems (see the log); nothing was copied\n")
+                return 1
+            try:
+                target = await open_store(target_url)
+            except StorageError as exc:
+                out.write(f"migrate-to: {exc}\n")
+                return 1
+            try:
+                copied = await copy_rows(source, target)
+                counts = await row_counts(target)
+                target_problems = await Credits(target, defaults).audit()
+            except CopyRefused as exc:
+                out.write(f"migrate-to: {exc}\n")
+                return 1
+            finally:
+                await target.close()
+    except ShardTaken as exc:
+        out.write(f"migrate-to: {exc}\n")
+        return 1
     finally:
         await source.close()
     for table, n in copied.items():

@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserError
+from bot.fleet import Fleet, ShardSet, alone
 from bot.recovery import Recovery
 from bot.replies import reply
 from bot.services import Services
@@ -96,6 +97,7 @@ class FluxBot(commands.AutoShardedBot):
         services: Services,
         *,
         force_sync: bool = False,
+        fleet: Fleet | None = None,
         clock: Callable[[], float] = time.time,
         **options: Any,
     ) -> None:
@@ -114,7 +116,10 @@ class FluxBot(commands.AutoShardedBot):
         self.services = services
         self._force_sync = force_sync
         self.identify_pacer = IdentifyPacer()
-        self._recovery = Recovery(self, services.credits, services.records, clock)
+        # The shards this process holds (bot.fleet): the jobs it alone recovers.
+        self.fleet = fleet or alone(ShardSet.from_settings(services.settings))
+        self._recovery = Recovery(self, services.credits, services.records, clock,
+                                  shards=self.fleet.shards)
         self.recovered = asyncio.Event()
         """Set once the jobs a previous run left unfinished have been dealt with."""
 
@@ -124,7 +129,10 @@ class FluxBot(commands.AutoShardedBot):
         await super().launch_shards()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        await self.identify_pacer.wait(shard_id or 0)
+        shard = shard_id or 0
+        # Discord counts the identifies of all the bot's processes together.
+        await self.fleet.identify_turn(shard % self.identify_pacer.max_concurrency)
+        await self.identify_pacer.wait(shard)
 
     async def setup_hook(self) -> None:
         for cog in COGS:
@@ -146,14 +154,17 @@ class FluxBot(commands.AutoShardedBot):
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
-        """Registers the slash commands globally only when they differ from the last time."""
+        """Registers the slash commands globally only when they differ from the last time.
+
+        Processes starting together take turns, so only the first registers them."""
         store = self.services.store
         current = self.commands_hash()
-        if not force and await store.get_meta(COMMANDS_HASH_KEY) == current:
-            log.info("slash commands unchanged; not registering them again")
-            return False
-        await self.tree.sync()
-        await store.set_meta(COMMANDS_HASH_KEY, current)
+        async with self.fleet.one_at_a_time("commands"):
+            if not force and await store.get_meta(COMMANDS_HASH_KEY) == current:
+                log.info("slash commands unchanged; not registering them again")
+                return False
+            await self.tree.sync()
+            await store.set_meta(COMMANDS_HASH_KEY, current)
         log.info("registered %d slash commands", len(self.tree.get_commands()))
         return True
 

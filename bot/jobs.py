@@ -26,6 +26,7 @@ from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
 from bot.credits import Credits, NewJob
 from bot.errors import JobFailed, UserError
+from bot.fleet import shard_of
 from bot.guilds import Guilds
 from bot.limits import FairScheduler, Ticket
 from bot.moderation.refusal import Subject
@@ -236,6 +237,7 @@ class JobService:
                     seed=prepared.seed,
                     cost=prepared.cost,
                     role_ids=request.role_ids,
+                    shard=shard_of(request.guild_id, self._settings.SHARD_COUNT),
                 )
             )
         except BaseException:

@@ -10,6 +10,9 @@ unfinished jobs are read once: those that never got to posting are refunded at o
 Once the bot is ready (so it knows its channels and permissions), the channels of the
 posting ones are searched. A channel the bot cannot read leaves its job reserved for the
 next start, with a warning for the operator; after `GIVE_UP_AFTER` it is refunded.
+
+Each process recovers the jobs of the shards it holds and no other: another process's job
+may be generating right now.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.fleet import ShardSet
 from bot.storage import JobStatus
 
 if TYPE_CHECKING:
@@ -55,8 +59,11 @@ class Recovery:
     def __init__(
         self, client: discord.Client, credits: Credits, records: JobRecords,
         clock: Callable[[], float] = time.time,
+        *,
+        shards: ShardSet | None = None,
     ) -> None:
         self._client = client
+        self._shards = shards or ShardSet()
         self._credits = credits
         self._records = records
         self._clock = clock
@@ -66,6 +73,8 @@ class Recovery:
     async def before_connect(self) -> None:
         """Refunds the jobs that never reached posting; keeps the others for `after_ready`."""
         for job in await self._records.unfinished_jobs():
+            if not self._shards.owns(job.shard):
+                continue  # another process's, perhaps still running
             if job.status == JobStatus.POSTING:
                 self._posting.append(job)
             elif await self._credits.refund(job.id, "interrupted by a restart"):

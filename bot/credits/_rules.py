@@ -90,7 +90,7 @@ async def _reserve(tx: Transaction, new: NewJob, now: float, defaults: CreditDef
         prompt=new.prompt, options=dict(new.options), seed=new.seed, cost=cost,
         allowance_part=from_allowance, bonus_part=from_bonus, budget_day=day,
         period_start=member.period_start, status=JobStatus.QUEUED, provider=None,
-        message_id=None, error=None, created_at=now, updated_at=now,
+        message_id=None, error=None, created_at=now, updated_at=now, shard=new.shard,
     )
     await tx.insert_job(job)
     await tx.add_ledger(_job_entries(job, -1, "reserve", now))

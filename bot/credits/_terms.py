@@ -110,6 +110,7 @@ class NewJob:
     id: str = field(default_factory=new_job_id)
     # The member's roles when they asked: their highest role tier applies.
     role_ids: tuple[int, ...] = ()
+    shard: int = 0  # the shard of its server (bot.fleet.shard_of), whose process owns it
 
 
 class CreditError(UserError):

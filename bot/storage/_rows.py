@@ -74,6 +74,8 @@ class Job:
     error: str | None
     created_at: float
     updated_at: float
+    # The shard whose process recovers the job after a crash: its server's (DMs: 0).
+    shard: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,7 +157,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "members": ("guild_id", "user_id", "period_start", "spent", "bonus"),
     "jobs": ("id", "guild_id", "channel_id", "user_id", "model", "prompt", "options", "seed",
              "cost", "allowance_part", "bonus_part", "budget_day", "period_start", "status",
-             "provider", "message_id", "error", "created_at", "updated_at"),
+             "provider", "message_id", "error", "created_at", "updated_at", "shard"),
     "ledger": ("id", "guild_id", "user_id", "bucket", "delta", "reason", "job_id",
                "period_start", "actor_id", "created_at"),
     "budget_spend": ("guild_id", "day", "spent"),

@@ -28,8 +28,9 @@ from urllib.parse import unquote, urlsplit
 import asyncpg
 
 from bot.storage.base import Rule, StorageError, redact_url
+from bot.storage.postgres_locks import SessionLocks
 from bot.storage.postgres_migrations import MIGRATIONS, migrate
-from bot.storage.postgres_tx import LOCK_SHARD, PostgresTransaction
+from bot.storage.postgres_tx import PostgresTransaction
 
 log = logging.getLogger(__name__)
 
@@ -180,23 +181,8 @@ class PostgresStore:
         """Stores a value in the key-value meta table."""
         await self.write(lambda tx: tx.set_meta(key, value))
 
-    async def hold_session_lock(self, key: int) -> asyncpg.Connection | None:
-        """Takes a session advisory lock (e.g. one per shard) on a connection of its own,
-        held until that connection is released with `release_session_lock`; None (and
-        nothing held) when another process holds it."""
+    async def session_locks(self) -> SessionLocks:
+        """A connection of the pool kept for session advisory locks held for the process's
+        life (its shards); give it back with `SessionLocks.close` before closing the store."""
         conn: Any = await self._pool.acquire()
-        try:
-            if await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", LOCK_SHARD, key):
-                return conn
-        except BaseException:
-            await self._pool.release(conn)
-            raise
-        await self._pool.release(conn)
-        return None
-
-    async def release_session_lock(self, conn: asyncpg.Connection, key: int) -> None:
-        """Gives back a lock from `hold_session_lock` and its connection."""
-        try:
-            await conn.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_SHARD, key)
-        finally:
-            await self._pool.release(conn)
+        return SessionLocks(conn, self._pool.release)

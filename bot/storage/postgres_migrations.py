@@ -181,7 +181,15 @@ CREATE TABLE admin_alerts (
 CREATE INDEX ledger_guild ON ledger (guild_id, id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, moderation_schema.POSTGRES, _BOARDS, _ADMIN)
+# The shard a job belongs to: after a crash, only the process running that shard
+# recovers it. Jobs from before shards were recorded belong to shard 0.
+_SHARDS = """
+ALTER TABLE jobs ADD COLUMN shard INTEGER NOT NULL DEFAULT 0 CHECK (shard >= 0);
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    _V1, moderation_schema.POSTGRES, _BOARDS, _ADMIN, _SHARDS
+)
 
 
 async def migrate(conn: asyncpg.Connection, migrations: Sequence[str] = MIGRATIONS

@@ -42,8 +42,13 @@ from bot.storage.postgres_moderation import PostgresModeration
 LOCK_MIGRATIONS = 0x464C5800
 LOCK_GUILD = 0x464C5801
 LOCK_MEMBER = 0x464C5802
-# For session locks held for a process's life (one per shard, later).
+# Session locks held for a process's life: one per shard (key: the shard; -1, shared by
+# every shard process, exclusive for one that runs them all).
 LOCK_SHARD = 0x464C5803
+# Held while a process compares and registers the slash commands.
+LOCK_COMMANDS = 0x464C5804
+# Held while a process books a shard's turn to identify (key: the identify bucket).
+LOCK_IDENTIFY = 0x464C5805
 
 _UNFINISHED_SQL = "status <> 'settled' AND status <> 'refunded'"
 _JOB_COLUMNS = ", ".join(TABLES["jobs"])
@@ -205,12 +210,12 @@ class PostgresTransaction(PostgresModeration, PostgresBoardStatements,
         await self._conn.defer(
             ("jobs", job.id),
             f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-            "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+            "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
             job.id, job.guild_id, job.channel_id, job.user_id, job.model, job.prompt,
             json.dumps(dict(job.options), separators=(",", ":")), job.seed, job.cost,
             job.allowance_part, job.bonus_part, job.budget_day, job.period_start,
             job.status.value, job.provider, job.message_id, job.error, job.created_at,
-            job.updated_at)
+            job.updated_at, job.shard)
 
     async def job(self, job_id: str) -> Job | None:
         row = await self._conn.fetchrow(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = $1",

@@ -34,7 +34,7 @@ _UNFINISHED_SQL = "status <> 'settled' AND status <> 'refunded'"
 _JOB_COLUMNS = (
     "id, guild_id, channel_id, user_id, model, prompt, options, seed, cost, allowance_part, "
     "bonus_part, budget_day, period_start, status, provider, message_id, error, created_at, "
-    "updated_at"
+    "updated_at, shard"
 )
 
 
@@ -186,13 +186,13 @@ class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStat
         """Records a new job."""
         self._conn.execute(
             f"INSERT INTO jobs ({_JOB_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 job.id, job.guild_id, job.channel_id, job.user_id, job.model, job.prompt,
                 json.dumps(dict(job.options), separators=(",", ":")), job.seed, job.cost,
                 job.allowance_part, job.bonus_part, job.budget_day, job.period_start,
                 job.status.value, job.provider, job.message_id, job.error, job.created_at,
-                job.updated_at,
+                job.updated_at, job.shard,
             ),
         )
 

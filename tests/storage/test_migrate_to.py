@@ -21,7 +21,8 @@ PASSWORD = "copy-pa55word"
 
 def _job(user: int, cost: int) -> NewJob:
     return NewJob(guild_id=GUILD, channel_id=2**62, user_id=user, model="flux-dev",
-                  prompt="a lighthouse", cost=cost, seed=2**40, options={"steps": 28})
+                  prompt="a lighthouse", cost=cost, seed=2**40, options={"steps": 28},
+                  shard=1)
 
 
 async def _fill(db: Store) -> None:

@@ -61,27 +61,6 @@ async def test_the_password_is_in_no_error_or_log_line(
     assert PASSWORD not in caplog.text
 
 
-async def test_a_shard_lock_is_held_by_one_process_at_a_time(
-    pg_server: ThrowawayPostgres,
-) -> None:
-    url = pg_server.new_database()
-    first, second = await PostgresStore.open(url), await PostgresStore.open(url)
-    try:
-        held = await first.hold_session_lock(0)
-        assert held is not None
-        assert await second.hold_session_lock(0) is None
-        other = await second.hold_session_lock(1)  # another shard is free
-        assert other is not None
-        await first.release_session_lock(held, 0)
-        again = await second.hold_session_lock(0)
-        assert again is not None
-        await second.release_session_lock(again, 0)
-        await second.release_session_lock(other, 1)
-    finally:
-        await first.close()
-        await second.close()
-
-
 def test_the_database_password_is_a_secret_for_the_log_filter() -> None:
     settings = Settings(_env_file=None, DISCORD_TOKEN="t",  # type: ignore[call-arg]
                         DATABASE_URL=f"postgresql://bot:{PASSWORD}@db.internal:5432/fluxcord")

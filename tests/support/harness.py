@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.app import open_services
 from bot.client import FluxBot
+from bot.fleet import ShardSet, hold_shards
 from bot.providers.http import ProviderTiming, RetryPolicy
 from bot.services import Services
 from bot.settings import Settings
@@ -66,7 +67,11 @@ class BotRunner:
         self.services = await self._stack.enter_async_context(
             open_services(self.settings, clock=self.clock, timing=E2E_TIMING, policy=E2E_POLICY)
         )
-        bot = FluxBot(self.services, clock=self.clock or time.time, guild_ready_timeout=0.05)
+        fleet = await self._stack.enter_async_context(hold_shards(
+            self.services.store, ShardSet.from_settings(self.settings),
+            self.settings.database_name))
+        bot = FluxBot(self.services, fleet=fleet, clock=self.clock or time.time,
+                      guild_ready_timeout=0.05)
         self.bot = bot
         identified = self.discord.gateway.identify_count
         await bot.login(self.settings.DISCORD_TOKEN.get_secret_value())

@@ -350,6 +350,12 @@ class DiscordStandIn:
         error = ApiError(status, code, message or f"{status}: stand-in fault")
         self.rest.faults.setdefault((method, route), []).extend([error] * times)
 
+    def slow(self, method: str, route: str, seconds: float) -> None:
+        """Serve every request to ``route`` (a template) only after ``seconds``."""
+        if not any(r.method == method and r.template == route for r in self.rest._routes):
+            raise LookupError(f"the stand-in has no route {method} {route}")
+        self.rest.delays[(method, route)] = seconds
+
     def get_message(self, message_id: int) -> Message | None:
         return self._state.messages.get(message_id)
 

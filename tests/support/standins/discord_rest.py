@@ -6,6 +6,7 @@ Private module of :mod:`tests.support.standins.discord_api`; interaction routes 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -133,6 +134,8 @@ class RestApi:
         self._windows: dict[str, _Window] = {}
         self.faults: dict[tuple[str, str], list[ApiError]] = {}
         """Errors to answer instead of the route, by (method, route template), first first."""
+        self.delays: dict[tuple[str, str], float] = {}
+        """Seconds to wait before serving a route, by (method, route template)."""
         self._register()
 
     def add(
@@ -239,6 +242,8 @@ class RestApi:
             )
         else:
             try:
+                if delay := self.delays.get((route.method, route.template)):
+                    await asyncio.sleep(delay)
                 faults = self.faults.get((route.method, route.template))
                 if faults:
                     raise faults.pop(0)

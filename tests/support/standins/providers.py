@@ -211,6 +211,11 @@ class StandIn:
                 self._stopping.wait(), fault.params.get("seconds", self.hang_seconds)
             )
 
+    def release(self) -> None:
+        """Lets every request held by "hang" or "slow" go on now."""
+        self._stopping.set()
+        self._stopping = asyncio.Event()
+
     # -- records -----------------------------------------------------------------------
 
     def record(
