@@ -29,6 +29,8 @@ from bot.storage._rows import (
 )
 from bot.storage.admin_base import ADMIN_TABLES, AdminTransaction
 from bot.storage.boards_base import BoardStatements
+from bot.storage.continuity_base import TABLES as CONTINUITY_TABLES
+from bot.storage.continuity_base import ContinuityStatements
 from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
 
@@ -49,7 +51,8 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-class Transaction(ModerationStatements, BoardStatements, AdminTransaction, Protocol):
+class Transaction(ModerationStatements, BoardStatements, AdminTransaction,
+                  ContinuityStatements, Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
     async def lock_guild(self, guild_id: int) -> None:
@@ -170,6 +173,7 @@ TABLES: dict[str, tuple[str, ...]] = {
                     "thumbnail", "added_at"),
     "kept_results": ("job_id", "filename", "data", "created_at"),
     **ADMIN_TABLES,
+    **CONTINUITY_TABLES,
 }
 
 

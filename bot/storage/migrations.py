@@ -201,8 +201,33 @@ _SHARDS = """
 ALTER TABLE jobs ADD COLUMN shard INTEGER NOT NULL DEFAULT 0 CHECK (shard >= 0);
 """
 
+# Continuity: how to answer a job's member and poll its provider job after a restart,
+# and the member's input image, kept for a retention (the token is a secret).
+_CONTINUITY = """
+CREATE TABLE job_resume (
+    job_id            TEXT PRIMARY KEY,
+    application_id    INTEGER,
+    interaction_token TEXT,
+    token_expires_at  REAL,
+    provider          TEXT,
+    provider_job_id   TEXT,
+    poll_url          TEXT,
+    created_at        REAL NOT NULL
+);
+CREATE INDEX job_resume_age ON job_resume (created_at);
+
+CREATE TABLE job_inputs (
+    job_id       TEXT PRIMARY KEY,
+    filename     TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    data         BLOB NOT NULL,
+    created_at   REAL NOT NULL
+);
+CREATE INDEX job_inputs_age ON job_inputs (created_at);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
-    _V1, moderation_schema.SQLITE, _BOARDS, _ADMIN, _SHARDS
+    _V1, moderation_schema.SQLITE, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY
 )
 
 

@@ -187,8 +187,33 @@ _SHARDS = """
 ALTER TABLE jobs ADD COLUMN shard INTEGER NOT NULL DEFAULT 0 CHECK (shard >= 0);
 """
 
+# Continuity: how to answer a job's member and poll its provider job after a restart,
+# and the member's input image, kept for a retention (the token is a secret).
+_CONTINUITY = """
+CREATE TABLE job_resume (
+    job_id            TEXT PRIMARY KEY,
+    application_id    BIGINT,
+    interaction_token TEXT,
+    token_expires_at  DOUBLE PRECISION,
+    provider          TEXT,
+    provider_job_id   TEXT,
+    poll_url          TEXT,
+    created_at        DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX job_resume_age ON job_resume (created_at);
+
+CREATE TABLE job_inputs (
+    job_id       TEXT PRIMARY KEY,
+    filename     TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    data         BYTEA NOT NULL,
+    created_at   DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX job_inputs_age ON job_inputs (created_at);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
-    _V1, moderation_schema.POSTGRES, _BOARDS, _ADMIN, _SHARDS
+    _V1, moderation_schema.POSTGRES, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY
 )
 
 
