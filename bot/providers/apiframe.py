@@ -16,7 +16,13 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
+from bot.providers.base import (
+    GeneratedImage,
+    GenerationRequest,
+    ProviderEntry,
+    ProviderHealth,
+    Submission,
+)
 from bot.providers.errors import (
     InvalidRequestError,
     ModerationError,
@@ -70,6 +76,7 @@ class ApiframeProvider(HostedProvider):
     """apiframe.ai v2 (header `X-API-Key`)."""
 
     name = "apiframe"
+    image_by_url = True
 
     def __init__(
         self,
@@ -102,8 +109,13 @@ class ApiframeProvider(HostedProvider):
         prompt = params.pop("prompt")
         body = {"prompt": prompt, "model": schema.provider_model, "fluxParams": params}
         started = time.monotonic()
-        job_id = await self._submit(body, self.idempotency_key(request.job_id))
-        log.info("apiframe: job %s submitted as %s", request.job_id, job_id)
+        if request.resume is not None and request.resume.provider == self.name:
+            job_id = request.resume.job_id  # submitted before a restart: poll it, once paid
+            log.info("apiframe: job %s resumed as %s", request.job_id, job_id)
+        else:
+            job_id = await self._submit(body, self.idempotency_key(request.job_id))
+            log.info("apiframe: job %s submitted as %s", request.job_id, job_id)
+            await request.submitted(Submission(self.name, job_id))
         job = await self._poll(job_id, started)
         if job.status != "COMPLETED":
             self._remember_end(request.job_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,15 +31,40 @@ class InputImage:
 
 
 @dataclass(frozen=True, slots=True)
+class Submission:
+    """A job an asynchronous provider (apiframe, BFL) accepted: its id there and, where the
+    provider hands one out, the exact URL to poll it at."""
+
+    provider: str
+    job_id: str
+    poll_url: str | None = None
+
+
+#: Told about a submission right after the provider accepted it, before any poll, so
+#: the job can be resumed after a restart instead of being submitted (and paid) again.
+OnSubmitted = Callable[[Submission], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
 class GenerationRequest:
     """One image to make: the job's plan (each provider's exact parameters, in route
-    order) and what every provider places its own way: the prompt, the seed, the image."""
+    order) and what every provider places its own way: the prompt, the seed, the image.
+
+    `resume`: a submission made before a restart; its provider polls it instead of
+    submitting again."""
 
     job_id: str
     prompt: str
     seed: int
     plan: Plan
     image: InputImage | None = None
+    on_submitted: OnSubmitted | None = None
+    resume: Submission | None = None
+
+    async def submitted(self, submission: Submission) -> None:
+        """Tells `on_submitted`, when set, about the provider's new job."""
+        if self.on_submitted is not None:
+            await self.on_submitted(submission)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +104,8 @@ class Provider(ABC):
     name: str
     #: Serves a model only when none of its route's providers is configured.
     fallback: bool = False
+    #: Takes an input image only as a URL (which Discord lets expire), never as bytes.
+    image_by_url: bool = False
 
     @property
     @abstractmethod

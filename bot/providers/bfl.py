@@ -17,7 +17,13 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
+from bot.providers.base import (
+    GeneratedImage,
+    GenerationRequest,
+    ProviderEntry,
+    ProviderHealth,
+    Submission,
+)
 from bot.providers.errors import (
     ModerationError,
     ProviderError,
@@ -70,8 +76,18 @@ class BflProvider(HostedProvider):
             body[schema.params["image"].wire_name] = base64.b64encode(
                 request.image.data
             ).decode("ascii")
-        submitted = await self._submit(schema.provider_model, body)
-        log.info("bfl: job %s submitted as %s", request.job_id, submitted.id)
+        if request.resume is not None and request.resume.provider == self.name:
+            # Submitted before a restart: poll it where BFL said, never pay for it twice.
+            url = request.resume.poll_url or ""
+            if not self._ours(url):
+                raise ResultUnavailable("the stored polling_url is not on BFL's hosts",
+                                        provider=self.name)
+            submitted = _Submitted(id=request.resume.job_id, polling_url=url)
+            log.info("bfl: job %s resumed as %s", request.job_id, submitted.id)
+        else:
+            submitted = await self._submit(schema.provider_model, body)
+            log.info("bfl: job %s submitted as %s", request.job_id, submitted.id)
+            await request.submitted(Submission(self.name, submitted.id, submitted.polling_url))
         task = await poll_until(
             lambda: self._status(submitted.polling_url), provider=self.name,
             job=submitted.id, interval=self.timing.poll_interval,

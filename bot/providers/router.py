@@ -222,6 +222,22 @@ class Router:
         assert last is not None
         raise last
 
+    def bytes_only(self, plan: Plan) -> Plan:
+        """The plan without the providers that take an input image only by URL."""
+        attempts = tuple(a for a in plan.attempts
+                         if not getattr(self._providers.get(a.provider), "image_by_url", False))
+        return Plan(plan.model, attempts)
+
+    async def resume(self, request: GenerationRequest) -> GeneratedImage:
+        """Finishes a job submitted before a restart (`request.resume`) at the provider
+        that has it, under the overall deadline: no retry elsewhere, since another
+        provider would make (and charge for) a second image."""
+        assert request.resume is not None
+        provider = self._providers.get(request.resume.provider)
+        if provider is None or not provider.configured:
+            raise self.unavailable(request.plan.model, {}, 6)
+        return await self._call(provider, request)
+
     def offered(self) -> dict[str, Model]:
         """The catalogue as this bot serves it: each model with the schemas of the
         configured providers on its route (all of them while none is configured, so the
