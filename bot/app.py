@@ -11,6 +11,7 @@ import httpx
 
 from bot.admin import ServerAdmin
 from bot.boards.service import Boards
+from bot.continuity import Continuity
 from bot.credits import CreditDefaults, Credits
 from bot.guilds import Guilds
 from bot.jobs import MAX_INPUT_BYTES, JobService
@@ -49,6 +50,8 @@ async def open_services(
             records = JobRecords(db, **_clock(clock))
             boards = Boards(db, retention_days=settings.IMAGE_RETENTION_DAYS, **_clock(clock))
             admin = ServerAdmin(db, settings, **_clock(clock))
+            continuity = Continuity(db, input_retention_days=settings.INPUT_RETENTION_DAYS,
+                                    **_clock(clock))
             timing = timing or ProviderTiming(poll_interval=settings.APIFRAME_POLL_SECONDS)
             router = build_router(settings, http, timing=timing, policy=policy)
             scheduler = FairScheduler(
@@ -69,11 +72,13 @@ async def open_services(
                 fetch=lambda url: fetch_attachment(http, url),
                 moderation=moderation,
                 boards=boards,
+                continuity=continuity,
             )
             try:
                 yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
                                records=records, router=router, jobs=jobs,
-                               moderation=moderation, boards=boards, admin=admin)
+                               moderation=moderation, boards=boards, admin=admin,
+                               continuity=continuity)
             finally:
                 # Jobs still in flight are refunded while the database is open.
                 await jobs.cancel_all()

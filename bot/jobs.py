@@ -24,6 +24,7 @@ from bot.boards.service import Boards
 from bot.boards.style import StyleLayer
 from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
+from bot.continuity import Continuity, ReplyRef, attachment_expired
 from bot.credits import Credits, NewJob
 from bot.errors import JobFailed, UserError
 from bot.fleet import shard_of
@@ -31,7 +32,7 @@ from bot.guilds import Guilds
 from bot.limits import FairScheduler, Ticket
 from bot.moderation.refusal import Subject
 from bot.moderation.service import Moderation
-from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
+from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, OnSubmitted
 from bot.providers.errors import ModerationError, NoProviderAvailable, ProviderError
 from bot.providers.router import Router
 from bot.safety import SafetyCapExceeded, cap_in_force, check_requested
@@ -53,6 +54,8 @@ class Attachment:
     filename: str
     content_type: str | None
     size: int
+    # The earlier job whose kept copy of this image serves once Discord's URL expired.
+    kept_job: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,7 @@ class Progress:
     state: str  # "queued" or "generating"
     position: int = 0
     started_at: float = 0.0
+    job_id: str = ""  # the job reserved (Try again names it if a stop ends the job)
 
 
 @dataclass(slots=True)
@@ -126,6 +130,7 @@ class JobService:
         fetch: Callable[[str], Awaitable[bytes]],
         moderation: Moderation | None = None,
         boards: Boards | None = None,
+        continuity: Continuity | None = None,
     ) -> None:
         self._settings = settings
         self._credits = credits
@@ -137,6 +142,7 @@ class JobService:
         self._fetch = fetch
         self._moderation = moderation
         self._boards = boards
+        self._continuity = continuity
         self._active: set[asyncio.Task[Any]] = set()
         self.draining = False
         self._closing = False
@@ -180,9 +186,24 @@ class JobService:
             )
         except NoProviderAvailable as exc:
             raise UserError(exc.user_message) from None
+        if request.attachment is not None and request.attachment.kept_job is not None:
+            plan = self._without_expired_url(plan, request.attachment, model)
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
         cost = self._settings.cost(model.id, options.get("megapixels"))
         return Prepared(request, model, options, cap, seed, cost, None, plan, notes)
+
+    def _without_expired_url(self, plan: Plan, attachment: Attachment, model: Model) -> Plan:
+        """The plan without the providers that take an image only by URL once Discord's
+        URL of the kept image has expired (the kept bytes serve the others)."""
+        if not attachment_expired(attachment.url, time.time()):
+            return plan
+        kept = self._router.bytes_only(plan)
+        if not kept.attempts:
+            raise UserError(
+                f"The image of that job has expired at Discord, and {model.label}'s provider "
+                "here takes images only by link. Use /imagine with the image attached again."
+            )
+        return kept
 
     async def _board_style(self, request: ImagineRequest) -> StyleLayer | None:
         """The style layer of the board the request names (SPEC section 9), if any."""
@@ -201,22 +222,25 @@ class JobService:
         )
 
     async def run(
-        self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver
+        self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver,
+        reply: ReplyRef | None = None,
     ) -> None:
         """Admits, reserves, generates, delivers and settles; refunds on any failure
-        before the upload, and on Discord's clear refusal of it."""
+        before the upload, and on Discord's clear refusal of it. `reply` is kept so the
+        member can be answered after a restart."""
         if self.draining:
             raise UserError("fluxcord is restarting. Try again in a minute; nothing was charged.")
         task = asyncio.current_task()
         assert task is not None
         self._active.add(task)
         try:
-            await self._run(prepared, on_progress, deliver)
+            await self._run(prepared, on_progress, deliver, reply)
         finally:
             self._active.discard(task)
 
     async def _run(
-        self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver
+        self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver,
+        reply: ReplyRef | None,
     ) -> None:
         request = prepared.request
         ticket = self._scheduler.admit(request.guild_id, request.user_id, self._lane(prepared))
@@ -251,6 +275,8 @@ class JobService:
             return await deliver(job_id, image, balance)
 
         try:
+            if self._continuity is not None:  # before the provider: a restart may follow
+                await self._continuity.reserved(job.id, reply, prepared.image)
             _, message_id = await self._generate_and_deliver(
                 prepared, job.id, ticket, on_progress, upload
             )
@@ -320,7 +346,7 @@ class JobService:
     ) -> tuple[GeneratedImage, int]:
         async def on_position(position: int) -> None:
             if position > 0:
-                await on_progress(Progress("queued", position))
+                await on_progress(Progress("queued", position, job_id=job_id))
 
         async with self._scheduler.run(ticket, on_position=on_position):
             image = await self._generate(prepared, job_id, on_progress)
@@ -353,7 +379,7 @@ class JobService:
             )
         started = time.monotonic()
         await self._records.mark(job_id, "generating")
-        await on_progress(Progress("generating", started_at=started))
+        await on_progress(Progress("generating", started_at=started, job_id=job_id))
         return await self._router.generate(
             GenerationRequest(
                 job_id=job_id,
@@ -361,8 +387,16 @@ class JobService:
                 seed=prepared.seed,
                 plan=plan,
                 image=prepared.image,
+                on_submitted=self._on_submitted(job_id),
             )
         )
+
+    def _on_submitted(self, job_id: str) -> OnSubmitted | None:
+        """Stores the provider's job id as soon as it exists (bot.continuity)."""
+        continuity = self._continuity
+        if continuity is None:
+            return None
+        return lambda submission: continuity.submitted(job_id, submission)
 
     async def _model_for(self, request: ImagineRequest) -> Model:
         name = request.model
@@ -379,8 +413,12 @@ class JobService:
         format is what the bytes are, whatever the attachment's name or type says."""
         if attachment.size > MAX_INPUT_BYTES:
             raise UserError(f"`image` is too large: at most {MAX_INPUT_BYTES // 2**20} MB.")
+        kept = None
+        if attachment.kept_job is not None and self._continuity is not None:
+            # Discord's URL lasts about a day; the kept copy serves Reroll, Edit, Try again.
+            kept = await self._continuity.stored_input(attachment.kept_job)
         try:
-            data = await self._fetch(attachment.url)
+            data = kept.data if kept is not None else await self._fetch(attachment.url)
         except Exception as exc:
             log.info("input image %s not downloaded: %s", attachment.filename,
                      type(exc).__name__)
@@ -455,8 +493,11 @@ def request_from_subject(stored: Mapping[str, Any]) -> ImagineRequest:
     return ImagineRequest(**values)
 
 
-def attachment_from_stored(options: Mapping[str, Any]) -> Attachment | None:
+def attachment_from_stored(options: Mapping[str, Any], job_id: str | None = None
+                           ) -> Attachment | None:
+    """A stored job's input image; `job_id` names the job whose kept copy may serve."""
     ref = options.get("image")
     if not isinstance(ref, dict):
         return None
-    return Attachment(ref["url"], ref["filename"], ref.get("content_type"), int(ref["size"]))
+    return Attachment(ref["url"], ref["filename"], ref.get("content_type"), int(ref["size"]),
+                      kept_job=job_id)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.admin import ServerAdmin
     from bot.boards.service import Boards
+    from bot.continuity import Continuity
     from bot.credits import Credits
     from bot.guilds import Guilds
     from bot.jobs import JobService
@@ -32,3 +33,4 @@ class Services:
     moderation: Moderation
     boards: Boards
     admin: ServerAdmin
+    continuity: Continuity

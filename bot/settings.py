@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     # Moodboards: days the full files of results (for Add to board) and of board items
     # (to upload again) are kept; thumbnails, prompts and links stay. 0 keeps them for good.
     IMAGE_RETENTION_DAYS: Annotated[int, Field(ge=0, le=3650)] = 90
+    # Days a job's input image is kept, so Reroll, Edit and Try again work after
+    # Discord's attachment URL expired (about a day). 0 keeps none.
+    INPUT_RETENTION_DAYS: Annotated[int, Field(ge=0, le=3650)] = 7
     # Sharding (SPEC section 10): how many shards the bot has in all, and which of them
     # this process runs. Unset, discord.py takes Discord's recommended count (one shard,
     # one connection, for a bot in fewer than about a thousand servers) and runs them all.

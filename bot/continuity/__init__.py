@@ -1,0 +1,8 @@
+"""Jobs that survive a restart: what is kept so a job can be resumed or its member told,
+and the member's input image, kept for Reroll, Edit and Try again."""
+
+from __future__ import annotations
+
+from bot.continuity.service import Continuity, ReplyRef, attachment_expired
+
+__all__ = ["Continuity", "ReplyRef", "attachment_expired"]

@@ -1,0 +1,108 @@
+"""What a job keeps so that a restart, even a kill -9, does not lose it (SPEC section 8).
+
+- How to answer its member: the interaction's application id and token (a secret: never
+  logged) with the time the token stops working. After a restart the result is posted
+  through it while it lives, else as a channel message that mentions the member.
+- The provider's job, stored the moment an asynchronous provider (apiframe, BFL) accepts
+  it: after a restart the bot polls that job instead of submitting (and paying) again.
+  A synchronous provider (1min.ai, Segmind) gives nothing to resume; its job is refunded.
+- The member's input image, so Reroll, Edit and Try again work after Discord's
+  attachment URL has expired. apiframe takes an image only by URL: the original URL is
+  sent while it lives; once Discord's URL has expired, a job with an input image is
+  planned without apiframe (a provider that takes bytes serves it), and refused, saying
+  so, when no other provider of the model can.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from bot.providers.base import InputImage, Submission
+from bot.storage import Store
+from bot.storage.continuity_base import ResumeRow, StoredInput
+
+log = logging.getLogger(__name__)
+
+DAY = 86400.0
+# A reply row is no use after its job is over, and its token after 15 minutes; rows are
+# dropped once no restart could need them.
+REPLY_KEEP = 2 * DAY
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRef:
+    """How to answer a member through their interaction after a restart. `token` is a
+    secret, kept out of repr."""
+
+    application_id: int
+    token: str
+    expires_at: float  # epoch seconds
+
+    def __repr__(self) -> str:
+        return f"ReplyRef(application_id={self.application_id}, expires_at={self.expires_at})"
+
+
+class Continuity:
+    """Keeps and hands back what resuming a job needs; purges it after its retention."""
+
+    def __init__(self, db: Store, *, input_retention_days: int = 7,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._retention_days = input_retention_days
+        self._clock = clock
+
+    async def reserved(self, job_id: str, reply: ReplyRef | None,
+                       image: InputImage | None) -> None:
+        """Records, as the job starts, how to answer its member and its input image."""
+        now = self._clock()
+        if reply is not None:
+            await self._db.write(lambda tx: tx.set_reply(
+                job_id, reply.application_id, reply.token, reply.expires_at, now))
+        if image is not None and self._retention_days > 0:
+            kept = StoredInput(job_id, image.filename, image.content_type, image.data)
+            await self._db.write(lambda tx: tx.keep_input(kept, now))
+
+    async def submitted(self, job_id: str, submission: Submission) -> None:
+        """Records the provider's job the moment the provider accepted it."""
+        now = self._clock()
+        await self._db.write(lambda tx: tx.set_submitted(
+            job_id, submission.provider, submission.job_id, submission.poll_url, now))
+
+    async def resume_row(self, job_id: str) -> ResumeRow | None:
+        """What the job kept for a restart, or None."""
+        return await self._db.read(lambda tx: tx.resume_row(job_id))
+
+    async def submission(self, job_id: str) -> Submission | None:
+        """The provider job to poll after a restart, or None when there is none."""
+        row = await self.resume_row(job_id)
+        if row is None or not row.provider or not row.provider_job_id:
+            return None
+        return Submission(row.provider, row.provider_job_id, row.poll_url)
+
+    async def stored_input(self, job_id: str) -> StoredInput | None:
+        """The job's input image, while the retention keeps it."""
+        return await self._db.read(lambda tx: tx.stored_input(job_id))
+
+    async def prune(self) -> int:
+        """Drops input images older than the retention and reply rows no restart needs."""
+        now = self._clock()
+        inputs_before = now - self._retention_days * DAY if self._retention_days > 0 else now
+        dropped = await self._db.write(
+            lambda tx: tx.prune_continuity(inputs_before, now - REPLY_KEEP))
+        if dropped:
+            log.info("dropped %d kept inputs and replies past their retention", dropped)
+        return dropped
+
+
+def attachment_expired(url: str, now: float) -> bool:
+    """True when a Discord CDN URL's signed expiry (`ex`, hex epoch seconds) is past. A URL
+    without one is taken as alive."""
+    try:
+        values = parse_qs(urlsplit(url).query).get("ex") or []
+        return bool(values) and int(values[0], 16) <= now
+    except ValueError:
+        return False
