@@ -28,6 +28,7 @@ COGS = (
     "cogs.moderation",
     "cogs.boards", "cogs.history",
     "cogs.server_admin",
+    "cogs.continuity",
 )
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.
@@ -120,6 +121,7 @@ class FluxBot(commands.AutoShardedBot):
         self.fleet = fleet or alone(ShardSet.from_settings(services.settings))
         self._recovery = Recovery(self, services.credits, services.records, clock,
                                   shards=self.fleet.shards)
+        self.recovery = self._recovery
         self.recovered = asyncio.Event()
         """Set once the jobs a previous run left unfinished have been dealt with."""
 

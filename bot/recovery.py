@@ -13,6 +13,10 @@ next start, with a warning for the operator; after `GIVE_UP_AFTER` it is refunde
 
 Each process recovers the jobs of the shards it holds and no other: another process's job
 may be generating right now.
+
+With `hooks` (set by the continuity cog), a job whose provider job is stored is resumed
+instead of refunded (polled, downloaded, posted, settled once), and the member of a
+refunded job is told, with a Try again button.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import discord
 
@@ -31,6 +35,7 @@ from bot.storage import JobStatus
 
 if TYPE_CHECKING:
     from bot.credits import Credits
+    from bot.providers.base import Submission
     from bot.storage import Job
     from bot.storage.records import JobRecords
 
@@ -51,6 +56,20 @@ class Recovered:
     settled: int = 0
     refunded: int = 0
     kept: int = 0  # left reserved for the next start: their channel could not be read
+    resumed: int = 0  # handed back to their provider job, to finish in the background
+
+
+class RecoveryHooks(Protocol):
+    """What the Discord side does for recovery: resume a job, tell a member."""
+
+    async def submission(self, job: Job) -> Submission | None:
+        """The provider job to poll instead of refunding, or None."""
+
+    def resume(self, job: Job, submission: Submission) -> None:
+        """Starts finishing the job in the background (it settles or refunds itself)."""
+
+    async def refunded(self, job: Job) -> None:
+        """Tells the member that their job was refunded by the restart."""
 
 
 class Recovery:
@@ -68,6 +87,9 @@ class Recovery:
         self._records = records
         self._clock = clock
         self._posting: list[Job] = []
+        self._resume: list[tuple[Job, Submission]] = []
+        self._told: list[Job] = []
+        self.hooks: RecoveryHooks | None = None
         self.result = Recovered()
 
     async def before_connect(self) -> None:
@@ -77,19 +99,43 @@ class Recovery:
                 continue  # another process's, perhaps still running
             if job.status == JobStatus.POSTING:
                 self._posting.append(job)
-            elif await self._credits.refund(job.id, "interrupted by a restart"):
-                self.result.refunded += 1
+            elif (submission := await self._submission(job)) is not None:
+                self._resume.append((job, submission))
+            else:
+                await self._refund(job, "interrupted by a restart")
 
     async def after_ready(self) -> Recovered:
         """Settles each posting job whose image is in its channel and refunds the rest."""
         jobs, self._posting = self._posting, []
         for job in jobs:
             await self._recover_posting(job)
+        told, self._told = self._told, []
+        for job in told:
+            try:
+                if self.hooks is not None:
+                    await self.hooks.refunded(job)
+            except Exception:  # one member not told must not stop the others' recovery
+                log.warning("could not tell member %s about job %s", job.user_id, job.id,
+                            exc_info=True)
+        resume, self._resume = self._resume, []
+        for job, submission in resume:
+            if self.hooks is not None:
+                self.hooks.resume(job, submission)
+                self.result.resumed += 1
         result = self.result
-        if result.settled or result.refunded or result.kept:
-            log.info("recovered jobs after a restart: %d settled, %d refunded, %d kept",
-                     result.settled, result.refunded, result.kept)
+        if result.settled or result.refunded or result.kept or result.resumed:
+            log.info("recovered jobs after a restart: %d settled, %d refunded, %d kept, "
+                     "%d resumed", result.settled, result.refunded, result.kept,
+                     result.resumed)
         return result
+
+    async def _submission(self, job: Job) -> Submission | None:
+        return await self.hooks.submission(job) if self.hooks is not None else None
+
+    async def _refund(self, job: Job, reason: str) -> None:
+        if await self._credits.refund(job.id, reason):
+            self.result.refunded += 1
+            self._told.append(job)
 
     async def _recover_posting(self, job: Job) -> None:
         try:
@@ -104,15 +150,16 @@ class Recovery:
                 )
                 self.result.kept += 1
                 return
-            reason = "its channel could not be read for 24 h after a restart"
-            if await self._credits.refund(job.id, reason):
-                self.result.refunded += 1
+            await self._refund(job, "its channel could not be read for 24 h after a restart")
             return
         if message_id is not None:
             if await self._credits.settle(job.id, message_id):
                 self.result.settled += 1
-        elif await self._credits.refund(job.id, "interrupted by a restart"):
-            self.result.refunded += 1
+        elif (submission := await self._submission(job)) is not None:
+            # Never posted, but the provider still has the image: fetch and post it.
+            self._resume.append((job, submission))
+        else:
+            await self._refund(job, "interrupted by a restart")
 
 
 async def find_posted(client: discord.Client, job: Job) -> int | None:

@@ -49,11 +49,11 @@ class ProgressMessage:
         """
         return await self.finish(text)
 
-    async def finish(self, text: str) -> bool:
-        """Stops the updates and shows `text` as the job's last word; False if Discord
-        refused the edit."""
+    async def finish(self, text: str, view: discord.ui.View | None = None) -> bool:
+        """Stops the updates and shows `text` (with `view`'s buttons) as the job's last
+        word; False if Discord refused the edit."""
         self.stop()
-        return await self._edit(text)
+        return await self._edit(text, view)
 
     def stop(self) -> None:
         if self._ticker is not None:
@@ -74,12 +74,15 @@ class ProgressMessage:
             await self._edit(self._text())
             await asyncio.sleep(EDIT_INTERVAL)
 
-    async def _edit(self, text: str) -> bool:
+    async def _edit(self, text: str, view: discord.ui.View | None = None) -> bool:
         async with self._lock:
-            if text == self._shown:
+            if text == self._shown and view is None:
                 return True
             try:
-                await self._interaction.edit_original_response(content=text)
+                if view is None:
+                    await self._interaction.edit_original_response(content=text)
+                else:
+                    await self._interaction.edit_original_response(content=text, view=view)
             except discord.HTTPException as exc:
                 log.debug("progress edit refused: %s", exc)
                 return False

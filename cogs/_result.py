@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.client import report_error
+from bot.continuity import ReplyRef
 from bot.errors import UserError
-from bot.jobs import ImagineRequest, attachment_from_stored
+from bot.jobs import ImagineRequest, Progress, attachment_from_stored
 from bot.moderation.refusal import ModerationRefusal
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
@@ -28,6 +29,8 @@ from cogs._delivery import Upload, fit_upload, post_result
 from cogs._embed import result_embed
 from cogs._progress import ProgressMessage
 from cogs._refusal import send_refusal
+from cogs._resume import refunded_text
+from cogs._try_again import try_again_view
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -78,17 +81,25 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
 
     done: list[str] = []
     posted: list[tuple[str, Upload]] = []  # kept for Add to board once settled
+    reserved: list[str] = []  # the job's id, once it has one
+
+    async def on_progress(state: Progress) -> None:
+        if state.job_id and not reserved:
+            reserved.append(state.job_id)
+        await progress.update(state)
+
+    # Kept with the job, so a restarted bot can still answer through this interaction.
+    reply = ReplyRef(interaction.application_id, interaction.token,
+                     interaction.expires_at.timestamp())
     try:
-        await jobs.run(prepared, progress.update, deliver)
+        await jobs.run(prepared, on_progress, deliver, reply)
     except asyncio.CancelledError:
         # Only a stop cancels a job, and the job has been refunded by now: say so while
         # Discord is still reachable, instead of leaving "Generating…" up for good.
-        text = (
-            "The bot restarted while making your image; "
-            f"your {credit_amount(prepared.cost)} are back."
-        )
+        view = try_again_view(reserved[0]) if reserved else None
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(progress.finish(text), LAST_WORD_SECONDS)
+            await asyncio.wait_for(progress.finish(refunded_text(prepared.cost), view),
+                                   LAST_WORD_SECONDS)
         raise
     finally:
         progress.stop()
@@ -117,7 +128,7 @@ async def _stored_request(
     if job is None:
         raise UserError("That image is no longer known to the bot.")
     options = dict(job.options)
-    attachment = attachment_from_stored(options)
+    attachment = attachment_from_stored(options, job.id)
     options.pop("image", None)
     place = place_of(interaction)
     return ImagineRequest(
@@ -133,6 +144,9 @@ async def _stored_request(
         seed=job.seed if keep_seed else None,
         role_ids=role_ids_of(interaction),
     )
+
+
+stored_request = _stored_request
 
 
 class _JobItem:

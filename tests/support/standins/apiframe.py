@@ -12,7 +12,7 @@ Faults (`inject(kind, times=1, **params)`), on submit:
   made, the answer is a 502), "stuck" (the job never finishes), "job_failed" (the job
   ends FAILED with a non-policy error);
 on a poll: "poll_error" (`status=`, default 500);
-on the CDN: "expired_download" (403).
+on the CDN: "expired_download" (403), "slow_download" (the file after `seconds=`).
 A prompt containing "forbidden" ends FAILED with a content-policy error.
 """
 
@@ -66,7 +66,8 @@ class Job:
 class ApiframeStandIn(StandIn):
     key_header = "x-api-key"
     generation_path = "/v2/images/generate"
-    fault_routes = {"expired_download": "download", "poll_error": "poll"}
+    fault_routes = {"expired_download": "download", "slow_download": "download",
+                    "poll_error": "poll"}
 
     def __init__(self, api_key: str, *, polls_to_complete: int = 3,
                  result_shape: str = "images", **options: Any) -> None:
@@ -228,7 +229,10 @@ class ApiframeStandIn(StandIn):
         self.record(request)
         name = request.match_info["name"]
         job = self.jobs.get(name.rsplit("-", 1)[0])
-        if job is None or self.take_fault("download") is not None:
+        fault = self.take_fault("download") if job is not None else None
+        if fault is not None and fault.kind == "slow_download":
+            await self.hang(fault)
+        elif job is None or fault is not None:
             return web.Response(status=403, text="Forbidden")
         return web.Response(body=job.data, content_type=CONTENT_TYPES[job.ext])
 
