@@ -1,0 +1,77 @@
+"""What a job keeps to survive a restart, on every engine (the `db` fixture runs each test
+on SQLite and PostgreSQL): its reply, its provider job, its input image, and the purge."""
+
+from __future__ import annotations
+
+from bot.continuity import Continuity, ReplyRef, attachment_expired
+from bot.providers.base import InputImage, Submission
+from bot.storage import Store
+from tests.conftest import FakeClock
+from tests.support.standins.images import make_image
+
+DAY = 86400.0
+APP = 2**60 + 7
+TOKEN = "aW50ZXJhY3Rpb246MTIzOnNlY3JldA"
+
+
+async def test_a_jobs_reply_and_provider_job_are_kept_together(
+    db: Store, clock: FakeClock
+) -> None:
+    continuity = Continuity(db, clock=clock)
+    assert await continuity.submission("job-1") is None
+
+    # The reply is kept at the reservation, the provider's job once it accepted it.
+    await continuity.reserved("job-1", ReplyRef(APP, TOKEN, clock() + 900), None)
+    assert await continuity.submission("job-1") is None
+    await continuity.submitted("job-1", Submission("bfl", "task-9",
+                                                   "https://api.us1.bfl.ai/v1/get_result?id=9"))
+    row = await continuity.resume_row("job-1")
+    assert row is not None
+    assert (row.application_id, row.interaction_token, row.token_expires_at) == (
+        APP, TOKEN, clock() + 900)
+    assert await continuity.submission("job-1") == Submission(
+        "bfl", "task-9", "https://api.us1.bfl.ai/v1/get_result?id=9")
+    assert TOKEN not in repr(row)
+    assert TOKEN not in repr(ReplyRef(APP, TOKEN, 0.0))
+
+    # A job without a reply (a button's job after its interaction) still keeps its
+    # provider job.
+    await continuity.submitted("job-2", Submission("apiframe", "af-1"))
+    assert await continuity.submission("job-2") == Submission("apiframe", "af-1")
+
+
+async def test_input_images_are_kept_for_the_retention_then_purged(
+    db: Store, clock: FakeClock
+) -> None:
+    continuity = Continuity(db, input_retention_days=7, clock=clock)
+    data = make_image(64, 48, "png")
+    image = InputImage(data, "reference.png", "image/png", "https://cdn.example/ref.png")
+    await continuity.reserved("job-1", ReplyRef(APP, TOKEN, clock() + 900), image)
+    kept = await continuity.stored_input("job-1")
+    assert kept is not None
+    assert (kept.filename, kept.content_type, kept.data) == ("reference.png", "image/png", data)
+
+    clock.advance(6 * DAY)
+    assert await continuity.prune() == 1  # the reply, which no restart needs any more
+    assert await continuity.stored_input("job-1") is not None
+    assert await continuity.resume_row("job-1") is None
+    clock.advance(1.5 * DAY)
+    assert await continuity.prune() == 1
+    assert await continuity.stored_input("job-1") is None
+
+
+async def test_no_input_is_kept_when_the_retention_is_zero(db: Store, clock: FakeClock
+                                                           ) -> None:
+    continuity = Continuity(db, input_retention_days=0, clock=clock)
+    image = InputImage(b"png", "reference.png", "image/png", "https://cdn.example/ref.png")
+    await continuity.reserved("job-1", None, image)
+    assert await continuity.stored_input("job-1") is None
+
+
+def test_a_discord_link_expires_at_its_signed_time() -> None:
+    url = "https://cdn.discordapp.com/attachments/1/2/ref.png?ex=6560c3a0&is=654e4ea0&hm=ab"
+    expiry = int("6560c3a0", 16)
+    assert not attachment_expired(url, expiry - 1)
+    assert attachment_expired(url, expiry)
+    assert not attachment_expired("https://cdn.example/ref.png", 2e9)  # no expiry: alive
+    assert not attachment_expired("https://cdn.example/ref.png?ex=zz", 2e9)
