@@ -246,6 +246,8 @@ class Attachment:
     ephemeral: bool = False
     width: int | None = None
     height: int | None = None
+    expired: bool = False
+    """Discord's signed link has expired: the CDN answers 404 (as after about a day)."""
 
     def __post_init__(self) -> None:
         if self.width is None and (self.content_type or "").startswith("image/"):

@@ -266,8 +266,8 @@ class RestApi:
             if len(parts) > 3 and parts[2].isdigit()
             else None
         )
-        if attachment is None:
-            return web.Response(status=404, text="Not Found")
+        if attachment is None or attachment.expired:
+            return web.Response(status=404, text="This content is no longer available.")
         return web.Response(
             body=attachment.data, content_type=attachment.content_type or "application/octet-stream"
         )
