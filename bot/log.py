@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import discord
 import yarl
 
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+# An interaction's token (kept with a job so a restarted bot can still answer) is a
+# secret too; it travels in the path of webhook and interaction-callback URLs.
+_TOKEN_IN_PATH = re.compile(r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_\-.]{20,}")
 
 
 class RedactSecrets(logging.Filter):
@@ -26,11 +30,9 @@ class RedactSecrets(logging.Filter):
     def _scrub(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        return text
+        return _TOKEN_IN_PATH.sub(r"\1***", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
         message = record.getMessage()
         scrubbed = self._scrub(message)
         if scrubbed != message:

@@ -148,6 +148,7 @@ async def assert_resumed_through_the_interaction(scene: Scene, ix: object) -> Jo
     apiframe = scene.providers.apiframe
     assert len(apiframe.generation_bodies()) == 1  # no second submit, no second charge
     assert list(apiframe.submits_per_key.values()) == [1]
+    assert ix.token not in scene.bot.log  # type: ignore[attr-defined]
     return job
 
 
