@@ -3,10 +3,18 @@ Discord's link has expired, and the Try again button a stop leaves."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
 
-from tests.support.e2e_fixtures import World, private_text, results, settled
+from tests.support.e2e_fixtures import World, make_world, private_text, results, settled
+from tests.support.standins.discord_api import Attachment, DiscordStandIn
 from tests.support.standins.images import make_image
+from tests.support.standins.providers import ProviderStandIns
 
 pytestmark = pytest.mark.asyncio
 
@@ -60,3 +68,62 @@ async def test_a_stop_leaves_a_try_again_button_that_runs_the_job_again(
     services = world.runner.services
     assert services is not None
     assert (await services.credits.balance(world.guild.id, world.alice.id)).total == 50 - 3
+
+
+@pytest.fixture
+async def world_with_bfl(
+    tmp_path: Path, discord_standin: DiscordStandIn, provider_standins: ProviderStandIns
+) -> AsyncIterator[World]:
+    bfl = provider_standins.settings_env(bfl=True)
+    async for world in make_world(tmp_path, discord_standin, provider_standins,
+                                  BFL_API_KEY=bfl["BFL_API_KEY"],
+                                  BFL_BASE_URL=bfl["BFL_BASE_URL"]):
+        yield world
+
+
+async def expiring_picture(world: World, seconds: float) -> Attachment:
+    """An image whose Discord link, like a real one, says when it expires (`ex`)."""
+    picture = world.discord.register_attachment(make_image(64, 64, "png"), "ref.png",
+                                                "image/png")
+    picture.url += f"?ex={int(time.time() + seconds):x}&is=0&hm=0"
+    return picture
+
+
+async def test_once_the_link_expired_apiframe_is_skipped_for_a_provider_taking_bytes(
+    world_with_bfl: World,
+) -> None:
+    world = world_with_bfl
+    picture = await expiring_picture(world, 2.0)
+    await settled(await world.discord.slash(world.general, world.alice, "imagine",
+                                            prompt="a harbour", model="flux-1.1-pro",
+                                            image=picture))
+    (result,) = results(world.general)
+    assert len(world.providers.apiframe.generation_bodies()) == 1  # the link was alive
+
+    await asyncio.sleep(2.1)
+    picture.expired = True
+    reroll = await settled(await world.discord.click(
+        result, next(c for c in result.custom_ids() if ":reroll:" in c), world.alice))
+    assert len(results(world.general)) == 2, private_text(reroll)
+    assert len(world.providers.apiframe.generation_bodies()) == 1
+    (body,) = world.providers.bfl.generation_bodies()
+    assert base64.b64decode(body["image_prompt"]) == picture.data
+
+
+async def test_once_the_link_expired_a_model_served_only_by_link_is_refused_clearly(
+    world: World,
+) -> None:
+    picture = await expiring_picture(world, 2.0)
+    await settled(await world.discord.slash(world.general, world.alice, "imagine",
+                                            prompt="a harbour", model="flux-1.1-pro",
+                                            image=picture))
+    (result,) = results(world.general)
+
+    await asyncio.sleep(2.1)
+    reroll = await settled(await world.discord.click(
+        result, next(c for c in result.custom_ids() if ":reroll:" in c), world.alice))
+    assert private_text(reroll) == (
+        "The image of that job has expired at Discord, and FLUX1.1 [pro]'s provider here "
+        "takes images only by link. Use /imagine with the image attached again."
+    )
+    assert len(world.providers.apiframe.generation_bodies()) == 1
