@@ -31,6 +31,7 @@ from bot.storage.admin_base import ADMIN_TABLES, AdminTransaction
 from bot.storage.boards_base import BoardStatements
 from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
+from bot.storage.power_base import POWER_TABLES, PowerTransaction
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -49,7 +50,8 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-class Transaction(ModerationStatements, BoardStatements, AdminTransaction, Protocol):
+class Transaction(ModerationStatements, BoardStatements, AdminTransaction, PowerTransaction,
+                  Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
     async def lock_guild(self, guild_id: int) -> None:
@@ -170,6 +172,7 @@ TABLES: dict[str, tuple[str, ...]] = {
                     "thumbnail", "added_at"),
     "kept_results": ("job_id", "filename", "data", "created_at"),
     **ADMIN_TABLES,
+    **POWER_TABLES,
 }
 
 

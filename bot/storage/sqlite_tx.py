@@ -26,6 +26,7 @@ from bot.storage._rows import (
 )
 from bot.storage.base import CONFIG_COLUMNS, TABLES
 from bot.storage.boards_sqlite import SqliteBoardStatements
+from bot.storage.power_sqlite import SqlitePowerStatements
 from bot.storage.sqlite_admin import SqliteAdminStatements
 from bot.storage.sqlite_moderation import SqliteModeration
 
@@ -45,7 +46,8 @@ def _job(row: tuple[Any, ...]) -> Job:
     return Job(*values)
 
 
-class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStatements):
+class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStatements,
+                        SqlitePowerStatements):
     """The statements fluxcord runs, on a sqlite3 connection inside an open transaction."""
 
     __slots__ = ("_conn",)
