@@ -17,6 +17,7 @@ from bot.jobs import MAX_INPUT_BYTES, JobService
 from bot.limits import FairScheduler
 from bot.moderation import Policy, load_file
 from bot.moderation.service import Moderation
+from bot.power import Power
 from bot.providers import build_router
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.services import Services
@@ -48,6 +49,7 @@ async def open_services(
             guilds = Guilds(db, defaults)
             records = JobRecords(db, **_clock(clock))
             boards = Boards(db, retention_days=settings.IMAGE_RETENTION_DAYS, **_clock(clock))
+            power = Power(db, **_clock(clock))
             admin = ServerAdmin(db, settings, **_clock(clock))
             timing = timing or ProviderTiming(poll_interval=settings.APIFRAME_POLL_SECONDS)
             router = build_router(settings, http, timing=timing, policy=policy)
@@ -69,11 +71,13 @@ async def open_services(
                 fetch=lambda url: fetch_attachment(http, url),
                 moderation=moderation,
                 boards=boards,
+                power=power,
             )
             try:
                 yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
                                records=records, router=router, jobs=jobs,
-                               moderation=moderation, boards=boards, admin=admin)
+                               moderation=moderation, boards=boards, admin=admin,
+                               power=power)
             finally:
                 # Jobs still in flight are refunded while the database is open.
                 await jobs.cancel_all()

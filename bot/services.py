@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from bot.guilds import Guilds
     from bot.jobs import JobService
     from bot.moderation.service import Moderation
+    from bot.power import Power
     from bot.providers.router import Router
     from bot.settings import Settings
     from bot.storage import Store
@@ -32,3 +33,4 @@ class Services:
     moderation: Moderation
     boards: Boards
     admin: ServerAdmin
+    power: Power
