@@ -49,6 +49,12 @@ def fields(message: Message) -> dict[str, str]:
     return {f["name"]: f["value"] for f in message.embeds[0].get("fields") or []}
 
 
+def sent_params(world: World) -> dict[str, Any]:
+    """What 1min.ai received for the latest generation (flux-pro's wire names)."""
+    params: dict[str, Any] = world.providers.onemin.generation_bodies()[-1]["promptObject"]
+    return params
+
+
 def image_format(message: Message) -> str | None:
     return Image.open(io.BytesIO(message.attachments[0].data)).format
 
@@ -66,12 +72,12 @@ async def test_preferences_then_a_preset_over_them_then_the_command_over_both(
     text = await command(world, world.alice, "preferences", "set", model="flux-pro",
                          aspect_ratio="16:9", output_format="png", prompt_suffix="film grain")
     assert "Your preferences here" in text and "film grain" in text
-    onemin = world.providers.onemin
 
     # Preferences alone: the model, ratio, format and suffix are the member's own.
     message = await imagine(world, world.alice, "a pier")
-    body = str(onemin.generation_bodies()[-1])
-    assert "a pier, film grain" in body and "16:9" in body
+    sent = sent_params(world)
+    assert (sent["prompt"], sent["aspect_ratio"], sent["output_format"]) == (
+        "a pier, film grain", "16:9", "png")
     assert image_format(message) == "PNG"
     assert fields(message).get("Preferences") == "applied" and "Preset" not in fields(message)
     assert message.embeds[0]["description"] == "a pier, film grain"
@@ -81,16 +87,16 @@ async def test_preferences_then_a_preset_over_them_then_the_command_over_both(
                          aspect_ratio="9:16", steps=20)
     assert "Preset “Tall” saved" in text
     message = await imagine(world, world.alice, "a pier", preset="tall")
-    body = str(onemin.generation_bodies()[-1])
-    assert "9:16" in body and "16:9" not in body and "20" in body
+    sent = sent_params(world)
+    assert (sent["aspect_ratio"], sent["steps"], sent["output_format"]) == ("9:16", 20, "png")
     assert image_format(message) == "PNG"
     assert fields(message)["Preset"] == "Tall" and fields(message)["Preferences"] == "applied"
 
     # What the member sets in the command comes first of all.
     message = await imagine(world, world.alice, "a pier", preset="Tall", aspect_ratio="1:1",
                             output_format="jpg")
-    body = str(onemin.generation_bodies()[-1])
-    assert "1:1" in body and "9:16" not in body
+    sent = sent_params(world)
+    assert (sent["aspect_ratio"], sent["steps"], sent["output_format"]) == ("1:1", 20, "jpg")
     assert image_format(message) == "JPEG"
 
     # Another member's defaults are theirs alone.
