@@ -75,7 +75,7 @@ def resolve(prompt: str, *, command: Layer = EMPTY, preset: Layer = EMPTY,
     notes: list[str] = []
     for source, layer in layers:
         for name, value in layer.options.items():
-            if value is None or name in options or _shadowed(name, options):
+            if value is None or name in options or _shadowed(name, value, options):
                 continue
             if source != COMMAND and name != "seed":
                 try:
@@ -99,11 +99,11 @@ def resolve(prompt: str, *, command: Layer = EMPTY, preset: Layer = EMPTY,
                     tuple(notes))
 
 
-def _shadowed(name: str, options: Mapping[str, Any]) -> bool:
+def _shadowed(name: str, value: Any, options: Mapping[str, Any]) -> bool:
     """A fixed ratio set above excludes width and height from below, and a size set
-    above excludes a ratio from below: the shape is one choice."""
+    above excludes a fixed ratio from below: the shape is one choice."""
     if name == "aspect_ratio":
-        return "width" in options or "height" in options
+        return value != "custom" and ("width" in options or "height" in options)
     if name in ("width", "height"):
         return options.get("aspect_ratio") not in (None, "custom")
     return False

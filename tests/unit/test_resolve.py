@@ -75,6 +75,12 @@ def test_a_size_above_keeps_a_ratio_below_out_and_the_other_way_round() -> None:
                     preset=Layer(None, {"aspect_ratio": "custom", "width": 512,
                                         "height": 512}), operator_model="flux-pro")
     assert ratio.options == {"aspect_ratio": "1:1"}
+    # A preset stores its size before the `custom` its width and height imply.
+    custom = resolve("x", preset=Layer(None, {"width": 512, "height": 768,
+                                              "aspect_ratio": "custom"}),
+                     preferences=PREFS, operator_model="flux-pro")
+    assert custom.options == {"width": 512, "height": 768, "aspect_ratio": "custom",
+                              "output_format": "jpg"}
 
 
 def test_a_suffix_already_at_the_end_is_not_added_again() -> None:
