@@ -188,6 +188,12 @@ def markdown(result: dict[str, Any]) -> str:
             f"peak Python memory | {cr['seconds']:.2f} s / {cr['peak_mb']:.1f} MB | | "
             "< 2 s / < 50 MB |"
         )
+    if result.get("autocomplete"):
+        ac = result["autocomplete"]
+        lines.append(
+            f"| /imagine prompt autocomplete with {ac['jobs']:,} jobs ({ac['engine']}), "
+            f"median / p99 | {ac['median_ms']:.2f} / {ac['p99_ms']:.2f} ms | | p99 < 20 ms |"
+        )
     if "ledger_pairs_per_s" in s:
         ledger = result["ledger"]
         lines.append(

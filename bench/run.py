@@ -80,6 +80,7 @@ class Options:
     ledger: bool = True
     sheet: bool = True
     report_rows: int = 100_000  # ledger rows of the /credits report figure
+    autocomplete_jobs: int = 100_000  # jobs in the table of the prompt autocomplete figure
     guilds: int = 10_000
     guilds_bench: bool = True
     # Jobs per figure of bench/hostile.py (0 leaves it out).
@@ -321,6 +322,10 @@ def run(options: Options) -> dict[str, Any]:
     from bench import credit_report
 
     result["credit_report"] = credit_report.run(options.report_rows)
+    # /imagine's prompt autocomplete with 100,000 jobs (bench/autocomplete.py): in-process.
+    from bench import autocomplete
+
+    result["autocomplete"] = autocomplete.run(options.autocomplete_jobs)
     if options.out is not None:
         json_path, md_path = report.write(result, options.out)
         result["files"] = [str(json_path), str(md_path)]

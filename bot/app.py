@@ -18,6 +18,7 @@ from bot.jobs import MAX_INPUT_BYTES, JobService
 from bot.limits import FairScheduler
 from bot.moderation import Policy, load_file
 from bot.moderation.service import Moderation
+from bot.power import Power
 from bot.providers import build_router
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.services import Services
@@ -49,6 +50,7 @@ async def open_services(
             guilds = Guilds(db, defaults)
             records = JobRecords(db, **_clock(clock))
             boards = Boards(db, retention_days=settings.IMAGE_RETENTION_DAYS, **_clock(clock))
+            power = Power(db, **_clock(clock))
             admin = ServerAdmin(db, settings, **_clock(clock))
             continuity = Continuity(db, input_retention_days=settings.INPUT_RETENTION_DAYS,
                                     **_clock(clock))
@@ -73,12 +75,13 @@ async def open_services(
                 moderation=moderation,
                 boards=boards,
                 continuity=continuity,
+                power=power,
             )
             try:
                 yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
                                records=records, router=router, jobs=jobs,
                                moderation=moderation, boards=boards, admin=admin,
-                               continuity=continuity)
+                               continuity=continuity, power=power)
             finally:
                 # Jobs still in flight are refunded while the database is open.
                 await jobs.cancel_all()

@@ -29,6 +29,7 @@ COGS = (
     "cogs.boards", "cogs.history",
     "cogs.server_admin",
     "cogs.continuity",
+    "cogs.power",
 )
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.

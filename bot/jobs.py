@@ -22,8 +22,9 @@ from bot import images
 from bot.admin import ServerAdmin
 from bot.boards.service import Boards
 from bot.boards.style import StyleLayer
-from bot.catalogue import MODELS, Model, check_options
+from bot.catalogue import Model, check_options
 from bot.catalogue.plan import Plan
+from bot.catalogue.resolve import EMPTY, PREFERENCES, Layer, resolve
 from bot.continuity import Continuity, ReplyRef, attachment_expired
 from bot.credits import Credits, NewJob
 from bot.errors import JobFailed, UserError
@@ -32,6 +33,7 @@ from bot.guilds import Guilds
 from bot.limits import FairScheduler, Ticket
 from bot.moderation.refusal import Subject
 from bot.moderation.service import Moderation
+from bot.power import Power
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, OnSubmitted
 from bot.providers.errors import ModerationError, NoProviderAvailable, ProviderError
 from bot.providers.router import Router
@@ -77,6 +79,10 @@ class ImagineRequest:
     board: str | None = None
     # The member's roles as the interaction carried them: their role tier applies.
     role_ids: tuple[int, ...] = ()
+    # One of the member's presets, by name; its options fill what the command left unset.
+    preset: str | None = None
+    # Set once the options are resolved: some value came from the member's preferences.
+    preferences_applied: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +137,7 @@ class JobService:
         moderation: Moderation | None = None,
         boards: Boards | None = None,
         continuity: Continuity | None = None,
+        power: Power | None = None,
     ) -> None:
         self._settings = settings
         self._credits = credits
@@ -143,6 +150,7 @@ class JobService:
         self._moderation = moderation
         self._boards = boards
         self._continuity = continuity
+        self._power = power
         self._active: set[asyncio.Task[Any]] = set()
         self.draining = False
         self._closing = False
@@ -166,10 +174,8 @@ class JobService:
     async def prepare(self, request: ImagineRequest) -> Prepared:
         """Every check that costs nothing: moderation, the models allowed here, options,
         the safety cap, a provider to serve."""
-        style = await self._board_style(request)
-        model = await self._model_for(_with_style_model(request, style))
+        request, model, notes = await self._resolve(request)
         await self._admin.check_model(request.guild_id, model.id, list(self._router.offered()))
-        request, notes = _with_style(request, style, model, self._router.offered())
         if self._moderation is not None:  # before any charge and any provider call
             await self._moderation.screen(moderation_subject(request, model.id))
         options = dict(request.options)
@@ -204,6 +210,34 @@ class JobService:
                 "here takes images only by link. Use /imagine with the image attached again."
             )
         return kept
+    async def _resolve(self, request: ImagineRequest
+                       ) -> tuple[ImagineRequest, Model, tuple[str, ...]]:
+        """The request with each option taken from its sources in SPEC's order (the
+        command, the preset, the board's style, the member's preferences, the server's
+        default model, the operator's: `bot.catalogue.resolve`), its model, and notes on
+        what was left out."""
+        style = await self._board_style(request)
+        preset, preferences = EMPTY, EMPTY
+        if self._power is not None:
+            preset, preferences = await self._power.layers(
+                request.guild_id, request.user_id, request.preset)
+        config = await self._guilds.guild_config(request.guild_id)
+        seed = {"seed": request.seed} if request.seed is not None else {}
+        resolved = resolve(
+            request.prompt,
+            command=Layer(request.model, {**request.options, **seed}),
+            preset=preset,
+            board=style.layer() if style is not None else EMPTY,
+            preferences=preferences,
+            server_model=config.default_model,
+            operator_model=self._settings.DEFAULT_MODEL,
+            offered=self._router.offered(),
+        )
+        request = dataclasses.replace(
+            request, prompt=resolved.prompt, options=resolved.options, seed=resolved.seed,
+            board=style.board if style is not None else request.board,
+            preset=preset.name, preferences_applied=resolved.applied(PREFERENCES))
+        return request, resolved.model, resolved.notes
 
     async def _board_style(self, request: ImagineRequest) -> StyleLayer | None:
         """The style layer of the board the request names (SPEC section 9), if any."""
@@ -398,16 +432,6 @@ class JobService:
             return None
         return lambda submission: continuity.submitted(job_id, submission)
 
-    async def _model_for(self, request: ImagineRequest) -> Model:
-        name = request.model
-        if name is None:
-            config = await self._guilds.guild_config(request.guild_id)
-            name = config.default_model or self._settings.DEFAULT_MODEL
-        model = MODELS.get(name)
-        if model is None:
-            raise UserError(f"There is no model `{name}`. See /models.")
-        return model
-
     async def _input_image(self, attachment: Attachment) -> InputImage:
         """Downloads the member's image and judges it by its header (bot/images.py); the
         format is what the bytes are, whatever the attachment's name or type says."""
@@ -431,23 +455,6 @@ class JobService:
             log.info("input image %s refused: %s", attachment.filename, exc)
             raise UserError(exc.user_message) from None
         return InputImage(data, attachment.filename, f"image/{info.format}", attachment.url)
-
-
-def _with_style_model(request: ImagineRequest, style: StyleLayer | None) -> ImagineRequest:
-    """The request with its board style's model when the member chose none."""
-    if style is None:
-        return request
-    return dataclasses.replace(request, model=style.model_for(request.model))
-
-
-def _with_style(request: ImagineRequest, style: StyleLayer | None, model: Model,
-                offered: Mapping[str, Model]) -> tuple[ImagineRequest, tuple[str, ...]]:
-    """The request with its board style's options and suffix; notes on what was dropped."""
-    if style is None:
-        return request, ()
-    options, prompt, notes = style.apply(request.options, request.prompt, model, offered)
-    return dataclasses.replace(request, options=options, prompt=prompt,
-                               board=style.board), notes
 
 
 def _refund_reason(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from bot.guilds import Guilds
     from bot.jobs import JobService
     from bot.moderation.service import Moderation
+    from bot.power import Power
     from bot.providers.router import Router
     from bot.settings import Settings
     from bot.storage import Store
@@ -34,3 +35,4 @@ class Services:
     boards: Boards
     admin: ServerAdmin
     continuity: Continuity
+    power: Power

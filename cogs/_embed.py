@@ -35,8 +35,13 @@ def result_embed(
     shown = parameters_line(request)
     if shown:
         embed.add_field(name="Parameters", value=shown[:1024], inline=False)
+    if request.preset:
+        embed.add_field(name="Preset", value=request.preset[:1024], inline=False)
     if request.board:
         embed.add_field(name="Board style", value=request.board[:1024], inline=False)
+    if request.preferences_applied:
+        embed.add_field(name="Preferences", value="applied",
+                        inline=False)
     if notes:
         embed.add_field(name="Adjusted", value="\n".join(notes)[:1024], inline=False)
     embed.set_footer(text=f"job {job_id[-8:]}")

@@ -14,6 +14,7 @@ from bot.client import FluxBot
 from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
 from cogs._common import MODEL_CHOICES, place_of, role_ids_of
+from cogs._power_complete import preset_names, recent_prompts
 from cogs._result import DeleteButton, EditButton, RerollButton, answer_edit_submit, run_job
 from cogs.boards import board_names
 
@@ -74,8 +75,9 @@ class Imagine(commands.Cog):
         megapixels="Output size in megapixels (flux-dev)",
         go_fast="Faster, slightly rougher generation (flux-dev)",
         board="A board of this server: its style fills the options you leave unset",
+        preset="One of your presets: its options fill the ones you leave unset",
     )
-    @app_commands.autocomplete(board=board_names)
+    @app_commands.autocomplete(board=board_names, prompt=recent_prompts, preset=preset_names)
     @app_commands.choices(
         model=MODEL_CHOICES,
         aspect_ratio=RATIO_CHOICES,
@@ -102,6 +104,7 @@ class Imagine(commands.Cog):
         megapixels: str | None = None,
         go_fast: bool | None = None,
         board: app_commands.Range[str, 1, 100] | None = None,
+        preset: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         """Generate an image with a FLUX model"""
         await defer_private(interaction)
@@ -138,6 +141,7 @@ class Imagine(commands.Cog):
             attachment=attachment,
             seed=seed,
             board=board,
+            preset=preset,
             role_ids=role_ids_of(interaction),
         )
         await run_job(interaction, request)

@@ -1,9 +1,10 @@
 """A board's style: the options `/imagine board:<name>` takes from it.
 
 A style is one layer of an option's sources (SPEC section 2: command, preset, board
-style, preferences, server default, operator default). `StyleLayer` only fills what the
-member did not set and appends its suffix; a value the chosen model does not take is
-dropped with a note, since the member did not ask for it.
+style, preferences, server default, operator default); `bot.catalogue.resolve` orders
+them. A style only fills what the member did not set and appends its suffix; a value
+the chosen model does not take is dropped with a note, since the member did not ask
+for it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalogue import MODELS, Model, OptionError, check_options
+from bot.catalogue.resolve import Layer, resolve, with_suffix
 from bot.errors import UserError
+
+__all__ = ["STYLE_OPTIONS", "StyleLayer", "check_style", "describe_style", "with_suffix"]
 from bot.texts import model_label
 
 # The options a style holds besides the model and the prompt suffix.
@@ -38,6 +42,10 @@ class StyleLayer:
         options = {k: style[k] for k in STYLE_OPTIONS if style.get(k) is not None}
         return cls(board, style.get("model"), options, style.get("prompt_suffix"))
 
+    def layer(self) -> Layer:
+        """The style as a layer of the resolver (`bot.catalogue.resolve`)."""
+        return Layer(self.model, self.options, self.suffix, self.board)
+
     def model_for(self, chosen: str | None) -> str | None:
         """The model: the member's choice, else the style's (None: neither set one)."""
         return chosen if chosen is not None else self.model
@@ -47,31 +55,10 @@ class StyleLayer:
               ) -> tuple[dict[str, Any], str, tuple[str, ...]]:
         """The member's `options` with every one they left unset taken from the style,
         `prompt` with the suffix appended, and a note for each style value `model` does
-        not take (dropped)."""
-        filled = dict(options)
-        notes: list[str] = []
-        for name, value in self.options.items():
-            if name in filled or (name == "aspect_ratio" and "width" in filled):
-                continue  # the member's own choice wins
-            try:
-                check_options(model, {name: value}, offered)
-            except OptionError:
-                notes.append(f"board style's {name} {value} left out: "
-                             f"{model.label} does not take it")
-                continue
-            filled[name] = value
-        return filled, with_suffix(prompt, self.suffix), tuple(notes)
-
-
-def with_suffix(prompt: str, suffix: str | None) -> str:
-    """`prompt` with `suffix` after it: joined with a comma unless the suffix starts with
-    punctuation of its own."""
-    if not suffix:
-        return prompt
-    prompt = prompt.rstrip()
-    if suffix[0] in ",.;:!?":
-        return f"{prompt}{suffix}"
-    return f"{prompt}, {suffix}"
+        not take (dropped): the resolver's rules with only these two layers."""
+        resolved = resolve(prompt, command=Layer(model.id, options), board=self.layer(),
+                           operator_model=model.id, offered=offered)
+        return resolved.options, resolved.prompt, resolved.notes
 
 
 def check_style(model: str | None, aspect_ratio: str | None, output_format: str | None,

@@ -33,6 +33,7 @@ from bot.storage.continuity_base import TABLES as CONTINUITY_TABLES
 from bot.storage.continuity_base import ContinuityStatements
 from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
+from bot.storage.power_base import POWER_TABLES, PowerTransaction
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -52,7 +53,7 @@ def redact_url(url: str) -> str:
 
 
 class Transaction(ModerationStatements, BoardStatements, AdminTransaction,
-                  ContinuityStatements, Protocol):
+                  ContinuityStatements, PowerTransaction, Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
     async def lock_guild(self, guild_id: int) -> None:
@@ -174,6 +175,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "kept_results": ("job_id", "filename", "data", "created_at"),
     **ADMIN_TABLES,
     **CONTINUITY_TABLES,
+    **POWER_TABLES,
 }
 
 

@@ -226,8 +226,30 @@ CREATE TABLE job_inputs (
 CREATE INDEX job_inputs_age ON job_inputs (created_at);
 """
 
+# Members' own defaults in a server: preferences and named presets (JSON option maps).
+_POWER = """
+CREATE TABLE preferences (
+    guild_id   INTEGER NOT NULL,
+    user_id    INTEGER NOT NULL,
+    prefs      TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (guild_id, user_id)
+);
+
+CREATE TABLE presets (
+    guild_id   INTEGER NOT NULL,
+    user_id    INTEGER NOT NULL,
+    name_key   TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    options    TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (guild_id, user_id, name_key)
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
-    _V1, moderation_schema.SQLITE, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY
+    _V1, moderation_schema.SQLITE, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY,
+    _POWER
 )
 
 
