@@ -7,6 +7,7 @@ from typing import Any
 
 import discord
 
+from bot import texts
 from bot.catalogue import PROVIDER_LABELS, Model
 from bot.jobs import ImagineRequest
 from bot.providers.base import GeneratedImage
@@ -30,8 +31,8 @@ def result_embed(
     embed.add_field(name="Provider", value=PROVIDER_LABELS.get(image.provider, image.provider))
     embed.add_field(name="Seed", value=str(image.seed))
     embed.add_field(name="Size", value=f"{image.width}×{image.height}")
-    embed.add_field(name="Cost", value=f"{cost} credits")
-    embed.add_field(name="Balance", value=f"{balance} credits left")
+    embed.add_field(name="Cost", value=texts.credits(cost))
+    embed.add_field(name="Balance", value=f"{texts.credits(balance)} left")
     shown = parameters_line(request)
     if shown:
         embed.add_field(name="Parameters", value=shown[:1024], inline=False)

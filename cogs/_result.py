@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import texts
 from bot.client import report_error
 from bot.errors import UserError
 from bot.jobs import ImagineRequest, attachment_from_stored
@@ -23,7 +24,7 @@ from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
 from cogs._admin_log import log_event, report_budget
 from cogs._board_add import AddToBoardButton, keep_for_boards
-from cogs._common import credit_amount, place_of, role_ids_of
+from cogs._common import place_of, role_ids_of
 from cogs._delivery import Upload, fit_upload, post_result
 from cogs._embed import result_embed
 from cogs._progress import ProgressMessage
@@ -73,7 +74,7 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         # discord.py's jump_url says @me for a followup, whose guild it does not resolve.
         link = f"https://discord.com/channels/{request.guild_id or '@me'}/{message.channel.id}"
         done.append(f"Done: {link}/{message.id} (seed {image.seed}). "
-                    f"You have {credit_amount(balance)} left.")
+                    f"You have {texts.credits(balance)} left.")
         return message.id
 
     done: list[str] = []
@@ -85,7 +86,7 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         # Discord is still reachable, instead of leaving "Generating…" up for good.
         text = (
             "The bot restarted while making your image; "
-            f"your {credit_amount(prepared.cost)} are back."
+            f"your {texts.credits_back(prepared.cost)}."
         )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(progress.finish(text), LAST_WORD_SECONDS)
