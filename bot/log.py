@@ -9,6 +9,8 @@ from pathlib import Path
 import discord
 import yarl
 
+from bot.redact import scrub
+
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
@@ -24,9 +26,7 @@ class RedactSecrets(logging.Filter):
         self._secrets = [s for s in secrets if s and len(s) >= 4]
 
     def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub(text, self._secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:

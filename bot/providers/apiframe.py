@@ -31,10 +31,10 @@ from bot.providers.http import (
     Reply,
     download,
     fetch,
-    scrub,
 )
 from bot.providers.polling import poll_until
 from bot.providers.slots import ResultSlots
+from bot.redact import scrub
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,9 @@ from bot.providers.errors import (
     ProviderError,
     ProviderNotConfigured,
 )
-from bot.providers.http import ProviderTiming, Reply, error_from_reply, scrub
+from bot.providers.http import ProviderTiming, Reply, error_from_reply
 from bot.providers.slots import ResultSlots
+from bot.redact import scrub
 
 if TYPE_CHECKING:
     from bot.settings import Settings

@@ -20,7 +20,8 @@ from bot.providers.errors import (
     ServerError,
 )
 from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
-from bot.providers.http import Reply, download, fetch, scrub
+from bot.providers.http import Reply, download, fetch
+from bot.redact import scrub
 
 log = logging.getLogger(__name__)
 
