@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.catalogue.data import MODELS, PROMPT_MAX, PROVIDER_LABELS, PROVIDERS, RATIOS, SEED_MAX
+from bot.catalogue.data import MODELS, PROMPT_MAX, RATIOS, SEED_MAX
 from bot.catalogue.schema import Kind, Model, OptionError, Param, ProviderSchema, snap
 
 __all__ = [
     "MODELS",
     "PROMPT_MAX",
-    "PROVIDERS",
-    "PROVIDER_LABELS",
     "RATIOS",
     "SEED_MAX",
     "Kind",

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
+from bot.providers.base import GeneratedImage, GenerationRequest, ProviderHealth
 from bot.providers.errors import (
     InvalidRequestError,
     ModerationError,
@@ -24,7 +24,7 @@ from bot.providers.errors import (
     ResultUnavailable,
     ServerError,
 )
-from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
+from bot.providers.hosted import HostedProvider, Lenient, hosted_entry
 from bot.providers.http import (
     MODERATION_PATTERN,
     ProviderTiming,
@@ -190,10 +190,5 @@ class ApiframeProvider(HostedProvider):
         self._ended[job_id] = self._ended.get(job_id, 0) + 1
 
 
-ENTRY = ProviderEntry(
-    name=ApiframeProvider.name,
-    label="apiframe",
-    factory=hosted_factory(ApiframeProvider, "APIFRAME_API_KEY", "APIFRAME_BASE_URL"),
-    key_setting="APIFRAME_API_KEY",
-    url_setting="APIFRAME_BASE_URL",
-)
+ENTRY = hosted_entry(ApiframeProvider, label="apiframe", key_setting="APIFRAME_API_KEY",
+                     url_setting="APIFRAME_BASE_URL", url_default=DEFAULT_BASE_URL)

@@ -17,14 +17,14 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
+from bot.providers.base import GeneratedImage, GenerationRequest, ProviderHealth
 from bot.providers.errors import (
     ModerationError,
     ProviderError,
     ResultUnavailable,
     ServerError,
 )
-from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
+from bot.providers.hosted import HostedProvider, Lenient, hosted_entry
 from bot.providers.http import Reply, download, fetch, safe_url
 from bot.providers.polling import poll_until
 
@@ -167,12 +167,7 @@ class BflProvider(HostedProvider):
         return False
 
 
-ENTRY = ProviderEntry(
-    name=BflProvider.name,
-    label="BFL",
-    factory=hosted_factory(BflProvider, "BFL_API_KEY", "BFL_BASE_URL"),
-    key_setting="BFL_API_KEY",
-    url_setting="BFL_BASE_URL",
-)
+ENTRY = hosted_entry(BflProvider, label="BFL", key_setting="BFL_API_KEY",
+                     url_setting="BFL_BASE_URL", url_default=DEFAULT_BASE_URL)
 
 

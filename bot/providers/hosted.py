@@ -4,12 +4,12 @@ the base URL, the timing knobs, and how a request becomes the provider's paramet
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from bot.providers.base import Factory, Provider
+from bot.providers.base import Factory, Provider, ProviderEntry, ProviderSettings
 from bot.providers.errors import (
     MalformedResponseError,
     ProviderError,
@@ -18,9 +18,6 @@ from bot.providers.errors import (
 from bot.providers.http import ProviderTiming, Reply, error_from_reply
 from bot.providers.slots import ResultSlots
 from bot.redact import scrub
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 
 class Lenient(BaseModel):
@@ -92,11 +89,21 @@ class HostedProvider(Provider):
         return scrub(reply.text, self._secrets())
 
 
-def hosted_factory(cls: type[HostedProvider], key_setting: str, url_setting: str) -> Factory:
-    """The registry factory of a hosted provider: key and base URL from the named settings."""
+def hosted_entry(cls: type[HostedProvider], *, label: str, key_setting: str,
+                 url_setting: str, url_default: str) -> ProviderEntry:
+    """The registry entry of a hosted provider: its settings (the key, and the base URL
+    with its default) and a factory that reads them."""
+    return ProviderEntry(
+        name=cls.name, label=label, factory=_hosted_factory(cls, key_setting, url_setting),
+        key_setting=key_setting, url_setting=url_setting, url_default=url_default,
+    )
+
+
+def _hosted_factory(cls: type[HostedProvider], key_setting: str, url_setting: str) -> Factory:
+    """A factory that reads the provider's key and base URL from the named settings."""
 
     def make(
-        settings: Settings, http: httpx.AsyncClient, timing: ProviderTiming | None,
+        settings: ProviderSettings, http: httpx.AsyncClient, timing: ProviderTiming | None,
         slots: ResultSlots,
     ) -> Provider:
         return cls(

@@ -9,9 +9,9 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from bot.catalogue.plan import Attempt
-from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
+from bot.providers.base import GeneratedImage, GenerationRequest, ProviderHealth
 from bot.providers.errors import ProviderError
-from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
+from bot.providers.hosted import HostedProvider, Lenient, hosted_entry
 from bot.providers.http import ProviderTiming, Reply, decode_image, fetch
 from bot.providers.slots import ResultSlots, Slot
 
@@ -128,10 +128,5 @@ class SegmindProvider(HostedProvider):
         log.debug("segmind: %s credits remaining", header)
 
 
-ENTRY = ProviderEntry(
-    name=SegmindProvider.name,
-    label="Segmind",
-    factory=hosted_factory(SegmindProvider, "SEGMIND_API_KEY", "SEGMIND_BASE_URL"),
-    key_setting="SEGMIND_API_KEY",
-    url_setting="SEGMIND_BASE_URL",
-)
+ENTRY = hosted_entry(SegmindProvider, label="Segmind", key_setting="SEGMIND_API_KEY",
+                     url_setting="SEGMIND_BASE_URL", url_default=DEFAULT_BASE_URL)
