@@ -126,17 +126,10 @@ class ApiframeProvider(HostedProvider):
 
     async def health(self) -> ProviderHealth:
         """GET /v2/jobs?limit=1: a cheap authenticated call (lists at most one job)."""
-        if not self.configured:
-            return ProviderHealth(self.name, False)
-        try:
-            reply = await self._get("/v2/jobs?limit=1")
-        except ProviderError as exc:
-            return ProviderHealth(self.name, True, None, f"unreachable ({type(exc).__name__})",
-                                  reachable=False)
-        if reply.status in (401, 403):
-            return ProviderHealth(self.name, True, False, str(self._error(reply)))
-        return ProviderHealth(self.name, True, True if reply.status < 300 else None,
-                              "" if reply.status < 300 else f"HTTP {reply.status}")
+        checked = await self._check_key(lambda: self._get("/v2/jobs?limit=1"))
+        if isinstance(checked, ProviderHealth):
+            return checked
+        return ProviderHealth(self.name, True, True)
 
     async def _submit(self, body: dict[str, Any], idempotency_key: str) -> str:
         reply = await fetch(

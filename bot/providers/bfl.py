@@ -15,12 +15,9 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
-
 from bot.providers.base import GeneratedImage, GenerationRequest, ProviderHealth
 from bot.providers.errors import (
     ModerationError,
-    ProviderError,
     ResultUnavailable,
     ServerError,
 )
@@ -49,10 +46,6 @@ class _Task(Lenient):
     status: str
     result: _Result | None = None
     progress: float | None = None
-
-
-class _Credits(Lenient):
-    credits: float | None = None
 
 
 class BflProvider(HostedProvider):
@@ -95,25 +88,14 @@ class BflProvider(HostedProvider):
 
     async def health(self) -> ProviderHealth:
         """GET /v1/credits: a cheap authenticated call that also gives the balance."""
-        if not self.configured:
-            return ProviderHealth(self.name, False)
-        try:
-            reply = await fetch(
-                self._http, "GET", f"{self.base_url}/v1/credits", provider=self.name,
-                http_timeout=self.timing.timeout(self.timing.poll_read),
-                headers={"x-key": self._secret()},
-            )
-        except ProviderError as exc:
-            return ProviderHealth(self.name, True, None, f"unreachable ({type(exc).__name__})",
-                                  reachable=False)
-        if reply.status in (401, 403):
-            return ProviderHealth(self.name, True, False, str(self._error(reply)))
-        if reply.status >= 300:
-            return ProviderHealth(self.name, True, None, f"HTTP {reply.status}")
-        try:
-            balance = _Credits.model_validate(reply.json()).credits
-        except (ValueError, ValidationError):
-            balance = None
+        checked = await self._check_key(lambda: fetch(
+            self._http, "GET", f"{self.base_url}/v1/credits", provider=self.name,
+            http_timeout=self.timing.timeout(self.timing.poll_read),
+            headers={"x-key": self._secret()},
+        ))
+        if isinstance(checked, ProviderHealth):
+            return checked
+        balance = self._balance(checked)
         return ProviderHealth(
             self.name, True, True, f"{balance:g} credits" if balance is not None else ""
         )

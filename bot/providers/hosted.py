@@ -3,13 +3,19 @@ the base URL, the timing knobs, and how a request becomes the provider's paramet
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from bot.providers.base import Factory, Provider, ProviderEntry, ProviderSettings
+from bot.providers.base import (
+    Factory,
+    Provider,
+    ProviderEntry,
+    ProviderHealth,
+    ProviderSettings,
+)
 from bot.providers.errors import (
     MalformedResponseError,
     ProviderError,
@@ -24,6 +30,10 @@ class Lenient(BaseModel):
     """The documented part of a provider's answer; fields the docs do not list are ignored."""
 
     model_config = ConfigDict(extra="ignore")
+
+
+class _Balance(Lenient):
+    credits: float | None = None
 
 
 AnswerT = TypeVar("AnswerT", bound=BaseModel)
@@ -87,6 +97,30 @@ class HostedProvider(Provider):
     def _body(self, reply: Reply) -> str:
         """The answer's text for the logs, with the key scrubbed."""
         return scrub(reply.text, self._secrets())
+
+    async def _check_key(self, call: Callable[[], Awaitable[Reply]]) -> Reply | ProviderHealth:
+        """For `health`: runs a cheap authenticated call and returns its successful reply,
+        or the health its failure shows (not configured, unreachable, key refused, HTTP)."""
+        if not self.configured:
+            return ProviderHealth(self.name, False)
+        try:
+            reply = await call()
+        except ProviderError as exc:
+            return ProviderHealth(self.name, True, None, f"unreachable ({type(exc).__name__})",
+                                  reachable=False)
+        if reply.status in (401, 403):
+            return ProviderHealth(self.name, True, False, str(self._error(reply)))
+        if reply.status >= 300:
+            return ProviderHealth(self.name, True, None, f"HTTP {reply.status}")
+        return reply
+
+    @staticmethod
+    def _balance(reply: Reply) -> float | None:
+        """The `credits` of an account answer, or None when it has no readable one."""
+        try:
+            return _Balance.model_validate(reply.json()).credits
+        except (ValueError, ValidationError):
+            return None
 
 
 def hosted_entry(cls: type[HostedProvider], *, label: str, key_setting: str,
