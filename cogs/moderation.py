@@ -19,6 +19,7 @@ from cogs._refusal import NO_MENTIONS, AppealButton
 from cogs._review import ApproveButton, RejectButton
 
 MESSAGE_LIMIT = 2000
+LAST_POSTS_SECONDS = 5.0
 
 
 def _shown(text: str) -> str:
@@ -50,6 +51,8 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
 
     async def cog_unload(self) -> None:
         self._moderation.on_event = admin_event
+        if self._posts:  # a stop: give the last log lines a moment, then let them go
+            await asyncio.wait(self._posts, timeout=LAST_POSTS_SECONDS)
 
     async def _report(self, guild_id: int, text: str) -> None:
         await admin_event(guild_id, text)
