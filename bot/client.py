@@ -178,9 +178,11 @@ class FluxBot(commands.AutoShardedBot):
         await super().close()
 
     async def on_ready(self) -> None:
+        servers = len(self.guilds)
         log.info(
-            "ready as %s in %d servers on shards %s of %s",
-            self.user, len(self.guilds), sorted(self.shards), self.shard_count,
+            "ready as %s in %d server%s on shards %s of %s",
+            self.user, servers, "" if servers == 1 else "s", sorted(self.shards),
+            self.shard_count,
         )
         if not self.recovered.is_set():
             # Now the bot knows its channels and its permissions in them.

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import images
+from bot import images, texts
 from bot.admin import ServerAdmin
 from bot.boards.service import Boards
 from bot.boards.style import StyleLayer
@@ -323,12 +323,12 @@ class JobService:
                 if isinstance(exc, Exception):
                     raise JobFailed(
                         "Discord did not confirm that your image was posted. If it is not in "
-                        f"the channel, your {prepared.cost} credits come back when fluxcord "
-                        "next starts."
+                        f"the channel, you get your {texts.credits(prepared.cost)} back when "
+                        "fluxcord next starts."
                     ) from exc
                 raise
             await asyncio.shield(self._refund(job.id, _refund_reason(exc)))
-            back = f"Your {prepared.cost} credits are back."
+            back = f"Your {texts.credits_back(prepared.cost)}."
             if isinstance(exc, ModerationError) and self._moderation is not None:
                 subject = moderation_subject(request, prepared.model.id)
                 raise await self._moderation.provider_refused(

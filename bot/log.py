@@ -10,6 +10,8 @@ from pathlib import Path
 import discord
 import yarl
 
+from bot.redact import scrub
+
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 # An interaction's token (kept with a job so a restarted bot can still answer) is a
 # secret too; it travels in the path of webhook and interaction-callback URLs.
@@ -28,9 +30,7 @@ class RedactSecrets(logging.Filter):
         self._secrets = [s for s in secrets if s and len(s) >= 4]
 
     def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return _TOKEN_IN_PATH.sub(r"\1***", text)
+        return _TOKEN_IN_PATH.sub(r"\1***", scrub(text, self._secrets))
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import (
@@ -19,13 +19,16 @@ from pydantic import (
     SecretStr,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.catalogue import MODELS, PROVIDERS
+from bot.catalogue import MODELS
+from bot.providers.registry import BY_NAME as PROVIDERS
+from bot.providers.registry import PROVIDERS as PROVIDER_ENTRIES
 
 ModelId = Literal["flux-1.1-pro", "flux-pro", "flux-2-pro", "flux-dev"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -60,22 +63,36 @@ class SettingsError(Exception):
         self.lines = lines
 
 
-class Settings(BaseSettings):
-    """Everything the operator can set. Field names are the environment variable names."""
-
+class _Discord(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
     )
 
     DISCORD_TOKEN: SecretStr
-    ONEMIN_API_KEY: SecretStr | None = None
-    APIFRAME_API_KEY: SecretStr | None = None
-    SEGMIND_API_KEY: SecretStr | None = None
-    ONEMIN_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.1min.ai")
-    APIFRAME_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.apiframe.ai")
-    SEGMIND_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.segmind.com")
-    BFL_API_KEY: SecretStr | None = None
-    BFL_BASE_URL: AnyHttpUrl = AnyHttpUrl("https://api.bfl.ai")
+
+
+def _provider_fields() -> dict[str, Any]:
+    """Each registered provider's settings: its key (optional) and its base URL, with the
+    default its module declares. A new provider adds its own without an edit here."""
+    fields: dict[str, Any] = {}
+    for entry in PROVIDER_ENTRIES:
+        if entry.key_setting:
+            fields[entry.key_setting] = (SecretStr | None, None)
+        if entry.url_setting:
+            fields[entry.url_setting] = (AnyHttpUrl, AnyHttpUrl(entry.url_default or ""))
+    return fields
+
+
+if TYPE_CHECKING:  # the fields are known at run time only; read them with api_key/base_url
+    _WithProviders = _Discord
+else:
+    _WithProviders = create_model("_WithProviders", __base__=_Discord, **_provider_fields())
+
+
+class Settings(_WithProviders):
+    """Everything the operator can set. Field names are the environment variable names;
+    the providers' keys and base URLs come from the registry (`_provider_fields`)."""
+
     DATABASE_URL: str = "sqlite:///data/fluxcord.db"
     SFW_SAFETY_MAX: Annotated[int, Field(ge=1, le=6)] = 2
     DEFAULT_MODEL: ModelId = "flux-1.1-pro"

@@ -15,6 +15,11 @@ def credits(amount: int) -> str:
     return f"{amount:,} {unit}"
 
 
+def credits_back(amount: int) -> str:
+    """`1 credit is back`, `4 credits are back`: a refund, said to the member."""
+    return f"{credits(amount)} {'is' if amount == 1 else 'are'} back"
+
+
 def model_label(model_id: str) -> str:
     """The name members know a model by (`FLUX1.1 [pro]`); the id itself if unknown."""
     model = MODELS.get(model_id)
@@ -23,8 +28,8 @@ def model_label(model_id: str) -> str:
 
 def model_with_value(model_id: str) -> str:
     """The label with the value to type in `/imagine model:` (`FLUX1.1 [pro] (flux-1.1-pro)`)."""
-    label = model_label(model_id)
-    return label if label == model_id else f"{label} (`{model_id}`)"
+    model = MODELS.get(model_id)
+    return model.named if model is not None else model_id
 
 
 def cost(price: int | dict[str, int]) -> str:

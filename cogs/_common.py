@@ -19,9 +19,6 @@ CappableChannel = (
     discord.TextChannel | discord.ForumChannel | discord.VoiceChannel | discord.StageChannel
 )
 
-def credit_amount(n: int) -> str:
-    """'1 credit', '5 credits'."""
-    return f"{n} credit" if n == 1 else f"{n} credits"
 
 
 manage_server = app_commands.checks.has_permissions(manage_guild=True)

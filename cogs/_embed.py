@@ -7,9 +7,11 @@ from typing import Any
 
 import discord
 
-from bot.catalogue import PROVIDER_LABELS, Model
+from bot import texts
+from bot.catalogue import Model
 from bot.jobs import ImagineRequest
 from bot.providers.base import GeneratedImage
+from bot.providers.registry import label as provider_label
 
 EMBED_COLOUR = discord.Colour(0x5865F2)
 
@@ -27,11 +29,11 @@ def result_embed(
     balance left, the parameters set and what the bot adjusted."""
     embed = discord.Embed(description=request.prompt[:4000], colour=EMBED_COLOUR)
     embed.add_field(name="Model", value=model.label)
-    embed.add_field(name="Provider", value=PROVIDER_LABELS.get(image.provider, image.provider))
+    embed.add_field(name="Provider", value=provider_label(image.provider))
     embed.add_field(name="Seed", value=str(image.seed))
     embed.add_field(name="Size", value=f"{image.width}×{image.height}")
-    embed.add_field(name="Cost", value=f"{cost} credits")
-    embed.add_field(name="Balance", value=f"{balance} credits left")
+    embed.add_field(name="Cost", value=texts.credits(cost))
+    embed.add_field(name="Balance", value=f"{texts.credits(balance)} left")
     shown = parameters_line(request)
     if shown:
         embed.add_field(name="Parameters", value=shown[:1024], inline=False)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import texts
 from bot.client import report_error
 from bot.continuity import ReplyRef
 from bot.errors import UserError
@@ -24,7 +25,7 @@ from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
 from cogs._admin_log import log_event, report_budget
 from cogs._board_add import AddToBoardButton, keep_for_boards
-from cogs._common import credit_amount, place_of, role_ids_of
+from cogs._common import place_of, role_ids_of
 from cogs._delivery import Upload, fit_upload, post_result
 from cogs._embed import result_embed
 from cogs._progress import ProgressMessage
@@ -76,7 +77,7 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         # discord.py's jump_url says @me for a followup, whose guild it does not resolve.
         link = f"https://discord.com/channels/{request.guild_id or '@me'}/{message.channel.id}"
         done.append(f"Done: {link}/{message.id} (seed {image.seed}). "
-                    f"You have {credit_amount(balance)} left.")
+                    f"You have {texts.credits(balance)} left.")
         return message.id
 
     done: list[str] = []

@@ -24,6 +24,7 @@ from bot.providers.errors import ProviderError
 from bot.storage import Job
 from bot.storage.continuity_base import ResumeRow
 from bot.texts import credits as credit_text
+from bot.texts import credits_back
 from cogs._delivery import TOKEN_MARGIN, UPLOAD_HEADROOM
 from cogs._embed import result_embed
 from cogs._try_again import try_again_view
@@ -40,7 +41,7 @@ _RESUME_CAP = 6
 
 def refunded_text(cost: int) -> str:
     """What a member reads when a restart refunded their job."""
-    return f"The bot restarted while making your image; your {credit_text(cost)} are back."
+    return f"The bot restarted while making your image; your {credits_back(cost)}."
 
 
 async def tell_refunded(bot: FluxBot, job: Job, reason: str | None = None) -> None:
@@ -73,8 +74,7 @@ async def resume(bot: FluxBot, job: Job, submission: Submission,
     except ProviderError as exc:
         log.warning("job %s: resuming at %s failed: %s", job.id, exc.provider, exc)
         if await services.credits.refund(job.id, f"{exc.provider}: {type(exc).__name__}"):
-            await tell_refunded(bot, job, f"{exc.user_message} Your {credit_text(job.cost)} "
-                                "are back.")
+            await tell_refunded(bot, job, f"{exc.user_message} Your {credits_back(job.cost)}.")
         return
     try:
         await services.records.mark(job.id, "posting", provider=image.provider)

@@ -65,6 +65,7 @@ async def settings_fields(interaction: discord.Interaction[FluxBot]) -> list[Fie
     forbidden = await services.admin.forbidden_models(guild.id)
     server_cap, channel_caps = await services.guilds.safety_caps(guild.id)
     log_channel = await services.admin.log_channel(guild.id)
+    moderation = await _moderation_lines(interaction.client, guild.id)
 
     credits = [
         f"Allowance: {texts.credits(config.allowance)} every {config.period_hours} h",
@@ -104,8 +105,24 @@ async def settings_fields(interaction: discord.Interaction[FluxBot]) -> list[Fie
         *_chunks("Role tiers", tier_lines or ["none: every member gets the allowance"]),
         *_chunks("Models", models),
         *_chunks("Safety caps", cap_lines),
+        *_chunks("Moderation", moderation),
         *_chunks("Limits and log", limits),
     ]
+
+
+async def _moderation_lines(bot: FluxBot, guild_id: int) -> list[str]:
+    moderation = bot.services.moderation
+    entries = await moderation.entries(guild_id)
+    review = await moderation.review_channel(guild_id)
+    return [
+        f"Blocklist: {_entries(len(entries))} here, {_entries(len(moderation.operator))} "
+        "from the bot's operator",
+        f"Review channel: <#{review}>" if review else "Review channel: none (no appeals)",
+    ]
+
+
+def _entries(count: int) -> str:
+    return f"{count:,} entr{'y' if count == 1 else 'ies'}"
 
 
 async def render(interaction: discord.Interaction[FluxBot], _target: int, page: int) -> Page:

@@ -64,7 +64,7 @@ class Credits(commands.GroupCog, group_name="credits"):
         tier = (f"the tier of <@&{balance.tier_role_id}>" if balance.tier_role_id
                 else "this server's allowance")
         lines = [
-            f"Balance: {balance.total} credits{whose}",
+            f"Balance: {texts.credits(balance.total)}{whose}",
             f"Allowance left this period: {balance.allowance_left} of {balance.allowance_total}"
             f" ({tier})",
             f"Bonus credits: {balance.bonus}",
@@ -123,7 +123,7 @@ class Credits(commands.GroupCog, group_name="credits"):
             text = f"Removed {_bonus(-moved)} from {member.mention}"
             text += "." if moved == amount else f" (they had only {-moved})."
         await interaction.response.send_message(
-            f"{text} Their balance: {balance.total} credits.", ephemeral=True)
+            f"{text} Their balance: {texts.credits(balance.total)}.", ephemeral=True)
         verb = "granted" if amount >= 0 else "removed"
         await log_event(self.bot, interaction.guild_id,
                         f"{interaction.user.mention} {verb} {_bonus(abs(moved))} "
@@ -159,7 +159,7 @@ class Credits(commands.GroupCog, group_name="credits"):
         if amount is None:
             amount = (await services.guilds.guild_config(interaction.guild_id)).allowance
         config = await services.guilds.set_allowance(interaction.guild_id, amount, period_hours)
-        text = f"Each member now gets {amount} credits every {config.period_hours} h."
+        text = f"Each member now gets {texts.credits(amount)} every {config.period_hours} h."
         await interaction.response.send_message(text, ephemeral=True)
         await log_event(self.bot, interaction.guild_id,
                         f"{interaction.user.mention} set the allowance to "
@@ -190,7 +190,8 @@ class Credits(commands.GroupCog, group_name="credits"):
         await services.guilds.set_budget(interaction.guild_id, amount)
         left = await self._credits.budget_left(interaction.guild_id)
         await interaction.response.send_message(
-            f"This server may now spend {amount} credits per day ({left} left today).",
+            f"This server may now spend {texts.credits(amount)} per day "
+            f"({texts.credits(left)} left today).",
             ephemeral=True,
         )
         await log_event(self.bot, interaction.guild_id,

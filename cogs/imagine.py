@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalogue import SEED_MAX, discord_range
+from bot.catalogue import PROMPT_MAX, RATIOS, SEED_MAX, discord_range
 from bot.client import FluxBot
 from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
@@ -30,12 +30,8 @@ SIDE_MIN, SIDE_MAX = int(_WIDTH.min or 256), int(_WIDTH.max or 1440)
 STRENGTH_MIN, STRENGTH_MAX = float(_STRENGTH.min or 0), float(_STRENGTH.max or 1)
 QUALITY_MIN, QUALITY_MAX = int(_QUALITY.min or 0), int(_QUALITY.max or 100)
 SAFETY_MIN, SAFETY_MAX = int(_SAFETY.min or 1), int(_SAFETY.max or 6)
-PROMPT_MAX = 2000
 
-RATIO_CHOICES = [
-    app_commands.Choice(name=r, value=r)
-    for r in ("1:1", "16:9", "9:16", "3:2", "2:3", "4:5", "5:4", "custom")
-]
+RATIO_CHOICES = [app_commands.Choice(name=r, value=r) for r in (*RATIOS, "custom")]
 FORMAT_CHOICES = [
     app_commands.Choice(name=f, value=f) for f in discord_range("output_format").choices
 ]

@@ -7,8 +7,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import texts
-from bot.catalogue import PROVIDER_LABELS, Model
+from bot.catalogue import Model
 from bot.client import FluxBot
+from bot.providers.registry import label as provider_label
 from bot.providers.router import ProviderStatus
 
 # Discord's embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -81,7 +82,7 @@ class Models(commands.Cog):
         ]
         route = services.router.route(model.id)
         lines += [
-            f"{PROVIDER_LABELS.get(p, p)}: {provider_state(status.get(p))}" for p in route
+            f"{provider_label(p)}: {provider_state(status.get(p))}" for p in route
         ]
         if not route:
             lines.append("No provider: turned off by the operator")

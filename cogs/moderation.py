@@ -3,18 +3,23 @@ where appeals are decided (SPEC section 7). Manage Server; hidden from other mem
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import FluxBot
 from bot.moderation.blocklist import MAX_ENTRY_LENGTH
+from bot.moderation.events import admin_event
 from bot.moderation.service import Moderation
+from cogs._admin_log import log_event
 from cogs._common import manage_server
 from cogs._refusal import NO_MENTIONS, AppealButton
 from cogs._review import ApproveButton, RejectButton
 
 MESSAGE_LIMIT = 2000
+LAST_POSTS_SECONDS = 5.0
 
 
 def _shown(text: str) -> str:
@@ -35,10 +40,27 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
 
     def __init__(self, bot: FluxBot) -> None:
         self.bot = bot
+        self._posts: set[asyncio.Task[bool]] = set()
         super().__init__()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AppealButton, ApproveButton, RejectButton)
+        # The domain reports its actions through a callback; here they reach the
+        # server's log channel like every other admin event.
+        self._moderation.on_event = self._report
+
+    async def cog_unload(self) -> None:
+        self._moderation.on_event = admin_event
+        if self._posts:  # a stop: give the last log lines a moment, then let them go
+            await asyncio.wait(self._posts, timeout=LAST_POSTS_SECONDS)
+
+    async def _report(self, guild_id: int, text: str) -> None:
+        await admin_event(guild_id, text)
+        # Posted beside the answer, not before it: a refusal or a reply must not wait for
+        # the log channel's rate limit. log_event handles its own failures.
+        task = asyncio.create_task(log_event(self.bot, guild_id, text))
+        self._posts.add(task)
+        task.add_done_callback(self._posts.discard)
 
     @property
     def _moderation(self) -> Moderation:

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.catalogue.data import MODELS, PROMPT_MAX, PROVIDER_LABELS, PROVIDERS, RATIOS, SEED_MAX
+from bot.catalogue.data import MODELS, PROMPT_MAX, RATIOS, SEED_MAX
 from bot.catalogue.schema import Kind, Model, OptionError, Param, ProviderSchema, snap
 
 __all__ = [
     "MODELS",
     "PROMPT_MAX",
-    "PROVIDERS",
-    "PROVIDER_LABELS",
     "RATIOS",
     "SEED_MAX",
     "Kind",
@@ -39,15 +37,15 @@ def check_options(
     model = offered.get(model.id, model)
     for name, value in options.items():
         if not model.takes(name):
-            takers = models_taking(name, offered)
+            takers = [offered[m].named for m in models_taking(name, offered)]
             where = f" It works with {', '.join(takers)}." if takers else ""
-            raise OptionError(name, f"{model.id} does not take `{name}`.{where}")
+            raise OptionError(name, f"{model.named} does not take `{name}`.{where}")
         param = model.param(name)
         assert param is not None
         # Within the union of the providers' ranges (snapping happens per provider later).
         if not any(s.accepts({name: value}) for s in model.schemas if s.takes(name)):
             param.check(value)  # raises with the range in words
-            raise OptionError(name, f"`{name}` must be {param.describe_range()} for {model.id}.")
+            raise OptionError(name, f"`{name}` must be {param.describe_range()} for {model.named}.")
     ratio = options.get("aspect_ratio")
     sized = [n for n in ("width", "height") if n in options]
     if sized and ratio is not None and ratio != "custom":

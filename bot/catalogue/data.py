@@ -240,13 +240,3 @@ MODELS: dict[str, Model] = {
         Model("flux-dev", "FLUX.1 [dev]", (ONEMIN_FLUX_DEV, BFL_FLUX_DEV)),
     )
 }
-
-# Every provider the bot knows, in the order /models lists them.
-PROVIDERS = ("apiframe", "segmind", "onemin", "bfl", "placeholder")
-PROVIDER_LABELS = {
-    "apiframe": "apiframe",
-    "segmind": "Segmind",
-    "onemin": "1min.ai",
-    "bfl": "BFL",
-    "placeholder": "placeholder",
-}

@@ -186,6 +186,11 @@ class Model:
     label: str
     schemas: tuple[ProviderSchema, ...]
 
+    @property
+    def named(self) -> str:
+        """The label with the value to type in `/imagine model:`: `FLUX.2 [pro] (`flux-2-pro`)`."""
+        return f"{self.label} (`{self.id}`)"
+
     def schema(self, provider: str) -> ProviderSchema | None:
         return next((s for s in self.schemas if s.provider == provider), None)
 

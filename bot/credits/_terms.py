@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.errors import UserError
 from bot.storage import GuildConfig
+from bot.texts import credits
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -117,10 +118,6 @@ class CreditError(UserError):
     """A refusal with a `message` fit to show the member."""
 
 
-def _credits(n: int) -> str:
-    return f"{n} credit" if n == 1 else f"{n} credits"
-
-
 class OutOfCredits(CreditError):
     """The member's balance is below the job's cost."""
 
@@ -128,7 +125,7 @@ class OutOfCredits(CreditError):
         self.cost = cost
         self.balance = balance
         self.refills_at = balance.refills_at
-        self.message = f"This costs {_credits(cost)}; you have {balance.total}."
+        self.message = f"This costs {credits(cost)}; you have {credits(balance.total)}."
         if balance.allowance_total > 0:
             self.message += f" Your allowance refills <t:{balance.refills_at}:R>."
         else:
@@ -148,7 +145,7 @@ class BudgetExhausted(CreditError):
             self.message = "This server's daily credit budget is spent"
         else:
             self.message = (
-                f"This costs {_credits(cost)} but only {left} "
+                f"This costs {credits(cost)} but only {credits(left)} "
                 f"{'is' if left == 1 else 'are'} left in this server's daily budget"
             )
         self.message += f"; it resets at midnight UTC, <t:{resets_at}:R>."

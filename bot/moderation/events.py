@@ -1,7 +1,8 @@
 """Where moderation actions are reported: the server's log channel.
 
-`admin_event(guild_id, text)` is the one call site. Until a server log channel exists
-it only logs; `Moderation` takes the real reporter as `on_event` when there is one.
+`Moderation.on_event(guild_id, text)` is the one call site. The domain knows no Discord:
+the Discord side sets `on_event` to its log channel poster when its cog loads, and
+`admin_event`, which only logs, stands in wherever no bot runs (tests, tools).
 """
 
 from __future__ import annotations
@@ -15,8 +16,5 @@ AdminEvent = Callable[[int, str], Awaitable[None]]
 
 
 async def admin_event(guild_id: int, text: str) -> None:
-    """Reports a moderation action of server `guild_id`; never includes a refused prompt.
-
-    A hook: it logs the action, and is replaced by the log channel poster where the bot
-    has one."""
+    """Logs a moderation action of server `guild_id`; never includes a refused prompt."""
     log.info("server %d: %s", guild_id, text)

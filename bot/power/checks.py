@@ -29,13 +29,14 @@ def check_values(model: str | None, options: Mapping[str, Any],
     for name, value in options.items():
         if name == "seed":
             continue
-        takers = [m.id for m in offered.values() if _takes(m, name, value, offered)]
+        takers = [m.named for m in offered.values() if _takes(m, name, value, offered)]
         if model is not None:
             try:
                 check_options(offered.get(model) or MODELS[model], {name: value}, offered)
             except OptionError:
                 where = f" It works with {', '.join(takers)}." if takers else ""
-                raise UserError(f"`{name}: {value}` does not work with {model}.{where}"
+                named = (offered.get(model) or MODELS[model]).named
+                raise UserError(f"`{name}: {value}` does not work with {named}.{where}"
                                 ) from None
         elif not takers:
             raise UserError(f"No model takes `{name}: {value}`. See /models.")

@@ -7,6 +7,8 @@ router from the settings with `build_router(settings, http)`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, Provider
@@ -14,7 +16,9 @@ from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.providers.registry import PROVIDERS
 from bot.providers.router import Router
 from bot.providers.slots import ResultSlots
-from bot.settings import Settings
+
+if TYPE_CHECKING:  # bot.settings reads the registry: no import at run time
+    from bot.settings import Settings
 
 __all__ = [
     "GeneratedImage",

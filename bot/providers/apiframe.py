@@ -19,7 +19,6 @@ from pydantic import SecretStr
 from bot.providers.base import (
     GeneratedImage,
     GenerationRequest,
-    ProviderEntry,
     ProviderHealth,
     Submission,
 )
@@ -30,17 +29,17 @@ from bot.providers.errors import (
     ResultUnavailable,
     ServerError,
 )
-from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
+from bot.providers.hosted import HostedProvider, Lenient, hosted_entry
 from bot.providers.http import (
     MODERATION_PATTERN,
     ProviderTiming,
     Reply,
     download,
     fetch,
-    scrub,
 )
 from bot.providers.polling import poll_until
 from bot.providers.slots import ResultSlots
+from bot.redact import scrub
 
 log = logging.getLogger(__name__)
 
@@ -138,17 +137,10 @@ class ApiframeProvider(HostedProvider):
 
     async def health(self) -> ProviderHealth:
         """GET /v2/jobs?limit=1: a cheap authenticated call (lists at most one job)."""
-        if not self.configured:
-            return ProviderHealth(self.name, False)
-        try:
-            reply = await self._get("/v2/jobs?limit=1")
-        except ProviderError as exc:
-            return ProviderHealth(self.name, True, None, f"unreachable ({type(exc).__name__})",
-                                  reachable=False)
-        if reply.status in (401, 403):
-            return ProviderHealth(self.name, True, False, str(self._error(reply)))
-        return ProviderHealth(self.name, True, True if reply.status < 300 else None,
-                              "" if reply.status < 300 else f"HTTP {reply.status}")
+        checked = await self._check_key(lambda: self._get("/v2/jobs?limit=1"))
+        if isinstance(checked, ProviderHealth):
+            return checked
+        return ProviderHealth(self.name, True, True)
 
     async def _submit(self, body: dict[str, Any], idempotency_key: str) -> str:
         reply = await fetch(
@@ -202,10 +194,5 @@ class ApiframeProvider(HostedProvider):
         self._ended[job_id] = self._ended.get(job_id, 0) + 1
 
 
-ENTRY = ProviderEntry(
-    name=ApiframeProvider.name,
-    label="apiframe",
-    factory=hosted_factory(ApiframeProvider, "APIFRAME_API_KEY", "APIFRAME_BASE_URL"),
-    key_setting="APIFRAME_API_KEY",
-    url_setting="APIFRAME_BASE_URL",
-)
+ENTRY = hosted_entry(ApiframeProvider, label="apiframe", key_setting="APIFRAME_API_KEY",
+                     url_setting="APIFRAME_BASE_URL", url_default=DEFAULT_BASE_URL)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.catalogue import MODELS, ProviderSchema
 from bot.catalogue.plan import Attempt, Plan
@@ -13,10 +13,10 @@ from bot.providers.errors import InvalidRequestError
 
 if TYPE_CHECKING:
     import httpx
+    from pydantic import SecretStr
 
     from bot.providers.http import ProviderTiming
     from bot.providers.slots import ResultSlots, Slot
-    from bot.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +139,21 @@ class Provider(ABC):
         return found.schema(self.name) if found is not None else None
 
 
+class ProviderSettings(Protocol):
+    """What a provider's factory reads of the operator's settings (`bot.settings.Settings`,
+    which itself gains each provider's settings from the registry, so it is not named here)."""
+
+    routing: dict[str, list[str]]
+    PLACEHOLDER_PROVIDER: bool
+
+    def api_key(self, setting: str) -> SecretStr | None: ...
+
+    def base_url(self, setting: str) -> str: ...
+
+
 #: Makes a provider's client from the settings, the shared HTTP client and the timing.
 Factory = Callable[
-    ["Settings", "httpx.AsyncClient", "ProviderTiming | None", "ResultSlots"], Provider
+    [ProviderSettings, "httpx.AsyncClient", "ProviderTiming | None", "ResultSlots"], Provider
 ]
 
 
@@ -152,8 +164,10 @@ class ProviderEntry:
     name: str
     label: str
     factory: Factory
-    # The settings (environment variable names) it reads; none for a local provider.
+    # The settings (environment variable names) it reads, which `Settings` gains from the
+    # registry; none for a local provider.
     key_setting: str | None = None
     url_setting: str | None = None
+    url_default: str | None = None
     # Served only when no configured provider of a model's route can (the placeholder).
     fallback_only: bool = False

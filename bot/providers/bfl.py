@@ -15,22 +15,18 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
-
 from bot.providers.base import (
     GeneratedImage,
     GenerationRequest,
-    ProviderEntry,
     ProviderHealth,
     Submission,
 )
 from bot.providers.errors import (
     ModerationError,
-    ProviderError,
     ResultUnavailable,
     ServerError,
 )
-from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
+from bot.providers.hosted import HostedProvider, Lenient, hosted_entry
 from bot.providers.http import Reply, download, fetch, safe_url
 from bot.providers.polling import poll_until
 
@@ -55,10 +51,6 @@ class _Task(Lenient):
     status: str
     result: _Result | None = None
     progress: float | None = None
-
-
-class _Credits(Lenient):
-    credits: float | None = None
 
 
 class BflProvider(HostedProvider):
@@ -111,25 +103,14 @@ class BflProvider(HostedProvider):
 
     async def health(self) -> ProviderHealth:
         """GET /v1/credits: a cheap authenticated call that also gives the balance."""
-        if not self.configured:
-            return ProviderHealth(self.name, False)
-        try:
-            reply = await fetch(
-                self._http, "GET", f"{self.base_url}/v1/credits", provider=self.name,
-                http_timeout=self.timing.timeout(self.timing.poll_read),
-                headers={"x-key": self._secret()},
-            )
-        except ProviderError as exc:
-            return ProviderHealth(self.name, True, None, f"unreachable ({type(exc).__name__})",
-                                  reachable=False)
-        if reply.status in (401, 403):
-            return ProviderHealth(self.name, True, False, str(self._error(reply)))
-        if reply.status >= 300:
-            return ProviderHealth(self.name, True, None, f"HTTP {reply.status}")
-        try:
-            balance = _Credits.model_validate(reply.json()).credits
-        except (ValueError, ValidationError):
-            balance = None
+        checked = await self._check_key(lambda: fetch(
+            self._http, "GET", f"{self.base_url}/v1/credits", provider=self.name,
+            http_timeout=self.timing.timeout(self.timing.poll_read),
+            headers={"x-key": self._secret()},
+        ))
+        if isinstance(checked, ProviderHealth):
+            return checked
+        balance = self._balance(checked)
         return ProviderHealth(
             self.name, True, True, f"{balance:g} credits" if balance is not None else ""
         )
@@ -183,12 +164,7 @@ class BflProvider(HostedProvider):
         return False
 
 
-ENTRY = ProviderEntry(
-    name=BflProvider.name,
-    label="BFL",
-    factory=hosted_factory(BflProvider, "BFL_API_KEY", "BFL_BASE_URL"),
-    key_setting="BFL_API_KEY",
-    url_setting="BFL_BASE_URL",
-)
+ENTRY = hosted_entry(BflProvider, label="BFL", key_setting="BFL_API_KEY",
+                     url_setting="BFL_BASE_URL", url_default=DEFAULT_BASE_URL)
 
 

@@ -3,29 +3,37 @@ the base URL, the timing knobs, and how a request becomes the provider's paramet
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from bot.providers.base import Factory, Provider
+from bot.providers.base import (
+    Factory,
+    Provider,
+    ProviderEntry,
+    ProviderHealth,
+    ProviderSettings,
+)
 from bot.providers.errors import (
     MalformedResponseError,
     ProviderError,
     ProviderNotConfigured,
 )
-from bot.providers.http import ProviderTiming, Reply, error_from_reply, scrub
+from bot.providers.http import ProviderTiming, Reply, error_from_reply
 from bot.providers.slots import ResultSlots
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
+from bot.redact import scrub
 
 
 class Lenient(BaseModel):
     """The documented part of a provider's answer; fields the docs do not list are ignored."""
 
     model_config = ConfigDict(extra="ignore")
+
+
+class _Balance(Lenient):
+    credits: float | None = None
 
 
 AnswerT = TypeVar("AnswerT", bound=BaseModel)
@@ -90,12 +98,46 @@ class HostedProvider(Provider):
         """The answer's text for the logs, with the key scrubbed."""
         return scrub(reply.text, self._secrets())
 
+    async def _check_key(self, call: Callable[[], Awaitable[Reply]]) -> Reply | ProviderHealth:
+        """For `health`: runs a cheap authenticated call and returns its successful reply,
+        or the health its failure shows (not configured, unreachable, key refused, HTTP)."""
+        if not self.configured:
+            return ProviderHealth(self.name, False)
+        try:
+            reply = await call()
+        except ProviderError as exc:
+            return ProviderHealth(self.name, True, None, f"unreachable ({type(exc).__name__})",
+                                  reachable=False)
+        if reply.status in (401, 403):
+            return ProviderHealth(self.name, True, False, str(self._error(reply)))
+        if reply.status >= 300:
+            return ProviderHealth(self.name, True, None, f"HTTP {reply.status}")
+        return reply
 
-def hosted_factory(cls: type[HostedProvider], key_setting: str, url_setting: str) -> Factory:
-    """The registry factory of a hosted provider: key and base URL from the named settings."""
+    @staticmethod
+    def _balance(reply: Reply) -> float | None:
+        """The `credits` of an account answer, or None when it has no readable one."""
+        try:
+            return _Balance.model_validate(reply.json()).credits
+        except (ValueError, ValidationError):
+            return None
+
+
+def hosted_entry(cls: type[HostedProvider], *, label: str, key_setting: str,
+                 url_setting: str, url_default: str) -> ProviderEntry:
+    """The registry entry of a hosted provider: its settings (the key, and the base URL
+    with its default) and a factory that reads them."""
+    return ProviderEntry(
+        name=cls.name, label=label, factory=_hosted_factory(cls, key_setting, url_setting),
+        key_setting=key_setting, url_setting=url_setting, url_default=url_default,
+    )
+
+
+def _hosted_factory(cls: type[HostedProvider], key_setting: str, url_setting: str) -> Factory:
+    """A factory that reads the provider's key and base URL from the named settings."""
 
     def make(
-        settings: Settings, http: httpx.AsyncClient, timing: ProviderTiming | None,
+        settings: ProviderSettings, http: httpx.AsyncClient, timing: ProviderTiming | None,
         slots: ResultSlots,
     ) -> Provider:
         return cls(

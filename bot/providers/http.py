@@ -38,6 +38,7 @@ from bot.providers.errors import (
     ServerError,
 )
 from bot.providers.slots import ResultSlots, Slot
+from bot.redact import scrub
 
 log = logging.getLogger(__name__)
 
@@ -131,14 +132,6 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret replaced by `***`."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
 
 
 def safe_url(url: str) -> str:

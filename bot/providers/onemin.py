@@ -12,15 +12,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, ProviderEntry
+from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
 from bot.providers.errors import (
     InsufficientProviderCredit,
     ProviderError,
     ResultUnavailable,
     ServerError,
 )
-from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
-from bot.providers.http import Reply, download, fetch, scrub
+from bot.providers.hosted import HostedProvider, Lenient, hosted_entry
+from bot.providers.http import Reply, download, fetch
+from bot.redact import scrub
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +150,5 @@ class OneMinProvider(HostedProvider):
         return url
 
 
-ENTRY = ProviderEntry(
-    name=OneMinProvider.name,
-    label="1min.ai",
-    factory=hosted_factory(OneMinProvider, "ONEMIN_API_KEY", "ONEMIN_BASE_URL"),
-    key_setting="ONEMIN_API_KEY",
-    url_setting="ONEMIN_BASE_URL",
-)
+ENTRY = hosted_entry(OneMinProvider, label="1min.ai", key_setting="ONEMIN_API_KEY",
+                     url_setting="ONEMIN_BASE_URL", url_default=DEFAULT_BASE_URL)

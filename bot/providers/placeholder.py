@@ -23,6 +23,7 @@ from bot.providers.base import (
     Provider,
     ProviderEntry,
     ProviderHealth,
+    ProviderSettings,
 )
 from bot.providers.slots import ResultSlots
 
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     import httpx
 
     from bot.providers.http import ProviderTiming
-    from bot.settings import Settings
 
 NAME = "placeholder"
 _DEFAULT_SIDE = 1024
@@ -159,7 +159,7 @@ class PlaceholderProvider(Provider):
 
 
 def _make(
-    settings: Settings, http: httpx.AsyncClient, timing: ProviderTiming | None,
+    settings: ProviderSettings, http: httpx.AsyncClient, timing: ProviderTiming | None,
     slots: ResultSlots,
 ) -> Provider:
     """On when `PLACEHOLDER_PROVIDER` is set or an operator's route names it."""

@@ -1,8 +1,8 @@
 """Every provider the bot knows, in one explicit tuple (as `COGS` lists the cogs).
 
 Each provider module declares an `ENTRY` (`ProviderEntry`): its name, its label, the
-settings it reads and how its client is made. Adding a provider is adding its module and
-its entry here; nothing else names it.
+settings it reads (which `Settings` gains from here) and how its client is made. Adding a
+provider is adding its module and its entry here; nothing else names it.
 """
 
 from __future__ import annotations
@@ -18,3 +18,9 @@ from bot.providers.segmind import ENTRY as SEGMIND
 PROVIDERS: tuple[ProviderEntry, ...] = (APIFRAME, SEGMIND, ONEMIN, BFL, PLACEHOLDER)
 
 BY_NAME: dict[str, ProviderEntry] = {entry.name: entry for entry in PROVIDERS}
+
+
+def label(name: str) -> str:
+    """The name members and operators know a provider by (`1min.ai`); the name if unknown."""
+    entry = BY_NAME.get(name)
+    return entry.label if entry is not None else name

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.catalogue import MODELS, PROVIDER_LABELS, Model, ProviderSchema
+from bot.catalogue import MODELS, Model, ProviderSchema
 from bot.catalogue.plan import Plan, make_plan
 from bot.providers.base import GeneratedImage, GenerationRequest, Provider, ProviderHealth
 from bot.providers.errors import (
@@ -36,6 +36,7 @@ from bot.providers.errors import (
     ResultUnavailable,
 )
 from bot.providers.http import RetryPolicy
+from bot.providers.registry import label as provider_label
 from bot.providers.slots import ResultSlots
 from bot.safety import IMPLICIT_TOLERANCE, provider_allowed
 
@@ -321,7 +322,7 @@ class Router:
         if self._states[name].fatal:
             return
         self._states[name].fatal = True
-        label = PROVIDER_LABELS.get(name, name)
+        label = provider_label(name)
         text = (f"{label} is out of every route until its key works again: "
                 f"{type(error).__name__}: {error}")
         log.error("provider %s", text)
@@ -369,7 +370,7 @@ class Router:
                                  and health.reachable):
                 state.succeeded()
                 back.append(name)
-                label = PROVIDER_LABELS.get(name, name)
+                label = provider_label(name)
                 log.warning("provider %s works again; back in its routes", label)
                 await self._tell(f"Provider {label} works again and is back in its routes.")
         return back
@@ -389,7 +390,7 @@ class Router:
             return error
         label = MODELS[model].label
         route = self.route(model)
-        names = ", ".join(PROVIDER_LABELS.get(n, n) for n in route) or "none"
+        names = ", ".join(provider_label(n) for n in route) or "none"
         configured = [n for n in route if self._configured(n)]
         schemas = [s for n in configured
                    if not self._states[n].fatal and (s := self._schema(model, n))]

@@ -6,12 +6,11 @@ import logging
 from typing import Any
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from bot.catalogue.plan import Attempt
-from bot.providers.base import GeneratedImage, GenerationRequest, ProviderEntry, ProviderHealth
-from bot.providers.errors import ProviderError
-from bot.providers.hosted import HostedProvider, Lenient, hosted_factory
+from bot.providers.base import GeneratedImage, GenerationRequest, ProviderHealth
+from bot.providers.hosted import HostedProvider, hosted_entry
 from bot.providers.http import ProviderTiming, Reply, decode_image, fetch
 from bot.providers.slots import ResultSlots, Slot
 
@@ -20,10 +19,6 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.segmind.com"
 # Segmind answers 406 "Not Acceptable" when the account has not enough credits.
 CREDIT_STATUSES = (402, 406)
-
-
-class _Credits(Lenient):
-    credits: float | None = None
 
 
 class SegmindProvider(HostedProvider):
@@ -96,25 +91,14 @@ class SegmindProvider(HostedProvider):
     async def health(self) -> ProviderHealth:
         """GET /v1/get-user-credits: a cheap authenticated call that tells whether the key
         works (and the balance, in USD)."""
-        if not self.configured:
-            return ProviderHealth(self.name, False)
-        try:
-            reply = await fetch(
-                self._http, "GET", f"{self.base_url}/v1/get-user-credits", provider=self.name,
-                http_timeout=self.timing.timeout(self.timing.poll_read),
-                headers={"x-api-key": self._secret()},
-            )
-        except ProviderError as exc:
-            return ProviderHealth(self.name, True, None, f"unreachable ({type(exc).__name__})",
-                                  reachable=False)
-        if reply.status in (401, 403):
-            return ProviderHealth(self.name, True, False, str(self._error(reply)))
-        if reply.status >= 300:
-            return ProviderHealth(self.name, True, None, f"HTTP {reply.status}")
-        try:
-            balance = _Credits.model_validate(reply.json()).credits
-        except (ValueError, ValidationError):
-            balance = None
+        checked = await self._check_key(lambda: fetch(
+            self._http, "GET", f"{self.base_url}/v1/get-user-credits", provider=self.name,
+            http_timeout=self.timing.timeout(self.timing.poll_read),
+            headers={"x-api-key": self._secret()},
+        ))
+        if isinstance(checked, ProviderHealth):
+            return checked
+        balance = self._balance(checked)
         detail = f"{balance:g} USD of credit" if balance is not None else ""
         return ProviderHealth(self.name, True, True, detail)
 
@@ -128,10 +112,5 @@ class SegmindProvider(HostedProvider):
         log.debug("segmind: %s credits remaining", header)
 
 
-ENTRY = ProviderEntry(
-    name=SegmindProvider.name,
-    label="Segmind",
-    factory=hosted_factory(SegmindProvider, "SEGMIND_API_KEY", "SEGMIND_BASE_URL"),
-    key_setting="SEGMIND_API_KEY",
-    url_setting="SEGMIND_BASE_URL",
-)
+ENTRY = hosted_entry(SegmindProvider, label="Segmind", key_setting="SEGMIND_API_KEY",
+                     url_setting="SEGMIND_BASE_URL", url_default=DEFAULT_BASE_URL)

@@ -3,6 +3,7 @@ both engines offer for them (part of the `Transaction` seam)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -11,6 +12,13 @@ from typing import Any, Protocol
 THREAD_STATES = ("active", "archived", "deleted")
 # Board columns a rule may change; the names are interpolated, never user input.
 BOARD_COLUMNS = frozenset({"channel_id", "thread_id", "thread_state", "style", "last_used_at"})
+# The columns both engines read, in the order of `Board` and `BoardItem`. ITEM_LIGHT is
+# every column but the full image, which only a re-upload needs.
+BOARD_SELECT = ("id, guild_id, name, name_key, channel_id, thread_id, thread_state, style, "
+                "created_by, created_at, last_used_at")
+ITEM_LIGHT = ("board_id, number, job_id, image_hash, prompt, model, seed, author_id, "
+              "added_by, link, message_id, filename, NULL, thumbnail, added_at")
+ITEM_SELECT = ITEM_LIGHT.replace("NULL", "image")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +81,24 @@ class KeptResult:
     job_id: str
     filename: str
     data: bytes
+
+
+def board_from_row(row: Any) -> Board:
+    """A `Board` from a row of BOARD_SELECT (its style is stored as JSON)."""
+    values = list(row)
+    values[7] = json.loads(values[7])
+    return Board(*values)
+
+
+def board_changes(values: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
+    """The columns and stored values of an `update_board`; refuses a column not in
+    BOARD_COLUMNS (the names are interpolated into the statement)."""
+    unknown = set(values) - BOARD_COLUMNS
+    if unknown:
+        raise ValueError(f"unknown board columns: {sorted(unknown)}")
+    names = sorted(values)
+    stored = [json.dumps(dict(values[n])) if n == "style" else values[n] for n in names]
+    return names, stored
 
 
 class BoardStatements(Protocol):

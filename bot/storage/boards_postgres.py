@@ -7,25 +7,17 @@ import json
 from typing import Any
 
 from bot.storage.boards_base import (
-    BOARD_COLUMNS,
+    BOARD_SELECT,
+    ITEM_LIGHT,
+    ITEM_SELECT,
     Board,
     BoardItem,
     HistoryEntry,
     KeptResult,
+    board_changes,
+    board_from_row,
 )
 from bot.storage.postgres_held import HeldWrites
-
-_BOARD = ("id, guild_id, name, name_key, channel_id, thread_id, thread_state, style, "
-          "created_by, created_at, last_used_at")
-_ITEM_LIGHT = ("board_id, number, job_id, image_hash, prompt, model, seed, author_id, "
-               "added_by, link, message_id, filename, NULL, thumbnail, added_at")
-_ITEM = _ITEM_LIGHT.replace("NULL", "image")
-
-
-def _board(row: Any) -> Board:
-    values = list(row)
-    values[7] = json.loads(values[7])
-    return Board(*values)
 
 
 def _count(status: str) -> int:
@@ -41,34 +33,28 @@ class PostgresBoardStatements:
 
     async def boards(self, guild_id: int) -> list[Board]:
         rows = await self._conn.fetch(
-            f"SELECT {_BOARD} FROM boards WHERE guild_id = $1 ORDER BY last_used_at DESC",
+            f"SELECT {BOARD_SELECT} FROM boards WHERE guild_id = $1 ORDER BY last_used_at DESC",
             guild_id)
-        return [_board(row) for row in rows]
+        return [board_from_row(row) for row in rows]
 
     async def board_by_key(self, guild_id: int, name_key: str) -> Board | None:
         row = await self._conn.fetchrow(
-            f"SELECT {_BOARD} FROM boards WHERE guild_id = $1 AND name_key = $2",
+            f"SELECT {BOARD_SELECT} FROM boards WHERE guild_id = $1 AND name_key = $2",
             guild_id, name_key)
-        return _board(row) if row else None
+        return board_from_row(row) if row else None
 
     async def insert_board(self, board: Board) -> None:
         await self._conn.execute(
-            f"INSERT INTO boards ({_BOARD}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+            f"INSERT INTO boards ({BOARD_SELECT}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
             "$11)",
             board.id, board.guild_id, board.name, board.name_key, board.channel_id,
             board.thread_id, board.thread_state, json.dumps(dict(board.style)),
             board.created_by, board.created_at, board.last_used_at)
 
     async def update_board(self, board_id: str, **values: Any) -> None:
-        unknown = set(values) - BOARD_COLUMNS
-        if unknown:
-            raise ValueError(f"unknown board columns: {sorted(unknown)}")
-        if "style" in values:
-            values["style"] = json.dumps(dict(values["style"]))
-        names = sorted(values)
+        names, stored = board_changes(values)
         sets = ", ".join(f"{n} = ${i}" for i, n in enumerate(names, start=2))
-        await self._conn.execute(f"UPDATE boards SET {sets} WHERE id = $1",
-                                 board_id, *(values[n] for n in names))
+        await self._conn.execute(f"UPDATE boards SET {sets} WHERE id = $1", board_id, *stored)
 
     async def set_thread_state(self, thread_id: int, state: str) -> int:
         return _count(await self._conn.execute(
@@ -93,7 +79,7 @@ class PostgresBoardStatements:
 
     async def insert_board_item(self, item: BoardItem) -> None:
         await self._conn.execute(
-            f"INSERT INTO board_items ({_ITEM}) VALUES "
+            f"INSERT INTO board_items ({ITEM_SELECT}) VALUES "
             "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             item.board_id, item.number, item.job_id, item.image_hash, item.prompt,
             item.model, item.seed, item.author_id, item.added_by, item.link,
@@ -101,13 +87,13 @@ class PostgresBoardStatements:
 
     async def board_item_by_hash(self, board_id: str, image_hash: str) -> BoardItem | None:
         row = await self._conn.fetchrow(
-            f"SELECT {_ITEM_LIGHT} FROM board_items WHERE board_id = $1 AND image_hash = $2",
+            f"SELECT {ITEM_LIGHT} FROM board_items WHERE board_id = $1 AND image_hash = $2",
             board_id, image_hash)
         return BoardItem(*row) if row else None
 
     async def board_item(self, board_id: str, number: int) -> BoardItem | None:
         row = await self._conn.fetchrow(
-            f"SELECT {_ITEM} FROM board_items WHERE board_id = $1 AND number = $2",
+            f"SELECT {ITEM_SELECT} FROM board_items WHERE board_id = $1 AND number = $2",
             board_id, number)
         return BoardItem(*row) if row else None
 
@@ -123,7 +109,7 @@ class PostgresBoardStatements:
 
     async def board_items(self, board_id: str, limit: int) -> list[BoardItem]:
         rows = await self._conn.fetch(
-            f"SELECT {_ITEM_LIGHT} FROM board_items WHERE board_id = $1 "
+            f"SELECT {ITEM_LIGHT} FROM board_items WHERE board_id = $1 "
             "ORDER BY number DESC LIMIT $2", board_id, limit)
         return [BoardItem(*row) for row in rows]
 

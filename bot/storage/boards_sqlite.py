@@ -8,25 +8,16 @@ import sqlite3
 from typing import Any
 
 from bot.storage.boards_base import (
-    BOARD_COLUMNS,
+    BOARD_SELECT,
+    ITEM_LIGHT,
+    ITEM_SELECT,
     Board,
     BoardItem,
     HistoryEntry,
     KeptResult,
+    board_changes,
+    board_from_row,
 )
-
-_BOARD = ("id, guild_id, name, name_key, channel_id, thread_id, thread_state, style, "
-          "created_by, created_at, last_used_at")
-# Every column but the full image, which only a re-upload needs.
-_ITEM_LIGHT = ("board_id, number, job_id, image_hash, prompt, model, seed, author_id, "
-               "added_by, link, message_id, filename, NULL, thumbnail, added_at")
-_ITEM = _ITEM_LIGHT.replace("NULL", "image")
-
-
-def _board(row: tuple[Any, ...]) -> Board:
-    values = list(row)
-    values[7] = json.loads(values[7])
-    return Board(*values)
 
 
 def _item(row: tuple[Any, ...]) -> BoardItem:
@@ -45,33 +36,28 @@ class SqliteBoardStatements:
 
     async def boards(self, guild_id: int) -> list[Board]:
         rows = self._conn.execute(
-            f"SELECT {_BOARD} FROM boards WHERE guild_id = ? ORDER BY last_used_at DESC",
+            f"SELECT {BOARD_SELECT} FROM boards WHERE guild_id = ? ORDER BY last_used_at DESC",
             (guild_id,)).fetchall()
-        return [_board(row) for row in rows]
+        return [board_from_row(row) for row in rows]
 
     async def board_by_key(self, guild_id: int, name_key: str) -> Board | None:
         row = self._conn.execute(
-            f"SELECT {_BOARD} FROM boards WHERE guild_id = ? AND name_key = ?",
+            f"SELECT {BOARD_SELECT} FROM boards WHERE guild_id = ? AND name_key = ?",
             (guild_id, name_key)).fetchone()
-        return _board(row) if row else None
+        return board_from_row(row) if row else None
 
     async def insert_board(self, board: Board) -> None:
         self._conn.execute(
-            f"INSERT INTO boards ({_BOARD}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO boards ({BOARD_SELECT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (board.id, board.guild_id, board.name, board.name_key, board.channel_id,
              board.thread_id, board.thread_state, json.dumps(dict(board.style)),
              board.created_by, board.created_at, board.last_used_at))
 
     async def update_board(self, board_id: str, **values: Any) -> None:
-        unknown = set(values) - BOARD_COLUMNS
-        if unknown:
-            raise ValueError(f"unknown board columns: {sorted(unknown)}")
-        if "style" in values:
-            values["style"] = json.dumps(dict(values["style"]))
-        names = sorted(values)
+        names, stored = board_changes(values)
         self._conn.execute(
             f"UPDATE boards SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
-            (*(values[n] for n in names), board_id))
+            (*stored, board_id))
 
     async def set_thread_state(self, thread_id: int, state: str) -> int:
         cursor = self._conn.execute(
@@ -97,7 +83,7 @@ class SqliteBoardStatements:
 
     async def insert_board_item(self, item: BoardItem) -> None:
         self._conn.execute(
-            f"INSERT INTO board_items ({_ITEM}) VALUES "
+            f"INSERT INTO board_items ({ITEM_SELECT}) VALUES "
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (item.board_id, item.number, item.job_id, item.image_hash, item.prompt,
              item.model, item.seed, item.author_id, item.added_by, item.link,
@@ -105,13 +91,13 @@ class SqliteBoardStatements:
 
     async def board_item_by_hash(self, board_id: str, image_hash: str) -> BoardItem | None:
         row = self._conn.execute(
-            f"SELECT {_ITEM_LIGHT} FROM board_items WHERE board_id = ? AND image_hash = ?",
+            f"SELECT {ITEM_LIGHT} FROM board_items WHERE board_id = ? AND image_hash = ?",
             (board_id, image_hash)).fetchone()
         return _item(row) if row else None
 
     async def board_item(self, board_id: str, number: int) -> BoardItem | None:
         row = self._conn.execute(
-            f"SELECT {_ITEM} FROM board_items WHERE board_id = ? AND number = ?",
+            f"SELECT {ITEM_SELECT} FROM board_items WHERE board_id = ? AND number = ?",
             (board_id, number)).fetchone()
         return _item(row) if row else None
 
@@ -127,7 +113,7 @@ class SqliteBoardStatements:
 
     async def board_items(self, board_id: str, limit: int) -> list[BoardItem]:
         rows = self._conn.execute(
-            f"SELECT {_ITEM_LIGHT} FROM board_items WHERE board_id = ? "
+            f"SELECT {ITEM_LIGHT} FROM board_items WHERE board_id = ? "
             "ORDER BY number DESC LIMIT ?", (board_id, limit)).fetchall()
         return [_item(row) for row in rows]
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -54,6 +55,26 @@ class AppealRow:
     review_message_id: int | None
     created_at: float
     decided_at: float | None = None
+
+
+# The columns both engines read, in the order of `StrikeRow` and `AppealRow`.
+STRIKE_SELECT = "id, guild_id, user_id, channel_id, kind, reason, prompt, request, created_at"
+APPEAL_SELECT = ("strike_id, guild_id, user_id, channel_id, kind, reason, prompt, request, "
+                 "state, decided_by, review_message_id, created_at, decided_at")
+
+
+def strike_row(row: Any) -> StrikeRow:
+    """A `StrikeRow` from a row of STRIKE_SELECT (its request is stored as JSON)."""
+    values = list(row)
+    values[7] = json.loads(values[7])
+    return StrikeRow(*values)
+
+
+def appeal_row(row: Any) -> AppealRow:
+    """An `AppealRow` from a row of APPEAL_SELECT (its request is stored as JSON)."""
+    values = list(row)
+    values[7] = json.loads(values[7])
+    return AppealRow(*values)
 
 
 class ModerationStatements(Protocol):

@@ -6,28 +6,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.storage.moderation_rows import AppealRow, AppealState, StandingRow, StrikeRow
-
-_STRIKE = "id, guild_id, user_id, channel_id, kind, reason, prompt, request, created_at"
-_APPEAL = ("strike_id, guild_id, user_id, channel_id, kind, reason, prompt, request, state, "
-           "decided_by, review_message_id, created_at, decided_at")
+from bot.storage.moderation_rows import (
+    APPEAL_SELECT,
+    STRIKE_SELECT,
+    AppealRow,
+    AppealState,
+    StandingRow,
+    StrikeRow,
+    appeal_row,
+    strike_row,
+)
 
 
 def _changed(status: str) -> int:
     """The row count of a command tag such as 'DELETE 1' or 'INSERT 0 1'."""
     return int(status.rsplit(" ", 1)[-1])
 
-
-def strike_row(row: Any) -> StrikeRow:
-    values = list(row)
-    values[7] = json.loads(values[7])
-    return StrikeRow(*values)
-
-
-def appeal_row(row: Any) -> AppealRow:
-    values = list(row)
-    values[7] = json.loads(values[7])
-    return AppealRow(*values)
 
 
 class PostgresModeration:
@@ -58,18 +52,18 @@ class PostgresModeration:
 
     async def add_strike(self, strike: StrikeRow) -> None:
         await self._conn.execute(
-            f"INSERT INTO strikes ({_STRIKE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            f"INSERT INTO strikes ({STRIKE_SELECT}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             strike.id, strike.guild_id, strike.user_id, strike.channel_id, strike.kind,
             strike.reason, strike.prompt, json.dumps(strike.request), strike.created_at)
 
     async def strike(self, strike_id: str) -> StrikeRow | None:
-        row = await self._conn.fetchrow(f"SELECT {_STRIKE} FROM strikes WHERE id = $1",
+        row = await self._conn.fetchrow(f"SELECT {STRIKE_SELECT} FROM strikes WHERE id = $1",
                                         strike_id)
         return strike_row(row) if row else None
 
     async def member_strikes(self, guild_id: int, user_id: int) -> list[StrikeRow]:
         rows = await self._conn.fetch(
-            f"SELECT {_STRIKE} FROM strikes WHERE guild_id = $1 AND user_id = $2 "
+            f"SELECT {STRIKE_SELECT} FROM strikes WHERE guild_id = $1 AND user_id = $2 "
             "ORDER BY created_at", guild_id, user_id)
         return [strike_row(r) for r in rows]
 
@@ -95,15 +89,15 @@ class PostgresModeration:
 
     async def insert_appeal(self, appeal: AppealRow) -> bool:
         status = await self._conn.execute(
-            f"INSERT INTO appeals ({_APPEAL}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-            "$11, $12, $13) ON CONFLICT (strike_id) DO NOTHING",
+            f"INSERT INTO appeals ({APPEAL_SELECT}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+            "$10, $11, $12, $13) ON CONFLICT (strike_id) DO NOTHING",
             appeal.strike_id, appeal.guild_id, appeal.user_id, appeal.channel_id, appeal.kind,
             appeal.reason, appeal.prompt, json.dumps(appeal.request), appeal.state,
             appeal.decided_by, appeal.review_message_id, appeal.created_at, appeal.decided_at)
         return _changed(status) == 1
 
     async def appeal(self, strike_id: str) -> AppealRow | None:
-        row = await self._conn.fetchrow(f"SELECT {_APPEAL} FROM appeals WHERE strike_id = $1",
+        row = await self._conn.fetchrow(f"SELECT {APPEAL_SELECT} FROM appeals WHERE strike_id = $1",
                                         strike_id)
         return appeal_row(row) if row else None
 

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
 
-from bot.storage.moderation_rows import AppealRow, AppealState, StandingRow, StrikeRow
-
-_STRIKE = "id, guild_id, user_id, channel_id, kind, reason, prompt, request, created_at"
-_APPEAL = ("strike_id, guild_id, user_id, channel_id, kind, reason, prompt, request, state, "
-           "decided_by, review_message_id, created_at, decided_at")
-
-
-def strike_row(row: Any) -> StrikeRow:
-    values = list(row)
-    values[7] = json.loads(values[7])
-    return StrikeRow(*values)
-
-
-def appeal_row(row: Any) -> AppealRow:
-    values = list(row)
-    values[7] = json.loads(values[7])
-    return AppealRow(*values)
+from bot.storage.moderation_rows import (
+    APPEAL_SELECT,
+    STRIKE_SELECT,
+    AppealRow,
+    AppealState,
+    StandingRow,
+    StrikeRow,
+    appeal_row,
+    strike_row,
+)
 
 
 class SqliteModeration:
@@ -53,18 +45,18 @@ class SqliteModeration:
 
     async def add_strike(self, strike: StrikeRow) -> None:
         self._conn.execute(
-            f"INSERT INTO strikes ({_STRIKE}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO strikes ({STRIKE_SELECT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (strike.id, strike.guild_id, strike.user_id, strike.channel_id, strike.kind,
              strike.reason, strike.prompt, json.dumps(strike.request), strike.created_at))
 
     async def strike(self, strike_id: str) -> StrikeRow | None:
-        row = self._conn.execute(f"SELECT {_STRIKE} FROM strikes WHERE id = ?",
+        row = self._conn.execute(f"SELECT {STRIKE_SELECT} FROM strikes WHERE id = ?",
                                  (strike_id,)).fetchone()
         return strike_row(row) if row else None
 
     async def member_strikes(self, guild_id: int, user_id: int) -> list[StrikeRow]:
         rows = self._conn.execute(
-            f"SELECT {_STRIKE} FROM strikes WHERE guild_id = ? AND user_id = ? "
+            f"SELECT {STRIKE_SELECT} FROM strikes WHERE guild_id = ? AND user_id = ? "
             "ORDER BY created_at", (guild_id, user_id)).fetchall()
         return [strike_row(r) for r in rows]
 
@@ -87,7 +79,7 @@ class SqliteModeration:
 
     async def insert_appeal(self, appeal: AppealRow) -> bool:
         cursor = self._conn.execute(
-            f"INSERT INTO appeals ({_APPEAL}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO appeals ({APPEAL_SELECT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (strike_id) DO NOTHING",
             (appeal.strike_id, appeal.guild_id, appeal.user_id, appeal.channel_id,
              appeal.kind, appeal.reason, appeal.prompt, json.dumps(appeal.request),
@@ -96,7 +88,7 @@ class SqliteModeration:
         return cursor.rowcount == 1
 
     async def appeal(self, strike_id: str) -> AppealRow | None:
-        row = self._conn.execute(f"SELECT {_APPEAL} FROM appeals WHERE strike_id = ?",
+        row = self._conn.execute(f"SELECT {APPEAL_SELECT} FROM appeals WHERE strike_id = ?",
                                  (strike_id,)).fetchone()
         return appeal_row(row) if row else None
 

@@ -3,6 +3,8 @@ stand-ins, a real SQLite file."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support.e2e_fixtures import World, decode, private_text, results, settled
@@ -51,7 +53,7 @@ async def test_each_model_posts_its_image_publicly(
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Seed"] == "42"
     assert fields["Size"] == f"{image.size[0]}×{image.size[1]}"
-    assert fields["Cost"].endswith("credits")
+    assert re.fullmatch(r"1 credit|\d+ credits", fields["Cost"]), fields["Cost"]
     assert message.attachments[0].filename.endswith(
         {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}[fmt]
     )

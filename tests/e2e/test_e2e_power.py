@@ -119,7 +119,7 @@ async def test_what_the_model_cannot_take_is_refused_from_a_preset_and_dropped_f
 ) -> None:
     text = await command(world, world.alice, "preferences", "set", model="flux-2-pro",
                          output_format="webp")
-    assert "does not work with flux-2-pro. It works with" in text
+    assert "does not work with FLUX.2 [pro] (`flux-2-pro`). It works with" in text
     assert "no preferences" in await command(world, world.alice, "preferences", "show")
 
     # A preset is what the member asked for: refused, nothing charged or generated.
@@ -129,7 +129,7 @@ async def test_what_the_model_cannot_take_is_refused_from_a_preset_and_dropped_f
                                                  prompt="a pier", preset="turbo",
                                                  model="flux-2-pro"))
     assert "Your preset “turbo” sets `go_fast`" in private_text(ix)
-    assert "It works with flux-dev" in private_text(ix)
+    assert "It works with FLUX.1 [dev] (`flux-dev`)" in private_text(ix)
     assert len(world.providers.onemin.generation_bodies()) == sent
     assert "Balance: 500 credits" in await command(world, world.alice, "credits", "balance")
 

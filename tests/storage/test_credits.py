@@ -79,7 +79,7 @@ async def test_out_of_credits_says_cost_balance_and_refill_time(
     error = refused.value
     assert (error.cost, error.balance.total, error.refills_at) == (4, 2, refill)
     assert error.message == (
-        f"This costs 4 credits; you have 2. Your allowance refills <t:{refill}:R>."
+        f"This costs 4 credits; you have 2 credits. Your allowance refills <t:{refill}:R>."
     )
     # The refusal charged nothing and recorded no job.
     assert (await credits.balance(GUILD, ALICE)).total == 2

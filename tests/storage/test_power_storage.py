@@ -38,8 +38,8 @@ async def test_preferences_are_merged_checked_and_kept_per_member(
     assert await power.preferences(GUILD + 1, ALICE) == {}
 
     # flux-2-pro takes no webp: refused when set, naming the models that take it.
-    with pytest.raises(UserError, match=re.escape("does not work with flux-2-pro. It works "
-                                                  "with flux-1.1-pro")):
+    with pytest.raises(UserError, match=re.escape("does not work with FLUX.2 [pro] (`flux-2-pro`). "
+                                                  "It works with FLUX1.1 [pro] (`flux-1.1-pro`)")):
         await power.set_preferences(GUILD, ALICE, {"model": "flux-2-pro",
                                                    "output_format": "webp"})
     assert await power.preferences(GUILD, ALICE) == prefs  # nothing written
@@ -63,7 +63,8 @@ async def test_presets_are_per_member_replaced_by_name_and_at_most_25(
     with pytest.raises(PresetNotFound):
         await power.preset(GUILD, BOB, "fast")  # Alice's only
     with pytest.raises(UserError, match=re.escape("`go_fast: True` does not work with "
-                                                  "flux-2-pro. It works with flux-dev")):
+                                                  "FLUX.2 [pro] (`flux-2-pro`). It works with "
+                                                  "FLUX.1 [dev] (`flux-dev`)")):
         await power.save_preset(GUILD, ALICE, "bad", "flux-2-pro", {"go_fast": True})
 
     for n in range(MAX_PRESETS - 1):

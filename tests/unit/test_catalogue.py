@@ -161,8 +161,8 @@ def test_flux_dev_wire_names_and_fixed_safety_checker() -> None:
 @pytest.mark.parametrize(
     ("model", "options", "words"),
     [
-        ("flux-2-pro", {"width": 512}, ["flux-2-pro does not take `width`", "flux-1.1-pro",
-                                         "flux-pro"]),
+        ("flux-2-pro", {"width": 512}, ["FLUX.2 [pro] (`flux-2-pro`) does not take `width`",
+                                         "flux-1.1-pro", "flux-pro"]),
         ("flux-pro", {"go_fast": True}, ["`go_fast`", "flux-dev"]),
         ("flux-pro", {"megapixels": "2"}, ["`megapixels`", "flux-dev"]),
         ("flux-1.1-pro", {"go_fast": True}, ["`go_fast`", "flux-dev"]),

@@ -61,8 +61,8 @@ def test_a_preference_or_board_value_the_model_does_not_take_is_left_out_with_a_
 
 def test_a_preset_value_the_model_does_not_take_is_refused_naming_the_preset() -> None:
     with pytest.raises(OptionError, match=re.escape(
-            "Your preset “turbo” sets `go_fast`: flux-2-pro does not take `go_fast`. It "
-            "works with flux-dev")):
+            "Your preset “turbo” sets `go_fast`: FLUX.2 [pro] (`flux-2-pro`) does not take "
+            "`go_fast`. It works with FLUX.1 [dev] (`flux-dev`)")):
         resolve("x", command=Layer("flux-2-pro"),
                 preset=Layer(None, {"go_fast": True}, name="turbo"), operator_model="flux-dev")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.providers.registry import PROVIDERS
 from bot.settings import Settings, SettingsError, load_settings
 from tests.support.standins.providers import TEST_KEYS
 from tests.support.standins.segmind import SegmindStandIn
@@ -42,6 +43,26 @@ def test_defaults_match_the_spec() -> None:
     assert settings.base_url("SEGMIND_BASE_URL") == "https://api.segmind.com"
     assert settings.api_key("SEGMIND_API_KEY") is None
     assert settings.cost("flux-dev", "2") > settings.cost("flux-dev", "0.25")
+
+
+def test_each_provider_module_declares_its_own_settings() -> None:
+    """Settings gains every registered provider's key and base URL, with the default its
+    module declares: a new provider needs no edit of the settings."""
+    hosted = [entry for entry in PROVIDERS if entry.key_setting]
+    assert {entry.name for entry in hosted} == {"apiframe", "segmind", "onemin", "bfl"}
+    defaults = Settings(_env_file=None, DISCORD_TOKEN="t")  # type: ignore[call-arg]
+    keys = {entry.key_setting: f"key-of-{entry.name}" for entry in hosted}
+    given = Settings(_env_file=None, DISCORD_TOKEN="t", **keys)  # type: ignore[call-arg]
+    for entry in hosted:
+        assert entry.key_setting and entry.url_setting and entry.url_default
+        assert defaults.base_url(entry.url_setting) == entry.url_default
+        assert defaults.api_key(entry.key_setting) is None
+        key = given.api_key(entry.key_setting)
+        assert key is not None and key.get_secret_value() == f"key-of-{entry.name}"
+        assert f"key-of-{entry.name}" in given.secrets()
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None, DISCORD_TOKEN="t", BFL_BASE_URL="not a url")
+    assert [line.split(":", 1)[0] for line in caught.value.lines] == ["BFL_BASE_URL"]
 
 
 def test_absolute_database_url() -> None:

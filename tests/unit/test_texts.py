@@ -11,6 +11,8 @@ def test_credit_amounts_are_singular_plural_and_grouped() -> None:
     assert texts.credits(2) == "2 credits"
     assert texts.credits(-1) == "-1 credit"
     assert texts.credits(12_500) == "12,500 credits"
+    assert texts.credits_back(1) == "1 credit is back"
+    assert texts.credits_back(3) == "3 credits are back"
 
 
 def test_models_are_named_by_their_label() -> None:
