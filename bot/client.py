@@ -28,6 +28,7 @@ COGS = (
     "cogs.moderation",
     "cogs.boards", "cogs.history",
     "cogs.server_admin",
+    "cogs.edit",
 )
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.
