@@ -24,6 +24,7 @@ from bot.replies import defer_private, reply
 from cogs._admin_log import log_event, report_budget
 from cogs._board_add import AddToBoardButton, keep_for_boards
 from cogs._common import credit_amount, place_of, role_ids_of
+from cogs._confirm import confirmed
 from cogs._delivery import Upload, fit_upload, post_result
 from cogs._embed import result_embed
 from cogs._progress import ProgressMessage
@@ -49,6 +50,8 @@ async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineReq
 async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
     jobs = interaction.client.services.jobs
     prepared = await jobs.prepare(request)
+    if not await confirmed(interaction, prepared.cost, prepared.model.label):
+        return
     progress = ProgressMessage(interaction, prepared.model.label)
 
     async def deliver(job_id: str, image: GeneratedImage, balance: int) -> int:
