@@ -22,6 +22,7 @@ from bot import images
 from bot.admin import ServerAdmin
 from bot.boards.service import Boards
 from bot.boards.style import StyleLayer
+from bot.cancelling import JobCancelled, WaitingJobs
 from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
 from bot.credits import Credits, NewJob
@@ -81,6 +82,8 @@ class Progress:
     state: str  # "queued" or "generating"
     position: int = 0
     started_at: float = 0.0
+    # While queued, the job the member may cancel.
+    job_id: str = ""
 
 
 @dataclass(slots=True)
@@ -138,6 +141,8 @@ class JobService:
         self._moderation = moderation
         self._boards = boards
         self._active: set[asyncio.Task[Any]] = set()
+        # Reserved jobs still in the queue, which their requester may cancel.
+        self.waiting = WaitingJobs()
         self.draining = False
         self._closing = False
 
@@ -244,6 +249,7 @@ class JobService:
             self._scheduler.release(ticket)
             raise
         uploading = False
+        self.waiting.wait(job.id, request.user_id)
 
         async def upload(job_id: str, image: GeneratedImage, balance: int) -> int:
             nonlocal uploading
@@ -267,8 +273,12 @@ class JobService:
                         "next starts."
                     ) from exc
                 raise
-            await asyncio.shield(self._refund(job.id, _refund_reason(exc)))
+            cancelled = self.waiting.cancelled(job.id, exc)
+            reason = "cancelled by the member while queued" if cancelled else _refund_reason(exc)
+            await asyncio.shield(self._refund(job.id, reason))
             back = f"Your {prepared.cost} credits are back."
+            if cancelled:
+                raise JobCancelled(f"Cancelled. {back}") from None
             if isinstance(exc, ModerationError) and self._moderation is not None:
                 subject = moderation_subject(request, prepared.model.id)
                 raise await self._moderation.provider_refused(
@@ -283,6 +293,8 @@ class JobService:
                 raise JobFailed(f"The cap changed while your job waited: {exc.message} {back}"
                                 ) from exc
             raise
+        finally:
+            self.waiting.forget(job.id)
         # The image is in the channel: from here on the job is never refunded. Should the
         # settlement itself fail, start-up recovery finds the message and settles it.
         await self._credits.settle(job.id, message_id)
@@ -320,9 +332,10 @@ class JobService:
     ) -> tuple[GeneratedImage, int]:
         async def on_position(position: int) -> None:
             if position > 0:
-                await on_progress(Progress("queued", position))
+                await on_progress(Progress("queued", position, job_id=job_id))
 
         async with self._scheduler.run(ticket, on_position=on_position):
+            self.waiting.start(job_id)
             image = await self._generate(prepared, job_id, on_progress)
         # The image holds one of MAX_IMAGES_IN_FLIGHT slots from its first byte read
         # until it is uploaded: that bounds the results in memory, whatever the burst,

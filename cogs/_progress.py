@@ -10,6 +10,7 @@ from typing import Any
 import discord
 
 from bot.jobs import Progress
+from cogs._cancel import cancel_view
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ class ProgressMessage:
         self._shown: str | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        # The Cancel button, shown from the first queued state until the job's last word.
+        self._view: discord.ui.View | None = None
+        self._view_shown = False
 
     async def update(self, progress: Progress) -> None:
         """Called by the job on every change of state or queue position."""
@@ -37,6 +41,8 @@ class ProgressMessage:
         self._state = progress
         if self._ticker is None:
             self._ticker = asyncio.create_task(self._tick())
+        if progress.state == "queued" and progress.job_id and self._view is None:
+            self._view = cancel_view(progress.job_id)
         if first and progress.state == "queued":
             await self._edit(self._text())  # a queue is worth saying at once
 
@@ -53,6 +59,7 @@ class ProgressMessage:
         """Stops the updates and shows `text` as the job's last word; False if Discord
         refused the edit."""
         self.stop()
+        self._view = None  # the job's last word: nothing left to cancel
         return await self._edit(text)
 
     def stop(self) -> None:
@@ -76,12 +83,17 @@ class ProgressMessage:
 
     async def _edit(self, text: str) -> bool:
         async with self._lock:
-            if text == self._shown:
+            view_changes = (self._view is not None) != self._view_shown
+            if text == self._shown and not view_changes:
                 return True
+            kwargs: dict[str, Any] = {}
+            if view_changes:
+                kwargs["view"] = self._view
             try:
-                await self._interaction.edit_original_response(content=text)
+                await self._interaction.edit_original_response(content=text, **kwargs)
             except discord.HTTPException as exc:
                 log.debug("progress edit refused: %s", exc)
                 return False
             self._shown = text
+            self._view_shown = self._view is not None
             return True

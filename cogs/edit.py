@@ -15,6 +15,7 @@ from bot.catalogue import MODELS, SEED_MAX
 from bot.client import FluxBot
 from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
+from cogs._cancel import CancelButton
 from cogs._common import place_of, role_ids_of
 from cogs._result import run_job
 
@@ -44,6 +45,10 @@ FORMAT_CHOICES = [
 class Edit(commands.Cog):
     def __init__(self, bot: FluxBot) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        # The Cancel button of queued jobs, /imagine's and /edit's alike.
+        self.bot.add_dynamic_items(CancelButton)
 
     @app_commands.command()
     @app_commands.describe(
