@@ -334,7 +334,7 @@ async def test_commands_are_registered_only_when_changed(world: World) -> None:
     assert set(option_names) == {
         "prompt", "model", "aspect_ratio", "width", "height", "steps", "guidance", "seed",
         "image", "prompt_strength", "output_format", "output_quality", "safety_tolerance",
-        "prompt_upsampling", "megapixels", "go_fast", "board",
+        "prompt_upsampling", "megapixels", "go_fast", "board", "count",
     }
     assert all(o.get("description") for o in imagine_command["options"])
     await world.runner.restart()
