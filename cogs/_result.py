@@ -27,6 +27,7 @@ from cogs._board_add import AddToBoardButton, keep_for_boards
 from cogs._common import credit_amount, place_of, role_ids_of
 from cogs._confirm import confirmed
 from cogs._delivery import Upload, fit_upload, post_result
+from cogs._edit_image import EditImageButton
 from cogs._embed import result_embed
 from cogs._progress import ProgressMessage
 from cogs._refusal import send_refusal
@@ -114,6 +115,7 @@ def result_view(job_id: str) -> discord.ui.View:
     view.add_item(EditButton(job_id))
     view.add_item(DeleteButton(job_id))
     view.add_item(AddToBoardButton(job_id))
+    view.add_item(EditImageButton(job_id))
     return view
 
 

@@ -17,6 +17,7 @@ from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
 from cogs._cancel import CancelButton
 from cogs._common import place_of, role_ids_of
+from cogs._edit_image import EditImageButton, answer_edit_image
 from cogs._result import run_job
 
 EDITOR = next(m for m in MODELS.values() if m.edits)
@@ -47,8 +48,13 @@ class Edit(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        # The Cancel button of queued jobs, /imagine's and /edit's alike.
-        self.bot.add_dynamic_items(CancelButton)
+        # The Cancel button of queued jobs, /imagine's and /edit's alike, and Edit image.
+        self.bot.add_dynamic_items(CancelButton, EditImageButton)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
+        """Edit image modals are answered from their custom_id, also after a restart."""
+        await answer_edit_image(interaction)
 
     @app_commands.command()
     @app_commands.describe(
