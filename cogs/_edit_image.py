@@ -8,6 +8,7 @@ a restart; the image is the result message's own attachment.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from bot.client import FluxBot
 
 JOB = r"(?P<job>[0-9a-f]{32})"
+RunJob = Callable[["discord.Interaction[FluxBot]", ImagineRequest], Awaitable[None]]
 EDITOR = next(m for m in MODELS.values() if m.edits)
 SUBMIT = re.compile(r"fluxcord:edit-image-modal:" + JOB + r":[0-9]+")
 
@@ -72,8 +74,10 @@ class EditImageModal(discord.ui.Modal, title="Edit the image"):
         self.stop()  # answered by `answer_edit_image` from its custom_id, not kept
 
 
-async def answer_edit_image(interaction: discord.Interaction[FluxBot]) -> bool:
-    """Runs the edit an Edit image modal asked for; False when `interaction` is not one."""
+async def answer_edit_image(interaction: discord.Interaction[FluxBot], run_job: RunJob
+                            ) -> bool:
+    """Runs the edit an Edit image modal asked for with `run_job` (the result buttons'
+    own, which import this module); False when `interaction` is not one."""
     data: Any = interaction.data or {}
     if interaction.type is not discord.InteractionType.modal_submit:
         return False
@@ -83,8 +87,6 @@ async def answer_edit_image(interaction: discord.Interaction[FluxBot]) -> bool:
         return True
     await defer_private(interaction)
     try:
-        from cogs._result import run_job  # the result buttons import this module
-
         await run_job(interaction, _request(interaction, data.get("components", [])))
     except Exception as exc:
         await report_error(interaction, exc)

@@ -54,7 +54,7 @@ class Edit(commands.Cog):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Edit image modals are answered from their custom_id, also after a restart."""
-        await answer_edit_image(interaction)
+        await answer_edit_image(interaction, run_job)
 
     @app_commands.command()
     @app_commands.describe(
