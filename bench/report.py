@@ -235,6 +235,10 @@ def markdown(result: dict[str, Any]) -> str:
         from bench import hostile
 
         lines.append(hostile.markdown(s["hostile"]).rstrip("\n"))
+    if "count_burst" in s:
+        from bench import count_burst
+
+        lines.append(count_burst.markdown(s["count_burst"]).rstrip("\n"))
     lines += ["", "Targets: " + "; ".join(
         f"{t['name']} {'met' if t['met'] else 'MISSED'} ({t['value']:g}, {t['target']})"
         for t in result["targets"]

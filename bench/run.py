@@ -85,6 +85,8 @@ class Options:
     guilds_bench: bool = True
     # Jobs per figure of bench/hostile.py (0 leaves it out).
     hostile_jobs: int = 10
+    # Jobs of four images in the burst of bench/count_burst.py (0 leaves it out).
+    count_jobs: int = 50
     out: Path | None = ROOT / "bench" / "results"
     profile_bot: Path | None = None
     profile_floor: Path | None = None
@@ -294,6 +296,10 @@ def run(options: Options) -> dict[str, Any]:
         from bench import hostile
 
         summary["hostile"] = hostile.run(jobs=options.hostile_jobs)
+    if options.count_jobs:
+        from bench import count_burst
+
+        summary["count_burst"] = count_burst.run(jobs=options.count_jobs)
     config = {
         **{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()},
         "models": list(MODELS),
@@ -354,6 +360,8 @@ def parse(argv: list[str] | None) -> Options:
                         help="skip the memory per server benchmark (bench/guilds.py)")
     parser.add_argument("--hostile-jobs", type=int, default=defaults.hostile_jobs,
                         help="jobs per figure of bench/hostile.py; 0 leaves it out")
+    parser.add_argument("--count-jobs", type=int, default=defaults.count_jobs,
+                        help="/imagine count:4 jobs in bench/count_burst.py; 0 leaves it out")
     parser.add_argument("--out", type=Path, default=defaults.out,
                         help="folder for latest.json and latest.md")
     parser.add_argument("--profile-bot", type=Path, default=None,
@@ -371,6 +379,7 @@ def parse(argv: list[str] | None) -> Options:
         ledger_seconds=args.ledger_seconds, ledger_members=args.ledger_members,
         ledger=not args.no_ledger, sheet=not args.no_sheet, out=args.out,
         guilds=args.guilds, guilds_bench=not args.no_guilds, hostile_jobs=args.hostile_jobs,
+        count_jobs=args.count_jobs,
         profile_bot=args.profile_bot, profile_floor=args.profile_floor,
         database=args.database,
     )

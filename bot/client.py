@@ -30,6 +30,7 @@ COGS = (
     "cogs.server_admin",
     "cogs.continuity",
     "cogs.power",
+    "cogs.edit",
 )
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.

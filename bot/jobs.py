@@ -14,7 +14,7 @@ import dataclasses
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from bot import images, texts
 from bot.admin import ServerAdmin
 from bot.boards.service import Boards
 from bot.boards.style import StyleLayer
+from bot.cancelling import JobCancelled, WaitingJobs
 from bot.catalogue import Model, check_options
 from bot.catalogue.plan import Plan
 from bot.catalogue.resolve import EMPTY, PREFERENCES, Layer, resolve
@@ -39,6 +40,7 @@ from bot.providers.errors import ModerationError, NoProviderAvailable, ProviderE
 from bot.providers.router import Router
 from bot.safety import SafetyCapExceeded, cap_in_force, check_requested
 from bot.settings import Settings
+from bot.several import Several, check_count, generate_several
 from bot.storage.records import JobRecords
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,8 @@ class ImagineRequest:
     preset: str | None = None
     # Set once the options are resolved: some value came from the member's preferences.
     preferences_applied: bool = False
+    # Images in the job, each a provider call with its own seed (`/imagine count`).
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +94,8 @@ class Progress:
     state: str  # "queued" or "generating"
     position: int = 0
     started_at: float = 0.0
-    job_id: str = ""  # the job reserved (Try again names it if a stop ends the job)
+    # The job reserved: Cancel names it while queued, Try again if a stop ends it.
+    job_id: str = ""
 
 
 @dataclass(slots=True)
@@ -110,14 +115,20 @@ class Prepared:
     # What the bot changed of the request before running it, for the result's embed.
     notes: tuple[str, ...] = ()
 
+    @property
+    def unit_cost(self) -> int:
+        """What one image of the job costs (`cost` is for all of them)."""
+        return self.cost // self.request.count
+
 
 class DeliveryError(Exception):
     """Discord clearly refused the result (a 4xx answer to the upload): it is not posted."""
 
 
 ProgressCallback = Callable[[Progress], Awaitable[None]]
-# Posts the image of job `job_id` with the member's balance after it; returns the message id.
-Deliver = Callable[[str, GeneratedImage, int], Awaitable[int]]
+# Posts the images of job `job_id` (one message) with the member's balance after them;
+# returns the message id.
+Deliver = Callable[[str, Sequence[GeneratedImage], int], Awaitable[int]]
 
 
 class JobService:
@@ -152,6 +163,8 @@ class JobService:
         self._continuity = continuity
         self._power = power
         self._active: set[asyncio.Task[Any]] = set()
+        # Reserved jobs still in the queue, which their requester may cancel.
+        self.waiting = WaitingJobs()
         self.draining = False
         self._closing = False
 
@@ -195,7 +208,8 @@ class JobService:
         if request.attachment is not None and request.attachment.kept_job is not None:
             plan = self._without_expired_url(plan, request.attachment, model)
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
-        cost = self._settings.cost(model.id, options.get("megapixels"))
+        check_count(request.count)
+        cost = self._settings.cost(model.id, options.get("megapixels")) * request.count
         return Prepared(request, model, options, cap, seed, cost, None, plan, notes)
 
     def _without_expired_url(self, plan: Plan, attachment: Attachment, model: Model) -> Plan:
@@ -277,7 +291,8 @@ class JobService:
         reply: ReplyRef | None,
     ) -> None:
         request = prepared.request
-        ticket = self._scheduler.admit(request.guild_id, request.user_id, self._lane(prepared))
+        ticket = self._scheduler.admit(request.guild_id, request.user_id, self._lane(prepared),
+                                       size=request.count)
         try:
             # Only now, so that the attachments one member makes the bot download are
             # bounded by their own limit of jobs queued or running.
@@ -291,7 +306,7 @@ class JobService:
                     user_id=request.user_id,
                     model=prepared.model.id,
                     prompt=request.prompt,
-                    options=_storable(prepared.options, request.attachment),
+                    options=_storable(prepared.options, request.attachment, request.count),
                     seed=prepared.seed,
                     cost=prepared.cost,
                     role_ids=request.role_ids,
@@ -302,11 +317,12 @@ class JobService:
             self._scheduler.release(ticket)
             raise
         uploading = False
+        self.waiting.wait(job.id, request.user_id)
 
-        async def upload(job_id: str, image: GeneratedImage, balance: int) -> int:
+        async def upload(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
             nonlocal uploading
             uploading = True
-            return await deliver(job_id, image, balance)
+            return await deliver(job_id, images, balance)
 
         try:
             if self._continuity is not None:  # before the provider: a restart may follow
@@ -327,8 +343,12 @@ class JobService:
                         "fluxcord next starts."
                     ) from exc
                 raise
-            await asyncio.shield(self._refund(job.id, _refund_reason(exc)))
+            cancelled = self.waiting.cancelled(job.id, exc)
+            reason = "cancelled by the member while queued" if cancelled else _refund_reason(exc)
+            await asyncio.shield(self._refund(job.id, reason))
             back = f"Your {texts.credits_back(prepared.cost)}."
+            if cancelled:
+                raise JobCancelled(f"Cancelled. {back}") from None
             if isinstance(exc, ModerationError) and self._moderation is not None:
                 subject = moderation_subject(request, prepared.model.id)
                 raise await self._moderation.provider_refused(
@@ -343,6 +363,8 @@ class JobService:
                 raise JobFailed(f"The cap changed while your job waited: {exc.message} {back}"
                                 ) from exc
             raise
+        finally:
+            self.waiting.forget(job.id)
         # The image is in the channel: from here on the job is never refunded. Should the
         # settlement itself fail, start-up recovery finds the message and settles it.
         await self._credits.settle(job.id, message_id)
@@ -377,29 +399,46 @@ class JobService:
         ticket: Ticket,
         on_progress: ProgressCallback,
         deliver: Deliver,
-    ) -> tuple[GeneratedImage, int]:
+    ) -> tuple[list[GeneratedImage], int]:
         async def on_position(position: int) -> None:
             if position > 0:
                 await on_progress(Progress("queued", position, job_id=job_id))
 
         async with self._scheduler.run(ticket, on_position=on_position):
-            image = await self._generate(prepared, job_id, on_progress)
-        # The image holds one of MAX_IMAGES_IN_FLIGHT slots from its first byte read
+            self.waiting.start(job_id)
+            made = await self._generate(prepared, job_id, on_progress)
+        # Each image holds one of MAX_IMAGES_IN_FLIGHT slots from its first byte read
         # until it is uploaded: that bounds the results in memory, whatever the burst,
         # while a provider still working holds none.
         try:
-            await self._records.mark(job_id, "posting", provider=image.provider)
+            if made.failures:
+                prepared.notes = (*prepared.notes, await self._refund_failed(
+                    prepared, job_id, made.failures))
+            await self._records.mark(job_id, "posting", provider=made.images[0].provider)
             request = prepared.request
             balance = (await self._credits.balance(request.guild_id, request.user_id,
                                                    request.role_ids)).total
-            message_id = await deliver(job_id, image, balance)
+            message_id = await deliver(job_id, made.images, balance)
         finally:
-            image.release()
-        return image, message_id
+            for image in made.images:
+                image.release()
+        return made.images, message_id
+
+    async def _refund_failed(self, prepared: Prepared, job_id: str,
+                             failures: Sequence[BaseException]) -> str:
+        """Gives back the share of the images that failed; the note that says so."""
+        amount = prepared.unit_cost * len(failures)
+        await self._credits.refund_part(job_id, amount, _refund_reason(failures[0]))
+        prepared.cost -= amount
+        first = failures[0]
+        why = first.user_message.rstrip(".") if isinstance(first, ProviderError) else "it failed"
+        count = prepared.request.count
+        return (f"{len(failures)} of {count} images could not be made ({why}); "
+                f"their {amount} credits are back.")
 
     async def _generate(
         self, prepared: Prepared, job_id: str, on_progress: ProgressCallback
-    ) -> GeneratedImage:
+    ) -> Several:
         # Looked up again now that the job starts: a cap changed while it waited applies.
         cap = await self.cap_for(prepared.request)
         plan = prepared.plan
@@ -414,16 +453,19 @@ class JobService:
         started = time.monotonic()
         await self._records.mark(job_id, "generating")
         await on_progress(Progress("generating", started_at=started, job_id=job_id))
-        return await self._router.generate(
-            GenerationRequest(
-                job_id=job_id,
-                prompt=prepared.request.prompt,
-                seed=prepared.seed,
-                plan=plan,
-                image=prepared.image,
-                on_submitted=self._on_submitted(job_id),
-            )
+        request = GenerationRequest(
+            job_id=job_id,
+            prompt=prepared.request.prompt,
+            seed=prepared.seed,
+            plan=plan,
+            image=prepared.image,
+            # A job of several images is not resumed after a restart: only one provider
+            # job can be stored per job.
+            on_submitted=self._on_submitted(job_id) if prepared.request.count == 1 else None,
         )
+        if prepared.request.count == 1:
+            return Several([await self._router.generate(request)], [])
+        return await generate_several(self._router, request, prepared.request.count)
 
     def _on_submitted(self, job_id: str) -> OnSubmitted | None:
         """Stores the provider's job id as soon as it exists (bot.continuity)."""
@@ -468,9 +510,13 @@ def _refund_reason(exc: BaseException) -> str:
     return f"failed: {type(exc).__name__}"
 
 
-def _storable(options: Mapping[str, Any], attachment: Attachment | None) -> dict[str, Any]:
-    """The options as JSON for the job row; the input image as its Discord reference."""
+def _storable(options: Mapping[str, Any], attachment: Attachment | None,
+              count: int = 1) -> dict[str, Any]:
+    """The options as JSON for the job row; the input image as its Discord reference;
+    the number of images when more than one (Reroll makes as many)."""
     stored = {k: v for k, v in options.items() if k != "image"}
+    if count > 1:
+        stored["count"] = count
     if attachment is not None:
         stored["image"] = {
             "url": attachment.url,

@@ -53,13 +53,17 @@ class _State(enum.Enum):
 class Ticket:
     """A job's place in the scheduler, from `admit` to the end of `run` (or `release`)."""
 
-    __slots__ = ("_state", "_wake", "guild_id", "lane", "number", "position", "user_id")
+    __slots__ = ("_state", "_wake", "guild_id", "lane", "number", "position", "size",
+                 "user_id")
 
-    def __init__(self, guild_id: int, user_id: int, number: int, lane: str = "") -> None:
+    def __init__(self, guild_id: int, user_id: int, number: int, lane: str = "",
+                 size: int = 1) -> None:
         self.guild_id = guild_id
         self.user_id = user_id
         self.number = number
         self.lane = lane
+        # Images in the job: each counts against the member's limit.
+        self.size = size
         # 0 while running (or done); from 1 while waiting.
         self.position = 0
         self._state = _State.WAITING
@@ -102,19 +106,21 @@ class FairScheduler:
         self._servers: dict[int, _Server] = {}
         self._numbers = itertools.count(1)
 
-    def admit(self, guild_id: int, user_id: int, lane: str = "") -> Ticket:
-        """Queues a job for the member in the server's `lane`, or raises TooManyJobs.
+    def admit(self, guild_id: int, user_id: int, lane: str = "", size: int = 1) -> Ticket:
+        """Queues a job of `size` images for the member in the server's `lane`, or raises
+        TooManyJobs.
 
         The ticket counts against the member's limit from now on: pass it to `run`, or
         to `release` if the job is abandoned before it runs.
         """
         server = self._servers.setdefault(guild_id, _Server())
         member = server.members.setdefault(user_id, _Member())
-        count = member.running + len(member.waiting)
+        count = member.running + sum(t.size for t in member.waiting)
         limit = self.per_member + self.max_waiting_per_member
-        if count >= limit:
+        # A job alone may be bigger than the limit (it then runs by itself).
+        if count and count + size > limit:
             raise TooManyJobs(count, limit)
-        ticket = Ticket(guild_id, user_id, next(self._numbers), lane)
+        ticket = Ticket(guild_id, user_id, next(self._numbers), lane, size)
         member.waiting.append(ticket)
         if user_id not in server.rotation:
             server.rotation.append(user_id)
@@ -155,7 +161,7 @@ class FairScheduler:
         server = self._servers[ticket.guild_id]
         member = server.members[ticket.user_id]
         if ticket._state is _State.RUNNING:
-            member.running -= 1
+            member.running -= ticket.size
             server.running[ticket.lane] -= 1
             if not server.running[ticket.lane]:
                 del server.running[ticket.lane]
@@ -188,7 +194,7 @@ class FairScheduler:
         while (ticket := self._next(server)) is not None:
             member = server.members[ticket.user_id]
             member.waiting.remove(ticket)
-            member.running += 1
+            member.running += ticket.size
             server.running[ticket.lane] = server.running.get(ticket.lane, 0) + 1
             ticket._state = _State.RUNNING
             ticket.position = 0
@@ -210,6 +216,8 @@ class FairScheduler:
             if member.running >= self.per_member:
                 continue
             for ticket in member.waiting:
+                if member.running and member.running + ticket.size > self.per_member:
+                    break  # a job of several images waits for room; none overtakes it
                 if server.running.get(ticket.lane, 0) < self.per_server:
                     return ticket
         return None

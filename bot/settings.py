@@ -39,6 +39,8 @@ DEFAULT_COSTS: dict[str, int | dict[str, int]] = {
     "flux-2-pro": 6,
     # flux-dev's price follows its output size.
     "flux-dev": {"0.25": 1, "1": 3, "2": 5},
+    # /edit: flux-2-pro's image editor.
+    "flux-2-pro-edit": 6,
 }
 
 # What the messages say a variable should look like, when pydantic's own words are unclear.
@@ -47,7 +49,7 @@ _HINTS = {
     "DATABASE_URL": "sqlite:///relative/path.db, sqlite:////absolute/path.db or "
                     "postgresql://user:password@host:port/dbname",
     "SFW_SAFETY_MAX": "a whole number from 1 to 6",
-    "DEFAULT_MODEL": "one of " + ", ".join(MODELS),
+    "DEFAULT_MODEL": "one of " + ", ".join(m.id for m in MODELS.values() if not m.edits),
     "ALLOW_DMS": "true or false",
     "LOG_LEVEL": "DEBUG, INFO, WARNING, ERROR or CRITICAL",
     "SHARD_COUNT": "a whole number, 1 or more",
@@ -121,6 +123,8 @@ class Settings(_WithProviders):
     # The most pixels a member's input image may have; judged from its header, before
     # any pixel is decoded (SPEC section 5).
     MAX_INPUT_PIXELS: Annotated[int, Field(ge=1)] = 16_000_000
+    # A job costing more credits than this first asks the member to confirm the cost.
+    CONFIRM_ABOVE: Annotated[int, Field(ge=0)] = 20
     # On SIGTERM, how long jobs in flight may take to finish before they are refunded.
     SHUTDOWN_GRACE_SECONDS: Annotated[float, Field(ge=0, le=600)] = 60.0
     # The most one provider call may take, submit, polls and download together.

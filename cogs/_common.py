@@ -11,7 +11,10 @@ from discord import app_commands
 
 from bot.catalogue import MODELS
 
-MODEL_CHOICES = [app_commands.Choice(name=m.label, value=m.id) for m in MODELS.values()]
+# The models /imagine offers: image editors are /edit's.
+MODEL_CHOICES = [
+    app_commands.Choice(name=m.label, value=m.id) for m in MODELS.values() if not m.edits
+]
 
 # The channels members can generate in, and so the ones a safety cap can be set for:
 # text and news (TextChannel), forums (their posts are threads), voice and stage text chat.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -65,12 +66,14 @@ async def post_result(
     embed: discord.Embed,
     view: discord.ui.View,
     through_interaction: bool,
+    more: Sequence[Upload] = (),
 ) -> discord.Message:
-    """Posts the result publicly; returns the message. Raises DeliveryError when Discord
-    clearly refuses it (4xx); a 5xx is raised as it is, since Discord may have the image."""
+    """Posts the result publicly (with the `more` images of a job of several); returns
+    the message. Raises DeliveryError when Discord clearly refuses it (4xx); a 5xx is
+    raised as it is, since Discord may have the image."""
     try:
         return await _send(
-            interaction, channel_id, user_id, upload, embed, view,
+            interaction, channel_id, user_id, [upload, *more], embed, view,
             through_interaction=through_interaction,
         )
     except discord.HTTPException as exc:
@@ -83,7 +86,7 @@ async def _send(
     interaction: discord.Interaction[Any],
     channel_id: int,
     user_id: int,
-    upload: Upload,
+    uploads: Sequence[Upload],
     embed: discord.Embed,
     view: discord.ui.View,
     *,
@@ -93,7 +96,8 @@ async def _send(
     if through_interaction and token_alive:
         try:
             return await interaction.followup.send(
-                embed=embed, file=upload.file(), view=view, wait=True, ephemeral=False
+                embed=embed, files=[u.file() for u in uploads], view=view, wait=True,
+                ephemeral=False,
             )
         except discord.HTTPException as exc:
             if exc.code not in (INVALID_WEBHOOK_TOKEN, UNKNOWN_WEBHOOK) and exc.status != 401:
@@ -103,7 +107,7 @@ async def _send(
     return await channel.send(
         content=f"<@{user_id}>",
         embed=embed,
-        file=upload.file(),
+        files=[u.file() for u in uploads],
         view=view,
         allowed_mentions=discord.AllowedMentions(users=True),
     )

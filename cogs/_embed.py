@@ -39,6 +39,9 @@ def result_embed(
         embed.add_field(name="Parameters", value=shown[:1024], inline=False)
     if request.preset:
         embed.add_field(name="Preset", value=request.preset[:1024], inline=False)
+    if model.edits and request.attachment is not None:
+        embed.add_field(name="Source image", value=request.attachment.filename[:1024],
+                        inline=False)
     if request.board:
         embed.add_field(name="Board style", value=request.board[:1024], inline=False)
     if request.preferences_applied:

@@ -10,6 +10,7 @@ from typing import Any
 import discord
 
 from bot.jobs import Progress
+from cogs._cancel import cancel_view
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ class ProgressMessage:
         self._shown: str | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        # The Cancel button, shown from the first queued state until the job's last word.
+        self._view: discord.ui.View | None = None
+        self._view_shown: discord.ui.View | None = None
 
     async def update(self, progress: Progress) -> None:
         """Called by the job on every change of state or queue position."""
@@ -37,6 +41,8 @@ class ProgressMessage:
         self._state = progress
         if self._ticker is None:
             self._ticker = asyncio.create_task(self._tick())
+        if progress.state == "queued" and progress.job_id and self._view is None:
+            self._view = cancel_view(progress.job_id)
         if first and progress.state == "queued":
             await self._edit(self._text())  # a queue is worth saying at once
 
@@ -53,7 +59,9 @@ class ProgressMessage:
         """Stops the updates and shows `text` (with `view`'s buttons) as the job's last
         word; False if Discord refused the edit."""
         self.stop()
-        return await self._edit(text, view)
+        # The job's last word: nothing left to cancel; a Try again button, perhaps.
+        self._view = view
+        return await self._edit(text)
 
     def stop(self) -> None:
         if self._ticker is not None:
@@ -74,17 +82,19 @@ class ProgressMessage:
             await self._edit(self._text())
             await asyncio.sleep(EDIT_INTERVAL)
 
-    async def _edit(self, text: str, view: discord.ui.View | None = None) -> bool:
+    async def _edit(self, text: str) -> bool:
         async with self._lock:
-            if text == self._shown and view is None:
+            view_changes = self._view is not self._view_shown
+            if text == self._shown and not view_changes:
                 return True
+            kwargs: dict[str, Any] = {}
+            if view_changes:
+                kwargs["view"] = self._view
             try:
-                if view is None:
-                    await self._interaction.edit_original_response(content=text)
-                else:
-                    await self._interaction.edit_original_response(content=text, view=view)
+                await self._interaction.edit_original_response(content=text, **kwargs)
             except discord.HTTPException as exc:
                 log.debug("progress edit refused: %s", exc)
                 return False
             self._shown = text
+            self._view_shown = self._view
             return True

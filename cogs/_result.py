@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -26,11 +27,14 @@ from bot.replies import defer_private, reply
 from cogs._admin_log import log_event, report_budget
 from cogs._board_add import AddToBoardButton, keep_for_boards
 from cogs._common import place_of, role_ids_of
+from cogs._confirm import confirmed
 from cogs._delivery import Upload, fit_upload, post_result
+from cogs._edit_image import EditImageButton
 from cogs._embed import result_embed
 from cogs._progress import ProgressMessage
 from cogs._refusal import send_refusal
 from cogs._resume import refunded_text
+from cogs._several import name_seeds
 from cogs._try_again import try_again_view
 
 if TYPE_CHECKING:
@@ -53,14 +57,19 @@ async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineReq
 async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
     jobs = interaction.client.services.jobs
     prepared = await jobs.prepare(request)
+    if not await confirmed(interaction, prepared.cost, prepared.model.label):
+        return
     progress = ProgressMessage(interaction, prepared.model.label)
 
-    async def deliver(job_id: str, image: GeneratedImage, balance: int) -> int:
-        upload = await fit_upload(interaction, job_id, image)
+    async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
+        image = images[0]
+        uploads = [await fit_upload(interaction, job_id, made) for made in images]
+        upload = uploads[0]
         posted.append((job_id, upload))
-        notes = (*prepared.notes, *image.notes, *((upload.note,) if upload.note else ()))
+        notes = (*prepared.notes, *image.notes, *(u.note for u in uploads if u.note))
         embed = result_embed(prepared.model, prepared.request, job_id, image, prepared.cost,
                              balance, notes)
+        name_seeds(embed, images)
         embed.set_image(url=f"attachment://{upload.filename}")  # shown inside the embed
         embed.set_author(
             name=interaction.user.display_name, icon_url=interaction.user.display_avatar.url
@@ -72,7 +81,7 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         message = await post_result(
             interaction, channel_id=request.channel_id, user_id=request.user_id,
             upload=upload, embed=embed, view=result_view(job_id),
-            through_interaction=answered,
+            through_interaction=answered, more=uploads[1:],
         )
         # discord.py's jump_url says @me for a followup, whose guild it does not resolve.
         link = f"https://discord.com/channels/{request.guild_id or '@me'}/{message.channel.id}"
@@ -118,6 +127,7 @@ def result_view(job_id: str) -> discord.ui.View:
     view.add_item(EditButton(job_id))
     view.add_item(DeleteButton(job_id))
     view.add_item(AddToBoardButton(job_id))
+    view.add_item(EditImageButton(job_id))
     return view
 
 
@@ -131,6 +141,7 @@ async def _stored_request(
     options = dict(job.options)
     attachment = attachment_from_stored(options, job.id)
     options.pop("image", None)
+    count = int(options.pop("count", 1))  # Reroll makes as many images again
     place = place_of(interaction)
     return ImagineRequest(
         guild_id=interaction.guild_id or 0,
@@ -144,6 +155,7 @@ async def _stored_request(
         attachment=attachment,
         seed=job.seed if keep_seed else None,
         role_ids=role_ids_of(interaction),
+        count=count,
     )
 
 

@@ -9,6 +9,7 @@ they asked in with a mention. Reject keeps the strike. Either way the member is 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -94,15 +95,18 @@ async def run_approved(interaction: discord.Interaction[FluxBot], appeal: Appeal
     async def no_progress(progress: Progress) -> None:
         """The member is not waiting on a private message: nothing to show."""
 
-    async def deliver(job_id: str, image: GeneratedImage, balance: int) -> int:
-        upload = await fit_upload(interaction, job_id, image)
+    async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
+        image = images[0]
+        uploads = [await fit_upload(interaction, job_id, made) for made in images]
+        upload = uploads[0]
         notes = (*image.notes, upload.note) if upload.note else image.notes
         embed = result_embed(prepared.model, request, job_id, image, prepared.cost, balance,
                              notes)
         embed.set_image(url=f"attachment://{upload.filename}")
         message = await post_result(
             interaction, channel_id=request.channel_id, user_id=request.user_id,
-            upload=upload, embed=embed, view=result_view(job_id), through_interaction=False)
+            upload=upload, embed=embed, view=result_view(job_id), through_interaction=False,
+            more=uploads[1:])
         posted.append(message.id)
         return message.id
 

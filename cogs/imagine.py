@@ -13,6 +13,7 @@ from bot.catalogue import PROMPT_MAX, RATIOS, SEED_MAX, discord_range
 from bot.client import FluxBot
 from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
+from bot.several import COUNT_MAX
 from cogs._common import MODEL_CHOICES, place_of, role_ids_of
 from cogs._power_complete import preset_names, recent_prompts
 from cogs._result import DeleteButton, EditButton, RerollButton, answer_edit_submit, run_job
@@ -72,6 +73,7 @@ class Imagine(commands.Cog):
         go_fast="Faster, slightly rougher generation (flux-dev)",
         board="A board of this server: its style fills the options you leave unset",
         preset="One of your presets: its options fill the ones you leave unset",
+        count="How many images (1-4), each with its own seed; each one costs the model's price",
     )
     @app_commands.autocomplete(board=board_names, prompt=recent_prompts, preset=preset_names)
     @app_commands.choices(
@@ -101,6 +103,7 @@ class Imagine(commands.Cog):
         go_fast: bool | None = None,
         board: app_commands.Range[str, 1, 100] | None = None,
         preset: app_commands.Range[str, 1, 100] | None = None,
+        count: app_commands.Range[int, 1, COUNT_MAX] | None = None,
     ) -> None:
         """Generate an image with a FLUX model"""
         await defer_private(interaction)
@@ -139,6 +142,7 @@ class Imagine(commands.Cog):
             board=board,
             preset=preset,
             role_ids=role_ids_of(interaction),
+            count=count or 1,
         )
         await run_job(interaction, request)
 

@@ -95,7 +95,8 @@ class ServerAdmin:
         async def change(tx: Transaction) -> set[str]:
             await tx.set_model_forbidden(guild_id, model, not allowed)
             forbidden = await tx.forbidden_models(guild_id)
-            if set(MODELS) <= forbidden:
+            # The image editor (/edit) is no model /imagine could fall back on.
+            if {m.id for m in MODELS.values() if not m.edits} <= forbidden:
                 # Forbidding every model would stop the server silently. Raising undoes
                 # the change with the transaction.
                 raise UserError("That would forbid every model; allow another one first.")

@@ -1,4 +1,4 @@
-"""The five (model, provider) schemas, transcribed from the provider pages in the seeds.
+"""The (model, provider) schemas, transcribed from the provider pages in the seeds.
 
 Where a page is silent the choice is written beside it, with its source.
 """
@@ -91,6 +91,28 @@ ONEMIN_FLUX_2_PRO = ProviderSchema(
         _seed(),
     ),
     default_format="png",
+)
+
+# flux-2-pro's IMAGE_EDITOR mode (providers.md section 1a): the same model on the same
+# endpoint, changing the uploaded image at `imageUrl` as the prompt says.
+ONEMIN_FLUX_2_PRO_EDIT = ProviderSchema(
+    model="flux-2-pro-edit",
+    provider="onemin",
+    provider_model="black-forest-labs/flux-2-pro",
+    params=_params(
+        _prompt(),
+        Param("image", Kind.IMAGE, wire="imageUrl"),
+        _ratio(("match_input_image", *RATIOS), default="match_input_image"),
+        _formats("jpg", "png", default="png"),
+        _quality(),
+        Param("steps", Kind.INT, min=15, max=50, default=25),
+        Param("guidance", Kind.FLOAT, min=2, max=5, default=3),
+        _safety(6),
+        _upsampling(False),
+        _seed(),
+    ),
+    default_format="png",
+    edits=True,
 )
 
 ONEMIN_FLUX_DEV = ProviderSchema(
@@ -238,5 +260,6 @@ MODELS: dict[str, Model] = {
         Model("flux-pro", "FLUX.1 [pro]", (ONEMIN_FLUX_PRO, BFL_FLUX_PRO)),
         Model("flux-2-pro", "FLUX.2 [pro]", (ONEMIN_FLUX_2_PRO,)),
         Model("flux-dev", "FLUX.1 [dev]", (ONEMIN_FLUX_DEV, BFL_FLUX_DEV)),
+        Model("flux-2-pro-edit", "FLUX.2 [pro] edit", (ONEMIN_FLUX_2_PRO_EDIT,)),
     )
 }

@@ -128,6 +128,9 @@ class ProviderSchema:
     fixed: Mapping[str, Any] = field(default_factory=dict)
     # The image format the provider returns when the model has no output_format option.
     default_format: str = "webp"
+    # The model changes the input image as the prompt says (1min.ai's IMAGE_EDITOR) rather
+    # than drawing a new one: the image is required, and /imagine does not offer it.
+    edits: bool = False
 
     def takes(self, option: str) -> bool:
         param = self.params.get(option)
@@ -200,6 +203,11 @@ class Model:
 
     def takes(self, option: str) -> bool:
         return any(s.takes(option) for s in self.schemas)
+
+    @property
+    def edits(self) -> bool:
+        """True for an image editor (/edit), which changes an input image."""
+        return any(s.edits for s in self.schemas)
 
     def options(self) -> list[str]:
         """The options any provider of this model takes, in declaration order."""

@@ -20,7 +20,15 @@ import time
 from collections.abc import Callable, Collection
 from functools import partial
 
-from bot.credits._rules import _audit, _grant, _read_balance, _refund, _reserve, utc_day
+from bot.credits._rules import (
+    _audit,
+    _grant,
+    _read_balance,
+    _refund,
+    _refund_part,
+    _reserve,
+    utc_day,
+)
 from bot.credits._terms import (
     Balance,
     BudgetExhausted,
@@ -109,6 +117,16 @@ class Credits:
                                                 now=self._clock()))
         if refunded:
             log.info("refunded job %s: %s", job_id, reason)
+        return refunded
+
+    async def refund_part(self, job_id: str, amount: int, reason: str) -> bool:
+        """Gives back `amount` credits of an unfinished job whose other images still go
+        out (a job of several images, some of which failed). False (and no change) when
+        the job is finished or unknown, or `amount` is not less than its cost."""
+        refunded = await self._db.write(partial(_refund_part, job_id=job_id, amount=amount,
+                                                reason=reason, now=self._clock()))
+        if refunded:
+            log.info("refunded %d credits of job %s: %s", amount, job_id, reason)
         return refunded
 
     async def grant(self, guild_id: int, user_id: int, amount: int, reason: str,

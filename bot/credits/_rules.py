@@ -133,6 +133,35 @@ async def _refund(tx: Transaction, job_id: str, reason: str, now: float) -> bool
     return True
 
 
+async def _refund_part(tx: Transaction, job_id: str, amount: int, reason: str,
+                       now: float) -> bool:
+    """Gives back `amount` of an unfinished job's charge (some of its images failed); the
+    rest stays reserved until the job is settled or refunded. Bonus credits come back
+    first: they do not expire."""
+    job = await tx.unfinished_job(job_id)
+    if job is None or not 0 < amount < job.cost:
+        return False
+    await tx.lock_member(job.guild_id, job.user_id)
+    bonus_back = min(amount, job.bonus_part)
+    allowance_back = amount - bonus_back
+    if not await tx.reduce_job_charge(
+        job_id, expected_cost=job.cost, cost=job.cost - amount,
+        allowance_part=job.allowance_part - allowance_back,
+        bonus_part=job.bonus_part - bonus_back, now=now,
+    ):
+        return False
+    member = await tx.member(job.guild_id, job.user_id)
+    assert member is not None, "a charged job always has its member row"
+    spent = member.spent
+    if member.period_start == job.period_start:  # as in a full refund
+        spent -= allowance_back
+    await tx.put_member(replace(member, spent=spent, bonus=member.bonus + bonus_back))
+    back = replace(job, allowance_part=allowance_back, bonus_part=bonus_back)
+    await tx.add_ledger(_job_entries(back, +1, f"partial refund: {reason}", now))
+    await tx.add_budget_spend(job.guild_id, job.budget_day, -amount)
+    return True
+
+
 async def _grant(tx: Transaction, guild_id: int, user_id: int, amount: int, reason: str,
            actor_id: int | None, now: float, defaults: CreditDefaults,
            role_ids: Collection[int] = ()) -> Granted:

@@ -1,8 +1,9 @@
-"""1min.ai: flux-pro, flux-2-pro and flux-dev through the synchronous AI Feature API.
+"""1min.ai: flux-pro, flux-2-pro (and its image editor) and flux-dev through the synchronous
+AI Feature API.
 
 POST {base}/api/features answers when the image is made, with a presigned
 `aiRecord.temporaryUrl` to download at once. An image prompt is first uploaded to the
-Asset API and passed by its key.
+Asset API and passed by its key; so is the image an edit changes (`imageUrl`).
 """
 
 from __future__ import annotations
@@ -81,7 +82,9 @@ class OneMinProvider(HostedProvider):
         key = self._secret()
         if request.image is not None:
             params[schema.params["image"].wire_name] = await self._upload(request.image, key)
-        body = {"type": "IMAGE_GENERATOR", "model": schema.provider_model, "promptObject": params}
+        # An editor is the same model in another mode: it changes the image at `imageUrl`.
+        kind = "IMAGE_EDITOR" if schema.edits else "IMAGE_GENERATOR"
+        body = {"type": kind, "model": schema.provider_model, "promptObject": params}
         log.info("onemin: job %s, %s", request.job_id, schema.provider_model)
         reply = await fetch(
             self._http, "POST", f"{self.base_url}/api/features", provider=self.name,

@@ -70,7 +70,7 @@ def image_size(schema: ProviderSchema, options: Mapping[str, Any]) -> tuple[int,
         width = int(options.get("width") or _default(schema, "width") or _DEFAULT_SIDE)
         height = int(options.get("height") or _default(schema, "height") or _DEFAULT_SIDE)
         return width, height
-    if ratio == "custom":
+    if ratio in ("custom", "match_input_image"):  # the input's shape is not read here
         ratio = "1:1"
     return images.ratio_size(ratio, megapixels, 16)
 

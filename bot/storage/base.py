@@ -116,6 +116,11 @@ class Transaction(ModerationStatements, BoardStatements, AdminTransaction,
         """Moves an unfinished job to `status`; False when it was already finished (or
         absent). The status guard is what makes settle and refund exactly-once."""
 
+    async def reduce_job_charge(self, job_id: str, *, expected_cost: int, cost: int,
+                                allowance_part: int, bonus_part: int, now: float) -> bool:
+        """Lowers an unfinished job's charge (some of its images failed); False when the
+        job is finished, absent, or no longer costs `expected_cost`."""
+
     async def members(self) -> list[MemberRow]:
         """Every member row (for the audit)."""
 

@@ -247,6 +247,15 @@ class PostgresTransaction(PostgresModeration, PostgresBoardStatements,
             status.value, provider, message_id, error, now, job_id)
         return bool(status_line == "UPDATE 1")
 
+    async def reduce_job_charge(self, job_id: str, *, expected_cost: int, cost: int,
+                                allowance_part: int, bonus_part: int, now: float) -> bool:
+        # The cost in the WHERE clause makes a second, concurrent reduction a no-op.
+        status_line = await self._conn.execute(
+            "UPDATE jobs SET cost = $1, allowance_part = $2, bonus_part = $3, updated_at = $4 "
+            f"WHERE id = $5 AND cost = $6 AND {_UNFINISHED_SQL}",
+            cost, allowance_part, bonus_part, now, job_id, expected_cost)
+        return bool(status_line == "UPDATE 1")
+
     # -- audit -------------------------------------------------------------------------
 
     async def members(self) -> list[MemberRow]:

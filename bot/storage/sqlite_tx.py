@@ -243,6 +243,16 @@ class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStat
         )
         return cursor.rowcount == 1
 
+    async def reduce_job_charge(self, job_id: str, *, expected_cost: int, cost: int,
+                                allowance_part: int, bonus_part: int, now: float) -> bool:
+        """Lowers an unfinished job's charge; guarded by its status and its cost."""
+        cursor = self._conn.execute(
+            "UPDATE jobs SET cost = ?, allowance_part = ?, bonus_part = ?, updated_at = ? "
+            f"WHERE id = ? AND cost = ? AND {_UNFINISHED_SQL}",
+            (cost, allowance_part, bonus_part, now, job_id, expected_cost),
+        )
+        return cursor.rowcount == 1
+
     # -- audit -------------------------------------------------------------------------
 
     async def members(self) -> list[MemberRow]:

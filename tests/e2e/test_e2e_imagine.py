@@ -59,7 +59,7 @@ async def test_each_model_posts_its_image_publicly(
     )
     assert sorted(message.custom_ids()) == sorted(
         f"fluxcord:{b}:{message.custom_ids()[0].rsplit(':', 1)[1]}"
-        for b in ("reroll", "edit", "delete", "board-add")
+        for b in ("reroll", "edit", "delete", "board-add", "edit-image")
     )
     # The provider got the request the user asked for, under its own names.
     standin = getattr(world.providers, provider)
@@ -336,7 +336,7 @@ async def test_commands_are_registered_only_when_changed(world: World) -> None:
     assert set(option_names) == {
         "prompt", "model", "aspect_ratio", "width", "height", "steps", "guidance", "seed",
         "image", "prompt_strength", "output_format", "output_quality", "safety_tolerance",
-        "prompt_upsampling", "megapixels", "go_fast", "board", "preset",
+        "prompt_upsampling", "megapixels", "go_fast", "board", "preset", "count",
     }
     assert all(o.get("description") for o in imagine_command["options"])
     await world.runner.restart()

@@ -7,7 +7,7 @@ the upload itself, which is Discord's part, is played by the `deliver` callback.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import aiohttp
@@ -56,7 +56,7 @@ async def _quiet(progress: Progress) -> None:
 
 
 async def _run(jobs: JobService, error: BaseException) -> BaseException:
-    async def deliver(job_id: str, image: GeneratedImage, balance: int) -> int:
+    async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
         raise error
 
     prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",

@@ -66,6 +66,12 @@ FLUX_2_PRO = {
     "safety_tolerance": Spec("int", 1, 6),
     "prompt_upsampling": Spec("bool"),
 }
+# flux-2-pro in IMAGE_EDITOR mode (providers.md section 1a).
+FLUX_2_PRO_EDIT = {
+    **FLUX_2_PRO,
+    "imageUrl": Spec("string", min=1, required=True),
+    "aspect_ratio": Spec("enum", choices=("match_input_image", *RATIOS)),
+}
 FLUX_DEV = {
     **_COMMON,
     "image_prompt": Spec("string"),
@@ -91,6 +97,8 @@ MODELS = {
     "black-forest-labs/flux-2-pro": _Model(FLUX_2_PRO, "1:1", "png"),
     "black-forest-labs/flux-dev": _Model(FLUX_DEV, "1:1", "webp"),
 }
+# The models with an IMAGE_EDITOR mode, and what that mode takes.
+EDITORS = {"black-forest-labs/flux-2-pro": FLUX_2_PRO_EDIT}
 BUCKET = "asset.1min.ai"
 
 
@@ -141,20 +149,24 @@ class OneMinStandIn(StandIn):
 
     def _problems(self, body: Any) -> list[str]:
         problems = check_object(body, {
-            "type": Spec("enum", choices=("IMAGE_GENERATOR",), required=True),
+            "type": Spec("enum", choices=("IMAGE_GENERATOR", "IMAGE_EDITOR"), required=True),
             "model": Spec("enum", choices=tuple(MODELS), required=True),
             "promptObject": Spec("object", required=True),
         }, "body")
         if problems:
             return problems
-        model = MODELS[body["model"]]
+        editing = body["type"] == "IMAGE_EDITOR"
+        if editing and body["model"] not in EDITORS:
+            return [f"body.model: {body['model']!r} has no IMAGE_EDITOR mode"]
+        specs = EDITORS[body["model"]] if editing else MODELS[body["model"]].specs
         prompt_object = body["promptObject"]
-        problems = check_object(prompt_object, model.specs, "promptObject")
+        problems = check_object(prompt_object, specs, "promptObject")
         if problems:
             return problems
-        image = prompt_object.get("image_prompt")
-        if image is not None and image not in self.assets:
-            problems.append(f"promptObject.image_prompt: {image!r} is not an uploaded asset key")
+        for field in ("image_prompt", "imageUrl"):
+            image = prompt_object.get(field)
+            if image is not None and image not in self.assets:
+                problems.append(f"promptObject.{field}: {image!r} is not an uploaded asset key")
         if prompt_object.get("disable_safety_checker") is True:
             problems.append("promptObject.disable_safety_checker: true (the product forbids it)")
         return problems
@@ -163,6 +175,8 @@ class OneMinStandIn(StandIn):
         model = MODELS[model_id]
         fmt = prompt_object.get("output_format", model.default_format)
         ratio = prompt_object.get("aspect_ratio", model.default_ratio)
+        if ratio == "match_input_image":
+            ratio = "1:1"  # the stand-in does not read the input's shape
         if model_id.endswith("flux-dev"):
             megapixels = float(prompt_object.get("megapixels", "1"))
             size = ratio_dimensions("1:1" if ratio == "custom" else ratio, megapixels, 16)
@@ -194,7 +208,7 @@ class OneMinStandIn(StandIn):
             "teamId": "a4e176b2-dabb-451e-9c58-62b451fa9630",
             "teamUser": {"creditLimit": 100000000, "usedCredit": 1895205, "status": "ACTIVE"},
             "model": body["model"],
-            "type": "IMAGE_GENERATOR",
+            "type": body.get("type", "IMAGE_GENERATOR"),
             "metadata": None,
             "status": status,
             "createdAt": "2025-10-24T08:00:44.752Z",

@@ -1,0 +1,80 @@
+"""Asks a member to confirm a costly job before anything is reserved (`CONFIRM_ABOVE`).
+
+The question lives only in memory and only for `CONFIRM_SECONDS`: an unanswered one
+expires and costs nothing, and a restart simply drops it (nothing was reserved).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot import texts
+
+if TYPE_CHECKING:
+    from bot.client import FluxBot
+
+log = logging.getLogger(__name__)
+
+CONFIRM_SECONDS = 120.0
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+    return f"{seconds:g} seconds"
+
+
+class _Question(discord.ui.View):
+    """Confirm and Cancel, for the member who asked only."""
+
+    def __init__(self, user_id: int, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.user_id = user_id
+        self.answer: bool | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if interaction.user.id == self.user_id:
+            return True
+        await interaction.response.send_message(
+            "Only the member who asked can answer this.", ephemeral=True)
+        return False
+
+    async def _answer(self, interaction: discord.Interaction[Any], answer: bool,
+                      text: str) -> None:
+        self.answer = answer
+        self.stop()
+        await interaction.response.edit_message(content=text, view=None)
+
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
+    async def confirm(self, interaction: discord.Interaction[Any],
+                      button: discord.ui.Button[Any]) -> None:
+        await self._answer(interaction, True, "Confirmed: starting…")
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction[Any],
+                     button: discord.ui.Button[Any]) -> None:
+        await self._answer(interaction, False, "Cancelled; nothing was charged.")
+
+
+async def confirmed(interaction: discord.Interaction[FluxBot], cost: int, what: str) -> bool:
+    """True when the job may go ahead: it costs no more than `CONFIRM_ABOVE`, or the
+    member pressed Confirm. Asks in the deferred private answer of `interaction`."""
+    if cost <= interaction.client.services.settings.CONFIRM_ABOVE:
+        return True
+    question = _Question(interaction.user.id, CONFIRM_SECONDS)
+    wait = _duration(CONFIRM_SECONDS)
+    await interaction.edit_original_response(
+        content=(f"This costs {texts.credits(cost)} ({what}). Confirm within {wait}; "
+                 "nothing is charged before you do."),
+        view=question,
+    )
+    if await question.wait():  # timed out
+        log.debug("cost question of %s expired", interaction.id)
+        await interaction.edit_original_response(
+            content=f"Not confirmed within {wait}: nothing was made or charged.", view=None)
+        return False
+    return bool(question.answer)

@@ -1,0 +1,93 @@
+"""/edit end to end: the Discord stand-in, the 1min.ai stand-in's image editor, a real
+SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.e2e_fixtures import World, decode, private_text, results, settled
+from tests.support.standins.images import make_image
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_edit_sends_the_uploaded_image_to_the_image_editor(world: World) -> None:
+    picture = world.discord.register_attachment(make_image(64, 48, "png"), "harbour.png",
+                                                "image/png")
+    ix = await settled(await world.discord.slash(
+        world.general, world.alice, "edit", image=picture, prompt="make it night",
+        seed=7, steps=20, guidance=4.0, output_format="jpg", safety_tolerance=1,
+        prompt_upsampling=True,
+    ))
+
+    [message] = results(world.general)
+    assert decode(message).format == "JPEG", private_text(ix)
+    onemin = world.providers.onemin
+    [upload] = onemin.recorded("/api/assets", "POST")
+    assert upload.files == {"asset": "harbour.png"}
+    [asset_path] = onemin.assets
+    body = onemin.generation_bodies()[-1]
+    assert body == {
+        "type": "IMAGE_EDITOR",
+        "model": "black-forest-labs/flux-2-pro",
+        "promptObject": {
+            "prompt": "make it night", "imageUrl": asset_path, "steps": 20, "guidance": 4.0,
+            "output_format": "jpg", "safety_tolerance": 1, "prompt_upsampling": True,
+            "seed": 7,
+        },
+    }
+    fields = {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
+    assert fields["Source image"] == "harbour.png"
+    assert fields["Model"] == "FLUX.2 [pro] edit"
+    assert fields["Cost"] == "6 credits"
+    assert len(message.custom_ids()) == 5  # Reroll, Edit, Delete, Add to board, Edit image
+    services = world.runner.services
+    assert services is not None
+    assert (await services.credits.balance(world.guild.id, world.alice.id)).total == 44
+
+
+async def test_edit_over_the_cap_is_refused_before_any_upload(world: World) -> None:
+    picture = world.discord.register_attachment(make_image(64, 48, "png"), "harbour.png",
+                                                "image/png")
+    ix = await settled(await world.discord.slash(
+        world.general, world.alice, "edit", image=picture, prompt="make it night",
+        safety_tolerance=6,
+    ))
+    assert "safety" in private_text(ix).lower()
+    assert world.providers.onemin.requests == []
+    assert results(world.general) == []
+
+
+async def test_edit_image_under_a_result_edits_that_image_and_reroll_edits_again(
+    world: World,
+) -> None:
+    await settled(await world.discord.slash(world.general, world.alice, "imagine",
+                                             prompt="a harbour", model="flux-1.1-pro",
+                                             count=2))
+    [first] = results(world.general)
+    job = first.custom_ids()[0].rsplit(":", 1)[1]
+    opened = await world.discord.click(first, f"fluxcord:edit-image:{job}", world.bob)
+    await opened.wait_until(lambda ix: ix.modal is not None, timeout=15)
+    assert opened.modal is not None
+    ix = await settled(await world.discord.submit_modal(
+        opened.modal["custom_id"], {"change": "make it night", "which": "2"}, world.bob,
+        world.general,
+    ))
+
+    assert len(results(world.general)) == 2, private_text(ix)
+    edited = results(world.general)[1]
+    onemin = world.providers.onemin
+    body = onemin.generation_bodies()[-1]
+    assert body["type"] == "IMAGE_EDITOR"
+    assert body["promptObject"]["prompt"] == "make it night"
+    # The second image of the result is the input, byte for byte.
+    assert onemin.assets[body["promptObject"]["imageUrl"]] == first.attachments[1].data
+    fields = {f["name"]: f["value"] for f in edited.embeds[0]["fields"]}
+    assert fields["Source image"] == first.attachments[1].filename
+
+    edit_job = edited.custom_ids()[0].rsplit(":", 1)[1]
+    await settled(await world.discord.click(edited, f"fluxcord:reroll:{edit_job}", world.bob))
+    await world.discord.wait_until(lambda: len(results(world.general)) == 3, timeout=15)
+    again = onemin.generation_bodies()[-1]
+    assert again["type"] == "IMAGE_EDITOR" and again["promptObject"]["prompt"] == "make it night"
+    assert again["promptObject"]["seed"] != body["promptObject"]["seed"]
