@@ -60,6 +60,8 @@ class Attachment:
     size: int
     # The earlier job whose kept copy of this image serves once Discord's URL expired.
     kept_job: str | None = None
+    # The image's bytes when the bot already has them (a posted result): no download.
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,7 +486,12 @@ class JobService:
             # Discord's URL lasts about a day; the kept copy serves Reroll, Edit, Try again.
             kept = await self._continuity.stored_input(attachment.kept_job)
         try:
-            data = kept.data if kept is not None else await self._fetch(attachment.url)
+            if kept is not None:
+                data = kept.data
+            elif attachment.data is not None:
+                data = attachment.data
+            else:
+                data = await self._fetch(attachment.url)
         except Exception as exc:
             log.info("input image %s not downloaded: %s", attachment.filename,
                      type(exc).__name__)

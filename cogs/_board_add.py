@@ -1,9 +1,10 @@
-"""`Add to board` under every result, and the private board select it may open.
+"""`Add to board` under every result, and the private selects it may open (which image
+of several, which board).
 
-Both are DynamicItems whose custom_id carries the job id (and the select's options the
-board ids), and the result's file is kept in the database when it is posted
-(`keep_for_boards`), so adding works after a restart and after the original message was
-deleted.
+All are DynamicItems whose custom_id carries the job id (and the image number; the
+board select's options the board ids), and every posted file of a result is kept in the
+database as it is posted (`keep_for_boards`, also read by Edit image), so adding works
+after a restart and after the original message was deleted.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -42,23 +44,31 @@ def jump_link(guild_id: int, channel_id: int, message_id: int | None) -> str:
     return f"{base}/{message_id}" if message_id else base
 
 
-async def keep_for_boards(boards: Boards, guild_id: int, job_id: str, upload: Upload
-                          ) -> None:
-    """Keeps a posted result's file for Add to board, in a server that has boards (in
-    others, a board made later reads the file back from the message). Never fails the
-    job that posted it: without the file, adding reads it from the message."""
-    try:
-        if not await boards.has_boards(guild_id):
-            return
-        if not await boards.keep_result(job_id, upload.filename, upload.data):
-            log.info("result of job %s is over %d bytes: not kept", job_id, KEEP_MAX_BYTES)
-    except Exception:
-        log.exception("could not keep the result of job %s for boards", job_id)
+def kept_key(job_id: str, number: int) -> str:
+    """Where image `number` (from 1) of a job's result is kept: the first under the job
+    id itself, so results kept before several images existed still read back."""
+    return job_id if number <= 1 else f"{job_id}/{number}"
+
+
+async def keep_for_boards(boards: Boards, job_id: str,
+                          uploads: Sequence[Upload]) -> None:
+    """Keeps every posted file of a result, under the boards' retention, for Add to board
+    and Edit image. Never fails the job that posted it: without the file, both read it
+    from the message."""
+    for number, upload in enumerate(uploads, start=1):
+        try:
+            if not await boards.keep_result(kept_key(job_id, number), upload.filename,
+                                            upload.data):
+                log.info("image %d of job %s is over %d bytes: not kept", number, job_id,
+                         KEEP_MAX_BYTES)
+        except Exception:
+            log.exception("could not keep image %d of job %s", number, job_id)
 
 
 class AddToBoardButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                        template=r"fluxcord:board-add:" + JOB):
-    """Adds the result to the server's only board, or asks which of them."""
+    """Adds the result to the server's only board, or asks which of them (and, with
+    several images, first which image)."""
 
     def __init__(self, job_id: str) -> None:
         super().__init__(discord.ui.Button(
@@ -75,39 +85,64 @@ class AddToBoardButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         await defer_private(interaction)
         try:
-            if interaction.guild_id is None:
-                raise UserError("Boards belong to servers: add images from a server channel.")
-            boards = interaction.client.services.boards
-            listed = [b for b, _ in await boards.boards(interaction.guild_id)]
-            if not listed:
-                raise UserError("This server has no boards yet: someone with Manage Channels "
-                                "can make one with /board create.")
-            if len(listed) == 1:
-                await add_to_board(interaction, listed[0], self.job_id)
+            await _listed(interaction)  # no boards: say so before asking anything
+            images = len(interaction.message.attachments) if interaction.message else 1
+            if images <= 1:
+                await _offer_boards(interaction, self.job_id, 1)
                 return
             view = discord.ui.View(timeout=None)
-            view.add_item(BoardPick(self.job_id, listed[:PICK_LIMIT]))
-            await interaction.edit_original_response(content="Add this image to which board?",
+            view.add_item(ImagePick(self.job_id, images))
+            await interaction.edit_original_response(content="Add which image to a board?",
                                                      view=view)
         except Exception as exc:
             await report_error(interaction, exc)
 
 
-class BoardPick(discord.ui.DynamicItem[discord.ui.Select[Any]],
-                template=r"fluxcord:board-pick:" + JOB):
-    """The private select of the server's boards, most recently used first."""
+class ImagePick(discord.ui.DynamicItem[discord.ui.Select[Any]],
+                template=r"fluxcord:board-image:" + JOB):
+    """The private select of a result's images, "Image 1" to "Image n"."""
 
-    def __init__(self, job_id: str, boards: list[Board] | None = None) -> None:
-        options = [discord.SelectOption(label=b.name[:100], value=b.id) for b in boards or []]
+    def __init__(self, job_id: str, images: int = 1) -> None:
         super().__init__(discord.ui.Select(
-            custom_id=f"fluxcord:board-pick:{job_id}", placeholder="Choose a board",
-            options=options or [discord.SelectOption(label="-", value="-")]))
+            custom_id=f"fluxcord:board-image:{job_id}", placeholder="Choose an image",
+            options=[discord.SelectOption(label=f"Image {n}", value=str(n))
+                     for n in range(1, max(images, 1) + 1)]))
         self.job_id = job_id
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction[Any],
-                             item: discord.ui.Item[Any], match: re.Match[str]) -> BoardPick:
+                             item: discord.ui.Item[Any], match: re.Match[str]) -> ImagePick:
         return cls(match["job"])
+
+    async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
+        data: Any = interaction.data or {}
+        chosen = str(next(iter(data.get("values") or []), "1"))
+        await interaction.response.edit_message(content="Adding…", view=None)
+        try:
+            await _offer_boards(interaction, self.job_id, int(chosen) if chosen.isdigit() else 1)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+class BoardPick(discord.ui.DynamicItem[discord.ui.Select[Any]],
+                template=r"fluxcord:board-pick:" + JOB + r"(?::(?P<number>[0-9]+))?"):
+    """The private select of the server's boards, most recently used first."""
+
+    def __init__(self, job_id: str, boards: list[Board] | None = None,
+                 number: int = 1) -> None:
+        options = [discord.SelectOption(label=b.name[:100], value=b.id) for b in boards or []]
+        # Image 1 keeps the custom_id selects had before results had several images.
+        suffix = f":{number}" if number > 1 else ""
+        super().__init__(discord.ui.Select(
+            custom_id=f"fluxcord:board-pick:{job_id}{suffix}", placeholder="Choose a board",
+            options=options or [discord.SelectOption(label="-", value="-")]))
+        self.job_id = job_id
+        self.number = number
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str]) -> BoardPick:
+        return cls(match["job"], number=int(match["number"] or 1))
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         data: Any = interaction.data or {}
@@ -119,20 +154,46 @@ class BoardPick(discord.ui.DynamicItem[discord.ui.Select[Any]],
             board = next((b for b, _ in await boards.boards(guild_id) if b.id == chosen), None)
             if board is None:
                 raise UserError("That board no longer exists. See /board list.")
-            await add_to_board(interaction, board, self.job_id)
+            await add_to_board(interaction, board, self.job_id, self.number)
         except Exception as exc:
             await report_error(interaction, exc)
 
 
+async def _listed(interaction: discord.Interaction[FluxBot]) -> list[Board]:
+    """The server's boards, most recently used first; a UserError when there are none."""
+    if interaction.guild_id is None:
+        raise UserError("Boards belong to servers: add images from a server channel.")
+    listed = [b for b, _ in await interaction.client.services.boards.boards(
+        interaction.guild_id)]
+    if not listed:
+        raise UserError("This server has no boards yet: someone with Manage Channels "
+                        "can make one with /board create.")
+    return listed
+
+
+async def _offer_boards(interaction: discord.Interaction[FluxBot], job_id: str,
+                        number: int) -> None:
+    """Adds image `number` to the only board, or asks privately which board."""
+    listed = await _listed(interaction)
+    if len(listed) == 1:
+        await add_to_board(interaction, listed[0], job_id, number)
+        return
+    view = discord.ui.View(timeout=None)
+    view.add_item(BoardPick(job_id, listed[:PICK_LIMIT], number))
+    await interaction.edit_original_response(content="Add this image to which board?",
+                                             view=view)
+
+
 async def add_to_board(interaction: discord.Interaction[FluxBot], board: Board,
-                       job_id: str) -> None:
-    """Posts the result again in the board's thread and records it there; answers the
-    member privately with where it went (or why it could not)."""
+                       job_id: str, number: int = 1) -> None:
+    """Posts image `number` of the result again in the board's thread and records it
+    there; answers the member privately with where it went (or why it could not)."""
     services = interaction.client.services
     job = await services.records.get_job(job_id)
     if job is None or job.guild_id != board.guild_id:
         raise UserError("That image is no longer known to the bot.")
-    kept = await services.boards.kept_result(job_id) or await _from_message(interaction, job)
+    kept = (await services.boards.kept_result(kept_key(job_id, number))
+            or await _from_message(interaction, job, number))
     if kept is None:
         raise UserError("The bot no longer keeps that image's file and its message is gone, "
                         "so it cannot be added to a board.")
@@ -178,8 +239,8 @@ async def _post_copy(interaction: discord.Interaction[FluxBot], board: Board, ad
         raise
 
 
-async def _from_message(interaction: discord.Interaction[FluxBot], job: Job
-                        ) -> KeptResult | None:
+async def _from_message(interaction: discord.Interaction[FluxBot], job: Job,
+                        number: int = 1) -> KeptResult | None:
     """The result's file read back from its message, for a result the bot did not keep
     (posted by start-up recovery, or older than the retention); None when it is gone."""
     if job.message_id is None:
@@ -188,10 +249,10 @@ async def _from_message(interaction: discord.Interaction[FluxBot], job: Job
                                                          guild_id=job.guild_id or None)
     try:
         message = await channel.fetch_message(job.message_id)
-        files = [a for a in message.attachments if a.size <= KEEP_MAX_BYTES]
-        if not files:
+        files = message.attachments[number - 1:number]
+        if not files or files[0].size > KEEP_MAX_BYTES:
             return None
-        return KeptResult(job.id, files[0].filename, await files[0].read())
+        return KeptResult(kept_key(job.id, number), files[0].filename, await files[0].read())
     except discord.HTTPException as exc:
         log.info("result of job %s not readable from its message: HTTP %s", job.id,
                  exc.status)

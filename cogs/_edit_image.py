@@ -2,7 +2,8 @@
 result image itself (with several images, the member says which one).
 
 The modal's custom_id names the job, so the submit is answered from it alone, also after
-a restart; the image is the result message's own attachment.
+a restart; the image is the result's file the bot kept when it posted it (the message's
+attachment only once that is gone).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.client import report_error
 from bot.errors import UserError
 from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
+from cogs._board_add import kept_key
 from cogs._common import place_of, role_ids_of
 
 if TYPE_CHECKING:
@@ -87,13 +89,13 @@ async def answer_edit_image(interaction: discord.Interaction[FluxBot], run_job: 
         return True
     await defer_private(interaction)
     try:
-        await run_job(interaction, _request(interaction, data.get("components", [])))
+        await run_job(interaction, await _request(interaction, data.get("components", [])))
     except Exception as exc:
         await report_error(interaction, exc)
     return True
 
 
-def _request(interaction: discord.Interaction[FluxBot], components: list[Any]
+async def _request(interaction: discord.Interaction[FluxBot], components: list[Any]
              ) -> ImagineRequest:
     values = _values(components)
     change = values.get("change", "").strip()
@@ -104,6 +106,9 @@ def _request(interaction: discord.Interaction[FluxBot], components: list[Any]
     if not which.isdigit() or not 1 <= int(which) <= len(attachments):
         raise UserError(f"Pick an image from 1 to {len(attachments)}. Press Edit image again.")
     image = attachments[int(which) - 1]
+    # The bytes the bot posted, kept with the job: no download from Discord.
+    kept = await interaction.client.services.boards.kept_result(
+        kept_key(_job_of(interaction), int(which)))
     place = place_of(interaction)
     return ImagineRequest(
         guild_id=interaction.guild_id or 0,
@@ -113,9 +118,16 @@ def _request(interaction: discord.Interaction[FluxBot], components: list[Any]
         prompt=change,
         age_restricted=place.age_restricted,
         model=EDITOR.id,
-        attachment=Attachment(image.url, image.filename, image.content_type, image.size),
+        attachment=Attachment(image.url, image.filename, image.content_type, image.size,
+                              data=kept.data if kept is not None else None),
         role_ids=role_ids_of(interaction),
     )
+
+
+def _job_of(interaction: discord.Interaction[FluxBot]) -> str:
+    data: Any = interaction.data or {}
+    match = SUBMIT.fullmatch(str(data.get("custom_id", "")))
+    return match["job"] if match else ""
 
 
 def _values(components: list[Any]) -> dict[str, str]:

@@ -28,7 +28,7 @@ from cogs._admin_log import log_event, report_budget
 from cogs._board_add import AddToBoardButton, keep_for_boards
 from cogs._common import place_of, role_ids_of
 from cogs._confirm import confirmed
-from cogs._delivery import Upload, fit_upload, post_result
+from cogs._delivery import fit_upload, post_result
 from cogs._edit_image import EditImageButton
 from cogs._embed import result_embed
 from cogs._progress import ProgressMessage
@@ -65,7 +65,8 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         image = images[0]
         uploads = [await fit_upload(interaction, job_id, made) for made in images]
         upload = uploads[0]
-        posted.append((job_id, upload))
+        # Kept before the message exists, so its Edit image and Add to board find them.
+        await keep_for_boards(interaction.client.services.boards, job_id, uploads)
         notes = (*prepared.notes, *image.notes, *(u.note for u in uploads if u.note))
         embed = result_embed(prepared.model, prepared.request, job_id, image, prepared.cost,
                              balance, notes)
@@ -90,7 +91,6 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         return message.id
 
     done: list[str] = []
-    posted: list[tuple[str, Upload]] = []  # kept for Add to board once settled
     reserved: list[str] = []  # the job's id, once it has one
 
     async def on_progress(state: Progress) -> None:
@@ -114,8 +114,6 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
     finally:
         progress.stop()
     if done:  # settled: the last word links to the image
-        await keep_for_boards(interaction.client.services.boards, request.guild_id,
-                              *posted[-1])
         await progress.finish(done[0])
         await report_budget(interaction.client, request.guild_id)
 

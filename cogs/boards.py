@@ -19,7 +19,7 @@ from bot.boards.style import check_style, describe_style
 from bot.client import FluxBot
 from bot.errors import UserError
 from bot.replies import defer_private, reply
-from cogs._board_add import AddToBoardButton, BoardPick
+from cogs._board_add import AddToBoardButton, BoardPick, ImagePick
 from cogs._board_repost import repost_items
 from cogs._common import MODEL_CHOICES
 
@@ -62,7 +62,7 @@ class BoardCommands(commands.GroupCog, group_name="board"):
         self._reposts: set[asyncio.Task[int]] = set()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(AddToBoardButton, BoardPick)
+        self.bot.add_dynamic_items(AddToBoardButton, BoardPick, ImagePick)
         self.prune.start()
 
     async def cog_unload(self) -> None:

@@ -134,13 +134,9 @@ class Boards:
 
     # -- results and items -------------------------------------------------------------
 
-    async def has_boards(self, guild_id: int) -> bool:
-        """Whether the server has a board (only then are result files kept)."""
-        return bool(await self._db.read(lambda tx: tx.boards(guild_id)))
-
     async def keep_result(self, job_id: str, filename: str, data: bytes) -> bool:
-        """Keeps a posted result's file so Add to board works after its message is gone;
-        False (nothing kept) when it is over KEEP_MAX_BYTES."""
+        """Keeps a posted result's file so Add to board and Edit image work without its
+        message; False (nothing kept) when it is over KEEP_MAX_BYTES."""
         if len(data) > KEEP_MAX_BYTES:
             return False
         now = self._clock()

@@ -351,9 +351,11 @@ async def test_a_result_whose_file_was_not_kept_is_read_back_from_its_message(
 ) -> None:
     services = world.runner.services
     assert services is not None
-    # Made before the server had a board: its file is not kept.
+    # Made before the server had a board, and past the retention: its file is gone.
     early = await imagine(world, world.alice, "a blue gate")
     early_job = add_button(early).rsplit(":", 1)[1]
+    assert await services.boards.kept_result(early_job) is not None
+    await services.store.write(lambda tx: tx.prune_images(time.time() + 60))
     assert await services.boards.kept_result(early_job) is None
     mood = await create_board(world, curator, "Mood")
     assert "Added to “Mood”" in private_text(await add(world, early, world.alice))
@@ -367,3 +369,26 @@ async def test_a_result_whose_file_was_not_kept_is_read_back_from_its_message(
     copies = [m for m in mood.messages if m.attachments]
     assert [c.attachments[0].data for c in copies] == [
         early.attachments[0].data, message.attachments[0].data]
+
+
+async def test_add_to_board_asks_which_image_of_several_and_adds_that_one(
+    world: World, curator: User
+) -> None:
+    mood = await create_board(world, curator, "Mood")
+    message = await imagine(world, world.alice, "two doors", count=2)
+    assert len(message.attachments) == 2
+    ix = await add(world, message, world.bob)
+    job = add_button(message).rsplit(":", 1)[1]
+    pick = ix.original.find_component(f"fluxcord:board-image:{job}")
+    assert pick is not None, private_text(ix)
+    assert [o["label"] for o in pick["options"]] == ["Image 1", "Image 2"]
+
+    await world.runner.restart()  # the select outlives the process
+    chosen = await world.discord.click(ix.original, pick["custom_id"], world.bob,
+                                       values=["2"])
+    await chosen.wait_until(lambda c: "Added" in str(c.original.content if c.original
+                                                     else ix.original.content),
+                            timeout=TIMEOUT)
+    (copy,) = [m for m in mood.messages if m.attachments]
+    assert copy.attachments[0].data == message.attachments[1].data
+    assert copy.attachments[0].data != message.attachments[0].data

@@ -91,3 +91,34 @@ async def test_edit_image_under_a_result_edits_that_image_and_reroll_edits_again
     again = onemin.generation_bodies()[-1]
     assert again["type"] == "IMAGE_EDITOR" and again["promptObject"]["prompt"] == "make it night"
     assert again["promptObject"]["seed"] != body["promptObject"]["seed"]
+
+
+async def test_edit_image_uses_the_kept_result_when_discord_refuses_the_download(
+    world: World,
+) -> None:
+    await settled(await world.discord.slash(world.general, world.alice, "imagine",
+                                             prompt="a harbour", model="flux-1.1-pro",
+                                             count=2))
+    [first] = results(world.general)
+    for attachment in first.attachments:
+        attachment.expired = True  # Discord's CDN answers 404 from now on
+    job = first.custom_ids()[0].rsplit(":", 1)[1]
+    opened = await world.discord.click(first, f"fluxcord:edit-image:{job}", world.bob)
+    await opened.wait_until(lambda ix: ix.modal is not None, timeout=15)
+    assert opened.modal is not None
+    ix = await settled(await world.discord.submit_modal(
+        opened.modal["custom_id"], {"change": "make it night", "which": "2"}, world.bob,
+        world.general,
+    ))
+
+    assert len(results(world.general)) == 2, private_text(ix)
+    onemin = world.providers.onemin
+    body = onemin.generation_bodies()[-1]
+    assert onemin.assets[body["promptObject"]["imageUrl"]] == first.attachments[1].data
+
+    edited = results(world.general)[1]
+    edit_job = edited.custom_ids()[0].rsplit(":", 1)[1]
+    await settled(await world.discord.click(edited, f"fluxcord:reroll:{edit_job}", world.bob))
+    await world.discord.wait_until(lambda: len(results(world.general)) == 3, timeout=15)
+    again = onemin.generation_bodies()[-1]
+    assert onemin.assets[again["promptObject"]["imageUrl"]] == first.attachments[1].data
