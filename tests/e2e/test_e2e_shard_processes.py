@@ -56,6 +56,15 @@ class Fleet:
         (job,) = await self.jobs(channel)
         return job
 
+    async def wait_status(self, channel: Channel, status: JobStatus) -> Job:
+        """The channel's one job, once it has `status` (the image shows before it is settled)."""
+        for _ in range(600):
+            job = await self.job(channel)
+            if job.status == status:
+                return job
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the job of {channel.name} never became {status.value}")
+
     async def wait_generating(self, channel: Channel, number: int = 1) -> Job:
         """The channel's `number`-th job, once it waits at the (held) provider."""
         for _ in range(600):
@@ -173,7 +182,7 @@ async def test_a_restart_or_a_kill_of_one_process_leaves_the_others_job_alone(
     await settled(first)
     await settled(theirs)
     assert len(results(on_0)) == 1
-    assert (await fleet.job(on_0)).status == JobStatus.SETTLED
+    await fleet.wait_status(on_0, JobStatus.SETTLED)
 
     # Shard 0's process dies with a job at the provider; shard 1's restarts meanwhile.
     onemin.inject("slow", times=1, seconds=120)
