@@ -38,7 +38,13 @@ from bot.power import Power
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, OnSubmitted
 from bot.providers.errors import ModerationError, NoProviderAvailable, ProviderError
 from bot.providers.router import Router
-from bot.safety import SafetyCapExceeded, cap_in_force, check_requested
+from bot.safety import (
+    ChannelLookup,
+    SafetyCapExceeded,
+    cap_in_force,
+    check_requested,
+    not_age_restricted,
+)
 from bot.settings import Settings
 from bot.several import Several, check_count, generate_several
 from bot.storage.records import JobRecords
@@ -70,13 +76,10 @@ class ImagineRequest:
     channel_id: int
     user_id: int
     prompt: str
-    age_restricted: bool = False
     model: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     attachment: Attachment | None = None
     seed: int | None = None
-    # The channel whose safety cap applies: a thread's or forum post's parent.
-    cap_channel_id: int | None = None
     # The moderators approved this prompt on appeal: the blocklist is not checked again.
     appeal_approved: bool = False
     # The moodboard whose style fills the options the member did not set.
@@ -164,11 +167,17 @@ class JobService:
         self._boards = boards
         self._continuity = continuity
         self._power = power
+        self._channels: ChannelLookup = not_age_restricted
         self._active: set[asyncio.Task[Any]] = set()
         # Reserved jobs still in the queue, which their requester may cancel.
         self.waiting = WaitingJobs()
         self.draining = False
         self._closing = False
+
+    def read_channels_with(self, lookup: ChannelLookup) -> None:
+        """How a job's channel is read when its cap is needed (the Discord client's
+        lookup, given once the client exists); until then no channel is age-restricted."""
+        self._channels = lookup
 
     async def drain(self, grace: float) -> int:
         """Refuses new jobs and waits up to `grace` s for those in flight; returns how
@@ -262,12 +271,15 @@ class JobService:
         return await self._boards.style_layer(request.guild_id, request.board)
 
     async def cap_for(self, request: ImagineRequest) -> int:
-        """The safety_tolerance cap in force where the request was made, as stored now."""
+        """The safety_tolerance cap in force in the request's channel now: the caps as
+        stored now, and the channel (a thread's parent) as Discord has it now, never as
+        it was when the request was made."""
+        channel = await self._channels(request.guild_id, request.channel_id)
         server_cap, channel_caps = await self._guilds.safety_caps(request.guild_id)
         return cap_in_force(
             server_cap=server_cap,
-            channel_cap=channel_caps.get(request.cap_channel_id or request.channel_id),
-            age_restricted=request.age_restricted,
+            channel_cap=channel_caps.get(channel.cap_channel_id),
+            age_restricted=channel.age_restricted,
             sfw_max=self._settings.SFW_SAFETY_MAX,
         )
 
