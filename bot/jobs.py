@@ -23,7 +23,7 @@ from bot.admin import ServerAdmin
 from bot.boards.service import Boards
 from bot.boards.style import StyleLayer
 from bot.cancelling import JobCancelled, WaitingJobs
-from bot.catalogue import Model, check_options
+from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
 from bot.catalogue.resolve import EMPTY, PREFERENCES, Layer, resolve
 from bot.continuity import Continuity, ReplyRef, attachment_expired
@@ -92,6 +92,9 @@ class ImagineRequest:
     preferences_applied: bool = False
     # Images in the job, each a provider call with its own seed (`/imagine count`).
     count: int = 1
+    # Prompt, model and options are final (an approved appeal runs what the moderators
+    # saw): no preset, board style or preference is applied again.
+    frozen: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +201,11 @@ class JobService:
     async def prepare(self, request: ImagineRequest) -> Prepared:
         """Every check that costs nothing: moderation, the models allowed here, options,
         the safety cap, a provider to serve."""
-        request, model, notes = await self._resolve(request)
+        notes: tuple[str, ...] = ()
+        if request.frozen:
+            model = self._frozen_model(request)
+        else:
+            request, model, notes = await self._resolve(request)
         await self._admin.check_model(request.guild_id, model.id, list(self._router.offered()))
         if self._moderation is not None:  # before any charge and any provider call
             await self._moderation.screen(moderation_subject(request, model.id))
@@ -235,6 +242,13 @@ class JobService:
                 "here takes images only by link. Use /imagine with the image attached again."
             )
         return kept
+    def _frozen_model(self, request: ImagineRequest) -> Model:
+        """The model a frozen request names (it was resolved when it was made)."""
+        model = self._router.offered().get(request.model or "") or MODELS.get(request.model or "")
+        if model is None:
+            raise UserError(f"There is no model `{request.model}` any more. See /models.")
+        return model
+
     async def _resolve(self, request: ImagineRequest
                        ) -> tuple[ImagineRequest, Model, tuple[str, ...]]:
         """The request with each option taken from its sources in SPEC's order (the
@@ -547,21 +561,38 @@ def _storable(options: Mapping[str, Any], attachment: Attachment | None,
 
 
 def moderation_subject(request: ImagineRequest, model: str) -> Subject:
-    """What the moderation check needs of a request, with the request as JSON so an
-    approved appeal can run it again (`request_from_subject`)."""
+    """What the moderation check needs of a resolved request, with the request frozen as
+    JSON so an approved appeal runs exactly it (`request_from_subject`)."""
     return Subject(request.guild_id, request.user_id, request.channel_id, request.prompt,
-                   model, dataclasses.asdict(request),
+                   model, frozen_request(request, model),
                    check_blocklist=not request.appeal_approved)
 
 
+def frozen_request(request: ImagineRequest, model: str) -> dict[str, Any]:
+    """A resolved request as JSON: its final prompt, model and options, with the input
+    image as its reference (no bytes)."""
+    stored = {f.name: getattr(request, f.name) for f in dataclasses.fields(ImagineRequest)}
+    stored.update(model=model, options=dict(request.options), role_ids=list(request.role_ids),
+                  frozen=True)
+    attachment = request.attachment
+    if attachment is not None:
+        stored["attachment"] = {"url": attachment.url, "filename": attachment.filename,
+                                "content_type": attachment.content_type,
+                                "size": attachment.size, "kept_job": attachment.kept_job}
+    return stored
+
+
 def request_from_subject(stored: Mapping[str, Any]) -> ImagineRequest:
-    """The request a strike kept, approved: it runs without the blocklist check."""
+    """The request a strike kept, approved: it runs as it was frozen when refused (its
+    preset, board and preferences are not applied again), without the blocklist check."""
     values = {f.name: stored[f.name] for f in dataclasses.fields(ImagineRequest)
               if f.name in stored}
     attachment = values.get("attachment")
     if isinstance(attachment, dict):
         values["attachment"] = Attachment(**attachment)
-    values["appeal_approved"] = True
+    values["role_ids"] = tuple(values.get("role_ids", ()))
+    # A strike's request was always stored resolved, also before it said so.
+    values.update(appeal_approved=True, frozen=True)
     return ImagineRequest(**values)
 
 

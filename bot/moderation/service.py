@@ -302,10 +302,15 @@ class Moderation:
 
     async def decide(self, strike_id: str, approve: bool, by: int) -> AppealRow:
         """Approves (the strike is removed) or rejects (it stays) a pending appeal; returns
-        it as decided. Raises UserError when it was decided already."""
+        it as decided. Raises UserError when it was decided already, or when `by` is the
+        member who appealed (nothing changes)."""
         now = self._clock()
 
         async def decide(tx: Transaction) -> AppealRow:
+            pending = await tx.appeal(strike_id)
+            if pending is not None and pending.user_id == by:
+                raise UserError("You cannot decide your own appeal: another moderator has "
+                                "to. Nothing was changed.")
             state: AppealState = "approved" if approve else "rejected"
             if not await tx.decide_appeal(strike_id, state, by, now):
                 raise UserError("This appeal has been decided already.")
