@@ -43,7 +43,8 @@ from bot.storage.moderation_rows import (
 
 log = logging.getLogger(__name__)
 
-MAX_SERVER_ENTRIES = 1000
+# Each server's own entries: enough for any list, and a bound on what a server can store.
+MAX_SERVER_ENTRIES = 2000
 
 
 def _dt(seconds: float) -> datetime:
@@ -173,9 +174,11 @@ class Moderation:
         entry = await asyncio.to_thread(parse_entry, raw)
 
         async def add(tx: Transaction) -> bool:
+            await tx.lock_guild(guild_id)  # two adds at once cannot both take the last place
             if len(await tx.blocklist_entries(guild_id)) >= MAX_SERVER_ENTRIES:
-                raise UserError(f"This server's blocklist is full ({MAX_SERVER_ENTRIES} "
-                                "entries). Remove some first.")
+                raise UserError(f"This server's blocklist is full: at most "
+                                f"{MAX_SERVER_ENTRIES:,} entries. Remove some with "
+                                "/moderation blocklist remove first.")
             return await tx.add_blocklist_entry(guild_id, entry.key, entry.text, by,
                                                 self._clock())
 

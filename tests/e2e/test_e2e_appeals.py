@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.moderation.service import MAX_SERVER_ENTRIES
+from bot.storage import Transaction
 from tests.e2e.test_e2e_moderation import (
     COST,
     START,
@@ -120,3 +122,20 @@ async def test_a_refused_edit_image_is_appealed_and_approved_with_its_image(
     body = world.providers.onemin.generation_bodies()[-1]
     assert body["type"] == "IMAGE_EDITOR" and body["promptObject"]["prompt"] == "add a castle"
     assert len(results(world.general)) == 2
+
+
+async def test_a_full_blocklist_refuses_another_entry_naming_the_cap(world: World) -> None:
+    services = world.runner.services
+    assert services is not None
+    guild = world.guild.id
+
+    async def fill(tx: Transaction) -> None:
+        for n in range(MAX_SERVER_ENTRIES - 1):
+            await tx.add_blocklist_entry(guild, f"term{n}", f"term{n}", None, 0.0)
+
+    await services.store.write(fill)
+    assert "Added `last one`" in await admin(world, "blocklist", "add", entry="last one")
+    refused = await admin(world, "blocklist", "add", entry="one more")
+    assert "full" in refused and "2,000 entries" in refused
+    assert "has 2000 entries" in await admin(world, "blocklist", "show")
+    assert len(await services.moderation.entries(guild)) == 2000
