@@ -24,17 +24,20 @@ def channel_lookup(client: discord.Client) -> ChannelLookup:
     async def lookup(guild_id: int, channel_id: int) -> ChannelRules:
         if not guild_id:  # direct messages: the operator's defaults and SFW_SAFETY_MAX
             return ChannelRules(channel_id, False)
-        channel = await _channel(client, channel_id)
+        guild = client.get_guild(guild_id)
+        channel = await _channel(client, guild, channel_id)
         if isinstance(channel, discord.Thread):
-            parent = channel.parent or await _channel(client, channel.parent_id)
+            parent = channel.parent or await _channel(client, guild, channel.parent_id)
             return ChannelRules(channel.parent_id, _age_restricted(parent))
         return ChannelRules(channel_id, _age_restricted(channel))
 
     return lookup
 
 
-async def _channel(client: discord.Client, channel_id: int) -> Any:
-    channel = client.get_channel(channel_id)
+async def _channel(client: discord.Client, guild: discord.Guild | None, channel_id: int
+                   ) -> Any:
+    # The server's own cache first: one lookup, however many servers the client holds.
+    channel = guild.get_channel_or_thread(channel_id) if guild is not None else None
     if channel is not None:
         return channel
     try:
