@@ -242,6 +242,7 @@ class JobService:
                 "here takes images only by link. Use /imagine with the image attached again."
             )
         return kept
+
     def _frozen_model(self, request: ImagineRequest) -> Model:
         """The model a frozen request names (it was resolved when it was made)."""
         model = self._router.offered().get(request.model or "") or MODELS.get(request.model or "")

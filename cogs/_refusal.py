@@ -111,7 +111,9 @@ def review_embed(appeal: AppealRow) -> discord.Embed:
     refused_by = ("blocklist entry" if appeal.kind == "blocklist" else "provider")
     embed.add_field(name="Refused by", value=f"{refused_by}: {appeal.reason}"[:1024])
     embed.add_field(name="Channel", value=f"<#{appeal.channel_id}>")
-    embed.add_field(name="Runs with", value=runs_with(appeal.request)[:1024], inline=False)
+    # Only a blocklist hit is run on approval; a provider's refusal shows what was asked.
+    label = "Approve runs it with" if appeal.kind == "blocklist" else "Asked with"
+    embed.add_field(name=label, value=runs_with(appeal.request)[:1024], inline=False)
     embed.set_footer(text=f"strike {appeal.strike_id[-8:]}")
     return embed
 
