@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.channels import channel_lookup
 from bot.errors import UserError
 from bot.fleet import Fleet, ShardSet, alone
 from bot.recovery import Recovery
@@ -117,6 +118,8 @@ class FluxBot(commands.AutoShardedBot):
             **{**client_options(services.settings), **options},
         )
         self.services = services
+        # Each job reads its channel's age restriction from this client when it starts.
+        services.jobs.read_channels_with(channel_lookup(self))
         self._force_sync = force_sync
         self.identify_pacer = IdentifyPacer()
         # The shards this process holds (bot.fleet): the jobs it alone recovers.

@@ -23,7 +23,7 @@ from bot.admin import ServerAdmin
 from bot.boards.service import Boards
 from bot.boards.style import StyleLayer
 from bot.cancelling import JobCancelled, WaitingJobs
-from bot.catalogue import Model, check_options
+from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
 from bot.catalogue.resolve import EMPTY, PREFERENCES, Layer, resolve
 from bot.continuity import Continuity, ReplyRef, attachment_expired
@@ -38,7 +38,13 @@ from bot.power import Power
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, OnSubmitted
 from bot.providers.errors import ModerationError, NoProviderAvailable, ProviderError
 from bot.providers.router import Router
-from bot.safety import SafetyCapExceeded, cap_in_force, check_requested
+from bot.safety import (
+    ChannelLookup,
+    SafetyCapExceeded,
+    cap_in_force,
+    check_requested,
+    not_age_restricted,
+)
 from bot.settings import Settings
 from bot.several import Several, check_count, generate_several
 from bot.storage.records import JobRecords
@@ -70,13 +76,10 @@ class ImagineRequest:
     channel_id: int
     user_id: int
     prompt: str
-    age_restricted: bool = False
     model: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     attachment: Attachment | None = None
     seed: int | None = None
-    # The channel whose safety cap applies: a thread's or forum post's parent.
-    cap_channel_id: int | None = None
     # The moderators approved this prompt on appeal: the blocklist is not checked again.
     appeal_approved: bool = False
     # The moodboard whose style fills the options the member did not set.
@@ -89,6 +92,9 @@ class ImagineRequest:
     preferences_applied: bool = False
     # Images in the job, each a provider call with its own seed (`/imagine count`).
     count: int = 1
+    # Prompt, model and options are final (an approved appeal runs what the moderators
+    # saw): no preset, board style or preference is applied again.
+    frozen: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +170,17 @@ class JobService:
         self._boards = boards
         self._continuity = continuity
         self._power = power
+        self._channels: ChannelLookup = not_age_restricted
         self._active: set[asyncio.Task[Any]] = set()
         # Reserved jobs still in the queue, which their requester may cancel.
         self.waiting = WaitingJobs()
         self.draining = False
         self._closing = False
+
+    def read_channels_with(self, lookup: ChannelLookup) -> None:
+        """How a job's channel is read when its cap is needed (the Discord client's
+        lookup, given once the client exists); until then no channel is age-restricted."""
+        self._channels = lookup
 
     async def drain(self, grace: float) -> int:
         """Refuses new jobs and waits up to `grace` s for those in flight; returns how
@@ -189,7 +201,11 @@ class JobService:
     async def prepare(self, request: ImagineRequest) -> Prepared:
         """Every check that costs nothing: moderation, the models allowed here, options,
         the safety cap, a provider to serve."""
-        request, model, notes = await self._resolve(request)
+        notes: tuple[str, ...] = ()
+        if request.frozen:
+            model = self._frozen_model(request)
+        else:
+            request, model, notes = await self._resolve(request)
         await self._admin.check_model(request.guild_id, model.id, list(self._router.offered()))
         if self._moderation is not None:  # before any charge and any provider call
             await self._moderation.screen(moderation_subject(request, model.id))
@@ -226,6 +242,14 @@ class JobService:
                 "here takes images only by link. Use /imagine with the image attached again."
             )
         return kept
+
+    def _frozen_model(self, request: ImagineRequest) -> Model:
+        """The model a frozen request names (it was resolved when it was made)."""
+        model = self._router.offered().get(request.model or "") or MODELS.get(request.model or "")
+        if model is None:
+            raise UserError(f"There is no model `{request.model}` any more. See /models.")
+        return model
+
     async def _resolve(self, request: ImagineRequest
                        ) -> tuple[ImagineRequest, Model, tuple[str, ...]]:
         """The request with each option taken from its sources in SPEC's order (the
@@ -262,12 +286,15 @@ class JobService:
         return await self._boards.style_layer(request.guild_id, request.board)
 
     async def cap_for(self, request: ImagineRequest) -> int:
-        """The safety_tolerance cap in force where the request was made, as stored now."""
+        """The safety_tolerance cap in force in the request's channel now: the caps as
+        stored now, and the channel (a thread's parent) as Discord has it now, never as
+        it was when the request was made."""
+        channel = await self._channels(request.guild_id, request.channel_id)
         server_cap, channel_caps = await self._guilds.safety_caps(request.guild_id)
         return cap_in_force(
             server_cap=server_cap,
-            channel_cap=channel_caps.get(request.cap_channel_id or request.channel_id),
-            age_restricted=request.age_restricted,
+            channel_cap=channel_caps.get(channel.cap_channel_id),
+            age_restricted=channel.age_restricted,
             sfw_max=self._settings.SFW_SAFETY_MAX,
         )
 
@@ -535,21 +562,38 @@ def _storable(options: Mapping[str, Any], attachment: Attachment | None,
 
 
 def moderation_subject(request: ImagineRequest, model: str) -> Subject:
-    """What the moderation check needs of a request, with the request as JSON so an
-    approved appeal can run it again (`request_from_subject`)."""
+    """What the moderation check needs of a resolved request, with the request frozen as
+    JSON so an approved appeal runs exactly it (`request_from_subject`)."""
     return Subject(request.guild_id, request.user_id, request.channel_id, request.prompt,
-                   model, dataclasses.asdict(request),
+                   model, frozen_request(request, model),
                    check_blocklist=not request.appeal_approved)
 
 
+def frozen_request(request: ImagineRequest, model: str) -> dict[str, Any]:
+    """A resolved request as JSON: its final prompt, model and options, with the input
+    image as its reference (no bytes)."""
+    stored = {f.name: getattr(request, f.name) for f in dataclasses.fields(ImagineRequest)}
+    stored.update(model=model, options=dict(request.options), role_ids=list(request.role_ids),
+                  frozen=True)
+    attachment = request.attachment
+    if attachment is not None:
+        stored["attachment"] = {"url": attachment.url, "filename": attachment.filename,
+                                "content_type": attachment.content_type,
+                                "size": attachment.size, "kept_job": attachment.kept_job}
+    return stored
+
+
 def request_from_subject(stored: Mapping[str, Any]) -> ImagineRequest:
-    """The request a strike kept, approved: it runs without the blocklist check."""
+    """The request a strike kept, approved: it runs as it was frozen when refused (its
+    preset, board and preferences are not applied again), without the blocklist check."""
     values = {f.name: stored[f.name] for f in dataclasses.fields(ImagineRequest)
               if f.name in stored}
     attachment = values.get("attachment")
     if isinstance(attachment, dict):
         values["attachment"] = Attachment(**attachment)
-    values["appeal_approved"] = True
+    values["role_ids"] = tuple(values.get("role_ids", ()))
+    # A strike's request was always stored resolved, also before it said so.
+    values.update(appeal_approved=True, frozen=True)
     return ImagineRequest(**values)
 
 

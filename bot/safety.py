@@ -7,7 +7,8 @@ Pure functions: the caps come from storage, the channel's age restriction from D
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bot.catalogue import ProviderSchema
@@ -27,6 +28,25 @@ class SafetyCapExceeded(UserError):
         )
         self.requested = requested
         self.cap = cap
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRules:
+    """A channel as Discord has it now, for its cap: the channel whose cap applies (a
+    thread's or forum post's parent) and whether that channel is age-restricted."""
+
+    cap_channel_id: int
+    age_restricted: bool
+
+
+# Reads channel `channel_id` of server `guild_id` as it is now (the Discord side gives it).
+ChannelLookup = Callable[[int, int], Awaitable[ChannelRules]]
+
+
+async def not_age_restricted(guild_id: int, channel_id: int) -> ChannelRules:
+    """The lookup where no Discord client is known: the channel's own cap, never above
+    `SFW_SAFETY_MAX`."""
+    return ChannelRules(channel_id, False)
 
 
 def cap_in_force(

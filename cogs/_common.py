@@ -44,20 +44,12 @@ def role_ids_of(interaction: discord.Interaction[Any]) -> tuple[int, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """Where a member asked: the channel to answer in, the channel whose cap applies, and
-    whether that channel is age-restricted."""
+    """Where a member asked: the channel to answer in. Its cap and age restriction are
+    read when the job starts (bot.channels), never kept with the request."""
 
     channel_id: int
-    cap_channel_id: int
-    age_restricted: bool
 
 
 def place_of(interaction: discord.Interaction[Any]) -> Place:
-    """A thread or forum post has its parent's cap and age restriction (SPEC section 4)."""
-    channel = interaction.channel
-    channel_id = interaction.channel_id or 0
-    if isinstance(channel, discord.Thread):
-        parent = channel.parent
-        return Place(channel_id, channel.parent_id, parent is not None and parent.is_nsfw())
-    is_nsfw = getattr(channel, "is_nsfw", None)
-    return Place(channel_id, channel_id, bool(is_nsfw()) if callable(is_nsfw) else False)
+    """The channel the interaction came from (a thread is its own place)."""
+    return Place(interaction.channel_id or 0)

@@ -113,10 +113,8 @@ async def _request(interaction: discord.Interaction[FluxBot], components: list[A
     return ImagineRequest(
         guild_id=interaction.guild_id or 0,
         channel_id=place.channel_id,
-        cap_channel_id=place.cap_channel_id,
         user_id=interaction.user.id,
         prompt=change,
-        age_restricted=place.age_restricted,
         model=EDITOR.id,
         attachment=Attachment(image.url, image.filename, image.content_type, image.size,
                               data=kept.data if kept is not None else None),

@@ -101,7 +101,9 @@ class AppealButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
 
 def review_embed(appeal: AppealRow) -> discord.Embed:
-    """What the moderators review: the prompt, the member, the model and the reason."""
+    """What the moderators review: exactly what Approve runs (the final prompt, with any
+    suffix of a preset, board or preferences, the model and the options), the member and
+    the reason."""
     embed = discord.Embed(title="Appeal", description=appeal.prompt[:4000],
                           colour=REVIEW_COLOUR)
     embed.add_field(name="Member", value=f"<@{appeal.user_id}>")
@@ -109,8 +111,39 @@ def review_embed(appeal: AppealRow) -> discord.Embed:
     refused_by = ("blocklist entry" if appeal.kind == "blocklist" else "provider")
     embed.add_field(name="Refused by", value=f"{refused_by}: {appeal.reason}"[:1024])
     embed.add_field(name="Channel", value=f"<#{appeal.channel_id}>")
+    # Only a blocklist hit is run on approval; a provider's refusal shows what was asked.
+    label = "Approve runs it with" if appeal.kind == "blocklist" else "Asked with"
+    embed.add_field(name=label, value=runs_with(appeal.request)[:1024], inline=False)
     embed.set_footer(text=f"strike {appeal.strike_id[-8:]}")
     return embed
+
+
+def runs_with(request: dict[str, Any]) -> str:
+    """The options of a frozen request, one `name: value` each, and where they came from."""
+    options = request.get("options") or {}
+    parts = [f"{_code(name)}: {_code(value)}" for name, value in sorted(options.items())]
+    seed = request.get("seed")
+    parts.append(f"`seed`: {_code(seed) if seed is not None else 'random'}")
+    if int(request.get("count") or 1) > 1:
+        parts.append(f"`count`: {_code(request['count'])}")
+    attachment = request.get("attachment")
+    if isinstance(attachment, dict):
+        parts.append(f"`image`: {_code(attachment.get('filename'))}")
+    applied = []
+    if request.get("preset"):
+        applied.append(f"preset {_code(request['preset'])}")
+    if request.get("board"):
+        applied.append(f"board {_code(request['board'])}")
+    if request.get("preferences_applied"):
+        applied.append("the member's preferences")
+    if applied:
+        parts.append(f"(prompt and options include {', '.join(applied)})")
+    return "\n".join(parts)
+
+
+def _code(value: object) -> str:
+    """A value in backticks: shown as typed, never as markup or a mention."""
+    return "`" + str(value).replace("`", "'")[:100] + "`"
 
 
 def review_view(appeal: AppealRow, *, decided: str | None = None) -> discord.ui.View:

@@ -144,10 +144,8 @@ async def _stored_request(
     return ImagineRequest(
         guild_id=interaction.guild_id or 0,
         channel_id=place.channel_id or job.channel_id,
-        cap_channel_id=place.cap_channel_id or job.channel_id,
         user_id=interaction.user.id,
         prompt=prompt if prompt is not None else job.prompt,
-        age_restricted=place.age_restricted,
         model=job.model,
         options=options,
         attachment=attachment,

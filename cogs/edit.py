@@ -99,10 +99,8 @@ class Edit(commands.Cog):
         request = ImagineRequest(
             guild_id=interaction.guild_id or 0,
             channel_id=place.channel_id,
-            cap_channel_id=place.cap_channel_id,
             user_id=interaction.user.id,
             prompt=prompt,
-            age_restricted=place.age_restricted,
             model=EDITOR.id,
             options={k: v for k, v in options.items() if v is not None},
             attachment=Attachment(image.url, image.filename, image.content_type, image.size),

@@ -131,10 +131,8 @@ class Imagine(commands.Cog):
         request = ImagineRequest(
             guild_id=interaction.guild_id or 0,
             channel_id=place.channel_id,
-            cap_channel_id=place.cap_channel_id,
             user_id=interaction.user.id,
             prompt=prompt,
-            age_restricted=place.age_restricted,
             model=model,
             options=set_options,
             attachment=attachment,

@@ -43,7 +43,8 @@ from bot.storage.moderation_rows import (
 
 log = logging.getLogger(__name__)
 
-MAX_SERVER_ENTRIES = 1000
+# Each server's own entries: enough for any list, and a bound on what a server can store.
+MAX_SERVER_ENTRIES = 2000
 
 
 def _dt(seconds: float) -> datetime:
@@ -173,9 +174,11 @@ class Moderation:
         entry = await asyncio.to_thread(parse_entry, raw)
 
         async def add(tx: Transaction) -> bool:
+            await tx.lock_guild(guild_id)  # two adds at once cannot both take the last place
             if len(await tx.blocklist_entries(guild_id)) >= MAX_SERVER_ENTRIES:
-                raise UserError(f"This server's blocklist is full ({MAX_SERVER_ENTRIES} "
-                                "entries). Remove some first.")
+                raise UserError(f"This server's blocklist is full: at most "
+                                f"{MAX_SERVER_ENTRIES:,} entries. Remove some with "
+                                "/moderation blocklist remove first.")
             return await tx.add_blocklist_entry(guild_id, entry.key, entry.text, by,
                                                 self._clock())
 
@@ -302,10 +305,15 @@ class Moderation:
 
     async def decide(self, strike_id: str, approve: bool, by: int) -> AppealRow:
         """Approves (the strike is removed) or rejects (it stays) a pending appeal; returns
-        it as decided. Raises UserError when it was decided already."""
+        it as decided. Raises UserError when it was decided already, or when `by` is the
+        member who appealed (nothing changes)."""
         now = self._clock()
 
         async def decide(tx: Transaction) -> AppealRow:
+            pending = await tx.appeal(strike_id)
+            if pending is not None and pending.user_id == by:
+                raise UserError("You cannot decide your own appeal: another moderator has "
+                                "to. Nothing was changed.")
             state: AppealState = "approved" if approve else "rejected"
             if not await tx.decide_appeal(strike_id, state, by, now):
                 raise UserError("This appeal has been decided already.")

@@ -4,6 +4,7 @@ server blocklist, strikes to a cooldown, pardon, block, and appeals once per str
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,8 @@ from bot.errors import UserError
 from bot.moderation import Blocklist, Policy, parse_file
 from bot.moderation import patterns as patterns_module
 from bot.moderation.refusal import ModerationRefusal, Subject
-from bot.moderation.service import Moderation
-from bot.storage import SqliteStore, Store, open_store
+from bot.moderation.service import MAX_SERVER_ENTRIES, Moderation
+from bot.storage import SqliteStore, Store, Transaction, open_store
 from bot.storage.copy import copy_rows
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
 from tests.conftest import FakeClock
@@ -158,6 +159,43 @@ async def test_an_approved_prompt_skips_the_blocklist_but_not_a_block(
     await moderation.block(GUILD, ALICE, None, MOD)
     with pytest.raises(ModerationRefusal, match="blocked"):
         await moderation.screen(approved)
+
+
+async def test_a_servers_blocklist_holds_at_most_2000_entries(
+    db: Store, clock: FakeClock,
+) -> None:
+    moderation = make(db, clock)
+
+    async def fill(tx: Transaction) -> None:
+        for n in range(MAX_SERVER_ENTRIES - 2):
+            await tx.add_blocklist_entry(GUILD, f"term{n}", f"term{n}", None, 0.0)
+
+    await db.write(fill)
+    await moderation.add_entry(GUILD, "one before last", MOD)
+    # Three moderators add at once for the one place left (under the server's lock).
+    outcomes = await asyncio.gather(
+        *(moderation.add_entry(GUILD, f"rival {n}", MOD) for n in range(3)),
+        return_exceptions=True)
+    refusals = [str(o) for o in outcomes if isinstance(o, UserError)]
+    assert len(refusals) == 2 and all("at most 2,000 entries" in r for r in refusals)
+    assert len(await moderation.entries(GUILD)) == MAX_SERVER_ENTRIES == 2000
+    await moderation.add_entry(GUILD + 1, "another server's", MOD)  # a cap per server
+
+
+async def test_the_member_who_appealed_cannot_decide_the_appeal(
+    db: Store, clock: FakeClock,
+) -> None:
+    moderation = make(db, clock, operator=parse_file("ogre\n"))
+    await moderation.set_review_channel(GUILD, 77, MOD)
+    strike = (await refused(moderation, "an ogre", user=MOD)).strike_id or ""
+    await moderation.open_appeal(strike, MOD)
+    for approve in (True, False):
+        with pytest.raises(UserError, match="your own appeal"):
+            await moderation.decide(strike, approve, MOD)
+    appeal = await db.read(lambda tx: tx.appeal(strike))
+    assert appeal is not None and appeal.state == "pending" and appeal.decided_by is None
+    assert len(await db.read(lambda tx: tx.member_strikes(GUILD, MOD))) == 1
+    assert (await moderation.decide(strike, True, ALICE)).state == "approved"
 
 
 async def test_migrate_to_copies_the_moderation_tables(

@@ -202,6 +202,15 @@ class Guild:
         self.state.changed()
         return channel
 
+    def set_nsfw(self, channel: Channel, nsfw: bool) -> None:
+        """Turn a channel's age restriction on or off, as a moderator does in its settings
+        (sends CHANNEL_UPDATE; a thread follows its parent, as on Discord)."""
+        if channel.guild is not self or channel.is_thread:
+            raise ValueError(f"#{channel.name} is not a channel of this guild")
+        channel.nsfw = nsfw
+        self.state.dispatch("CHANNEL_UPDATE", channel.payload(), intent=1 << 0)
+        self.state.changed()
+
     def add_forum(self, name: str, *, nsfw: bool = False) -> Channel:
         """Create a forum channel (type 15): members post threads in it, not messages."""
         return self.add_channel(name, nsfw=nsfw, type=GUILD_FORUM)
