@@ -4,6 +4,7 @@ style applied to a job, Add to board, contact sheets, /history, and who may do w
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import time
 from collections.abc import AsyncIterator
@@ -238,6 +239,23 @@ async def test_the_contact_sheet_has_a_numbered_cell_per_image_and_a_matching_cs
     assert {r.added_by_id for r in rows} == {world.bob.id}
     assert [r.link.rsplit("/", 1)[1] for r in rows] == [str(m.id) for m in reversed(made)]
     assert {r.model for r in rows} == {"flux-1.1-pro"}
+
+
+async def test_a_prompt_typed_as_a_formula_is_text_in_the_posted_sheet_csv(
+    world: World, curator: User
+) -> None:
+    await create_board(world, curator, "Mood")
+    prompt = '=HYPERLINK("http://x","y")'
+    await add(world, await imagine(world, world.alice, prompt), world.alice)
+
+    ix = await board(world, world.alice, "sheet", name="Mood")
+    await ix.wait_until(lambda ix: any(len(m.attachments) == 2 for m in ix.followups),
+                        timeout=TIMEOUT)
+    sheet = next(m for m in ix.followups if len(m.attachments) == 2)
+
+    (record,) = csv.DictReader(io.StringIO(sheet.attachments[1].data.decode(), newline=""))
+    assert record["prompt"] == "'" + prompt
+    assert record["number"] == "1"
 
 
 async def thread_state(world: World, name: str, expected: str) -> str:
