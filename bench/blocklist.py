@@ -10,6 +10,8 @@ check does. Figures, each the median and p99 of `--calls` checks:
 - `ascii`: an English-like prompt, words and phrases only (the target);
 - `unicode`: the same prompt with accents and Cyrillic (the slower folding path);
 - `spaced`: a prompt with letters spaced out, which adds the second look;
+- `digits`: the ASCII prompt with words holding digits ("4k", "r3nder"), which adds the
+  look with digits read as letters;
 - `with_regexes`: the ASCII prompt with 20 regex entries added to the list.
 
 Also the time to build the index of the list (once per change of a server's list).
@@ -82,6 +84,8 @@ def run(entry_count: int = 10_000, chars: int = 2000, calls: int = 2000,
     unicode_prompt = "".join(
         {"o": "ó", "u": "ü", "p": "р", "x": "х"}.get(c, c) for c in ascii_prompt)
     spaced = ("s p a c e d " * (chars // 24))[: chars // 2] + ascii_prompt[: chars // 2]
+    digits = " ".join(word + "4k" if n % 5 == 0 else word
+                      for n, word in enumerate(ascii_prompt.split(" ")))[:chars]
     figures = {
         "entries": len(words),
         "prompt_chars": len(ascii_prompt),
@@ -90,6 +94,7 @@ def run(entry_count: int = 10_000, chars: int = 2000, calls: int = 2000,
         "ascii": _time(words, ascii_prompt, calls),
         "unicode": _time(words, unicode_prompt, calls),
         "spaced": _time(words, spaced, calls),
+        "digits": _time(words, digits, calls),
         "with_regexes": _time(with_regexes, ascii_prompt, calls),
         "target_ms": TARGET_MS,
     }

@@ -375,6 +375,11 @@ class JobService:
             cancelled = self.waiting.cancelled(job.id, exc)
             reason = "cancelled by the member while queued" if cancelled else _refund_reason(exc)
             await asyncio.shield(self._refund(job.id, reason))
+            if self._continuity is not None and (
+                    cancelled or not isinstance(exc, asyncio.CancelledError)):
+                # Nothing runs from this job again, so its input image is not kept. A stop
+                # keeps it: the member is offered Try again.
+                await asyncio.shield(self._drop_input(job.id))
             back = f"Your {texts.credits_back(prepared.cost)}."
             if cancelled:
                 raise JobCancelled(f"Cancelled. {back}") from None
@@ -414,6 +419,13 @@ class JobService:
                             job_id, exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, REFUND_RETRY_MAX)
+
+    async def _drop_input(self, job_id: str) -> None:
+        assert self._continuity is not None
+        try:
+            await self._continuity.drop_input(job_id)
+        except Exception:  # the retention drops it later; the member's answer comes first
+            log.warning("job %s: kept input image not dropped", job_id, exc_info=True)
 
     def _lane(self, prepared: Prepared) -> str:
         """The provider the job goes to first: the server's limit is counted per lane, so

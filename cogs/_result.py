@@ -304,7 +304,9 @@ class DeleteButton(
         try:
             if interaction.message is not None:
                 await interaction.message.delete()
+            await interaction.client.services.continuity.drop_input(self.job_id)
         except discord.NotFound:
+            await interaction.client.services.continuity.drop_input(self.job_id)
             await reply(interaction, "That image is already deleted.")
             return
         await reply(interaction, "Deleted.")

@@ -31,14 +31,29 @@ FORMAT_CHOICES = [app_commands.Choice(name=f, value=f) for f in ("webp", "jpg", 
 # Room in a sheet's upload for the CSV beside it and the request's own framing.
 SHEET_HEADROOM = 64 * 1024
 ARCHIVE_AFTER_MINUTES: Literal[10080] = 10080  # a week: the longest Discord offers
+Place = discord.TextChannel | discord.ForumChannel | discord.Thread
 _STATE_NOTES = {"archived": " (thread archived)",
                 "deleted": " (thread deleted: `/board create` makes it again)"}
 
 
-def require(allowed: bool, permission: str) -> None:
-    """Refuses a member without `permission` (Discord's name for it)."""
+def require(allowed: bool, permission: str, where: Place | None = None) -> None:
+    """Refuses a member without `permission` (Discord's name for it), in `where` if given."""
     if not allowed:
-        raise UserError(f"You need the {permission} permission for this.")
+        place = f" in {where.mention}" if where is not None else ""
+        raise UserError(f"You need the {permission} permission{place} for this.")
+
+
+def permissions_in(interaction: discord.Interaction[Any], where: Place | None
+                   ) -> discord.Permissions:
+    """The member's permissions where the action lands: `where`'s overwrites applied (a
+    thread has its parent's), not those of the channel the command was typed in. Without
+    the channel (deleted), the member's permissions in the server."""
+    member = interaction.user
+    if not isinstance(member, discord.Member):
+        return discord.Permissions.none()
+    if where is None:
+        return member.guild_permissions
+    return where.permissions_for(member)
 
 
 async def board_names(interaction: discord.Interaction[FluxBot], current: str
@@ -95,13 +110,14 @@ class BoardCommands(commands.GroupCog, group_name="board"):
                      name: app_commands.Range[str, 1, 100],
                      channel: discord.TextChannel | discord.ForumChannel | None = None) -> None:
         """Make a board: a thread here (or in a text channel) or a post in a forum"""
-        require(interaction.permissions.manage_channels, "Manage Channels")
+        target = channel or _home_channel(interaction)
+        # Where the board lands, not where the command was typed.
+        require(permissions_in(interaction, target).manage_channels, "Manage Channels", target)
         await defer_private(interaction)
         guild = interaction.guild
         assert guild is not None and interaction.guild_id is not None
         boards = self.bot.services.boards
         name, existing = await boards.new_board_name(interaction.guild_id, name)
-        target = channel or _home_channel(interaction)
         title = thread_name(name, "📌 ")
         reason = f"moodboard created by {interaction.user.id}"
         try:
@@ -165,7 +181,8 @@ class BoardCommands(commands.GroupCog, group_name="board"):
         if all(v is None for v in (model, aspect_ratio, prompt_suffix, output_format)):
             await reply(interaction, f"Style of “{board.name}”: {describe_style(board.style)}.")
             return
-        require(interaction.permissions.manage_channels, "Manage Channels")
+        where = _board_place(interaction, board.thread_id, board.channel_id)
+        require(permissions_in(interaction, where).manage_channels, "Manage Channels", where)
         style = check_style(model, aspect_ratio, output_format, prompt_suffix,
                             self.bot.services.router.offered())
         await boards.set_style(board, style)
@@ -208,8 +225,10 @@ class BoardCommands(commands.GroupCog, group_name="board"):
         assert interaction.guild_id is not None
         boards = self.bot.services.boards
         board = await boards.board(interaction.guild_id, name)
+        # Manage Messages counts in the board's thread, not where the command was typed.
+        where = _board_place(interaction, board.thread_id, board.channel_id)
         item = await boards.remove(board, number, interaction.user.id,
-                                   interaction.permissions.manage_messages)
+                                   permissions_in(interaction, where).manage_messages)
         if item.message_id is not None:
             try:
                 thread = self.bot.get_partial_messageable(board.thread_id,
@@ -218,6 +237,18 @@ class BoardCommands(commands.GroupCog, group_name="board"):
             except discord.HTTPException as exc:  # gone already, or not ours to delete
                 log.info("board copy %d not deleted: HTTP %s", item.message_id, exc.status)
         await reply(interaction, f"Removed number {number} from “{board.name}”.")
+
+
+def _board_place(interaction: discord.Interaction[Any], thread_id: int, channel_id: int
+                 ) -> Place | None:
+    """A board's thread, else its channel (an archived thread may not be cached)."""
+    guild = interaction.guild
+    if guild is None:
+        return None
+    for place in (guild.get_channel_or_thread(thread_id), guild.get_channel(channel_id)):
+        if isinstance(place, discord.TextChannel | discord.ForumChannel | discord.Thread):
+            return place
+    return None
 
 
 def _home_channel(interaction: discord.Interaction[Any]

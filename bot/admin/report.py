@@ -6,7 +6,6 @@ The CSV's deltas are the ledger's own, so they add up to the change of the balan
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gzip
 import io
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import IO
 
+from bot import spreadsheet
 from bot.storage import Store, Transaction
 from bot.storage.admin_rows import ReportRow
 
@@ -93,7 +93,8 @@ async def build_report(db: Store, guild_id: int, since: float, user_id: int | No
     summary = ReportSummary()
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as plain:
         text = io.TextIOWrapper(plain, encoding="utf-8", newline="")
-        writer = csv.writer(text, lineterminator="\n")
+        # Reasons are typed by admins: the shared writer keeps them from running as formulas.
+        writer = spreadsheet.writer(text, lineterminator="\n")
         writer.writerow(COLUMNS)
         after_id = 0
         while True:

@@ -8,6 +8,8 @@ import io
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 
+from bot import spreadsheet
+
 # The contract of the export (SPEC section 9): the order and names of SheetRow's fields.
 COLUMNS = ("number", "prompt", "model", "seed", "author_id", "added_by_id", "link")
 
@@ -28,10 +30,11 @@ class SheetRow:
 
 def sheet_csv(rows: Iterable[SheetRow]) -> bytes:
     """The rows as UTF-8 CSV (RFC 4180: CRLF line ends, fields with commas, quotes or
-    line breaks quoted), with a header of COLUMNS. A prompt comes back from `read_csv`
-    exactly as it went in."""
+    line breaks quoted), with a header of COLUMNS. A prompt that a spreadsheet would run
+    as a formula is escaped (bot/spreadsheet.py); it comes back from `read_csv` exactly
+    as it went in."""
     out = io.StringIO(newline="")
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow("" if value is None else value for value in astuple(row))
@@ -46,7 +49,7 @@ def read_csv(data: bytes) -> list[SheetRow]:
     return [
         SheetRow(
             number=int(record["number"]),
-            prompt=record["prompt"],
+            prompt=spreadsheet.unescape(record["prompt"]),
             model=record["model"],
             seed=int(record["seed"]) if record["seed"] else None,
             author_id=int(record["author_id"]),

@@ -87,6 +87,12 @@ class Continuity:
         """The job's input image, while the retention keeps it."""
         return await self._db.read(lambda tx: tx.stored_input(job_id))
 
+    async def drop_input(self, job_id: str) -> None:
+        """Drops the job's input image at once: its job was cancelled, refused or its
+        result deleted, so nothing will run from it again (SPEC section 12)."""
+        if await self._db.write(lambda tx: tx.drop_input(job_id)):
+            log.debug("job %s: kept input image dropped", job_id)
+
     async def prune(self) -> int:
         """Drops input images older than the retention and reply rows no restart needs."""
         now = self._clock()

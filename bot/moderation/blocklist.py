@@ -4,7 +4,9 @@ An entry is a word, a phrase, or `/regex/`. Words and phrases match whole words 
 folded prompt (see bot/moderation/text.py): "bad" matches "Bad!" and fullwidth "bad" but not
 "badge"; "bad word" matches "bad   word", "bad-word" and "bad, word", whatever run of
 whitespace and punctuation stands between the words. Letters spaced out one by one are
-joined before a second look ("b a d", "b.a.d" match "bad"; see `text.spaced_letters`).
+joined before a second look ("b a d", "b.a.d" match "bad"; see `text.spaced_letters`), and
+digits and signs standing for letters are read as letters in another ("b4d" and "$ex"
+match "bad" and "sex"; see `text.leet`).
 A regex runs case-insensitive on the folded prompt (accents and invisible characters
 removed, from the pattern too), with a time budget (bot/moderation/patterns.py).
 
@@ -18,12 +20,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from bot.moderation import patterns, text
+from bot.moderation import lookalikes, patterns, text
 from bot.moderation.patterns import EntryRefused
 
 log = logging.getLogger(__name__)
@@ -84,12 +86,27 @@ class Prompt:
     folded: str
     words: list[str]
     joined: list[str] | None
+    # The second look with digits and signs read as letters ("b4d"), when it differs.
+    leet: list[str] | None = None
+    leet_joined: list[str] | None = None
 
     @classmethod
     def of(cls, prompt: str) -> Prompt:
         folded = text.fold(prompt)
         words = text.tokens(folded)
-        return cls(folded, words, text.spaced_letters(words))
+        joined = text.spaced_letters(words)
+        leet = text.leet(folded, words)
+        leet_joined = text.spaced_letters(leet) if leet is not None else None
+        if leet_joined is None and joined is not None:
+            leet_joined = lookalikes.leet_words(joined)  # "b 4 d" joins to "b4d"
+        return cls(folded, words, joined, leet, leet_joined)
+
+    def views(self) -> Iterator[list[str]]:
+        """The words as typed, then each other reading of them."""
+        yield self.words
+        for other in (self.joined, self.leet, self.leet_joined):
+            if other is not None:
+                yield other
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,11 +187,10 @@ class Blocklist:
         """The first entry the prompt matches, or None."""
         if isinstance(prompt, str):
             prompt = Prompt.of(prompt)
-        entry = self._find_words(prompt.words)
-        if entry is None and prompt.joined is not None:
-            entry = self._find_words(prompt.joined)
-        if entry is not None:
-            return Hit(entry, self.source)
+        for words in prompt.views():
+            entry = self._find_words(words)
+            if entry is not None:
+                return Hit(entry, self.source)
         return self._find_regex(prompt.folded)
 
     def _find_words(self, words: Sequence[str]) -> Entry | None:

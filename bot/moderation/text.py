@@ -11,13 +11,20 @@ member types that looks the same or differs only in ways a reader would not see:
   (variation selectors, the combining grapheme joiner, Hangul fillers);
 - combining marks are removed, so accents and "Zalgo" marks piled on letters do not hide
   a word ("bád" and "b̸a̸d̸" fold to "bad"). The same folding applies to the entries, so
-  an entry written with an accent matches with or without it.
+  an entry written with an accent matches with or without it;
+- letters drawn in shapes that NFKC leaves alone (negative circled and squared letters,
+  regional indicators) become their letters (bot/moderation/lookalikes.py).
 
-Not folded: look-alike letters of another script used on their own (a word typed wholly
-in Cyrillic stays Cyrillic, so Russian text is never read as English). A word that mixes
-Latin letters with Cyrillic or Greek look-alikes ("bad" typed with a Cyrillic a) is read with
-the look-alikes as their Latin twins: mixing scripts inside one word is a trick, not
-writing. Digits standing for letters ("b4d") are left to regex entries.
+Look-alike letters: a word that holds a Latin letter has every character Unicode's
+confusables data lists as looking like a Latin letter read as that letter: "nipple"
+typed with a dotless i, "nude" with an Armenian u or small capitals, "blood" with
+Armenian o's, "bad" with a Cyrillic a all fold to plain Latin: mixing scripts inside one
+word is a trick, not writing. A word typed wholly in another script stays as it is, so
+Russian, Greek or Armenian text is never read as English.
+
+Digits and signs standing for letters ("b4d", "n00d", "$ex") are a second look (`leet`):
+the prompt's words are read once more with them as letters. Entries with digits match as
+written; a word of digits alone stays a number.
 
 Words are runs of letters and digits; whitespace, punctuation, "_" and math, currency and
 modifier signs separate them. Each pictographic symbol (an emoji, say) is a word of its
@@ -34,6 +41,8 @@ import unicodedata
 
 import regex
 
+from bot.moderation import lookalikes
+
 # Control characters other than the whitespace ones (tab, newlines) are invisible too.
 _CONTROLS = r"\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f"
 _INVISIBLE = regex.compile(
@@ -46,22 +55,10 @@ _UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}
 # the gap phrases match across.
 _TOKEN = regex.compile(rf"[^\W_{_UNSPACED}]+|[{_UNSPACED}]|\p{{So}}")
 _UNSPACED_CHAR = regex.compile(rf"[{_UNSPACED}]")
-_LATIN = regex.compile(r"[a-z]")
+_LATIN = regex.compile(r"\p{Latin}")
 # The same split for ASCII text (which has no pictographs), with the standard library's
 # faster engine.
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+")
-
-
-# Cyrillic and Greek letters that look like Latin ones, after case folding. Applied only
-# inside a word that also has a Latin letter.
-_LOOKALIKES = str.maketrans(
-    {
-        "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-        "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
-        "ԛ": "q", "ԝ": "w", "ɡ": "g", "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k",
-        "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
-    }
-)
 
 
 def fold(text: str) -> str:
@@ -70,7 +67,7 @@ def fold(text: str) -> str:
     if text.isascii():
         # NFKC leaves ASCII as it is, and only its control characters are invisible.
         return text.lower().translate(_ASCII_INVISIBLE)
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", text.translate(lookalikes.ENCLOSED)).casefold()
     # Decompose so that accents become separate marks that can be dropped, then compose
     # again (Hangul syllables decompose into letters, not marks, and come back whole).
     text = _INVISIBLE.sub("", unicodedata.normalize("NFD", text))
@@ -98,7 +95,17 @@ def tokens(folded: str) -> list[str]:
 def _unmix(word: str) -> str:
     if word.isascii() or not _LATIN.search(word):
         return word
-    return word.translate(_LOOKALIKES)
+    return word.translate(lookalikes.LATIN_TWINS)
+
+
+def leet(folded: str, words: list[str]) -> list[str] | None:
+    """The words of folded text with digits and signs that stand for letters read as
+    letters ("b4d" -> "bad", "$ex" -> "sex"), or None when that changes nothing."""
+    if lookalikes.LEET_HINT.search(folded) is None:
+        return None
+    signs = lookalikes.leet_text(folded)
+    read = tokens(signs) if signs != folded else words
+    return lookalikes.leet_words(read) or (read if read is not words else None)
 
 
 def spaced_letters(words: list[str]) -> list[str] | None:

@@ -62,6 +62,9 @@ class ContinuityStatements(Protocol):
     async def stored_input(self, job_id: str) -> StoredInput | None:
         """The job's kept input image, or None (never kept, or retention dropped it)."""
 
+    async def drop_input(self, job_id: str) -> bool:
+        """Drops the job's kept input image; True when there was one."""
+
     async def prune_continuity(self, inputs_before: float, replies_before: float) -> int:
         """Drops input images kept since before `inputs_before` and reply rows older
         than `replies_before`; returns how many rows were dropped."""

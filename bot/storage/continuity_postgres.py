@@ -59,6 +59,10 @@ class PostgresContinuityStatements:
             job_id)
         return StoredInput(row[0], row[1], row[2], bytes(row[3])) if row else None
 
+    async def drop_input(self, job_id: str) -> bool:
+        return _count(await self._conn.execute(
+            "DELETE FROM job_inputs WHERE job_id = $1", job_id)) > 0
+
     async def prune_continuity(self, inputs_before: float, replies_before: float) -> int:
         inputs = _count(await self._conn.execute(
             "DELETE FROM job_inputs WHERE created_at < $1", inputs_before))

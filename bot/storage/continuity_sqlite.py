@@ -55,6 +55,10 @@ class SqliteContinuityStatements:
             (job_id,)).fetchone()
         return StoredInput(row[0], row[1], row[2], bytes(row[3])) if row else None
 
+    async def drop_input(self, job_id: str) -> bool:
+        return self._conn.execute(
+            "DELETE FROM job_inputs WHERE job_id = ?", (job_id,)).rowcount > 0
+
     async def prune_continuity(self, inputs_before: float, replies_before: float) -> int:
         inputs = self._conn.execute(
             "DELETE FROM job_inputs WHERE created_at < ?", (inputs_before,)).rowcount

@@ -581,3 +581,31 @@ async def test_unknown_routes_auth_and_ratelimit_headers(standin: DiscordStandIn
             assert await response.json() == {"message": "404: Not Found", "code": 0}
     assert [r.path for r in standin.unknown_requests] == ["/api/v10/no/such/route"]
     standin.unknown_requests.clear()
+
+
+async def test_member_overwrites_reach_the_client_and_the_interactions_permissions(
+    standin: DiscordStandIn, world: World, bot: TinyBot
+) -> None:
+    staff = world.guild.add_channel("staff")
+    world.guild.set_overwrite(staff, world.alice, allow=Perm.MANAGE_CHANNELS)
+    world.guild.set_overwrite(staff, world.mod, deny=Perm.MANAGE_MESSAGES)
+    # CHANNEL_UPDATE arrives on its own.
+    await standin.wait_until(
+        lambda: len(getattr(bot.get_channel(staff.id), "overwrites", {})) >= 2, timeout=5)
+    cached = bot.get_channel(staff.id)
+    assert isinstance(cached, discord.TextChannel)
+    by_id = {target.id: overwrite for target, overwrite in cached.overwrites.items()}
+    assert by_id[world.alice.id].manage_channels is True
+    assert by_id[world.mod.id].manage_messages is False
+
+    def member_permissions(ix: Any) -> int:
+        return int(ix.payload["member"]["permissions"])
+
+    assert member_permissions(await standin.slash(staff, world.alice, "quick")) \
+        & Perm.MANAGE_CHANNELS
+    assert not member_permissions(await standin.slash(world.channel, world.alice, "quick")) \
+        & Perm.MANAGE_CHANNELS
+    assert not member_permissions(await standin.slash(staff, world.mod, "quick")) \
+        & Perm.MANAGE_MESSAGES
+    assert member_permissions(await standin.slash(world.channel, world.mod, "quick")) \
+        & Perm.MANAGE_MESSAGES

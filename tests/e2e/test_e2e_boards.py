@@ -4,6 +4,7 @@ style applied to a job, Add to board, contact sheets, /history, and who may do w
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import time
 from collections.abc import AsyncIterator
@@ -133,6 +134,40 @@ async def test_members_without_the_permission_are_refused(world: World, curator:
     assert not [m for m in thread.messages if m.attachments], "the copy is taken down too"
 
 
+async def test_permissions_count_in_the_channel_where_the_board_lands(
+    world: World, curator: User
+) -> None:
+    staff = world.guild.add_channel("staff")
+    # Manage Channels and Manage Messages in #general only, through its overwrites.
+    keeper = world.discord.add_user("keeper")
+    world.guild.set_overwrite(world.general, keeper,
+                              allow=Perm.MANAGE_CHANNELS | Perm.MANAGE_MESSAGES)
+    ix = await board(world, keeper, "create", name="Secret", channel=staff)
+    assert f"Manage Channels permission in {staff.mention}" in private_text(ix)
+    assert world.guild.threads == []
+    # Server-wide Manage Channels, taken away in #staff.
+    world.guild.set_overwrite(staff, curator, deny=Perm.MANAGE_CHANNELS)
+    ix = await board(world, curator, "create", name="Secret", channel=staff)
+    assert "Manage Channels permission" in private_text(ix)
+    assert world.guild.threads == []
+    thread = await create_board(world, keeper, "Mood")  # in #general, where they may
+    assert thread.parent is world.general
+
+    assert "Added" in private_text(await add(world, await imagine(world, world.alice, "a fjord"),
+                                             world.alice))
+    # Manage Messages in #staff, where the command is typed, is not Manage Messages on the
+    # board in #general.
+    staff_mod = world.discord.add_user("staff-mod")
+    world.guild.set_overwrite(staff, staff_mod, allow=Perm.MANAGE_MESSAGES)
+    ix = await settled(await world.discord.slash(staff, staff_mod, "board", "remove",
+                                                 name="Mood", number=1))
+    assert "Only the member who added" in private_text(ix)
+    # Manage Messages in #general counts, wherever the command is typed.
+    ix = await settled(await world.discord.slash(staff, keeper, "board", "remove",
+                                                 name="Mood", number=1))
+    assert "Removed number 1" in private_text(ix)
+
+
 async def test_the_style_fills_unset_options_and_the_provider_receives_it(
     world: World, curator: User
 ) -> None:
@@ -238,6 +273,23 @@ async def test_the_contact_sheet_has_a_numbered_cell_per_image_and_a_matching_cs
     assert {r.added_by_id for r in rows} == {world.bob.id}
     assert [r.link.rsplit("/", 1)[1] for r in rows] == [str(m.id) for m in reversed(made)]
     assert {r.model for r in rows} == {"flux-1.1-pro"}
+
+
+async def test_a_prompt_typed_as_a_formula_is_text_in_the_posted_sheet_csv(
+    world: World, curator: User
+) -> None:
+    await create_board(world, curator, "Mood")
+    prompt = '=HYPERLINK("http://x","y")'
+    await add(world, await imagine(world, world.alice, prompt), world.alice)
+
+    ix = await board(world, world.alice, "sheet", name="Mood")
+    await ix.wait_until(lambda ix: any(len(m.attachments) == 2 for m in ix.followups),
+                        timeout=TIMEOUT)
+    sheet = next(m for m in ix.followups if len(m.attachments) == 2)
+
+    (record,) = csv.DictReader(io.StringIO(sheet.attachments[1].data.decode(), newline=""))
+    assert record["prompt"] == "'" + prompt
+    assert record["number"] == "1"
 
 
 async def thread_state(world: World, name: str, expected: str) -> str:

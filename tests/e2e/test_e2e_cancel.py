@@ -6,6 +6,7 @@ import pytest
 
 from tests.support.e2e_fixtures import World, private_text, results, settled
 from tests.support.standins.discord_interactions import StandInInteraction
+from tests.support.standins.images import make_image
 
 pytestmark = pytest.mark.asyncio
 TIMEOUT = 15.0
@@ -66,3 +67,29 @@ async def test_cancel_while_queued_refunds_at_once_and_not_after_submit(world: W
     assert len(results(world.general)) == 3
     assert "first waiting" not in str(onemin.generation_bodies())
     assert (await services.credits.balance(world.guild.id, world.alice.id)).total == 35
+
+
+async def test_a_job_cancelled_while_queued_keeps_no_input_image(world: World) -> None:
+    services = world.runner.services
+    assert services is not None
+    onemin = world.providers.onemin
+    onemin.inject("slow", times=2, seconds=60)  # held at the provider until released
+    busy = [await world.discord.slash(world.general, world.alice, "imagine",
+                                      prompt=f"busy {n}", model="flux-pro") for n in range(2)]
+    await world.discord.wait_until(lambda: len(onemin.generation_bodies()) == 2,
+                                   timeout=TIMEOUT)
+    picture = world.discord.register_attachment(make_image(640, 640, "png"), "ref.png",
+                                                "image/png")
+    queued = await world.discord.slash(world.general, world.alice, "imagine",
+                                       prompt="from my photo", model="flux-dev", image=picture)
+    await queued.wait_until(showing("Queued"), timeout=TIMEOUT)
+    job_id = cancel_id(queued).rsplit(":", 1)[1]
+    assert await services.continuity.stored_input(job_id) is not None
+
+    await world.discord.click(queued.original, cancel_id(queued), world.alice)
+    await queued.wait_until(showing("Cancelled"), timeout=TIMEOUT)
+
+    assert await services.continuity.stored_input(job_id) is None
+    onemin.release()
+    for ix in busy:
+        await settled(ix)

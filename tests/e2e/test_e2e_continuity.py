@@ -127,3 +127,31 @@ async def test_once_the_link_expired_a_model_served_only_by_link_is_refused_clea
         "takes images only by link. Use /imagine with the image attached again."
     )
     assert len(world.providers.apiframe.generation_bodies()) == 1
+
+
+async def test_no_input_image_is_kept_for_a_refused_job_or_a_deleted_result(
+    world: World,
+) -> None:
+    services = world.runner.services
+    assert services is not None
+    picture = world.discord.register_attachment(make_image(64, 64, "png"), "ref.png",
+                                                "image/png")
+    # The provider refuses the prompt as moderated: the job is refunded, nothing kept.
+    refused = await settled(await world.discord.slash(
+        world.general, world.alice, "imagine", prompt="a forbidden garden", model="flux-dev",
+        image=picture))
+    assert "refused" in private_text(refused).lower(), private_text(refused)
+    ledger = await services.credits.ledger(world.guild.id, world.alice.id)
+    (refused_job,) = {entry.job_id for entry in ledger if entry.job_id}
+    assert await services.continuity.stored_input(refused_job) is None
+
+    # A posted result keeps its input for Reroll, until the result is deleted.
+    await settled(await world.discord.slash(
+        world.general, world.alice, "imagine", prompt="a garden", model="flux-dev",
+        image=picture))
+    (result,) = results(world.general)
+    delete = next(c for c in result.custom_ids() if c.startswith("fluxcord:delete:"))
+    job = delete.rsplit(":", 1)[1]
+    assert await services.continuity.stored_input(job) is not None
+    await settled(await world.discord.click(result, delete, world.alice))
+    assert await services.continuity.stored_input(job) is None

@@ -145,6 +145,18 @@ async def small_uploads(
         yield world
 
 
+async def test_a_reason_typed_as_a_formula_is_text_in_the_report_csv(world: World) -> None:
+    await slash(world, world.admin, "credits", "grant", member=world.alice, amount=10,
+                reason="=cmd|' /C calc'!A0")
+    await slash(world, world.admin, "credits", "grant", member=world.alice, amount=-5,
+                reason="@SUM(1+1)")
+
+    rows = csv_rows(answer(await slash(world, world.admin, "credits", "report")).attachments)
+
+    assert [(r["reason"], r["delta"]) for r in rows] == [
+        ("'=cmd|' /C calc'!A0", "10"), ("'@SUM(1+1)", "-5")]
+
+
 async def test_a_large_report_is_compressed_then_split_and_says_so(
     small_uploads: World,
 ) -> None:

@@ -84,6 +84,28 @@ async def test_a_blocked_term_in_another_case_with_a_zero_width_character_is_ref
     assert len(results(world.general)) == 1, private_text(allowed)
 
 
+async def test_look_alike_letters_and_digits_do_not_get_a_term_past_the_blocklist(
+    world: World,
+) -> None:
+    for entry in ("nipple", "nude", "blood"):
+        assert f"Added `{entry}`" in await admin(world, "blocklist", "add", entry=entry)
+    # Dotless i, Armenian u and o, small capitals, a digit for a letter.
+    for prompt, term in [("a n\u0131pple", "nipple"), ("n\u057dde study", "nude"),
+                         ("bl\u0585\u0585d moon", "blood"), ("nu\u1d05\u1d07", "nude"),
+                         ("a bl00d moon", "blood")]:
+        text = private_text(await imagine(world, world.alice, prompt))
+        assert f"`{term}`" in text, (prompt, text)
+        await admin(world, "pardon", member=world.alice)  # no cooldown between the tries
+    assert provider_calls(world) == 0
+    # Armenian, Greek and Russian written as such are not read as English.
+    for prompt in ["\u0546\u0578\u0582\u057c\u0568 \u057d\u0565\u0572\u0561\u0576"
+                   "\u056b\u0576 \u0567",  # Armenian: the pomegranate is on the table
+                   "Ο ήλιος δύει πάνω από τη θάλασσα", "Кошка спит у окна"]:
+        private_text(await imagine(world, world.alice, prompt))
+    assert len(results(world.general)) == 3
+    assert await balance(world, world.alice) == START - 3 * 5
+
+
 async def test_a_bad_regex_is_refused_when_added(world: World) -> None:
     text = await admin(world, "blocklist", "add", entry="/(a+)+$/")
     assert "Added" not in text

@@ -150,6 +150,19 @@ async def test_history_pages_newest_first(credits: Credits, clock: FakeClock, db
     assert (empty.pages, empty.entries) == (1, [])
 
 
+async def test_a_reason_typed_as_a_formula_is_text_in_the_report(
+    credits: Credits, db: Store
+) -> None:
+    await credits.grant(GUILD, ALICE, 10, "=cmd|' /C calc'!A0", ADMIN)
+    await credits.grant(GUILD, ALICE, -5, "-fix", ADMIN)
+
+    rows = _rows(await build_report(db, GUILD, 0.0, None, 1 << 20, "r"))
+
+    assert [r["reason"] for r in rows] == ["'=cmd|' /C calc'!A0", "'-fix"]
+    # The deltas are numbers a spreadsheet adds up, the negative one too.
+    assert [r["delta"] for r in rows] == ["10", "-5"]
+
+
 def _rows(report: Report) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for file in report.files:

@@ -60,6 +60,23 @@ async def test_input_images_are_kept_for_the_retention_then_purged(
     assert await continuity.stored_input("job-1") is None
 
 
+async def test_an_input_image_is_dropped_at_once_and_only_its_jobs(
+    db: Store, clock: FakeClock
+) -> None:
+    continuity = Continuity(db, input_retention_days=7, clock=clock)
+    image = InputImage(make_image(32, 32, "png"), "ref.png", "image/png", None)
+    for job in ("job-1", "job-2"):
+        await continuity.reserved(job, None, image)
+
+    await continuity.drop_input("job-1")
+
+    assert await continuity.stored_input("job-1") is None
+    assert await continuity.stored_input("job-2") is not None
+    await continuity.drop_input("job-1")  # nothing left to drop: no error
+    await continuity.drop_input("never-kept")
+    assert await continuity.stored_input("job-2") is not None
+
+
 async def test_no_input_is_kept_when_the_retention_is_zero(db: Store, clock: FakeClock
                                                            ) -> None:
     continuity = Continuity(db, input_retention_days=0, clock=clock)

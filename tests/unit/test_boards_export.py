@@ -40,13 +40,28 @@ def test_awkward_prompts_round_trip_through_any_csv_reader() -> None:
     data = sheet_csv(rows)
 
     assert read_csv(data) == rows
-    # A spreadsheet or script with the standard csv module reads the same values.
+    # A spreadsheet or script with the standard csv module reads the same values, but for
+    # the one a spreadsheet would run as a formula (bot/spreadsheet.py).
     records = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
-    assert [r["prompt"] for r in records] == AWKWARD
+    assert [r["prompt"] for r in records] == [
+        "'" + p if p.startswith("=") else p for p in AWKWARD]
     assert records[0] == {"number": "1", "prompt": AWKWARD[0], "model": "flux-dev",
                           "seed": "1000", "author_id": "111111111111111111",
                           "added_by_id": "222222222222222222", "link": LINK}
     assert records[2]["seed"] == ""
+
+
+def test_a_prompt_written_as_a_formula_is_text_in_the_file() -> None:
+    prompt = '=HYPERLINK("http://x","y")'
+
+    data = sheet_csv([row(1, prompt), row(2, "-5 cats"), row(3, "@sum(1)")])
+
+    records = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert [r["prompt"] for r in records] == [
+        "'" + prompt, "'-5 cats", "'@sum(1)"]
+    # The numbers stay numbers.
+    assert [r["number"] for r in records] == ["1", "2", "3"]
+    assert records[0]["seed"] == "42"
 
 
 def test_the_file_starts_with_the_header_and_uses_crlf() -> None:

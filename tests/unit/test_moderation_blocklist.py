@@ -118,6 +118,70 @@ def test_other_scripts_are_words_too() -> None:
     assert term(("🍆",), "an 🍆 emoji") == "🍆"
 
 
+@pytest.mark.parametrize(
+    ("prompt", "entry"),
+    [
+        ("a nıpple", "nipple"),  # dotless i
+        ("nսde", "nude"),  # Armenian u
+        ("blօօd", "blood"),  # Armenian o
+        ("nuᴅᴇ", "nude"),  # small capitals D and E
+        ("ɴᴜᴅᴇ", "nude"),  # small capitals only
+        ("ᏼad", "bad"),  # Cherokee small b
+        ("baԁ", "bad"),  # Cyrillic komi de
+        ("🅱🅰🅳", "bad"),  # negative squared letters
+        ("🅑🅐🅓", "bad"),  # negative circled letters
+        ("🇧🇦🇩", "bad"),  # regional indicators
+        ("⒝⒜⒟", "bad"),  # parenthesized letters
+        ("𝚋𝚊𝚍", "bad"),  # mathematical monospace
+    ],
+)
+def test_look_alike_letters_of_any_script_are_read_as_latin(prompt: str, entry: str) -> None:
+    assert term((entry,), prompt) == entry
+
+
+@pytest.mark.parametrize(
+    ("prompt", "entry"),
+    [("so b4d", "bad"), ("n00d", "nood"), ("nud3 art", "nude"), ("$ex", "sex"),
+     ("@ss", "ass"), ("a$$!", "ass"), ("sh!t", "shit"), ("b 4 d", "bad"),
+     ("n1pple", "nipple"), ("bl0od", "blood")],
+)
+def test_digits_and_signs_standing_for_letters_are_read_as_letters(prompt: str, entry: str
+                                                                   ) -> None:
+    assert term((entry,), prompt) == entry
+
+
+def test_an_entry_with_digits_matches_as_written_and_numbers_stay_numbers() -> None:
+    assert term(("b4d",), "b4d") == "b4d"
+    assert term(("b4d",), "bad") is None
+    assert term(("area 51",), "area 51") == "area 51"
+    # A number is not a word: "1990" is not "iggo", "100" is not "ioo".
+    assert term(("iggo", "ioo"), "born in 1990, 100 times") is None
+    # Sentence punctuation is not a letter: "hello!" is not "helloi".
+    assert term(("helloi",), "hello! world") is None
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Բարև, ինչպես ես։ "
+        "Այսօր եղանակը շա"
+        "տ լավ է։",  # Armenian: Hello, how are you? ...
+        "Ոսկի ձուկը ջուրո"
+        "ւմ է",  # Armenian: the golden fish is in the water
+        "Η γάτα κοιμάται στον καναπέ και ονειρεύεται ψάρια, ναι, όχι.",
+        "Ο νέος ήλιος του βουνού",
+        "Кошка спит на диване, а собака сидит у окна. Все дома, нос, сор, рос.",
+        "Ехо вас слышит, ох как хорошо",
+        "猫がソファで寝ていて、犬は窓のそばに座っています。",
+        "東京の夜景、ネオンの光",
+    ],
+)
+def test_text_wholly_in_another_script_is_not_read_as_latin(prompt: str) -> None:
+    entries = ("nude", "nipple", "blood", "bad", "sex", "ass", "cop", "poc", "bce", "hoc",
+               "vai", "oxi", "exo", "ox", "hac", "oko", "ok", "nuu", "uu", "o", "e", "x")
+    assert term(entries, prompt) is None
+
+
 def test_spaced_letters_are_joined_only_as_a_whole_run() -> None:
     # "a b c d" joins to "abcd", which holds "bad" nowhere as a whole word.
     assert term(("bad",), "plan a b c d") is None

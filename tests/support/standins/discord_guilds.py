@@ -56,6 +56,9 @@ class Channel:
     locked: bool = False
     bot_denied: int = 0
     """Permissions an overwrite takes from the bot here (a thread follows its parent)."""
+    member_overwrites: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """Member overwrites here, user id -> (allow, deny), set with Guild.set_overwrite (a
+    thread follows its parent)."""
     history: list[Message] = field(default_factory=list)
     """Every public message ever posted here (deleted ones flagged), oldest first."""
 
@@ -69,6 +72,16 @@ class Channel:
             return True
         denied = (self.parent or self).bot_denied
         return self.guild.permissions_for(self.guild.bot) & ~denied & permissions == permissions
+
+    def permissions_for(self, user: User) -> int:
+        """``user``'s permissions here, as Discord computes them: the server's, then this
+        channel's member overwrite (a thread's parent's); owners and administrators have all."""
+        assert self.guild is not None
+        perms = self.guild.permissions_for(user)
+        if perms == Perm.ALL:
+            return perms
+        allow, deny = (self.parent or self).member_overwrites.get(user.id, (0, 0))
+        return (perms & ~deny) | allow
 
     def check_bot_may(self, action: str) -> None:
         """Discord's answers to the bot reading ("read") or posting ("send") here."""
@@ -132,10 +145,15 @@ class Channel:
         return data
 
     def _overwrites(self) -> list[JSON]:
-        if not self.bot_denied or self.guild is None:
+        if self.guild is None:
             return []
-        return [{"id": str(self.guild.bot.id), "type": 1, "allow": "0",
-                 "deny": str(self.bot_denied)}]
+        overwrites = [{"id": str(user_id), "type": 1, "allow": str(allow), "deny": str(deny)}
+                      for user_id, (allow, deny) in self.member_overwrites.items()
+                      if user_id != self.guild.bot.id]
+        if self.bot_denied:
+            overwrites.append({"id": str(self.guild.bot.id), "type": 1, "allow": "0",
+                               "deny": str(self.bot_denied)})
+        return overwrites
 
     def _thread_fields(self) -> JSON:
         assert self.guild is not None and self.parent is not None
@@ -282,6 +300,19 @@ class Guild:
             roles.remove(role_id)
         self.state.changed()
 
+    def set_overwrite(self, channel: Channel, user: User, *, allow: int = 0, deny: int = 0
+                      ) -> None:
+        """A member overwrite on ``channel`` (a text or forum channel; its threads follow it),
+        as a moderator sets in the channel's settings; sends CHANNEL_UPDATE."""
+        if channel.guild is not self or channel.is_thread:
+            raise ValueError(f"#{channel.name} takes no overwrites here")
+        if allow or deny:
+            channel.member_overwrites[user.id] = (allow, deny)
+        else:
+            channel.member_overwrites.pop(user.id, None)
+        self.state.dispatch("CHANNEL_UPDATE", channel.payload(), intent=1 << 0)
+        self.state.changed()
+
     def set_permissions(self, user: User, permissions: int) -> None:
         """Set the extra permissions ``user`` has in this guild (overrides ``User.permissions``)."""
         self.permission_overrides[user.id] = permissions
@@ -316,7 +347,12 @@ class Guild:
         if not extra:
             return None
         if extra not in self._perm_roles:
-            self._perm_roles[extra] = self.state.new_id()
+            role_id = self._perm_roles[extra] = self.state.new_id()
+            # Announced as Discord announces a new role: a client computing a member's
+            # permissions in a channel (its roles, then the overwrites) needs it.
+            role = next(r for r in self.role_payloads() if r["id"] == str(role_id))
+            self.state.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(self.id), "role": role},
+                                intent=1 << 0)
         return self._perm_roles[extra]
 
     def role_payloads(self) -> list[JSON]:

@@ -168,7 +168,8 @@ def new_interaction(
     if guild is not None:
         denied = (channel.parent or channel).bot_denied
         payload["app_permissions"] = str(guild.permissions_for(state.bot) & ~denied)
-        payload["channel"] = channel.payload(permissions=guild.permissions_for(user))
+        # The member's permissions in this channel, overwrites applied (as Discord sends them).
+        payload["channel"] = channel.payload(permissions=channel.permissions_for(user))
         payload["guild_id"] = str(guild.id)
         payload["guild_locale"] = guild.locale
         payload["guild"] = {
@@ -177,6 +178,7 @@ def new_interaction(
             "features": list(guild.features),
         }
         payload["member"] = guild.member_payload(user, with_permissions=True)
+        payload["member"]["permissions"] = str(channel.permissions_for(user))
     else:
         payload["app_permissions"] = str(Perm.DEFAULT_BOT)
         payload["channel"] = channel.payload()
