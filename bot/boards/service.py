@@ -1,5 +1,6 @@
 """Moodboards over storage: boards and their threads, styles, items (with thumbnails, never
-full files), and the member's history. Discord is not known here: the cogs post and pass in ids."""
+full files), and the member's history. Discord is not known here: the cogs post and pass
+in ids."""
 
 from __future__ import annotations
 
@@ -192,7 +193,7 @@ class Boards:
         """The board's newest items, as many as one contact sheet holds."""
         return await self._db.read(lambda tx: tx.board_items(board.id, MAX_ITEMS))
 
-    # -- history ---------------------------------------------------------
+    # -- history -----------------------------------------------------------------------
 
     async def history(self, guild_id: int, user_id: int, query: str | None,
                       page: int) -> tuple[list[HistoryEntry], bool]:
