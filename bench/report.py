@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import platform
 import statistics
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import burst_postgres
+from bench.footprint import TARGET_BYTES_PER_JOB
 from bench.measure import JobTiming
 
 TARGETS = {
@@ -19,6 +21,8 @@ TARGETS = {
     "ratio": ("bot-to-floor ratio (mean time per job)", "<", 1.3),
     "ledger_pairs_per_s": ("ledger reserve+settle per second (16 workers)", ">=", 2000.0),
     "peak_rss_mb": ("bot peak RSS", "<", 150.0),
+    "db_bytes_per_job": ("database bytes per settled job (SQLite file and WAL)", "<=",
+                         float(TARGET_BYTES_PER_JOB)),
 }
 
 
@@ -111,6 +115,8 @@ def summarise(rounds: Sequence[dict[str, Any]], ledger: dict[str, Any] | None
         "jobs_per_s": median_of(bots, "jobs_per_s"),
         "peak_rss_mb": max((r["bot"]["peak_rss_mb"] for r in rounds), default=float("nan")),
         "cpu_ms_per_job": median_of([r["bot"] for r in rounds], "burst_cpu_ms_per_job"),
+        "db_bytes_per_job": median_of([r["bot"] for r in rounds], "database",
+                                      "db_bytes_per_job"),
         "standins_busy": median_of([r["bot"] for r in rounds], "standins_busy"),
         "ratio": median_of(rounds, "ratio", "mean_e2e"),
         "ratio_wall": median_of(rounds, "ratio", "wall"),
@@ -139,9 +145,9 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
     for key, (name, op, bound) in TARGETS.items():
         value = summary.get(key)
-        if not isinstance(value, int | float):
+        if not isinstance(value, int | float) or math.isnan(value):
             continue
-        met = value < bound if op == "<" else value >= bound
+        met = {"<": value < bound, "<=": value <= bound}.get(op, value >= bound)
         found.append({"name": name, "value": value, "target": f"{op} {bound:g}", "met": met})
     return found
 
@@ -174,6 +180,10 @@ def markdown(result: dict[str, Any]) -> str:
         f"{s['ratio_wall']:.2f} / {s['ratio_solo']:.2f} | | |",
         f"| peak RSS | {s['peak_rss_mb']:.1f} MB | {floor['peak_rss_mb']:.1f} MB | < 150 MB |",
     ]
+    if not math.isnan(s.get("db_bytes_per_job", math.nan)):  # the burst ran on SQLite
+        lines.append(
+            f"| database bytes per settled job (SQLite file and WAL, burst) | "
+            f"{s['db_bytes_per_job']:,.0f} B | | <= {TARGET_BYTES_PER_JOB // 1024} KB |")
     if result.get("blocklist"):
         bl = result["blocklist"]
         lines.append(

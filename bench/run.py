@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import burst_postgres, report
+from bench import burst_postgres, footprint, report
 from bench import guilds as guilds_bench
 from bench import sheet as sheet_bench
 from bench.measure import job_timings
@@ -178,7 +178,9 @@ async def measure_client(kind: str, options: Options, folder: Path,
                                     folder / "floor.log")
         await process.start()
         try:
-            figures = await _drive(kind, world, process, options)
+            # The bot's SQLite file, whose growth per settled job is measured.
+            database = folder / "fluxcord.db" if kind == "bot" and not database_url else None
+            figures = await _drive(kind, world, process, options, database)
         except BaseException:
             sys.stderr.write(f"--- {kind} output ---\n{process.log_tail()}\n")
             raise
@@ -192,8 +194,8 @@ async def measure_client(kind: str, options: Options, folder: Path,
         await world.stop()
 
 
-async def _drive(kind: str, world: World, process: ClientProcess, options: Options
-                 ) -> dict[str, Any]:
+async def _drive(kind: str, world: World, process: ClientProcess, options: Options,
+                 database: Path | None = None) -> dict[str, Any]:
     await world.discord.wait_until(
         lambda: bool(world.discord.gateway.connected_sessions and world.discord.commands)
         or not process.running,
@@ -215,6 +217,7 @@ async def _drive(kind: str, world: World, process: ClientProcess, options: Optio
         solo_ids += ids
 
     burst: list[JobSpec] = job_specs(f"{kind} burst", options.jobs, options.members)
+    stored_before = footprint.snapshot(database) if database else None
     cpu_before = process.cpu_seconds()
     own_before, wall_before = time.process_time(), time.monotonic()
     profile = options.profile_bot if kind == "bot" else options.profile_floor
@@ -225,6 +228,8 @@ async def _drive(kind: str, world: World, process: ClientProcess, options: Optio
         await world.quiesce()
     cpu = process.cpu_seconds() - cpu_before
     peak_rss = process.peak_rss()
+    stored = (footprint.growth(stored_before, footprint.snapshot(database))
+              if database and stored_before else None)
 
     poll = options.poll_seconds
     burst_figures = report.phase_figures(job_timings(world, burst, burst_ids, poll),
@@ -237,6 +242,7 @@ async def _drive(kind: str, world: World, process: ClientProcess, options: Optio
         # it, not the client, sets the pace.
         "standins_busy": round(busy, 2),
         "peak_rss_mb": round(peak_rss / 2**20, 1),
+        **({"database": stored} if stored else {}),
     }
 
 

@@ -49,7 +49,7 @@ async def open_services(
             credits = Credits(db, defaults, **_clock(clock))
             guilds = Guilds(db, defaults)
             records = JobRecords(db, **_clock(clock))
-            boards = Boards(db, retention_days=settings.IMAGE_RETENTION_DAYS, **_clock(clock))
+            boards = Boards(db, **_clock(clock))
             power = Power(db, **_clock(clock))
             admin = ServerAdmin(db, settings, **_clock(clock))
             continuity = Continuity(db, input_retention_days=settings.INPUT_RETENTION_DAYS,

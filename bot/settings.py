@@ -145,9 +145,6 @@ class Settings(_WithProviders):
     STRIKES_BEFORE_COOLDOWN: Annotated[int, Field(ge=1)] = 3
     STRIKE_COOLDOWN_MINUTES: Annotated[int, Field(ge=0)] = 60
     APPEALS_PER_DAY: Annotated[int, Field(ge=0)] = 3
-    # Moodboards: days the full files of results (for Add to board) and of board items
-    # (to upload again) are kept; thumbnails, prompts and links stay. 0 keeps them for good.
-    IMAGE_RETENTION_DAYS: Annotated[int, Field(ge=0, le=3650)] = 90
     # Days a job's input image is kept, so Reroll, Edit and Try again work after
     # Discord's attachment URL expired (about a day). 0 keeps none.
     INPUT_RETENTION_DAYS: Annotated[int, Field(ge=0, le=3650)] = 7

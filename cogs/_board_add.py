@@ -2,9 +2,9 @@
 of several, which board).
 
 All are DynamicItems whose custom_id carries the job id (and the image number; the
-board select's options the board ids), and every posted file of a result is kept in the
-database as it is posted (`keep_for_boards`, also read by Edit image), so adding works
-after a restart and after the original message was deleted.
+board select's options the board ids), so adding works after a restart. The image is
+read back from the result's message on Discord (`cogs._posted`): the database keeps no
+posted file.
 """
 
 from __future__ import annotations
@@ -12,19 +12,18 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.boards.service import KEEP_MAX_BYTES, Added, Boards
+from bot.boards.service import Added
 from bot.client import report_error
 from bot.errors import UserError
 from bot.replies import defer_private, reply
 from bot.storage import Job
 from bot.storage.boards_base import Board, BoardItem, KeptResult
 from bot.texts import model_label
-from cogs._delivery import Upload
+from cogs._posted import PostedImage, read_posted
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -42,27 +41,6 @@ def jump_link(guild_id: int, channel_id: int, message_id: int | None) -> str:
     """The link to a message (to its channel while the message id is not known)."""
     base = f"https://discord.com/channels/{guild_id or '@me'}/{channel_id}"
     return f"{base}/{message_id}" if message_id else base
-
-
-def kept_key(job_id: str, number: int) -> str:
-    """Where image `number` (from 1) of a job's result is kept: the first under the job
-    id itself, so results kept before several images existed still read back."""
-    return job_id if number <= 1 else f"{job_id}/{number}"
-
-
-async def keep_for_boards(boards: Boards, job_id: str,
-                          uploads: Sequence[Upload]) -> None:
-    """Keeps every posted file of a result, under the boards' retention, for Add to board
-    and Edit image. Never fails the job that posted it: without the file, both read it
-    from the message."""
-    for number, upload in enumerate(uploads, start=1):
-        try:
-            if not await boards.keep_result(kept_key(job_id, number), upload.filename,
-                                            upload.data):
-                log.info("image %d of job %s is over %d bytes: not kept", number, job_id,
-                         KEEP_MAX_BYTES)
-        except Exception:
-            log.exception("could not keep image %d of job %s", number, job_id)
 
 
 class AddToBoardButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
@@ -192,13 +170,13 @@ async def add_to_board(interaction: discord.Interaction[FluxBot], board: Board,
     job = await services.records.get_job(job_id)
     if job is None or job.guild_id != board.guild_id:
         raise UserError("That image is no longer known to the bot.")
-    kept = (await services.boards.kept_result(kept_key(job_id, number))
-            or await _from_message(interaction, job, number))
-    if kept is None:
-        raise UserError("The bot no longer keeps that image's file and its message is gone, "
-                        "so it cannot be added to a board.")
     if board.thread_state == "deleted":
         raise _thread_gone(board, "was deleted")
+    if job.message_id is None:
+        raise UserError("That image was never posted, so it cannot be added to a board.")
+    filename, data = await read_posted(interaction.client, PostedImage(
+        job.guild_id, job.channel_id, job.message_id, number), "added to a board")
+    kept = KeptResult(job.id, filename, data)
     link = jump_link(job.guild_id, job.channel_id, job.message_id)
     added = await services.boards.add(board, job, kept, interaction.user.id, link)
     if added.duplicate:
@@ -237,26 +215,6 @@ async def _post_copy(interaction: discord.Interaction[FluxBot], board: Board, ad
             raise UserError(f"I may not post in the thread of “{board.name}”: "
                             "ask a moderator to let me send messages there.") from None
         raise
-
-
-async def _from_message(interaction: discord.Interaction[FluxBot], job: Job,
-                        number: int = 1) -> KeptResult | None:
-    """The result's file read back from its message, for a result the bot did not keep
-    (posted by start-up recovery, or older than the retention); None when it is gone."""
-    if job.message_id is None:
-        return None
-    channel = interaction.client.get_partial_messageable(job.channel_id,
-                                                         guild_id=job.guild_id or None)
-    try:
-        message = await channel.fetch_message(job.message_id)
-        files = message.attachments[number - 1:number]
-        if not files or files[0].size > KEEP_MAX_BYTES:
-            return None
-        return KeptResult(kept_key(job.id, number), files[0].filename, await files[0].read())
-    except discord.HTTPException as exc:
-        log.info("result of job %s not readable from its message: HTTP %s", job.id,
-                 exc.status)
-        return None
 
 
 def item_embed(item: BoardItem, filename: str, added_by: int) -> discord.Embed:

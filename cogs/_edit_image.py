@@ -2,8 +2,8 @@
 result image itself (with several images, the member says which one).
 
 The modal's custom_id names the job, so the submit is answered from it alone, also after
-a restart; the image is the result's file the bot kept when it posted it (the message's
-attachment only once that is gone).
+a restart; the image is read back from the result's message on Discord (`cogs._posted`),
+so an image deleted meanwhile is refused before anything is charged.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from bot.client import report_error
 from bot.errors import UserError
 from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
-from cogs._board_add import kept_key
 from cogs._common import place_of, role_ids_of
+from cogs._posted import PostedImage, read_posted
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -106,9 +106,12 @@ async def _request(interaction: discord.Interaction[FluxBot], components: list[A
     if not which.isdigit() or not 1 <= int(which) <= len(attachments):
         raise UserError(f"Pick an image from 1 to {len(attachments)}. Press Edit image again.")
     image = attachments[int(which) - 1]
-    # The bytes the bot posted, kept with the job: no download from Discord.
-    kept = await interaction.client.services.boards.kept_result(
-        kept_key(_job_of(interaction), int(which)))
+    assert interaction.message is not None  # it has attachments
+    # Discord's copy, through the message fetched again: fresh links, and a message
+    # deleted since the modal opened is found out here, before any charge.
+    _, data = await read_posted(interaction.client, PostedImage(
+        interaction.guild_id or 0, interaction.message.channel.id, interaction.message.id,
+        int(which)), "edited")
     place = place_of(interaction)
     return ImagineRequest(
         guild_id=interaction.guild_id or 0,
@@ -117,15 +120,9 @@ async def _request(interaction: discord.Interaction[FluxBot], components: list[A
         prompt=change,
         model=EDITOR.id,
         attachment=Attachment(image.url, image.filename, image.content_type, image.size,
-                              data=kept.data if kept is not None else None),
+                              data=data),
         role_ids=role_ids_of(interaction),
     )
-
-
-def _job_of(interaction: discord.Interaction[FluxBot]) -> str:
-    data: Any = interaction.data or {}
-    match = SUBMIT.fullmatch(str(data.get("custom_id", "")))
-    return match["job"] if match else ""
 
 
 def _values(components: list[Any]) -> dict[str, str]:

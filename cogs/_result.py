@@ -25,7 +25,7 @@ from bot.moderation.refusal import ModerationRefusal
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
 from cogs._admin_log import log_event, report_budget
-from cogs._board_add import AddToBoardButton, keep_for_boards
+from cogs._board_add import AddToBoardButton
 from cogs._common import place_of, role_ids_of
 from cogs._confirm import confirmed
 from cogs._delivery import fit_upload, post_result
@@ -65,8 +65,6 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         image = images[0]
         uploads = [await fit_upload(interaction, job_id, made) for made in images]
         upload = uploads[0]
-        # Kept before the message exists, so its Edit image and Add to board find them.
-        await keep_for_boards(interaction.client.services.boards, job_id, uploads)
         notes = (*prepared.notes, *image.notes, *(u.note for u in uploads if u.note))
         embed = result_embed(prepared.model, prepared.request, job_id, image, prepared.cost,
                              balance, notes)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.boards.export import SheetRow, sheet_csv
 from bot.boards.names import thread_name
@@ -78,20 +78,10 @@ class BoardCommands(commands.GroupCog, group_name="board"):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AddToBoardButton, BoardPick, ImagePick)
-        self.prune.start()
 
     async def cog_unload(self) -> None:
-        self.prune.cancel()
         for task in self._reposts:
             task.cancel()
-
-    @tasks.loop(hours=24)
-    async def prune(self) -> None:
-        """Drops full image files past the operator's IMAGE_RETENTION_DAYS."""
-        try:
-            await self.bot.services.boards.prune()
-        except Exception:
-            log.exception("pruning kept images failed")
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:

@@ -1,5 +1,6 @@
-"""Moodboards over storage: boards and their threads, styles, items, kept result files,
-and the member's history. Discord is not known here: the cogs post and pass in ids."""
+"""Moodboards over storage: boards and their threads, styles, items (with thumbnails, never
+full files), and the member's history. Discord is not known here: the cogs post and pass
+in ids."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -22,17 +23,10 @@ from bot.storage.boards_base import Board, BoardItem, HistoryEntry, KeptResult
 
 log = logging.getLogger(__name__)
 
-# A result file larger than this is not kept (Discord's own largest upload limit).
-KEEP_MAX_BYTES = 25 * 2**20
 HISTORY_PAGE = 10
 HISTORY_SCAN_CHUNK = 500
 # The most items posted again in a board's thread when it is made again.
 REPOST_MAX = 200
-DAY = 86400.0
-
-
-async def _item_of(board_id: str, number: int, tx: Transaction) -> BoardItem | None:
-    return await tx.board_item(board_id, number)
 
 
 async def _history_chunk(guild_id: int, user_id: int, offset: int, tx: Transaction
@@ -56,10 +50,8 @@ class Added:
 class Boards:
     """The boards of every server, over one `Store`."""
 
-    def __init__(self, db: Store, *, retention_days: int = 0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Store, *, clock: Callable[[], float] = time.time) -> None:
         self._db = db
-        self._retention_days = retention_days
         self._clock = clock
 
     # -- boards ------------------------------------------------------------------------
@@ -134,22 +126,10 @@ class Boards:
 
     # -- results and items -------------------------------------------------------------
 
-    async def keep_result(self, job_id: str, filename: str, data: bytes) -> bool:
-        """Keeps a posted result's file so Add to board and Edit image work without its
-        message; False (nothing kept) when it is over KEEP_MAX_BYTES."""
-        if len(data) > KEEP_MAX_BYTES:
-            return False
-        now = self._clock()
-        await self._db.write(lambda tx: tx.keep_result(KeptResult(job_id, filename, data), now))
-        return True
-
-    async def kept_result(self, job_id: str) -> KeptResult | None:
-        """A result's kept file, or None once retention dropped it."""
-        return await self._db.read(lambda tx: tx.kept_result(job_id))
-
     async def add(self, board: Board, job: Job, kept: KeptResult, added_by: int,
                   link: str) -> Added:
-        """Puts a result on a board under the next number; the same image a second time
+        """Puts a result (its file read back from Discord) on a board under the next number,
+        keeping its thumbnail, not the file; the same image a second time
         comes back as the item already there (`duplicate`). The item's message in the
         board's thread is recorded after with `posted`, or the item taken back with
         `withdraw` when posting failed."""
@@ -168,7 +148,7 @@ class Boards:
             item = BoardItem(
                 board.id, await tx.take_item_number(board.id), job.id, digest, job.prompt,
                 job.model, job.seed, job.user_id, added_by, link, None, kept.filename,
-                kept.data, thumbnail, now)
+                None, thumbnail, now)
             await tx.insert_board_item(item)
             await tx.update_board(board.id, last_used_at=now)
             return Added(item, duplicate=False)
@@ -203,21 +183,17 @@ class Boards:
         await self._db.write(lambda tx: tx.delete_board_item(board.id, number))
         return item
 
-    async def items_with_files(self, board: Board) -> AsyncIterator[BoardItem]:
-        """The board's items whose full file is still kept, oldest first, read one at a
-        time (each may be megabytes): to post them again in a thread made again."""
-        numbers = [i.number for i in await self._db.read(
-            lambda tx: tx.board_items(board.id, REPOST_MAX))]
-        for number in reversed(numbers):
-            item = await self._db.read(partial(_item_of, board.id, number))
-            if item is not None and item.image is not None:
-                yield item
+    async def items_to_repost(self, board: Board) -> list[BoardItem]:
+        """The board's newest REPOST_MAX items, oldest first: to post again in a thread
+        made again (each file read back from its original message)."""
+        items = await self._db.read(lambda tx: tx.board_items(board.id, REPOST_MAX))
+        return items[::-1]
 
     async def sheet_items(self, board: Board) -> list[BoardItem]:
         """The board's newest items, as many as one contact sheet holds."""
         return await self._db.read(lambda tx: tx.board_items(board.id, MAX_ITEMS))
 
-    # -- history and retention ---------------------------------------------------------
+    # -- history -----------------------------------------------------------------------
 
     async def history(self, guild_id: int, user_id: int, query: str | None,
                       page: int) -> tuple[list[HistoryEntry], bool]:
@@ -249,14 +225,3 @@ class Boards:
                 break
             offset += HISTORY_SCAN_CHUNK
         return matched[skip:skip + wanted]
-
-    async def prune(self) -> int:
-        """Drops the full files older than the operator's retention; returns how many."""
-        if self._retention_days <= 0:
-            return 0
-        before = self._clock() - self._retention_days * DAY
-        dropped = await self._db.write(lambda tx: tx.prune_images(before))
-        if dropped:
-            log.info("dropped %d image files older than %d days", dropped,
-                     self._retention_days)
-        return dropped

@@ -177,7 +177,6 @@ TABLES: dict[str, tuple[str, ...]] = {
     "board_items": ("board_id", "number", "job_id", "image_hash", "prompt", "model", "seed",
                     "author_id", "added_by", "link", "message_id", "filename", "image",
                     "thumbnail", "added_at"),
-    "kept_results": ("job_id", "filename", "data", "created_at"),
     **ADMIN_TABLES,
     **CONTINUITY_TABLES,
     **POWER_TABLES,

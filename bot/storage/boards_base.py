@@ -40,8 +40,9 @@ class Board:
 
 @dataclass(frozen=True, slots=True)
 class BoardItem:
-    """One image on a board, numbered in the order it was added. `image` (the full file, to
-    upload again) is None once retention dropped it; the thumbnail is kept for sheets."""
+    """One image on a board, numbered in the order it was added. `image` is always None
+    (a full file is read back from Discord when needed); the thumbnail is kept for
+    sheets."""
 
     board_id: str
     number: int
@@ -76,7 +77,8 @@ class HistoryEntry:
 
 @dataclass(frozen=True, slots=True)
 class KeptResult:
-    """A result's file, kept so Add to board works after its message is gone."""
+    """A posted result's file as read back from its message on Discord (never stored:
+    `job_id` names the result it came from)."""
 
     job_id: str
     filename: str
@@ -102,7 +104,7 @@ def board_changes(values: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
 
 
 class BoardStatements(Protocol):
-    """The statements for boards, their items, kept results and /history."""
+    """The statements for boards, their items and /history."""
 
     async def boards(self, guild_id: int) -> list[Board]:
         """The server's boards, most recently used first."""
@@ -146,16 +148,6 @@ class BoardStatements(Protocol):
 
     async def board_items(self, board_id: str, limit: int) -> list[BoardItem]:
         """The board's newest items first, at most `limit`, without their full images."""
-
-    async def keep_result(self, kept: KeptResult, now: float) -> None:
-        """Keeps a result's file (replacing one kept before for the job)."""
-
-    async def kept_result(self, job_id: str) -> KeptResult | None:
-        """A result's kept file, or None."""
-
-    async def prune_images(self, before: float) -> int:
-        """Drops kept results and items' full images older than `before`; returns how
-        many files were dropped."""
 
     async def history(self, guild_id: int, user_id: int, query: str | None, limit: int,
                       offset: int) -> list[HistoryEntry]:

@@ -13,7 +13,6 @@ from bot.storage.boards_base import (
     Board,
     BoardItem,
     HistoryEntry,
-    KeptResult,
     board_changes,
     board_from_row,
 )
@@ -112,27 +111,6 @@ class PostgresBoardStatements:
             f"SELECT {ITEM_LIGHT} FROM board_items WHERE board_id = $1 "
             "ORDER BY number DESC LIMIT $2", board_id, limit)
         return [BoardItem(*row) for row in rows]
-
-    async def keep_result(self, kept: KeptResult, now: float) -> None:
-        await self._conn.execute(
-            "INSERT INTO kept_results (job_id, filename, data, created_at) "
-            "VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO UPDATE SET "
-            "filename = excluded.filename, data = excluded.data, "
-            "created_at = excluded.created_at",
-            kept.job_id, kept.filename, kept.data, now)
-
-    async def kept_result(self, job_id: str) -> KeptResult | None:
-        row = await self._conn.fetchrow(
-            "SELECT job_id, filename, data FROM kept_results WHERE job_id = $1", job_id)
-        return KeptResult(row[0], row[1], bytes(row[2])) if row else None
-
-    async def prune_images(self, before: float) -> int:
-        results = _count(await self._conn.execute(
-            "DELETE FROM kept_results WHERE created_at < $1", before))
-        items = _count(await self._conn.execute(
-            "UPDATE board_items SET image = NULL WHERE added_at < $1 AND image IS NOT NULL",
-            before))
-        return results + items
 
     async def history(self, guild_id: int, user_id: int, query: str | None, limit: int,
                       offset: int) -> list[HistoryEntry]:

@@ -1,4 +1,4 @@
-"""SQLite's statements for boards, kept results and /history (mixed into
+"""SQLite's statements for boards and /history (mixed into
 `SqliteTransaction`; like its other methods, each runs at once and never suspends)."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from bot.storage.boards_base import (
     Board,
     BoardItem,
     HistoryEntry,
-    KeptResult,
     board_changes,
     board_from_row,
 )
@@ -116,27 +115,6 @@ class SqliteBoardStatements:
             f"SELECT {ITEM_LIGHT} FROM board_items WHERE board_id = ? "
             "ORDER BY number DESC LIMIT ?", (board_id, limit)).fetchall()
         return [_item(row) for row in rows]
-
-    async def keep_result(self, kept: KeptResult, now: float) -> None:
-        self._conn.execute(
-            "INSERT INTO kept_results (job_id, filename, data, created_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (job_id) DO UPDATE SET filename = excluded.filename, "
-            "data = excluded.data, created_at = excluded.created_at",
-            (kept.job_id, kept.filename, kept.data, now))
-
-    async def kept_result(self, job_id: str) -> KeptResult | None:
-        row = self._conn.execute(
-            "SELECT job_id, filename, data FROM kept_results WHERE job_id = ?",
-            (job_id,)).fetchone()
-        return KeptResult(row[0], row[1], bytes(row[2])) if row else None
-
-    async def prune_images(self, before: float) -> int:
-        results = self._conn.execute(
-            "DELETE FROM kept_results WHERE created_at < ?", (before,)).rowcount
-        items = self._conn.execute(
-            "UPDATE board_items SET image = NULL WHERE added_at < ? AND image IS NOT NULL",
-            (before,)).rowcount
-        return int(results + items)
 
     async def history(self, guild_id: int, user_id: int, query: str | None, limit: int,
                       offset: int) -> list[HistoryEntry]:

@@ -247,10 +247,21 @@ CREATE TABLE presets (
 );
 """
 
+# Footprint (SPEC section 12): posted images are read back from Discord when needed, so
+# the result files and board items' full files kept so far go (`vacuum_if_dropped` then
+# gives SQLite the space back).
+_FOOTPRINT = """
+DROP TABLE kept_results;
+DROP INDEX board_items_age;
+UPDATE board_items SET image = NULL WHERE image IS NOT NULL;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1, moderation_schema.SQLITE, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY,
-    _POWER
+    _POWER, _FOOTPRINT
 )
+# The migration that drops kept image files, numbered from 1 like user_version.
+DROPS_FILES = MIGRATIONS.index(_FOOTPRINT) + 1
 
 
 def statements(script: str) -> Iterator[str]:
@@ -293,3 +304,31 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) ->
         conn.execute("ROLLBACK")
         raise
     return len(migrations) - version
+
+
+def holds_files(conn: sqlite3.Connection) -> bool:
+    """Whether a database still at a version before DROPS_FILES keeps image files that
+    migrating will drop (then worth a VACUUM after it)."""
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if not MIGRATIONS.index(_BOARDS) < version < DROPS_FILES:
+        return False
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM kept_results) "
+        "OR EXISTS (SELECT 1 FROM board_items WHERE image IS NOT NULL)").fetchone()
+    return bool(row[0])
+
+
+def vacuum(conn: sqlite3.Connection) -> None:
+    """Gives the file the space of dropped rows back (VACUUM runs outside a transaction
+    and rewrites the file; the pages of dropped files would otherwise stay, unused)."""
+    before = _file_bytes(conn)
+    conn.execute("VACUUM")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    log.info("database compacted after dropping kept image files: %d -> %d bytes",
+             before, _file_bytes(conn))
+
+
+def _file_bytes(conn: sqlite3.Connection) -> int:
+    (pages,) = conn.execute("PRAGMA page_count").fetchone()
+    (size,) = conn.execute("PRAGMA page_size").fetchone()
+    return int(pages) * int(size)

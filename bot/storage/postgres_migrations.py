@@ -233,9 +233,18 @@ CREATE TABLE presets (
 );
 """
 
+# Footprint (SPEC section 12): posted images are read back from Discord when needed, so
+# the result files and board items' full files kept so far go. PostgreSQL reuses the
+# space of the dropped rows itself (autovacuum); DROP TABLE frees its file at once.
+_FOOTPRINT = """
+DROP TABLE kept_results;
+DROP INDEX board_items_age;
+UPDATE board_items SET image = NULL WHERE image IS NOT NULL;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1, moderation_schema.POSTGRES, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY,
-    _POWER
+    _POWER, _FOOTPRINT
 )
 
 

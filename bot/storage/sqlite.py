@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.storage.base import Rule
-from bot.storage.migrations import MIGRATIONS, migrate
+from bot.storage.migrations import MIGRATIONS, holds_files, migrate, vacuum
 from bot.storage.sqlite_tx import SqliteTransaction
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,10 @@ def _configure(conn: sqlite3.Connection, migrations: Sequence[str]) -> tuple[int
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+    compact = holds_files(conn)
     applied = migrate(conn, migrations)
+    if compact and applied:
+        vacuum(conn)
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     return version, applied
 

@@ -33,6 +33,10 @@ def test_a_small_benchmark_run_completes_and_reports_every_figure(tmp_path: Path
                 "overhead_p99_ms", "jobs_per_s", "peak_rss_mb", "ratio"):
         assert math.isfinite(summary[key]) and summary[key] > 0, (key, summary[key])
     assert summary["ledger_pairs_per_s"] > 0
+    # The database's growth per settled job, over the burst's jobs (with 4 jobs, mostly
+    # the WAL's first frames: the bound is for the full run).
+    assert measured["bot"]["database"]["settled_jobs"] == 4
+    assert math.isfinite(summary["db_bytes_per_job"]) and summary["db_bytes_per_job"] >= 0
     hostile = summary["hostile"]
     assert hostile["healthy_beside_hung_p50_ms"] > 0
     assert hostile["hostile_peak_mb_above_idle"] >= 0
@@ -41,5 +45,6 @@ def test_a_small_benchmark_run_completes_and_reports_every_figure(tmp_path: Path
     markdown = (tmp_path / "latest.md").read_text(encoding="utf-8")
     assert "bot-to-floor ratio" in markdown
     assert "hostile attachments" in markdown
+    assert "database bytes per settled job" in markdown
     assert result["credit_report"]["rows"] == 2000
     assert "/credits report over 2,000 ledger rows" in markdown

@@ -386,6 +386,25 @@ async def test_channel_send_with_file_stores_bytes(
     assert [m.id async for m in channel.history(limit=5)] == [sent.id]
 
 
+async def test_links_expire_and_a_message_fetched_again_has_fresh_ones(
+    standin: DiscordStandIn, world: World, bot: TinyBot
+) -> None:
+    channel = bot.get_channel(world.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    sent = await channel.send(file=discord.File(io.BytesIO(PNG), "cat.png"))
+    assert "hm=" in sent.attachments[0].url  # signed, as Discord's links are
+    world.channel.messages[-1].attachments[0].expire_links()  # a day later
+    with pytest.raises(discord.NotFound):
+        await sent.attachments[0].read()
+    again = await channel.fetch_message(sent.id)
+    assert again.attachments[0].url != sent.attachments[0].url
+    assert await again.attachments[0].read() == PNG
+
+    standin.delete_message(world.channel.messages[-1])
+    with pytest.raises(discord.NotFound):
+        await channel.fetch_message(sent.id)
+
+
 async def test_threads_and_forum_posts_as_discord_has_them(
     standin: DiscordStandIn, world: World, bot: TinyBot
 ) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -71,7 +70,7 @@ async def imagine(world: World, user: User, prompt: str, **options: Any) -> Mess
                                                  prompt=prompt, **options))
     posted = results(world.general)
     assert len(posted) == before + 1, private_text(ix)
-    # The last word comes once the job is settled and its file kept.
+    # The last word comes once the job is settled.
     await ix.wait_until(lambda ix: "left." in str(ix.original.content), timeout=TIMEOUT)
     return posted[-1]
 
@@ -231,7 +230,7 @@ async def test_add_to_board_with_one_board_then_with_several_after_a_restart(
     assert len([m for m in mood.messages if m.attachments]) == 1
 
     refs = await create_board(world, curator, "Refs")
-    await world.runner.restart()  # the button and the kept file outlive the process
+    await world.runner.restart()  # the button outlives the process
     ix = await settled(await world.discord.click(message, add_button(message), world.bob))
     job = add_button(message).rsplit(":", 1)[1]
     pick = ix.original.find_component(f"fluxcord:board-pick:{job}")
@@ -320,7 +319,8 @@ async def test_a_thread_deleted_or_locked_outside_the_bot(world: World, curator:
     assert "thread deleted" in listed
 
     new_thread = await create_board(world, curator, "mood")  # made again, same board
-    # The board's images are posted again in its new thread, from the kept files.
+    # The board's images are posted again in its new thread, read back from the
+    # original results.
     await world.discord.wait_until(lambda: any(m.attachments for m in new_thread.messages),
                                    timeout=TIMEOUT)
     (again,) = [m for m in new_thread.messages if m.attachments]
@@ -398,29 +398,37 @@ def _components(message: Message | None) -> list[dict[str, Any]]:
     return [c for row in message.components for c in row.get("components", [])]
 
 
-async def test_a_result_whose_file_was_not_kept_is_read_back_from_its_message(
+async def test_add_to_board_reads_the_image_from_discords_copy(
     world: World, curator: User
 ) -> None:
+    mood = await create_board(world, curator, "Mood")
+    early = await imagine(world, world.alice, "a blue gate")
+    for attachment in early.attachments:
+        attachment.expire_links()  # a day later: the links seen so far answer 404
+    path = f"/api/v10/channels/{world.general.id}/messages/{early.id}"
+    since = len(world.discord.requests)
+    assert "Added to “Mood” as number 1" in private_text(await add(world, early, world.alice))
+    assert any(r.method == "GET" and r.path == path for r in world.discord.requests[since:])
+    (copy,) = [m for m in mood.messages if m.attachments]
+    assert copy.attachments[0].data == early.attachments[0].data
+
+    # Deleted while the member chose a board: said privately, and nothing is added.
+    await create_board(world, curator, "Refs")
+    gone = await imagine(world, world.alice, "a green gate")
+    ix = await add(world, gone, world.bob)
+    pick = ix.original.find_component(f"fluxcord:board-pick:{add_button(gone).rsplit(':', 1)[1]}")
+    assert pick is not None, private_text(ix)
+    world.discord.delete_message(gone)
+    mood_id = next(o["value"] for o in pick["options"] if o["label"] == "Mood")
+    await world.discord.click(ix.original, pick["custom_id"], world.bob, values=[mood_id])
+    await ix.wait_until(lambda ix: "no longer in the channel" in str(ix.original.content),
+                        timeout=TIMEOUT)
+    assert len([m for m in mood.messages if m.attachments]) == 1
     services = world.runner.services
     assert services is not None
-    # Made before the server had a board, and past the retention: its file is gone.
-    early = await imagine(world, world.alice, "a blue gate")
-    early_job = add_button(early).rsplit(":", 1)[1]
-    assert await services.boards.kept_result(early_job) is not None
-    await services.store.write(lambda tx: tx.prune_images(time.time() + 60))
-    assert await services.boards.kept_result(early_job) is None
-    mood = await create_board(world, curator, "Mood")
-    assert "Added to “Mood”" in private_text(await add(world, early, world.alice))
-
-    message = await imagine(world, world.alice, "a green gate")
-    job = add_button(message).rsplit(":", 1)[1]
-    assert await services.boards.kept_result(job) is not None
-    # As for a result past the retention: no file kept any more.
-    await services.store.write(lambda tx: tx.prune_images(time.time() + 60))
-    assert "number 2" in private_text(await add(world, message, world.alice))
-    copies = [m for m in mood.messages if m.attachments]
-    assert [c.attachments[0].data for c in copies] == [
-        early.attachments[0].data, message.attachments[0].data]
+    ((_, count),) = [(b, n) for b, n in await services.boards.boards(world.guild.id)
+                     if b.name == "Mood"]
+    assert count == 1
 
 
 async def test_add_to_board_asks_which_image_of_several_and_adds_that_one(

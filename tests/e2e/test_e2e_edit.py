@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.e2e_fixtures import World, decode, private_text, results, settled
+from tests.support.standins.discord_api import Message
 from tests.support.standins.images import make_image
 
 pytestmark = pytest.mark.asyncio
@@ -93,7 +94,14 @@ async def test_edit_image_under_a_result_edits_that_image_and_reroll_edits_again
     assert again["promptObject"]["seed"] != body["promptObject"]["seed"]
 
 
-async def test_edit_image_uses_the_kept_result_when_discord_refuses_the_download(
+def fetched(world: World, message: Message, since: int) -> bool:
+    """Whether the bot asked Discord for `message` again after request number `since`."""
+    path = f"/api/v10/channels/{message.channel.id}/messages/{message.id}"
+    return any(r.method == "GET" and r.path == path
+               for r in world.discord.requests[since:])
+
+
+async def test_edit_image_reads_the_image_from_discords_copy_with_fresh_links(
     world: World,
 ) -> None:
     await settled(await world.discord.slash(world.general, world.alice, "imagine",
@@ -101,17 +109,21 @@ async def test_edit_image_uses_the_kept_result_when_discord_refuses_the_download
                                              count=2))
     [first] = results(world.general)
     for attachment in first.attachments:
-        attachment.expired = True  # Discord's CDN answers 404 from now on
+        attachment.expire_links()  # a day later: the links seen so far answer 404
     job = first.custom_ids()[0].rsplit(":", 1)[1]
     opened = await world.discord.click(first, f"fluxcord:edit-image:{job}", world.bob)
     await opened.wait_until(lambda ix: ix.modal is not None, timeout=15)
     assert opened.modal is not None
+    for attachment in first.attachments:
+        attachment.expire_links()  # the links in the button's own payload too
+    since = len(world.discord.requests)
     ix = await settled(await world.discord.submit_modal(
         opened.modal["custom_id"], {"change": "make it night", "which": "2"}, world.bob,
         world.general,
     ))
 
     assert len(results(world.general)) == 2, private_text(ix)
+    assert fetched(world, first, since)  # the message again, with fresh links
     onemin = world.providers.onemin
     body = onemin.generation_bodies()[-1]
     assert onemin.assets[body["promptObject"]["imageUrl"]] == first.attachments[1].data
@@ -122,3 +134,29 @@ async def test_edit_image_uses_the_kept_result_when_discord_refuses_the_download
     await world.discord.wait_until(lambda: len(results(world.general)) == 3, timeout=15)
     again = onemin.generation_bodies()[-1]
     assert onemin.assets[again["promptObject"]["imageUrl"]] == first.attachments[1].data
+
+
+async def test_edit_image_of_a_message_deleted_meanwhile_is_refused_and_costs_nothing(
+    world: World,
+) -> None:
+    await settled(await world.discord.slash(world.general, world.alice, "imagine",
+                                             prompt="a harbour", model="flux-1.1-pro"))
+    [first] = results(world.general)
+    services = world.runner.services
+    assert services is not None
+    before = (await services.credits.balance(world.guild.id, world.bob.id)).total
+    asked = len(world.providers.onemin.generation_bodies())
+    job = first.custom_ids()[0].rsplit(":", 1)[1]
+    opened = await world.discord.click(first, f"fluxcord:edit-image:{job}", world.bob)
+    await opened.wait_until(lambda ix: ix.modal is not None, timeout=15)
+    assert opened.modal is not None
+    world.discord.delete_message(first)  # someone deletes it while the modal is open
+    ix = await settled(await world.discord.submit_modal(
+        opened.modal["custom_id"], {"change": "make it night"}, world.bob, world.general,
+        message=first,
+    ))
+
+    assert "no longer in the channel" in private_text(ix)
+    assert results(world.general) == []
+    assert len(world.providers.onemin.generation_bodies()) == asked
+    assert (await services.credits.balance(world.guild.id, world.bob.id)).total == before

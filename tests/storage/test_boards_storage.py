@@ -1,5 +1,6 @@
-"""Boards, their items, kept results and /history on every engine (the `db` fixture runs
-each test on SQLite and PostgreSQL), and a board copied from SQLite to PostgreSQL."""
+"""Boards, their items (thumbnails, never full files) and /history on every engine (the
+`db` fixture runs each test on SQLite and PostgreSQL), and a board copied from SQLite to
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.boards.service import BoardNotFound, Boards
 from bot.credits import CreditDefaults, Credits, NewJob
 from bot.errors import UserError
 from bot.storage import Job, SqliteStore, Store, open_store
+from bot.storage.boards_base import KeptResult
 from bot.storage.copy import copy_rows, row_counts
 from bot.storage.records import JobRecords
 from tests.conftest import FakeClock
@@ -21,7 +23,6 @@ from tests.support.postgres import ThrowawayPostgres
 from tests.support.standins.images import make_image
 
 GUILD, ALICE, BOB = 2**60 + 5, 2**60 + 1, 2**60 + 2
-DAY = 86400.0
 
 
 async def _posted(db: Store, clock: FakeClock, prompt: str, user: int = ALICE,
@@ -64,28 +65,24 @@ async def test_items_are_numbered_once_and_the_same_image_is_refused(
     board = await boards.record_board(GUILD, "Mood", 10, 11, ALICE)
     jobs = [await _posted(db, clock, f"study {n}", seed=n) for n in range(3)]
     files = [make_image(320, 200, "png", tint=n) for n in range(3)]
-    for job, data in zip(jobs, files, strict=True):
-        assert await boards.keep_result(job.id, f"{job.id}.png", data)
-    added = []
-    for job in jobs:
-        kept = await boards.kept_result(job.id)
-        assert kept is not None
-        added.append(await boards.add(board, job, kept, BOB, f"link-{job.id}"))
+    # Each file as read back from its message on Discord.
+    read = [KeptResult(job.id, f"{job.id}.png", data) for job, data in zip(jobs, files,
+                                                                           strict=True)]
+    added = [await boards.add(board, job, kept, BOB, f"link-{job.id}")
+             for job, kept in zip(jobs, read, strict=True)]
     assert [a.item.number for a in added] == [1, 2, 3]
     assert not any(a.duplicate for a in added)
 
-    kept = await boards.kept_result(jobs[0].id)
-    assert kept is not None
-    twice = await boards.add(board, jobs[0], kept, ALICE, "x")
+    twice = await boards.add(board, jobs[0], read[0], ALICE, "x")
     assert twice.duplicate and twice.item.number == 1
 
     with pytest.raises(UserError, match="Only the member who added"):
         await boards.remove(board, 3, ALICE, may_manage=False)
     removed = await boards.remove(board, 3, BOB, may_manage=False)
-    assert removed.prompt == "study 2" and removed.image == files[2]
+    assert removed.prompt == "study 2"
+    assert removed.image is None  # the database keeps no posted file, only its thumbnail
     # A number is never given twice, even after its item is removed.
-    kept = await boards.kept_result(jobs[2].id)
-    assert kept is not None
+    kept = read[2]
     fourth = (await boards.add(board, jobs[2], kept, BOB, "y")).item
     assert fourth.number == 4
     # An item whose copy could not be posted was never seen: its number is given back.
@@ -140,28 +137,6 @@ async def test_history_folds_the_case_of_any_letter_on_every_engine(
     assert [e.seed for e in second] == [1] and not more
 
 
-async def test_retention_drops_full_files_and_keeps_thumbnails(
-    db: Store, clock: FakeClock
-) -> None:
-    boards = Boards(db, retention_days=30, clock=clock)
-    board = await boards.record_board(GUILD, "Mood", 10, 11, ALICE)
-    old = await _posted(db, clock, "old")
-    await boards.keep_result(old.id, "old.png", make_image(64, 64, "png"))
-    kept = await boards.kept_result(old.id)
-    assert kept is not None
-    item = (await boards.add(board, old, kept, ALICE, "l")).item
-    clock.advance(31 * DAY)
-    new = await _posted(db, clock, "new")
-    await boards.keep_result(new.id, "new.png", make_image(64, 64, "png", tint=2))
-
-    assert await boards.prune() == 2  # the old result's file and the old item's
-    assert await boards.kept_result(old.id) is None
-    assert await boards.kept_result(new.id) is not None
-    (left,) = await boards.sheet_items(board)
-    assert left.number == item.number and left.thumbnail == item.thumbnail
-    assert await Boards(db, retention_days=0, clock=clock).prune() == 0  # keep for good
-
-
 async def test_boards_copy_from_sqlite_to_postgresql(
     tmp_path: Path, pg_server: ThrowawayPostgres, clock: FakeClock
 ) -> None:
@@ -170,9 +145,7 @@ async def test_boards_copy_from_sqlite_to_postgresql(
         board = await boards.record_board(GUILD, "Mood", 10, 11, ALICE)
         await boards.set_style(board, {"model": "flux-dev", "prompt_suffix": "grain"})
         job = await _posted(source, clock, "a fox")
-        await boards.keep_result(job.id, "fox.png", make_image(64, 64, "png"))
-        kept = await boards.kept_result(job.id)
-        assert kept is not None
+        kept = KeptResult(job.id, "fox.png", make_image(64, 64, "png"))
         await boards.add(board, job, kept, BOB, "link")
         counts = await row_counts(source)
         target = await open_store(pg_server.new_database())
@@ -184,6 +157,6 @@ async def test_boards_copy_from_sqlite_to_postgresql(
                 "model": "flux-dev", "prompt_suffix": "grain"}
             (item,) = await moved.sheet_items(board)
             assert (item.prompt, item.added_by, item.seed) == ("a fox", BOB, job.seed)
-            assert await moved.kept_result(job.id) == kept
+            assert item.thumbnail and item.image is None
         finally:
             await target.close()

@@ -359,6 +359,11 @@ class DiscordStandIn:
     def get_message(self, message_id: int) -> Message | None:
         return self._state.messages.get(message_id)
 
+    def delete_message(self, message: Message) -> None:
+        """Someone (a moderator, the author) deletes ``message``: fetching it answers 404
+        Unknown Message from now on, and clients get MESSAGE_DELETE."""
+        self._state.delete_message(message)
+
     async def wait_until(
         self,
         predicate: Callable[[], bool],

@@ -9,10 +9,12 @@ import asyncio
 import datetime
 import io
 import os
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 if TYPE_CHECKING:
     from tests.support.standins.discord_guilds import Channel
@@ -247,7 +249,10 @@ class Attachment:
     width: int | None = None
     height: int | None = None
     expired: bool = False
-    """Discord's signed link has expired: the CDN answers 404 (as after about a day)."""
+    """The file is gone from the CDN: every link to it answers 404."""
+    links: set[str] = field(default_factory=set, repr=False, compare=False)
+    """The signatures (`hm`) of the links handed out that still work. Like Discord's, every
+    payload carries a freshly signed link; `expire_links` ends those handed out so far."""
 
     def __post_init__(self) -> None:
         if self.width is None and (self.content_type or "").startswith("image/"):
@@ -259,13 +264,36 @@ class Attachment:
     def size(self) -> int:
         return len(self.data)
 
+    def signed_url(self) -> str:
+        """A fresh link to the file, as Discord signs them (`ex`, `is`, `hm`); a link a
+        test signed itself is handed out as it is."""
+        base, _, query = self.url.partition("?")
+        if query:
+            self.links.add(parse_qs(query).get("hm", [""])[0])
+            return self.url
+        signature = secrets.token_hex(16)
+        self.links.add(signature)
+        now = int(time.time())
+        return f"{base}?ex={now + 86400:x}&is={now:x}&hm={signature}"
+
+    def expire_links(self) -> None:
+        """Every link handed out so far stops working (as a day later); links in payloads
+        sent from now on (a message fetched again) work."""
+        self.links.clear()
+
+    def serves(self, signature: str | None) -> bool:
+        """Whether the CDN hands the file over for a link with that signature (a bare
+        link, as a test reads it, works while the file exists)."""
+        return not self.expired and (signature is None or signature in self.links)
+
     def payload(self) -> JSON:
+        url = self.signed_url()
         data: JSON = {
             "id": str(self.id),
             "filename": self.filename,
             "size": self.size,
-            "url": self.url,
-            "proxy_url": self.url,
+            "url": url,
+            "proxy_url": url,
         }
         if self.content_type is not None:
             data["content_type"] = self.content_type

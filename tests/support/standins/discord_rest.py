@@ -188,7 +188,7 @@ class RestApi:
         """The catch-all aiohttp handler: every HTTP request to the stand-in lands here."""
         now = time.monotonic()
         if request.method == "GET" and request.path.startswith("/attachments/"):
-            return self._serve_attachment(request.path)
+            return self._serve_attachment(request.path, request.query.get("hm"))
         path = (
             request.path[len(API_PREFIX) :] if request.path.startswith(API_PREFIX + "/") else None
         )
@@ -259,14 +259,14 @@ class RestApi:
         response.headers.update(headers)
         return response
 
-    def _serve_attachment(self, path: str) -> web.Response:
+    def _serve_attachment(self, path: str, signature: str | None) -> web.Response:
         parts = path.split("/")
         attachment = (
             self.state.attachments.get(int(parts[2]))
             if len(parts) > 3 and parts[2].isdigit()
             else None
         )
-        if attachment is None or attachment.expired:
+        if attachment is None or not attachment.serves(signature):
             return web.Response(status=404, text="This content is no longer available.")
         return web.Response(
             body=attachment.data, content_type=attachment.content_type or "application/octet-stream"
