@@ -247,9 +247,14 @@ CREATE TABLE presets (
 );
 """
 
+# When a member or moderator deleted the job's result: every button of it refuses since.
+_DELETED = """
+ALTER TABLE jobs ADD COLUMN deleted_at REAL;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1, moderation_schema.SQLITE, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY,
-    _POWER
+    _POWER, _DELETED
 )
 
 

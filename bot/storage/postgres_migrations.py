@@ -233,9 +233,14 @@ CREATE TABLE presets (
 );
 """
 
+# When a member or moderator deleted the job's result: every button of it refuses since.
+_DELETED = """
+ALTER TABLE jobs ADD COLUMN deleted_at DOUBLE PRECISION;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1, moderation_schema.POSTGRES, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY,
-    _POWER
+    _POWER, _DELETED
 )
 
 
