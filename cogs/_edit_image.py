@@ -19,19 +19,20 @@ from bot.client import report_error
 from bot.errors import UserError
 from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
+from bot.storage import Job
 from cogs._board_add import kept_key
 from cogs._common import place_of, role_ids_of
+from cogs._component import JOB, JobChecked, admit_job, ascii_number, submitted_modal
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
 
-JOB = r"(?P<job>[0-9a-f]{32})"
 RunJob = Callable[["discord.Interaction[FluxBot]", ImagineRequest], Awaitable[None]]
 EDITOR = next(m for m in MODELS.values() if m.edits)
-SUBMIT = re.compile(r"fluxcord:edit-image-modal:" + JOB + r":[0-9]+")
+SUBMIT = re.compile(r"fluxcord:edit-image-modal:" + JOB + r":[0-9]{1,20}")
 
 
-class EditImageButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+class EditImageButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],
                       template=r"fluxcord:edit-image:" + JOB):
     """Opens the modal that asks what to change in this result."""
 
@@ -40,16 +41,6 @@ class EditImageButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
             label="Edit image", style=discord.ButtonStyle.secondary, emoji="🖌️",
             custom_id=f"fluxcord:edit-image:{job_id}"))
         self.job_id = job_id
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any],
-                             item: discord.ui.Item[Any], match: re.Match[str]
-                             ) -> EditImageButton:
-        return cls(match["job"])
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        bot: FluxBot = interaction.client
-        return await bot.allowed_here(interaction)
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         images = len(interaction.message.attachments) if interaction.message else 0
@@ -80,35 +71,34 @@ async def answer_edit_image(interaction: discord.Interaction[FluxBot], run_job: 
                             ) -> bool:
     """Runs the edit an Edit image modal asked for with `run_job` (the result buttons'
     own, which import this module); False when `interaction` is not one."""
+    match = submitted_modal(interaction, SUBMIT)
+    if match is None:
+        return False
+    job = await admit_job(interaction, match["job"])
+    if job is None:
+        return True  # refused, and told so
     data: Any = interaction.data or {}
-    if interaction.type is not discord.InteractionType.modal_submit:
-        return False
-    if SUBMIT.fullmatch(str(data.get("custom_id", ""))) is None:
-        return False
-    if not await interaction.client.allowed_here(interaction):
-        return True
     await defer_private(interaction)
     try:
-        await run_job(interaction, await _request(interaction, data.get("components", [])))
+        await run_job(interaction, await _request(interaction, job,
+                                                  data.get("components", [])))
     except Exception as exc:
         await report_error(interaction, exc)
     return True
 
 
-async def _request(interaction: discord.Interaction[FluxBot], components: list[Any]
-             ) -> ImagineRequest:
+async def _request(interaction: discord.Interaction[FluxBot], job: Job,
+                   components: list[Any]) -> ImagineRequest:
     values = _values(components)
     change = values.get("change", "").strip()
     if not change:
         raise UserError("Say what to change. Press Edit image again.")
     attachments = interaction.message.attachments if interaction.message else []
-    which = values.get("which", "1").strip() or "1"
-    if not which.isdigit() or not 1 <= int(which) <= len(attachments):
-        raise UserError(f"Pick an image from 1 to {len(attachments)}. Press Edit image again.")
-    image = attachments[int(which) - 1]
-    # The bytes the bot posted, kept with the job: no download from Discord.
-    kept = await interaction.client.services.boards.kept_result(
-        kept_key(_job_of(interaction), int(which)))
+    which = image_number(values.get("which", "1"), len(attachments))
+    image = attachments[which - 1]
+    # The bytes the bot posted, kept with the job (checked to be this server's and not
+    # deleted): no download from Discord.
+    kept = await interaction.client.services.boards.kept_result(kept_key(job.id, which))
     place = place_of(interaction)
     return ImagineRequest(
         guild_id=interaction.guild_id or 0,
@@ -124,10 +114,15 @@ async def _request(interaction: discord.Interaction[FluxBot], components: list[A
     )
 
 
-def _job_of(interaction: discord.Interaction[FluxBot]) -> str:
-    data: Any = interaction.data or {}
-    match = SUBMIT.fullmatch(str(data.get("custom_id", "")))
-    return match["job"] if match else ""
+def image_number(which: str, images: int) -> int:
+    """The "which image" field as a number from 1 to `images` (an empty field: 1);
+    anything else is a UserError that says what to type."""
+    if images < 1:
+        raise UserError("This result has no image left.")
+    number = ascii_number(which, 1, images) if which.strip() else 1
+    if number is None:
+        raise UserError(f"Pick an image from 1 to {images}. Press Edit image again.")
+    return number
 
 
 def _values(components: list[Any]) -> dict[str, str]:

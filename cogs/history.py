@@ -54,7 +54,7 @@ def _line(number: int, entry: HistoryEntry) -> str:
 
 
 class HistoryPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                  template=r"fluxcord:history:(?P<dir>prev|next):(?P<page>-?[0-9]+):(?P<q>.*)"):
+                  template=r"fluxcord:history:(?P<dir>prev|next):(?P<page>-?[0-9]{1,6}):(?P<q>.*)"):
     """Previous / Next: the page and the query are in the custom_id, so the buttons work
     after a restart. The history is always the clicking member's own."""
 
