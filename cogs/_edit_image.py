@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 RunJob = Callable[["discord.Interaction[FluxBot]", ImagineRequest], Awaitable[None]]
 EDITOR = next(m for m in MODELS.values() if m.edits)
+CHANGE_MAX = 2000
 SUBMIT = re.compile(r"fluxcord:edit-image-modal:" + JOB + r":[0-9]{1,20}")
 
 
@@ -58,8 +59,8 @@ class EditImageModal(discord.ui.Modal, title="Edit the image"):
         super().__init__(custom_id=f"fluxcord:edit-image-modal:{job_id}:{opening_id}",
                          timeout=None)
         self.add_item(discord.ui.TextInput(
-            label="What to change", style=discord.TextStyle.paragraph, max_length=2000,
-            custom_id="change", placeholder="make it night, add snow…"))
+            label="What to change", style=discord.TextStyle.paragraph,
+            max_length=CHANGE_MAX, custom_id="change", placeholder="make it night, add snow…"))
         if images > 1:
             self.add_item(discord.ui.TextInput(
                 label=f"Which image (1-{images})", max_length=1, custom_id="which",
@@ -89,12 +90,8 @@ async def answer_edit_image(interaction: discord.Interaction[FluxBot], run_job: 
 
 async def _request(interaction: discord.Interaction[FluxBot], job: Job,
                    components: list[Any]) -> ImagineRequest:
-    values = _values(components)
-    change = values.get("change", "").strip()
-    if not change:
-        raise UserError("Say what to change. Press Edit image again.")
     attachments = interaction.message.attachments if interaction.message else []
-    which = image_number(values.get("which", "1"), len(attachments))
+    change, which = edit_image_fields(components, len(attachments))
     image = attachments[which - 1]
     # The bytes the bot posted, kept with the job (checked to be this server's and not
     # deleted): no download from Discord.
@@ -112,6 +109,19 @@ async def _request(interaction: discord.Interaction[FluxBot], job: Job,
                               data=kept.data if kept is not None else None),
         role_ids=role_ids_of(interaction),
     )
+
+
+def edit_image_fields(components: list[Any], images: int) -> tuple[str, int]:
+    """What to change and which image (1 to `images`), from the modal's submit; a
+    UserError that says what to type when either does not parse."""
+    values = _values(components)
+    change = values.get("change", "").strip()
+    if not change:
+        raise UserError("Say what to change. Press Edit image again.")
+    if len(change) > CHANGE_MAX:
+        raise UserError(f"Say what to change in at most {CHANGE_MAX} characters. Press "
+                        "Edit image again.")
+    return change, image_number(values.get("which", "1"), images)
 
 
 def image_number(which: str, images: int) -> int:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import texts
+from bot.catalogue import PROMPT_MAX
 from bot.client import report_error
 from bot.continuity import ReplyRef
 from bot.errors import UserError
@@ -208,8 +209,8 @@ class EditPrompt(discord.ui.Modal, title="Edit the prompt"):
     def __init__(self, job_id: str, prompt: str, opening_id: int) -> None:
         super().__init__(custom_id=f"fluxcord:edit-modal:{job_id}:{opening_id}", timeout=None)
         self.add_item(discord.ui.TextInput(
-            label="Prompt", style=discord.TextStyle.paragraph, default=prompt[:2000],
-            max_length=2000, custom_id="prompt",
+            label="Prompt", style=discord.TextStyle.paragraph, default=prompt[:PROMPT_MAX],
+            max_length=PROMPT_MAX, custom_id="prompt",
         ))
         self.stop()  # finished before it is sent: discord.py then keeps no copy of it
 
@@ -227,15 +228,25 @@ async def answer_edit_submit(interaction: discord.Interaction[FluxBot]) -> bool:
     data: Any = interaction.data or {}
     await defer_private(interaction)
     try:
-        prompt = _submitted_text(data.get("components", []), "prompt").strip()
-        if not prompt:
-            raise UserError("The prompt cannot be empty. Press Edit again.")
+        prompt = edited_prompt(data.get("components", []))
         request = await _stored_request(interaction, match["job"], prompt=prompt,
                                         keep_seed=True)
         await run_job(interaction, request)
     except Exception as exc:
         await report_error(interaction, exc)
     return True
+
+
+def edited_prompt(components: list[Any]) -> str:
+    """The Edit modal's new prompt; a UserError when it is empty or longer than the
+    modal allows (a client may send anything)."""
+    prompt = _submitted_text(components, "prompt").strip()
+    if not prompt:
+        raise UserError("The prompt cannot be empty. Press Edit again.")
+    if len(prompt) > PROMPT_MAX:
+        raise UserError(f"The prompt can be at most {PROMPT_MAX} characters. Press Edit "
+                        "again.")
+    return prompt
 
 
 def _submitted_text(components: list[Any], custom_id: str) -> str:
