@@ -36,6 +36,8 @@ async def test_deleting_a_result_is_kept_and_drops_its_files(
                                   InputImage(image, "in.png", "image/png", "https://x/in"))
     before = await records.get_job(job.id)
     assert before is not None and before.deleted_at is None
+    listed, _ = await boards.history(GUILD, ALICE, None, 0)
+    assert {e.job_id for e in listed} == {job.id, other.id}
 
     clock.advance(60)
     assert await records.delete_result(job.id)
@@ -49,6 +51,11 @@ async def test_deleting_a_result_is_kept_and_drops_its_files(
     assert await boards.kept_result(f"{other.id}/2") is not None
     assert await continuity.stored_input(other.id) is not None
     assert not await records.delete_result("0" * 32)
+    # /history no longer lists it (nor offers to Reroll it).
+    listed, _ = await boards.history(GUILD, ALICE, None, 0)
+    assert [e.job_id for e in listed] == [other.id]
+    listed, _ = await boards.history(GUILD, ALICE, "Lighthouse", 0)
+    assert [e.job_id for e in listed] == [other.id]
 
     # It holds for a new process on the same database.
     again = await open_store(store_url)
