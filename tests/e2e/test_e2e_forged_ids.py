@@ -116,6 +116,11 @@ async def test_forged_clicks_and_modals_for_another_servers_result_are_refused(
             ix = await world.discord.forge_click(other.result, custom_id, world.bob,
                                                  values=values, shown=shown)
             assert await refused(ix) == NOT_HERE, (custom_id, shown)
+    # /history's Reroll select, with alice's own job of server A sent from server B.
+    for shown in (True, False):
+        ix = await world.discord.forge_click(other.result, "fluxcord:history-reroll",
+                                             world.alice, values=[job], shown=shown)
+        assert await refused(ix) == NOT_HERE, shown
     modals = [(f"fluxcord:edit-modal:{job}:1", {"prompt": "a harbour at night"}),
               (f"fluxcord:edit-image-modal:{job}:1", {"change": "make it night", "which": "2"})]
     for custom_id, fields in modals:
