@@ -32,6 +32,8 @@ JOB = r"(?P<job>[0-9a-f]{32})"
 STRIKE = r"(?P<strike>[0-9a-f]{32})"
 SNOWFLAKE_MAX = 2**63 - 1  # what both databases store; Discord's ids are below it
 PREFIX = "fluxcord:"
+# The custom_ids of the bot's modals, each answered by its own listener.
+_MODALS: list[re.Pattern[str]] = []
 
 
 class NotHere(UserError):
@@ -85,6 +87,14 @@ async def admit_job(interaction: discord.Interaction[FluxBot], job_id: str, *,
     """`job_here` for a modal submit: the job, or None once the refusal is answered."""
     return await admitted(interaction, lambda: job_here(
         interaction, job_id, requester_only=requester_only))
+
+
+def modal_ids(template: str) -> re.Pattern[str]:
+    """The compiled custom_id template of one of the bot's modals, registered so that a
+    submit matching none of them is refused (`answer_forged`)."""
+    pattern = re.compile(template)
+    _MODALS.append(pattern)
+    return pattern
 
 
 def submitted_modal(interaction: discord.Interaction[Any], pattern: re.Pattern[str]
@@ -144,12 +154,19 @@ def on_message(interaction: discord.Interaction[Any], custom_id: str) -> bool:
                for child in discord.ui.View.from_message(message, timeout=None).children)
 
 
-async def answer_forged_click(interaction: discord.Interaction[Any]) -> None:
-    """A click on one of the bot's ids that its message does not carry: discord.py drops
-    it unanswered, so it is refused here, privately."""
-    if interaction.type is not discord.InteractionType.component:
-        return
+async def answer_forged(interaction: discord.Interaction[Any]) -> None:
+    """A click with one of the bot's ids that its message does not carry, or a modal
+    submit with a custom_id none of the bot's modals has: discord.py drops either
+    unanswered, so it is refused here, privately."""
     data: Any = interaction.data or {}
     custom_id = str(data.get("custom_id", ""))
-    if custom_id.startswith(PREFIX) and not on_message(interaction, custom_id):
+    if not custom_id.startswith(PREFIX):
+        return
+    if interaction.type is discord.InteractionType.component:
+        forged = not on_message(interaction, custom_id)
+    elif interaction.type is discord.InteractionType.modal_submit:
+        forged = not any(pattern.fullmatch(custom_id) for pattern in _MODALS)
+    else:
+        return
+    if forged:
         await report_error(interaction, NotHere())

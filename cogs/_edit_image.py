@@ -8,7 +8,6 @@ attachment only once that is gone).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,14 @@ from bot.replies import defer_private
 from bot.storage import Job
 from cogs._board_add import kept_key
 from cogs._common import place_of, role_ids_of
-from cogs._component import JOB, JobChecked, admit_job, ascii_number, submitted_modal
+from cogs._component import (
+    JOB,
+    JobChecked,
+    admit_job,
+    ascii_number,
+    modal_ids,
+    submitted_modal,
+)
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -30,7 +36,7 @@ if TYPE_CHECKING:
 RunJob = Callable[["discord.Interaction[FluxBot]", ImagineRequest], Awaitable[None]]
 EDITOR = next(m for m in MODELS.values() if m.edits)
 CHANGE_MAX = 2000
-SUBMIT = re.compile(r"fluxcord:edit-image-modal:" + JOB + r":[0-9]{1,20}")
+SUBMIT = modal_ids(r"fluxcord:edit-image-modal:" + JOB + r":[0-9]{1,20}")
 
 
 class EditImageButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],

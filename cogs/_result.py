@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,7 @@ from bot.replies import defer_private, reply
 from cogs._admin_log import log_event, report_budget
 from cogs._board_add import AddToBoardButton, keep_for_boards
 from cogs._common import place_of, role_ids_of
-from cogs._component import JOB, JobChecked, admit_job, job_here, submitted_modal
+from cogs._component import JOB, JobChecked, admit_job, job_here, modal_ids, submitted_modal
 from cogs._confirm import confirmed
 from cogs._delivery import fit_upload, post_result
 from cogs._edit_image import EditImageButton
@@ -215,7 +214,7 @@ class EditPrompt(discord.ui.Modal, title="Edit the prompt"):
         self.stop()  # finished before it is sent: discord.py then keeps no copy of it
 
 
-EDIT_SUBMIT = re.compile(r"fluxcord:edit-modal:" + JOB + r"(?::[0-9]{1,20})?")
+EDIT_SUBMIT = modal_ids(r"fluxcord:edit-modal:" + JOB + r"(?::[0-9]{1,20})?")
 
 
 async def answer_edit_submit(interaction: discord.Interaction[FluxBot]) -> bool:

@@ -15,7 +15,7 @@ from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
 from bot.several import COUNT_MAX
 from cogs._common import MODEL_CHOICES, place_of, role_ids_of
-from cogs._component import answer_forged_click
+from cogs._component import answer_forged
 from cogs._power_complete import preset_names, recent_prompts
 from cogs._result import DeleteButton, EditButton, RerollButton, answer_edit_submit, run_job
 from cogs.boards import board_names
@@ -52,9 +52,9 @@ class Imagine(commands.Cog):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Edit modals are answered from their custom_id, also after a restart; a click
-        with one of the bot's ids its message does not carry is refused."""
+        or submit with an id of the bot's that fits nothing is refused."""
         await answer_edit_submit(interaction)
-        await answer_forged_click(interaction)
+        await answer_forged(interaction)
 
     @app_commands.command()
     @app_commands.describe(

@@ -122,7 +122,10 @@ async def test_forged_clicks_and_modals_for_another_servers_result_are_refused(
                                              world.alice, values=[job], shown=shown)
         assert await refused(ix) == NOT_HERE, shown
     modals = [(f"fluxcord:edit-modal:{job}:1", {"prompt": "a harbour at night"}),
-              (f"fluxcord:edit-image-modal:{job}:1", {"change": "make it night", "which": "2"})]
+              (f"fluxcord:edit-image-modal:{job}:1", {"change": "make it night", "which": "2"}),
+              # Ids that fit no modal of the bot's are refused as well, not left unanswered.
+              (f"fluxcord:edit-modal:{job.upper()}:1", {"prompt": "a harbour at night"}),
+              (f"fluxcord:edit-image-modal:{job}:²", {"change": "make it night"})]
     for custom_id, fields in modals:
         ix = await world.discord.submit_modal(custom_id, fields, world.bob, other.channel,
                                               message=other.result)
