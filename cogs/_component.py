@@ -70,10 +70,11 @@ async def job_here(interaction: discord.Interaction[FluxBot], job_id: str, *,
 
 
 async def admitted(interaction: discord.Interaction[FluxBot],
-                   load: Callable[[], Awaitable[T]]) -> T | None:
+                   load: Callable[[], Awaitable[T]], *, anywhere: bool = False) -> T | None:
     """What `load` returns, when the interaction may go on here; else None, the member
-    having been answered privately (servers only, or why the id does not fit)."""
-    if not await interaction.client.allowed_here(interaction):
+    having been answered privately (servers only, or why the id does not fit).
+    `anywhere`: also in direct messages the operator no longer allows."""
+    if not anywhere and not await interaction.client.allowed_here(interaction):
         return None
     try:
         return await load()
@@ -117,8 +118,12 @@ class Checked:
         does not fit the interaction."""
         raise NotImplementedError
 
+    # True for what generates nothing (Delete): allowed wherever the result was posted.
+    anywhere = False
+
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        return await admitted(interaction, lambda: self._admit(interaction)) is not None
+        return await admitted(interaction, lambda: self._admit(interaction),
+                              anywhere=self.anywhere) is not None
 
     async def _admit(self, interaction: discord.Interaction[FluxBot]) -> bool:
         await self.admit(interaction)

@@ -268,6 +268,7 @@ class DeleteButton(
         self.job_id = job_id
 
     deleted_ok = True  # a second Delete is told so
+    anywhere = True  # removing an image generates nothing: allowed wherever it was posted
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         # Every click gets an answer: a second click, or one on a message someone else
