@@ -23,6 +23,7 @@ from bot.replies import defer_private, reply
 from bot.storage import Job
 from bot.storage.boards_base import Board, BoardItem, KeptResult
 from bot.texts import model_label
+from cogs._component import JOB, JobChecked, ascii_number
 from cogs._posted import PostedImage, read_posted
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-JOB = r"(?P<job>[0-9a-f]{32})"
 PICK_LIMIT = 25  # Discord's most options in a select
 THREAD_ARCHIVED = 50083
 UNKNOWN_CHANNEL = 10003
@@ -43,7 +43,7 @@ def jump_link(guild_id: int, channel_id: int, message_id: int | None) -> str:
     return f"{base}/{message_id}" if message_id else base
 
 
-class AddToBoardButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+class AddToBoardButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],
                        template=r"fluxcord:board-add:" + JOB):
     """Adds the result to the server's only board, or asks which of them (and, with
     several images, first which image)."""
@@ -53,12 +53,6 @@ class AddToBoardButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
             label="Add to board", style=discord.ButtonStyle.secondary, emoji="📌",
             custom_id=f"fluxcord:board-add:{job_id}"))
         self.job_id = job_id
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any],
-                             item: discord.ui.Item[Any], match: re.Match[str]
-                             ) -> AddToBoardButton:
-        return cls(match["job"])
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         await defer_private(interaction)
@@ -76,7 +70,7 @@ class AddToBoardButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
             await report_error(interaction, exc)
 
 
-class ImagePick(discord.ui.DynamicItem[discord.ui.Select[Any]],
+class ImagePick(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
                 template=r"fluxcord:board-image:" + JOB):
     """The private select of a result's images, "Image 1" to "Image n"."""
 
@@ -87,23 +81,24 @@ class ImagePick(discord.ui.DynamicItem[discord.ui.Select[Any]],
                      for n in range(1, max(images, 1) + 1)]))
         self.job_id = job_id
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any],
-                             item: discord.ui.Item[Any], match: re.Match[str]) -> ImagePick:
-        return cls(match["job"])
-
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         data: Any = interaction.data or {}
         chosen = str(next(iter(data.get("values") or []), "1"))
         await interaction.response.edit_message(content="Adding…", view=None)
         try:
-            await _offer_boards(interaction, self.job_id, int(chosen) if chosen.isdigit() else 1)
+            # A client may send any value: only one of the result's images counts.
+            images = int(self.job.options.get("count", 1))
+            number = ascii_number(chosen, 1, max(images, 1))
+            if number is None:
+                raise UserError(f"Pick an image from 1 to {images}. Press Add to board "
+                                "again.")
+            await _offer_boards(interaction, self.job_id, number)
         except Exception as exc:
             await report_error(interaction, exc)
 
 
-class BoardPick(discord.ui.DynamicItem[discord.ui.Select[Any]],
-                template=r"fluxcord:board-pick:" + JOB + r"(?::(?P<number>[0-9]+))?"):
+class BoardPick(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
+                template=r"fluxcord:board-pick:" + JOB + r"(?::(?P<number>[0-9]{1,2}))?"):
     """The private select of the server's boards, most recently used first."""
 
     def __init__(self, job_id: str, boards: list[Board] | None = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -10,6 +9,7 @@ import discord
 from bot.cancelling import CancelOutcome
 from bot.client import report_error
 from bot.errors import UserError
+from cogs._component import JOB, JobChecked
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -22,8 +22,8 @@ _REFUSALS = {
 }
 
 
-class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                   template=r"fluxcord:cancel:(?P<job>[0-9a-f]{32})"):
+class CancelButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],
+                   template=r"fluxcord:cancel:" + JOB):
     """Cancels the job while it waits in the queue; its credits come back at once."""
 
     def __init__(self, job_id: str) -> None:
@@ -33,12 +33,7 @@ class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         ))
         self.job_id = job_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> CancelButton:
-        return cls(match["job"])
+    requester_only = True
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         outcome = interaction.client.services.jobs.waiting.cancel(self.job_id,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import texts
+from cogs._component import NOT_HERE
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -29,18 +30,20 @@ def _duration(seconds: float) -> str:
 
 
 class _Question(discord.ui.View):
-    """Confirm and Cancel, for the member who asked only."""
+    """Confirm and Cancel, for the member who asked only. Their custom_ids name the
+    question, so a click sent for it from anywhere else is refused (cogs._component)."""
 
-    def __init__(self, user_id: int, timeout: float) -> None:
+    def __init__(self, user_id: int, timeout: float, question_id: int) -> None:
         super().__init__(timeout=timeout)
         self.user_id = user_id
         self.answer: bool | None = None
+        self.confirm.custom_id = f"fluxcord:confirm:{question_id}"
+        self.cancel.custom_id = f"fluxcord:confirm-cancel:{question_id}"
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id == self.user_id:
             return True
-        await interaction.response.send_message(
-            "Only the member who asked can answer this.", ephemeral=True)
+        await interaction.response.send_message(NOT_HERE, ephemeral=True)
         return False
 
     async def _answer(self, interaction: discord.Interaction[Any], answer: bool,
@@ -65,7 +68,7 @@ async def confirmed(interaction: discord.Interaction[FluxBot], cost: int, what: 
     member pressed Confirm. Asks in the deferred private answer of `interaction`."""
     if cost <= interaction.client.services.settings.CONFIRM_ABOVE:
         return True
-    question = _Question(interaction.user.id, CONFIRM_SECONDS)
+    question = _Question(interaction.user.id, CONFIRM_SECONDS, interaction.id)
     wait = _duration(CONFIRM_SECONDS)
     await interaction.edit_original_response(
         content=(f"This costs {texts.credits(cost)} ({what}). Confirm within {wait}; "

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.client import report_error
+from cogs._component import SNOWFLAKE_MAX, Checked, NotHere
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -27,12 +28,18 @@ class Page:
 
 # Builds page `page` (0-based) of kind `kind` for `target`, checking who may see it.
 Render = Callable[["discord.Interaction[FluxBot]", int, int], Awaitable[Page]]
+# Whether `target` may be paged from this interaction (the server's own settings only).
+Fits = Callable[["discord.Interaction[FluxBot]", int], bool]
 _RENDERERS: dict[str, Render] = {}
+_FITS: dict[str, Fits] = {}
 
 
-def pager(kind: str, render: Render) -> None:
-    """Registers how pages of `kind` are built (once per kind, at cog load)."""
+def pager(kind: str, render: Render, fits: Fits | None = None) -> None:
+    """Registers how pages of `kind` are built (once per kind, at cog load), and which
+    targets a click may name."""
     _RENDERERS[kind] = render
+    if fits is not None:
+        _FITS[kind] = fits
 
 
 def page_view(kind: str, target: int, page: int, count: int) -> discord.ui.View | None:
@@ -57,8 +64,8 @@ async def send_page(interaction: discord.Interaction[FluxBot], kind: str, target
 
 
 class PageButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"fluxcord:page:(?P<kind>[a-z]+):(?P<target>[0-9]+):(?P<page>[0-9]+)",
+    Checked, discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"fluxcord:page:(?P<kind>[a-z]{1,20}):(?P<target>[0-9]{1,20}):(?P<page>[0-9]{1,6})",
 ):
     """Shows another page of the same answer, in place."""
 
@@ -78,6 +85,12 @@ class PageButton(
                              item: discord.ui.Item[Any], match: re.Match[str]) -> PageButton:
         # The label does not matter here: the answer gets a new pair of buttons.
         return cls(match["kind"], int(match["target"]), int(match["page"]), "Next")
+
+    async def admit(self, interaction: discord.Interaction[FluxBot]) -> None:
+        fits = _FITS.get(self.kind, lambda _interaction, _target: True)
+        if (self.kind not in _RENDERERS or self.target > SNOWFLAKE_MAX
+                or not fits(interaction, self.target)):
+            raise NotHere
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         try:

@@ -20,13 +20,13 @@ from bot.moderation.refusal import ModerationRefusal
 from bot.moderation.strikes import discord_time
 from bot.replies import defer_private
 from bot.storage.moderation_rows import AppealRow
+from cogs._component import STRIKE, Checked, NotHere
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
 
 log = logging.getLogger(__name__)
 
-STRIKE = r"(?P<strike>[0-9a-f]{32})"
 NO_MENTIONS = discord.AllowedMentions.none()
 # Answer through the member's appeal interaction only while its token has this long left.
 TOKEN_MARGIN = timedelta(seconds=60)
@@ -53,9 +53,10 @@ async def send_refusal(interaction: discord.Interaction[Any], refusal: Moderatio
         await interaction.response.send_message(ephemeral=True, **kwargs)
 
 
-class AppealButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+class AppealButton(Checked, discord.ui.DynamicItem[discord.ui.Button[Any]],
                    template=r"fluxcord:appeal:" + STRIKE):
-    """Sends the refused prompt to the server's review channel (once per strike)."""
+    """Sends the refused prompt to the server's review channel (once per strike); only
+    the struck member, in the strike's server."""
 
     def __init__(self, strike_id: str) -> None:
         super().__init__(discord.ui.Button(
@@ -67,6 +68,12 @@ class AppealButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
     async def from_custom_id(cls, interaction: discord.Interaction[Any],
                              item: discord.ui.Item[Any], match: re.Match[str]) -> AppealButton:
         return cls(match["strike"])
+
+    async def admit(self, interaction: discord.Interaction[FluxBot]) -> None:
+        strike = await interaction.client.services.moderation.strike(self.strike_id)
+        if (strike is None or strike.guild_id != (interaction.guild_id or 0)
+                or strike.user_id != interaction.user.id):
+            raise NotHere
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         await defer_private(interaction)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot import texts
+from bot.catalogue import PROMPT_MAX
 from bot.client import report_error
 from bot.continuity import ReplyRef
 from bot.errors import UserError
@@ -27,6 +27,7 @@ from bot.replies import defer_private, reply
 from cogs._admin_log import log_event, report_budget
 from cogs._board_add import AddToBoardButton
 from cogs._common import place_of, role_ids_of
+from cogs._component import JOB, JobChecked, admit_job, job_here, modal_ids, submitted_modal
 from cogs._confirm import confirmed
 from cogs._delivery import fit_upload, post_result
 from cogs._edit_image import EditImageButton
@@ -40,7 +41,6 @@ from cogs._try_again import try_again_view
 if TYPE_CHECKING:
     from bot.client import FluxBot
 
-JOB = r"(?P<job>[0-9a-f]{32})"
 # How long a stopping bot waits to tell a member their job was refunded.
 LAST_WORD_SECONDS = 5.0
 
@@ -131,9 +131,8 @@ async def _stored_request(
     interaction: discord.Interaction[FluxBot], job_id: str, *, prompt: str | None = None,
     keep_seed: bool = False,
 ) -> ImagineRequest:
-    job = await interaction.client.services.records.get_job(job_id)
-    if job is None:
-        raise UserError("That image is no longer known to the bot.")
+    # Also for a select's value, which a client may send for any job.
+    job = await job_here(interaction, job_id)
     options = dict(job.options)
     attachment = attachment_from_stored(options, job.id)
     options.pop("image", None)
@@ -156,24 +155,6 @@ async def _stored_request(
 stored_request = _stored_request
 
 
-class _JobItem:
-    """What the three buttons share: a custom_id `fluxcord:<action>:<job id>`, rebuilt
-    from that id after a restart, and the rules every command follows."""
-
-    job_id: str
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        bot: FluxBot = interaction.client
-        return await bot.allowed_here(interaction)
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> Any:
-        return cls(match["job"])  # type: ignore[call-arg]
-
-
 def _button(action: str, job_id: str, label: str, style: discord.ButtonStyle,
             emoji: str) -> discord.ui.Button[Any]:
     return discord.ui.Button(
@@ -182,7 +163,7 @@ def _button(action: str, job_id: str, label: str, style: discord.ButtonStyle,
 
 
 class RerollButton(
-    _JobItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:reroll:" + JOB
+    JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:reroll:" + JOB
 ):
     """Same prompt and options, a new seed; charged again to whoever clicks."""
 
@@ -199,7 +180,7 @@ class RerollButton(
 
 
 class EditButton(
-    _JobItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:edit:" + JOB
+    JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:edit:" + JOB
 ):
     """Opens a modal to change the prompt; the rest (seed included) stays."""
 
@@ -208,13 +189,8 @@ class EditButton(
         self.job_id = job_id
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
-        job = await interaction.client.services.records.get_job(self.job_id)
-        if job is None:
-            await interaction.response.send_message(
-                "That image is no longer known to the bot.", ephemeral=True
-            )
-            return
-        await interaction.response.send_modal(EditPrompt(self.job_id, job.prompt, interaction.id))
+        await interaction.response.send_modal(
+            EditPrompt(self.job_id, self.job.prompt, interaction.id))
 
 
 class EditPrompt(discord.ui.Modal, title="Edit the prompt"):
@@ -228,36 +204,44 @@ class EditPrompt(discord.ui.Modal, title="Edit the prompt"):
     def __init__(self, job_id: str, prompt: str, opening_id: int) -> None:
         super().__init__(custom_id=f"fluxcord:edit-modal:{job_id}:{opening_id}", timeout=None)
         self.add_item(discord.ui.TextInput(
-            label="Prompt", style=discord.TextStyle.paragraph, default=prompt[:2000],
-            max_length=2000, custom_id="prompt",
+            label="Prompt", style=discord.TextStyle.paragraph, default=prompt[:PROMPT_MAX],
+            max_length=PROMPT_MAX, custom_id="prompt",
         ))
         self.stop()  # finished before it is sent: discord.py then keeps no copy of it
 
 
-EDIT_SUBMIT = re.compile(r"fluxcord:edit-modal:" + JOB + r"(?::[0-9]+)?")
+EDIT_SUBMIT = modal_ids(r"fluxcord:edit-modal:" + JOB + r"(?::[0-9]{1,20})?")
 
 
 async def answer_edit_submit(interaction: discord.Interaction[FluxBot]) -> bool:
     """Runs the edit an Edit modal asked for; False when `interaction` is not one."""
-    data: Any = interaction.data or {}
-    if interaction.type is not discord.InteractionType.modal_submit:
-        return False
-    match = EDIT_SUBMIT.fullmatch(str(data.get("custom_id", "")))
+    match = submitted_modal(interaction, EDIT_SUBMIT)
     if match is None:
         return False
-    if not await interaction.client.allowed_here(interaction):
-        return True
+    if await admit_job(interaction, match["job"]) is None:
+        return True  # refused, and told so
+    data: Any = interaction.data or {}
     await defer_private(interaction)
     try:
-        prompt = _submitted_text(data.get("components", []), "prompt").strip()
-        if not prompt:
-            raise UserError("The prompt cannot be empty. Press Edit again.")
+        prompt = edited_prompt(data.get("components", []))
         request = await _stored_request(interaction, match["job"], prompt=prompt,
                                         keep_seed=True)
         await run_job(interaction, request)
     except Exception as exc:
         await report_error(interaction, exc)
     return True
+
+
+def edited_prompt(components: list[Any]) -> str:
+    """The Edit modal's new prompt; a UserError when it is empty or longer than the
+    modal allows (a client may send anything)."""
+    prompt = _submitted_text(components, "prompt").strip()
+    if not prompt:
+        raise UserError("The prompt cannot be empty. Press Edit again.")
+    if len(prompt) > PROMPT_MAX:
+        raise UserError(f"The prompt can be at most {PROMPT_MAX} characters. Press Edit "
+                        "again.")
+    return prompt
 
 
 def _submitted_text(components: list[Any], custom_id: str) -> str:
@@ -271,7 +255,7 @@ def _submitted_text(components: list[Any], custom_id: str) -> str:
 
 
 class DeleteButton(
-    _JobItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:delete:" + JOB
+    JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:delete:" + JOB
 ):
     """Removes the image: its requester, or a member with Manage Messages."""
 
@@ -279,8 +263,8 @@ class DeleteButton(
         super().__init__(_button("delete", job_id, "Delete", discord.ButtonStyle.danger, "🗑️"))
         self.job_id = job_id
 
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        return True  # removing an image generates nothing: allowed wherever it was posted
+    deleted_ok = True  # a second Delete is told so
+    anywhere = True  # removing an image generates nothing: allowed wherever it was posted
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         # Every click gets an answer: a second click, or one on a message someone else
@@ -291,24 +275,26 @@ class DeleteButton(
             await report_error(interaction, exc)
 
     async def _delete(self, interaction: discord.Interaction[FluxBot]) -> None:
-        job = await interaction.client.services.records.get_job(self.job_id)
-        requester = job.user_id if job is not None else None
+        requester = self.job.user_id
         if interaction.user.id != requester and not interaction.permissions.manage_messages:
             raise UserError(
                 "Only the member who asked for this image, or someone with Manage Messages, "
                 "can delete it."
             )
         await defer_private(interaction)
+        gone = False
         try:
             if interaction.message is not None:
                 await interaction.message.delete()
-            await interaction.client.services.continuity.drop_input(self.job_id)
         except discord.NotFound:
-            await interaction.client.services.continuity.drop_input(self.job_id)
+            gone = True
+        # Recorded with the job, so every button, select and modal of this result (also
+        # one already open) refuses from now on, after a restart too; its input image goes.
+        if not await interaction.client.services.records.delete_result(self.job_id) or gone:
             await reply(interaction, "That image is already deleted.")
             return
         await reply(interaction, "Deleted.")
-        if requester is not None and interaction.user.id != requester:
+        if interaction.user.id != requester:
             await log_event(interaction.client, interaction.guild_id,
                             f"{interaction.user.mention} deleted an image by <@{requester}> "
                             f"in <#{interaction.channel_id}>.")

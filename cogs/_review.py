@@ -20,17 +20,18 @@ from bot.jobs import Progress, request_from_subject
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
 from bot.storage.moderation_rows import AppealRow
+from cogs._component import STRIKE, Checked, NotHere
 from cogs._delivery import fit_upload, post_result
 from cogs._embed import result_embed
-from cogs._refusal import STRIKE, decided_line, review_embed, review_view, tell_member
+from cogs._refusal import decided_line, review_embed, review_view, tell_member
 from cogs._result import result_view
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
 
 
-class _DecisionButton:
-    """What Approve and Reject share."""
+class _DecisionButton(Checked):
+    """What Approve and Reject share: the appeal must be of this server."""
 
     strike_id: str
     approve: bool
@@ -39,6 +40,11 @@ class _DecisionButton:
     async def from_custom_id(cls, interaction: discord.Interaction[Any],
                              item: discord.ui.Item[Any], match: re.Match[str]) -> Any:
         return cls(match["strike"])  # type: ignore[call-arg]
+
+    async def admit(self, interaction: discord.Interaction[FluxBot]) -> None:
+        appeal = await interaction.client.services.moderation.appeal(self.strike_id)
+        if appeal is None or appeal.guild_id != (interaction.guild_id or 0):
+            raise NotHere
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:

@@ -138,7 +138,7 @@ async def render(interaction: discord.Interaction[FluxBot], _target: int, page: 
     return Page(embed, len(pages))
 
 
-pager(KIND, render)
+pager(KIND, render, lambda interaction, target: target == interaction.guild_id)
 
 
 async def show_settings(interaction: discord.Interaction[FluxBot]) -> None:

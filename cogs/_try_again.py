@@ -8,7 +8,8 @@ from typing import Any
 
 import discord
 
-JOB = r"(?P<job>[0-9a-f]{32})"
+from cogs._component import JOB
+
 TEMPLATE = r"fluxcord:again:" + JOB
 
 

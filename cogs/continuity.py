@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -15,6 +14,7 @@ from bot.client import report_error
 from bot.providers.base import Submission
 from bot.replies import defer_private
 from bot.storage import Job
+from cogs._component import JobChecked
 from cogs._result import result_view, run_job, stored_request
 from cogs._resume import resume, tell_refunded
 from cogs._try_again import TEMPLATE, try_again_button
@@ -72,24 +72,14 @@ class Continuity(commands.Cog):
         await tell_refunded(self.bot, job)
 
 
-class TryAgainButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
+class TryAgainButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],
+                     template=TEMPLATE):
     """Runs the job again with the same options and seed, as a new job charged to
     whoever clicks (as Reroll is)."""
 
     def __init__(self, job_id: str) -> None:
         super().__init__(try_again_button(job_id))
         self.job_id = job_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> TryAgainButton:
-        return cls(match["job"])
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        bot: FluxBot = interaction.client
-        return await bot.allowed_here(interaction)
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         await defer_private(interaction)

@@ -17,6 +17,7 @@ from bot.replies import defer_private
 from bot.storage.boards_base import HistoryEntry
 from bot.texts import model_label
 from cogs._board_add import jump_link
+from cogs._component import Checked, job_here
 from cogs._result import _stored_request, run_job
 
 QUERY_MAX = 60  # the query rides in the page buttons' custom_ids (at most 100 characters)
@@ -54,7 +55,7 @@ def _line(number: int, entry: HistoryEntry) -> str:
 
 
 class HistoryPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                  template=r"fluxcord:history:(?P<dir>prev|next):(?P<page>-?[0-9]+):(?P<q>.*)"):
+                  template=r"fluxcord:history:(?P<dir>prev|next):(?P<page>-?[0-9]{1,6}):(?P<q>.*)"):
     """Previous / Next: the page and the query are in the custom_id, so the buttons work
     after a restart. The history is always the clicking member's own."""
 
@@ -82,10 +83,10 @@ class HistoryPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
             await report_error(interaction, exc)
 
 
-class HistoryReroll(discord.ui.DynamicItem[discord.ui.Select[Any]],
+class HistoryReroll(Checked, discord.ui.DynamicItem[discord.ui.Select[Any]],
                     template=r"fluxcord:history-reroll"):
     """A select of the page's entries: choosing one runs it again with a new seed,
-    charged like Reroll."""
+    charged like Reroll. The chosen value is a job id: the member's own, here."""
 
     def __init__(self, entries: list[HistoryEntry] | None = None, first: int = 0) -> None:
         options = [
@@ -103,19 +104,15 @@ class HistoryReroll(discord.ui.DynamicItem[discord.ui.Select[Any]],
                              ) -> HistoryReroll:
         return cls()
 
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        bot: FluxBot = interaction.client
-        return await bot.allowed_here(interaction)
+    async def admit(self, interaction: discord.Interaction[FluxBot]) -> None:
+        data: Any = interaction.data or {}
+        chosen = str(next(iter(data.get("values") or []), ""))
+        self.job = await job_here(interaction, chosen, requester_only=True)
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
-        data: Any = interaction.data or {}
-        job_id = next(iter(data.get("values") or []), "")
         await defer_private(interaction)
         try:
-            job = await interaction.client.services.records.get_job(job_id)
-            if job is None or job.user_id != interaction.user.id:
-                raise UserError("That image is no longer in your history.")
-            await run_job(interaction, await _stored_request(interaction, job_id))
+            await run_job(interaction, await _stored_request(interaction, self.job.id))
         except Exception as exc:
             await report_error(interaction, exc)
 

@@ -15,6 +15,7 @@ from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
 from bot.several import COUNT_MAX
 from cogs._common import MODEL_CHOICES, place_of, role_ids_of
+from cogs._component import answer_forged
 from cogs._power_complete import preset_names, recent_prompts
 from cogs._result import DeleteButton, EditButton, RerollButton, answer_edit_submit, run_job
 from cogs.boards import board_names
@@ -50,8 +51,10 @@ class Imagine(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
-        """Edit modals are answered from their custom_id, also after a restart."""
+        """Edit modals are answered from their custom_id, also after a restart; a click
+        or submit with an id of the bot's that fits nothing is refused."""
         await answer_edit_submit(interaction)
+        await answer_forged(interaction)
 
     @app_commands.command()
     @app_commands.describe(

@@ -258,6 +258,14 @@ class Moderation:
 
     # -- review and appeal ---------------------------------------------------------------
 
+    async def strike(self, strike_id: str) -> StrikeRow | None:
+        """The strike, or None (never recorded, or removed by an approved appeal)."""
+        return await self._db.read(lambda tx: tx.strike(strike_id))
+
+    async def appeal(self, strike_id: str) -> AppealRow | None:
+        """The appeal of the strike, or None."""
+        return await self._db.read(lambda tx: tx.appeal(strike_id))
+
     async def review_channel(self, guild_id: int) -> int | None:
         """The server's review channel, or None (no appeals)."""
         return await self._db.read(lambda tx: tx.review_channel(guild_id))

@@ -76,6 +76,8 @@ class Job:
     updated_at: float
     # The shard whose process recovers the job after a crash: its server's (DMs: 0).
     shard: int = 0
+    # When its result was deleted (Delete): its buttons, selects and modals refuse since.
+    deleted_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

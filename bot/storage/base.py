@@ -121,6 +121,10 @@ class Transaction(ModerationStatements, BoardStatements, AdminTransaction,
         """Lowers an unfinished job's charge (some of its images failed); False when the
         job is finished, absent, or no longer costs `expected_cost`."""
 
+    async def delete_result(self, job_id: str, now: float) -> bool:
+        """Marks the job's result deleted and drops the files kept of it (its posted
+        images and its input); False when it was already deleted or is unknown."""
+
     async def members(self) -> list[MemberRow]:
         """Every member row (for the audit)."""
 
@@ -166,7 +170,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "members": ("guild_id", "user_id", "period_start", "spent", "bonus"),
     "jobs": ("id", "guild_id", "channel_id", "user_id", "model", "prompt", "options", "seed",
              "cost", "allowance_part", "bonus_part", "budget_day", "period_start", "status",
-             "provider", "message_id", "error", "created_at", "updated_at", "shard"),
+             "provider", "message_id", "error", "created_at", "updated_at", "shard",
+             "deleted_at"),
     "ledger": ("id", "guild_id", "user_id", "bucket", "delta", "reason", "job_id",
                "period_start", "actor_id", "created_at"),
     "budget_spend": ("guild_id", "day", "spent"),

@@ -242,9 +242,14 @@ DROP INDEX board_items_age;
 UPDATE board_items SET image = NULL WHERE image IS NOT NULL;
 """
 
+# When a member or moderator deleted the job's result: every button of it refuses since.
+_DELETED = """
+ALTER TABLE jobs ADD COLUMN deleted_at DOUBLE PRECISION;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1, moderation_schema.POSTGRES, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY,
-    _POWER, _FOOTPRINT
+    _POWER, _FOOTPRINT, _DELETED
 )
 
 

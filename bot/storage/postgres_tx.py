@@ -213,12 +213,12 @@ class PostgresTransaction(PostgresModeration, PostgresBoardStatements,
         await self._conn.defer(
             ("jobs", job.id),
             f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-            "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+            "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
             job.id, job.guild_id, job.channel_id, job.user_id, job.model, job.prompt,
             json.dumps(dict(job.options), separators=(",", ":")), job.seed, job.cost,
             job.allowance_part, job.bonus_part, job.budget_day, job.period_start,
             job.status.value, job.provider, job.message_id, job.error, job.created_at,
-            job.updated_at, job.shard)
+            job.updated_at, job.shard, job.deleted_at)
 
     async def job(self, job_id: str) -> Job | None:
         row = await self._conn.fetchrow(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = $1",
@@ -254,6 +254,13 @@ class PostgresTransaction(PostgresModeration, PostgresBoardStatements,
             "UPDATE jobs SET cost = $1, allowance_part = $2, bonus_part = $3, updated_at = $4 "
             f"WHERE id = $5 AND cost = $6 AND {_UNFINISHED_SQL}",
             cost, allowance_part, bonus_part, now, job_id, expected_cost)
+        return bool(status_line == "UPDATE 1")
+
+    async def delete_result(self, job_id: str, now: float) -> bool:
+        status_line = await self._conn.execute(
+            "UPDATE jobs SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL",
+            now, job_id)
+        await self._conn.execute("DELETE FROM job_inputs WHERE job_id = $1", job_id)
         return bool(status_line == "UPDATE 1")
 
     # -- audit -------------------------------------------------------------------------

@@ -34,6 +34,12 @@ class JobRecords:
         """The job, whatever its status, or None."""
         return await self._db.read(lambda tx: tx.job(job_id))
 
+    async def delete_result(self, job_id: str) -> bool:
+        """Records that the job's result was deleted, for good, and drops every file kept
+        of it; False when it already was (or the job is unknown)."""
+        now = self._clock()
+        return await self._db.write(lambda tx: tx.delete_result(job_id, now))
+
     async def unfinished_jobs(self) -> list[Job]:
         """Jobs queued, generating or posting, oldest first: after a crash, what it left."""
         return await self._db.read(lambda tx: tx.unfinished_jobs())

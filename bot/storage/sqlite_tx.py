@@ -36,7 +36,7 @@ _UNFINISHED_SQL = "status <> 'settled' AND status <> 'refunded'"
 _JOB_COLUMNS = (
     "id, guild_id, channel_id, user_id, model, prompt, options, seed, cost, allowance_part, "
     "bonus_part, budget_day, period_start, status, provider, message_id, error, created_at, "
-    "updated_at, shard"
+    "updated_at, shard, deleted_at"
 )
 
 
@@ -189,13 +189,13 @@ class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStat
         """Records a new job."""
         self._conn.execute(
             f"INSERT INTO jobs ({_JOB_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 job.id, job.guild_id, job.channel_id, job.user_id, job.model, job.prompt,
                 json.dumps(dict(job.options), separators=(",", ":")), job.seed, job.cost,
                 job.allowance_part, job.bonus_part, job.budget_day, job.period_start,
                 job.status.value, job.provider, job.message_id, job.error, job.created_at,
-                job.updated_at, job.shard,
+                job.updated_at, job.shard, job.deleted_at,
             ),
         )
 
@@ -251,6 +251,14 @@ class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStat
             f"WHERE id = ? AND cost = ? AND {_UNFINISHED_SQL}",
             (cost, allowance_part, bonus_part, now, job_id, expected_cost),
         )
+        return cursor.rowcount == 1
+
+    async def delete_result(self, job_id: str, now: float) -> bool:
+        """Marks the result deleted and drops its kept input image."""
+        cursor = self._conn.execute(
+            "UPDATE jobs SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+            (now, job_id))
+        self._conn.execute("DELETE FROM job_inputs WHERE job_id = ?", (job_id,))
         return cursor.rowcount == 1
 
     # -- audit -------------------------------------------------------------------------

@@ -59,7 +59,7 @@ async def test_a_costly_job_asks_first_and_runs_on_confirm(world: World) -> None
     # Only the member who asked may answer.
     bob = await world.discord.click(ix.original, button(ix.original, "Confirm"), world.bob)
     await bob.wait_until(lambda b: b.original is not None, timeout=TIMEOUT)
-    assert "Only the member who asked" in private_text(bob)
+    assert "That is not available here." in private_text(bob)
     assert await balance(world) == 50 and asking(ix)
 
     await world.discord.click(ix.original, button(ix.original, "Confirm"), world.alice)

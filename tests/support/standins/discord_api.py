@@ -532,6 +532,41 @@ class DiscordStandIn:
         data = modal_data(custom_id, values, layout)
         return self._dispatch(new_interaction(self._state, 5, channel, user, data, message=message))
 
+    async def forge_click(
+        self,
+        message: Message,
+        custom_id: str,
+        user: User,
+        *,
+        values: Sequence[Any] | None = None,
+        shown: bool = False,
+    ) -> StandInInteraction:
+        """What a modified client can send: a click (type 3) with any ``custom_id``, and any
+        select ``values``, for ``message``, whether the message carries that component or not.
+
+        ``shown`` also puts the component into the message the interaction carries, so a
+        library that looks the custom_id up on the message finds it and runs its handler:
+        the worst case, for testing the handler's own checks. Without it the message is sent
+        as it is, as Discord does.
+        """
+        kind = 3 if values is not None else 2
+        data: JSON = {"custom_id": custom_id, "component_type": kind}
+        if values is not None:
+            data["values"] = [str(value) for value in values]
+        ix = new_interaction(self._state, 3, message.channel, user, data, message=message)
+        if shown:
+            forged: JSON = {"type": kind, "custom_id": custom_id}
+            if kind == 2:
+                forged.update(style=2, label="forged")
+            else:
+                forged["options"] = [{"label": str(v), "value": str(v)} for v in values or []]
+            shown_message = dict(ix.payload["message"])
+            shown_message["components"] = [
+                *shown_message.get("components", []), {"type": 1, "components": [forged]},
+            ]
+            ix.payload["message"] = shown_message
+        return self._dispatch(ix)
+
     async def post_message(
         self,
         channel: Channel,
