@@ -24,7 +24,7 @@ async def test_deleting_a_result_is_kept_and_drops_its_input(
     db: Store, clock: FakeClock, store_url: str
 ) -> None:
     credits, records = Credits(db, CreditDefaults(), clock), JobRecords(db, clock)
-    boards = Boards(db, retention_days=30, clock=clock)
+    boards = Boards(db, clock=clock)
     continuity = Continuity(db, input_retention_days=7, clock=clock)
     job, other = await credits.reserve(_job()), await credits.reserve(_job())
     image = make_image(32, 32, "png")
