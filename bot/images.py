@@ -149,11 +149,12 @@ def _webp_size(data: bytes) -> tuple[int, int]:
     while offset + 8 <= end:
         kind, length = data[offset:offset + 4], int.from_bytes(data[offset + 4:offset + 8],
                                                                "little")
-        body = data[offset + 8:offset + 8 + length]
-        if len(body) < length or offset + 8 + length > end:
+        if offset + 8 + length > end:  # `end` is within `data`, checked above
             raise ImageError("not a decodable image (WebP chunk cut short)")
         if size is None:
-            size = webp_chunk_size(kind, body)
+            # Only the chunk's first bytes hold the size: slicing the whole chunk would
+            # copy the megabyte of image data it carries.
+            size = webp_chunk_size(kind, data[offset + 8:offset + 8 + min(length, 10)])
         offset += 8 + length + (length & 1)  # chunks are padded to an even length
     if size is None or offset < end:
         raise ImageError("not a decodable image (no WebP image header)")

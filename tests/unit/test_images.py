@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import tracemalloc
 
 import pytest
 from PIL import Image
@@ -160,3 +161,16 @@ def test_results_claiming_too_many_pixels_are_not_decoded(no_decoding: None) -> 
         images.inspect(bomb)
     with pytest.raises(images.ImageError, match="more than allowed"):
         images.fit_under(bomb + bytes(100), 50, "png")
+
+
+def test_inspecting_a_webp_result_does_not_copy_its_image_data() -> None:
+    # A megabyte WebP is walked on every job: slicing its image chunk copied all of it.
+    data = noise(800, 800, "webp")
+    assert len(data) > 500_000
+    tracemalloc.start()
+    try:
+        assert images.inspect(data) == images.ImageInfo("webp", 800, 800)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024
