@@ -65,6 +65,7 @@ async def open_services(
                                     clock=clock or time.time)
             jobs = JobService(
                 settings=settings,
+                store=db,
                 credits=credits,
                 guilds=guilds,
                 records=records,

@@ -61,11 +61,14 @@ class Guilds:
         """The server's cap (its own, else the operator's) and each channel's own cap."""
 
         async def caps(tx: Transaction) -> tuple[int, dict[int, int]]:
-            own = (await tx.guild_config(guild_id)).safety_cap
-            server = self.defaults.safety_cap if own is None else own
-            return server, await tx.channel_caps(guild_id)
+            config = await tx.guild_config(guild_id)
+            return self.server_cap_of(config), await tx.channel_caps(guild_id)
 
         return await self._db.read(caps)
+
+    def server_cap_of(self, config: GuildConfig) -> int:
+        """The server's cap from its stored settings: its own, else the operator's."""
+        return self.defaults.safety_cap if config.safety_cap is None else config.safety_cap
 
     async def _configure(self, guild_id: int, **values: int | str | None) -> ServerSettings:
         async def update(tx: Transaction) -> GuildConfig:

@@ -20,6 +20,7 @@ from typing import Any
 
 from bot import images, texts
 from bot.admin import ServerAdmin
+from bot.admin.server import check_model_allowed
 from bot.boards.service import Boards
 from bot.boards.style import StyleLayer
 from bot.cancelling import JobCancelled, WaitingJobs
@@ -27,14 +28,16 @@ from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
 from bot.catalogue.resolve import EMPTY, PREFERENCES, Layer, resolve
 from bot.continuity import Continuity, ReplyRef, attachment_expired
-from bot.credits import Credits, NewJob
+from bot.credits import Credits, NewJob, ServerSettings
 from bot.errors import JobFailed, UserError
 from bot.fleet import shard_of
 from bot.guilds import Guilds
+from bot.job_settings import JobSettings, read_job_settings
 from bot.limits import FairScheduler, Ticket
 from bot.moderation.refusal import Subject
 from bot.moderation.service import Moderation
 from bot.power import Power
+from bot.power.service import layers_of
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, OnSubmitted
 from bot.providers.errors import ModerationError, NoProviderAvailable, ProviderError
 from bot.providers.router import Router
@@ -47,6 +50,7 @@ from bot.safety import (
 )
 from bot.settings import Settings
 from bot.several import Several, check_count, generate_several
+from bot.storage import Store
 from bot.storage.records import JobRecords
 
 log = logging.getLogger(__name__)
@@ -146,6 +150,7 @@ class JobService:
         self,
         *,
         settings: Settings,
+        store: Store,
         credits: Credits,
         guilds: Guilds,
         records: JobRecords,
@@ -159,6 +164,7 @@ class JobService:
         power: Power | None = None,
     ) -> None:
         self._settings = settings
+        self._store = store
         self._credits = credits
         self._guilds = guilds
         self._records = records
@@ -201,20 +207,25 @@ class JobService:
     async def prepare(self, request: ImagineRequest) -> Prepared:
         """Every check that costs nothing: moderation, the models allowed here, options,
         the safety cap, a provider to serve."""
+        found = await read_job_settings(
+            self._store, request.guild_id, request.user_id,
+            None if request.frozen else request.preset,
+            power=self._power is not None, moderation=self._moderation is not None)
         notes: tuple[str, ...] = ()
         if request.frozen:
             model = self._frozen_model(request)
         else:
-            request, model, notes = await self._resolve(request)
-        await self._admin.check_model(request.guild_id, model.id, list(self._router.offered()))
+            request, model, notes = await self._resolve(request, found)
+        check_model_allowed(found.forbidden, model.id, list(self._router.offered()))
         if self._moderation is not None:  # before any charge and any provider call
-            await self._moderation.screen(moderation_subject(request, model.id))
+            await self._moderation.screen(moderation_subject(request, model.id), found.screen)
         options = dict(request.options)
         if request.attachment is not None:
             options["image"] = request.attachment
         # The image itself is downloaded and checked once the member's limit admits the job.
         check_options(model, options, self._router.offered())
-        cap = await self.cap_for(request)
+        cap = await self._cap(request, self._guilds.server_cap_of(found.config),
+                              found.channel_caps)
         check_requested(options.get("safety_tolerance"), cap)
         chosen = {k: v for k, v in options.items() if k != "image"}
         try:
@@ -250,7 +261,7 @@ class JobService:
             raise UserError(f"There is no model `{request.model}` any more. See /models.")
         return model
 
-    async def _resolve(self, request: ImagineRequest
+    async def _resolve(self, request: ImagineRequest, found: JobSettings
                        ) -> tuple[ImagineRequest, Model, tuple[str, ...]]:
         """The request with each option taken from its sources in SPEC's order (the
         command, the preset, the board's style, the member's preferences, the server's
@@ -258,10 +269,9 @@ class JobService:
         what was left out."""
         style = await self._board_style(request)
         preset, preferences = EMPTY, EMPTY
-        if self._power is not None:
-            preset, preferences = await self._power.layers(
-                request.guild_id, request.user_id, request.preset)
-        config = await self._guilds.guild_config(request.guild_id)
+        if found.layers is not None:
+            preset, preferences = layers_of(*found.layers)
+        config = ServerSettings.resolve(found.config, self._guilds.defaults)
         seed = {"seed": request.seed} if request.seed is not None else {}
         resolved = resolve(
             request.prompt,
@@ -289,8 +299,11 @@ class JobService:
         """The safety_tolerance cap in force in the request's channel now: the caps as
         stored now, and the channel (a thread's parent) as Discord has it now, never as
         it was when the request was made."""
+        return await self._cap(request, *await self._guilds.safety_caps(request.guild_id))
+
+    async def _cap(self, request: ImagineRequest, server_cap: int,
+                   channel_caps: dict[int, int]) -> int:
         channel = await self._channels(request.guild_id, request.channel_id)
-        server_cap, channel_caps = await self._guilds.safety_caps(request.guild_id)
         return cap_in_force(
             server_cap=server_cap,
             channel_cap=channel_caps.get(channel.cap_channel_id),

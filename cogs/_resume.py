@@ -7,7 +7,6 @@ the job) and as a channel message that mentions the member after that.
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from bot.storage import Job
 from bot.storage.continuity_base import ResumeRow
 from bot.texts import credits as credit_text
 from bot.texts import credits_back
-from cogs._delivery import TOKEN_MARGIN, UPLOAD_HEADROOM
+from cogs._delivery import TOKEN_MARGIN, UPLOAD_HEADROOM, discord_file
 from cogs._embed import result_embed
 from cogs._try_again import try_again_view
 
@@ -137,14 +136,14 @@ async def _post(bot: FluxBot, job: Job, image: GeneratedImage, view: discord.ui.
                 cast(int, "@original"),
                 content=f"Done: your image is in the channel (seed {image.seed}).", view=None)
             return await webhook.send(
-                embed=embed, file=discord.File(io.BytesIO(data), filename=filename),
+                embed=embed, file=discord_file(data, filename),
                 view=view, wait=True)
         except discord.HTTPException as exc:
             log.info("job %s: posting through the interaction failed (%s); posting in "
                      "the channel", job.id, exc.status)
     return await bot.get_partial_messageable(job.channel_id).send(
         content=f"<@{job.user_id}>", embed=embed,
-        file=discord.File(io.BytesIO(data), filename=filename), view=view,
+        file=discord_file(data, filename), view=view,
         allowed_mentions=discord.AllowedMentions(users=True))
 
 

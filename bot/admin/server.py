@@ -15,7 +15,7 @@ from bot.credits import check_range
 from bot.credits._rules import utc_day
 from bot.errors import UserError
 from bot.settings import Settings
-from bot.storage import Store, Transaction
+from bot.storage import Rule, Store, Transaction
 from bot.storage.admin_rows import LogChannel, RoleTier
 
 log = logging.getLogger(__name__)
@@ -112,15 +112,7 @@ class ServerAdmin:
 
     async def check_model(self, guild_id: int, model: str, offered: list[str]) -> None:
         """Refuses a model the server forbids, naming the ones it allows among `offered`."""
-        forbidden = await self.forbidden_models(guild_id)
-        if model not in forbidden:
-            return
-        allowed = [texts.model_with_value(m) for m in offered if m not in forbidden]
-        where = f"Allowed here: {texts.listing(allowed)}." if allowed else (
-            "No model is allowed here now.")
-        raise ModelForbidden(
-            f"{texts.model_label(model)} is not allowed in this server. {where} "
-            "Nothing was charged.")
+        check_model_allowed(await self.forbidden_models(guild_id), model, offered)
 
     # -- the log channel ---------------------------------------------------------------
 
@@ -153,3 +145,25 @@ class ServerAdmin:
             return [level for level in reached if await tx.claim_alert(guild_id, day, level)]
 
         return await self._db.write(claim)
+
+
+def forbidden_rule(guild_id: int) -> Rule[set[str]]:
+    """The read of the models a server forbids (none in direct messages), for
+    `check_model_allowed`; a job runs it with its other settings in one transaction."""
+
+    async def read(tx: Transaction) -> set[str]:
+        return await tx.forbidden_models(guild_id) if guild_id else set()
+
+    return read
+
+
+def check_model_allowed(forbidden: set[str], model: str, offered: list[str]) -> None:
+    """Refuses a model the server forbids, naming the ones it allows among `offered`."""
+    if model not in forbidden:
+        return
+    allowed = [texts.model_with_value(m) for m in offered if m not in forbidden]
+    where = f"Allowed here: {texts.listing(allowed)}." if allowed else (
+        "No model is allowed here now.")
+    raise ModelForbidden(
+        f"{texts.model_label(model)} is not allowed in this server. {where} "
+        "Nothing was charged.")

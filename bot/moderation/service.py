@@ -32,7 +32,7 @@ from bot.moderation.strikes import (
     recent_strikes,
     standing,
 )
-from bot.storage import Store, Transaction
+from bot.storage import Rule, Store, Transaction
 from bot.storage.moderation_rows import (
     AppealRow,
     AppealState,
@@ -96,16 +96,14 @@ class Moderation:
 
     # -- the check -----------------------------------------------------------------------
 
-    async def screen(self, subject: Subject) -> None:
+    async def screen(self, subject: Subject, loaded: ScreenRows | None = None) -> None:
         """Raises ModerationRefusal when the member may not generate here (blocked,
-        cooling down) or the prompt is on a blocklist; a blocklist hit is a strike."""
-        guild, user = subject.guild_id, subject.user_id
-
-        async def load(tx: Transaction) -> tuple[list[str], MemberRecord, int | None]:
-            return (await tx.blocklist_entries(guild), await _record(tx, guild, user),
-                    await tx.review_channel(guild))
-
-        entries, record, review = await self._db.read(load)
+        cooling down) or the prompt is on a blocklist; a blocklist hit is a strike.
+        `loaded` is what `screen_rule` read, when the caller read it already."""
+        guild = subject.guild_id
+        if loaded is None:
+            loaded = await self._db.read(screen_rule(guild, subject.user_id))
+        entries, record, review = loaded
         now = self._clock()
         state = standing(record, _dt(now), self.policy)
         if isinstance(state, Blocked | CoolingDown):
@@ -342,6 +340,21 @@ class Moderation:
 class _Struck:
     strike_id: str
     note: str
+
+
+# The server's blocklist, the member's record and the server's review channel.
+ScreenRows = tuple[list[str], MemberRecord, int | None]
+
+
+def screen_rule(guild_id: int, user_id: int) -> Rule[ScreenRows]:
+    """The read `Moderation.screen` judges a request by; a job runs it with its other
+    settings in one transaction."""
+
+    async def load(tx: Transaction) -> ScreenRows:
+        return (await tx.blocklist_entries(guild_id), await _record(tx, guild_id, user_id),
+                await tx.review_channel(guild_id))
+
+    return load
 
 
 async def _record(tx: Transaction, guild_id: int, user_id: int) -> MemberRecord:

@@ -11,7 +11,7 @@ from bot.catalogue import MODELS, Model
 from bot.catalogue.resolve import EMPTY, Layer
 from bot.errors import UserError
 from bot.power.checks import check_preferences, check_preset
-from bot.storage import Store, Transaction
+from bot.storage import Rule, Store, Transaction
 from bot.storage.power_base import Preset, preset_key
 
 MAX_PRESETS = 25
@@ -119,25 +119,38 @@ class Power:
     async def layers(self, guild_id: int, user_id: int, preset: str | None
                      ) -> tuple[Layer, Layer]:
         """The preset layer (EMPTY without one) and the preferences layer of a job."""
+        return layers_of(*await self._db.read(layers_rule(guild_id, user_id, preset)))
 
-        async def read(tx: Transaction) -> tuple[Preset | None, dict[str, Any]]:
-            found = None
-            if preset is not None:
-                found = await tx.preset(guild_id, user_id, preset_key(preset))
-                if found is None:
-                    raise PresetNotFound(preset)
-            return found, await tx.preferences(guild_id, user_id)
 
+StoredLayers = tuple[Preset | None, dict[str, Any]]
+
+
+def layers_rule(guild_id: int, user_id: int, preset: str | None) -> Rule[StoredLayers]:
+    """The read of a job's preset and preferences, for `layers_of`; a job runs it in the
+    one transaction that reads all its settings. Raises PresetNotFound."""
+
+    async def read(tx: Transaction) -> StoredLayers:
         if guild_id == 0:  # direct messages run on the operator's defaults
             if preset is not None:
                 raise UserError("Presets live in a server; use one there.")
-            return EMPTY, EMPTY
-        found, prefs = await self._db.read(read)
-        preset_layer = EMPTY
-        if found is not None:
-            values = dict(found.options)
-            preset_layer = Layer(values.pop("model", None), values, None, found.name)
-        prefs_options = {k: v for k, v in prefs.items()
-                         if k not in ("model", "prompt_suffix")}
-        return preset_layer, Layer(prefs.get("model"), prefs_options,
-                                   prefs.get("prompt_suffix"))
+            return None, {}
+        found = None
+        if preset is not None:
+            found = await tx.preset(guild_id, user_id, preset_key(preset))
+            if found is None:
+                raise PresetNotFound(preset)
+        return found, await tx.preferences(guild_id, user_id)
+
+    return read
+
+
+def layers_of(found: Preset | None, prefs: dict[str, Any]) -> tuple[Layer, Layer]:
+    """The preset layer (EMPTY without one) and the preferences layer, from their rows."""
+    preset_layer = EMPTY
+    if found is not None:
+        values = dict(found.options)
+        preset_layer = Layer(values.pop("model", None), values, None, found.name)
+    prefs_options = {k: v for k, v in prefs.items()
+                     if k not in ("model", "prompt_suffix")}
+    return preset_layer, Layer(prefs.get("model"), prefs_options,
+                               prefs.get("prompt_suffix"))

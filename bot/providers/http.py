@@ -15,13 +15,14 @@ import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 from httpx_aiohttp import AiohttpTransport
+from httpx_aiohttp.transport import AiohttpResponseStream, map_aiohttp_exceptions
 
 from bot import images
 from bot.providers.errors import (
@@ -72,6 +73,27 @@ class ProviderTiming:
         return httpx.Timeout(read, connect=self.connect, write=max(30.0, self.connect), pool=read)
 
 
+class _ReceivedChunks(AiohttpResponseStream):
+    """A response body in the pieces aiohttp received from the socket, as they are.
+
+    httpx-aiohttp's own stream cuts the body again into 16 KB pieces, each a copy, each
+    passing through the layers of async iterators up to `aiter_bytes`: for a megabyte
+    image, 64 of those round trips and one more copy of all its bytes."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with map_aiohttp_exceptions():
+            async for chunk, _ in self._aiohttp_response.content.iter_chunks():
+                yield chunk
+
+
+class _Transport(AiohttpTransport):
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if isinstance(response.stream, AiohttpResponseStream):
+            response.stream = _ReceivedChunks(response.stream._aiohttp_response)
+        return response
+
+
 def make_http_client(*, max_connections: int = 64, keepalive: int = 16) -> httpx.AsyncClient:
     """The process-wide client: pooled connections, explicit default timeouts, no redirects
     (a download asks for them itself). Close it with `aclose()` or `async with`.
@@ -87,7 +109,7 @@ def make_http_client(*, max_connections: int = 64, keepalive: int = 16) -> httpx
     )
     return httpx.AsyncClient(
         timeout=httpx.Timeout(30.0, connect=10.0),
-        transport=AiohttpTransport(limits=limits),
+        transport=_Transport(limits=limits),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
     )

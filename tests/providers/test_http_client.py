@@ -78,3 +78,16 @@ async def test_a_request_waiting_for_a_connection_times_out_before_sending(
         # The slot comes back: the next request goes through.
         server.delay = 0.0
         assert (await http.get(url)).status_code == 200
+
+
+async def test_a_body_comes_in_the_pieces_the_socket_gave(
+    slow_server: tuple[SlowServer, str],
+) -> None:
+    # Re-cutting a megabyte image into 16 KB pieces copied all of it and cost 64 trips
+    # through the stream's iterators per download.
+    server, url = slow_server
+    server.delay = 0
+    async with make_http_client() as http, http.stream("GET", url) as response:
+        chunks = [chunk async for chunk in response.aiter_bytes()]
+    assert b"".join(chunks) == b"x" * 100_000
+    assert max(len(chunk) for chunk in chunks) > 16 * 1024

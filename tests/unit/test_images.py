@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
+import tracemalloc
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -160,3 +163,38 @@ def test_results_claiming_too_many_pixels_are_not_decoded(no_decoding: None) -> 
         images.inspect(bomb)
     with pytest.raises(images.ImageError, match="more than allowed"):
         images.fit_under(bomb + bytes(100), 50, "png")
+
+
+def test_inspecting_a_webp_result_does_not_copy_its_image_data() -> None:
+    # A megabyte WebP is walked on every job: slicing its image chunk copied all of it.
+    data = noise(800, 800, "webp")
+    assert len(data) > 500_000
+    tracemalloc.start()
+    try:
+        assert images.inspect(data) == images.ImageInfo("webp", 800, 800)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024
+
+
+async def test_a_webp_result_is_checked_on_the_loop_unless_it_has_many_chunks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A thread's hop cost more than walking the few chunks of an ordinary WebP.
+    hops: list[object] = []
+    to_thread = asyncio.to_thread
+
+    async def counted(func: Any, /, *args: Any) -> Any:
+        hops.append(func)
+        return await to_thread(func, *args)
+
+    monkeypatch.setattr(images.asyncio, "to_thread", counted)
+    webp = make_image(320, 200, "webp")
+    assert await images.inspect_async(webp) == images.ImageInfo("webp", 320, 200)
+    assert hops == []
+    # A result of endless tiny chunks is still walked, but not on the loop.
+    body = webp[12:] + b"JUNK\x00\x00\x00\x00" * 1000
+    many = b"RIFF" + (4 + len(body)).to_bytes(4, "little") + b"WEBP" + body
+    assert await images.inspect_async(many) == images.ImageInfo("webp", 320, 200)
+    assert len(hops) == 1

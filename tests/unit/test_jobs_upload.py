@@ -39,7 +39,7 @@ async def service(tmp_path: Path) -> AsyncIterator[tuple[JobService, Credits, Jo
         defaults = CreditDefaults.from_settings(settings)
         credits = Credits(db, defaults)
         records = JobRecords(db)
-        jobs = JobService(settings=settings, credits=credits, guilds=Guilds(db, defaults),
+        jobs = JobService(settings=settings, store=db, credits=credits, guilds=Guilds(db, defaults),
                           records=records, admin=ServerAdmin(db, settings),
                           scheduler=FairScheduler(),
                           router=build_router(settings, http), fetch=_no_fetch)

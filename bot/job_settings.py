@@ -1,0 +1,46 @@
+"""What a job reads of its server's and member's settings, in one transaction.
+
+The preset and preferences, the server's settings and channel caps, the models it
+forbids and the member's moderation standing live in different slices, each with its
+own rule; a job runs them all in one read (one hop to SQLite's thread, one PostgreSQL
+transaction) instead of one each, then each slice judges its part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.admin.server import forbidden_rule
+from bot.moderation.service import ScreenRows, screen_rule
+from bot.power.service import StoredLayers, layers_rule
+from bot.storage import GuildConfig, Store, Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class JobSettings:
+    config: GuildConfig
+    channel_caps: dict[int, int]
+    forbidden: set[str]
+    # None where the feature is not wired (no power-user or moderation service).
+    layers: StoredLayers | None
+    screen: ScreenRows | None
+
+
+async def read_job_settings(store: Store, guild_id: int, user_id: int, preset: str | None,
+                            *, power: bool, moderation: bool) -> JobSettings:
+    """The settings of a job by `user_id` in `guild_id` (0: direct messages), read once.
+    Raises what the slices' rules raise (an unknown preset)."""
+    layers = layers_rule(guild_id, user_id, preset) if power else None
+    screen = screen_rule(guild_id, user_id) if moderation else None
+    forbidden = forbidden_rule(guild_id)
+
+    async def read(tx: Transaction) -> JobSettings:
+        return JobSettings(
+            layers=await layers(tx) if layers is not None else None,
+            config=await tx.guild_config(guild_id),
+            channel_caps=await tx.channel_caps(guild_id),
+            forbidden=await forbidden(tx),
+            screen=await screen(tx) if screen is not None else None,
+        )
+
+    return await store.read(read)

@@ -1,0 +1,96 @@
+"""bot/jobs.py before the reservation: a job reads its server's and member's settings
+(preset, preferences, server settings, channel caps, forbidden models, moderation
+standing) in one database read, and each still applies.
+
+Real SQLite and PostgreSQL, the real services; only the reads are counted, around the
+store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.admin import ModelForbidden, ServerAdmin
+from bot.credits import CreditDefaults, Credits
+from bot.errors import UserError
+from bot.guilds import Guilds
+from bot.jobs import ImagineRequest, JobService
+from bot.limits import FairScheduler
+from bot.moderation import Policy
+from bot.moderation.blocklist import Blocklist
+from bot.moderation.service import Moderation
+from bot.power import Power
+from bot.providers import build_router
+from bot.providers.http import make_http_client
+from bot.settings import Settings
+from bot.storage import Rule, Store, open_store
+from bot.storage.records import JobRecords
+
+GUILD, CHANNEL, MEMBER = 1, 2, 3
+
+
+class CountedReads:
+    """The real store, counting the read transactions run on it."""
+
+    def __init__(self, db: Store) -> None:
+        self._db = db
+        self.reads = 0
+
+    async def read(self, rule: Rule[Any]) -> Any:
+        self.reads += 1
+        return await self._db.read(rule)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+
+@pytest.fixture
+async def wired(store_url: str) -> AsyncIterator[tuple[JobService, CountedReads, Any]]:
+    values = {"DISCORD_TOKEN": "token", "PLACEHOLDER_PROVIDER": True,
+              "DATABASE_URL": store_url}
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+    real = await open_store(settings.DATABASE_URL)
+    db: Any = CountedReads(real)
+    async with make_http_client() as http:
+        defaults = CreditDefaults.from_settings(settings)
+        guilds, admin, power = Guilds(db, defaults), ServerAdmin(db, settings), Power(db)
+        jobs = JobService(
+            settings=settings, store=db, credits=Credits(db, defaults), guilds=guilds,
+            records=JobRecords(db), admin=admin, scheduler=FairScheduler(),
+            router=build_router(settings, http), fetch=_no_fetch, power=power,
+            moderation=Moderation(db, Policy.from_settings(settings),
+                                  Blocklist((), source="operator")))
+        yield jobs, db, (guilds, admin, power)
+    await real.close()
+
+
+async def _no_fetch(url: str) -> bytes:
+    raise AssertionError("no attachment in these tests")
+
+
+async def test_a_job_reads_its_settings_once_and_each_applies(
+    wired: tuple[JobService, CountedReads, Any],
+) -> None:
+    jobs, db, (guilds, admin, power) = wired
+    await power.save_preset(GUILD, MEMBER, "wide", "flux-dev", {"aspect_ratio": "16:9"})
+    await power.set_preferences(GUILD, MEMBER, {"output_format": "png"})
+    await guilds.set_safety_cap(GUILD, 2, channel_id=CHANNEL)
+    await admin.set_model_allowed(GUILD, "flux-pro", False)
+
+    db.reads = 0
+    prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",
+                                                 preset="wide"))
+    assert db.reads == 1
+    assert prepared.model.id == "flux-dev"
+    assert prepared.options["aspect_ratio"] == "16:9"
+    assert prepared.options["output_format"] == "png"
+    assert prepared.request.preferences_applied
+    assert prepared.cap == 2
+
+    with pytest.raises(ModelForbidden):
+        await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat", model="flux-pro"))
+    with pytest.raises(UserError, match="nope"):
+        await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat", preset="nope"))
