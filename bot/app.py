@@ -19,6 +19,7 @@ from bot.limits import FairScheduler
 from bot.moderation import Policy, load_file
 from bot.moderation.service import Moderation
 from bot.power import Power
+from bot.privacy import Privacy
 from bot.providers import build_router
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.services import Services
@@ -51,6 +52,7 @@ async def open_services(
             records = JobRecords(db, **_clock(clock))
             boards = Boards(db, retention_days=settings.IMAGE_RETENTION_DAYS, **_clock(clock))
             power = Power(db, **_clock(clock))
+            privacy = Privacy(db, credits, **_clock(clock))
             admin = ServerAdmin(db, settings, **_clock(clock))
             continuity = Continuity(db, input_retention_days=settings.INPUT_RETENTION_DAYS,
                                     **_clock(clock))
@@ -81,7 +83,7 @@ async def open_services(
                 yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
                                records=records, router=router, jobs=jobs,
                                moderation=moderation, boards=boards, admin=admin,
-                               continuity=continuity, power=power)
+                               continuity=continuity, power=power, privacy=privacy)
             finally:
                 # Jobs still in flight are refunded while the database is open.
                 await jobs.cancel_all()

@@ -31,6 +31,7 @@ COGS = (
     "cogs.continuity",
     "cogs.power",
     "cogs.edit",
+    "cogs.privacy",
 )
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.

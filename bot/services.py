@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.jobs import JobService
     from bot.moderation.service import Moderation
     from bot.power import Power
+    from bot.privacy import Privacy
     from bot.providers.router import Router
     from bot.settings import Settings
     from bot.storage import Store
@@ -36,3 +37,4 @@ class Services:
     admin: ServerAdmin
     continuity: Continuity
     power: Power
+    privacy: Privacy

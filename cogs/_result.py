@@ -136,6 +136,9 @@ async def _stored_request(
     job = await interaction.client.services.records.get_job(job_id)
     if job is None:
         raise UserError("That image is no longer known to the bot.")
+    if prompt is None and not job.prompt:
+        raise UserError("This image's prompt was erased, so it cannot be made again. "
+                        "Use /imagine with a new prompt.")
     options = dict(job.options)
     attachment = attachment_from_stored(options, job.id)
     options.pop("image", None)
