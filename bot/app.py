@@ -52,7 +52,8 @@ async def open_services(
             records = JobRecords(db, **_clock(clock))
             boards = Boards(db, retention_days=settings.IMAGE_RETENTION_DAYS, **_clock(clock))
             power = Power(db, **_clock(clock))
-            privacy = Privacy(db, credits, **_clock(clock))
+            privacy = Privacy(db, credits, max_retention_days=settings.MAX_RETENTION_DAYS,
+                              **_clock(clock))
             admin = ServerAdmin(db, settings, **_clock(clock))
             continuity = Continuity(db, input_retention_days=settings.INPUT_RETENTION_DAYS,
                                     **_clock(clock))

@@ -1,5 +1,6 @@
 """/privacy export and /privacy forget-me: a member sees, or erases, what fluxcord keeps
-about them in every server (SPEC section 13). Both answer privately."""
+about them in every server (SPEC section 13). Both answer privately. And the hourly
+erasure of prompts past each server's retention (`/server retention`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.client import FluxBot
 from bot.privacy import fit_export
@@ -49,6 +50,20 @@ class Privacy(commands.Cog):
 
     def __init__(self, bot: FluxBot) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.expire.start()
+
+    async def cog_unload(self) -> None:
+        self.expire.cancel()
+
+    @tasks.loop(hours=1)
+    async def expire(self) -> None:
+        """Erases prompts and job details past each server's retention."""
+        try:
+            await self.bot.services.privacy.expire()
+        except Exception:
+            log.exception("erasing prompts past their retention failed")
 
     @privacy.command(name="export")
     async def export(self, interaction: discord.Interaction[FluxBot]) -> None:

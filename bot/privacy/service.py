@@ -9,7 +9,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.privacy import retention
 from bot.privacy.export import build_export
+from bot.privacy.retention import Retention
 from bot.storage import Store, Transaction
 from bot.storage.privacy_base import Erased
 
@@ -22,10 +24,11 @@ log = logging.getLogger(__name__)
 class Privacy:
     """Exports and erasures over one `Store`. `clock` gives epoch seconds."""
 
-    def __init__(self, db: Store, credits: Credits, *,
+    def __init__(self, db: Store, credits: Credits, *, max_retention_days: int,
                  clock: Callable[[], float] = time.time) -> None:
         self._db = db
         self._credits = credits
+        self.max_retention_days = max_retention_days
         self._clock = clock
 
     async def export(self, user_id: int) -> bytes:
@@ -49,3 +52,22 @@ class Privacy:
         log.info("member %d: personal data erased at their request (%d servers)",
                  user_id, len(erased.servers))
         return erased
+
+    async def retention(self, guild_id: int) -> Retention:
+        """The retention in force in the server."""
+        own = await self._db.read(lambda tx: tx.retention(guild_id))
+        return retention.in_force(own, self.max_retention_days)
+
+    async def set_retention(self, guild_id: int, days: int) -> Retention:
+        """Sets the server's retention; raises UserError above the operator's maximum."""
+        retention.check_days(days, self.max_retention_days)
+        await self._db.write(lambda tx: tx.set_retention(guild_id, days))
+        return retention.in_force(days, self.max_retention_days)
+
+    async def expire(self) -> int:
+        """Erases what every server's retention has run out on (the periodic task)."""
+        changed = await self._db.write(
+            lambda tx: retention.expire(tx, self._clock(), self.max_retention_days))
+        if changed:
+            log.info("retention: erased the prompts of %d rows", changed)
+        return changed

@@ -34,6 +34,7 @@ from bot.storage.continuity_base import ContinuityStatements
 from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
 from bot.storage.power_base import POWER_TABLES, PowerTransaction
+from bot.storage.privacy_base import TABLES as PRIVACY_TABLES
 from bot.storage.privacy_base import PrivacyStatements
 
 T = TypeVar("T")
@@ -182,6 +183,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     **ADMIN_TABLES,
     **CONTINUITY_TABLES,
     **POWER_TABLES,
+    **PRIVACY_TABLES,
 }
 
 

@@ -10,7 +10,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
 
-from bot.storage import moderation_schema
+from bot.storage import moderation_schema, privacy_base
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +249,7 @@ CREATE TABLE presets (
 
 MIGRATIONS: tuple[str, ...] = (
     _V1, moderation_schema.SQLITE, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY,
-    _POWER
+    _POWER, privacy_base.SQLITE_SCHEMA
 )
 
 

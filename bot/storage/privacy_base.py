@@ -100,6 +100,48 @@ ERASE: tuple[str, ...] = (
 )
 
 
+# Each server's own retention of prompts and job details, in days (none: the operator's
+# MAX_RETENTION_DAYS). One migration per engine.
+SQLITE_SCHEMA = """
+CREATE TABLE retention (
+    guild_id INTEGER PRIMARY KEY,
+    days     INTEGER NOT NULL CHECK (days >= 1)
+);
+"""
+POSTGRES_SCHEMA = """
+CREATE TABLE retention (
+    guild_id BIGINT PRIMARY KEY,
+    days     INTEGER NOT NULL CHECK (days >= 1)
+);
+"""
+TABLES: dict[str, tuple[str, ...]] = {"retention": ("guild_id", "days")}
+
+RETENTION_DAYS = "SELECT days FROM retention WHERE guild_id = $1"
+SET_RETENTION = ("INSERT INTO retention (guild_id, days) VALUES ($1, $2) "
+                 "ON CONFLICT (guild_id) DO UPDATE SET days = excluded.days")
+CLEAR_RETENTION = "DELETE FROM retention WHERE guild_id = $1"
+RETENTIONS = "SELECT guild_id, days FROM retention"
+# Prompts and job details older than $1 (in server $2 when a statement names one). A job
+# still running keeps them until it is finished; the ledger is never touched.
+_IN_SERVER = " AND guild_id = $2"
+EXPIRE: tuple[str, ...] = (
+    "UPDATE jobs SET prompt = '', options = '{}', error = NULL WHERE created_at < $1 "
+    "AND status IN ('settled', 'refunded') "
+    "AND (prompt <> '' OR options <> '{}' OR error IS NOT NULL)",
+    "UPDATE strikes SET prompt = '', request = '{}' WHERE created_at < $1 AND prompt <> ''",
+    "UPDATE appeals SET prompt = '', request = '{}' WHERE created_at < $1 "
+    "AND state <> 'pending' AND prompt <> ''",
+)
+
+
+def expire_statements(in_server: bool) -> tuple[str, ...]:
+    """`EXPIRE`, for every server or (`in_server`) for the one given as $2."""
+    if not in_server:
+        return EXPIRE
+    return tuple(s.replace(" WHERE created_at < $1", " WHERE created_at < $1" + _IN_SERVER)
+                 for s in EXPIRE)
+
+
 @dataclass(frozen=True, slots=True)
 class Post:
     """A message the bot posted in a server (`channel_id` may be a thread)."""
@@ -133,3 +175,16 @@ class PrivacyStatements(Protocol):
     async def erase_member(self, user_id: int) -> Erased:
         """Erases what `ERASE` names for the member, in every server; returns what the
         bot must still do on Discord. Running it again finds nothing more to erase."""
+
+    async def retention(self, guild_id: int) -> int | None:
+        """The server's own retention in days, or None when it set none."""
+
+    async def set_retention(self, guild_id: int, days: int | None) -> None:
+        """Sets the server's retention (None: back to the operator's maximum)."""
+
+    async def retentions(self) -> dict[int, int]:
+        """Every server's own retention in days."""
+
+    async def expire(self, before: float, guild_id: int | None = None) -> int:
+        """Erases prompts and job details older than `before` (epoch seconds), in one
+        server or (None) in all; returns how many rows it changed."""

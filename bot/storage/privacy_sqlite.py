@@ -8,12 +8,17 @@ from typing import Any
 
 from bot.storage.privacy_base import (
     BOARD_POSTS,
+    CLEAR_RETENTION,
     ERASE,
     EXPORT_PARTS,
+    RETENTION_DAYS,
+    RETENTIONS,
     REVIEW_POSTS,
     SERVERS,
+    SET_RETENTION,
     Erased,
     Post,
+    expire_statements,
     sqlite_sql,
 )
 
@@ -42,3 +47,21 @@ class SqlitePrivacyStatements:
         for statement in ERASE:
             self._conn.execute(sqlite_sql(statement), (user_id,))
         return erased
+
+    async def retention(self, guild_id: int) -> int | None:
+        row = self._conn.execute(sqlite_sql(RETENTION_DAYS), (guild_id,)).fetchone()
+        return int(row[0]) if row else None
+
+    async def set_retention(self, guild_id: int, days: int | None) -> None:
+        if days is None:
+            self._conn.execute(sqlite_sql(CLEAR_RETENTION), (guild_id,))
+        else:
+            self._conn.execute(sqlite_sql(SET_RETENTION), (guild_id, days))
+
+    async def retentions(self) -> dict[int, int]:
+        return {g: d for g, d in self._conn.execute(sqlite_sql(RETENTIONS))}
+
+    async def expire(self, before: float, guild_id: int | None = None) -> int:
+        args = (before,) if guild_id is None else (before, guild_id)
+        return sum(self._conn.execute(sqlite_sql(s), args).rowcount
+                   for s in expire_statements(guild_id is not None))

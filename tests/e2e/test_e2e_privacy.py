@@ -13,13 +13,23 @@ from typing import Any
 
 import pytest
 
-from tests.support.e2e_fixtures import World, make_world, private_text, results, settled
+from tests.conftest import FakeClock
+from tests.support.e2e_fixtures import (
+    World,
+    embed_text,
+    make_world,
+    private_embed,
+    private_text,
+    results,
+    settled,
+)
 from tests.support.standins.discord_api import Channel, DiscordStandIn, Message, Perm, User
 from tests.support.standins.discord_models import walk_components
 from tests.support.standins.providers import ProviderStandIns
 
 pytestmark = pytest.mark.asyncio
 TIMEOUT = 15.0
+DAY = 86400
 ERASED_NOTE = "(erased at the member's request)"
 # Every text of Alice's that forget-me must erase.
 SECRETS = ("velvet lighthouse", "saffron dragon", "cobalt pending", "mossy-preset",
@@ -186,3 +196,67 @@ async def test_export_holds_everything_then_forget_me_erases_it_everywhere(
     reroll = next(c for c in posted.custom_ids() if c.startswith("fluxcord:reroll:"))
     again = await settled(await world.discord.click(posted, reroll, alice))
     assert "erased" in private_text(again)
+
+
+@pytest.fixture(params=("sqlite", "postgresql"))
+async def clocked(request: pytest.FixtureRequest, tmp_path: Path,
+                  discord_standin: DiscordStandIn, provider_standins: ProviderStandIns,
+                  clock: FakeClock) -> AsyncIterator[World]:
+    settings: dict[str, Any] = {"MAX_RETENTION_DAYS": 30}
+    if request.param == "postgresql":
+        settings["DATABASE_URL"] = request.getfixturevalue("pg_server").new_database()
+    async for world in make_world(tmp_path, discord_standin, provider_standins, clock=clock,
+                                  **settings):
+        yield world
+
+
+async def test_a_servers_retention_erases_old_prompts_and_keeps_the_credits(
+    clocked: World, clock: FakeClock,
+) -> None:
+    world = clocked
+    services = world.runner.services
+    assert services is not None
+
+    async def retention(**options: Any) -> str:
+        return private_text(await command(world, world.admin, "server", "retention",
+                                          **options))
+
+    assert "after 30 days (the bot's maximum)" in await retention()
+    assert "between 1 and 30 days" in await retention(days=31)
+    assert "after 7 days (chosen here)" in await retention(days=7)
+    settings = await command(world, world.admin, "server", "settings")
+    assert "erased after 7 days" in str(settings.original.embeds)
+
+    await imagine(world, world.alice, "an amber harbour")
+    ledger = await services.store.read(lambda tx: tx.ledger(world.guild.id, world.alice.id))
+    member = await services.store.read(lambda tx: tx.member(world.guild.id, world.alice.id))
+    clock.advance(6 * DAY)
+    await imagine(world, world.bob, "a recent meadow")
+    assert await services.privacy.expire() == 0  # nothing is 7 days old yet
+    clock.advance(2 * DAY)
+    assert await services.privacy.expire() == 1  # Alice's job, Bob's is 2 days old
+
+    assert "no images" in private_text(await command(world, world.alice, "history"))
+    text, document = await export(world, world.alice)
+    assert "amber harbour" not in text and document["jobs"][0]["prompt"] == ""
+    assert "recent meadow" in embed_text(private_embed(await command(world, world.bob,
+                                                                     "history")))
+    # The credits are untouched.
+    assert await services.store.read(
+        lambda tx: tx.ledger(world.guild.id, world.alice.id)) == ledger
+    assert await services.store.read(
+        lambda tx: tx.member(world.guild.id, world.alice.id)) == member
+
+
+async def test_without_a_retention_of_its_own_a_server_keeps_prompts_at_most_the_maximum(
+    clocked: World, clock: FakeClock,
+) -> None:
+    world = clocked
+    services = world.runner.services
+    assert services is not None
+    await imagine(world, world.alice, "an amber harbour")
+    clock.advance(29 * DAY)
+    assert await services.privacy.expire() == 0
+    clock.advance(2 * DAY)
+    assert await services.privacy.expire() == 1
+    assert "amber harbour" not in (await export(world, world.alice))[0]
