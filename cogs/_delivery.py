@@ -16,7 +16,7 @@ from typing import Any
 
 import discord
 
-from bot import images
+from bot import images, provenance
 from bot.jobs import DeliveryError
 from bot.providers.base import GeneratedImage
 
@@ -47,14 +47,15 @@ async def fit_upload(
     interaction: discord.Interaction[Any], job_id: str, image: GeneratedImage
 ) -> Upload:
     """The image as a file under this channel's upload limit (the interaction carries the
-    real limit, boosts included), re-encoded smaller when it is over."""
+    real limit, boosts included): the provider's file byte for byte (its content
+    credentials intact), re-encoded smaller only when it is over."""
     limit = interaction.filesize_limit - UPLOAD_HEADROOM
     try:
         data, fmt, note = await images.fit_under_async(image.data, limit, image.format)
     except images.ImageError as exc:
         raise DeliveryError(str(exc)) from exc
     filename = f"fluxcord-{job_id[-8:]}-{image.seed}.{images.file_extension(fmt)}"
-    return Upload(data, filename, note)
+    return Upload(data, filename, provenance.fitted_note(image.data, note))
 
 
 async def post_result(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot import images
+from bot import images, provenance
 from bot.catalogue import MODELS
 from bot.catalogue.plan import make_plan
 from bot.jobs import ImagineRequest, attachment_from_stored
@@ -121,6 +121,7 @@ async def _post(bot: FluxBot, job: Job, image: GeneratedImage, view: discord.ui.
     limit = (guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES)
     data, fmt, note = await images.fit_under_async(image.data, limit - UPLOAD_HEADROOM,
                                                    image.format)
+    note = provenance.fitted_note(image.data, note)
     filename = f"fluxcord-{job.id[-8:]}-{image.seed}.{images.file_extension(fmt)}"
     balance = (await services.credits.balance(job.guild_id, job.user_id)).total
     embed = result_embed(MODELS[job.model], _as_request(job), job.id, image, job.cost,
