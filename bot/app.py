@@ -20,6 +20,7 @@ from bot.moderation import Policy, load_file
 from bot.moderation.service import Moderation
 from bot.power import Power
 from bot.privacy import Privacy
+from bot.provenance.signing import load_signer
 from bot.providers import build_router
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.services import Services
@@ -43,6 +44,9 @@ async def open_services(
     # Read and checked off the event loop (its regexes are probed); a bad line stops the
     # start with BlocklistFileError, one line each.
     operator_list = await asyncio.to_thread(load_file, settings.BLOCKLIST_FILE)
+    # Tried once on a tiny image; bad keys stop the start with SigningError.
+    signer = await asyncio.to_thread(load_signer, settings.C2PA_SIGN_CERT,
+                                     settings.C2PA_SIGN_KEY)
     async with make_http_client() as http:
         db = await open_store(settings.DATABASE_URL)
         try:
@@ -84,7 +88,8 @@ async def open_services(
                 yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
                                records=records, router=router, jobs=jobs,
                                moderation=moderation, boards=boards, admin=admin,
-                               continuity=continuity, power=power, privacy=privacy)
+                               continuity=continuity, power=power, privacy=privacy,
+                               signer=signer)
             finally:
                 # Jobs still in flight are refunded while the database is open.
                 await jobs.cancel_all()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.moderation.service import Moderation
     from bot.power import Power
     from bot.privacy import Privacy
+    from bot.provenance.signing import ResultSigner
     from bot.providers.router import Router
     from bot.settings import Settings
     from bot.storage import Store
@@ -38,3 +39,4 @@ class Services:
     continuity: Continuity
     power: Power
     privacy: Privacy
+    signer: ResultSigner | None = None  # C2PA signing of results, when configured

@@ -63,7 +63,8 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
 
     async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
         image = images[0]
-        uploads = [await fit_upload(interaction, job_id, made) for made in images]
+        uploads = [await fit_upload(interaction, job_id, made, prepared.model)
+                   for made in images]
         upload = uploads[0]
         # Kept before the message exists, so its Edit image and Add to board find them.
         await keep_for_boards(interaction.client.services.boards, job_id, uploads)

@@ -97,7 +97,8 @@ async def run_approved(interaction: discord.Interaction[FluxBot], appeal: Appeal
 
     async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
         image = images[0]
-        uploads = [await fit_upload(interaction, job_id, made) for made in images]
+        uploads = [await fit_upload(interaction, job_id, made, prepared.model)
+                   for made in images]
         upload = uploads[0]
         notes = (*image.notes, upload.note) if upload.note else image.notes
         embed = result_embed(prepared.model, request, job_id, image, prepared.cost, balance,
