@@ -99,8 +99,9 @@ class Privacy(commands.Cog):
 
 
 async def tidy_discord(bot: FluxBot, erased: Erased) -> int:
-    """Edits the review channel's posts of the member's prompts and deletes their posts in
-    board threads; returns how many could not be changed (a message already gone counts
+    """Edits the review channel's posts of the member's prompts, deletes the board items
+    they added from the threads, and takes their prompt off the posts of their images
+    others added; returns how many could not be changed (a message already gone counts
     as done)."""
     failed = 0
     notice = discord.Embed(title="Appeal", description=ERASED_NOTE,
@@ -126,6 +127,20 @@ async def tidy_discord(bot: FluxBot, erased: Erased) -> int:
         except discord.HTTPException as exc:
             failed += 1
             log.warning("server %d: board post %d not deleted: HTTP %s", post.guild_id,
+                        post.message_id, exc.status)
+    for post in erased.authored_posts:
+        message = bot.get_partial_messageable(
+            post.channel_id, guild_id=post.guild_id).get_partial_message(post.message_id)
+        try:
+            shown = await message.fetch()
+            embeds = [discord.Embed.from_dict({**e.to_dict(), "description": ERASED_NOTE})
+                      for e in shown.embeds[:1]]
+            await message.edit(embeds=embeds)
+        except discord.NotFound:
+            pass
+        except discord.HTTPException as exc:
+            failed += 1
+            log.warning("server %d: board post %d not edited: HTTP %s", post.guild_id,
                         post.message_id, exc.status)
     return failed
 

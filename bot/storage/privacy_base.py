@@ -86,6 +86,11 @@ REVIEW_POSTS = (
 BOARD_POSTS = (
     "SELECT b.guild_id, b.thread_id, i.message_id FROM board_items i "
     "JOIN boards b ON b.id = i.board_id WHERE i.added_by = $1 AND i.message_id IS NOT NULL")
+# Their images that others added to a board: the posts stay, without the prompt.
+AUTHORED_POSTS = (
+    "SELECT b.guild_id, b.thread_id, i.message_id FROM board_items i "
+    "JOIN boards b ON b.id = i.board_id WHERE i.author_id = $1 AND i.added_by <> $1 "
+    "AND i.message_id IS NOT NULL AND i.prompt <> ''")
 ERASE: tuple[str, ...] = (
     "DELETE FROM job_inputs WHERE job_id IN (SELECT id FROM jobs WHERE user_id = $1)",
     "UPDATE jobs SET prompt = '', options = '{}', error = NULL WHERE user_id = $1 "
@@ -154,11 +159,13 @@ class Post:
 @dataclass(slots=True)
 class Erased:
     """What an erasure touched: the servers it concerned, and the messages of the member's
-    prompts and board items the bot must now edit or delete on Discord."""
+    prompts and board items the bot must now edit or delete on Discord: the review
+    channel's posts, their board items, and the posts of their images others added."""
 
     servers: list[int] = field(default_factory=list)
     review_posts: list[Post] = field(default_factory=list)
-    board_posts: list[Post] = field(default_factory=list)
+    board_posts: list[Post] = field(default_factory=list)  # to delete
+    authored_posts: list[Post] = field(default_factory=list)  # to edit
 
 
 def sqlite_sql(statement: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.storage.privacy_base import (
+    AUTHORED_POSTS,
     BOARD_POSTS,
     CLEAR_RETENTION,
     ERASE,
@@ -38,7 +39,8 @@ class PostgresPrivacyStatements:
             return [Post(*row) for row in await self._conn.fetch(statement, user_id)]
 
         servers = sorted(row[0] for row in await self._conn.fetch(SERVERS, user_id))
-        erased = Erased(servers, await posts(REVIEW_POSTS), await posts(BOARD_POSTS))
+        erased = Erased(servers, await posts(REVIEW_POSTS), await posts(BOARD_POSTS),
+                        await posts(AUTHORED_POSTS))
         for statement in ERASE:
             await self._conn.execute(statement, user_id)
         return erased

@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 from bot.storage.privacy_base import (
+    AUTHORED_POSTS,
     BOARD_POSTS,
     CLEAR_RETENTION,
     ERASE,
@@ -43,7 +44,8 @@ class SqlitePrivacyStatements:
             return [Post(*row) for row in rows]
 
         servers = sorted(g for (g,) in self._conn.execute(sqlite_sql(SERVERS), (user_id,)))
-        erased = Erased(servers, posts(REVIEW_POSTS), posts(BOARD_POSTS))
+        erased = Erased(servers, posts(REVIEW_POSTS), posts(BOARD_POSTS),
+                        posts(AUTHORED_POSTS))
         for statement in ERASE:
             self._conn.execute(sqlite_sql(statement), (user_id,))
         return erased

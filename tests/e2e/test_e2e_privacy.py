@@ -33,7 +33,7 @@ DAY = 86400
 ERASED_NOTE = "(erased at the member's request)"
 # Every text of Alice's that forget-me must erase.
 SECRETS = ("velvet lighthouse", "saffron dragon", "cobalt pending", "mossy-preset",
-           "quartz suffix")
+           "quartz suffix", "amber quay")
 
 
 @pytest.fixture(params=("sqlite", "postgresql"))
@@ -122,6 +122,13 @@ async def test_export_holds_everything_then_forget_me_erases_it_everywhere(
     added = await settled(await world.discord.click(posted, add, alice))
     assert "Added" in private_text(added)
     (board_post,) = [m for m in thread.messages if m.attachments]
+    # Her image that Bob added: his item stays, without her prompt.
+    quay = await imagine(world, alice, "an amber quay")
+    add = next(c for c in quay.custom_ids() if c.startswith("fluxcord:board-add:"))
+    assert "Added" in private_text(await settled(await world.discord.click(quay, add,
+                                                                           world.bob)))
+    (bobs_post,) = [m for m in thread.messages if m.attachments and m is not board_post]
+    assert "amber quay" in bobs_post.embeds[0]["description"]
     refused = await command(world, alice, "imagine", prompt="a saffron dragon",
                             model="flux-pro")
     appeal = next(c for c in refused.original.custom_ids() if c.startswith("fluxcord:appeal:"))
@@ -140,7 +147,7 @@ async def test_export_holds_everything_then_forget_me_erases_it_everywhere(
     balance = (await services.credits.balance(guild.id, alice.id)).total
     assert balance < 500
     assert document["credits_now"] == [{"guild_id": str(guild.id), "credits": balance}]
-    assert [row["delta"] for row in document["ledger"]] == [balance - 500]
+    assert sum(row["delta"] for row in document["ledger"]) == balance - 500
 
     # Cancel first: nothing goes.
     assert await forget_me(world, alice, "Cancel") == "Nothing was erased."
@@ -158,7 +165,7 @@ async def test_export_holds_everything_then_forget_me_erases_it_everywhere(
     assert done.startswith("Done"), done
     onemin.release()
     await settled(running)
-    assert len(results(world.general)) == 2  # the running job still finished and posted
+    assert len(results(world.general)) == 3  # the running job still finished and posted
 
     # The credits are as they were: the ledger keeps its rows (and the running job's).
     ledger_after = await services.store.read(lambda tx: tx.ledger(guild.id, alice.id))
@@ -170,6 +177,8 @@ async def test_export_holds_everything_then_forget_me_erases_it_everywhere(
     assert review_post.embeds[0]["description"] == ERASED_NOTE
     assert not review_post.custom_ids()
     assert board_post.deleted
+    assert not bobs_post.deleted and bobs_post.embeds[0]["description"] == ERASED_NOTE
+    assert f"<@{world.bob.id}>" in str(bobs_post.embeds[0]["fields"])  # the rest stays
     logged = [m.content for m in log_channel.messages if "forget-me" in m.content]
     assert logged == [f"<@{alice.id}> used /privacy forget-me."]
 
@@ -186,8 +195,9 @@ async def test_export_holds_everything_then_forget_me_erases_it_everywhere(
     for secret in SECRETS:
         assert secret not in text, secret
     assert document["presets"] == [] and document["preferences"] == []
-    assert document["board_items"] == []
-    assert all(job["prompt"] == "" for job in document["jobs"]) and len(document["jobs"]) == 2
+    # Only Bob's item of her image is left, and it says nothing of her prompt.
+    assert [item["added_by"] for item in document["board_items"]] == [str(world.bob.id)]
+    assert all(job["prompt"] == "" for job in document["jobs"]) and len(document["jobs"]) == 3
     assert len(document["ledger"]) == len(ledger_after)
 
     # Again: nothing more to erase, and nothing breaks.
