@@ -88,6 +88,8 @@ class _DecisionButton:
 async def run_approved(interaction: discord.Interaction[FluxBot], appeal: AppealRow) -> str:
     """Runs the appealed job once, for the member, and posts it where they asked; returns
     the link to the image. Raises UserError (refunded) when it cannot be made."""
+    if not appeal.prompt:  # a custom_id can outlive the buttons /privacy forget-me removed
+        raise UserError("the member erased this prompt at their request.")
     jobs = interaction.client.services.jobs
     request = request_from_subject(appeal.request)
     prepared = await jobs.prepare(request)

@@ -28,8 +28,9 @@ WHAT_GOES = (
     "of your images (also of a job still running), your presets and preferences, your "
     "/history and prompt suggestions, the texts of your strikes and appeals, the input "
     "images kept for your jobs, and the moodboard items you added (their posts in board "
-    "threads are deleted). Your credit balances and the servers' credit records (without "
-    "prompts) stay, and so do the images already posted in channels. This cannot be undone."
+    "threads are deleted; posts of your images others added lose your prompt). Your credit "
+    "balances and the servers' credit records (without prompts) stay, and so do the images "
+    "already posted in channels. This cannot be undone."
 )
 HOW = {
     "plain": "Everything fluxcord keeps about you, in every server, is in this JSON file.",
