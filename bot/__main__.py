@@ -27,6 +27,7 @@ import yarl
 from bot.fleet import ShardTaken
 from bot.log import describe_database, quiet_voice_warnings, setup_logging
 from bot.moderation import BlocklistFileError
+from bot.provenance.signing import SigningError
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage import StorageError
 
@@ -105,6 +106,9 @@ def _run_bot(runner: asyncio.Runner, settings: Settings, *, force_sync: bool) ->
     except ShardTaken as exc:
         log.error("fluxcord cannot start: %s", exc)
         return 1
+    except SigningError as exc:
+        sys.stderr.write(f"fluxcord cannot start: {exc}\n")
+        return 2
     return 0
 
 
@@ -200,6 +204,8 @@ async def check(settings: Settings) -> int:
     try:
         async with open_services(settings) as services:
             out.write(f"database: ok ({settings.database_name})\n")
+            out.write("c2pa signing: " + ("on: the keys signed a test image\n"
+                                          if services.signer else "off\n"))
             lines, problems = await describe_providers(services.router)
             out.writelines(f"{line}\n" for line in lines)
     except OSError as exc:
@@ -207,6 +213,9 @@ async def check(settings: Settings) -> int:
         return 1
     except StorageError as exc:
         out.write(f"database: {exc}\n")
+        return 1
+    except SigningError as exc:
+        out.write(f"c2pa signing: {exc}\n")
         return 1
     return 1 if problems else 0
 

@@ -19,6 +19,8 @@ from bot.limits import FairScheduler
 from bot.moderation import Policy, load_file
 from bot.moderation.service import Moderation
 from bot.power import Power
+from bot.privacy import Privacy
+from bot.provenance.signing import load_signer
 from bot.providers import build_router
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.services import Services
@@ -42,6 +44,9 @@ async def open_services(
     # Read and checked off the event loop (its regexes are probed); a bad line stops the
     # start with BlocklistFileError, one line each.
     operator_list = await asyncio.to_thread(load_file, settings.BLOCKLIST_FILE)
+    # Tried once on a tiny image; bad keys stop the start with SigningError.
+    signer = await asyncio.to_thread(load_signer, settings.C2PA_SIGN_CERT,
+                                     settings.C2PA_SIGN_KEY)
     async with make_http_client() as http:
         db = await open_store(settings.DATABASE_URL)
         try:
@@ -51,6 +56,8 @@ async def open_services(
             records = JobRecords(db, **_clock(clock))
             boards = Boards(db, **_clock(clock))
             power = Power(db, **_clock(clock))
+            privacy = Privacy(db, credits, max_retention_days=settings.MAX_RETENTION_DAYS,
+                              **_clock(clock))
             admin = ServerAdmin(db, settings, **_clock(clock))
             continuity = Continuity(db, input_retention_days=settings.INPUT_RETENTION_DAYS,
                                     **_clock(clock))
@@ -82,7 +89,8 @@ async def open_services(
                 yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
                                records=records, router=router, jobs=jobs,
                                moderation=moderation, boards=boards, admin=admin,
-                               continuity=continuity, power=power)
+                               continuity=continuity, power=power, privacy=privacy,
+                               signer=signer)
             finally:
                 # Jobs still in flight are refunded while the database is open.
                 await jobs.cancel_all()

@@ -32,6 +32,8 @@ COGS = (
     "cogs.continuity",
     "cogs.power",
     "cogs.edit",
+    "cogs.privacy",
+    "cogs.provenance",
 )
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.

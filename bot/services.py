@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from bot.jobs import JobService
     from bot.moderation.service import Moderation
     from bot.power import Power
+    from bot.privacy import Privacy
+    from bot.provenance.signing import ResultSigner
     from bot.providers.router import Router
     from bot.settings import Settings
     from bot.storage import Store
@@ -36,3 +38,5 @@ class Services:
     admin: ServerAdmin
     continuity: Continuity
     power: Power
+    privacy: Privacy
+    signer: ResultSigner | None = None  # C2PA signing of results, when configured

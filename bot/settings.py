@@ -148,6 +148,13 @@ class Settings(_WithProviders):
     # Days a job's input image is kept, so Reroll, Edit and Try again work after
     # Discord's attachment URL expired (about a day). 0 keeps none.
     INPUT_RETENTION_DAYS: Annotated[int, Field(ge=0, le=3650)] = 7
+    # The most days prompts and job details are kept; a server may choose fewer with
+    # /server retention (SPEC section 13). Ledger amounts are kept regardless.
+    MAX_RETENTION_DAYS: Annotated[int, Field(ge=1, le=3650)] = 365
+    # The operator's C2PA certificate chain and ES256 private key (PEM files): when both
+    # are set, every result carries the bot's own signed manifest.
+    C2PA_SIGN_CERT: Path | None = None
+    C2PA_SIGN_KEY: Path | None = None
     # Sharding (SPEC section 10): how many shards the bot has in all, and which of them
     # this process runs. Unset, discord.py takes Discord's recommended count (one shard,
     # one connection, for a bot in fewer than about a thousand servers) and runs them all.

@@ -81,3 +81,16 @@ async def confirmed(interaction: discord.Interaction[FluxBot], cost: int, what: 
             content=f"Not confirmed within {wait}: nothing was made or charged.", view=None)
         return False
     return bool(question.answer)
+
+
+async def ask(interaction: discord.Interaction[FluxBot], question: str) -> bool:
+    """Asks `question` with Confirm and Cancel in the deferred private answer of
+    `interaction`; True when the member pressed Confirm within `CONFIRM_SECONDS`. The
+    caller then says what happened, in the same answer."""
+    view = _Question(interaction.user.id, CONFIRM_SECONDS, interaction.id)
+    await interaction.edit_original_response(
+        content=f"{question}\nConfirm within {_duration(CONFIRM_SECONDS)}.", view=view,
+        allowed_mentions=discord.AllowedMentions.none())
+    if await view.wait():  # timed out
+        return False
+    return bool(view.answer)

@@ -17,9 +17,12 @@ from typing import Any
 import aiohttp.payload
 import discord
 
-from bot import images
+from bot import images, provenance
+from bot.catalogue import Model
 from bot.jobs import DeliveryError
+from bot.provenance.signing import Generation, sign_or_keep
 from bot.providers.base import GeneratedImage
+from bot.providers.registry import label as provider_label
 
 log = logging.getLogger(__name__)
 
@@ -72,17 +75,25 @@ class Upload:
 
 
 async def fit_upload(
-    interaction: discord.Interaction[Any], job_id: str, image: GeneratedImage
+    interaction: discord.Interaction[Any], job_id: str, image: GeneratedImage,
+    model: Model | None = None,
 ) -> Upload:
     """The image as a file under this channel's upload limit (the interaction carries the
-    real limit, boosts included), re-encoded smaller when it is over."""
+    real limit, boosts included): the provider's file byte for byte (its content
+    credentials intact), re-encoded smaller only when it is over. With C2PA signing on
+    (and `model` given), the bot's own manifest is added first."""
     limit = interaction.filesize_limit - UPLOAD_HEADROOM
+    original = image.data
+    if model is not None:
+        original = await sign_or_keep(
+            interaction.client.services.signer, image.data, image.format,
+            Generation(model.id, model.label, provider_label(image.provider), image.seed))
     try:
-        data, fmt, note = await images.fit_under_async(image.data, limit, image.format)
+        data, fmt, note = await images.fit_under_async(original, limit, image.format)
     except images.ImageError as exc:
         raise DeliveryError(str(exc)) from exc
     filename = f"fluxcord-{job_id[-8:]}-{image.seed}.{images.file_extension(fmt)}"
-    return Upload(data, filename, note)
+    return Upload(data, filename, provenance.fitted_note(original, note))
 
 
 async def post_result(

@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot import texts
+from bot import provenance, texts
 from bot.catalogue import Model
 from bot.jobs import ImagineRequest
 from bot.providers.base import GeneratedImage
@@ -26,7 +26,8 @@ def result_embed(
     notes: tuple[str, ...],
 ) -> discord.Embed:
     """The public embed under a result: prompt, model, provider, seed, size, cost, the
-    balance left, the parameters set and what the bot adjusted."""
+    balance left, the parameters set, what the bot adjusted, and that it is AI-generated
+    (by which model and provider)."""
     embed = discord.Embed(description=request.prompt[:4000], colour=EMBED_COLOUR)
     embed.add_field(name="Model", value=model.label)
     embed.add_field(name="Provider", value=provider_label(image.provider))
@@ -49,7 +50,8 @@ def result_embed(
                         inline=False)
     if notes:
         embed.add_field(name="Adjusted", value="\n".join(notes)[:1024], inline=False)
-    embed.set_footer(text=f"job {job_id[-8:]}")
+    made_by = provenance.made_by(model.label, provider_label(image.provider))
+    embed.set_footer(text=f"{made_by} · job {job_id[-8:]}")
     return embed
 
 

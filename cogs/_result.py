@@ -63,7 +63,8 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
 
     async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
         image = images[0]
-        uploads = [await fit_upload(interaction, job_id, made) for made in images]
+        uploads = [await fit_upload(interaction, job_id, made, prepared.model)
+                   for made in images]
         upload = uploads[0]
         notes = (*prepared.notes, *image.notes, *(u.note for u in uploads if u.note))
         embed = result_embed(prepared.model, prepared.request, job_id, image, prepared.cost,
@@ -133,6 +134,9 @@ async def _stored_request(
 ) -> ImagineRequest:
     # Also for a select's value, which a client may send for any job.
     job = await job_here(interaction, job_id)
+    if prompt is None and not job.prompt:
+        raise UserError("This image's prompt was erased, so it cannot be made again. "
+                        "Use /imagine with a new prompt.")
     options = dict(job.options)
     attachment = attachment_from_stored(options, job.id)
     options.pop("image", None)

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot import images
+from bot import images, provenance
 from bot.catalogue import MODELS
 from bot.catalogue.plan import make_plan
 from bot.jobs import ImagineRequest, attachment_from_stored
+from bot.provenance.signing import Generation, sign_or_keep
 from bot.providers.base import GeneratedImage, GenerationRequest, Submission
 from bot.providers.errors import ProviderError
+from bot.providers.registry import label as provider_label
 from bot.storage import Job
 from bot.storage.continuity_base import ResumeRow
 from bot.texts import credits as credit_text
@@ -118,8 +120,12 @@ async def _post(bot: FluxBot, job: Job, image: GeneratedImage, view: discord.ui.
     services = bot.services
     guild = bot.get_guild(job.guild_id)
     limit = (guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES)
-    data, fmt, note = await images.fit_under_async(image.data, limit - UPLOAD_HEADROOM,
+    model = MODELS[job.model]
+    original = await sign_or_keep(services.signer, image.data, image.format, Generation(
+        model.id, model.label, provider_label(image.provider), image.seed))
+    data, fmt, note = await images.fit_under_async(original, limit - UPLOAD_HEADROOM,
                                                    image.format)
+    note = provenance.fitted_note(original, note)
     filename = f"fluxcord-{job.id[-8:]}-{image.seed}.{images.file_extension(fmt)}"
     balance = (await services.credits.balance(job.guild_id, job.user_id)).total
     embed = result_embed(MODELS[job.model], _as_request(job), job.id, image, job.cost,

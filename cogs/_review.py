@@ -94,6 +94,8 @@ class _DecisionButton(Checked):
 async def run_approved(interaction: discord.Interaction[FluxBot], appeal: AppealRow) -> str:
     """Runs the appealed job once, for the member, and posts it where they asked; returns
     the link to the image. Raises UserError (refunded) when it cannot be made."""
+    if not appeal.prompt:  # a custom_id can outlive the buttons /privacy forget-me removed
+        raise UserError("the member erased this prompt at their request.")
     jobs = interaction.client.services.jobs
     request = request_from_subject(appeal.request)
     prepared = await jobs.prepare(request)
@@ -103,7 +105,8 @@ async def run_approved(interaction: discord.Interaction[FluxBot], appeal: Appeal
 
     async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
         image = images[0]
-        uploads = [await fit_upload(interaction, job_id, made) for made in images]
+        uploads = [await fit_upload(interaction, job_id, made, prepared.model)
+                   for made in images]
         upload = uploads[0]
         notes = (*image.notes, upload.note) if upload.note else image.notes
         embed = result_embed(prepared.model, request, job_id, image, prepared.cost, balance,

@@ -66,6 +66,7 @@ async def settings_fields(interaction: discord.Interaction[FluxBot]) -> list[Fie
     server_cap, channel_caps = await services.guilds.safety_caps(guild.id)
     log_channel = await services.admin.log_channel(guild.id)
     moderation = await _moderation_lines(interaction.client, guild.id)
+    retention = await services.privacy.retention(guild.id)
 
     credits = [
         f"Allowance: {texts.credits(config.allowance)} every {config.period_hours} h",
@@ -99,6 +100,7 @@ async def settings_fields(interaction: discord.Interaction[FluxBot]) -> list[Fie
         f"Jobs at once: {settings.MAX_JOBS_PER_MEMBER} per member, "
         f"{settings.MAX_JOBS_PER_SERVER} per server",
         f"Log channel: <#{log_channel.channel_id}>" if log_channel else "Log channel: none",
+        f"Retention: {retention.describe()}",
     ]
     return [
         *_chunks("Credits", credits),

@@ -61,6 +61,25 @@ class ServerAdmin(commands.GroupCog, group_name="server"):
         await log_event(self.bot, interaction.guild_id,
                         f"{interaction.user.mention} {state} {texts.model_label(model)}.")
 
+    @app_commands.command()
+    @manage_server
+    @app_commands.describe(days="Erase prompts and job details older than this many days "
+                                "(leave out: show the retention in force)")
+    async def retention(self, interaction: discord.Interaction[FluxBot],
+                        days: app_commands.Range[int, 1, 3650] | None = None) -> None:
+        """How long prompts and job details are kept in this server"""
+        assert interaction.guild_id is not None
+        await defer_private(interaction)
+        privacy = self.bot.services.privacy
+        if days is None:
+            await reply(interaction, (await privacy.retention(interaction.guild_id)).describe())
+            return
+        retention = await privacy.set_retention(interaction.guild_id, days)
+        await reply(interaction, retention.describe() + " Older ones go within the hour.")
+        await log_event(self.bot, interaction.guild_id,
+                        f"{interaction.user.mention} set the retention of prompts to "
+                        f"{retention.days} days.")
+
     @app_commands.command(name="log-channel")
     @manage_server
     @app_commands.describe(channel="Where admin events go (leave out: nowhere)")

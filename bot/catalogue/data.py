@@ -180,8 +180,11 @@ SEGMIND_FLUX_11_PRO = ProviderSchema(
 # multiples of 32 in 256-1440 (default 1024x768); safety_tolerance is 0-6 (default 2), of
 # which the product offers 1-6. It has no aspect_ratio: a request that sets one goes to
 # the other providers of the route. The prompt has no documented limit: the product's.
-_BFL_FORMAT = Param("output_format", Kind.ENUM, choices=("jpg", "png"), default="jpg",
+_BFL_FORMAT = Param("output_format", Kind.ENUM, choices=("jpg", "png"), default="png",
                     wire_values=(("jpg", "jpeg"),))
+# BFL signs every image with C2PA content credentials; unless the member chose a format,
+# ask for PNG (BFL's own default is JPEG), whose credentials survive Discord's handling.
+_BFL_UNSET = {"output_format": "png"}
 
 
 def _bfl_sides() -> tuple[Param, Param]:
@@ -208,7 +211,8 @@ BFL_FLUX_11_PRO = ProviderSchema(
         _safety(6),
         _BFL_FORMAT,
     ),
-    default_format="jpg",
+    default_format="png",
+    unset=_BFL_UNSET,
 )
 
 # FluxProInputs: as FluxPro11Inputs plus steps 1-50 (default 40), guidance 1.5-5 (default
@@ -229,7 +233,8 @@ BFL_FLUX_PRO = ProviderSchema(
         _safety(6),
         _BFL_FORMAT,
     ),
-    default_format="jpg",
+    default_format="png",
+    unset=_BFL_UNSET,
 )
 
 # FluxDevInputs: as FluxPro11Inputs plus steps 1-50 (default 28) and guidance 1.5-5
@@ -249,7 +254,8 @@ BFL_FLUX_DEV = ProviderSchema(
         _safety(6),
         _BFL_FORMAT,
     ),
-    default_format="jpg",
+    default_format="png",
+    unset=_BFL_UNSET,
 )
 
 MODELS: dict[str, Model] = {

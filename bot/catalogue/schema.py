@@ -128,6 +128,8 @@ class ProviderSchema:
     fixed: Mapping[str, Any] = field(default_factory=dict)
     # The image format the provider returns when the model has no output_format option.
     default_format: str = "webp"
+    # Sent in place of the provider's own default when the member left the option unset.
+    unset: Mapping[str, Any] = field(default_factory=dict)
     # The model changes the input image as the prompt says (1min.ai's IMAGE_EDITOR) rather
     # than drawing a new one: the image is required, and /imagine does not offer it.
     edits: bool = False
@@ -170,6 +172,9 @@ class ProviderSchema:
         sized = "width" in options or "height" in options
         if sized and "aspect_ratio" not in options and ratio and "custom" in ratio.choices:
             body[ratio.wire_name] = "custom"
+        for name, value in self.unset.items():
+            if name not in options:
+                body[self.params[name].wire_name] = value
         body.update(self.fixed)
         return body, notes
 

@@ -34,6 +34,8 @@ from bot.storage.continuity_base import ContinuityStatements
 from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
 from bot.storage.power_base import POWER_TABLES, PowerTransaction
+from bot.storage.privacy_base import TABLES as PRIVACY_TABLES
+from bot.storage.privacy_base import PrivacyStatements
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -53,7 +55,7 @@ def redact_url(url: str) -> str:
 
 
 class Transaction(ModerationStatements, BoardStatements, AdminTransaction,
-                  ContinuityStatements, PowerTransaction, Protocol):
+                  ContinuityStatements, PowerTransaction, PrivacyStatements, Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
     async def lock_guild(self, guild_id: int) -> None:
@@ -185,6 +187,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     **ADMIN_TABLES,
     **CONTINUITY_TABLES,
     **POWER_TABLES,
+    **PRIVACY_TABLES,
 }
 
 

@@ -118,6 +118,7 @@ class PostgresBoardStatements:
             "SELECT id, guild_id, channel_id, message_id, model, prompt, seed, created_at "
             "FROM jobs WHERE guild_id = $1 AND user_id = $2 AND status = 'settled' "
             "AND deleted_at IS NULL "
+            "AND prompt <> '' "
             "AND ($3::text IS NULL OR strpos(lower(prompt), lower($3::text)) > 0) "
             "ORDER BY created_at DESC LIMIT $4 OFFSET $5",
             guild_id, user_id, query, limit, offset)

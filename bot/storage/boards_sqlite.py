@@ -123,6 +123,7 @@ class SqliteBoardStatements:
             "SELECT id, guild_id, channel_id, message_id, model, prompt, seed, created_at "
             "FROM jobs WHERE guild_id = ? AND user_id = ? AND status = 'settled' "
             "AND deleted_at IS NULL "
+            "AND prompt <> '' "
             "AND (? IS NULL OR instr(lower(prompt), lower(?)) > 0) "
             "ORDER BY created_at DESC LIMIT ? OFFSET ?",
             (guild_id, user_id, query, query, limit, offset)).fetchall()

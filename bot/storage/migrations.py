@@ -10,7 +10,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
 
-from bot.storage import moderation_schema
+from bot.storage import moderation_schema, privacy_base
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +263,7 @@ ALTER TABLE jobs ADD COLUMN deleted_at REAL;
 
 MIGRATIONS: tuple[str, ...] = (
     _V1, moderation_schema.SQLITE, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY,
-    _POWER, _FOOTPRINT, _DELETED
+    _POWER, _FOOTPRINT, _DELETED, privacy_base.SQLITE_SCHEMA
 )
 # The migration that drops kept image files, numbered from 1 like user_version.
 DROPS_FILES = MIGRATIONS.index(_FOOTPRINT) + 1

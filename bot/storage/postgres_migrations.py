@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from bot.storage import moderation_schema
+from bot.storage import moderation_schema, privacy_base
 from bot.storage.migrations import SchemaError
 from bot.storage.postgres_tx import LOCK_MIGRATIONS
 
@@ -249,7 +249,7 @@ ALTER TABLE jobs ADD COLUMN deleted_at DOUBLE PRECISION;
 
 MIGRATIONS: tuple[str, ...] = (
     _V1, moderation_schema.POSTGRES, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY,
-    _POWER, _FOOTPRINT, _DELETED
+    _POWER, _FOOTPRINT, _DELETED, privacy_base.POSTGRES_SCHEMA
 )
 
 

@@ -38,6 +38,7 @@ from bot.storage.postgres_admin import PostgresAdminStatements
 from bot.storage.postgres_held import HeldWrites
 from bot.storage.postgres_moderation import PostgresModeration
 from bot.storage.power_postgres import PostgresPowerStatements
+from bot.storage.privacy_postgres import PostgresPrivacyStatements
 
 # The first key of every advisory lock fluxcord takes: what kind of thing is locked.
 # (Two-key advisory locks live apart from one-key ones, which other programs tend to use.)
@@ -83,7 +84,7 @@ def _job(row: asyncpg.Record) -> Job:
 
 class PostgresTransaction(PostgresModeration, PostgresBoardStatements,
                           PostgresAdminStatements, PostgresContinuityStatements,
-                          PostgresPowerStatements):
+                          PostgresPowerStatements, PostgresPrivacyStatements):
     """The statements fluxcord runs, on an asyncpg connection inside an open transaction."""
 
     __slots__ = ("_conn",)

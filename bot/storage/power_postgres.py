@@ -73,6 +73,6 @@ class PostgresPowerStatements:
     async def recent_prompts(self, guild_id: int, user_id: int, limit: int) -> list[str]:
         # jobs_member (guild_id, user_id, created_at) walked backwards from the newest.
         rows = await self._conn.fetch(
-            "SELECT prompt FROM jobs WHERE guild_id = $1 AND user_id = $2 "
+            "SELECT prompt FROM jobs WHERE guild_id = $1 AND user_id = $2 AND prompt <> '' "
             "ORDER BY created_at DESC LIMIT $3", guild_id, user_id, limit)
         return [row[0] for row in rows]

@@ -72,6 +72,6 @@ class SqlitePowerStatements:
     async def recent_prompts(self, guild_id: int, user_id: int, limit: int) -> list[str]:
         # jobs_member (guild_id, user_id, created_at) walked backwards from the newest.
         rows = self._conn.execute(
-            "SELECT prompt FROM jobs WHERE guild_id = ? AND user_id = ? "
+            "SELECT prompt FROM jobs WHERE guild_id = ? AND user_id = ? AND prompt <> '' "
             "ORDER BY created_at DESC LIMIT ?", (guild_id, user_id, limit))
         return [prompt for (prompt,) in rows]

@@ -28,6 +28,7 @@ from bot.storage.base import CONFIG_COLUMNS, TABLES
 from bot.storage.boards_sqlite import SqliteBoardStatements
 from bot.storage.continuity_sqlite import SqliteContinuityStatements
 from bot.storage.power_sqlite import SqlitePowerStatements
+from bot.storage.privacy_sqlite import SqlitePrivacyStatements
 from bot.storage.sqlite_admin import SqliteAdminStatements
 from bot.storage.sqlite_moderation import SqliteModeration
 
@@ -48,7 +49,8 @@ def _job(row: tuple[Any, ...]) -> Job:
 
 
 class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStatements,
-                        SqliteContinuityStatements, SqlitePowerStatements):
+                        SqliteContinuityStatements, SqlitePowerStatements,
+                        SqlitePrivacyStatements):
     """The statements fluxcord runs, on a sqlite3 connection inside an open transaction."""
 
     __slots__ = ("_conn",)

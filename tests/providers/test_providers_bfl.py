@@ -177,9 +177,9 @@ async def test_a_redirect_on_the_providers_own_host_is_followed(
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
     # The first delivery answers 302 to a second delivery of the same task.
-    bfl_standin.inject("redirect", location="/delivery/{task}.jpeg")
+    bfl_standin.inject("redirect", location="/delivery/{task}.png")
     image = await provider.generate(make_request("flux-1.1-pro"))
-    assert image.format == "jpeg" and len(bfl_standin.recorded("/delivery/")) == 2
+    assert image.format == "png" and len(bfl_standin.recorded("/delivery/")) == 2
 
 
 @pytest.mark.parametrize("target", [

@@ -215,7 +215,10 @@ def test_the_plan_names_each_providers_exact_wire_parameters() -> None:
     # One option, two providers' names for it; each only once, in the plan.
     assert onemin.params["num_inference_steps"] == 30 and "steps" not in onemin.params
     assert onemin.params["disable_safety_checker"] is False
-    assert bfl.params == {"steps": 30, "guidance": 4.0, "safety_tolerance": 2}
+    # Unset, BFL is asked for PNG, whose content credentials survive Discord (not JPEG).
+    assert bfl.params == {"steps": 30, "guidance": 4.0, "safety_tolerance": 2,
+                          "output_format": "png"}
+    assert bfl.output_format == "png"
     assert onemin.body("a cat", 7) == {"prompt": "a cat", "seed": 7, **onemin.params}
 
 

@@ -67,8 +67,10 @@ from tests.support.standins.discord_models import (
 )
 from tests.support.standins.discord_payloads import (
     CommandUnavailable,
+    check_available,
     command_data,
     component_data,
+    find_message_command,
     modal_data,
 )
 from tests.support.standins.discord_rest import RestApi
@@ -484,6 +486,17 @@ class DiscordStandIn:
         if channel.archived and channel.locked:
             raise CommandUnavailable(f"#{channel.name} is archived and locked")
         data = command_data(self._state, channel, user, name, path, options)
+        return self._dispatch(new_interaction(self._state, 2, channel, user, data))
+
+    async def message_command(
+        self, channel: Channel, user: User, name: str, message: Message
+    ) -> StandInInteraction:
+        """A message context menu command (``name``, type 3) on ``message``."""
+        command = find_message_command(self._state, channel, name)
+        check_available(command, channel, user)
+        data = {"id": command["id"], "name": command["name"], "type": 3,
+                "target_id": str(message.id),
+                "resolved": {"messages": {str(message.id): message.payload()}}}
         return self._dispatch(new_interaction(self._state, 2, channel, user, data))
 
     async def autocomplete(

@@ -38,6 +38,17 @@ def find_command(state: StandInState, channel: Channel, name: str) -> JSON:
     raise LookupError(f"slash command /{name} is not registered here (registered: {known})")
 
 
+def find_message_command(state: StandInState, channel: Channel, name: str) -> JSON:
+    """The message context menu command of this name registered here."""
+    scopes: list[int | None] = [channel.guild.id] if channel.guild else []
+    scopes.append(None)
+    for scope in scopes:
+        for command in state.commands.get(scope, []):
+            if command["name"] == name and command.get("type", 1) == 3:
+                return command
+    raise LookupError(f"message command {name!r} is not registered here")
+
+
 def check_available(command: JSON, channel: Channel, user: User) -> None:
     guild = channel.guild
     context = 0 if guild else 1
