@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     secrets = settings.secrets()
     if args.target:
         secrets += url_secrets(args.target)
-    setup_logging(settings.LOG_LEVEL, secrets)
+    setup_logging(settings.LOG_LEVEL, secrets, settings.LOG_FORMAT)
     quiet_voice_warnings()
     give_large_buffers_back()
     with event_loop_runner() as runner:
@@ -121,6 +121,7 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
     from bot.app import open_services
     from bot.client import FluxBot
     from bot.fleet import ShardSet, hold_shards
+    from bot.metrics import serve_metrics
 
     point_at_discord(settings)
     log.info("database: %s", describe_database(settings.DATABASE_URL))
@@ -144,7 +145,9 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
             )
         watch = asyncio.create_task(stop_when_lost(client, settings.SHUTDOWN_GRACE_SECONDS))
         try:
-            await client.start(settings.DISCORD_TOKEN.get_secret_value())
+            # Up before Discord is: /readyz says 503 until connected, and while draining.
+            async with serve_metrics(services, client):
+                await client.start(settings.DISCORD_TOKEN.get_secret_value())
         finally:
             watch.cancel()
             await router.stop_health_checks()

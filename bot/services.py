@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from bot.credits import Credits
     from bot.guilds import Guilds
     from bot.jobs import JobService
+    from bot.metrics.families import Metrics
     from bot.moderation.service import Moderation
     from bot.power import Power
     from bot.providers.router import Router
@@ -36,3 +37,5 @@ class Services:
     admin: ServerAdmin
     continuity: Continuity
     power: Power
+    # Set when METRICS_PORT is: what the metrics endpoint serves.
+    metrics: Metrics | None = None

@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.catalogue import MODELS, Model, ProviderSchema
 from bot.catalogue.plan import Plan, make_plan
+from bot.observers import ProviderObserver
 from bot.providers.base import GeneratedImage, GenerationRequest, Provider, ProviderHealth
 from bot.providers.errors import (
     AuthenticationError,
@@ -157,6 +158,8 @@ class Router:
         self.results = results or ResultSlots()
         #: Where the operator is told about a provider leaving or rejoining the routes.
         self.notify: Notify | None = None
+        #: Told of each provider call's duration and result (the metrics, when on).
+        self.observer: ProviderObserver | None = None
         self._checker: asyncio.Task[None] | None = None
         self._states = {name: _State(Gate(concurrency, clock)) for name in self._providers}
         for model, route in self._routes.items():
@@ -309,13 +312,19 @@ class Router:
 
     async def _call(self, provider: Provider, request: GenerationRequest) -> GeneratedImage:
         """One provider call under the overall deadline: submit, polls and download."""
+        started, ok = time.monotonic(), False
         try:
             async with asyncio.timeout(self.deadline):
-                return await provider.generate(request)
+                image = await provider.generate(request)
+            ok = True
+            return image
         except TimeoutError:
             raise ProviderTimeout(
                 f"no image within the {self.deadline:g} s deadline", provider=provider.name
             ) from None
+        finally:
+            if self.observer is not None:
+                self.observer.provider_called(provider.name, time.monotonic() - started, ok)
 
     async def _take_out(self, name: str, error: ProviderError) -> None:
         """Takes `name` out of every route; tells the operator the first time."""
