@@ -130,6 +130,8 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
         services.store, shards, settings.database_name
     ) as fleet, FluxBot(services, force_sync=force_sync, fleet=fleet) as client:
         router = services.router
+        if fleet.leases is not None:  # PostgreSQL: the providers' limits hold fleet-wide
+            fleet.leases.share(router)
         if not router.servable_models():
             log.warning(
                 "no model can be served: no provider has an API key and PLACEHOLDER_PROVIDER "

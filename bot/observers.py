@@ -1,9 +1,10 @@
-"""What the job pipeline and the router tell an observer (such as the metrics) about the
-work they do: ports they declare, so a feature that watches jobs needs no call of its own
-inside them."""
+"""Ports the job pipeline and the router declare: what they tell an observer (such as the
+metrics) about the work they do, and the leases that share a provider's limit between
+processes, so that neither feature needs a call of its own inside them."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from enum import StrEnum
 from typing import Protocol
 
@@ -29,6 +30,17 @@ class JobObserver(Protocol):
                   spent: int) -> None:
         """A job ended: `provider` made its image (or was the first to try), `spent` is
         what the member paid in the end."""
+
+
+class Leases(Protocol):
+    """Each provider's limit of calls at once, shared with the bot's other processes."""
+
+    def hold(self, provider: str, limit: int) -> AbstractAsyncContextManager[None]:
+        """Waits for one of `provider`'s `limit` slots, fleet-wide, and holds it."""
+        ...
+
+    def cooled_down(self, provider: str, seconds: float) -> None:
+        """This process met a 429 from `provider`: the others hold back `seconds` too."""
 
 
 class ProviderObserver(Protocol):

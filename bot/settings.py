@@ -166,6 +166,8 @@ class Settings(_WithProviders):
 
     costs: dict[str, int | dict[str, int]] = Field(default_factory=lambda: dict(DEFAULT_COSTS))
     routing: dict[str, list[str]] = Field(default_factory=dict)
+    # Per provider, the calls at once in place of PROVIDER_CONCURRENCY (`[concurrency]`).
+    concurrency: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
 
     @field_validator("DISCORD_TOKEN", mode="before")
     @classmethod
@@ -244,7 +246,23 @@ class Settings(_WithProviders):
             merged["costs"] = {**DEFAULT_COSTS, **parsed["costs"]}
         if "routing" in parsed:
             merged["routing"] = parsed["routing"]
+        if "concurrency" in parsed:
+            merged["concurrency"] = parsed["concurrency"]
         return merged
+
+    @field_validator("concurrency")
+    @classmethod
+    def _limits_known(cls, value: dict[str, int]) -> dict[str, int]:
+        for provider in value:
+            if provider not in PROVIDERS:
+                raise ValueError(f"unknown provider {provider!r} in concurrency; "
+                                 f"known: {', '.join(PROVIDERS)}")
+        return value
+
+    def provider_concurrency(self, provider: str) -> int:
+        """The most calls to `provider` at once (for all processes together on
+        PostgreSQL): its `[concurrency]` entry, else PROVIDER_CONCURRENCY."""
+        return self.concurrency.get(provider, self.PROVIDER_CONCURRENCY)
 
     @field_validator("costs")
     @classmethod
