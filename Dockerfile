@@ -29,8 +29,8 @@ COPY docker/entrypoint.sh /usr/local/bin/fluxcord-entrypoint
 USER 10001:10001
 WORKDIR /home/fluxcord
 VOLUME ["/data"]
-# No HEALTHCHECK: the bot listens on no port, and discord.py reconnects to the gateway by
-# itself, so a probe could only tell that the process is alive, which Docker knows already.
+# No HEALTHCHECK here: the bot listens on a port only with METRICS_PORT set;
+# docker-compose.yml sets it and probes /readyz.
 # On SIGTERM the bot lets jobs in flight finish for SHUTDOWN_GRACE_SECONDS (60) before it
 # refunds the rest: stop it with `docker stop -t 70`.
 STOPSIGNAL SIGTERM

@@ -198,6 +198,12 @@ def markdown(result: dict[str, Any]) -> str:
             f"peak Python memory | {cr['seconds']:.2f} s / {cr['peak_mb']:.1f} MB | | "
             "< 2 s / < 50 MB |"
         )
+        if chart := cr.get("chart"):
+            lines.append(
+                f"| spend.png of that report, 90 days: wall / CPU (first draw, importing "
+                f"matplotlib: {chart['first_ms']:,} ms) | {chart['wall_ms']} / "
+                f"{chart['cpu_ms']} ms | | < 200 ms |"
+            )
     if result.get("autocomplete"):
         ac = result["autocomplete"]
         lines.append(

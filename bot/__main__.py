@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     secrets = settings.secrets()
     if args.target:
         secrets += url_secrets(args.target)
-    setup_logging(settings.LOG_LEVEL, secrets)
+    setup_logging(settings.LOG_LEVEL, secrets, settings.LOG_FORMAT)
     quiet_voice_warnings()
     give_large_buffers_back()
     with event_loop_runner() as runner:
@@ -125,6 +125,7 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
     from bot.app import open_services
     from bot.client import FluxBot
     from bot.fleet import ShardSet, hold_shards
+    from bot.metrics import serve_metrics
 
     point_at_discord(settings)
     log.info("database: %s", describe_database(settings.DATABASE_URL))
@@ -133,6 +134,8 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
         services.store, shards, settings.database_name
     ) as fleet, FluxBot(services, force_sync=force_sync, fleet=fleet) as client:
         router = services.router
+        if fleet.leases is not None:  # PostgreSQL: the providers' limits hold fleet-wide
+            fleet.leases.share(router)
         if not router.servable_models():
             log.warning(
                 "no model can be served: no provider has an API key and PLACEHOLDER_PROVIDER "
@@ -148,7 +151,9 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
             )
         watch = asyncio.create_task(stop_when_lost(client, settings.SHUTDOWN_GRACE_SECONDS))
         try:
-            await client.start(settings.DISCORD_TOKEN.get_secret_value())
+            # Up before Discord is: /readyz says 503 until connected, and while draining.
+            async with serve_metrics(services, client):
+                await client.start(settings.DISCORD_TOKEN.get_secret_value())
         finally:
             watch.cancel()
             await router.stop_health_checks()

@@ -16,6 +16,7 @@ from bot.credits import CreditDefaults, Credits
 from bot.guilds import Guilds
 from bot.jobs import MAX_INPUT_BYTES, JobService
 from bot.limits import FairScheduler
+from bot.metrics import Metrics
 from bot.moderation import Policy, load_file
 from bot.moderation.service import Moderation
 from bot.power import Power
@@ -63,6 +64,8 @@ async def open_services(
                                     **_clock(clock))
             timing = timing or ProviderTiming(poll_interval=settings.APIFRAME_POLL_SECONDS)
             router = build_router(settings, http, timing=timing, policy=policy)
+            metrics = Metrics() if settings.METRICS_PORT is not None else None
+            router.observer = metrics
             scheduler = FairScheduler(
                 per_member=settings.MAX_JOBS_PER_MEMBER,
                 per_server=settings.MAX_JOBS_PER_SERVER,
@@ -84,13 +87,17 @@ async def open_services(
                 boards=boards,
                 continuity=continuity,
                 power=power,
+                observer=metrics,
             )
+            if metrics is not None:
+                metrics.watch(jobs.waiting.counts, lambda: {
+                    s.provider: s.healthy for s in router.status() if s.configured})
             try:
                 yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
                                records=records, router=router, jobs=jobs,
                                moderation=moderation, boards=boards, admin=admin,
                                continuity=continuity, power=power, privacy=privacy,
-                               signer=signer)
+                               signer=signer, metrics=metrics)
             finally:
                 # Jobs still in flight are refunded while the database is open.
                 await jobs.cancel_all()

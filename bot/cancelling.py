@@ -41,6 +41,10 @@ class WaitingJobs:
         if task is not None:
             self._waiting[job_id] = (user_id, task)
 
+    def counts(self) -> tuple[int, int]:
+        """How many jobs wait in the queue, and how many left it and are still running."""
+        return len(self._waiting), len(self._started)
+
     def start(self, job_id: str) -> None:
         """The job leaves the queue for the provider: it can no longer be cancelled."""
         if self._waiting.pop(job_id, None) is not None:

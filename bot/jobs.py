@@ -34,8 +34,10 @@ from bot.fleet import shard_of
 from bot.guilds import Guilds
 from bot.job_settings import JobSettings, read_job_settings
 from bot.limits import FairScheduler, Ticket
+from bot.log import bind
 from bot.moderation.refusal import Subject
 from bot.moderation.service import Moderation
+from bot.observers import JobObserver, Outcome
 from bot.power import Power
 from bot.power.service import layers_of
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, OnSubmitted
@@ -162,6 +164,7 @@ class JobService:
         boards: Boards | None = None,
         continuity: Continuity | None = None,
         power: Power | None = None,
+        observer: JobObserver | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -177,6 +180,7 @@ class JobService:
         self._continuity = continuity
         self._power = power
         self._channels: ChannelLookup = not_age_restricted
+        self._observer = observer
         self._active: set[asyncio.Task[Any]] = set()
         # Reserved jobs still in the queue, which their requester may cancel.
         self.waiting = WaitingJobs()
@@ -207,6 +211,14 @@ class JobService:
     async def prepare(self, request: ImagineRequest) -> Prepared:
         """Every check that costs nothing: moderation, the models allowed here, options,
         the safety cap, a provider to serve."""
+        try:
+            return await self._prepare(request)
+        except UserError:
+            if self._observer is not None:
+                self._observer.job_ended(Outcome.REFUSED, request.model or "", "", 0.0, 0)
+            raise
+
+    async def _prepare(self, request: ImagineRequest) -> Prepared:
         found = await read_job_settings(
             self._store, request.guild_id, request.user_id,
             None if request.frozen else request.preset,
@@ -323,15 +335,28 @@ class JobService:
         task = asyncio.current_task()
         assert task is not None
         self._active.add(task)
+        guild_id = prepared.request.guild_id
+        bind(server=guild_id, shard=shard_of(guild_id, self._settings.SHARD_COUNT))
+        started = time.monotonic()
+        outcome, provider = Outcome.FAILED, self._lane(prepared)
         try:
-            await self._run(prepared, on_progress, deliver, reply)
+            provider = await self._run(prepared, on_progress, deliver, reply)
+            outcome = Outcome.POSTED
+        except BaseException as exc:
+            outcome = _outcome(exc)
+            raise
         finally:
             self._active.discard(task)
+            if self._observer is not None:
+                spent = prepared.cost if outcome is Outcome.POSTED else 0
+                self._observer.job_ended(outcome, prepared.model.id, provider,
+                                         time.monotonic() - started, spent)
 
     async def _run(
         self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver,
         reply: ReplyRef | None,
-    ) -> None:
+    ) -> str:
+        """Runs the job; the provider that made its image."""
         request = prepared.request
         ticket = self._scheduler.admit(request.guild_id, request.user_id, self._lane(prepared),
                                        size=request.count)
@@ -358,6 +383,7 @@ class JobService:
         except BaseException:
             self._scheduler.release(ticket)
             raise
+        bind(job=job.id)
         uploading = False
         self.waiting.wait(job.id, request.user_id)
 
@@ -369,7 +395,7 @@ class JobService:
         try:
             if self._continuity is not None:  # before the provider: a restart may follow
                 await self._continuity.reserved(job.id, reply, prepared.image)
-            _, message_id = await self._generate_and_deliver(
+            made, message_id = await self._generate_and_deliver(
                 prepared, job.id, ticket, on_progress, upload
             )
         except BaseException as exc:
@@ -415,6 +441,7 @@ class JobService:
         # The image is in the channel: from here on the job is never refunded. Should the
         # settlement itself fail, start-up recovery finds the message and settles it.
         await self._credits.settle(job.id, message_id)
+        return made[0].provider
 
     async def _refund(self, job_id: str, reason: str) -> None:
         """Refunds the job, trying again with growing delays until the refund is written."""
@@ -556,6 +583,22 @@ class JobService:
             log.info("input image %s refused: %s", attachment.filename, exc)
             raise UserError(exc.user_message) from None
         return InputImage(data, attachment.filename, f"image/{info.format}", attachment.url)
+
+
+def _outcome(exc: BaseException) -> Outcome:
+    """How a job that raised `exc` out of the job service ended, for its observer."""
+    if isinstance(exc, JobCancelled):
+        return Outcome.CANCELLED
+    if isinstance(exc, JobFailed):
+        # Discord refused the upload, or the cap changed: refunded; a provider failed, or
+        # the upload's fate is unknown (left to recovery): failed.
+        refunded = isinstance(exc.__cause__, (DeliveryError, SafetyCapExceeded))
+        return Outcome.REFUNDED if refunded else Outcome.FAILED
+    if isinstance(exc, UserError):  # a check, or the provider's content policy
+        return Outcome.REFUSED
+    if isinstance(exc, asyncio.CancelledError):  # the bot stopped: refunded
+        return Outcome.REFUNDED
+    return Outcome.FAILED
 
 
 def _refund_reason(exc: BaseException) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import discord
@@ -16,6 +19,38 @@ _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 # An interaction's token (kept with a job so a restarted bot can still answer) is a
 # secret too; it travels in the path of webhook and interaction-callback URLs.
 _TOKEN_IN_PATH = re.compile(r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_\-.]{20,}")
+# The job, server and shard the current task works for (`bind`); asyncio gives each task
+# a copy, so one member's job never tags another's lines.
+_CONTEXT: contextvars.ContextVar[dict[str, int | str]] = contextvars.ContextVar("log_context")
+_CONTEXT_KEYS = ("job", "server", "shard")
+
+
+def bind(**fields: int | str | None) -> None:
+    """Tags the current task's later log lines with `fields` (job, server, shard) in the
+    JSON format; None leaves a field as it was."""
+    given = {k: v for k, v in fields.items() if v is not None}
+    _CONTEXT.set({**_CONTEXT.get({}), **given})
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (ISO 8601, UTC), level, logger, message, and the
+    job, server and shard where the task bound them. Runs after RedactSecrets, so the
+    message and traceback are the scrubbed ones."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        context = _CONTEXT.get({})
+        entry.update((k, context[k]) for k in _CONTEXT_KEYS if k in context)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["error"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 class RedactSecrets(logging.Filter):
@@ -44,10 +79,10 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    """Configures the root logger once for the process."""
+def setup_logging(level: str, secrets: Iterable[str] = (), fmt: str = "plain") -> None:
+    """Configures the root logger once for the process; `fmt` is LOG_FORMAT."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_FORMAT))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from bot.credits import Credits
     from bot.guilds import Guilds
     from bot.jobs import JobService
+    from bot.metrics.families import Metrics
     from bot.moderation.service import Moderation
     from bot.power import Power
     from bot.privacy import Privacy
@@ -40,3 +41,5 @@ class Services:
     power: Power
     privacy: Privacy
     signer: ResultSigner | None = None  # C2PA signing of results, when configured
+    # Set when METRICS_PORT is: what the metrics endpoint serves.
+    metrics: Metrics | None = None

@@ -52,6 +52,8 @@ _HINTS = {
     "DEFAULT_MODEL": "one of " + ", ".join(m.id for m in MODELS.values() if not m.edits),
     "ALLOW_DMS": "true or false",
     "LOG_LEVEL": "DEBUG, INFO, WARNING, ERROR or CRITICAL",
+    "LOG_FORMAT": "plain or json",
+    "METRICS_PORT": "a port number from 1 to 65535, or unset for no metrics",
     "SHARD_COUNT": "a whole number, 1 or more",
     "SHARD_IDS": "shard numbers separated by commas, such as 0,1",
 }
@@ -100,6 +102,11 @@ class Settings(_WithProviders):
     DEFAULT_MODEL: ModelId = "flux-1.1-pro"
     ALLOW_DMS: bool = False
     LOG_LEVEL: LogLevel = "INFO"
+    # `json`: one JSON object per log line, for a log collector.
+    LOG_FORMAT: Literal["plain", "json"] = "plain"
+    # Where /metrics, /healthz and /readyz are served; unset: not served.
+    METRICS_PORT: Annotated[int, Field(ge=1, le=65535)] | None = None
+    METRICS_HOST: str = "127.0.0.1"
 
     # Serve models with the local placeholder when none of their providers is configured.
     PLACEHOLDER_PROVIDER: bool = False
@@ -163,6 +170,8 @@ class Settings(_WithProviders):
 
     costs: dict[str, int | dict[str, int]] = Field(default_factory=lambda: dict(DEFAULT_COSTS))
     routing: dict[str, list[str]] = Field(default_factory=dict)
+    # Per provider, the calls at once in place of PROVIDER_CONCURRENCY (`[concurrency]`).
+    concurrency: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
 
     @field_validator("DISCORD_TOKEN", mode="before")
     @classmethod
@@ -241,7 +250,23 @@ class Settings(_WithProviders):
             merged["costs"] = {**DEFAULT_COSTS, **parsed["costs"]}
         if "routing" in parsed:
             merged["routing"] = parsed["routing"]
+        if "concurrency" in parsed:
+            merged["concurrency"] = parsed["concurrency"]
         return merged
+
+    @field_validator("concurrency")
+    @classmethod
+    def _limits_known(cls, value: dict[str, int]) -> dict[str, int]:
+        for provider in value:
+            if provider not in PROVIDERS:
+                raise ValueError(f"unknown provider {provider!r} in concurrency; "
+                                 f"known: {', '.join(PROVIDERS)}")
+        return value
+
+    def provider_concurrency(self, provider: str) -> int:
+        """The most calls to `provider` at once (for all processes together on
+        PostgreSQL): its `[concurrency]` entry, else PROVIDER_CONCURRENCY."""
+        return self.concurrency.get(provider, self.PROVIDER_CONCURRENCY)
 
     @field_validator("costs")
     @classmethod

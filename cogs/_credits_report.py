@@ -1,14 +1,19 @@
 """/credits report: a private summary of where the credits went, with the CSV of every
-ledger row of the period attached (compressed or split to fit the upload limit)."""
+ledger row of the period attached (compressed or split to fit the upload limit) and
+spend.png, the credits spent per day by model."""
 
 from __future__ import annotations
 
 import io
+import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot import texts
+from bot.admin.chart import FILENAME as CHART_FILENAME
+from bot.admin.chart import spend_chart
 from bot.admin.report import Report, build_report
 from bot.replies import defer_private
 
@@ -20,6 +25,8 @@ FILES_PER_MESSAGE = 10  # Discord's limit
 # Room for the multipart envelope around each file.
 UPLOAD_HEADROOM = 64 * 1024
 FIELD_LINES = 10
+
+log = logging.getLogger(__name__)
 
 
 async def send_report(interaction: discord.Interaction[FluxBot], days: int,
@@ -36,11 +43,32 @@ async def send_report(interaction: discord.Interaction[FluxBot], days: int,
                                 member.id if member else None, limit, name)
     embed = summary_embed(report, days, member)
     files = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in report.files]
+    try:
+        names = await member_names(interaction.guild, report.summary.top_spenders)
+        chart = await spend_chart(report.summary.by_day, since, services.admin.now(), names)
+        files.append(discord.File(io.BytesIO(chart), filename=CHART_FILENAME))
+    except Exception:  # the summary and the CSV still go out without the picture
+        log.exception("spend chart of server %d not drawn", interaction.guild_id)
     await interaction.edit_original_response(
         embed=embed, attachments=files[:FILES_PER_MESSAGE])
     for start in range(FILES_PER_MESSAGE, len(files), FILES_PER_MESSAGE):
         await interaction.followup.send(files=files[start:start + FILES_PER_MESSAGE],
                                         ephemeral=True)
+
+
+async def member_names(guild: discord.Guild | None, spenders: Sequence[tuple[int, int]]
+                       ) -> list[tuple[str, int]]:
+    """(shown name, credits) of each top spender; a member who left is shown by id."""
+    named: list[tuple[str, int]] = []
+    for member_id, credits in spenders:
+        member = guild.get_member(member_id) if guild is not None else None
+        if member is None and guild is not None:
+            try:
+                member = await guild.fetch_member(member_id)
+            except discord.HTTPException:
+                member = None
+        named.append((member.display_name if member else f"member {member_id}", credits))
+    return named
 
 
 def summary_embed(report: Report, days: int,
@@ -81,5 +109,5 @@ def summary_embed(report: Report, days: int,
                  f"{len(report.files)} parts, each starting with the header row.",
     }[report.how]
     embed.set_footer(text=note + " Columns: time (UTC), member_id, delta, bucket, reason, "
-                     "job_id, model.")
+                     "job_id, model. spend.png: credits spent per day, by model.")
     return embed

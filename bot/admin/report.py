@@ -45,6 +45,8 @@ class ReportSummary:
     failed_by_model: Counter[str] = field(default_factory=Counter)
     posted_by_member: Counter[int] = field(default_factory=Counter)
     failed_by_member: Counter[int] = field(default_factory=Counter)
+    # Net credits spent on jobs per (UTC day number, model), for spend.png.
+    by_day: Counter[tuple[int, str]] = field(default_factory=Counter)
 
     @property
     def top_spenders(self) -> list[tuple[int, int]]:
@@ -64,6 +66,7 @@ class ReportSummary:
             self.refunded += row.delta
         self.by_model[model] -= row.delta
         self.by_member[row.user_id] -= row.delta
+        self.by_day[(int(row.created_at // 86400), model)] -= row.delta
 
 
 @dataclass(frozen=True, slots=True)

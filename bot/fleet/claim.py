@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from bot.fleet.leases import FleetLeases
     from bot.fleet.shardset import ShardSet
     from bot.storage import Store
     from bot.storage.postgres_locks import SessionLocks
@@ -46,6 +47,8 @@ class Fleet(Protocol):
     shards: ShardSet
     lost: asyncio.Event
     """Set when the shards are no longer held (their database connection ended)."""
+    leases: FleetLeases | None
+    """The providers' slots shared with the other processes (PostgreSQL only)."""
 
     def one_at_a_time(self, name: str) -> contextlib.AbstractAsyncContextManager[None]:
         """Held by one process at a time, across every process on the database."""
@@ -62,6 +65,7 @@ class _Alone:
     def __init__(self, shards: ShardSet) -> None:
         self.shards = shards
         self.lost = asyncio.Event()
+        self.leases: FleetLeases | None = None
 
     def one_at_a_time(self, name: str) -> contextlib.AbstractAsyncContextManager[None]:
         return contextlib.nullcontext()
@@ -71,11 +75,13 @@ class _Alone:
 
 
 class _PostgresFleet:
-    def __init__(self, shards: ShardSet, locks: SessionLocks, store: Store) -> None:
+    def __init__(self, shards: ShardSet, locks: SessionLocks, store: Store,
+                 leases: FleetLeases | None = None) -> None:
         self.shards = shards
         self._locks = locks
         self._store = store
         self.lost = asyncio.Event()
+        self.leases = leases
 
     async def identify_turn(self, bucket: int) -> None:
         """Books the bucket's next identify in the database, then waits for it: the same
@@ -124,15 +130,28 @@ async def hold_shards(store: Store, shards: ShardSet, database: str) -> AsyncIte
         from bot.storage.postgres import PostgresStore
 
         assert isinstance(store, PostgresStore)
+        from bot.fleet.leases import FleetLeases
+
         locks = await store.session_locks()
+        slots = None
+        leases = None
         try:
             await _take_shards(locks, shards)
             log.info("running %s; no other process may run them on this database",
                      shards.describe())
-            fleet = _PostgresFleet(shards, locks, store)
+            # The providers' slots on a connection of their own: a call never waits
+            # behind an identify turn.
+            slots = await store.session_locks()
+            leases = await FleetLeases.open(slots)
+            fleet = _PostgresFleet(shards, locks, store, leases)
             locks.on_lost(fleet.lost.set)
+            slots.on_lost(fleet.lost.set)
             yield fleet
         finally:
+            if leases is not None:
+                await leases.close()
+            if slots is not None:
+                await slots.close()
             await locks.close()
         return
     from bot.storage import SqliteStore

@@ -61,6 +61,7 @@ def build_router(
         settings.routing,
         policy=policy,
         concurrency=settings.PROVIDER_CONCURRENCY,
+        limits=settings.concurrency,
         deadline=settings.PROVIDER_DEADLINE_SECONDS,
         results=slots,
     )

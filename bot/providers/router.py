@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.catalogue import MODELS, Model, ProviderSchema
 from bot.catalogue.plan import Plan, make_plan
+from bot.observers import Leases, ProviderObserver
 from bot.providers.base import GeneratedImage, GenerationRequest, Provider, ProviderHealth
 from bot.providers.errors import (
     AuthenticationError,
@@ -144,6 +145,7 @@ class Router:
         *,
         policy: RetryPolicy | None = None,
         concurrency: int = 8,
+        limits: Mapping[str, int] | None = None,
         deadline: float = 300.0,
         results: ResultSlots | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -157,8 +159,14 @@ class Router:
         self.results = results or ResultSlots()
         #: Where the operator is told about a provider leaving or rejoining the routes.
         self.notify: Notify | None = None
+        #: Told of each provider call's duration and result (the metrics, when on).
+        self.observer: ProviderObserver | None = None
         self._checker: asyncio.Task[None] | None = None
-        self._states = {name: _State(Gate(concurrency, clock)) for name in self._providers}
+        limits = limits or {}
+        self._states = {name: _State(Gate(limits.get(name, concurrency), clock))
+                        for name in self._providers}
+        #: Shares each provider's limit with the bot's other processes (PostgreSQL).
+        self.leases: Leases | None = None
         for model, route in self._routes.items():
             for name in route:
                 if self._schema(model, name) is None:
@@ -283,7 +291,7 @@ class Router:
         state = self._states[name]
         for attempt in range(1, self.policy.attempts + 1):
             try:
-                async with state.gate:
+                async with state.gate, self._lease(name):
                     image = await self._call(provider, request)
             except ProviderError as exc:
                 if isinstance(exc, _FATAL):
@@ -293,6 +301,8 @@ class Router:
                 if isinstance(exc, RateLimitError):
                     # Slows this provider for everyone; the others are not touched.
                     state.gate.cool_down(self.policy.cooldown(exc))
+                    if self.leases is not None:  # and in the bot's other processes
+                        self.leases.cooled_down(name, self.policy.cooldown(exc))
                 # A timed-out call may still be generating (and be charged): waiting for it
                 # again would double a long wait, so a timeout moves on to the next provider.
                 if not exc.retryable or isinstance(exc, ProviderTimeout):
@@ -307,15 +317,35 @@ class Router:
                 return image
         raise AssertionError("unreachable")
 
+    def cool_down(self, name: str, seconds: float) -> None:
+        """Holds calls to `name` back for `seconds` (another process met its 429)."""
+        if name in self._states:
+            self._states[name].gate.cool_down(seconds)
+
+    def limit(self, name: str) -> int:
+        """The configured most calls to `name` at once."""
+        return self._states[name].gate.max_limit
+
+    def _lease(self, name: str) -> contextlib.AbstractAsyncContextManager[None]:
+        if self.leases is None:
+            return contextlib.nullcontext()
+        return self.leases.hold(name, self._states[name].gate.max_limit)
+
     async def _call(self, provider: Provider, request: GenerationRequest) -> GeneratedImage:
         """One provider call under the overall deadline: submit, polls and download."""
+        started, ok = time.monotonic(), False
         try:
             async with asyncio.timeout(self.deadline):
-                return await provider.generate(request)
+                image = await provider.generate(request)
+            ok = True
+            return image
         except TimeoutError:
             raise ProviderTimeout(
                 f"no image within the {self.deadline:g} s deadline", provider=provider.name
             ) from None
+        finally:
+            if self.observer is not None:
+                self.observer.provider_called(provider.name, time.monotonic() - started, ok)
 
     async def _take_out(self, name: str, error: ProviderError) -> None:
         """Takes `name` out of every route; tells the operator the first time."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import asyncpg
@@ -22,6 +22,7 @@ class SessionLocks:
         self._busy = asyncio.Lock()
         self._closed = False
         self._listener: Callable[[Any], None] | None = None
+        self._listening: list[tuple[str, Callable[..., None]]] = []
 
     def on_lost(self, callback: Callable[[], None]) -> None:
         """Calls `callback` should the connection end before `close` (the database
@@ -49,6 +50,50 @@ class SessionLocks:
         async with self._busy:
             await self._conn.execute("SELECT pg_advisory_unlock($1, $2)", space, key)
 
+    async def try_any(self, space: int, first: int, count: int, held: Iterable[int] = ()
+                      ) -> int | None:
+        """Takes the first free lock of keys `first` to `first + count - 1`, skipping the
+        keys this session `held` already (a session may take its own lock again), in one
+        round trip; its key, or None when every one is held."""
+        async with self._busy:
+            # CASE, not AND: PostgreSQL may evaluate AND's operands in any order, and a
+            # try on a key this session holds would take it once more, for good.
+            key = await self._conn.fetchval(
+                "SELECT k FROM generate_series($2::int, $2::int + $3::int - 1) AS k "
+                "WHERE CASE WHEN k = ANY($4::int[]) THEN false "
+                "ELSE pg_try_advisory_lock($1, k) END LIMIT 1",
+                space, first, count, list(held))
+        return None if key is None else int(key)
+
+    async def unlock_and_notify(self, space: int, key: int, channel: str, payload: str
+                                ) -> None:
+        """Gives the lock back and tells every listener of `channel`, in one round trip."""
+        async with self._busy:
+            await self._conn.execute("SELECT pg_advisory_unlock($1, $2), pg_notify($3, $4)",
+                                     space, key, channel, payload)
+
+    async def notify(self, channel: str, payload: str) -> None:
+        async with self._busy:
+            await self._conn.execute("SELECT pg_notify($1, $2)", channel, payload)
+
+    async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """Calls `callback` with the payload of each notification on `channel`."""
+        def heard(*args: Any) -> None:
+            callback(args[-1])
+
+        async with self._busy:
+            await self._conn.add_listener(channel, heard)
+        self._listening.append((channel, heard))
+
+    async def keep_alive(self, idle: int, interval: int, count: int) -> None:
+        """Has the server probe this connection, so that it drops the locks of a machine
+        that vanished (no FIN ever comes) after about idle + interval * count seconds."""
+        async with self._busy:
+            await self._conn.execute(
+                f"SET tcp_keepalives_idle = {int(idle)}; "
+                f"SET tcp_keepalives_interval = {int(interval)}; "
+                f"SET tcp_keepalives_count = {int(count)}")
+
     async def close(self) -> None:
         """Gives back every lock and the connection."""
         if self._closed:
@@ -62,5 +107,7 @@ class SessionLocks:
                 async with self._busy:
                     # The pool does not reset a connection it gets back (see PostgresStore).
                     await self._conn.execute("SELECT pg_advisory_unlock_all()")
+                    for channel, heard in self._listening:
+                        await self._conn.remove_listener(channel, heard)
         finally:
             await self._release(self._conn)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.support.e2e_fixtures import World, embed_text, make_world, private_text, settled
 from tests.support.standins.discord_api import DiscordStandIn, Message, User
@@ -35,6 +36,8 @@ def answer(ix: Any) -> Message:
 def csv_rows(files: list[Any]) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for attachment in files:
+        if attachment.filename == "spend.png":
+            continue
         data = attachment.data
         if attachment.filename.endswith(".gz"):
             data = gzip.decompress(data)
@@ -98,8 +101,14 @@ async def test_report_csv_adds_up_to_the_ledger_after_jobs_refunds_and_grants(
 
     ix = await slash(world, world.admin, "credits", "report")
     message = answer(ix)
-    assert [a.filename for a in message.attachments] == ["fluxcord-credits-7d.csv"]
+    assert [a.filename for a in message.attachments] == ["fluxcord-credits-7d.csv", "spend.png"]
     rows = csv_rows(message.attachments)
+    # The chart: a real PNG, with the bars of the two models that were paid for.
+    chart = Image.open(io.BytesIO(message.attachments[1].data))
+    assert chart.format == "PNG" and chart.size == (800, 400)
+    colours = {rgb for _, rgb in chart.convert("RGB").getcolors(maxcolors=1 << 16) or []}
+    assert {(0x00, 0x72, 0xB2), (0xE6, 0x9F, 0x00)} <= colours
+    assert len(colours) > 20  # text and axes too, not a blank card
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["time"]) for r in rows)
 
     # The deltas per member and bucket are exactly what the ledger holds.
@@ -168,7 +177,8 @@ async def test_a_large_report_is_compressed_then_split_and_says_so(
                                      world.admin.id)
     ix = await slash(world, world.admin, "credits", "report")
     message = answer(ix)
-    assert [a.filename for a in message.attachments] == ["fluxcord-credits-7d.csv.gz"]
+    assert [a.filename for a in message.attachments] == ["fluxcord-credits-7d.csv.gz",
+                                                         "spend.png"]
     assert "gzip-compressed" in message.embeds[0]["footer"]["text"]
     assert sum(int(r["delta"]) for r in csv_rows(message.attachments)) == 1500
 
@@ -179,8 +189,9 @@ async def test_a_large_report_is_compressed_then_split_and_says_so(
     ix = await slash(world, world.admin, "credits", "report")
     message = answer(ix)
     names = [a.filename for a in message.attachments]
-    assert len(names) >= 2 and names[0] == "fluxcord-credits-7d-part1.csv"
+    assert len(names) >= 3 and names[0] == "fluxcord-credits-7d-part1.csv"
+    assert names[-1] == "spend.png"
     assert all(a.size <= 100_000 for a in message.attachments)
-    assert f"split into {len(names)} parts" in message.embeds[0]["footer"]["text"]
+    assert f"split into {len(names) - 1} parts" in message.embeds[0]["footer"]["text"]
     rows = csv_rows(message.attachments)
     assert len(rows) == 2200 and sum(int(r["delta"]) for r in rows) == 2200
