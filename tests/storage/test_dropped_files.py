@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from bot.storage import MIGRATIONS, SqliteStore
+from bot.storage.migrations import DROPS_FILES
 from bot.storage.postgres import PostgresStore
 from bot.storage.postgres_migrations import MIGRATIONS as PG_MIGRATIONS
 from tests.support.postgres import ThrowawayPostgres
@@ -19,6 +20,10 @@ pytestmark = pytest.mark.asyncio
 
 FILES = 4
 FILE_BYTES = 2**20
+# The migrations of a database from before the files were dropped, and how many its
+# next start applies.
+BEFORE = DROPS_FILES - 1
+APPLIED = len(MIGRATIONS) - BEFORE
 # A board item as the bot kept it before: its full file beside the thumbnail.
 BOARD = ("INSERT INTO boards (id, guild_id, name, name_key, channel_id, thread_id, "
          "thread_state, created_by, created_at, last_used_at) "
@@ -38,7 +43,7 @@ def _on_disk(path: Path) -> int:
 
 async def test_sqlite_drops_the_kept_files_and_gives_the_space_back(tmp_path: Path) -> None:
     path = tmp_path / "fluxcord.db"
-    await (await SqliteStore.open(path, migrations=MIGRATIONS[:-1])).close()
+    await (await SqliteStore.open(path, migrations=MIGRATIONS[:BEFORE])).close()
     conn = sqlite3.connect(path)
     with conn:
         conn.execute(BOARD)
@@ -50,7 +55,7 @@ async def test_sqlite_drops_the_kept_files_and_gives_the_space_back(tmp_path: Pa
     assert _on_disk(path) > 2 * FILES * FILE_BYTES
 
     store = await SqliteStore.open(path)
-    assert store.migrations_applied == 1
+    assert store.migrations_applied == APPLIED
     await store.close()
 
     conn = sqlite3.connect(path)
@@ -66,7 +71,7 @@ async def test_sqlite_drops_the_kept_files_and_gives_the_space_back(tmp_path: Pa
 
 async def test_postgresql_drops_the_kept_files(pg_server: ThrowawayPostgres) -> None:
     url = pg_server.new_database()
-    await (await PostgresStore.open(url, migrations=PG_MIGRATIONS[:-1])).close()
+    await (await PostgresStore.open(url, migrations=PG_MIGRATIONS[:BEFORE])).close()
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(BOARD)
@@ -78,7 +83,7 @@ async def test_postgresql_drops_the_kept_files(pg_server: ThrowawayPostgres) -> 
         await conn.close()
 
     store = await PostgresStore.open(url)
-    assert store.migrations_applied == 1
+    assert store.migrations_applied == APPLIED
     await store.close()
 
     conn = await asyncpg.connect(url)
