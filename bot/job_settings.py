@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.admin.server import forbidden_rule
 from bot.moderation.service import ScreenRows, screen_rule
-from bot.power.service import StoredLayers, layers_rule
+from bot.presets.service import StoredLayers, layers_rule
 from bot.storage import GuildConfig, Store, Transaction
 
 

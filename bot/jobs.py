@@ -38,8 +38,8 @@ from bot.log import bind
 from bot.moderation.refusal import Subject
 from bot.moderation.service import Moderation
 from bot.observers import JobObserver, Outcome
-from bot.power import Power
-from bot.power.service import layers_of
+from bot.presets import Presets
+from bot.presets.service import layers_of
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, OnSubmitted
 from bot.providers.errors import ModerationError, NoProviderAvailable, ProviderError
 from bot.providers.router import Router
@@ -163,7 +163,7 @@ class JobService:
         moderation: Moderation | None = None,
         boards: Boards | None = None,
         continuity: Continuity | None = None,
-        power: Power | None = None,
+        power: Presets | None = None,
         observer: JobObserver | None = None,
     ) -> None:
         self._settings = settings

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from bot.jobs import JobService
     from bot.metrics.families import Metrics
     from bot.moderation.service import Moderation
-    from bot.power import Power
+    from bot.presets import Presets
     from bot.privacy import Privacy
     from bot.provenance.signing import ResultSigner
     from bot.providers.router import Router
@@ -38,7 +38,7 @@ class Services:
     boards: Boards
     admin: ServerAdmin
     continuity: Continuity
-    power: Power
+    presets: Presets
     privacy: Privacy
     signer: ResultSigner | None = None  # C2PA signing of results, when configured
     # Set when METRICS_PORT is: what the metrics endpoint serves.

@@ -16,8 +16,8 @@ engine implements both:
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from bot.storage._rows import (
     GuildConfig,
@@ -33,7 +33,6 @@ from bot.storage.continuity_base import TABLES as CONTINUITY_TABLES
 from bot.storage.continuity_base import ContinuityStatements
 from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
-from bot.storage.power_base import POWER_TABLES, PowerTransaction
 from bot.storage.privacy_base import TABLES as PRIVACY_TABLES
 from bot.storage.privacy_base import PrivacyStatements
 
@@ -54,8 +53,39 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-class Transaction(ModerationStatements, BoardStatements, AdminTransaction,
-                  ContinuityStatements, PowerTransaction, PrivacyStatements, Protocol):
+class Statements(Protocol):
+    """Statements with parameters inside one open transaction, whatever the engine.
+
+    A statement is written once, in PostgreSQL's dialect with `$n` placeholders; the
+    SQLite driver runs the same text (see `bot.storage.sqlite_tx`). A row is a sequence
+    of the selected columns, in their order."""
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Runs a statement; returns how many rows it changed."""
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Runs a statement once per row of parameters."""
+
+    async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
+        """Every row the statement returns."""
+
+    async def fetchrow(self, sql: str, *args: Any) -> Sequence[Any] | None:
+        """The first row the statement returns, or None."""
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """The first column of the first row, or None when there is no row."""
+
+    async def lock_guild(self, guild_id: int) -> None:
+        """Holds the server's lock until the transaction ends, for a rule that checks
+        only the server."""
+
+    async def lock_member(self, guild_id: int, user_id: int) -> None:
+        """Holds the server's lock, then the member's, until the transaction ends: the
+        one fixed order, taken in one call. A rule takes it once, before its reads."""
+
+
+class Transaction(Statements, ModerationStatements, BoardStatements, AdminTransaction,
+                  ContinuityStatements, PrivacyStatements, Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
     async def lock_guild(self, guild_id: int) -> None:
@@ -186,7 +216,8 @@ TABLES: dict[str, tuple[str, ...]] = {
                     "thumbnail", "added_at"),
     **ADMIN_TABLES,
     **CONTINUITY_TABLES,
-    **POWER_TABLES,
+    "preferences": ("guild_id", "user_id", "prefs", "updated_at"),
+    "presets": ("guild_id", "user_id", "name_key", "name", "options", "created_at"),
     **PRIVACY_TABLES,
 }
 

@@ -58,6 +58,11 @@ class HeldWrites:
         status: str = await self._conn.execute(sql, *args)
         return status
 
+    async def executemany(self, sql: str, rows: Any) -> None:
+        if self._writes:
+            await self.flush()
+        await self._conn.executemany(sql, rows)
+
     async def fetch(self, sql: str, *args: Any) -> list[Any]:
         if self._writes:
             await self.flush()

@@ -15,7 +15,7 @@ their order within the statement cannot matter; foreign keys are checked at its 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -37,7 +37,6 @@ from bot.storage.continuity_postgres import PostgresContinuityStatements
 from bot.storage.postgres_admin import PostgresAdminStatements
 from bot.storage.postgres_held import HeldWrites
 from bot.storage.postgres_moderation import PostgresModeration
-from bot.storage.power_postgres import PostgresPowerStatements
 from bot.storage.privacy_postgres import PostgresPrivacyStatements
 
 # The first key of every advisory lock fluxcord takes: what kind of thing is locked.
@@ -75,6 +74,13 @@ def _ledger_insert(count: int) -> str:
             f"period_start, actor_id, created_at) VALUES {values}")
 
 
+def row_count(status: str) -> int:
+    """The rows a statement changed, from asyncpg's status line ("DELETE 1",
+    "INSERT 0 3", "UPDATE 2"): its last number, 0 when it has none."""
+    last = status.rpartition(" ")[2]
+    return int(last) if last.isdigit() else 0
+
+
 def _job(row: asyncpg.Record) -> Job:
     values = list(row)
     values[6] = json.loads(values[6])
@@ -84,7 +90,7 @@ def _job(row: asyncpg.Record) -> Job:
 
 class PostgresTransaction(PostgresModeration, PostgresBoardStatements,
                           PostgresAdminStatements, PostgresContinuityStatements,
-                          PostgresPowerStatements, PostgresPrivacyStatements):
+                          PostgresPrivacyStatements):
     """The statements fluxcord runs, on an asyncpg connection inside an open transaction."""
 
     __slots__ = ("_conn",)
@@ -111,6 +117,30 @@ class PostgresTransaction(PostgresModeration, PostgresBoardStatements,
             "SELECT pg_advisory_xact_lock($3, $4) "
             "FROM (SELECT pg_advisory_xact_lock($1, $2) OFFSET 0) AS server_first",
             LOCK_GUILD, lock_key(guild_id), LOCK_MEMBER, lock_key(guild_id, user_id))
+
+    # -- statements written once for both engines ($n placeholders) ---------------------
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Runs a statement; returns how many rows it changed."""
+        return row_count(await self._conn.execute(sql, *args))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Runs a statement once per row of parameters."""
+        await self._conn.executemany(sql, rows)
+
+    async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
+        """Every row the statement returns."""
+        rows: list[Sequence[Any]] = await self._conn.fetch(sql, *args)
+        return rows
+
+    async def fetchrow(self, sql: str, *args: Any) -> Sequence[Any] | None:
+        """The first row the statement returns, or None."""
+        row: Sequence[Any] | None = await self._conn.fetchrow(sql, *args)
+        return row
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        return await self._conn.fetchval(sql, *args)
 
     # -- server settings ---------------------------------------------------------------
 

@@ -5,13 +5,25 @@ A `SqliteTransaction` wraps the sqlite3 connection inside the database's own thr
 its statement at once and never suspends, so the store can drive a whole rule on its
 thread. sqlite3 caches each prepared statement by its text, so the hot statements are
 prepared once per connection.
+
+The generic statements (`execute`, `fetch`, ...) take a statement written once for both
+engines, in PostgreSQL's dialect: `$n` placeholders. Why that style rather than named
+parameters or a query builder: asyncpg accepts only `$n`, so PostgreSQL runs the text as
+written, with nothing between the rule and the server on the hot path; SQLite accepts the
+same numbered parameters as `?n`, so the one translation is a textual `$` -> `?` done
+once per statement text (`sqlite_sql`, cached). Both engines read the rest alike:
+ON CONFLICT ... DO UPDATE, RETURNING, `excluded.`, and a row count (SQLite's `rowcount`;
+PostgreSQL's status line, read in `bot.storage.postgres_tx`). Statements never hold a `$`
+inside a string literal.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from bot.storage._rows import (
@@ -27,7 +39,6 @@ from bot.storage._rows import (
 from bot.storage.base import CONFIG_COLUMNS, TABLES
 from bot.storage.boards_sqlite import SqliteBoardStatements
 from bot.storage.continuity_sqlite import SqliteContinuityStatements
-from bot.storage.power_sqlite import SqlitePowerStatements
 from bot.storage.privacy_sqlite import SqlitePrivacyStatements
 from bot.storage.sqlite_admin import SqliteAdminStatements
 from bot.storage.sqlite_moderation import SqliteModeration
@@ -41,6 +52,12 @@ _JOB_COLUMNS = (
 )
 
 
+@lru_cache(maxsize=1024)
+def sqlite_sql(statement: str) -> str:
+    """A statement written for PostgreSQL (`$n`) as SQLite runs it (`?n`)."""
+    return re.sub(r"\$(\d+)", r"?\1", statement)
+
+
 def _job(row: tuple[Any, ...]) -> Job:
     values = list(row)
     values[6] = json.loads(values[6])
@@ -49,8 +66,7 @@ def _job(row: tuple[Any, ...]) -> Job:
 
 
 class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStatements,
-                        SqliteContinuityStatements, SqlitePowerStatements,
-                        SqlitePrivacyStatements):
+                        SqliteContinuityStatements, SqlitePrivacyStatements):
     """The statements fluxcord runs, on a sqlite3 connection inside an open transaction."""
 
     __slots__ = ("_conn",)
@@ -65,6 +81,30 @@ class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStat
 
     async def lock_member(self, guild_id: int, user_id: int) -> None:
         """Nothing to do, as for `lock_guild`."""
+
+    # -- statements written once for both engines ($n placeholders) ---------------------
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Runs a statement; returns how many rows it changed."""
+        return self._conn.execute(sqlite_sql(sql), args).rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Runs a statement once per row of parameters."""
+        self._conn.executemany(sqlite_sql(sql), rows)
+
+    async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
+        """Every row the statement returns."""
+        return self._conn.execute(sqlite_sql(sql), args).fetchall()
+
+    async def fetchrow(self, sql: str, *args: Any) -> Sequence[Any] | None:
+        """The first row the statement returns, or None."""
+        row: Sequence[Any] | None = self._conn.execute(sqlite_sql(sql), args).fetchone()
+        return row
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        row = self._conn.execute(sqlite_sql(sql), args).fetchone()
+        return row[0] if row else None
 
     # -- server settings ---------------------------------------------------------------
 

@@ -5,9 +5,10 @@ nothing more."""
 from __future__ import annotations
 
 from bot.credits import Credits, NewJob
+from bot.presets import store as presets_store
+from bot.presets.store import Preset
 from bot.privacy.retention import expire
 from bot.storage import Store
-from bot.storage.power_base import Preset
 from tests.conftest import FakeClock
 
 GUILD, ALICE, BOB = 10, 1, 2
@@ -26,7 +27,8 @@ async def test_erasing_a_member_keeps_others_and_the_ledger_and_is_idempotent(
 ) -> None:
     mine = await _job(credits, ALICE, "alice's secret")
     theirs = await _job(credits, BOB, "bob's prompt")
-    await db.write(lambda tx: tx.put_preset(Preset(GUILD, ALICE, "Mine", {"seed": 3}, 0.0)))
+    mine_preset = Preset(GUILD, ALICE, "Mine", {"seed": 3}, 0.0)
+    await db.write(lambda tx: presets_store.put_preset(tx, mine_preset))
     ledger = await db.read(lambda tx: tx.ledger(GUILD, ALICE))
     member = await db.read(lambda tx: tx.member(GUILD, ALICE))
 
@@ -36,7 +38,7 @@ async def test_erasing_a_member_keeps_others_and_the_ledger_and_is_idempotent(
     assert job is not None and job.prompt == "" and dict(job.options) == {}
     other = await db.read(lambda tx: tx.job(theirs))
     assert other is not None and other.prompt == "bob's prompt"
-    assert await db.read(lambda tx: tx.presets(GUILD, ALICE)) == []
+    assert await db.read(lambda tx: presets_store.presets(tx, GUILD, ALICE)) == []
     assert await db.read(lambda tx: tx.ledger(GUILD, ALICE)) == ledger
     assert await db.read(lambda tx: tx.member(GUILD, ALICE)) == member
     data = await db.read(lambda tx: tx.member_data(ALICE))

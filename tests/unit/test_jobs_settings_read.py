@@ -22,7 +22,7 @@ from bot.limits import FairScheduler
 from bot.moderation import Policy
 from bot.moderation.blocklist import Blocklist
 from bot.moderation.service import Moderation
-from bot.power import Power
+from bot.presets import Presets
 from bot.providers import build_router
 from bot.providers.http import make_http_client
 from bot.settings import Settings
@@ -56,7 +56,7 @@ async def wired(store_url: str) -> AsyncIterator[tuple[JobService, CountedReads,
     db: Any = CountedReads(real)
     async with make_http_client() as http:
         defaults = CreditDefaults.from_settings(settings)
-        guilds, admin, power = Guilds(db, defaults), ServerAdmin(db, settings), Power(db)
+        guilds, admin, power = Guilds(db, defaults), ServerAdmin(db, settings), Presets(db)
         jobs = JobService(
             settings=settings, store=db, credits=Credits(db, defaults), guilds=guilds,
             records=JobRecords(db), admin=admin, scheduler=FairScheduler(),
