@@ -29,8 +29,6 @@ from bot.storage._rows import (
 )
 from bot.storage.admin_base import ADMIN_TABLES, AdminTransaction
 from bot.storage.boards_base import BoardStatements
-from bot.storage.continuity_base import TABLES as CONTINUITY_TABLES
-from bot.storage.continuity_base import ContinuityStatements
 from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
 from bot.storage.privacy_base import TABLES as PRIVACY_TABLES
@@ -85,7 +83,7 @@ class Statements(Protocol):
 
 
 class Transaction(Statements, ModerationStatements, BoardStatements, AdminTransaction,
-                  ContinuityStatements, PrivacyStatements, Protocol):
+                  PrivacyStatements, Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
     async def lock_guild(self, guild_id: int) -> None:
@@ -215,7 +213,9 @@ TABLES: dict[str, tuple[str, ...]] = {
                     "author_id", "added_by", "link", "message_id", "filename", "image",
                     "thumbnail", "added_at"),
     **ADMIN_TABLES,
-    **CONTINUITY_TABLES,
+    "job_resume": ("job_id", "application_id", "interaction_token", "token_expires_at",
+                   "provider", "provider_job_id", "poll_url", "created_at"),
+    "job_inputs": ("job_id", "filename", "content_type", "data", "created_at"),
     "preferences": ("guild_id", "user_id", "prefs", "updated_at"),
     "presets": ("guild_id", "user_id", "name_key", "name", "options", "created_at"),
     **PRIVACY_TABLES,

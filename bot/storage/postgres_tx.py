@@ -33,7 +33,6 @@ from bot.storage._rows import (
 )
 from bot.storage.base import CONFIG_COLUMNS, TABLES
 from bot.storage.boards_postgres import PostgresBoardStatements
-from bot.storage.continuity_postgres import PostgresContinuityStatements
 from bot.storage.postgres_admin import PostgresAdminStatements
 from bot.storage.postgres_held import HeldWrites
 from bot.storage.postgres_moderation import PostgresModeration
@@ -89,8 +88,7 @@ def _job(row: asyncpg.Record) -> Job:
 
 
 class PostgresTransaction(PostgresModeration, PostgresBoardStatements,
-                          PostgresAdminStatements, PostgresContinuityStatements,
-                          PostgresPrivacyStatements):
+                          PostgresAdminStatements, PostgresPrivacyStatements):
     """The statements fluxcord runs, on an asyncpg connection inside an open transaction."""
 
     __slots__ = ("_conn",)

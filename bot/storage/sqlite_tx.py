@@ -38,7 +38,6 @@ from bot.storage._rows import (
 )
 from bot.storage.base import CONFIG_COLUMNS, TABLES
 from bot.storage.boards_sqlite import SqliteBoardStatements
-from bot.storage.continuity_sqlite import SqliteContinuityStatements
 from bot.storage.privacy_sqlite import SqlitePrivacyStatements
 from bot.storage.sqlite_admin import SqliteAdminStatements
 from bot.storage.sqlite_moderation import SqliteModeration
@@ -66,7 +65,7 @@ def _job(row: tuple[Any, ...]) -> Job:
 
 
 class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStatements,
-                        SqliteContinuityStatements, SqlitePrivacyStatements):
+                        SqlitePrivacyStatements):
     """The statements fluxcord runs, on a sqlite3 connection inside an open transaction."""
 
     __slots__ = ("_conn",)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.continuity import store as continuity_store
 from bot.credits import CreditDefaults, Credits
 from bot.storage import Job, JobStatus, open_store
 from tests.support.bot_process import BotProcess
@@ -122,7 +123,7 @@ async def submitted_at_apiframe(scene: Scene) -> str:
         for _ in range(600):
             jobs = await scene.jobs()
             if jobs:
-                row = await db.read(lambda tx, i=jobs[0].id: tx.resume_row(i))
+                row = await db.read(lambda tx, i=jobs[0].id: continuity_store.resume_row(tx, i))
                 if row is not None and row.provider_job_id:
                     return row.provider_job_id
             await asyncio.sleep(0.05)
