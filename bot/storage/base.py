@@ -31,8 +31,6 @@ from bot.storage.admin_base import ADMIN_TABLES, AdminTransaction
 from bot.storage.boards_base import BoardStatements
 from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
-from bot.storage.privacy_base import TABLES as PRIVACY_TABLES
-from bot.storage.privacy_base import PrivacyStatements
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -73,6 +71,9 @@ class Statements(Protocol):
     async def fetchval(self, sql: str, *args: Any) -> Any:
         """The first column of the first row, or None when there is no row."""
 
+    async def fetchnamed(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        """Every row the statement returns, as column name -> value."""
+
     async def lock_guild(self, guild_id: int) -> None:
         """Holds the server's lock until the transaction ends, for a rule that checks
         only the server."""
@@ -83,7 +84,7 @@ class Statements(Protocol):
 
 
 class Transaction(Statements, ModerationStatements, BoardStatements, AdminTransaction,
-                  PrivacyStatements, Protocol):
+                  Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
     async def lock_guild(self, guild_id: int) -> None:
@@ -218,7 +219,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "job_inputs": ("job_id", "filename", "content_type", "data", "created_at"),
     "preferences": ("guild_id", "user_id", "prefs", "updated_at"),
     "presets": ("guild_id", "user_id", "name_key", "name", "options", "created_at"),
-    **PRIVACY_TABLES,
+    "retention": ("guild_id", "days"),
 }
 
 

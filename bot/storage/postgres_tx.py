@@ -36,7 +36,6 @@ from bot.storage.boards_postgres import PostgresBoardStatements
 from bot.storage.postgres_admin import PostgresAdminStatements
 from bot.storage.postgres_held import HeldWrites
 from bot.storage.postgres_moderation import PostgresModeration
-from bot.storage.privacy_postgres import PostgresPrivacyStatements
 
 # The first key of every advisory lock fluxcord takes: what kind of thing is locked.
 # (Two-key advisory locks live apart from one-key ones, which other programs tend to use.)
@@ -88,7 +87,7 @@ def _job(row: asyncpg.Record) -> Job:
 
 
 class PostgresTransaction(PostgresModeration, PostgresBoardStatements,
-                          PostgresAdminStatements, PostgresPrivacyStatements):
+                          PostgresAdminStatements):
     """The statements fluxcord runs, on an asyncpg connection inside an open transaction."""
 
     __slots__ = ("_conn",)
@@ -139,6 +138,10 @@ class PostgresTransaction(PostgresModeration, PostgresBoardStatements,
     async def fetchval(self, sql: str, *args: Any) -> Any:
         """The first column of the first row, or None when there is no row."""
         return await self._conn.fetchval(sql, *args)
+
+    async def fetchnamed(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        """Every row the statement returns, as column name -> value."""
+        return [dict(row) for row in await self._conn.fetch(sql, *args)]
 
     # -- server settings ---------------------------------------------------------------
 

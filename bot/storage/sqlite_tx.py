@@ -38,7 +38,6 @@ from bot.storage._rows import (
 )
 from bot.storage.base import CONFIG_COLUMNS, TABLES
 from bot.storage.boards_sqlite import SqliteBoardStatements
-from bot.storage.privacy_sqlite import SqlitePrivacyStatements
 from bot.storage.sqlite_admin import SqliteAdminStatements
 from bot.storage.sqlite_moderation import SqliteModeration
 
@@ -64,8 +63,7 @@ def _job(row: tuple[Any, ...]) -> Job:
     return Job(*values)
 
 
-class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStatements,
-                        SqlitePrivacyStatements):
+class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStatements):
     """The statements fluxcord runs, on a sqlite3 connection inside an open transaction."""
 
     __slots__ = ("_conn",)
@@ -104,6 +102,12 @@ class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStat
         """The first column of the first row, or None when there is no row."""
         row = self._conn.execute(sqlite_sql(sql), args).fetchone()
         return row[0] if row else None
+
+    async def fetchnamed(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        """Every row the statement returns, as column name -> value."""
+        cursor = self._conn.execute(sqlite_sql(sql), args)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     # -- server settings ---------------------------------------------------------------
 
