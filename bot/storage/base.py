@@ -27,8 +27,6 @@ from bot.storage._rows import (
     LedgerEntry,
     MemberRow,
 )
-from bot.storage.admin_base import ADMIN_TABLES, AdminTransaction
-from bot.storage.boards_base import BoardStatements
 from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
 
@@ -83,7 +81,7 @@ class Statements(Protocol):
         one fixed order, taken in one call. A rule takes it once, before its reads."""
 
 
-class Transaction(Statements, ModerationStatements, BoardStatements, AdminTransaction,
+class Transaction(Statements, ModerationStatements,
                   Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
@@ -213,7 +211,10 @@ TABLES: dict[str, tuple[str, ...]] = {
     "board_items": ("board_id", "number", "job_id", "image_hash", "prompt", "model", "seed",
                     "author_id", "added_by", "link", "message_id", "filename", "image",
                     "thumbnail", "added_at"),
-    **ADMIN_TABLES,
+    "role_tiers": ("guild_id", "role_id", "allowance", "period_hours"),
+    "forbidden_models": ("guild_id", "model"),
+    "log_channels": ("guild_id", "channel_id", "set_by", "warned"),
+    "admin_alerts": ("guild_id", "day", "level"),
     "job_resume": ("job_id", "application_id", "interaction_token", "token_expires_at",
                    "provider", "provider_job_id", "poll_url", "created_at"),
     "job_inputs": ("job_id", "filename", "content_type", "data", "created_at"),

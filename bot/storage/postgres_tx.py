@@ -32,8 +32,6 @@ from bot.storage._rows import (
     MemberRow,
 )
 from bot.storage.base import CONFIG_COLUMNS, TABLES
-from bot.storage.boards_postgres import PostgresBoardStatements
-from bot.storage.postgres_admin import PostgresAdminStatements
 from bot.storage.postgres_held import HeldWrites
 from bot.storage.postgres_moderation import PostgresModeration
 
@@ -86,8 +84,7 @@ def _job(row: asyncpg.Record) -> Job:
     return Job(*values)
 
 
-class PostgresTransaction(PostgresModeration, PostgresBoardStatements,
-                          PostgresAdminStatements):
+class PostgresTransaction(PostgresModeration):
     """The statements fluxcord runs, on an asyncpg connection inside an open transaction."""
 
     __slots__ = ("_conn",)

@@ -12,9 +12,10 @@ parameters or a query builder: asyncpg accepts only `$n`, so PostgreSQL runs the
 written, with nothing between the rule and the server on the hot path; SQLite accepts the
 same numbered parameters as `?n`, so the one translation is a textual `$` -> `?` done
 once per statement text (`sqlite_sql`, cached). Both engines read the rest alike:
-ON CONFLICT ... DO UPDATE, RETURNING, `excluded.`, and a row count (SQLite's `rowcount`;
-PostgreSQL's status line, read in `bot.storage.postgres_tx`). Statements never hold a `$`
-inside a string literal.
+ON CONFLICT ... DO UPDATE, RETURNING, `excluded.`, CAST, and a row count (SQLite's
+`rowcount`; PostgreSQL's status line, read in `bot.storage.postgres_tx`). The few
+functions SQLite names otherwise are renamed here too (`_FUNCTIONS`). Statements never
+hold a `$` inside a string literal.
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ from bot.storage._rows import (
     MemberRow,
 )
 from bot.storage.base import CONFIG_COLUMNS, TABLES
-from bot.storage.boards_sqlite import SqliteBoardStatements
-from bot.storage.sqlite_admin import SqliteAdminStatements
 from bot.storage.sqlite_moderation import SqliteModeration
 
 # The same terms as the partial index jobs_unfinished, so the planner can use it.
@@ -50,9 +49,15 @@ _JOB_COLUMNS = (
 )
 
 
+# PostgreSQL's functions that SQLite names otherwise (same arguments, same meaning).
+_FUNCTIONS = {"strpos(": "instr("}
+
+
 @lru_cache(maxsize=1024)
 def sqlite_sql(statement: str) -> str:
     """A statement written for PostgreSQL (`$n`) as SQLite runs it (`?n`)."""
+    for theirs, ours in _FUNCTIONS.items():
+        statement = statement.replace(theirs, ours)
     return re.sub(r"\$(\d+)", r"?\1", statement)
 
 
@@ -63,7 +68,7 @@ def _job(row: tuple[Any, ...]) -> Job:
     return Job(*values)
 
 
-class SqliteTransaction(SqliteModeration, SqliteBoardStatements, SqliteAdminStatements):
+class SqliteTransaction(SqliteModeration):
     """The statements fluxcord runs, on a sqlite3 connection inside an open transaction."""
 
     __slots__ = ("_conn",)
