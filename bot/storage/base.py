@@ -27,7 +27,6 @@ from bot.storage._rows import (
     LedgerEntry,
     MemberRow,
 )
-from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
 
 T = TypeVar("T")
@@ -81,8 +80,7 @@ class Statements(Protocol):
         one fixed order, taken in one call. A rule takes it once, before its reads."""
 
 
-class Transaction(Statements, ModerationStatements,
-                  Protocol):
+class Transaction(Statements, Protocol):
     """The statements fluxcord runs, inside one open transaction of some engine."""
 
     async def lock_guild(self, guild_id: int) -> None:

@@ -33,7 +33,6 @@ from bot.storage._rows import (
 )
 from bot.storage.base import CONFIG_COLUMNS, TABLES
 from bot.storage.postgres_held import HeldWrites
-from bot.storage.postgres_moderation import PostgresModeration
 
 # The first key of every advisory lock fluxcord takes: what kind of thing is locked.
 # (Two-key advisory locks live apart from one-key ones, which other programs tend to use.)
@@ -84,7 +83,7 @@ def _job(row: asyncpg.Record) -> Job:
     return Job(*values)
 
 
-class PostgresTransaction(PostgresModeration):
+class PostgresTransaction:
     """The statements fluxcord runs, on an asyncpg connection inside an open transaction."""
 
     __slots__ = ("_conn",)

@@ -38,7 +38,6 @@ from bot.storage._rows import (
     MemberRow,
 )
 from bot.storage.base import CONFIG_COLUMNS, TABLES
-from bot.storage.sqlite_moderation import SqliteModeration
 
 # The same terms as the partial index jobs_unfinished, so the planner can use it.
 _UNFINISHED_SQL = "status <> 'settled' AND status <> 'refunded'"
@@ -68,7 +67,7 @@ def _job(row: tuple[Any, ...]) -> Job:
     return Job(*values)
 
 
-class SqliteTransaction(SqliteModeration):
+class SqliteTransaction:
     """The statements fluxcord runs, on a sqlite3 connection inside an open transaction."""
 
     __slots__ = ("_conn",)
