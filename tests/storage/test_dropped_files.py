@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from bot.storage import MIGRATIONS, SqliteStore
+from bot.storage.migrations import DROPS_FILES
 from bot.storage.postgres import PostgresStore
 from bot.storage.postgres_migrations import MIGRATIONS as PG_MIGRATIONS
 from tests.support.postgres import ThrowawayPostgres
@@ -38,7 +39,7 @@ def _on_disk(path: Path) -> int:
 
 async def test_sqlite_drops_the_kept_files_and_gives_the_space_back(tmp_path: Path) -> None:
     path = tmp_path / "fluxcord.db"
-    await (await SqliteStore.open(path, migrations=MIGRATIONS[:-1])).close()
+    await (await SqliteStore.open(path, migrations=MIGRATIONS[:DROPS_FILES - 1])).close()
     conn = sqlite3.connect(path)
     with conn:
         conn.execute(BOARD)
@@ -49,7 +50,7 @@ async def test_sqlite_drops_the_kept_files_and_gives_the_space_back(tmp_path: Pa
     conn.close()
     assert _on_disk(path) > 2 * FILES * FILE_BYTES
 
-    store = await SqliteStore.open(path)
+    store = await SqliteStore.open(path, migrations=MIGRATIONS[:DROPS_FILES])
     assert store.migrations_applied == 1
     await store.close()
 
@@ -66,7 +67,7 @@ async def test_sqlite_drops_the_kept_files_and_gives_the_space_back(tmp_path: Pa
 
 async def test_postgresql_drops_the_kept_files(pg_server: ThrowawayPostgres) -> None:
     url = pg_server.new_database()
-    await (await PostgresStore.open(url, migrations=PG_MIGRATIONS[:-1])).close()
+    await (await PostgresStore.open(url, migrations=PG_MIGRATIONS[:DROPS_FILES - 1])).close()
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(BOARD)
@@ -77,7 +78,7 @@ async def test_postgresql_drops_the_kept_files(pg_server: ThrowawayPostgres) -> 
     finally:
         await conn.close()
 
-    store = await PostgresStore.open(url)
+    store = await PostgresStore.open(url, migrations=PG_MIGRATIONS[:DROPS_FILES])
     assert store.migrations_applied == 1
     await store.close()
 
