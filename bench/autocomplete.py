@@ -25,8 +25,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bot.credits import store as credits_store
+from bot.credits.rows import Job, JobStatus
 from bot.presets import Presets
-from bot.storage import Job, JobStatus, Store, open_store
+from bot.storage import Store, open_store
 
 GUILDS = 10
 MEMBERS = 2_000
@@ -56,7 +58,7 @@ def _jobs(count: int, rng: random.Random) -> list[Job]:
 async def _fill(db: Store, count: int) -> None:
     async def fill(tx: Any, jobs: list[Job]) -> None:
         for job in jobs:
-            await tx.insert_job(job)
+            await credits_store.insert_job(tx, job)
 
     jobs = _jobs(count, random.Random(16))
     # In slices: PostgreSQL takes at most 32,767 parameters in one statement.

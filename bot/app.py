@@ -13,6 +13,7 @@ from bot.admin import ServerAdmin
 from bot.boards.service import Boards
 from bot.continuity import Continuity
 from bot.credits import CreditDefaults, Credits
+from bot.credits.records import JobRecords
 from bot.guilds import Guilds
 from bot.jobs import MAX_INPUT_BYTES, JobService
 from bot.limits import FairScheduler
@@ -27,7 +28,6 @@ from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage import open_store
-from bot.storage.records import JobRecords
 
 
 @contextlib.asynccontextmanager

@@ -29,6 +29,7 @@ from bot.catalogue.plan import Plan
 from bot.catalogue.resolve import EMPTY, PREFERENCES, Layer, resolve
 from bot.continuity import Continuity, ReplyRef, attachment_expired
 from bot.credits import Credits, NewJob, ServerSettings
+from bot.credits.records import JobRecords
 from bot.errors import JobFailed, UserError
 from bot.fleet import shard_of
 from bot.guilds import Guilds
@@ -53,7 +54,6 @@ from bot.safety import (
 from bot.settings import Settings
 from bot.several import Several, check_count, generate_several
 from bot.storage import Store
-from bot.storage.records import JobRecords
 
 log = logging.getLogger(__name__)
 

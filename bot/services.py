@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from bot.boards.service import Boards
     from bot.continuity import Continuity
     from bot.credits import Credits
+    from bot.credits.records import JobRecords
     from bot.guilds import Guilds
     from bot.jobs import JobService
     from bot.metrics.families import Metrics
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from bot.providers.router import Router
     from bot.settings import Settings
     from bot.storage import Store
-    from bot.storage.records import JobRecords
 
 
 @dataclass(slots=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.admin import store
-from bot.storage import LedgerEntry, Store
+from bot.credits.rows import LedgerEntry
+from bot.storage import Store
 
 PAGE_SIZE = 10
 

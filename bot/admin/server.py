@@ -140,7 +140,7 @@ class ServerAdmin:
             return []
         day = utc_day(self._clock())
         # A read first: after most jobs no level is reached and nothing needs writing.
-        spent = await self._db.read(lambda tx: tx.budget_spent(guild_id, day))
+        spent = await self._db.read(lambda tx: credits_store.budget_spent(tx, guild_id, day))
         reached = [level for level in BUDGET_ALERTS if spent * 100 >= budget * level]
         if not reached:
             return []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.storage._rows import LedgerEntry
+from bot.credits.rows import LedgerEntry
 from bot.storage.base import Statements
 
 _REPORT_SQL = (

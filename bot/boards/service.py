@@ -19,8 +19,9 @@ from bot.boards.sheet import MAX_ITEMS
 from bot.boards.store import Board, BoardItem, HistoryEntry, KeptResult
 from bot.boards.style import StyleLayer
 from bot.boards.thumbs import make_thumbnail_async
+from bot.credits.rows import Job
 from bot.errors import UserError
-from bot.storage import Job, Store, Transaction
+from bot.storage import Store, Transaction
 
 log = logging.getLogger(__name__)
 

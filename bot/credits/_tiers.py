@@ -32,7 +32,7 @@ async def member_terms(tx: Transaction, guild_id: int, defaults: CreditDefaults,
                        role_ids: Collection[int]) -> tuple[ServerSettings, RoleTier | None]:
     """The server's terms as they apply to a member holding `role_ids`, and the tier that
     applies (None: the server's allowance)."""
-    terms = ServerSettings.resolve(await tx.guild_config(guild_id), defaults)
+    terms = ServerSettings.resolve(await store.guild_config(tx, guild_id), defaults)
     if not role_ids:
         return terms, None
     tier = best_tier(await store.role_tiers(tx, guild_id), role_ids)

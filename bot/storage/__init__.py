@@ -6,33 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.storage._rows import (
-    ALLOWANCE,
-    BONUS,
-    UNFINISHED,
-    GuildConfig,
-    Job,
-    JobLedgerSum,
-    JobStatus,
-    LedgerEntry,
-    MemberRow,
-)
 from bot.storage.base import TABLES, Rule, StorageError, Store, Transaction, redact_url
 from bot.storage.migrations import MIGRATIONS, SchemaError
 from bot.storage.sqlite import SqliteStore
 
 __all__ = [
-    "ALLOWANCE",
-    "BONUS",
     "MIGRATIONS",
     "TABLES",
-    "UNFINISHED",
-    "GuildConfig",
-    "Job",
-    "JobLedgerSum",
-    "JobStatus",
-    "LedgerEntry",
-    "MemberRow",
     "Rule",
     "SchemaError",
     "SqliteStore",

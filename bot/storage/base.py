@@ -19,23 +19,10 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from bot.storage._rows import (
-    GuildConfig,
-    Job,
-    JobLedgerSum,
-    JobStatus,
-    LedgerEntry,
-    MemberRow,
-)
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
-
-# Columns a server admin may set; the names are interpolated, never user input.
-CONFIG_COLUMNS = frozenset({"allowance", "period_hours", "daily_budget", "safety_cap",
-                            "default_model"})
-
 
 class StorageError(Exception):
     """The database cannot be reached or used; the text never holds a password."""
@@ -71,6 +58,15 @@ class Statements(Protocol):
     async def fetchnamed(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         """Every row the statement returns, as column name -> value."""
 
+    async def defer(self, row: tuple[Any, ...] | None, sql: str, *args: Any) -> None:
+        """Runs a write whose result no rule reads; an engine may hold it back and send it
+        with the next statement or the COMMIT. `row` names the row it changes (None: a
+        new row every time): a second write to a held row sends the first."""
+
+    async def copy_in(self, table: str, columns: Sequence[str],
+                      rows: Iterable[Sequence[Any]]) -> None:
+        """Inserts many rows given in the order of `columns` (bulk loads, copies)."""
+
     async def lock_guild(self, guild_id: int) -> None:
         """Holds the server's lock until the transaction ends, for a rule that checks
         only the server."""
@@ -81,97 +77,8 @@ class Statements(Protocol):
 
 
 class Transaction(Statements, Protocol):
-    """The statements fluxcord runs, inside one open transaction of some engine."""
-
-    async def lock_guild(self, guild_id: int) -> None:
-        """Holds the server's lock until the transaction ends, for a rule that checks
-        only the server."""
-
-    async def lock_member(self, guild_id: int, user_id: int) -> None:
-        """Holds the server's lock, then the member's, until the transaction ends: the
-        one fixed order, taken in one call. A rule takes it once, before its reads."""
-
-    async def guild_config(self, guild_id: int) -> GuildConfig:
-        """The server's own settings (all None when it set nothing)."""
-
-    async def update_guild_config(self, guild_id: int, **values: int | str | None) -> None:
-        """Sets the named columns (None: back to the operator's default)."""
-
-    async def channel_caps(self, guild_id: int) -> dict[int, int]:
-        """Each channel's own safety cap in the server."""
-
-    async def set_channel_cap(self, guild_id: int, channel_id: int, cap: int | None
-                              ) -> None:
-        """Sets a channel's safety cap; None removes it."""
-
-    async def member(self, guild_id: int, user_id: int) -> MemberRow | None:
-        """The member's stored credit state, or None before their first activity."""
-
-    async def put_member(self, member: MemberRow) -> None:
-        """Inserts or replaces the member's credit state."""
-
-    async def insert_members(self, members: Iterable[MemberRow]) -> None:
-        """Bulk insert of new members (benchmarks, imports)."""
-
-    async def add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
-        """Appends ledger rows."""
-
-    async def ledger(self, guild_id: int, user_id: int) -> list[LedgerEntry]:
-        """A member's ledger, oldest first."""
-
-    async def budget_spent(self, guild_id: int, day: str) -> int:
-        """Credits the server has reserved on the UTC day."""
-
-    async def add_budget_spend(self, guild_id: int, day: str, delta: int) -> None:
-        """Adds to (or, negative, gives back from) the server's spend on the day."""
-
-    async def insert_job(self, job: Job) -> None:
-        """Records a new job."""
-
-    async def job(self, job_id: str) -> Job | None:
-        """The job, whatever its status."""
-
-    async def unfinished_job(self, job_id: str) -> Job | None:
-        """The job if it is queued, generating or posting."""
-
-    async def unfinished_jobs(self) -> list[Job]:
-        """Every queued, generating or posting job, oldest first."""
-
-    async def advance_job(self, job_id: str, status: JobStatus, now: float, *,
-                          provider: str | None = None, message_id: int | None = None,
-                          error: str | None = None) -> bool:
-        """Moves an unfinished job to `status`; False when it was already finished (or
-        absent). The status guard is what makes settle and refund exactly-once."""
-
-    async def reduce_job_charge(self, job_id: str, *, expected_cost: int, cost: int,
-                                allowance_part: int, bonus_part: int, now: float) -> bool:
-        """Lowers an unfinished job's charge (some of its images failed); False when the
-        job is finished, absent, or no longer costs `expected_cost`."""
-
-    async def delete_result(self, job_id: str, now: float) -> bool:
-        """Marks the job's result deleted and drops the files kept of it (its posted
-        images and its input); False when it was already deleted or is unknown."""
-
-    async def members(self) -> list[MemberRow]:
-        """Every member row (for the audit)."""
-
-    async def ledger_bonus_sums(self) -> dict[tuple[int, int], int]:
-        """The bonus moved per member, by the ledger."""
-
-    async def ledger_allowance_sums(self) -> dict[tuple[int, int, int], int]:
-        """The allowance moved per member and period."""
-
-    async def job_ledger_sums(self) -> list[JobLedgerSum]:
-        """Every job beside what its ledger rows moved."""
-
-    async def ledger_members_without_row(self) -> list[tuple[int, int]]:
-        """Members with ledger rows but no member row (should be none)."""
-
-    async def budget_rows(self) -> dict[tuple[int, str], int]:
-        """The stored spend per server and day."""
-
-    async def job_budget_sums(self) -> dict[tuple[int, str], int]:
-        """Credits charged per server and day by jobs that were not refunded."""
+    """One open transaction of some engine: its statements, and the few the store itself
+    runs (the meta table; whole tables for `python -m bot migrate-to`)."""
 
     async def get_meta(self, key: str) -> str | None:
         """A meta value, or None."""

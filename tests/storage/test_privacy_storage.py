@@ -5,6 +5,7 @@ nothing more."""
 from __future__ import annotations
 
 from bot.credits import Credits, NewJob
+from bot.credits import store as credits_store
 from bot.presets import store as presets_store
 from bot.presets.store import Preset
 from bot.privacy import store as privacy_store
@@ -30,18 +31,18 @@ async def test_erasing_a_member_keeps_others_and_the_ledger_and_is_idempotent(
     theirs = await _job(credits, BOB, "bob's prompt")
     mine_preset = Preset(GUILD, ALICE, "Mine", {"seed": 3}, 0.0)
     await db.write(lambda tx: presets_store.put_preset(tx, mine_preset))
-    ledger = await db.read(lambda tx: tx.ledger(GUILD, ALICE))
-    member = await db.read(lambda tx: tx.member(GUILD, ALICE))
+    ledger = await db.read(lambda tx: credits_store.ledger(tx, GUILD, ALICE))
+    member = await db.read(lambda tx: credits_store.member(tx, GUILD, ALICE))
 
     erased = await db.write(lambda tx: privacy_store.erase_member(tx, ALICE))
     assert erased.servers == [GUILD]
-    job = await db.read(lambda tx: tx.job(mine))
+    job = await db.read(lambda tx: credits_store.job(tx, mine))
     assert job is not None and job.prompt == "" and dict(job.options) == {}
-    other = await db.read(lambda tx: tx.job(theirs))
+    other = await db.read(lambda tx: credits_store.job(tx, theirs))
     assert other is not None and other.prompt == "bob's prompt"
     assert await db.read(lambda tx: presets_store.presets(tx, GUILD, ALICE)) == []
-    assert await db.read(lambda tx: tx.ledger(GUILD, ALICE)) == ledger
-    assert await db.read(lambda tx: tx.member(GUILD, ALICE)) == member
+    assert await db.read(lambda tx: credits_store.ledger(tx, GUILD, ALICE)) == ledger
+    assert await db.read(lambda tx: credits_store.member(tx, GUILD, ALICE)) == member
     data = await db.read(lambda tx: privacy_store.member_data(tx, ALICE))
     assert "alice's secret" not in str(data) and len(data["ledger"]) == len(ledger)
 
@@ -60,5 +61,5 @@ async def test_retention_erases_old_prompts_only_where_it_runs_out(
 
     assert await db.write(lambda tx: expire(tx, clock(), 365)) == 1
     assert await db.write(lambda tx: expire(tx, clock(), 365)) == 0  # nothing more
-    assert (await db.read(lambda tx: tx.job(old))).prompt == ""  # type: ignore[union-attr]
-    assert (await db.read(lambda tx: tx.job(new))).prompt == "a new prompt"  # type: ignore[union-attr]
+    assert (await db.read(lambda tx: credits_store.job(tx, old))).prompt == ""  # type: ignore[union-attr]
+    assert (await db.read(lambda tx: credits_store.job(tx, new))).prompt == "a new prompt"  # type: ignore[union-attr]

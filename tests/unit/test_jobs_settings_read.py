@@ -15,6 +15,7 @@ import pytest
 
 from bot.admin import ModelForbidden, ServerAdmin
 from bot.credits import CreditDefaults, Credits
+from bot.credits.records import JobRecords
 from bot.errors import UserError
 from bot.guilds import Guilds
 from bot.jobs import ImagineRequest, JobService
@@ -27,7 +28,6 @@ from bot.providers import build_router
 from bot.providers.http import make_http_client
 from bot.settings import Settings
 from bot.storage import Rule, Store, open_store
-from bot.storage.records import JobRecords
 
 GUILD, CHANNEL, MEMBER = 1, 2, 3
 
