@@ -1,6 +1,6 @@
-"""Storage: the only place with SQL. One seam (`Store`, `Transaction`), two engines:
-SQLite (one process, embedded) and PostgreSQL (several processes), chosen by the scheme of
-DATABASE_URL."""
+"""Storage: one seam (`Store`, `Transaction`), two engines: SQLite (one process,
+embedded) and PostgreSQL (several processes), chosen by the scheme of DATABASE_URL. The
+features' statements live in the features (`bot/<feature>/store.py`)."""
 
 from __future__ import annotations
 

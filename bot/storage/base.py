@@ -1,8 +1,10 @@
-"""The seam between the rules and the engines: what a store and a transaction offer.
+"""The seam between the features and the engines: what a store and a transaction offer.
 
-Rules (the credit rules, server settings, job status) are `async def rule(tx)` functions
-written once against `Transaction` and handed to `Store.read` or `Store.write`. Each
-engine implements both:
+Storage knows no feature. A transaction offers statements with parameters (`execute`,
+`fetch`, ...; each written once for both engines, see `bot.storage.sqlite_tx`), and the
+two locks. Each feature keeps its own statements in its `store.py`, as functions of a
+transaction, and its rules are `async def rule(tx)` functions handed to `Store.read` or
+`Store.write`. Each engine implements both:
 
 - SQLite (`bot.storage.sqlite`) runs a rule whole on its database thread by driving the
   coroutine there; its methods never suspend, so nothing else runs between a check and

@@ -1,7 +1,9 @@
-"""PostgreSQL's statements, as methods of one open transaction on an asyncpg connection.
+"""PostgreSQL's driver: one open transaction on an asyncpg connection.
 
-The same statements as `sqlite_tx`, in PostgreSQL's dialect ($n placeholders, COPY for
-bulk rows). Each call awaits the server, so the locks are real: `lock_guild` and
+Statements come written once for both engines, in PostgreSQL's dialect ($n placeholders;
+see `bot.storage.sqlite_tx`), and run as written; bulk rows go by COPY, and a statement's
+row count is read from asyncpg's status line (`row_count`). Each call awaits the server,
+so the locks are real: `lock_guild` and
 `lock_member` take transaction-level advisory locks, released at COMMIT or ROLLBACK.
 Advisory locks also cover a member who has no row yet, which SELECT … FOR UPDATE cannot.
 
@@ -14,13 +16,14 @@ their order within the statement cannot matter; foreign keys are checked at its 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
 
 from bot.storage.base import TABLES
-from bot.storage.postgres_held import HeldWrites
 
 # The first key of every advisory lock fluxcord takes: what kind of thing is locked.
 # (Two-key advisory locks live apart from one-key ones, which other programs tend to use.)
@@ -34,6 +37,7 @@ LOCK_SHARD = 0x464C5803
 LOCK_COMMANDS = 0x464C5804
 # Held while a process books a shard's turn to identify (key: the identify bucket).
 LOCK_IDENTIFY = 0x464C5805
+
 
 def lock_key(*ids: int) -> int:
     """Folds Discord ids into the signed 32-bit second key of an advisory lock. Two
@@ -50,6 +54,78 @@ def row_count(status: str) -> int:
     "INSERT 0 3", "UPDATE 2"): its last number, 0 when it has none."""
     last = status.rpartition(" ")[2]
     return int(last) if last.isdigit() else 0
+
+
+@lru_cache(maxsize=64)
+def _shifted(sql: str, offset: int) -> str:
+    """The statement with its placeholders $n renumbered to $(n + offset)."""
+    return re.sub(r"\$(\d+)", lambda m: f"${int(m[1]) + offset}", sql)
+
+
+class HeldWrites:
+    """The connection, holding back writes (`defer`) until the next statement."""
+
+    __slots__ = ("_conn", "_keys", "_writes")
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._writes: list[tuple[str, tuple[Any, ...]]] = []
+        self._keys: set[tuple[Any, ...]] = set()
+
+    async def defer(self, row: tuple[Any, ...] | None, sql: str, *args: Any) -> None:
+        """Holds a write; `row` names the row it changes (None: a new row every time)."""
+        if row is not None:
+            if row in self._keys:
+                await self.flush()
+            self._keys.add(row)
+        self._writes.append((sql, args))
+
+    async def flush(self) -> None:
+        """Sends the held writes, as one statement."""
+        writes, self._writes = self._writes, []
+        self._keys.clear()
+        if len(writes) == 1:
+            sql, args = writes[0]
+            await self._conn.execute(sql, *args)
+        elif writes:
+            parts: list[str] = []
+            params: list[Any] = []
+            for n, (sql, args) in enumerate(writes):
+                parts.append(f"w{n} AS ({_shifted(sql, len(params))})")
+                params.extend(args)
+            await self._conn.execute(f"WITH {', '.join(parts)} SELECT 1", *params)
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        if self._writes:
+            await self.flush()
+        status: str = await self._conn.execute(sql, *args)
+        return status
+
+    async def executemany(self, sql: str, rows: Any) -> None:
+        if self._writes:
+            await self.flush()
+        await self._conn.executemany(sql, rows)
+
+    async def fetch(self, sql: str, *args: Any) -> list[Any]:
+        if self._writes:
+            await self.flush()
+        rows: list[Any] = await self._conn.fetch(sql, *args)
+        return rows
+
+    async def fetchrow(self, sql: str, *args: Any) -> Any:
+        if self._writes:
+            await self.flush()
+        return await self._conn.fetchrow(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        if self._writes:
+            await self.flush()
+        return await self._conn.fetchval(sql, *args)
+
+    async def copy_records_to_table(self, table: str, **kwargs: Any) -> None:
+        if self._writes:
+            await self.flush()
+        await self._conn.copy_records_to_table(table, **kwargs)
 
 
 class PostgresTransaction:

@@ -1,4 +1,4 @@
-"""SQLite's statements, as methods of one open transaction.
+"""SQLite's driver: one open transaction on the database's own thread.
 
 A `SqliteTransaction` wraps the sqlite3 connection inside the database's own thread (see
 `SqliteStore`): its methods are coroutines only to fit the `Transaction` seam; each runs
