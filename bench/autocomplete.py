@@ -6,7 +6,7 @@ answer, median and p99 (target: p99 under 20 ms; Discord allows 3 s).
 Fills a fresh SQLite file (or the given empty PostgreSQL database) with `--jobs` jobs in
 10 servers from 2,000 members, a fifth of them from one member (the heaviest history a
 member can have), with prompts drawn from a small vocabulary. Then answers `--queries`
-autocompletes as the bot does (`Power.recent_prompts`: the member's latest jobs through
+autocompletes as the bot does (`Presets.recent_prompts`: the member's latest jobs through
 the (guild, member, time) index, filtered by what was typed): half for the heavy member,
 half for ordinary ones, with fragments that match often, rarely or never (the worst
 case: the whole window is read and nothing is kept).
@@ -25,8 +25,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.power import Power
-from bot.storage import Job, JobStatus, Store, open_store
+from bot.credits import store as credits_store
+from bot.credits.rows import Job, JobStatus
+from bot.presets import Presets
+from bot.storage import Store, open_store
 
 GUILDS = 10
 MEMBERS = 2_000
@@ -56,7 +58,7 @@ def _jobs(count: int, rng: random.Random) -> list[Job]:
 async def _fill(db: Store, count: int) -> None:
     async def fill(tx: Any, jobs: list[Job]) -> None:
         for job in jobs:
-            await tx.insert_job(job)
+            await credits_store.insert_job(tx, job)
 
     jobs = _jobs(count, random.Random(16))
     # In slices: PostgreSQL takes at most 32,767 parameters in one statement.
@@ -73,7 +75,7 @@ async def _measure(url: str, jobs: int, queries: int) -> dict[str, Any]:
     db = await open_store(url)
     try:
         await _fill(db, jobs)
-        power = Power(db)
+        power = Presets(db)
         rng = random.Random(3)
         for _ in range(20):  # warm the caches and the pool
             await power.recent_prompts(*HEAVY, "fox")

@@ -30,7 +30,9 @@ from typing import Any
 
 from bot.admin.chart import draw
 from bot.admin.report import ReportSummary, build_report
-from bot.storage import ALLOWANCE, BONUS, Job, JobStatus, LedgerEntry, Store, open_store
+from bot.credits import store as credits_store
+from bot.credits.rows import ALLOWANCE, BONUS, Job, JobStatus, LedgerEntry
+from bot.storage import Store, open_store
 
 GUILD = 1
 MODELS = ("flux-1.1-pro", "flux-pro", "flux-2-pro", "flux-dev")
@@ -72,8 +74,8 @@ async def _fill(db: Store, rows: int) -> None:
 
     async def fill(tx: Any, jobs: list[Job], ledger: list[LedgerEntry]) -> None:
         for job in jobs:
-            await tx.insert_job(job)
-        await tx.add_ledger(ledger)
+            await credits_store.insert_job(tx, job)
+        await credits_store.add_ledger(tx, ledger)
 
     # In slices: PostgreSQL takes at most 32,767 parameters in one statement.
     step = 1000

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.credits import CreditDefaults, Credits, NewJob
-from bot.storage import MemberRow, Store, open_store
+from bot.credits import store as credits_store
+from bot.credits.rows import MemberRow
+from bot.storage import Store, open_store
 
 SERVERS = 10
 COST = 1
@@ -32,7 +34,7 @@ COST = 1
 async def _seed(db: Store, members: int, now: int) -> list[tuple[int, int]]:
     ids = [(1000 + i % SERVERS, 10_000_000 + i) for i in range(members)]
     rows = (MemberRow(g, u, now, 0, 0) for g, u in ids)
-    await db.write(lambda tx: tx.insert_members(rows))
+    await db.write(lambda tx: credits_store.insert_members(tx, rows))
     return ids
 
 

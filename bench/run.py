@@ -293,7 +293,8 @@ def run(options: Options) -> dict[str, Any]:
     """Runs everything; returns the results (also written to `options.out`)."""
     with asyncio.Runner(loop_factory=_fast_loop()) as runner:
         rounds = runner.run(measure_rounds(options))
-        postgresql = burst_postgres.run(runner, options) if options.database != "sqlite" else None
+        postgresql = (burst_postgres.run(runner, options, measure_client)
+                      if options.database != "sqlite" else None)
     ledger = run_ledger(options) if options.ledger else None
     sheet = sheet_bench.run() if options.sheet else None
     guilds = guilds_bench.run(options.guilds) if options.guilds_bench else None

@@ -13,13 +13,14 @@ from bot.admin import ServerAdmin
 from bot.boards.service import Boards
 from bot.continuity import Continuity
 from bot.credits import CreditDefaults, Credits
+from bot.credits.records import JobRecords
 from bot.guilds import Guilds
 from bot.jobs import MAX_INPUT_BYTES, JobService
 from bot.limits import FairScheduler
 from bot.metrics import Metrics
 from bot.moderation import Policy, load_file
 from bot.moderation.service import Moderation
-from bot.power import Power
+from bot.presets import Presets
 from bot.privacy import Privacy
 from bot.provenance.signing import load_signer
 from bot.providers import build_router
@@ -27,7 +28,6 @@ from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage import open_store
-from bot.storage.records import JobRecords
 
 
 @contextlib.asynccontextmanager
@@ -56,7 +56,7 @@ async def open_services(
             guilds = Guilds(db, defaults)
             records = JobRecords(db, **_clock(clock))
             boards = Boards(db, **_clock(clock))
-            power = Power(db, **_clock(clock))
+            presets = Presets(db, **_clock(clock))
             privacy = Privacy(db, credits, max_retention_days=settings.MAX_RETENTION_DAYS,
                               **_clock(clock))
             admin = ServerAdmin(db, settings, **_clock(clock))
@@ -86,7 +86,7 @@ async def open_services(
                 moderation=moderation,
                 boards=boards,
                 continuity=continuity,
-                power=power,
+                power=presets,
                 observer=metrics,
             )
             if metrics is not None:
@@ -96,7 +96,7 @@ async def open_services(
                 yield Services(settings=settings, store=db, credits=credits, guilds=guilds,
                                records=records, router=router, jobs=jobs,
                                moderation=moderation, boards=boards, admin=admin,
-                               continuity=continuity, power=power, privacy=privacy,
+                               continuity=continuity, presets=presets, privacy=privacy,
                                signer=signer, metrics=metrics)
             finally:
                 # Jobs still in flight are refunded while the database is open.

@@ -8,7 +8,9 @@ import logging
 
 from bot.catalogue import MODELS
 from bot.credits import CreditDefaults, ServerSettings, check_range
-from bot.storage import GuildConfig, Store, Transaction
+from bot.credits import store as credits_store
+from bot.credits.rows import GuildConfig
+from bot.storage import Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,7 @@ class Guilds:
 
     async def guild_config(self, guild_id: int) -> ServerSettings:
         """The server's settings in force."""
-        config = await self._db.read(lambda tx: tx.guild_config(guild_id))
+        config = await self._db.read(lambda tx: credits_store.guild_config(tx, guild_id))
         return ServerSettings.resolve(config, self.defaults)
 
     async def set_allowance(self, guild_id: int, amount: int | None,
@@ -54,15 +56,16 @@ class Guilds:
         if channel_id is None:
             await self._configure(guild_id, safety_cap=level)
             return
-        await self._db.write(lambda tx: tx.set_channel_cap(guild_id, channel_id, level))
+        await self._db.write(
+            lambda tx: credits_store.set_channel_cap(tx, guild_id, channel_id, level))
         log.info("server %d: safety cap of channel %d set to %s", guild_id, channel_id, level)
 
     async def safety_caps(self, guild_id: int) -> tuple[int, dict[int, int]]:
         """The server's cap (its own, else the operator's) and each channel's own cap."""
 
         async def caps(tx: Transaction) -> tuple[int, dict[int, int]]:
-            config = await tx.guild_config(guild_id)
-            return self.server_cap_of(config), await tx.channel_caps(guild_id)
+            config = await credits_store.guild_config(tx, guild_id)
+            return self.server_cap_of(config), await credits_store.channel_caps(tx, guild_id)
 
         return await self._db.read(caps)
 
@@ -72,8 +75,8 @@ class Guilds:
 
     async def _configure(self, guild_id: int, **values: int | str | None) -> ServerSettings:
         async def update(tx: Transaction) -> GuildConfig:
-            await tx.update_guild_config(guild_id, **values)
-            return await tx.guild_config(guild_id)
+            await credits_store.update_guild_config(tx, guild_id, **values)
+            return await credits_store.guild_config(tx, guild_id)
 
         config = await self._db.write(update)
         log.info("server %d: settings changed: %s", guild_id, values)

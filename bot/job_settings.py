@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.admin.server import forbidden_rule
+from bot.credits import store as credits_store
+from bot.credits.rows import GuildConfig
 from bot.moderation.service import ScreenRows, screen_rule
-from bot.power.service import StoredLayers, layers_rule
-from bot.storage import GuildConfig, Store, Transaction
+from bot.presets.service import StoredLayers, layers_rule
+from bot.storage import Store, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +39,8 @@ async def read_job_settings(store: Store, guild_id: int, user_id: int, preset: s
     async def read(tx: Transaction) -> JobSettings:
         return JobSettings(
             layers=await layers(tx) if layers is not None else None,
-            config=await tx.guild_config(guild_id),
-            channel_caps=await tx.channel_caps(guild_id),
+            config=await credits_store.guild_config(tx, guild_id),
+            channel_caps=await credits_store.channel_caps(tx, guild_id),
             forbidden=await forbidden(tx),
             screen=await screen(tx) if screen is not None else None,
         )

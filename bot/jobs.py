@@ -29,6 +29,7 @@ from bot.catalogue.plan import Plan
 from bot.catalogue.resolve import EMPTY, PREFERENCES, Layer, resolve
 from bot.continuity import Continuity, ReplyRef, attachment_expired
 from bot.credits import Credits, NewJob, ServerSettings
+from bot.credits.records import JobRecords
 from bot.errors import JobFailed, UserError
 from bot.fleet import shard_of
 from bot.guilds import Guilds
@@ -38,8 +39,8 @@ from bot.log import bind
 from bot.moderation.refusal import Subject
 from bot.moderation.service import Moderation
 from bot.observers import JobObserver, Outcome
-from bot.power import Power
-from bot.power.service import layers_of
+from bot.presets import Presets
+from bot.presets.service import layers_of
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, OnSubmitted
 from bot.providers.errors import ModerationError, NoProviderAvailable, ProviderError
 from bot.providers.router import Router
@@ -53,7 +54,6 @@ from bot.safety import (
 from bot.settings import Settings
 from bot.several import Several, check_count, generate_several
 from bot.storage import Store
-from bot.storage.records import JobRecords
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class JobService:
         moderation: Moderation | None = None,
         boards: Boards | None = None,
         continuity: Continuity | None = None,
-        power: Power | None = None,
+        power: Presets | None = None,
         observer: JobObserver | None = None,
     ) -> None:
         self._settings = settings

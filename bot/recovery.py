@@ -30,14 +30,14 @@ from typing import TYPE_CHECKING, Protocol
 
 import discord
 
+from bot.credits.rows import JobStatus
 from bot.fleet import ShardSet
-from bot.storage import JobStatus
 
 if TYPE_CHECKING:
     from bot.credits import Credits
+    from bot.credits.records import JobRecords
+    from bot.credits.rows import Job
     from bot.providers.base import Submission
-    from bot.storage import Job
-    from bot.storage.records import JobRecords
 
 log = logging.getLogger(__name__)
 

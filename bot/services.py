@@ -10,17 +10,17 @@ if TYPE_CHECKING:
     from bot.boards.service import Boards
     from bot.continuity import Continuity
     from bot.credits import Credits
+    from bot.credits.records import JobRecords
     from bot.guilds import Guilds
     from bot.jobs import JobService
     from bot.metrics.families import Metrics
     from bot.moderation.service import Moderation
-    from bot.power import Power
+    from bot.presets import Presets
     from bot.privacy import Privacy
     from bot.provenance.signing import ResultSigner
     from bot.providers.router import Router
     from bot.settings import Settings
     from bot.storage import Store
-    from bot.storage.records import JobRecords
 
 
 @dataclass(slots=True)
@@ -38,7 +38,7 @@ class Services:
     boards: Boards
     admin: ServerAdmin
     continuity: Continuity
-    power: Power
+    presets: Presets
     privacy: Privacy
     signer: ResultSigner | None = None  # C2PA signing of results, when configured
     # Set when METRICS_PORT is: what the metrics endpoint serves.

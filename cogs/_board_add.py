@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.boards.service import Added
+from bot.boards.store import Board, BoardItem, KeptResult
 from bot.client import report_error
+from bot.credits.rows import Job
 from bot.errors import UserError
 from bot.replies import defer_private, reply
-from bot.storage import Job
-from bot.storage.boards_base import Board, BoardItem, KeptResult
 from bot.texts import model_label
 from cogs._component import JOB, JobChecked, ascii_number
 from cogs._posted import PostedImage, read_posted

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.boards.store import Board, BoardItem
 from bot.errors import UserError
-from bot.storage.boards_base import Board, BoardItem
 from cogs._board_add import item_embed
 from cogs._posted import PostedImage, read_posted
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 
 from bot.client import report_error
+from bot.credits.rows import Job
 from bot.errors import UserError
-from bot.storage import Job
 
 if TYPE_CHECKING:
     from bot.client import FluxBot

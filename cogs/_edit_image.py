@@ -15,10 +15,10 @@ import discord
 
 from bot.catalogue import MODELS
 from bot.client import report_error
+from bot.credits.rows import Job
 from bot.errors import UserError
 from bot.jobs import Attachment, ImagineRequest
 from bot.replies import defer_private
-from bot.storage import Job
 from cogs._common import place_of, role_ids_of
 from cogs._component import (
     JOB,

@@ -14,7 +14,7 @@ async def preset_names(interaction: discord.Interaction[FluxBot], current: str
     """Autocomplete: the member's own presets here whose name holds what was typed."""
     if interaction.guild_id is None:
         return []
-    names = await interaction.client.services.power.preset_names(
+    names = await interaction.client.services.presets.preset_names(
         interaction.guild_id, interaction.user.id, current)
     return [app_commands.Choice(name=n, value=n) for n in names]
 
@@ -24,6 +24,6 @@ async def recent_prompts(interaction: discord.Interaction[FluxBot], current: str
     """Autocomplete: the member's own recent prompts here holding what was typed."""
     if interaction.guild_id is None:
         return []
-    prompts = await interaction.client.services.power.recent_prompts(
+    prompts = await interaction.client.services.presets.recent_prompts(
         interaction.guild_id, interaction.user.id, current)
     return [app_commands.Choice(name=p, value=p) for p in prompts]

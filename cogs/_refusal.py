@@ -17,9 +17,9 @@ import discord
 
 from bot.client import report_error
 from bot.moderation.refusal import ModerationRefusal
+from bot.moderation.store import AppealRow
 from bot.moderation.strikes import discord_time
 from bot.replies import defer_private
-from bot.storage.moderation_rows import AppealRow
 from cogs._component import STRIKE, Checked, NotHere
 
 if TYPE_CHECKING:

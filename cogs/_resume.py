@@ -17,13 +17,13 @@ import discord
 from bot import images, provenance
 from bot.catalogue import MODELS
 from bot.catalogue.plan import make_plan
+from bot.continuity.store import ResumeRow
+from bot.credits.rows import Job
 from bot.jobs import ImagineRequest, attachment_from_stored
 from bot.provenance.signing import Generation, sign_or_keep
 from bot.providers.base import GeneratedImage, GenerationRequest, Submission
 from bot.providers.errors import ProviderError
 from bot.providers.registry import label as provider_label
-from bot.storage import Job
-from bot.storage.continuity_base import ResumeRow
 from bot.texts import credits as credit_text
 from bot.texts import credits_back
 from cogs._delivery import TOKEN_MARGIN, UPLOAD_HEADROOM, discord_file

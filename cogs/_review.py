@@ -17,9 +17,9 @@ import discord
 from bot.client import report_error
 from bot.errors import UserError
 from bot.jobs import Progress, request_from_subject
+from bot.moderation.store import AppealRow
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
-from bot.storage.moderation_rows import AppealRow
 from cogs._component import STRIKE, Checked, NotHere
 from cogs._delivery import fit_upload, post_result
 from cogs._embed import result_embed

@@ -11,9 +11,9 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.client import report_error
+from bot.credits.rows import Job
 from bot.providers.base import Submission
 from bot.replies import defer_private
-from bot.storage import Job
 from cogs._component import JobChecked
 from cogs._result import result_view, run_job, stored_request
 from cogs._resume import resume, tell_refunded

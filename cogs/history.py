@@ -11,10 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.boards.service import HISTORY_PAGE
+from bot.boards.store import HistoryEntry
 from bot.client import FluxBot, report_error
 from bot.errors import UserError
 from bot.replies import defer_private
-from bot.storage.boards_base import HistoryEntry
 from bot.texts import model_label
 from cogs._board_add import jump_link
 from cogs._component import Checked, job_here

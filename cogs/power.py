@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.catalogue import SEED_MAX
 from bot.client import FluxBot
-from bot.power.checks import NAME_MAX, SUFFIX_MAX, describe
+from bot.presets.checks import NAME_MAX, SUFFIX_MAX, describe
 from bot.replies import reply
 from cogs._common import MODEL_CHOICES
 from cogs._power_complete import preset_names
@@ -70,7 +70,7 @@ class Preferences(commands.GroupCog, group_name="preferences"):
             await reply(interaction, "Give at least one value to set; `/preferences show` "
                                      "shows yours.")
             return
-        prefs = await self.bot.services.power.set_preferences(
+        prefs = await self.bot.services.presets.set_preferences(
             *_member(interaction), values, self.bot.services.router.offered())
         await reply(interaction, f"Your preferences here: {describe(prefs)}. A value a "
                                  "command, preset or board sets comes first.")
@@ -78,7 +78,7 @@ class Preferences(commands.GroupCog, group_name="preferences"):
     @app_commands.command()
     async def show(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Show your defaults for /imagine here"""
-        prefs = await self.bot.services.power.preferences(*_member(interaction))
+        prefs = await self.bot.services.presets.preferences(*_member(interaction))
         if not prefs:
             await reply(interaction, "You have no preferences here. Set some with "
                                      "`/preferences set`.")
@@ -88,7 +88,7 @@ class Preferences(commands.GroupCog, group_name="preferences"):
     @app_commands.command()
     async def clear(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Forget your defaults for /imagine here"""
-        await self.bot.services.power.clear_preferences(*_member(interaction))
+        await self.bot.services.presets.clear_preferences(*_member(interaction))
         await reply(interaction, "Your preferences here are cleared.")
 
 
@@ -145,7 +145,7 @@ class Presets(commands.GroupCog, group_name="preset"):
                    "output_quality": output_quality, "safety_tolerance": safety_tolerance,
                    "prompt_upsampling": prompt_upsampling, "megapixels": megapixels,
                    "go_fast": go_fast}
-        preset, replaced = await self.bot.services.power.save_preset(
+        preset, replaced = await self.bot.services.presets.save_preset(
             *_member(interaction), name, model, options, self.bot.services.router.offered())
         verb = "replaced" if replaced else "saved"
         await reply(interaction, f"Preset “{preset.name}” {verb}: {describe(preset.options)}. "
@@ -154,7 +154,7 @@ class Presets(commands.GroupCog, group_name="preset"):
     @app_commands.command(name="list")
     async def list_presets(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Your presets here"""
-        presets = await self.bot.services.power.presets(*_member(interaction))
+        presets = await self.bot.services.presets.presets(*_member(interaction))
         if not presets:
             await reply(interaction, "You have no presets here. Save one with `/preset save`.")
             return
@@ -168,7 +168,7 @@ class Presets(commands.GroupCog, group_name="preset"):
     async def delete(self, interaction: discord.Interaction[FluxBot],
                      name: app_commands.Range[str, 1, NAME_MAX]) -> None:
         """Delete one of your presets"""
-        await self.bot.services.power.delete_preset(*_member(interaction), name)
+        await self.bot.services.presets.delete_preset(*_member(interaction), name)
         await reply(interaction, f"Preset “{name}” deleted.")
 
 

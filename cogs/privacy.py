@@ -13,8 +13,8 @@ from discord.ext import commands, tasks
 
 from bot.client import FluxBot
 from bot.privacy import fit_export
+from bot.privacy.store import Erased
 from bot.replies import defer_private
-from bot.storage.privacy_base import Erased
 from cogs._admin_log import log_event
 from cogs._confirm import ask
 

@@ -13,12 +13,12 @@ import pytest
 from bot.catalogue import MODELS
 from bot.catalogue.plan import make_plan
 from bot.credits import CreditDefaults, Credits
+from bot.credits.records import JobRecords
 from bot.guilds import Guilds
 from bot.providers.base import GenerationRequest, InputImage
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.providers.router import Router
 from bot.storage import Store, open_store
-from bot.storage.records import JobRecords
 from tests.support.postgres import PostgresUnavailable, ThrowawayPostgres
 from tests.support.standins.apiframe import ApiframeStandIn
 from tests.support.standins.images import make_image

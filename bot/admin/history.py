@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.storage import LedgerEntry, Store
+from bot.admin import store
+from bot.credits.rows import LedgerEntry
+from bot.storage import Store
 
 PAGE_SIZE = 10
 
@@ -21,12 +23,12 @@ async def history_page(db: Store, guild_id: int, user_id: int, page: int) -> His
     """Page `page` of the member's ledger rows (a page past the end shows the last one)."""
     page = max(page, 0)
     total, entries = await db.read(
-        lambda tx: tx.ledger_page(guild_id, user_id, page * PAGE_SIZE, PAGE_SIZE))
+        lambda tx: store.ledger_page(tx, guild_id, user_id, page * PAGE_SIZE, PAGE_SIZE))
     pages = max(1, -(-total // PAGE_SIZE))
     if page >= pages:
         last = pages - 1
         total, entries = await db.read(
-            lambda tx: tx.ledger_page(guild_id, user_id, last * PAGE_SIZE, PAGE_SIZE))
+            lambda tx: store.ledger_page(tx, guild_id, user_id, last * PAGE_SIZE, PAGE_SIZE))
         page = last
     return HistoryPage(entries, page, pages, total)
 

@@ -17,8 +17,9 @@ from functools import partial
 from typing import IO
 
 from bot import spreadsheet
+from bot.admin import store
+from bot.admin.store import ReportRow
 from bot.storage import Store, Transaction
-from bot.storage.admin_rows import ReportRow
 
 COLUMNS = ("time", "member_id", "delta", "bucket", "reason", "job_id", "model")
 PAGE_ROWS = 5000
@@ -112,7 +113,7 @@ async def build_report(db: Store, guild_id: int, since: float, user_id: int | No
                 break
             after_id = rows[-1].id
         text.flush()
-        for count in await db.read(lambda tx: tx.job_counts(guild_id, since, user_id)):
+        for count in await db.read(lambda tx: store.job_counts(tx, guild_id, since, user_id)):
             if count.status == "settled":
                 summary.jobs_posted += count.jobs
                 summary.posted_by_model[count.model] += count.jobs
@@ -130,7 +131,7 @@ async def build_report(db: Store, guild_id: int, since: float, user_id: int | No
 
 async def _page(tx: Transaction, guild_id: int, since: float, user_id: int | None,
                 after_id: int, limit: int) -> list[ReportRow]:
-    return await tx.report_rows(guild_id, since, user_id, after_id, limit)
+    return await store.report_rows(tx, guild_id, since, user_id, after_id, limit)
 
 
 def _fit(plain: IO[bytes], limit: int, name: str) -> tuple[list[ReportFile], str]:

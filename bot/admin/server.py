@@ -10,13 +10,16 @@ import time
 from collections.abc import Callable
 
 from bot import texts
+from bot.admin import store
+from bot.admin.store import LogChannel
 from bot.catalogue import MODELS
 from bot.credits import check_range
+from bot.credits import store as credits_store
 from bot.credits._rules import utc_day
+from bot.credits.store import RoleTier
 from bot.errors import UserError
 from bot.settings import Settings
 from bot.storage import Rule, Store, Transaction
-from bot.storage.admin_rows import LogChannel, RoleTier
 
 log = logging.getLogger(__name__)
 
@@ -72,18 +75,19 @@ class ServerAdmin:
         check_range("period_hours", period_hours, 1, 24 * 366)
         self.check_allowance(amount)
         tier = RoleTier(guild_id, role_id, amount, period_hours)
-        await self._db.write(lambda tx: tx.set_role_tier(tier))
+        await self._db.write(lambda tx: credits_store.set_role_tier(tx, tier))
         log.info("server %d: role %d tier set to %d every %s h", guild_id, role_id, amount,
                  period_hours)
         return tier
 
     async def remove_tier(self, guild_id: int, role_id: int) -> bool:
         """Removes a role's tier; False when it had none."""
-        return await self._db.write(lambda tx: tx.remove_role_tier(guild_id, role_id))
+        return await self._db.write(
+            lambda tx: credits_store.remove_role_tier(tx, guild_id, role_id))
 
     async def tiers(self, guild_id: int) -> list[RoleTier]:
         """The server's role tiers, largest allowance first."""
-        return await self._db.read(lambda tx: tx.role_tiers(guild_id))
+        return await self._db.read(lambda tx: credits_store.role_tiers(tx, guild_id))
 
     # -- models ------------------------------------------------------------------------
 
@@ -93,8 +97,8 @@ class ServerAdmin:
             raise UserError(f"There is no model `{model}`. See /models.")
 
         async def change(tx: Transaction) -> set[str]:
-            await tx.set_model_forbidden(guild_id, model, not allowed)
-            forbidden = await tx.forbidden_models(guild_id)
+            await store.set_model_forbidden(tx, guild_id, model, not allowed)
+            forbidden = await store.forbidden_models(tx, guild_id)
             # The image editor (/edit) is no model /imagine could fall back on.
             if {m.id for m in MODELS.values() if not m.edits} <= forbidden:
                 # Forbidding every model would stop the server silently. Raising undoes
@@ -108,7 +112,7 @@ class ServerAdmin:
         """The models this server forbids (none in direct messages)."""
         if not guild_id:
             return set()
-        return await self._db.read(lambda tx: tx.forbidden_models(guild_id))
+        return await self._db.read(lambda tx: store.forbidden_models(tx, guild_id))
 
     async def check_model(self, guild_id: int, model: str, offered: list[str]) -> None:
         """Refuses a model the server forbids, naming the ones it allows among `offered`."""
@@ -119,15 +123,15 @@ class ServerAdmin:
     async def set_log_channel(self, guild_id: int, channel_id: int | None, set_by: int
                               ) -> None:
         """Sets (None: removes) where admin events are reported."""
-        await self._db.write(lambda tx: tx.set_log_channel(guild_id, channel_id, set_by))
+        await self._db.write(lambda tx: store.set_log_channel(tx, guild_id, channel_id, set_by))
 
     async def log_channel(self, guild_id: int) -> LogChannel | None:
         """The server's log channel, if any."""
-        return await self._db.read(lambda tx: tx.log_channel(guild_id))
+        return await self._db.read(lambda tx: store.log_channel(tx, guild_id))
 
     async def first_warning(self, guild_id: int, channel_id: int) -> bool:
         """True once per log channel setting: the admin is told it cannot be posted in."""
-        return await self._db.write(lambda tx: tx.mark_log_warned(guild_id, channel_id))
+        return await self._db.write(lambda tx: store.mark_log_warned(tx, guild_id, channel_id))
 
     async def budget_alerts(self, guild_id: int, budget: int) -> list[int]:
         """The alert levels (percent of `budget`) today's spend has newly reached: each
@@ -136,13 +140,13 @@ class ServerAdmin:
             return []
         day = utc_day(self._clock())
         # A read first: after most jobs no level is reached and nothing needs writing.
-        spent = await self._db.read(lambda tx: tx.budget_spent(guild_id, day))
+        spent = await self._db.read(lambda tx: credits_store.budget_spent(tx, guild_id, day))
         reached = [level for level in BUDGET_ALERTS if spent * 100 >= budget * level]
         if not reached:
             return []
 
         async def claim(tx: Transaction) -> list[int]:
-            return [level for level in reached if await tx.claim_alert(guild_id, day, level)]
+            return [level for level in reached if await store.claim_alert(tx, guild_id, day, level)]
 
         return await self._db.write(claim)
 
@@ -152,7 +156,7 @@ def forbidden_rule(guild_id: int) -> Rule[set[str]]:
     `check_model_allowed`; a job runs it with its other settings in one transaction."""
 
     async def read(tx: Transaction) -> set[str]:
-        return await tx.forbidden_models(guild_id) if guild_id else set()
+        return await store.forbidden_models(tx, guild_id) if guild_id else set()
 
     return read
 

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from bot.boards import store
 from bot.boards.names import check_new_name, clean_name, name_key
 from bot.boards.sheet import MAX_ITEMS
+from bot.boards.store import Board, BoardItem, HistoryEntry, KeptResult
 from bot.boards.style import StyleLayer
 from bot.boards.thumbs import make_thumbnail_async
+from bot.credits.rows import Job
 from bot.errors import UserError
-from bot.storage import Job, Store, Transaction
-from bot.storage.boards_base import Board, BoardItem, HistoryEntry, KeptResult
+from bot.storage import Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,7 @@ REPOST_MAX = 200
 
 async def _history_chunk(guild_id: int, user_id: int, offset: int, tx: Transaction
                          ) -> list[HistoryEntry]:
-    return await tx.history(guild_id, user_id, None, HISTORY_SCAN_CHUNK, offset)
+    return await store.history(tx, guild_id, user_id, None, HISTORY_SCAN_CHUNK, offset)
 
 
 class BoardNotFound(UserError):
@@ -60,14 +62,14 @@ class Boards:
         """The server's boards, most recently used first, each with its item count."""
 
         async def read(tx: Transaction) -> list[tuple[Board, int]]:
-            counts = await tx.board_counts(guild_id)
-            return [(b, counts.get(b.id, 0)) for b in await tx.boards(guild_id)]
+            counts = await store.board_counts(tx, guild_id)
+            return [(b, counts.get(b.id, 0)) for b in await store.boards(tx, guild_id)]
 
         return await self._db.read(read)
 
     async def board(self, guild_id: int, name: str) -> Board:
         """The server's board called `name` (any case). Raises BoardNotFound."""
-        board = await self._db.read(lambda tx: tx.board_by_key(guild_id, name_key(name)))
+        board = await self._db.read(lambda tx: store.board_by_key(tx, guild_id, name_key(name)))
         if board is None:
             raise BoardNotFound(name.strip())
         return board
@@ -76,7 +78,7 @@ class Boards:
         """The cleaned name for /board create, and the board it re-creates (one of that
         name whose thread was archived or deleted), if any. Raises BoardNameError."""
         name = clean_name(raw)
-        existing = await self._db.read(lambda tx: tx.board_by_key(guild_id, name_key(name)))
+        existing = await self._db.read(lambda tx: store.board_by_key(tx, guild_id, name_key(name)))
         if existing is None:
             return name, None
         if existing.thread_state == "active":
@@ -91,15 +93,16 @@ class Boards:
         key = name_key(name)
 
         async def write(tx: Transaction) -> Board:
-            existing = await tx.board_by_key(guild_id, key)
+            existing = await store.board_by_key(tx, guild_id, key)
             if existing is not None:
-                await tx.update_board(existing.id, channel_id=channel_id, thread_id=thread_id,
-                                      thread_state="active", last_used_at=now)
+                await store.update_board(tx, existing.id, channel_id=channel_id,
+                                         thread_id=thread_id, thread_state="active",
+                                         last_used_at=now)
             else:
-                await tx.insert_board(Board(
+                await store.insert_board(tx, Board(
                     secrets.token_hex(16), guild_id, name, key, channel_id, thread_id,
                     "active", {}, created_by, now, now))
-            board = await tx.board_by_key(guild_id, key)
+            board = await store.board_by_key(tx, guild_id, key)
             assert board is not None
             return board
 
@@ -109,7 +112,7 @@ class Boards:
 
     async def set_style(self, board: Board, style: dict[str, Any]) -> None:
         """Replaces the board's style (see `bot.boards.style.check_style`)."""
-        await self._db.write(lambda tx: tx.update_board(board.id, style=style))
+        await self._db.write(lambda tx: store.update_board(tx, board.id, style=style))
 
     async def style_layer(self, guild_id: int, name: str) -> StyleLayer:
         """The style of the server's board `name`, as a layer of options."""
@@ -119,7 +122,7 @@ class Boards:
     async def thread_changed(self, thread_id: int, state: str) -> int:
         """Records that a board's thread was archived, unarchived or deleted outside the
         bot; returns how many boards it was."""
-        changed = await self._db.write(lambda tx: tx.set_thread_state(thread_id, state))
+        changed = await self._db.write(lambda tx: store.set_thread_state(tx, thread_id, state))
         if changed:
             log.info("board thread %d is now %s", thread_id, state)
         return changed
@@ -134,7 +137,7 @@ class Boards:
         board's thread is recorded after with `posted`, or the item taken back with
         `withdraw` when posting failed."""
         digest = hashlib.sha256(kept.data).hexdigest()
-        already = await self._db.read(lambda tx: tx.board_item_by_hash(board.id, digest))
+        already = await self._db.read(lambda tx: store.board_item_by_hash(tx, board.id, digest))
         if already is not None:
             return Added(already, duplicate=True)
         thumbnail = await make_thumbnail_async(kept.data)
@@ -142,15 +145,15 @@ class Boards:
 
         async def write(tx: Transaction) -> Added:
             # Checked again inside the transaction: two members may add it at once.
-            again = await tx.board_item_by_hash(board.id, digest)
+            again = await store.board_item_by_hash(tx, board.id, digest)
             if again is not None:
                 return Added(again, duplicate=True)
             item = BoardItem(
-                board.id, await tx.take_item_number(board.id), job.id, digest, job.prompt,
+                board.id, await store.take_item_number(tx, board.id), job.id, digest, job.prompt,
                 job.model, job.seed, job.user_id, added_by, link, None, kept.filename,
                 None, thumbnail, now)
-            await tx.insert_board_item(item)
-            await tx.update_board(board.id, last_used_at=now)
+            await store.insert_board_item(tx, item)
+            await store.update_board(tx, board.id, last_used_at=now)
             return Added(item, duplicate=False)
 
         return await self._db.write(write)
@@ -158,15 +161,15 @@ class Boards:
     async def posted(self, item: BoardItem, message_id: int) -> None:
         """Records the message that shows `item` in its board's thread."""
         await self._db.write(
-            lambda tx: tx.set_item_message(item.board_id, item.number, message_id))
+            lambda tx: store.set_item_message(tx, item.board_id, item.number, message_id))
 
     async def withdraw(self, item: BoardItem) -> None:
         """Takes back an item whose copy could not be posted, and its number when no
         other was taken since: nobody saw it, so the board's numbers stay without gaps."""
 
         async def write(tx: Transaction) -> None:
-            await tx.delete_board_item(item.board_id, item.number)
-            await tx.give_back_number(item.board_id, item.number)
+            await store.delete_board_item(tx, item.board_id, item.number)
+            await store.give_back_number(tx, item.board_id, item.number)
 
         await self._db.write(write)
 
@@ -174,24 +177,24 @@ class Boards:
                      may_manage: bool) -> BoardItem:
         """Removes item `number`: by the member who added it, or one with Manage
         Messages (`may_manage`). Raises UserError otherwise."""
-        item = await self._db.read(lambda tx: tx.board_item(board.id, number))
+        item = await self._db.read(lambda tx: store.board_item(tx, board.id, number))
         if item is None:
             raise UserError(f"Board “{board.name}” has no image number {number}.")
         if item.added_by != user_id and not may_manage:
             raise UserError("Only the member who added that image, or someone with "
                             "Manage Messages, can remove it.")
-        await self._db.write(lambda tx: tx.delete_board_item(board.id, number))
+        await self._db.write(lambda tx: store.delete_board_item(tx, board.id, number))
         return item
 
     async def items_to_repost(self, board: Board) -> list[BoardItem]:
         """The board's newest REPOST_MAX items, oldest first: to post again in a thread
         made again (each file read back from its original message)."""
-        items = await self._db.read(lambda tx: tx.board_items(board.id, REPOST_MAX))
+        items = await self._db.read(lambda tx: store.board_items(tx, board.id, REPOST_MAX))
         return items[::-1]
 
     async def sheet_items(self, board: Board) -> list[BoardItem]:
         """The board's newest items, as many as one contact sheet holds."""
-        return await self._db.read(lambda tx: tx.board_items(board.id, MAX_ITEMS))
+        return await self._db.read(lambda tx: store.board_items(tx, board.id, MAX_ITEMS))
 
     # -- history -----------------------------------------------------------------------
 
@@ -205,8 +208,8 @@ class Boards:
         if not query or query.isascii():
             # Both engines' lower() fold ASCII letters whatever their locale: the database
             # filters. Other letters are folded here (below), where Unicode is known.
-            rows = await self._db.read(lambda tx: tx.history(
-                guild_id, user_id, query or None, wanted, page * HISTORY_PAGE))
+            rows = await self._db.read(lambda tx: store.history(
+                tx, guild_id, user_id, query or None, wanted, page * HISTORY_PAGE))
         else:
             rows = await self._scan_history(guild_id, user_id, query.casefold(),
                                             page * HISTORY_PAGE, wanted)

@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from bot.continuity import store
+from bot.continuity.store import ResumeRow, StoredInput
 from bot.providers.base import InputImage, Submission
 from bot.storage import Store
-from bot.storage.continuity_base import ResumeRow, StoredInput
 
 log = logging.getLogger(__name__)
 
@@ -60,21 +61,21 @@ class Continuity:
         """Records, as the job starts, how to answer its member and its input image."""
         now = self._clock()
         if reply is not None:
-            await self._db.write(lambda tx: tx.set_reply(
+            await self._db.write(lambda tx: store.set_reply(tx,
                 job_id, reply.application_id, reply.token, reply.expires_at, now))
         if image is not None and self._retention_days > 0:
             kept = StoredInput(job_id, image.filename, image.content_type, image.data)
-            await self._db.write(lambda tx: tx.keep_input(kept, now))
+            await self._db.write(lambda tx: store.keep_input(tx, kept, now))
 
     async def submitted(self, job_id: str, submission: Submission) -> None:
         """Records the provider's job the moment the provider accepted it."""
         now = self._clock()
-        await self._db.write(lambda tx: tx.set_submitted(
+        await self._db.write(lambda tx: store.set_submitted(tx,
             job_id, submission.provider, submission.job_id, submission.poll_url, now))
 
     async def resume_row(self, job_id: str) -> ResumeRow | None:
         """What the job kept for a restart, or None."""
-        return await self._db.read(lambda tx: tx.resume_row(job_id))
+        return await self._db.read(lambda tx: store.resume_row(tx, job_id))
 
     async def submission(self, job_id: str) -> Submission | None:
         """The provider job to poll after a restart, or None when there is none."""
@@ -85,12 +86,12 @@ class Continuity:
 
     async def stored_input(self, job_id: str) -> StoredInput | None:
         """The job's input image, while the retention keeps it."""
-        return await self._db.read(lambda tx: tx.stored_input(job_id))
+        return await self._db.read(lambda tx: store.stored_input(tx, job_id))
 
     async def drop_input(self, job_id: str) -> None:
         """Drops the job's input image at once: its job was cancelled, refused or its
         result deleted, so nothing will run from it again (SPEC section 12)."""
-        if await self._db.write(lambda tx: tx.drop_input(job_id)):
+        if await self._db.write(lambda tx: store.drop_input(tx, job_id)):
             log.debug("job %s: kept input image dropped", job_id)
 
     async def prune(self) -> int:
@@ -98,7 +99,7 @@ class Continuity:
         now = self._clock()
         inputs_before = now - self._retention_days * DAY if self._retention_days > 0 else now
         dropped = await self._db.write(
-            lambda tx: tx.prune_continuity(inputs_before, now - REPLY_KEEP))
+            lambda tx: store.prune_continuity(tx, inputs_before, now - REPLY_KEEP))
         if dropped:
             log.info("dropped %d kept inputs and replies past their retention", dropped)
         return dropped

@@ -9,7 +9,7 @@ Each operation is one rule (`_reserve`, `_refund`, ... in `_rules.py`) run whole
 one storage transaction, on whichever engine: the rule locks what it checks, so
 concurrent reservations, in one process or several, cannot overspend a balance or a
 server's daily budget. `_terms.py` holds the values and the refusals. Server settings
-live in `bot.guilds`, job progress in `bot.storage.records`.
+live in `bot.guilds`, job progress in `bot.credits.records`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Collection
 from functools import partial
 
+from bot.credits import store
 from bot.credits._rules import (
     _audit,
     _grant,
@@ -39,7 +40,8 @@ from bot.credits._terms import (
     OutOfCredits,
     ServerSettings,
 )
-from bot.storage import Job, JobStatus, LedgerEntry, Store, Transaction
+from bot.credits.rows import Job, JobStatus, LedgerEntry
+from bot.storage import Store, Transaction
 
 __all__ = [
     "Balance",
@@ -106,7 +108,7 @@ class Credits:
         change) when the job was already settled or refunded, or is unknown."""
         now = self._clock()
         return await self._db.write(
-            lambda tx: tx.advance_job(job_id, JobStatus.SETTLED, now, message_id=message_id),
+            lambda tx: store.advance_job(tx, job_id, JobStatus.SETTLED, now, message_id=message_id),
             one_statement=True,
         )
 
@@ -147,8 +149,8 @@ class Credits:
         now = self._clock()
 
         async def left(tx: Transaction) -> int:
-            terms = ServerSettings.resolve(await tx.guild_config(guild_id), self.defaults)
-            return max(0, terms.daily_budget - await tx.budget_spent(guild_id, utc_day(now)))
+            terms = ServerSettings.resolve(await store.guild_config(tx, guild_id), self.defaults)
+            return max(0, terms.daily_budget - await store.budget_spent(tx, guild_id, utc_day(now)))
 
         return await self._db.read(left)
 
@@ -162,4 +164,4 @@ class Credits:
 
     async def ledger(self, guild_id: int, user_id: int) -> list[LedgerEntry]:
         """A member's ledger rows in the server, oldest first."""
-        return await self._db.read(lambda tx: tx.ledger(guild_id, user_id))
+        return await self._db.read(lambda tx: store.ledger(tx, guild_id, user_id))

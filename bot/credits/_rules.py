@@ -9,6 +9,7 @@ import time
 from collections.abc import Collection
 from dataclasses import replace
 
+from bot.credits import store
 from bot.credits._terms import (
     DAY,
     Balance,
@@ -20,7 +21,8 @@ from bot.credits._terms import (
     ServerSettings,
 )
 from bot.credits._tiers import member_terms
-from bot.storage import ALLOWANCE, BONUS, Job, JobStatus, LedgerEntry, MemberRow, Transaction
+from bot.credits.rows import ALLOWANCE, BONUS, Job, JobStatus, LedgerEntry, MemberRow
+from bot.storage import Transaction
 
 
 def current_period(start: int, period_seconds: int, now: int) -> int:
@@ -41,7 +43,7 @@ def next_utc_midnight(now: float) -> int:
 async def _member_now(tx: Transaction, terms: ServerSettings, guild_id: int, user_id: int,
                 now: int) -> MemberRow:
     """The member as of `now`: a new member's period starts now; a past one rolls over."""
-    row = await tx.member(guild_id, user_id)
+    row = await store.member(tx, guild_id, user_id)
     if row is None:
         return MemberRow(guild_id, user_id, now, 0, 0)
     start = current_period(row.period_start, terms.period_hours * 3600, now)
@@ -77,13 +79,13 @@ async def _reserve(tx: Transaction, new: NewJob, now: float, defaults: CreditDef
     if balance.total < cost:
         raise OutOfCredits(cost, balance)
     day = utc_day(now)
-    left = terms.daily_budget - await tx.budget_spent(g, day)
+    left = terms.daily_budget - await store.budget_spent(tx, g, day)
     if cost > left:
         raise BudgetExhausted(cost, terms.daily_budget, max(0, left), next_utc_midnight(now))
 
     from_allowance = min(cost, balance.allowance_left)
     from_bonus = cost - from_allowance
-    await tx.put_member(replace(member, spent=member.spent + from_allowance,
+    await store.put_member(tx, replace(member, spent=member.spent + from_allowance,
                           bonus=member.bonus - from_bonus))
     job = Job(
         id=new.id, guild_id=g, channel_id=new.channel_id, user_id=u, model=new.model,
@@ -92,10 +94,10 @@ async def _reserve(tx: Transaction, new: NewJob, now: float, defaults: CreditDef
         period_start=member.period_start, status=JobStatus.QUEUED, provider=None,
         message_id=None, error=None, created_at=now, updated_at=now, shard=new.shard,
     )
-    await tx.insert_job(job)
-    await tx.add_ledger(_job_entries(job, -1, "reserve", now))
+    await store.insert_job(tx, job)
+    await store.add_ledger(tx, _job_entries(job, -1, "reserve", now))
     if cost:
-        await tx.add_budget_spend(g, day, cost)
+        await store.add_budget_spend(tx, g, day, cost)
     return job
 
 
@@ -112,24 +114,25 @@ def _job_entries(job: Job, sign: int, reason: str, now: float) -> list[LedgerEnt
 
 
 async def _refund(tx: Transaction, job_id: str, reason: str, now: float) -> bool:
-    job = await tx.unfinished_job(job_id)
+    job = await store.unfinished_job(tx, job_id)
     if job is None:
         return False
     await tx.lock_member(job.guild_id, job.user_id)
     # The guard makes it exactly-once: a settle may have finished the job meanwhile.
-    if not await tx.advance_job(job_id, JobStatus.REFUNDED, now, error=reason):
+    if not await store.advance_job(tx, job_id, JobStatus.REFUNDED, now, error=reason):
         return False
     if job.cost:
-        member = await tx.member(job.guild_id, job.user_id)
+        member = await store.member(tx, job.guild_id, job.user_id)
         assert member is not None, "a charged job always has its member row"
         spent = member.spent
         # Allowance goes back to the job's own period; once that period is over the
         # ledger row still records it there, but it buys nothing in the new one.
         if member.period_start == job.period_start:
             spent -= job.allowance_part
-        await tx.put_member(replace(member, spent=spent, bonus=member.bonus + job.bonus_part))
-        await tx.add_ledger(_job_entries(job, +1, f"refund: {reason}", now))
-        await tx.add_budget_spend(job.guild_id, job.budget_day, -job.cost)
+        await store.put_member(
+            tx, replace(member, spent=spent, bonus=member.bonus + job.bonus_part))
+        await store.add_ledger(tx, _job_entries(job, +1, f"refund: {reason}", now))
+        await store.add_budget_spend(tx, job.guild_id, job.budget_day, -job.cost)
     return True
 
 
@@ -138,27 +141,27 @@ async def _refund_part(tx: Transaction, job_id: str, amount: int, reason: str,
     """Gives back `amount` of an unfinished job's charge (some of its images failed); the
     rest stays reserved until the job is settled or refunded. Bonus credits come back
     first: they do not expire."""
-    job = await tx.unfinished_job(job_id)
+    job = await store.unfinished_job(tx, job_id)
     if job is None or not 0 < amount < job.cost:
         return False
     await tx.lock_member(job.guild_id, job.user_id)
     bonus_back = min(amount, job.bonus_part)
     allowance_back = amount - bonus_back
-    if not await tx.reduce_job_charge(
+    if not await store.reduce_job_charge(tx,
         job_id, expected_cost=job.cost, cost=job.cost - amount,
         allowance_part=job.allowance_part - allowance_back,
         bonus_part=job.bonus_part - bonus_back, now=now,
     ):
         return False
-    member = await tx.member(job.guild_id, job.user_id)
+    member = await store.member(tx, job.guild_id, job.user_id)
     assert member is not None, "a charged job always has its member row"
     spent = member.spent
     if member.period_start == job.period_start:  # as in a full refund
         spent -= allowance_back
-    await tx.put_member(replace(member, spent=spent, bonus=member.bonus + bonus_back))
+    await store.put_member(tx, replace(member, spent=spent, bonus=member.bonus + bonus_back))
     back = replace(job, allowance_part=allowance_back, bonus_part=bonus_back)
-    await tx.add_ledger(_job_entries(back, +1, f"partial refund: {reason}", now))
-    await tx.add_budget_spend(job.guild_id, job.budget_day, -amount)
+    await store.add_ledger(tx, _job_entries(back, +1, f"partial refund: {reason}", now))
+    await store.add_budget_spend(tx, job.guild_id, job.budget_day, -amount)
     return True
 
 
@@ -171,11 +174,11 @@ async def _grant(tx: Transaction, guild_id: int, user_id: int, amount: int, reas
     bonus = max(0, member.bonus + amount)
     # The ledger records the real change, which is smaller than asked when a removal
     # reaches zero.
-    await tx.add_ledger([LedgerEntry(guild_id, user_id, BONUS, bonus - member.bonus, reason, None,
-                               None, actor_id, now)])
+    await store.add_ledger(tx, [LedgerEntry(guild_id, user_id, BONUS, bonus - member.bonus,
+                                            reason, None, None, actor_id, now)])
     change = bonus - member.bonus
     member = replace(member, bonus=bonus)
-    await tx.put_member(member)
+    await store.put_member(tx, member)
     return Granted(
         allowance_total=terms.allowance,
         allowance_left=max(0, terms.allowance - member.spent),
@@ -189,9 +192,9 @@ async def _grant(tx: Transaction, guild_id: int, user_id: int, amount: int, reas
 
 async def _audit(tx: Transaction) -> list[str]:
     problems: list[str] = []
-    bonus_sums = await tx.ledger_bonus_sums()
-    allowance_sums = await tx.ledger_allowance_sums()
-    for m in await tx.members():
+    bonus_sums = await store.ledger_bonus_sums(tx)
+    allowance_sums = await store.ledger_allowance_sums(tx)
+    for m in await store.members(tx):
         who = f"member {m.user_id} in server {m.guild_id}"
         ledger_bonus = bonus_sums.get((m.guild_id, m.user_id), 0)
         if ledger_bonus != m.bonus:
@@ -208,9 +211,9 @@ async def _audit(tx: Transaction) -> list[str]:
                 f"member {u} in server {g}: the ledger gives {total} allowance credits more "
                 f"than were spent in the period from {period}"
             )
-    for g, u in await tx.ledger_members_without_row():
+    for g, u in await store.ledger_members_without_row(tx):
         problems.append(f"member {u} in server {g}: ledger rows but no balance row")
-    for j in await tx.job_ledger_sums():
+    for j in await store.job_ledger_sums(tx):
         charged = j.status is not JobStatus.REFUNDED
         want_allowance = -j.allowance_part if charged else 0
         want_bonus = -j.bonus_part if charged else 0
@@ -222,8 +225,8 @@ async def _audit(tx: Transaction) -> list[str]:
             )
         if j.misfiled_rows:
             problems.append(f"job {j.job_id}: allowance rows filed under another period")
-    stored = await tx.budget_rows()
-    charged_days = await tx.job_budget_sums()
+    stored = await store.budget_rows(tx)
+    charged_days = await store.job_budget_sums(tx)
     for key in sorted(stored.keys() | charged_days.keys()):
         if stored.get(key, 0) != charged_days.get(key, 0):
             problems.append(

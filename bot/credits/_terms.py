@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.credits.rows import GuildConfig
 from bot.errors import UserError
-from bot.storage import GuildConfig
 from bot.texts import credits
 
 if TYPE_CHECKING:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 
+from bot.credits import store
 from bot.credits._terms import CreditDefaults, ServerSettings
+from bot.credits.store import RoleTier
 from bot.storage import Transaction
-from bot.storage.admin_rows import RoleTier
 
 
 def best_tier(tiers: list[RoleTier], role_ids: Collection[int]) -> RoleTier | None:
@@ -31,10 +32,10 @@ async def member_terms(tx: Transaction, guild_id: int, defaults: CreditDefaults,
                        role_ids: Collection[int]) -> tuple[ServerSettings, RoleTier | None]:
     """The server's terms as they apply to a member holding `role_ids`, and the tier that
     applies (None: the server's allowance)."""
-    terms = ServerSettings.resolve(await tx.guild_config(guild_id), defaults)
+    terms = ServerSettings.resolve(await store.guild_config(tx, guild_id), defaults)
     if not role_ids:
         return terms, None
-    tier = best_tier(await tx.role_tiers(guild_id), role_ids)
+    tier = best_tier(await store.role_tiers(tx, guild_id), role_ids)
     if tier is None or tier.allowance <= terms.allowance:
         return terms, None
     return apply_tier(terms, tier), tier

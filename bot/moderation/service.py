@@ -17,9 +17,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.errors import UserError
+from bot.moderation import store
 from bot.moderation.blocklist import Blocklist, Entry, check, parse_entry
 from bot.moderation.events import AdminEvent, admin_event
 from bot.moderation.refusal import ModerationRefusal, Subject
+from bot.moderation.store import (
+    AppealRow,
+    AppealState,
+    StandingRow,
+    StrikeKind,
+    StrikeRow,
+)
 from bot.moderation.strikes import (
     Block,
     Blocked,
@@ -33,13 +41,6 @@ from bot.moderation.strikes import (
     standing,
 )
 from bot.storage import Rule, Store, Transaction
-from bot.storage.moderation_rows import (
-    AppealRow,
-    AppealState,
-    StandingRow,
-    StrikeKind,
-    StrikeRow,
-)
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class Moderation:
         guild, user = subject.guild_id, subject.user_id
 
         async def load(tx: Transaction) -> tuple[MemberRecord, int | None]:
-            return await _record(tx, guild, user), await tx.review_channel(guild)
+            return await _record(tx, guild, user), await store.review_channel(tx, guild)
 
         record, review = await self._db.read(load)
         struck = await self._strike(subject, "provider", "the provider's content policy",
@@ -149,7 +150,7 @@ class Moderation:
         row = StrikeRow(secrets.token_hex(16), subject.guild_id, subject.user_id,
                         subject.channel_id, kind, reason, subject.prompt,
                         {**subject.request, "model": subject.model}, now)
-        await self._db.write(lambda tx: tx.add_strike(row))
+        await self._db.write(lambda tx: store.add_strike(tx, row))
         after = MemberRecord([*record.strikes, Strike(_dt(now), kind, reason, subject.prompt)],
                              record.pardoned_at, record.block, record.appeals)
         state = standing(after, _dt(now), self.policy)
@@ -173,11 +174,11 @@ class Moderation:
 
         async def add(tx: Transaction) -> bool:
             await tx.lock_guild(guild_id)  # two adds at once cannot both take the last place
-            if len(await tx.blocklist_entries(guild_id)) >= MAX_SERVER_ENTRIES:
+            if len(await store.blocklist_entries(tx, guild_id)) >= MAX_SERVER_ENTRIES:
                 raise UserError(f"This server's blocklist is full: at most "
                                 f"{MAX_SERVER_ENTRIES:,} entries. Remove some with "
                                 "/moderation blocklist remove first.")
-            return await tx.add_blocklist_entry(guild_id, entry.key, entry.text, by,
+            return await store.add_blocklist_entry(tx, guild_id, entry.key, entry.text, by,
                                                 self._clock())
 
         if not await self._db.write(add):
@@ -191,7 +192,7 @@ class Moderation:
             key = parse_entry(raw, probe=False).key
         except UserError:
             key = raw.strip()
-        removed = await self._db.write(lambda tx: tx.remove_blocklist_entry(guild_id, key))
+        removed = await self._db.write(lambda tx: store.remove_blocklist_entry(tx, guild_id, key))
         if removed is None:
             raise UserError(f"`{_shown(raw.strip())}` is not on this server's blocklist. "
                             "See /moderation blocklist show.")
@@ -201,7 +202,7 @@ class Moderation:
 
     async def entries(self, guild_id: int) -> list[str]:
         """The server's own entries, oldest first."""
-        return await self._db.read(lambda tx: tx.blocklist_entries(guild_id))
+        return await self._db.read(lambda tx: store.blocklist_entries(tx, guild_id))
 
     # -- members -------------------------------------------------------------------------
 
@@ -216,8 +217,8 @@ class Moderation:
 
         async def pardon(tx: Transaction) -> int:
             record = await _record(tx, guild_id, user_id)
-            row = await tx.member_standing(guild_id, user_id)
-            await tx.put_member_standing(_replace(row, pardoned_at=now))
+            row = await store.member_standing(tx, guild_id, user_id)
+            await store.put_member_standing(tx, _replace(row, pardoned_at=now))
             return len(recent_strikes(record, _dt(now), self.policy))
 
         cleared = await self._db.write(pardon)
@@ -230,8 +231,8 @@ class Moderation:
         now = self._clock()
 
         async def block(tx: Transaction) -> None:
-            row = await tx.member_standing(guild_id, user_id)
-            await tx.put_member_standing(_replace(row, blocked_at=now, block_reason=reason,
+            row = await store.member_standing(tx, guild_id, user_id)
+            await store.put_member_standing(tx, _replace(row, blocked_at=now, block_reason=reason,
                                                   blocked_by=by))
 
         await self._db.write(block)
@@ -242,10 +243,10 @@ class Moderation:
         """Lifts a block; False when the member was not blocked."""
 
         async def unblock(tx: Transaction) -> bool:
-            row = await tx.member_standing(guild_id, user_id)
+            row = await store.member_standing(tx, guild_id, user_id)
             if row.blocked_at is None:
                 return False
-            await tx.put_member_standing(_replace(row, blocked_at=None, block_reason=None,
+            await store.put_member_standing(tx, _replace(row, blocked_at=None, block_reason=None,
                                                   blocked_by=None))
             return True
 
@@ -258,19 +259,19 @@ class Moderation:
 
     async def strike(self, strike_id: str) -> StrikeRow | None:
         """The strike, or None (never recorded, or removed by an approved appeal)."""
-        return await self._db.read(lambda tx: tx.strike(strike_id))
+        return await self._db.read(lambda tx: store.strike(tx, strike_id))
 
     async def appeal(self, strike_id: str) -> AppealRow | None:
         """The appeal of the strike, or None."""
-        return await self._db.read(lambda tx: tx.appeal(strike_id))
+        return await self._db.read(lambda tx: store.appeal(tx, strike_id))
 
     async def review_channel(self, guild_id: int) -> int | None:
         """The server's review channel, or None (no appeals)."""
-        return await self._db.read(lambda tx: tx.review_channel(guild_id))
+        return await self._db.read(lambda tx: store.review_channel(tx, guild_id))
 
     async def set_review_channel(self, guild_id: int, channel_id: int | None, by: int) -> None:
         """Sets the review channel; None turns appeals off."""
-        await self._db.write(lambda tx: tx.set_review_channel(guild_id, channel_id))
+        await self._db.write(lambda tx: store.set_review_channel(tx, guild_id, channel_id))
         where = f"<#{channel_id}>" if channel_id else "off"
         await self.on_event(guild_id, f"<@{by}> set the review channel: {where}.")
 
@@ -281,17 +282,17 @@ class Moderation:
         now = self._clock()
 
         async def appeal(tx: Transaction) -> tuple[AppealRow, int]:
-            strike = await tx.strike(strike_id)
+            strike = await store.strike(tx, strike_id)
             if strike is None or strike.user_id != user_id:
                 raise UserError("This refusal can no longer be appealed.")
-            if await tx.appeal(strike_id) is not None:
+            if await store.appeal(tx, strike_id) is not None:
                 raise UserError("You have appealed this refusal already.")
-            review = await tx.review_channel(strike.guild_id)
+            review = await store.review_channel(tx, strike.guild_id)
             if review is None:
                 raise UserError("This server does not review appeals any more.")
             await tx.lock_member(strike.guild_id, user_id)
             since = now - self.policy.window.total_seconds()
-            times = await tx.member_appeal_times(strike.guild_id, user_id, since)
+            times = await store.member_appeal_times(tx, strike.guild_id, user_id, since)
             allowance = appeal_allowance(MemberRecord(appeals=[_dt(t) for t in times]),
                                          _dt(now), self.policy)
             if not allowance.allowed:
@@ -299,7 +300,7 @@ class Moderation:
             row = AppealRow(strike.id, strike.guild_id, user_id, strike.channel_id,
                             strike.kind, strike.reason, strike.prompt, strike.request,
                             "pending", None, None, now)
-            if not await tx.insert_appeal(row):
+            if not await store.insert_appeal(tx, row):
                 raise UserError("You have appealed this refusal already.")
             return row, review
 
@@ -307,7 +308,7 @@ class Moderation:
 
     async def set_appeal_message(self, strike_id: str, message_id: int) -> None:
         """Remembers where the appeal was posted for review."""
-        await self._db.write(lambda tx: tx.set_appeal_message(strike_id, message_id))
+        await self._db.write(lambda tx: store.set_appeal_message(tx, strike_id, message_id))
 
     async def decide(self, strike_id: str, approve: bool, by: int) -> AppealRow:
         """Approves (the strike is removed) or rejects (it stays) a pending appeal; returns
@@ -316,16 +317,16 @@ class Moderation:
         now = self._clock()
 
         async def decide(tx: Transaction) -> AppealRow:
-            pending = await tx.appeal(strike_id)
+            pending = await store.appeal(tx, strike_id)
             if pending is not None and pending.user_id == by:
                 raise UserError("You cannot decide your own appeal: another moderator has "
                                 "to. Nothing was changed.")
             state: AppealState = "approved" if approve else "rejected"
-            if not await tx.decide_appeal(strike_id, state, by, now):
+            if not await store.decide_appeal(tx, strike_id, state, by, now):
                 raise UserError("This appeal has been decided already.")
             if approve:
-                await tx.delete_strike(strike_id)
-            appeal = await tx.appeal(strike_id)
+                await store.delete_strike(tx, strike_id)
+            appeal = await store.appeal(tx, strike_id)
             assert appeal is not None
             return appeal
 
@@ -351,16 +352,16 @@ def screen_rule(guild_id: int, user_id: int) -> Rule[ScreenRows]:
     settings in one transaction."""
 
     async def load(tx: Transaction) -> ScreenRows:
-        return (await tx.blocklist_entries(guild_id), await _record(tx, guild_id, user_id),
-                await tx.review_channel(guild_id))
+        return (await store.blocklist_entries(tx, guild_id), await _record(tx, guild_id, user_id),
+                await store.review_channel(tx, guild_id))
 
     return load
 
 
 async def _record(tx: Transaction, guild_id: int, user_id: int) -> MemberRecord:
     """A member's rows as the strike rules take them."""
-    strikes = await tx.member_strikes(guild_id, user_id)
-    row = await tx.member_standing(guild_id, user_id)
+    strikes = await store.member_strikes(tx, guild_id, user_id)
+    row = await store.member_standing(tx, guild_id, user_id)
     block = None
     if row.blocked_at is not None:
         block = Block(_dt(row.blocked_at), row.block_reason, row.blocked_by)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.storage.privacy_base import EXPORT_PARTS
+from bot.privacy.store import EXPORT_PARTS
 
 FORMAT = "fluxcord-member-export"
 VERSION = 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import UserError
+from bot.privacy import store
 from bot.storage import Transaction
 
 DAY = 86400
@@ -42,8 +43,8 @@ def check_days(days: int, maximum: int) -> None:
 async def expire(tx: Transaction, now: float, maximum: int) -> int:
     """Erases, in every server, prompts and job details older than its retention; returns
     how many rows were changed. Ledger amounts stay."""
-    changed = await tx.expire(now - maximum * DAY)
-    for guild_id, days in (await tx.retentions()).items():
+    changed = await store.expire(tx, now - maximum * DAY)
+    for guild_id, days in (await store.retentions(tx)).items():
         if days < maximum:
-            changed += await tx.expire(now - days * DAY, guild_id)
+            changed += await store.expire(tx, now - days * DAY, guild_id)
     return changed

@@ -9,11 +9,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.privacy import retention
+from bot.privacy import retention, store
 from bot.privacy.export import build_export
 from bot.privacy.retention import Retention
+from bot.privacy.store import Erased
 from bot.storage import Store, Transaction
-from bot.storage.privacy_base import Erased
 
 if TYPE_CHECKING:
     from bot.credits import Credits
@@ -35,7 +35,7 @@ class Privacy:
         """Everything kept about the member, in every server, as the JSON document."""
 
         async def read(tx: Transaction) -> dict[str, list[dict[str, Any]]]:
-            return await tx.member_data(user_id)
+            return await store.member_data(tx, user_id)
 
         data = await self._db.read(read)
         balances = {}
@@ -48,20 +48,20 @@ class Privacy:
         """Erases the member's prompts, options, presets, preferences, strike and appeal
         texts, kept input images and the board items they added, in every server, in one
         transaction. Ledger rows and balances stay. Safe to run again."""
-        erased = await self._db.write(lambda tx: tx.erase_member(user_id))
+        erased = await self._db.write(lambda tx: store.erase_member(tx, user_id))
         log.info("member %d: personal data erased at their request (%d servers)",
                  user_id, len(erased.servers))
         return erased
 
     async def retention(self, guild_id: int) -> Retention:
         """The retention in force in the server."""
-        own = await self._db.read(lambda tx: tx.retention(guild_id))
+        own = await self._db.read(lambda tx: store.retention(tx, guild_id))
         return retention.in_force(own, self.max_retention_days)
 
     async def set_retention(self, guild_id: int, days: int) -> Retention:
         """Sets the server's retention; raises UserError above the operator's maximum."""
         retention.check_days(days, self.max_retention_days)
-        await self._db.write(lambda tx: tx.set_retention(guild_id, days))
+        await self._db.write(lambda tx: store.set_retention(tx, guild_id, days))
         return retention.in_force(days, self.max_retention_days)
 
     async def expire(self) -> int:

@@ -1,38 +1,18 @@
-"""Storage: the only place with SQL. One seam (`Store`, `Transaction`), two engines:
-SQLite (one process, embedded) and PostgreSQL (several processes), chosen by the scheme of
-DATABASE_URL."""
+"""Storage: one seam (`Store`, `Transaction`), two engines: SQLite (one process,
+embedded) and PostgreSQL (several processes), chosen by the scheme of DATABASE_URL. The
+features' statements live in the features (`bot/<feature>/store.py`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.storage._rows import (
-    ALLOWANCE,
-    BONUS,
-    UNFINISHED,
-    GuildConfig,
-    Job,
-    JobLedgerSum,
-    JobStatus,
-    LedgerEntry,
-    MemberRow,
-)
 from bot.storage.base import TABLES, Rule, StorageError, Store, Transaction, redact_url
 from bot.storage.migrations import MIGRATIONS, SchemaError
 from bot.storage.sqlite import SqliteStore
 
 __all__ = [
-    "ALLOWANCE",
-    "BONUS",
     "MIGRATIONS",
     "TABLES",
-    "UNFINISHED",
-    "GuildConfig",
-    "Job",
-    "JobLedgerSum",
-    "JobStatus",
-    "LedgerEntry",
-    "MemberRow",
     "Rule",
     "SchemaError",
     "SqliteStore",

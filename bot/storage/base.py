@@ -1,8 +1,10 @@
-"""The seam between the rules and the engines: what a store and a transaction offer.
+"""The seam between the features and the engines: what a store and a transaction offer.
 
-Rules (the credit rules, server settings, job status) are `async def rule(tx)` functions
-written once against `Transaction` and handed to `Store.read` or `Store.write`. Each
-engine implements both:
+Storage knows no feature. A transaction offers statements with parameters (`execute`,
+`fetch`, ...; each written once for both engines, see `bot.storage.sqlite_tx`), and the
+two locks. Each feature keeps its own statements in its `store.py`, as functions of a
+transaction, and its rules are `async def rule(tx)` functions handed to `Store.read` or
+`Store.write`. Each engine implements both:
 
 - SQLite (`bot.storage.sqlite`) runs a rule whole on its database thread by driving the
   coroutine there; its methods never suspend, so nothing else runs between a check and
@@ -16,34 +18,13 @@ engine implements both:
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, Protocol, TypeVar
 
-from bot.storage._rows import (
-    GuildConfig,
-    Job,
-    JobLedgerSum,
-    JobStatus,
-    LedgerEntry,
-    MemberRow,
-)
-from bot.storage.admin_base import ADMIN_TABLES, AdminTransaction
-from bot.storage.boards_base import BoardStatements
-from bot.storage.continuity_base import TABLES as CONTINUITY_TABLES
-from bot.storage.continuity_base import ContinuityStatements
-from bot.storage.moderation_rows import ModerationStatements
 from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
-from bot.storage.power_base import POWER_TABLES, PowerTransaction
-from bot.storage.privacy_base import TABLES as PRIVACY_TABLES
-from bot.storage.privacy_base import PrivacyStatements
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
-
-# Columns a server admin may set; the names are interpolated, never user input.
-CONFIG_COLUMNS = frozenset({"allowance", "period_hours", "daily_budget", "safety_cap",
-                            "default_model"})
-
 
 class StorageError(Exception):
     """The database cannot be reached or used; the text never holds a password."""
@@ -54,9 +35,39 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-class Transaction(ModerationStatements, BoardStatements, AdminTransaction,
-                  ContinuityStatements, PowerTransaction, PrivacyStatements, Protocol):
-    """The statements fluxcord runs, inside one open transaction of some engine."""
+class Statements(Protocol):
+    """Statements with parameters inside one open transaction, whatever the engine.
+
+    A statement is written once, in PostgreSQL's dialect with `$n` placeholders; the
+    SQLite driver runs the same text (see `bot.storage.sqlite_tx`). A row is a sequence
+    of the selected columns, in their order."""
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Runs a statement; returns how many rows it changed."""
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Runs a statement once per row of parameters."""
+
+    async def fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
+        """Every row the statement returns."""
+
+    async def fetchrow(self, sql: str, *args: Any) -> Sequence[Any] | None:
+        """The first row the statement returns, or None."""
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """The first column of the first row, or None when there is no row."""
+
+    async def fetchnamed(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        """Every row the statement returns, as column name -> value."""
+
+    async def defer(self, row: tuple[Any, ...] | None, sql: str, *args: Any) -> None:
+        """Runs a write whose result no rule reads; an engine may hold it back and send it
+        with the next statement or the COMMIT. `row` names the row it changes (None: a
+        new row every time): a second write to a held row sends the first."""
+
+    async def copy_in(self, table: str, columns: Sequence[str],
+                      rows: Iterable[Sequence[Any]]) -> None:
+        """Inserts many rows given in the order of `columns` (bulk loads, copies)."""
 
     async def lock_guild(self, guild_id: int) -> None:
         """Holds the server's lock until the transaction ends, for a rule that checks
@@ -66,87 +77,10 @@ class Transaction(ModerationStatements, BoardStatements, AdminTransaction,
         """Holds the server's lock, then the member's, until the transaction ends: the
         one fixed order, taken in one call. A rule takes it once, before its reads."""
 
-    async def guild_config(self, guild_id: int) -> GuildConfig:
-        """The server's own settings (all None when it set nothing)."""
 
-    async def update_guild_config(self, guild_id: int, **values: int | str | None) -> None:
-        """Sets the named columns (None: back to the operator's default)."""
-
-    async def channel_caps(self, guild_id: int) -> dict[int, int]:
-        """Each channel's own safety cap in the server."""
-
-    async def set_channel_cap(self, guild_id: int, channel_id: int, cap: int | None
-                              ) -> None:
-        """Sets a channel's safety cap; None removes it."""
-
-    async def member(self, guild_id: int, user_id: int) -> MemberRow | None:
-        """The member's stored credit state, or None before their first activity."""
-
-    async def put_member(self, member: MemberRow) -> None:
-        """Inserts or replaces the member's credit state."""
-
-    async def insert_members(self, members: Iterable[MemberRow]) -> None:
-        """Bulk insert of new members (benchmarks, imports)."""
-
-    async def add_ledger(self, entries: Iterable[LedgerEntry]) -> None:
-        """Appends ledger rows."""
-
-    async def ledger(self, guild_id: int, user_id: int) -> list[LedgerEntry]:
-        """A member's ledger, oldest first."""
-
-    async def budget_spent(self, guild_id: int, day: str) -> int:
-        """Credits the server has reserved on the UTC day."""
-
-    async def add_budget_spend(self, guild_id: int, day: str, delta: int) -> None:
-        """Adds to (or, negative, gives back from) the server's spend on the day."""
-
-    async def insert_job(self, job: Job) -> None:
-        """Records a new job."""
-
-    async def job(self, job_id: str) -> Job | None:
-        """The job, whatever its status."""
-
-    async def unfinished_job(self, job_id: str) -> Job | None:
-        """The job if it is queued, generating or posting."""
-
-    async def unfinished_jobs(self) -> list[Job]:
-        """Every queued, generating or posting job, oldest first."""
-
-    async def advance_job(self, job_id: str, status: JobStatus, now: float, *,
-                          provider: str | None = None, message_id: int | None = None,
-                          error: str | None = None) -> bool:
-        """Moves an unfinished job to `status`; False when it was already finished (or
-        absent). The status guard is what makes settle and refund exactly-once."""
-
-    async def reduce_job_charge(self, job_id: str, *, expected_cost: int, cost: int,
-                                allowance_part: int, bonus_part: int, now: float) -> bool:
-        """Lowers an unfinished job's charge (some of its images failed); False when the
-        job is finished, absent, or no longer costs `expected_cost`."""
-
-    async def delete_result(self, job_id: str, now: float) -> bool:
-        """Marks the job's result deleted and drops the files kept of it (its posted
-        images and its input); False when it was already deleted or is unknown."""
-
-    async def members(self) -> list[MemberRow]:
-        """Every member row (for the audit)."""
-
-    async def ledger_bonus_sums(self) -> dict[tuple[int, int], int]:
-        """The bonus moved per member, by the ledger."""
-
-    async def ledger_allowance_sums(self) -> dict[tuple[int, int, int], int]:
-        """The allowance moved per member and period."""
-
-    async def job_ledger_sums(self) -> list[JobLedgerSum]:
-        """Every job beside what its ledger rows moved."""
-
-    async def ledger_members_without_row(self) -> list[tuple[int, int]]:
-        """Members with ledger rows but no member row (should be none)."""
-
-    async def budget_rows(self) -> dict[tuple[int, str], int]:
-        """The stored spend per server and day."""
-
-    async def job_budget_sums(self) -> dict[tuple[int, str], int]:
-        """Credits charged per server and day by jobs that were not refunded."""
+class Transaction(Statements, Protocol):
+    """One open transaction of some engine: its statements, and the few the store itself
+    runs (the meta table; whole tables for `python -m bot migrate-to`)."""
 
     async def get_meta(self, key: str) -> str | None:
         """A meta value, or None."""
@@ -184,10 +118,16 @@ TABLES: dict[str, tuple[str, ...]] = {
     "board_items": ("board_id", "number", "job_id", "image_hash", "prompt", "model", "seed",
                     "author_id", "added_by", "link", "message_id", "filename", "image",
                     "thumbnail", "added_at"),
-    **ADMIN_TABLES,
-    **CONTINUITY_TABLES,
-    **POWER_TABLES,
-    **PRIVACY_TABLES,
+    "role_tiers": ("guild_id", "role_id", "allowance", "period_hours"),
+    "forbidden_models": ("guild_id", "model"),
+    "log_channels": ("guild_id", "channel_id", "set_by", "warned"),
+    "admin_alerts": ("guild_id", "day", "level"),
+    "job_resume": ("job_id", "application_id", "interaction_token", "token_expires_at",
+                   "provider", "provider_job_id", "poll_url", "created_at"),
+    "job_inputs": ("job_id", "filename", "content_type", "data", "created_at"),
+    "preferences": ("guild_id", "user_id", "prefs", "updated_at"),
+    "presets": ("guild_id", "user_id", "name_key", "name", "options", "created_at"),
+    "retention": ("guild_id", "days"),
 }
 
 

@@ -10,7 +10,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
 
-from bot.storage import moderation_schema, privacy_base
+from bot.storage import moderation_schema
 
 log = logging.getLogger(__name__)
 
@@ -261,9 +261,18 @@ _DELETED = """
 ALTER TABLE jobs ADD COLUMN deleted_at REAL;
 """
 
+# Each server's own retention of prompts and job details, in days (none: the operator's
+# MAX_RETENTION_DAYS).
+_RETENTION = """
+CREATE TABLE retention (
+    guild_id INTEGER PRIMARY KEY,
+    days     INTEGER NOT NULL CHECK (days >= 1)
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1, moderation_schema.SQLITE, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY,
-    _POWER, _FOOTPRINT, _DELETED, privacy_base.SQLITE_SCHEMA
+    _POWER, _FOOTPRINT, _DELETED, _RETENTION
 )
 # The migration that drops kept image files, numbered from 1 like user_version.
 DROPS_FILES = MIGRATIONS.index(_FOOTPRINT) + 1

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from bot.storage import moderation_schema, privacy_base
+from bot.storage import moderation_schema
 from bot.storage.migrations import SchemaError
 from bot.storage.postgres_tx import LOCK_MIGRATIONS
 
@@ -247,9 +247,16 @@ _DELETED = """
 ALTER TABLE jobs ADD COLUMN deleted_at DOUBLE PRECISION;
 """
 
+_RETENTION = """
+CREATE TABLE retention (
+    guild_id BIGINT PRIMARY KEY,
+    days     INTEGER NOT NULL CHECK (days >= 1)
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1, moderation_schema.POSTGRES, _BOARDS, _ADMIN, _SHARDS, _CONTINUITY,
-    _POWER, _FOOTPRINT, _DELETED, privacy_base.POSTGRES_SCHEMA
+    _POWER, _FOOTPRINT, _DELETED, _RETENTION
 )
 
 

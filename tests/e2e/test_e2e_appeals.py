@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.moderation import store as moderation_store
 from bot.moderation.service import MAX_SERVER_ENTRIES
 from bot.storage import Transaction
 from tests.e2e.test_e2e_moderation import (
@@ -131,7 +132,7 @@ async def test_a_full_blocklist_refuses_another_entry_naming_the_cap(world: Worl
 
     async def fill(tx: Transaction) -> None:
         for n in range(MAX_SERVER_ENTRIES - 1):
-            await tx.add_blocklist_entry(guild, f"term{n}", f"term{n}", None, 0.0)
+            await moderation_store.add_blocklist_entry(tx, guild, f"term{n}", f"term{n}", None, 0.0)
 
     await services.store.write(fill)
     assert "Added `last one`" in await admin(world, "blocklist", "add", entry="last one")

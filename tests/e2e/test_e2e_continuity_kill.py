@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.continuity import store as continuity_store
 from bot.credits import CreditDefaults, Credits
-from bot.storage import Job, JobStatus, open_store
+from bot.credits import store as credits_store
+from bot.credits.rows import Job, JobStatus
+from bot.storage import open_store
 from tests.support.bot_process import BotProcess
 from tests.support.e2e_fixtures import private_text, results
 from tests.support.standins.discord_api import Channel, DiscordStandIn, Guild, User
@@ -39,7 +42,8 @@ class Scene:
         db = await open_store(self.url)
         try:
             rows = await db.read(lambda tx: tx.dump("jobs"))
-            jobs = [await db.read(lambda tx, i=str(row[0]): tx.job(i)) for row in rows]
+            jobs = [await db.read(lambda tx, i=str(row[0]): credits_store.job(tx, i))
+                    for row in rows]
         finally:
             await db.close()
         return sorted((j for j in jobs if j is not None), key=lambda j: j.created_at)
@@ -57,7 +61,8 @@ class Scene:
     async def ledger_moves(self, job_id: str) -> list[str]:
         db = await open_store(self.url)
         try:
-            ledger = await db.read(lambda tx: tx.ledger(self.guild.id, self.alice.id))
+            ledger = await db.read(
+                lambda tx: credits_store.ledger(tx, self.guild.id, self.alice.id))
             assert await Credits(db, CreditDefaults()).audit() == []
         finally:
             await db.close()
@@ -122,7 +127,7 @@ async def submitted_at_apiframe(scene: Scene) -> str:
         for _ in range(600):
             jobs = await scene.jobs()
             if jobs:
-                row = await db.read(lambda tx, i=jobs[0].id: tx.resume_row(i))
+                row = await db.read(lambda tx, i=jobs[0].id: continuity_store.resume_row(tx, i))
                 if row is not None and row.provider_job_id:
                     return row.provider_job_id
             await asyncio.sleep(0.05)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.credits import store as credits_store
 from tests.conftest import FakeClock
 from tests.support.e2e_fixtures import (
     World,
@@ -160,7 +161,8 @@ async def test_export_holds_everything_then_forget_me_erases_it_everywhere(
                                         prompt="a cobalt pending", model="flux-pro")
     await world.discord.wait_until(lambda: len(onemin.generation_bodies()) == 1,
                                    timeout=TIMEOUT)
-    ledger_before = await services.store.read(lambda tx: tx.ledger(guild.id, alice.id))
+    ledger_before = await services.store.read(
+        lambda tx: credits_store.ledger(tx, guild.id, alice.id))
     done = await forget_me(world, alice)
     assert done.startswith("Done"), done
     onemin.release()
@@ -168,7 +170,8 @@ async def test_export_holds_everything_then_forget_me_erases_it_everywhere(
     assert len(results(world.general)) == 3  # the running job still finished and posted
 
     # The credits are as they were: the ledger keeps its rows (and the running job's).
-    ledger_after = await services.store.read(lambda tx: tx.ledger(guild.id, alice.id))
+    ledger_after = await services.store.read(
+        lambda tx: credits_store.ledger(tx, guild.id, alice.id))
     assert ledger_after[:len(ledger_before)] == ledger_before
     assert (await services.credits.balance(guild.id, alice.id)).total == balance - 5
 
@@ -238,8 +241,10 @@ async def test_a_servers_retention_erases_old_prompts_and_keeps_the_credits(
     assert "erased after 7 days" in str(settings.original.embeds)
 
     await imagine(world, world.alice, "an amber harbour")
-    ledger = await services.store.read(lambda tx: tx.ledger(world.guild.id, world.alice.id))
-    member = await services.store.read(lambda tx: tx.member(world.guild.id, world.alice.id))
+    ledger = await services.store.read(
+        lambda tx: credits_store.ledger(tx, world.guild.id, world.alice.id))
+    member = await services.store.read(
+        lambda tx: credits_store.member(tx, world.guild.id, world.alice.id))
     clock.advance(6 * DAY)
     await imagine(world, world.bob, "a recent meadow")
     assert await services.privacy.expire() == 0  # nothing is 7 days old yet
@@ -253,9 +258,9 @@ async def test_a_servers_retention_erases_old_prompts_and_keeps_the_credits(
                                                                      "history")))
     # The credits are untouched.
     assert await services.store.read(
-        lambda tx: tx.ledger(world.guild.id, world.alice.id)) == ledger
+        lambda tx: credits_store.ledger(tx, world.guild.id, world.alice.id)) == ledger
     assert await services.store.read(
-        lambda tx: tx.member(world.guild.id, world.alice.id)) == member
+        lambda tx: credits_store.member(tx, world.guild.id, world.alice.id)) == member
 
 
 async def test_without_a_retention_of_its_own_a_server_keeps_prompts_at_most_the_maximum(

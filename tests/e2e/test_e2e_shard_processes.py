@@ -15,7 +15,9 @@ import asyncpg
 import pytest
 
 from bot.credits import CreditDefaults, Credits
-from bot.storage import Job, JobStatus, Store, open_store
+from bot.credits import store as credits_store
+from bot.credits.rows import Job, JobStatus
+from bot.storage import Store, open_store
 from bot.storage.postgres_tx import LOCK_SHARD
 from tests.support.bot_process import BotProcess
 from tests.support.e2e_fixtures import results, settled
@@ -48,7 +50,7 @@ class Fleet:
                       key=lambda j: j.created_at)
 
     async def job_by_id(self, job_id: str) -> Job:
-        job = await self.db.read(lambda tx: tx.job(job_id))
+        job = await self.db.read(lambda tx: credits_store.job(tx, job_id))
         assert job is not None
         return job
 
@@ -199,7 +201,8 @@ async def test_a_restart_or_a_kill_of_one_process_leaves_the_others_job_alone(
     await shard_0.start()
     await shard_0.ready()
     assert (await fleet.job_by_id(second.id)).status == JobStatus.REFUNDED
-    ledger = await fleet.db.read(lambda tx: tx.ledger(fleet.guild_ids[0], fleet.alice.id))
+    ledger = await fleet.db.read(
+        lambda tx: credits_store.ledger(tx, fleet.guild_ids[0], fleet.alice.id))
     moves = sorted(e.reason for e in ledger if e.job_id == second.id)
     assert moves == ["refund: interrupted by a restart", "reserve"]
     assert await Credits(fleet.db, CreditDefaults()).audit() == []

@@ -12,12 +12,13 @@ from PIL import Image
 
 from bot.boards.names import BoardNameError
 from bot.boards.service import BoardNotFound, Boards
+from bot.boards.store import KeptResult
 from bot.credits import CreditDefaults, Credits, NewJob
+from bot.credits.records import JobRecords
+from bot.credits.rows import Job
 from bot.errors import UserError
-from bot.storage import Job, SqliteStore, Store, open_store
-from bot.storage.boards_base import KeptResult
+from bot.storage import SqliteStore, Store, open_store
 from bot.storage.copy import copy_rows, row_counts
-from bot.storage.records import JobRecords
 from tests.conftest import FakeClock
 from tests.support.postgres import ThrowawayPostgres
 from tests.support.standins.images import make_image

@@ -22,9 +22,10 @@ from bot.credits import (
     NewJob,
     OutOfCredits,
 )
+from bot.credits.records import JobRecords
+from bot.credits.rows import UNFINISHED
 from bot.guilds import Guilds
-from bot.storage import UNFINISHED, SqliteStore, Store
-from bot.storage.records import JobRecords
+from bot.storage import SqliteStore, Store
 
 if TYPE_CHECKING:
     from tests.conftest import FakeClock

@@ -6,9 +6,9 @@ from __future__ import annotations
 from bot.boards.service import Boards
 from bot.continuity import Continuity, ReplyRef
 from bot.credits import CreditDefaults, Credits, NewJob
+from bot.credits.records import JobRecords
 from bot.providers.base import InputImage
 from bot.storage import Store, open_store
-from bot.storage.records import JobRecords
 from tests.conftest import FakeClock
 from tests.support.standins.images import make_image
 

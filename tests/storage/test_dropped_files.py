@@ -20,10 +20,6 @@ pytestmark = pytest.mark.asyncio
 
 FILES = 4
 FILE_BYTES = 2**20
-# The migrations of a database from before the files were dropped, and how many its
-# next start applies.
-BEFORE = DROPS_FILES - 1
-APPLIED = len(MIGRATIONS) - BEFORE
 # A board item as the bot kept it before: its full file beside the thumbnail.
 BOARD = ("INSERT INTO boards (id, guild_id, name, name_key, channel_id, thread_id, "
          "thread_state, created_by, created_at, last_used_at) "
@@ -43,7 +39,7 @@ def _on_disk(path: Path) -> int:
 
 async def test_sqlite_drops_the_kept_files_and_gives_the_space_back(tmp_path: Path) -> None:
     path = tmp_path / "fluxcord.db"
-    await (await SqliteStore.open(path, migrations=MIGRATIONS[:BEFORE])).close()
+    await (await SqliteStore.open(path, migrations=MIGRATIONS[:DROPS_FILES - 1])).close()
     conn = sqlite3.connect(path)
     with conn:
         conn.execute(BOARD)
@@ -54,8 +50,8 @@ async def test_sqlite_drops_the_kept_files_and_gives_the_space_back(tmp_path: Pa
     conn.close()
     assert _on_disk(path) > 2 * FILES * FILE_BYTES
 
-    store = await SqliteStore.open(path)
-    assert store.migrations_applied == APPLIED
+    store = await SqliteStore.open(path, migrations=MIGRATIONS[:DROPS_FILES])
+    assert store.migrations_applied == 1
     await store.close()
 
     conn = sqlite3.connect(path)
@@ -71,7 +67,7 @@ async def test_sqlite_drops_the_kept_files_and_gives_the_space_back(tmp_path: Pa
 
 async def test_postgresql_drops_the_kept_files(pg_server: ThrowawayPostgres) -> None:
     url = pg_server.new_database()
-    await (await PostgresStore.open(url, migrations=PG_MIGRATIONS[:BEFORE])).close()
+    await (await PostgresStore.open(url, migrations=PG_MIGRATIONS[:DROPS_FILES - 1])).close()
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(BOARD)
@@ -82,8 +78,8 @@ async def test_postgresql_drops_the_kept_files(pg_server: ThrowawayPostgres) -> 
     finally:
         await conn.close()
 
-    store = await PostgresStore.open(url)
-    assert store.migrations_applied == APPLIED
+    store = await PostgresStore.open(url, migrations=PG_MIGRATIONS[:DROPS_FILES])
+    assert store.migrations_applied == 1
     await store.close()
 
     conn = await asyncpg.connect(url)

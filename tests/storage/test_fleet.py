@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.credits import Credits, NewJob
+from bot.credits.records import JobRecords
+from bot.credits.rows import JobStatus
 from bot.fleet import ShardSet, ShardTaken, hold_shards
 from bot.recovery import Recovery
-from bot.storage import JobStatus, open_store
-from bot.storage.records import JobRecords
+from bot.storage import open_store
 from tests.support.postgres import ThrowawayPostgres
 
 

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 from bot.credits import CreditDefaults, Credits, NewJob
+from bot.credits.records import JobRecords
 from bot.guilds import Guilds
 from bot.storage import SqliteStore, Store, open_store
 from bot.storage.copy import row_counts
-from bot.storage.records import JobRecords
 from tests.support.postgres import ThrowawayPostgres
 
 GUILD, ALICE, BOB, ADMIN = 1_234_567_890_123_456_789, 2**60 + 1, 2**60 + 2, 99

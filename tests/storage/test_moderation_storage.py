@@ -12,6 +12,7 @@ import pytest
 from bot.errors import UserError
 from bot.moderation import Blocklist, Policy, parse_file
 from bot.moderation import patterns as patterns_module
+from bot.moderation import store as moderation_store
 from bot.moderation.refusal import ModerationRefusal, Subject
 from bot.moderation.service import MAX_SERVER_ENTRIES, Moderation
 from bot.storage import SqliteStore, Store, Transaction, open_store
@@ -168,7 +169,7 @@ async def test_a_servers_blocklist_holds_at_most_2000_entries(
 
     async def fill(tx: Transaction) -> None:
         for n in range(MAX_SERVER_ENTRIES - 2):
-            await tx.add_blocklist_entry(GUILD, f"term{n}", f"term{n}", None, 0.0)
+            await moderation_store.add_blocklist_entry(tx, GUILD, f"term{n}", f"term{n}", None, 0.0)
 
     await db.write(fill)
     await moderation.add_entry(GUILD, "one before last", MOD)
@@ -192,9 +193,9 @@ async def test_the_member_who_appealed_cannot_decide_the_appeal(
     for approve in (True, False):
         with pytest.raises(UserError, match="your own appeal"):
             await moderation.decide(strike, approve, MOD)
-    appeal = await db.read(lambda tx: tx.appeal(strike))
+    appeal = await db.read(lambda tx: moderation_store.appeal(tx, strike))
     assert appeal is not None and appeal.state == "pending" and appeal.decided_by is None
-    assert len(await db.read(lambda tx: tx.member_strikes(GUILD, MOD))) == 1
+    assert len(await db.read(lambda tx: moderation_store.member_strikes(tx, GUILD, MOD))) == 1
     assert (await moderation.decide(strike, True, ALICE)).state == "approved"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.credits import Credits, NewJob
-from bot.storage.records import JobRecords
+from bot.credits.records import JobRecords
 
 GUILD, CHANNEL, ALICE, ADMIN = 10, 20, 1, 99
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.credits import store as credits_store
+from bot.credits.rows import MemberRow
 from bot.storage import (
     MIGRATIONS,
-    MemberRow,
     SchemaError,
     SqliteStore,
     StorageError,
@@ -145,9 +146,10 @@ async def test_the_database_refuses_work_after_close(tmp_path: Path) -> None:
 
 async def test_bulk_member_insert(db: Store) -> None:
     rows = [MemberRow(1, user, 1000, 0, 0) for user in range(5000)]
-    await db.write(lambda tx: tx.insert_members(rows))
-    assert await db.read(lambda tx: tx.member(1, 4999)) == MemberRow(1, 4999, 1000, 0, 0)
-    assert len(await db.read(lambda tx: tx.members())) == 5000
+    await db.write(lambda tx: credits_store.insert_members(tx, rows))
+    assert await db.read(
+        lambda tx: credits_store.member(tx, 1, 4999)) == MemberRow(1, 4999, 1000, 0, 0)
+    assert len(await db.read(lambda tx: credits_store.members(tx))) == 5000
 
 
 async def test_a_rule_that_awaits_something_else_is_refused_on_sqlite(tmp_path: Path) -> None:
@@ -165,10 +167,11 @@ async def test_a_rule_that_awaits_something_else_is_refused_on_sqlite(tmp_path: 
 async def test_discord_sized_ids_round_trip(db: Store) -> None:
     # Snowflakes pass 2**53; PostgreSQL's INTEGER is 32 bits, so they are BIGINT there.
     guild, user = 1_234_567_890_123_456_789, 2**63 - 1
-    await db.write(lambda tx: tx.put_member(MemberRow(guild, user, 1000, 3, 4)))
-    assert await db.read(lambda tx: tx.member(guild, user)) == MemberRow(guild, user, 1000, 3, 4)
-    await db.write(lambda tx: tx.set_channel_cap(guild, user, 2))
-    assert await db.read(lambda tx: tx.channel_caps(guild)) == {user: 2}
+    await db.write(lambda tx: credits_store.put_member(tx, MemberRow(guild, user, 1000, 3, 4)))
+    assert await db.read(
+        lambda tx: credits_store.member(tx, guild, user)) == MemberRow(guild, user, 1000, 3, 4)
+    await db.write(lambda tx: credits_store.set_channel_cap(tx, guild, user, 2))
+    assert await db.read(lambda tx: credits_store.channel_caps(tx, guild)) == {user: 2}
 
 
 async def test_an_unknown_scheme_is_refused_without_its_password() -> None:
@@ -179,20 +182,20 @@ async def test_an_unknown_scheme_is_refused_without_its_password() -> None:
 
 async def test_writes_land_in_order_and_a_refused_one_undoes_the_rule(db: Store) -> None:
     async def twice(tx: Transaction) -> MemberRow | None:
-        await tx.put_member(MemberRow(1, 2, 1000, 3, 0))
-        await tx.add_budget_spend(1, "2024-01-01", 5)
-        await tx.put_member(MemberRow(1, 2, 1000, 4, 1))  # the same row again
-        await tx.add_budget_spend(1, "2024-01-01", -2)
-        return await tx.member(1, 2)
+        await credits_store.put_member(tx, MemberRow(1, 2, 1000, 3, 0))
+        await credits_store.add_budget_spend(tx, 1, "2024-01-01", 5)
+        await credits_store.put_member(tx, MemberRow(1, 2, 1000, 4, 1))  # the same row again
+        await credits_store.add_budget_spend(tx, 1, "2024-01-01", -2)
+        return await credits_store.member(tx, 1, 2)
 
     assert await db.write(twice) == MemberRow(1, 2, 1000, 4, 1)
-    assert await db.read(lambda tx: tx.budget_spent(1, "2024-01-01")) == 3
+    assert await db.read(lambda tx: credits_store.budget_spent(tx, 1, "2024-01-01")) == 3
 
     async def overdraws(tx: Transaction) -> None:
         await tx.set_meta("k", "v")
-        await tx.put_member(MemberRow(1, 3, 1000, -1, 0))  # refused by the schema
+        await credits_store.put_member(tx, MemberRow(1, 3, 1000, -1, 0))  # refused by the schema
 
     with pytest.raises(Exception, match=r"(?i)check"):
         await db.write(overdraws)
-    assert await db.read(lambda tx: tx.member(1, 3)) is None
+    assert await db.read(lambda tx: credits_store.member(tx, 1, 3)) is None
     assert await db.get_meta("k") is None

@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.credits import CreditDefaults, Credits, NewJob, OutOfCredits
+from bot.credits.records import JobRecords
 from bot.storage import open_store
-from bot.storage.records import JobRecords
 
 GUILD, MEMBERS, BONUS = 10, (1, 2, 3), 20
 

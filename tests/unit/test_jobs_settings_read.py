@@ -15,6 +15,7 @@ import pytest
 
 from bot.admin import ModelForbidden, ServerAdmin
 from bot.credits import CreditDefaults, Credits
+from bot.credits.records import JobRecords
 from bot.errors import UserError
 from bot.guilds import Guilds
 from bot.jobs import ImagineRequest, JobService
@@ -22,12 +23,11 @@ from bot.limits import FairScheduler
 from bot.moderation import Policy
 from bot.moderation.blocklist import Blocklist
 from bot.moderation.service import Moderation
-from bot.power import Power
+from bot.presets import Presets
 from bot.providers import build_router
 from bot.providers.http import make_http_client
 from bot.settings import Settings
 from bot.storage import Rule, Store, open_store
-from bot.storage.records import JobRecords
 
 GUILD, CHANNEL, MEMBER = 1, 2, 3
 
@@ -56,7 +56,7 @@ async def wired(store_url: str) -> AsyncIterator[tuple[JobService, CountedReads,
     db: Any = CountedReads(real)
     async with make_http_client() as http:
         defaults = CreditDefaults.from_settings(settings)
-        guilds, admin, power = Guilds(db, defaults), ServerAdmin(db, settings), Power(db)
+        guilds, admin, power = Guilds(db, defaults), ServerAdmin(db, settings), Presets(db)
         jobs = JobService(
             settings=settings, store=db, credits=Credits(db, defaults), guilds=guilds,
             records=JobRecords(db), admin=admin, scheduler=FairScheduler(),

@@ -15,6 +15,7 @@ import pytest
 
 from bot.admin import ServerAdmin
 from bot.credits import CreditDefaults, Credits
+from bot.credits.records import JobRecords
 from bot.errors import JobFailed
 from bot.guilds import Guilds
 from bot.jobs import DeliveryError, ImagineRequest, JobService, Progress
@@ -24,7 +25,6 @@ from bot.providers.base import GeneratedImage
 from bot.providers.http import make_http_client
 from bot.settings import Settings
 from bot.storage import open_store
-from bot.storage.records import JobRecords
 
 GUILD, CHANNEL, MEMBER = 1, 2, 3
 

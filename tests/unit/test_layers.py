@@ -1,5 +1,5 @@
-"""The layers point one way: no import circle among fluxcord's modules, and `bot/`
-never imports `cogs/`."""
+"""The layers point one way: no import circle among fluxcord's modules (the benchmarks
+included), `bot/` never imports `cogs/`, and storage imports no feature."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("bot", "cogs")
+PACKAGES = ("bot", "cogs", "bench")
 
 
 def _module_name(path: Path) -> str:
@@ -84,3 +84,10 @@ def test_the_domain_never_imports_the_discord_side() -> None:
     upward = {m: sorted(t for t in targets if t.startswith("cogs"))
               for m, targets in graph.items() if m.startswith("bot")}
     assert {m: t for m, t in upward.items() if t} == {}
+
+
+def test_storage_knows_no_feature() -> None:
+    graph = import_graph()
+    outward = {m: sorted(t for t in targets if not t.startswith("bot.storage"))
+                for m, targets in graph.items() if m.startswith("bot.storage")}
+    assert {m: t for m, t in outward.items() if t} == {}

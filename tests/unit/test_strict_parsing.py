@@ -16,7 +16,7 @@ from bot.boards.names import check_new_name, thread_name
 from bot.boards.style import check_style
 from bot.errors import UserError
 from bot.moderation import parse_entry
-from bot.power.checks import check_preferences, check_preset
+from bot.presets.checks import check_preferences, check_preset
 from cogs._board_add import AddToBoardButton, BoardPick, ImagePick
 from cogs._cancel import CancelButton
 from cogs._component import ascii_number

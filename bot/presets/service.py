@@ -10,9 +10,10 @@ from typing import Any
 from bot.catalogue import MODELS, Model
 from bot.catalogue.resolve import EMPTY, Layer
 from bot.errors import UserError
-from bot.power.checks import check_preferences, check_preset
+from bot.presets import store
+from bot.presets.checks import check_preferences, check_preset
+from bot.presets.store import Preset, preset_key
 from bot.storage import Rule, Store, Transaction
-from bot.storage.power_base import Preset, preset_key
 
 MAX_PRESETS = 25
 SUGGESTIONS = 25
@@ -28,7 +29,7 @@ class PresetNotFound(UserError):
         super().__init__(f"You have no preset “{name}” here. See `/preset list`.")
 
 
-class Power:
+class Presets:
     """Members' own defaults, stored behind the storage seam."""
 
     def __init__(self, db: Store, *, clock: Callable[[], float] = time.time) -> None:
@@ -37,7 +38,7 @@ class Power:
 
     async def preferences(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """The member's preferences here (empty when none)."""
-        return await self._db.read(lambda tx: tx.preferences(guild_id, user_id))
+        return await self._db.read(lambda tx: store.preferences(tx, guild_id, user_id))
 
     async def set_preferences(self, guild_id: int, user_id: int, values: Mapping[str, Any],
                               offered: Mapping[str, Model] = MODELS) -> dict[str, Any]:
@@ -45,25 +46,27 @@ class Power:
         now = self._clock()
 
         async def write(tx: Transaction) -> dict[str, Any]:
-            merged = {**await tx.preferences(guild_id, user_id),
+            merged = {**await store.preferences(tx, guild_id, user_id),
                       **{k: v for k, v in values.items() if v is not None}}
             prefs = check_preferences(merged, offered)
-            await tx.set_preferences(guild_id, user_id, prefs, now)
+            await store.set_preferences(tx, guild_id, user_id, prefs, now)
             return prefs
 
         return await self._db.write(write)
 
     async def clear_preferences(self, guild_id: int, user_id: int) -> None:
         """Forgets the member's preferences here."""
-        await self._db.write(lambda tx: tx.set_preferences(guild_id, user_id, {}, 0.0))
+        await self._db.write(
+            lambda tx: store.set_preferences(tx, guild_id, user_id, {}, 0.0))
 
     async def presets(self, guild_id: int, user_id: int) -> list[Preset]:
         """The member's presets here, by name."""
-        return await self._db.read(lambda tx: tx.presets(guild_id, user_id))
+        return await self._db.read(lambda tx: store.presets(tx, guild_id, user_id))
 
     async def preset(self, guild_id: int, user_id: int, name: str) -> Preset:
         """The member's preset of this name (ignoring case); raises PresetNotFound."""
-        found = await self._db.read(lambda tx: tx.preset(guild_id, user_id, preset_key(name)))
+        found = await self._db.read(
+            lambda tx: store.preset(tx, guild_id, user_id, preset_key(name)))
         if found is None:
             raise PresetNotFound(name)
         return found
@@ -78,19 +81,20 @@ class Power:
 
         async def write(tx: Transaction) -> bool:
             await tx.lock_member(guild_id, user_id)  # two saves at once count each other
-            existing = await tx.presets(guild_id, user_id)
+            existing = await store.presets(tx, guild_id, user_id)
             if (len(existing) >= MAX_PRESETS
                     and all(p.key != preset.key for p in existing)):
                 raise UserError(f"You have {MAX_PRESETS} presets here, the most there can "
                                 "be. Delete one with `/preset delete` first.")
-            return await tx.put_preset(preset)
+            return await store.put_preset(tx, preset)
 
         return preset, await self._db.write(write)
 
     async def delete_preset(self, guild_id: int, user_id: int, name: str) -> None:
         """Removes the member's preset; raises PresetNotFound."""
         key = preset_key(name)
-        if not await self._db.write(lambda tx: tx.delete_preset(guild_id, user_id, key)):
+        if not await self._db.write(
+                lambda tx: store.delete_preset(tx, guild_id, user_id, key)):
             raise PresetNotFound(name)
 
     async def preset_names(self, guild_id: int, user_id: int, typed: str) -> list[str]:
@@ -104,7 +108,7 @@ class Power:
         (ignoring case), newest first, each once, at most 25."""
         folded = typed.strip().casefold()
         prompts = await self._db.read(
-            lambda tx: tx.recent_prompts(guild_id, user_id, RECENT_WINDOW))
+            lambda tx: store.recent_prompts(tx, guild_id, user_id, RECENT_WINDOW))
         seen: set[str] = set()
         found: list[str] = []
         for prompt in prompts:
@@ -136,10 +140,10 @@ def layers_rule(guild_id: int, user_id: int, preset: str | None) -> Rule[StoredL
             return None, {}
         found = None
         if preset is not None:
-            found = await tx.preset(guild_id, user_id, preset_key(preset))
+            found = await store.preset(tx, guild_id, user_id, preset_key(preset))
             if found is None:
                 raise PresetNotFound(preset)
-        return found, await tx.preferences(guild_id, user_id)
+        return found, await store.preferences(tx, guild_id, user_id)
 
     return read
 

@@ -1,8 +1,7 @@
 """What storage offers for a member's own data (SPEC section 13): everything kept about
 them, read in one snapshot, and their erasure, in one transaction.
 
-The statements are written once, with PostgreSQL's `$n` placeholders; SQLite runs them as
-`?n` (`sqlite_sql`). Each engine's mixin only runs them on its own connection.
+Every statement is written once, for both engines (`bot.storage.base.Statements`).
 
 A prompt that was erased is the empty string: the column stays NOT NULL, and every
 reader that shows prompts (/history, the prompt autocomplete, exports) skips it.
@@ -10,9 +9,10 @@ reader that shows prompts (/history, the prompt autocomplete, exports) skips it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from bot.storage.base import Statements
 
 ERASED = ""
 ERASED_OPTIONS = "{}"
@@ -105,22 +105,6 @@ ERASE: tuple[str, ...] = (
 )
 
 
-# Each server's own retention of prompts and job details, in days (none: the operator's
-# MAX_RETENTION_DAYS). One migration per engine.
-SQLITE_SCHEMA = """
-CREATE TABLE retention (
-    guild_id INTEGER PRIMARY KEY,
-    days     INTEGER NOT NULL CHECK (days >= 1)
-);
-"""
-POSTGRES_SCHEMA = """
-CREATE TABLE retention (
-    guild_id BIGINT PRIMARY KEY,
-    days     INTEGER NOT NULL CHECK (days >= 1)
-);
-"""
-TABLES: dict[str, tuple[str, ...]] = {"retention": ("guild_id", "days")}
-
 RETENTION_DAYS = "SELECT days FROM retention WHERE guild_id = $1"
 SET_RETENTION = ("INSERT INTO retention (guild_id, days) VALUES ($1, $2) "
                  "ON CONFLICT (guild_id) DO UPDATE SET days = excluded.days")
@@ -168,30 +152,51 @@ class Erased:
     authored_posts: list[Post] = field(default_factory=list)  # to edit
 
 
-def sqlite_sql(statement: str) -> str:
-    """A statement written for PostgreSQL (`$n`) as SQLite runs it (`?n`)."""
-    return re.sub(r"\$(\d+)", r"?\1", statement)
+async def member_data(tx: Statements, user_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Every row of `EXPORT_PARTS`, part by part, each row as column -> value."""
+    return {part: await tx.fetchnamed(statement, user_id)
+            for part, (statement, _about) in EXPORT_PARTS.items()}
 
 
-class PrivacyStatements(Protocol):
-    """A member's own data, inside one open transaction."""
+async def erase_member(tx: Statements, user_id: int) -> Erased:
+    """Erases what `ERASE` names for the member, in every server; returns what the bot
+    must still do on Discord. Running it again finds nothing more to erase."""
 
-    async def member_data(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
-        """Every row of `EXPORT_PARTS`, part by part, each row as column -> value."""
+    async def posts(statement: str) -> list[Post]:
+        return [Post(*row) for row in await tx.fetch(statement, user_id)]
 
-    async def erase_member(self, user_id: int) -> Erased:
-        """Erases what `ERASE` names for the member, in every server; returns what the
-        bot must still do on Discord. Running it again finds nothing more to erase."""
+    servers = sorted(row[0] for row in await tx.fetch(SERVERS, user_id))
+    erased = Erased(servers, await posts(REVIEW_POSTS), await posts(BOARD_POSTS),
+                    await posts(AUTHORED_POSTS))
+    for statement in ERASE:
+        await tx.execute(statement, user_id)
+    return erased
 
-    async def retention(self, guild_id: int) -> int | None:
-        """The server's own retention in days, or None when it set none."""
 
-    async def set_retention(self, guild_id: int, days: int | None) -> None:
-        """Sets the server's retention (None: back to the operator's maximum)."""
+async def retention(tx: Statements, guild_id: int) -> int | None:
+    """The server's own retention in days, or None when it set none."""
+    days = await tx.fetchval(RETENTION_DAYS, guild_id)
+    return int(days) if days is not None else None
 
-    async def retentions(self) -> dict[int, int]:
-        """Every server's own retention in days."""
 
-    async def expire(self, before: float, guild_id: int | None = None) -> int:
-        """Erases prompts and job details older than `before` (epoch seconds), in one
-        server or (None) in all; returns how many rows it changed."""
+async def set_retention(tx: Statements, guild_id: int, days: int | None) -> None:
+    """Sets the server's retention (None: back to the operator's maximum)."""
+    if days is None:
+        await tx.execute(CLEAR_RETENTION, guild_id)
+    else:
+        await tx.execute(SET_RETENTION, guild_id, days)
+
+
+async def retentions(tx: Statements) -> dict[int, int]:
+    """Every server's own retention in days."""
+    return {row[0]: row[1] for row in await tx.fetch(RETENTIONS)}
+
+
+async def expire(tx: Statements, before: float, guild_id: int | None = None) -> int:
+    """Erases prompts and job details older than `before` (epoch seconds), in one server
+    or (None) in all; returns how many rows it changed."""
+    args = (before,) if guild_id is None else (before, guild_id)
+    changed = 0
+    for statement in expire_statements(guild_id is not None):
+        changed += await tx.execute(statement, *args)
+    return changed

@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from bot.storage._rows import Job, JobStatus
+from bot.credits import store
+from bot.credits.rows import Job, JobStatus
 from bot.storage.base import Store
 
 
@@ -26,20 +27,20 @@ class JobRecords:
             raise ValueError(f"mark() takes generating or posting, not {status}")
         now = self._clock()
         return await self._db.write(
-            lambda tx: tx.advance_job(job_id, status, now, provider=provider),
+            lambda tx: store.advance_job(tx, job_id, status, now, provider=provider),
             one_statement=True,
         )
 
     async def get_job(self, job_id: str) -> Job | None:
         """The job, whatever its status, or None."""
-        return await self._db.read(lambda tx: tx.job(job_id))
+        return await self._db.read(lambda tx: store.job(tx, job_id))
 
     async def delete_result(self, job_id: str) -> bool:
         """Records that the job's result was deleted, for good, and drops every file kept
         of it; False when it already was (or the job is unknown)."""
         now = self._clock()
-        return await self._db.write(lambda tx: tx.delete_result(job_id, now))
+        return await self._db.write(lambda tx: store.delete_result(tx, job_id, now))
 
     async def unfinished_jobs(self) -> list[Job]:
         """Jobs queued, generating or posting, oldest first: after a crash, what it left."""
-        return await self._db.read(lambda tx: tx.unfinished_jobs())
+        return await self._db.read(lambda tx: store.unfinished_jobs(tx))

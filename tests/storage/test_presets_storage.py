@@ -9,8 +9,8 @@ import pytest
 
 from bot.credits import CreditDefaults, Credits, NewJob
 from bot.errors import UserError
-from bot.power import MAX_PRESETS, Power
-from bot.power.service import PresetNotFound
+from bot.presets import MAX_PRESETS, Presets
+from bot.presets.service import PresetNotFound
 from bot.storage import Store
 from tests.conftest import FakeClock
 
@@ -28,7 +28,7 @@ async def _job(db: Store, clock: FakeClock, prompt: str, user: int = ALICE,
 async def test_preferences_are_merged_checked_and_kept_per_member(
     db: Store, clock: FakeClock
 ) -> None:
-    power = Power(db, clock=clock)
+    power = Presets(db, clock=clock)
     assert await power.preferences(GUILD, ALICE) == {}
     await power.set_preferences(GUILD, ALICE, {"aspect_ratio": "16:9"})
     prefs = await power.set_preferences(GUILD, ALICE, {"prompt_suffix": "  film   grain "})
@@ -51,7 +51,7 @@ async def test_preferences_are_merged_checked_and_kept_per_member(
 async def test_presets_are_per_member_replaced_by_name_and_at_most_25(
     db: Store, clock: FakeClock
 ) -> None:
-    power = Power(db, clock=clock)
+    power = Presets(db, clock=clock)
     preset, replaced = await power.save_preset(GUILD, ALICE, "Fast", "flux-dev",
                                                {"steps": 10, "go_fast": True})
     assert not replaced and preset.options == {"model": "flux-dev", "steps": 10,
@@ -85,7 +85,7 @@ async def test_presets_are_per_member_replaced_by_name_and_at_most_25(
 async def test_recent_prompts_are_the_members_own_newest_first_once_each(
     db: Store, clock: FakeClock
 ) -> None:
-    power = Power(db, clock=clock)
+    power = Presets(db, clock=clock)
     for prompt in ("a red Fox", "a blue whale", "a red fox", "a red Fox", "Quiet harbour"):
         await _job(db, clock, prompt)
     await _job(db, clock, "a red fox by Bob", user=BOB)

@@ -1,4 +1,4 @@
-"""The typed rows storage hands out: small frozen dataclasses, one per table shape."""
+"""The rows of credits and jobs: small frozen dataclasses, one per table shape."""
 
 from __future__ import annotations
 
