@@ -149,7 +149,7 @@ def send(browser: Any, prompt: str, **options: str) -> None:
 
 
 def test_imagine_reroll_and_refusals_through_the_page(
-    demo_url: str, browser: Any, tmp_path: Path
+    browser: Any, demo_url: str, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
 
