@@ -15,35 +15,35 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from bench.run import Options
+# One round of the bot on the database at the URL, measured in the folder (the SQLite
+# rounds' own measure, handed in so this module needs nothing of bench.run).
+Measure = Callable[[Path, str], Awaitable[dict[str, Any]]]
 
 log = logging.getLogger("bench")
 
 
-def run(runner: asyncio.Runner, options: Options) -> dict[str, Any]:
+def run(runner: asyncio.Runner, database: str, measure: Measure) -> dict[str, Any]:
     """The bot's figures on PostgreSQL; {"error": why} when no server could be had."""
-    if options.database.startswith(("postgresql://", "postgres://")):
-        return runner.run(_measure(options, options.database))
+    if database.startswith(("postgresql://", "postgres://")):
+        return runner.run(_measure(measure, database))
     from tests.support.postgres import PostgresUnavailable, ThrowawayPostgres
 
     try:
         with ThrowawayPostgres() as server:
-            return runner.run(_measure(options, server.new_database()))
+            return runner.run(_measure(measure, server.new_database()))
     except PostgresUnavailable as exc:
         log.warning("no burst on PostgreSQL: %s", exc)
         return {"error": str(exc)}
 
 
-async def _measure(options: Options, url: str) -> dict[str, Any]:
-    from bench.run import measure_client
-
+async def _measure(measure: Measure, url: str) -> dict[str, Any]:
     log.warning("the burst once more, on PostgreSQL")
     with tempfile.TemporaryDirectory(prefix="fluxcord-bench-pg-") as folder:
-        figures = await measure_client("bot", options, Path(folder), database_url=url)
+        figures = await measure(Path(folder), url)
     figures["connection"] = "tcp 127.0.0.1"
     return figures
 

@@ -99,7 +99,7 @@ def command_payloads() -> list[dict[str, Any]]:
     import discord
     from discord import app_commands
 
-    from cogs.imagine import Imagine
+    from cogs.imagine.cog import Imagine
 
     client = discord.Client(intents=discord.Intents.none())
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
@@ -293,7 +293,10 @@ def run(options: Options) -> dict[str, Any]:
     """Runs everything; returns the results (also written to `options.out`)."""
     with asyncio.Runner(loop_factory=_fast_loop()) as runner:
         rounds = runner.run(measure_rounds(options))
-        postgresql = burst_postgres.run(runner, options) if options.database != "sqlite" else None
+        postgresql = (burst_postgres.run(
+            runner, options.database,
+            lambda folder, url: measure_client("bot", options, folder, database_url=url))
+            if options.database != "sqlite" else None)
     ledger = run_ledger(options) if options.ledger else None
     sheet = sheet_bench.run() if options.sheet else None
     guilds = guilds_bench.run(options.guilds) if options.guilds_bench else None

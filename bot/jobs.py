@@ -28,6 +28,7 @@ from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
 from bot.catalogue.resolve import EMPTY, PREFERENCES, Layer, resolve
 from bot.continuity import Continuity, ReplyRef, attachment_expired
+from bot.count import Several, check_count, generate_several
 from bot.credits import Credits, NewJob, ServerSettings
 from bot.errors import JobFailed, UserError
 from bot.fleet import shard_of
@@ -51,7 +52,6 @@ from bot.safety import (
     not_age_restricted,
 )
 from bot.settings import Settings
-from bot.several import Several, check_count, generate_several
 from bot.storage import Store
 from bot.storage.records import JobRecords
 

@@ -1,5 +1,6 @@
-"""The layers point one way: no import circle among fluxcord's modules, and `bot/`
-never imports `cogs/`."""
+"""The layers point one way: no import circle among fluxcord's modules (the bench
+included), `bot/` never imports `cogs/`, and each cog package is a feature that imports
+no other, only the shared `cogs.common`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("bot", "cogs")
+PACKAGES = ("bot", "cogs", "bench")
+SHARED_COGS = "cogs.common"
 
 
 def _module_name(path: Path) -> str:
@@ -84,3 +86,28 @@ def test_the_domain_never_imports_the_discord_side() -> None:
     upward = {m: sorted(t for t in targets if t.startswith("cogs"))
               for m, targets in graph.items() if m.startswith("bot")}
     assert {m: t for m, t in upward.items() if t} == {}
+
+
+def _cog_package(module: str) -> str | None:
+    """`cogs.<feature>` for a module inside a cog package (the shared one included)."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "cogs" and len(parts) > 2 else None
+
+
+def test_cogs_are_feature_packages() -> None:
+    flat = sorted(p.name for p in (ROOT / "cogs").glob("*.py") if p.name != "__init__.py")
+    assert flat == []
+
+
+def test_no_cog_imports_another_cog() -> None:
+    graph = import_graph()
+    across = {}
+    for module, targets in graph.items():
+        own = _cog_package(module)
+        if own is None:
+            continue
+        others = sorted(t for t in targets if t.startswith("cogs")
+                        and _cog_package(t) not in (own, SHARED_COGS))
+        if others:
+            across[module] = others
+    assert across == {}
