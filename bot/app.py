@@ -14,7 +14,8 @@ from bot.boards.service import Boards
 from bot.continuity import Continuity
 from bot.credits import CreditDefaults, Credits
 from bot.guilds import Guilds
-from bot.jobs import MAX_INPUT_BYTES, JobService
+from bot.jobs.request import MAX_INPUT_BYTES
+from bot.jobs.service import JobService
 from bot.limits import FairScheduler
 from bot.metrics import Metrics
 from bot.moderation import Policy, load_file

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from bot.continuity import Continuity
     from bot.credits import Credits
     from bot.guilds import Guilds
-    from bot.jobs import JobService
+    from bot.jobs.service import JobService
     from bot.metrics.families import Metrics
     from bot.moderation.service import Moderation
     from bot.power import Power

@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.catalogue import MODELS, SEED_MAX
 from bot.client import FluxBot
-from bot.jobs import Attachment, ImagineRequest
+from bot.jobs.request import Attachment, ImagineRequest
 from bot.replies import defer_private
 from cogs.common.context import place_of, role_ids_of
 from cogs.common.job.cancel import CancelButton

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.catalogue import PROMPT_MAX, SEED_MAX
 from bot.client import FluxBot
 from bot.count import COUNT_MAX
-from bot.jobs import Attachment, ImagineRequest
+from bot.jobs.request import Attachment, ImagineRequest
 from bot.replies import defer_private
 from cogs.common.autocomplete import board_names, preset_names, recent_prompts
 from cogs.common.component import answer_forged

@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import FluxBot
-from bot.jobs import MAX_INPUT_BYTES
+from bot.jobs.request import MAX_INPUT_BYTES
 from bot.provenance.reading import Manifest, read
 from bot.replies import defer_private, reply
 

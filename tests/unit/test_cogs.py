@@ -10,7 +10,7 @@ from discord.ext import commands
 
 import cogs
 from bot.client import COGS
-from bot.jobs import Attachment, ImagineRequest
+from bot.jobs.request import Attachment, ImagineRequest
 from cogs.common.job.embed import parameters_line
 
 

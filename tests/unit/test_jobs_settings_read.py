@@ -1,4 +1,4 @@
-"""bot/jobs.py before the reservation: a job reads its server's and member's settings
+"""bot/jobs/ before the reservation: a job reads its server's and member's settings
 (preset, preferences, server settings, channel caps, forbidden models, moderation
 standing) in one database read, and each still applies.
 
@@ -17,7 +17,8 @@ from bot.admin import ModelForbidden, ServerAdmin
 from bot.credits import CreditDefaults, Credits
 from bot.errors import UserError
 from bot.guilds import Guilds
-from bot.jobs import ImagineRequest, JobService
+from bot.jobs.request import ImagineRequest
+from bot.jobs.service import JobService
 from bot.limits import FairScheduler
 from bot.moderation import Policy
 from bot.moderation.blocklist import Blocklist

@@ -1,4 +1,4 @@
-"""bot/jobs.py around the upload: only Discord's clear refusal refunds a job.
+"""bot/jobs/ around the upload: only Discord's clear refusal refunds a job.
 
 The job runs for real (real SQLite, the placeholder provider, the fair scheduler); only
 the upload itself, which is Discord's part, is played by the `deliver` callback.
@@ -17,7 +17,8 @@ from bot.admin import ServerAdmin
 from bot.credits import CreditDefaults, Credits
 from bot.errors import JobFailed
 from bot.guilds import Guilds
-from bot.jobs import DeliveryError, ImagineRequest, JobService, Progress
+from bot.jobs.request import DeliveryError, ImagineRequest, Progress
+from bot.jobs.service import JobService
 from bot.limits import FairScheduler
 from bot.providers import build_router
 from bot.providers.base import GeneratedImage

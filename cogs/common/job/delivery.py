@@ -19,7 +19,7 @@ import discord
 
 from bot import images, provenance
 from bot.catalogue import Model
-from bot.jobs import DeliveryError
+from bot.jobs.request import DeliveryError
 from bot.provenance.signing import Generation, sign_or_keep
 from bot.providers.base import GeneratedImage
 from bot.providers.registry import label as provider_label

@@ -16,7 +16,7 @@ import discord
 from bot.catalogue import MODELS
 from bot.client import report_error
 from bot.errors import UserError
-from bot.jobs import Attachment, ImagineRequest
+from bot.jobs.request import Attachment, ImagineRequest
 from bot.replies import defer_private
 from bot.storage import Job
 from cogs.common.component import (

@@ -9,7 +9,7 @@ import discord
 
 from bot import provenance, texts
 from bot.catalogue import Model
-from bot.jobs import ImagineRequest
+from bot.jobs.request import ImagineRequest
 from bot.providers.base import GeneratedImage
 from bot.providers.registry import label as provider_label
 

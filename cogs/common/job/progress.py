@@ -9,7 +9,7 @@ from typing import Any
 
 import discord
 
-from bot.jobs import Progress
+from bot.jobs.request import Progress
 from cogs.common.job.cancel import cancel_view
 
 log = logging.getLogger(__name__)

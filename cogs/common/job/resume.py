@@ -17,7 +17,7 @@ import discord
 from bot import images, provenance
 from bot.catalogue import MODELS
 from bot.catalogue.plan import make_plan
-from bot.jobs import ImagineRequest, attachment_from_stored
+from bot.jobs.request import ImagineRequest, attachment_from_stored
 from bot.provenance.signing import Generation, sign_or_keep
 from bot.providers.base import GeneratedImage, GenerationRequest, Submission
 from bot.providers.errors import ProviderError

@@ -14,8 +14,7 @@ import dataclasses
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot import images, texts
@@ -34,6 +33,16 @@ from bot.errors import JobFailed, UserError
 from bot.fleet import shard_of
 from bot.guilds import Guilds
 from bot.job_settings import JobSettings, read_job_settings
+from bot.jobs.request import (
+    MAX_INPUT_BYTES,
+    Attachment,
+    DeliveryError,
+    ImagineRequest,
+    Prepared,
+    Progress,
+    frozen_request,
+    storable,
+)
 from bot.limits import FairScheduler, Ticket
 from bot.log import bind
 from bot.moderation.refusal import Subject
@@ -57,88 +66,10 @@ from bot.storage.records import JobRecords
 
 log = logging.getLogger(__name__)
 
-MAX_INPUT_BYTES = 10 * 1024 * 1024
 # A refund that cannot be written (disk full, database locked) is tried again after these
 # delays, doubling up to the cap, until it is written: the credits are the member's.
 REFUND_RETRY_FIRST = 0.5
 REFUND_RETRY_MAX = 30.0
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    """An image prompt as Discord describes it, before it is downloaded."""
-
-    url: str
-    filename: str
-    content_type: str | None
-    size: int
-    # The earlier job whose kept copy of this image serves once Discord's URL expired.
-    kept_job: str | None = None
-    # The image's bytes when the bot already has them (a posted result): no download.
-    data: bytes | None = field(default=None, repr=False, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class ImagineRequest:
-    guild_id: int  # 0 in direct messages
-    channel_id: int
-    user_id: int
-    prompt: str
-    model: str | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    attachment: Attachment | None = None
-    seed: int | None = None
-    # The moderators approved this prompt on appeal: the blocklist is not checked again.
-    appeal_approved: bool = False
-    # The moodboard whose style fills the options the member did not set.
-    board: str | None = None
-    # The member's roles as the interaction carried them: their role tier applies.
-    role_ids: tuple[int, ...] = ()
-    # One of the member's presets, by name; its options fill what the command left unset.
-    preset: str | None = None
-    # Set once the options are resolved: some value came from the member's preferences.
-    preferences_applied: bool = False
-    # Images in the job, each a provider call with its own seed (`/imagine count`).
-    count: int = 1
-    # Prompt, model and options are final (an approved appeal runs what the moderators
-    # saw): no preset, board style or preference is applied again.
-    frozen: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    state: str  # "queued" or "generating"
-    position: int = 0
-    started_at: float = 0.0
-    # The job reserved: Cancel names it while queued, Try again if a stop ends it.
-    job_id: str = ""
-
-
-@dataclass(slots=True)
-class Prepared:
-    """A request that passed every check before the reservation (the input image, when
-    there is one, is downloaded and checked only once the member's limit admits the job)."""
-
-    request: ImagineRequest
-    model: Model
-    options: dict[str, Any]
-    cap: int
-    seed: int
-    cost: int
-    image: InputImage | None
-    # The options checked against the catalogue once, as each provider will take them.
-    plan: Plan
-    # What the bot changed of the request before running it, for the result's embed.
-    notes: tuple[str, ...] = ()
-
-    @property
-    def unit_cost(self) -> int:
-        """What one image of the job costs (`cost` is for all of them)."""
-        return self.cost // self.request.count
-
-
-class DeliveryError(Exception):
-    """Discord clearly refused the result (a 4xx answer to the upload): it is not posted."""
-
-
 ProgressCallback = Callable[[Progress], Awaitable[None]]
 # Posts the images of job `job_id` (one message) with the member's balance after them;
 # returns the message id.
@@ -373,7 +304,7 @@ class JobService:
                     user_id=request.user_id,
                     model=prepared.model.id,
                     prompt=request.prompt,
-                    options=_storable(prepared.options, request.attachment, request.count),
+                    options=storable(prepared.options, request.attachment, request.count),
                     seed=prepared.seed,
                     cost=prepared.cost,
                     role_ids=request.role_ids,
@@ -612,64 +543,9 @@ def _refund_reason(exc: BaseException) -> str:
     return f"failed: {type(exc).__name__}"
 
 
-def _storable(options: Mapping[str, Any], attachment: Attachment | None,
-              count: int = 1) -> dict[str, Any]:
-    """The options as JSON for the job row; the input image as its Discord reference;
-    the number of images when more than one (Reroll makes as many)."""
-    stored = {k: v for k, v in options.items() if k != "image"}
-    if count > 1:
-        stored["count"] = count
-    if attachment is not None:
-        stored["image"] = {
-            "url": attachment.url,
-            "filename": attachment.filename,
-            "content_type": attachment.content_type,
-            "size": attachment.size,
-        }
-    return stored
-
-
 def moderation_subject(request: ImagineRequest, model: str) -> Subject:
     """What the moderation check needs of a resolved request, with the request frozen as
     JSON so an approved appeal runs exactly it (`request_from_subject`)."""
     return Subject(request.guild_id, request.user_id, request.channel_id, request.prompt,
                    model, frozen_request(request, model),
                    check_blocklist=not request.appeal_approved)
-
-
-def frozen_request(request: ImagineRequest, model: str) -> dict[str, Any]:
-    """A resolved request as JSON: its final prompt, model and options, with the input
-    image as its reference (no bytes)."""
-    stored = {f.name: getattr(request, f.name) for f in dataclasses.fields(ImagineRequest)}
-    stored.update(model=model, options=dict(request.options), role_ids=list(request.role_ids),
-                  frozen=True)
-    attachment = request.attachment
-    if attachment is not None:
-        stored["attachment"] = {"url": attachment.url, "filename": attachment.filename,
-                                "content_type": attachment.content_type,
-                                "size": attachment.size, "kept_job": attachment.kept_job}
-    return stored
-
-
-def request_from_subject(stored: Mapping[str, Any]) -> ImagineRequest:
-    """The request a strike kept, approved: it runs as it was frozen when refused (its
-    preset, board and preferences are not applied again), without the blocklist check."""
-    values = {f.name: stored[f.name] for f in dataclasses.fields(ImagineRequest)
-              if f.name in stored}
-    attachment = values.get("attachment")
-    if isinstance(attachment, dict):
-        values["attachment"] = Attachment(**attachment)
-    values["role_ids"] = tuple(values.get("role_ids", ()))
-    # A strike's request was always stored resolved, also before it said so.
-    values.update(appeal_approved=True, frozen=True)
-    return ImagineRequest(**values)
-
-
-def attachment_from_stored(options: Mapping[str, Any], job_id: str | None = None
-                           ) -> Attachment | None:
-    """A stored job's input image; `job_id` names the job whose kept copy may serve."""
-    ref = options.get("image")
-    if not isinstance(ref, dict):
-        return None
-    return Attachment(ref["url"], ref["filename"], ref.get("content_type"), int(ref["size"]),
-                      kept_job=job_id)
