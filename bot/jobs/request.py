@@ -4,10 +4,10 @@ forms (the job row's options, a refused request frozen for its appeal)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from bot.catalogue import Model
 from bot.catalogue.plan import Plan
@@ -28,6 +28,19 @@ class Attachment:
     kept_job: str | None = None
     # The image's bytes when the bot already has them (a posted result): no download.
     data: bytes | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRef:
+    """How to answer a member through their interaction after a restart. `token` is a
+    secret, kept out of repr."""
+
+    application_id: int
+    token: str
+    expires_at: float  # epoch seconds
+
+    def __repr__(self) -> str:
+        return f"ReplyRef(application_id={self.application_id}, expires_at={self.expires_at})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,34 +123,6 @@ def storable(options: Mapping[str, Any], attachment: Attachment | None,
     return stored
 
 
-def frozen_request(request: ImagineRequest, model: str) -> dict[str, Any]:
-    """A resolved request as JSON: its final prompt, model and options, with the input
-    image as its reference (no bytes)."""
-    stored = {f.name: getattr(request, f.name) for f in dataclasses.fields(ImagineRequest)}
-    stored.update(model=model, options=dict(request.options), role_ids=list(request.role_ids),
-                  frozen=True)
-    attachment = request.attachment
-    if attachment is not None:
-        stored["attachment"] = {"url": attachment.url, "filename": attachment.filename,
-                                "content_type": attachment.content_type,
-                                "size": attachment.size, "kept_job": attachment.kept_job}
-    return stored
-
-
-def request_from_subject(stored: Mapping[str, Any]) -> ImagineRequest:
-    """The request a strike kept, approved: it runs as it was frozen when refused (its
-    preset, board and preferences are not applied again), without the blocklist check."""
-    values = {f.name: stored[f.name] for f in dataclasses.fields(ImagineRequest)
-              if f.name in stored}
-    attachment = values.get("attachment")
-    if isinstance(attachment, dict):
-        values["attachment"] = Attachment(**attachment)
-    values["role_ids"] = tuple(values.get("role_ids", ()))
-    # A strike's request was always stored resolved, also before it said so.
-    values.update(appeal_approved=True, frozen=True)
-    return ImagineRequest(**values)
-
-
 def attachment_from_stored(options: Mapping[str, Any], job_id: str | None = None
                            ) -> Attachment | None:
     """A stored job's input image; `job_id` names the job whose kept copy may serve."""
@@ -146,3 +131,13 @@ def attachment_from_stored(options: Mapping[str, Any], job_id: str | None = None
         return None
     return Attachment(ref["url"], ref["filename"], ref.get("content_type"), int(ref["size"]),
                       kept_job=job_id)
+
+
+def attachment_expired(url: str, now: float) -> bool:
+    """True when a Discord CDN URL's signed expiry (`ex`, hex epoch seconds) is past. A URL
+    without one is taken as alive."""
+    try:
+        values = parse_qs(urlsplit(url).query).get("ex") or []
+        return bool(values) and int(values[0], 16) <= now
+    except ValueError:
+        return False

@@ -18,21 +18,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot import images, texts
-from bot.admin import ServerAdmin
-from bot.admin.server import check_model_allowed
-from bot.boards.service import Boards
-from bot.boards.style import StyleLayer
 from bot.cancelling import JobCancelled, WaitingJobs
 from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
 from bot.catalogue.resolve import EMPTY, PREFERENCES, Layer, resolve
-from bot.continuity import Continuity, ReplyRef, attachment_expired
 from bot.count import Several, check_count, generate_several
 from bot.credits import Credits, NewJob, ServerSettings
 from bot.errors import JobFailed, UserError
 from bot.fleet import shard_of
 from bot.guilds import Guilds
 from bot.job_settings import JobSettings, read_job_settings
+from bot.jobs.ports import Keeper, KeepNothing, OptionSource, Reads, Screen, Slot
 from bot.jobs.request import (
     MAX_INPUT_BYTES,
     Attachment,
@@ -40,17 +36,21 @@ from bot.jobs.request import (
     ImagineRequest,
     Prepared,
     Progress,
-    frozen_request,
+    ReplyRef,
+    attachment_expired,
     storable,
 )
+from bot.jobs.resume import ResumeUI, resume_job
 from bot.limits import FairScheduler, Ticket
 from bot.log import bind
-from bot.moderation.refusal import Subject
-from bot.moderation.service import Moderation
 from bot.observers import JobObserver, Outcome
-from bot.power import Power
-from bot.power.service import layers_of
-from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, OnSubmitted
+from bot.providers.base import (
+    GeneratedImage,
+    GenerationRequest,
+    InputImage,
+    OnSubmitted,
+    Submission,
+)
 from bot.providers.errors import ModerationError, NoProviderAvailable, ProviderError
 from bot.providers.router import Router
 from bot.safety import (
@@ -61,7 +61,7 @@ from bot.safety import (
     not_age_restricted,
 )
 from bot.settings import Settings
-from bot.storage import Store
+from bot.storage import Job, Store
 from bot.storage.records import JobRecords
 
 log = logging.getLogger(__name__)
@@ -87,31 +87,31 @@ class JobService:
         credits: Credits,
         guilds: Guilds,
         records: JobRecords,
-        admin: ServerAdmin,
         scheduler: FairScheduler,
         router: Router,
         fetch: Callable[[str], Awaitable[bytes]],
-        moderation: Moderation | None = None,
-        boards: Boards | None = None,
-        continuity: Continuity | None = None,
-        power: Power | None = None,
-        observer: JobObserver | None = None,
+        sources: Sequence[OptionSource] = (),
+        screens: Sequence[Screen] = (),
+        keeper: Keeper | None = None,
+        observers: Sequence[JobObserver] = (),
     ) -> None:
         self._settings = settings
         self._store = store
         self._credits = credits
         self._guilds = guilds
         self._records = records
-        self._admin = admin
         self._scheduler = scheduler
         self._router = router
         self._fetch = fetch
-        self._moderation = moderation
-        self._boards = boards
-        self._continuity = continuity
-        self._power = power
+        # Option sources in the order they are asked; screens in the order they judge.
+        self._sources = tuple(sources)
+        self._screens = tuple(screens)
+        self._reads = frozenset(
+            {r for source in sources for r in source.reads}
+            | {r for screen in screens for r in screen.reads})
+        self._keeper: Keeper = keeper or KeepNothing()
         self._channels: ChannelLookup = not_age_restricted
-        self._observer = observer
+        self._observers = tuple(observers)
         self._active: set[asyncio.Task[Any]] = set()
         # Reserved jobs still in the queue, which their requester may cancel.
         self.waiting = WaitingJobs()
@@ -145,23 +145,22 @@ class JobService:
         try:
             return await self._prepare(request)
         except UserError:
-            if self._observer is not None:
-                self._observer.job_ended(Outcome.REFUSED, request.model or "", "", 0.0, 0)
+            for observer in self._observers:
+                observer.job_ended(Outcome.REFUSED, request.model or "", "", 0.0, 0)
             raise
 
     async def _prepare(self, request: ImagineRequest) -> Prepared:
         found = await read_job_settings(
             self._store, request.guild_id, request.user_id,
             None if request.frozen else request.preset,
-            power=self._power is not None, moderation=self._moderation is not None)
+            power=Reads.PRESETS in self._reads, moderation=Reads.MODERATION in self._reads)
         notes: tuple[str, ...] = ()
         if request.frozen:
             model = self._frozen_model(request)
         else:
             request, model, notes = await self._resolve(request, found)
-        check_model_allowed(found.forbidden, model.id, list(self._router.offered()))
-        if self._moderation is not None:  # before any charge and any provider call
-            await self._moderation.screen(moderation_subject(request, model.id), found.screen)
+        for screen in self._screens:  # before any charge and any provider call
+            await screen.screen(request, model.id, found)
         options = dict(request.options)
         if request.attachment is not None:
             options["image"] = request.attachment
@@ -210,33 +209,29 @@ class JobService:
         command, the preset, the board's style, the member's preferences, the server's
         default model, the operator's: `bot.catalogue.resolve`), its model, and notes on
         what was left out."""
-        style = await self._board_style(request)
-        preset, preferences = EMPTY, EMPTY
-        if found.layers is not None:
-            preset, preferences = layers_of(*found.layers)
+        layers = dict.fromkeys(Slot, EMPTY)
+        board = request.board
+        for source in self._sources:
+            for contribution in await source.contribute(request, found):
+                layers[contribution.slot] = contribution.layer
+                board = contribution.board or board
         config = ServerSettings.resolve(found.config, self._guilds.defaults)
         seed = {"seed": request.seed} if request.seed is not None else {}
         resolved = resolve(
             request.prompt,
             command=Layer(request.model, {**request.options, **seed}),
-            preset=preset,
-            board=style.layer() if style is not None else EMPTY,
-            preferences=preferences,
+            preset=layers[Slot.PRESET],
+            board=layers[Slot.BOARD],
+            preferences=layers[Slot.PREFERENCES],
             server_model=config.default_model,
             operator_model=self._settings.DEFAULT_MODEL,
             offered=self._router.offered(),
         )
         request = dataclasses.replace(
             request, prompt=resolved.prompt, options=resolved.options, seed=resolved.seed,
-            board=style.board if style is not None else request.board,
-            preset=preset.name, preferences_applied=resolved.applied(PREFERENCES))
+            board=board, preset=layers[Slot.PRESET].name,
+            preferences_applied=resolved.applied(PREFERENCES))
         return request, resolved.model, resolved.notes
-
-    async def _board_style(self, request: ImagineRequest) -> StyleLayer | None:
-        """The style layer of the board the request names (SPEC section 9), if any."""
-        if request.board is None or self._boards is None:
-            return None
-        return await self._boards.style_layer(request.guild_id, request.board)
 
     async def cap_for(self, request: ImagineRequest) -> int:
         """The safety_tolerance cap in force in the request's channel now: the caps as
@@ -278,10 +273,10 @@ class JobService:
             raise
         finally:
             self._active.discard(task)
-            if self._observer is not None:
-                spent = prepared.cost if outcome is Outcome.POSTED else 0
-                self._observer.job_ended(outcome, prepared.model.id, provider,
-                                         time.monotonic() - started, spent)
+            spent = prepared.cost if outcome is Outcome.POSTED else 0
+            for observer in self._observers:
+                observer.job_ended(outcome, prepared.model.id, provider,
+                                   time.monotonic() - started, spent)
 
     async def _run(
         self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver,
@@ -324,8 +319,8 @@ class JobService:
             return await deliver(job_id, images, balance)
 
         try:
-            if self._continuity is not None:  # before the provider: a restart may follow
-                await self._continuity.reserved(job.id, reply, prepared.image)
+            # Before the provider: a restart may follow.
+            await self._keeper.reserved(job.id, reply, prepared.image)
             made, message_id = await self._generate_and_deliver(
                 prepared, job.id, ticket, on_progress, upload
             )
@@ -345,18 +340,19 @@ class JobService:
             cancelled = self.waiting.cancelled(job.id, exc)
             reason = "cancelled by the member while queued" if cancelled else _refund_reason(exc)
             await asyncio.shield(self._refund(job.id, reason))
-            if self._continuity is not None and (
-                    cancelled or not isinstance(exc, asyncio.CancelledError)):
+            if cancelled or not isinstance(exc, asyncio.CancelledError):
                 # Nothing runs from this job again, so its input image is not kept. A stop
                 # keeps it: the member is offered Try again.
                 await asyncio.shield(self._drop_input(job.id))
             back = f"Your {texts.credits_back(prepared.cost)}."
             if cancelled:
                 raise JobCancelled(f"Cancelled. {back}") from None
-            if isinstance(exc, ModerationError) and self._moderation is not None:
-                subject = moderation_subject(request, prepared.model.id)
-                raise await self._moderation.provider_refused(
-                    subject, f"{exc.user_message} {back}") from exc
+            if isinstance(exc, ModerationError):
+                for screen in self._screens:
+                    refused = await screen.provider_refused(
+                        request, prepared.model.id, f"{exc.user_message} {back}")
+                    if refused is not None:
+                        raise refused from exc
             if isinstance(exc, ProviderError):
                 log.warning("job %s failed at %s: %s", job.id, exc.provider, exc)
                 raise JobFailed(f"{exc.user_message} {back}") from exc
@@ -373,6 +369,11 @@ class JobService:
         # settlement itself fail, start-up recovery finds the message and settles it.
         await self._credits.settle(job.id, message_id)
         return made[0].provider
+
+    async def resume(self, job: Job, submission: Submission, ui: ResumeUI) -> None:
+        """Finishes a job a restart interrupted after its provider accepted it (see
+        `bot.jobs.resume`)."""
+        await resume_job(self._router, self._records, self._credits, job, submission, ui)
 
     async def _refund(self, job_id: str, reason: str) -> None:
         """Refunds the job, trying again with growing delays until the refund is written."""
@@ -392,9 +393,8 @@ class JobService:
             delay = min(delay * 2, REFUND_RETRY_MAX)
 
     async def _drop_input(self, job_id: str) -> None:
-        assert self._continuity is not None
         try:
-            await self._continuity.drop_input(job_id)
+            await self._keeper.drop_input(job_id)
         except Exception:  # the retention drops it later; the member's answer comes first
             log.warning("job %s: kept input image not dropped", job_id, exc_info=True)
 
@@ -479,12 +479,9 @@ class JobService:
             return Several([await self._router.generate(request)], [])
         return await generate_several(self._router, request, prepared.request.count)
 
-    def _on_submitted(self, job_id: str) -> OnSubmitted | None:
-        """Stores the provider's job id as soon as it exists (bot.continuity)."""
-        continuity = self._continuity
-        if continuity is None:
-            return None
-        return lambda submission: continuity.submitted(job_id, submission)
+    def _on_submitted(self, job_id: str) -> OnSubmitted:
+        """Keeps the provider's job id as soon as it exists."""
+        return lambda submission: self._keeper.submitted(job_id, submission)
 
     async def _input_image(self, attachment: Attachment) -> InputImage:
         """Downloads the member's image and judges it by its header (bot/images.py); the
@@ -492,9 +489,9 @@ class JobService:
         if attachment.size > MAX_INPUT_BYTES:
             raise UserError(f"`image` is too large: at most {MAX_INPUT_BYTES // 2**20} MB.")
         kept = None
-        if attachment.kept_job is not None and self._continuity is not None:
+        if attachment.kept_job is not None:
             # Discord's URL lasts about a day; the kept copy serves Reroll, Edit, Try again.
-            kept = await self._continuity.stored_input(attachment.kept_job)
+            kept = await self._keeper.stored_input(attachment.kept_job)
         try:
             if kept is not None:
                 data = kept.data
@@ -541,11 +538,3 @@ def _refund_reason(exc: BaseException) -> str:
     if isinstance(exc, DeliveryError):
         return "Discord refused the upload"
     return f"failed: {type(exc).__name__}"
-
-
-def moderation_subject(request: ImagineRequest, model: str) -> Subject:
-    """What the moderation check needs of a resolved request, with the request frozen as
-    JSON so an approved appeal runs exactly it (`request_from_subject`)."""
-    return Subject(request.guild_id, request.user_id, request.channel_id, request.prompt,
-                   model, frozen_request(request, model),
-                   check_blocklist=not request.appeal_approved)

@@ -34,7 +34,7 @@ class Continuity(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(TryAgainButton)
-        self.bot.recovery.hooks = self
+        self.bot.recovery.attach(self)
         self.prune.start()
 
     async def cog_unload(self) -> None:

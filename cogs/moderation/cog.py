@@ -47,10 +47,10 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
         self.bot.add_dynamic_items(AppealButton, ApproveButton, RejectButton)
         # The domain reports its actions through a callback; here they reach the
         # server's log channel like every other admin event.
-        self._moderation.on_event = self._report
+        self._moderation.report_with(self._report)
 
     async def cog_unload(self) -> None:
-        self._moderation.on_event = admin_event
+        self._moderation.report_with(None)
         if self._posts:  # a stop: give the last log lines a moment, then let them go
             await asyncio.wait(self._posts, timeout=LAST_POSTS_SECONDS)
 

@@ -16,7 +16,8 @@ import discord
 
 from bot.client import report_error
 from bot.errors import UserError
-from bot.jobs.request import Progress, request_from_subject
+from bot.jobs.request import Progress
+from bot.moderation.screen import request_from_subject
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
 from bot.storage.moderation_rows import AppealRow

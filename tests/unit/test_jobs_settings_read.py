@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.admin import ModelForbidden, ServerAdmin
+from bot.admin.screen import AllowedModels
 from bot.credits import CreditDefaults, Credits
 from bot.errors import UserError
 from bot.guilds import Guilds
@@ -22,8 +23,10 @@ from bot.jobs.service import JobService
 from bot.limits import FairScheduler
 from bot.moderation import Policy
 from bot.moderation.blocklist import Blocklist
+from bot.moderation.screen import ModerationScreen
 from bot.moderation.service import Moderation
 from bot.power import Power
+from bot.power.source import PresetSource
 from bot.providers import build_router
 from bot.providers.http import make_http_client
 from bot.settings import Settings
@@ -60,10 +63,12 @@ async def wired(store_url: str) -> AsyncIterator[tuple[JobService, CountedReads,
         guilds, admin, power = Guilds(db, defaults), ServerAdmin(db, settings), Power(db)
         jobs = JobService(
             settings=settings, store=db, credits=Credits(db, defaults), guilds=guilds,
-            records=JobRecords(db), admin=admin, scheduler=FairScheduler(),
-            router=build_router(settings, http), fetch=_no_fetch, power=power,
-            moderation=Moderation(db, Policy.from_settings(settings),
-                                  Blocklist((), source="operator")))
+            records=JobRecords(db), scheduler=FairScheduler(),
+            router=(router := build_router(settings, http)), fetch=_no_fetch,
+            sources=(PresetSource(),),
+            screens=(AllowedModels(router.offered),
+                     ModerationScreen(Moderation(db, Policy.from_settings(settings),
+                                                 Blocklist((), source="operator")))))
         yield jobs, db, (guilds, admin, power)
     await real.close()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.admin import ServerAdmin
+from bot.admin.screen import AllowedModels
 from bot.credits import CreditDefaults, Credits
 from bot.errors import JobFailed
 from bot.guilds import Guilds
@@ -41,9 +41,9 @@ async def service(tmp_path: Path) -> AsyncIterator[tuple[JobService, Credits, Jo
         credits = Credits(db, defaults)
         records = JobRecords(db)
         jobs = JobService(settings=settings, store=db, credits=credits, guilds=Guilds(db, defaults),
-                          records=records, admin=ServerAdmin(db, settings),
-                          scheduler=FairScheduler(),
-                          router=build_router(settings, http), fetch=_no_fetch)
+                          records=records, scheduler=FairScheduler(),
+                          router=(router := build_router(settings, http)), fetch=_no_fetch,
+                          screens=(AllowedModels(router.offered),))
         yield jobs, credits, records
     await db.close()
 

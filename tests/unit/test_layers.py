@@ -111,3 +111,14 @@ def test_no_cog_imports_another_cog() -> None:
         if others:
             across[module] = others
     assert across == {}
+
+# The features a job reaches only through its ports (bot/jobs/ports.py), wired in bot/app.py.
+FEATURES = ("bot.moderation", "bot.boards", "bot.power", "bot.presets", "bot.continuity",
+            "bot.admin")
+
+
+def test_the_job_imports_no_feature() -> None:
+    graph = import_graph()
+    reached = {m: sorted(t for t in targets if t.startswith(FEATURES))
+               for m, targets in graph.items() if m == "bot.jobs" or m.startswith("bot.jobs.")}
+    assert {m: t for m, t in reached.items() if t} == {}

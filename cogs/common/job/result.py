@@ -18,9 +18,8 @@ import discord
 from bot import texts
 from bot.catalogue import PROMPT_MAX
 from bot.client import report_error
-from bot.continuity import ReplyRef
 from bot.errors import UserError
-from bot.jobs.request import ImagineRequest, Progress, attachment_from_stored
+from bot.jobs.request import ImagineRequest, Progress, ReplyRef, attachment_from_stored
 from bot.moderation.refusal import ModerationRefusal
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply

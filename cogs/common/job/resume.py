@@ -16,11 +16,9 @@ import discord
 
 from bot import images, provenance
 from bot.catalogue import MODELS
-from bot.catalogue.plan import make_plan
 from bot.jobs.request import ImagineRequest, attachment_from_stored
 from bot.provenance.signing import Generation, sign_or_keep
-from bot.providers.base import GeneratedImage, GenerationRequest, Submission
-from bot.providers.errors import ProviderError
+from bot.providers.base import GeneratedImage, Submission
 from bot.providers.registry import label as provider_label
 from bot.storage import Job
 from bot.storage.continuity_base import ResumeRow
@@ -35,11 +33,6 @@ if TYPE_CHECKING:
     from bot.client import FluxBot
 
 log = logging.getLogger(__name__)
-
-# Any cap: the job was checked against the cap when it was submitted, and a resumed job
-# sends nothing new to the provider.
-_RESUME_CAP = 6
-
 
 def refunded_text(cost: int) -> str:
     """What a member reads when a restart refunded their job."""
@@ -65,28 +58,34 @@ async def tell_refunded(bot: FluxBot, job: Job, reason: str | None = None) -> No
         allowed_mentions=discord.AllowedMentions(users=True))
 
 
+class _Resumed:
+    """A resumed job's way to its member: through the interaction while its token lives,
+    else in the channel with a mention."""
+
+    def __init__(self, bot: FluxBot, job: Job, view: discord.ui.View) -> None:
+        self._bot, self._job, self._view = bot, job, view
+        self._message: discord.Message | None = None
+
+    async def deliver(self, image: GeneratedImage) -> int:
+        """Posts the image with the result's buttons."""
+        self._message = await _post(self._bot, self._job, image, self._view)
+        return self._message.id
+
+    async def done(self, message_id: int, seed: int) -> None:
+        """Links the private answer to the image."""
+        assert self._message is not None
+        await _done(self._bot, self._job, self._message, seed)
+
+    async def refunded(self, text: str) -> None:
+        """Tells the member, with Try again."""
+        await tell_refunded(self._bot, self._job, text)
+
+
 async def resume(bot: FluxBot, job: Job, submission: Submission,
                  result_view: Callable[[str], discord.ui.View]) -> None:
-    """Polls the provider job a restart interrupted, posts its image (with `result_view`'s
-    buttons) and settles the job; refunds it (and tells the member) when the provider has
-    no image for it."""
-    services = bot.services
-    try:
-        image = await services.router.resume(_request(job, submission))
-    except ProviderError as exc:
-        log.warning("job %s: resuming at %s failed: %s", job.id, exc.provider, exc)
-        if await services.credits.refund(job.id, f"{exc.provider}: {type(exc).__name__}"):
-            await tell_refunded(bot, job, f"{exc.user_message} Your {credits_back(job.cost)}.")
-        return
-    try:
-        await services.records.mark(job.id, "posting", provider=image.provider)
-        message = await _post(bot, job, image, result_view(job.id))
-    finally:
-        image.release()
-    # The image is in the channel: charged once, now (a crash from here leaves the job
-    # posting, and the next start finds the message).
-    await services.credits.settle(job.id, message.id)
-    await _done(bot, job, message, image.seed)
+    """Resumes the job (`bot.jobs.resume`), posting its image with `result_view`'s
+    buttons."""
+    await bot.services.jobs.resume(job, submission, _Resumed(bot, job, result_view(job.id)))
 
 
 async def _done(bot: FluxBot, job: Job, message: discord.Message, seed: int) -> None:
@@ -103,15 +102,6 @@ async def _done(bot: FluxBot, job: Job, message: discord.Message, seed: int) -> 
             content=f"Done: {link} (seed {seed}). You have {credit_text(balance)} left.")
     except discord.HTTPException:
         log.info("job %s: the interaction could not be edited after posting", job.id)
-
-
-def _request(job: Job, submission: Submission) -> GenerationRequest:
-    model = MODELS[job.model]
-    schemas = [s for s in model.schemas if s.provider == submission.provider]
-    options = {k: v for k, v in job.options.items() if k != "image"}
-    plan = make_plan(job.model, schemas, options, _RESUME_CAP, image=False)
-    return GenerationRequest(job_id=job.id, prompt=job.prompt, seed=job.seed, plan=plan,
-                             resume=submission)
 
 
 async def _post(bot: FluxBot, job: Job, image: GeneratedImage, view: discord.ui.View
