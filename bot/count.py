@@ -23,7 +23,7 @@ COUNT_MAX = 4
 
 
 @dataclass(frozen=True, slots=True)
-class Several:
+class CountedImages:
     """What the calls of one job gave: the images (in order) and the failures."""
 
     images: list[GeneratedImage]
@@ -35,8 +35,8 @@ def seeds(first: int, count: int) -> list[int]:
     return [first, *(secrets.randbelow(2**32) for _ in range(count - 1))]
 
 
-async def generate_several(router: Router, request: GenerationRequest, count: int
-                           ) -> Several:
+async def generate_images(router: Router, request: GenerationRequest, count: int
+                           ) -> CountedImages:
     """Makes `count` images of `request`, each with its own seed. Raises the first
     failure when none came; a cancel gives back the slots of those that had come."""
     requests = [
@@ -63,7 +63,7 @@ async def generate_several(router: Router, request: GenerationRequest, count: in
     if failures:
         log.info("job %s: %d of %d images failed (%s)", request.job_id, len(failures), count,
                  ", ".join(type(f).__name__ for f in failures))
-    return Several(images, failures)
+    return CountedImages(images, failures)
 
 
 def check_count(count: int) -> None:

@@ -22,7 +22,7 @@ from bot.cancelling import JobCancelled, WaitingJobs
 from bot.catalogue import MODELS, Model, check_options
 from bot.catalogue.plan import Plan
 from bot.catalogue.resolve import EMPTY, PREFERENCES, Layer, resolve
-from bot.count import Several, check_count, generate_several
+from bot.count import CountedImages, check_count, generate_images
 from bot.credits import Credits, NewJob, ServerSettings
 from bot.errors import JobFailed, UserError
 from bot.fleet import shard_of
@@ -450,7 +450,7 @@ class JobService:
 
     async def _generate(
         self, prepared: Prepared, job_id: str, on_progress: ProgressCallback
-    ) -> Several:
+    ) -> CountedImages:
         # Looked up again now that the job starts: a cap changed while it waited applies.
         cap = await self.cap_for(prepared.request)
         plan = prepared.plan
@@ -476,8 +476,8 @@ class JobService:
             on_submitted=self._on_submitted(job_id) if prepared.request.count == 1 else None,
         )
         if prepared.request.count == 1:
-            return Several([await self._router.generate(request)], [])
-        return await generate_several(self._router, request, prepared.request.count)
+            return CountedImages([await self._router.generate(request)], [])
+        return await generate_images(self._router, request, prepared.request.count)
 
     def _on_submitted(self, job_id: str) -> OnSubmitted:
         """Keeps the provider's job id as soon as it exists."""

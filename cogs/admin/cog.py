@@ -21,7 +21,7 @@ LogChannel = discord.TextChannel | discord.VoiceChannel | discord.StageChannel |
 
 @app_commands.default_permissions(manage_guild=True)
 @app_commands.guild_only()
-class ServerAdmin(commands.GroupCog, group_name="server"):
+class ServerCommands(commands.GroupCog, group_name="server"):
     """This server's settings (Manage Server)"""
 
     def __init__(self, bot: FluxBot) -> None:
@@ -108,4 +108,4 @@ class ServerAdmin(commands.GroupCog, group_name="server"):
 
 
 async def setup(bot: FluxBot) -> None:
-    await bot.add_cog(ServerAdmin(bot))
+    await bot.add_cog(ServerCommands(bot))

@@ -3,6 +3,7 @@ rules of the place a command or button was used in."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.catalogue import MODELS
+from bot.jobs.request import Attachment, ImagineRequest
 
 # The models /imagine offers: image editors are /edit's.
 MODEL_CHOICES = [
@@ -53,3 +55,27 @@ class Place:
 def place_of(interaction: discord.Interaction[Any]) -> Place:
     """The channel the interaction came from (a thread is its own place)."""
     return Place(interaction.channel_id or 0)
+
+
+def request_here(interaction: discord.Interaction[Any], prompt: str, *,
+                 model: str | None = None, options: Mapping[str, Any] | None = None,
+                 attachment: Attachment | None = None, seed: int | None = None,
+                 board: str | None = None, preset: str | None = None, count: int = 1,
+                 channel_id: int = 0) -> ImagineRequest:
+    """The request of the interaction's member, in its place (`channel_id` when the
+    interaction names none), with the roles it carried: the one way a command or a
+    component makes a job's request."""
+    return ImagineRequest(
+        guild_id=interaction.guild_id or 0,
+        channel_id=place_of(interaction).channel_id or channel_id,
+        user_id=interaction.user.id,
+        prompt=prompt,
+        model=model,
+        options=dict(options or {}),
+        attachment=attachment,
+        seed=seed,
+        board=board,
+        preset=preset,
+        role_ids=role_ids_of(interaction),
+        count=count,
+    )

@@ -13,9 +13,9 @@ from discord.ext import commands
 
 from bot.catalogue import MODELS, SEED_MAX
 from bot.client import FluxBot
-from bot.jobs.request import Attachment, ImagineRequest
+from bot.jobs.request import Attachment
 from bot.replies import defer_private
-from cogs.common.context import place_of, role_ids_of
+from cogs.common.context import request_here
 from cogs.common.job.cancel import CancelButton
 from cogs.common.job.edit_image import EditImageButton, answer_edit_image
 from cogs.common.job.result import run_job
@@ -95,18 +95,11 @@ class Edit(commands.Cog):
             "safety_tolerance": safety_tolerance,
             "prompt_upsampling": prompt_upsampling,
         }
-        place = place_of(interaction)
-        request = ImagineRequest(
-            guild_id=interaction.guild_id or 0,
-            channel_id=place.channel_id,
-            user_id=interaction.user.id,
-            prompt=prompt,
-            model=EDITOR.id,
+        request = request_here(
+            interaction, prompt, model=EDITOR.id,
             options={k: v for k, v in options.items() if v is not None},
             attachment=Attachment(image.url, image.filename, image.content_type, image.size),
-            seed=seed,
-            role_ids=role_ids_of(interaction),
-        )
+            seed=seed)
         await run_job(interaction, request)
 
 

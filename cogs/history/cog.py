@@ -17,7 +17,7 @@ from bot.replies import defer_private
 from bot.storage.boards_base import HistoryEntry
 from bot.texts import model_label
 from cogs.common.component import Checked, job_here
-from cogs.common.job.result import _stored_request, run_job
+from cogs.common.job.result import run_job, stored_request
 from cogs.common.links import jump_link
 
 QUERY_MAX = 60  # the query rides in the page buttons' custom_ids (at most 100 characters)
@@ -112,7 +112,7 @@ class HistoryReroll(Checked, discord.ui.DynamicItem[discord.ui.Select[Any]],
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         await defer_private(interaction)
         try:
-            await run_job(interaction, await _stored_request(interaction, self.job.id))
+            await run_job(interaction, await stored_request(interaction, self.job.id))
         except Exception as exc:
             await report_error(interaction, exc)
 

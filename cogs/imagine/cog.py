@@ -12,11 +12,11 @@ from discord.ext import commands
 from bot.catalogue import PROMPT_MAX, SEED_MAX
 from bot.client import FluxBot
 from bot.count import COUNT_MAX
-from bot.jobs.request import Attachment, ImagineRequest
+from bot.jobs.request import Attachment
 from bot.replies import defer_private
 from cogs.common.autocomplete import board_names, preset_names, recent_prompts
 from cogs.common.component import answer_forged
-from cogs.common.context import MODEL_CHOICES, place_of, role_ids_of
+from cogs.common.context import MODEL_CHOICES, request_here
 from cogs.common.job.result import (
     DeleteButton,
     EditButton,
@@ -133,21 +133,9 @@ class Imagine(commands.Cog):
         attachment = None
         if image is not None:
             attachment = Attachment(image.url, image.filename, image.content_type, image.size)
-        place = place_of(interaction)
-        request = ImagineRequest(
-            guild_id=interaction.guild_id or 0,
-            channel_id=place.channel_id,
-            user_id=interaction.user.id,
-            prompt=prompt,
-            model=model,
-            options=set_options,
-            attachment=attachment,
-            seed=seed,
-            board=board,
-            preset=preset,
-            role_ids=role_ids_of(interaction),
-            count=count or 1,
-        )
+        request = request_here(interaction, prompt, model=model, options=set_options,
+                               attachment=attachment, seed=seed, board=board, preset=preset,
+                               count=count or 1)
         await run_job(interaction, request)
 
 

@@ -27,7 +27,7 @@ from cogs.common.component import (
     modal_ids,
     submitted_modal,
 )
-from cogs.common.context import place_of, role_ids_of
+from cogs.common.context import request_here
 from cogs.common.posted import PostedImage, read_posted
 
 if TYPE_CHECKING:
@@ -105,17 +105,9 @@ async def _request(interaction: discord.Interaction[FluxBot], job: Job,
     _, data = await read_posted(interaction.client, PostedImage(
         interaction.guild_id or 0, interaction.message.channel.id, interaction.message.id,
         which), "edited")
-    place = place_of(interaction)
-    return ImagineRequest(
-        guild_id=interaction.guild_id or 0,
-        channel_id=place.channel_id,
-        user_id=interaction.user.id,
-        prompt=change,
-        model=EDITOR.id,
-        attachment=Attachment(image.url, image.filename, image.content_type, image.size,
-                              data=data),
-        role_ids=role_ids_of(interaction),
-    )
+    return request_here(interaction, change, model=EDITOR.id,
+                        attachment=Attachment(image.url, image.filename, image.content_type,
+                                              image.size, data=data))
 
 
 def edit_image_fields(components: list[Any], images: int) -> tuple[str, int]:

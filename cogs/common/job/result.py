@@ -25,7 +25,7 @@ from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
 from cogs.common.admin_log import log_event, report_budget
 from cogs.common.component import JOB, JobChecked, admit_job, job_here, modal_ids, submitted_modal
-from cogs.common.context import place_of, role_ids_of
+from cogs.common.context import request_here
 from cogs.common.job.board_add import AddToBoardButton
 from cogs.common.job.confirm import confirmed
 from cogs.common.job.count import name_seeds
@@ -128,7 +128,7 @@ def result_view(job_id: str) -> discord.ui.View:
     return view
 
 
-async def _stored_request(
+async def stored_request(
     interaction: discord.Interaction[FluxBot], job_id: str, *, prompt: str | None = None,
     keep_seed: bool = False,
 ) -> ImagineRequest:
@@ -141,22 +141,10 @@ async def _stored_request(
     attachment = attachment_from_stored(options, job.id)
     options.pop("image", None)
     count = int(options.pop("count", 1))  # Reroll makes as many images again
-    place = place_of(interaction)
-    return ImagineRequest(
-        guild_id=interaction.guild_id or 0,
-        channel_id=place.channel_id or job.channel_id,
-        user_id=interaction.user.id,
-        prompt=prompt if prompt is not None else job.prompt,
-        model=job.model,
-        options=options,
-        attachment=attachment,
-        seed=job.seed if keep_seed else None,
-        role_ids=role_ids_of(interaction),
-        count=count,
-    )
-
-
-stored_request = _stored_request
+    return request_here(interaction, prompt if prompt is not None else job.prompt,
+                        model=job.model, options=options, attachment=attachment,
+                        seed=job.seed if keep_seed else None, count=count,
+                        channel_id=job.channel_id)
 
 
 def _button(action: str, job_id: str, label: str, style: discord.ButtonStyle,
@@ -178,7 +166,7 @@ class RerollButton(
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         await defer_private(interaction)
         try:
-            await run_job(interaction, await _stored_request(interaction, self.job_id))
+            await run_job(interaction, await stored_request(interaction, self.job_id))
         except Exception as exc:
             await report_error(interaction, exc)
 
@@ -228,7 +216,7 @@ async def answer_edit_submit(interaction: discord.Interaction[FluxBot]) -> bool:
     await defer_private(interaction)
     try:
         prompt = edited_prompt(data.get("components", []))
-        request = await _stored_request(interaction, match["job"], prompt=prompt,
+        request = await stored_request(interaction, match["job"], prompt=prompt,
                                         keep_seed=True)
         await run_job(interaction, request)
     except Exception as exc:
