@@ -9,6 +9,7 @@ the services' wiring hands them to the job.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -16,8 +17,8 @@ from typing import Protocol
 from bot.catalogue.resolve import Layer
 from bot.errors import UserError
 from bot.job_settings import JobSettings
-from bot.jobs.request import ImagineRequest, ReplyRef
-from bot.providers.base import InputImage, Submission
+from bot.jobs.request import ImagineRequest, Progress, ReplyRef
+from bot.providers.base import GeneratedImage, InputImage, Submission
 
 
 class Slot(Enum):
@@ -116,3 +117,19 @@ class KeepNothing:
     async def stored_input(self, job_id: str) -> KeptImage | None:
         """Nothing kept."""
         return None
+
+
+ProgressCallback = Callable[[Progress], Awaitable[None]]
+# Posts the images of job `job_id` (one message) with the member's balance after them;
+# returns the message id.
+Deliver = Callable[[str, Sequence[GeneratedImage], int], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class JobUI:
+    """The one object through which a running job reaches its member: `progress` shows
+    where the job is, `deliver` posts its images, `reply` answers after a restart."""
+
+    progress: ProgressCallback
+    deliver: Deliver
+    reply: ReplyRef | None = None

@@ -3,8 +3,9 @@
 options -> safety cap -> limits -> credits (reserved) -> provider -> delivery -> settle.
 
 A refusal at any step before the reservation costs nothing; after it, any failure
-refunds. Discord is not known here: the cog hands in `deliver` (post the image, return
-the message id) and `on_progress` (show where the job is).
+refunds. Discord is not known here: the cog hands in one `JobUI` (bot/jobs/ports.py):
+show where the job is, post the image and return the message id, and how to answer the
+member after a restart.
 """
 
 from __future__ import annotations
@@ -28,7 +29,17 @@ from bot.errors import JobFailed, UserError
 from bot.fleet import shard_of
 from bot.guilds import Guilds
 from bot.job_settings import JobSettings, read_job_settings
-from bot.jobs.ports import Keeper, KeepNothing, OptionSource, Reads, Screen, Slot
+from bot.jobs.ports import (
+    Deliver,
+    JobUI,
+    Keeper,
+    KeepNothing,
+    OptionSource,
+    ProgressCallback,
+    Reads,
+    Screen,
+    Slot,
+)
 from bot.jobs.request import (
     MAX_INPUT_BYTES,
     Attachment,
@@ -70,10 +81,6 @@ log = logging.getLogger(__name__)
 # delays, doubling up to the cap, until it is written: the credits are the member's.
 REFUND_RETRY_FIRST = 0.5
 REFUND_RETRY_MAX = 30.0
-ProgressCallback = Callable[[Progress], Awaitable[None]]
-# Posts the images of job `job_id` (one message) with the member's balance after them;
-# returns the message id.
-Deliver = Callable[[str, Sequence[GeneratedImage], int], Awaitable[int]]
 
 
 class JobService:
@@ -250,11 +257,10 @@ class JobService:
         )
 
     async def run(
-        self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver,
-        reply: ReplyRef | None = None,
+        self, prepared: Prepared, ui: JobUI,
     ) -> None:
         """Admits, reserves, generates, delivers and settles; refunds on any failure
-        before the upload, and on Discord's clear refusal of it. `reply` is kept so the
+        before the upload, and on Discord's clear refusal of it. `ui.reply` is kept so the
         member can be answered after a restart."""
         if self.draining:
             raise UserError("fluxcord is restarting. Try again in a minute; nothing was charged.")
@@ -266,7 +272,7 @@ class JobService:
         started = time.monotonic()
         outcome, provider = Outcome.FAILED, self._lane(prepared)
         try:
-            provider = await self._run(prepared, on_progress, deliver, reply)
+            provider = await self._run(prepared, ui.progress, ui.deliver, ui.reply)
             outcome = Outcome.POSTED
         except BaseException as exc:
             outcome = _outcome(exc)

@@ -16,6 +16,7 @@ import discord
 
 from bot.client import report_error
 from bot.errors import UserError
+from bot.jobs.ports import JobUI
 from bot.jobs.request import Progress
 from bot.moderation.screen import request_from_subject
 from bot.providers.base import GeneratedImage
@@ -122,7 +123,7 @@ async def run_approved(interaction: discord.Interaction[FluxBot], appeal: Appeal
         return message.id
 
     posted: list[int] = []
-    await jobs.run(prepared, no_progress, deliver)
+    await jobs.run(prepared, JobUI(no_progress, deliver))
     return jump_link(request.guild_id, request.channel_id, posted[0])
 
 

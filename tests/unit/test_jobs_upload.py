@@ -17,6 +17,7 @@ from bot.admin.screen import AllowedModels
 from bot.credits import CreditDefaults, Credits
 from bot.errors import JobFailed
 from bot.guilds import Guilds
+from bot.jobs.ports import JobUI
 from bot.jobs.request import DeliveryError, ImagineRequest, Progress
 from bot.jobs.service import JobService
 from bot.limits import FairScheduler
@@ -63,7 +64,7 @@ async def _run(jobs: JobService, error: BaseException) -> BaseException:
     prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",
                                                  model="flux-dev"))
     with pytest.raises(BaseException) as raised:
-        await jobs.run(prepared, _quiet, deliver)
+        await jobs.run(prepared, JobUI(_quiet, deliver))
     return raised.value
 
 

@@ -19,6 +19,7 @@ from bot import texts
 from bot.catalogue import PROMPT_MAX
 from bot.client import report_error
 from bot.errors import UserError
+from bot.jobs.ports import JobUI
 from bot.jobs.request import ImagineRequest, Progress, ReplyRef, attachment_from_stored
 from bot.moderation.refusal import ModerationRefusal
 from bot.providers.base import GeneratedImage
@@ -101,7 +102,7 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
     reply = ReplyRef(interaction.application_id, interaction.token,
                      interaction.expires_at.timestamp())
     try:
-        await jobs.run(prepared, on_progress, deliver, reply)
+        await jobs.run(prepared, JobUI(on_progress, deliver, reply))
     except asyncio.CancelledError:
         # Only a stop cancels a job, and the job has been refunded by now: say so while
         # Discord is still reachable, instead of leaving "Generating…" up for good.
