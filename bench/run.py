@@ -99,7 +99,7 @@ def command_payloads() -> list[dict[str, Any]]:
     import discord
     from discord import app_commands
 
-    from cogs.imagine import Imagine
+    from cogs.imagine.cog import Imagine
 
     client = discord.Client(intents=discord.Intents.none())
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)

@@ -10,17 +10,22 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 
 from bot.admin import ServerAdmin
+from bot.admin.screen import AllowedModels
 from bot.boards.service import Boards
+from bot.boards.source import BoardStyleSource
 from bot.continuity import Continuity
 from bot.credits import CreditDefaults, Credits
 from bot.credits.records import JobRecords
 from bot.guilds import Guilds
-from bot.jobs import MAX_INPUT_BYTES, JobService
+from bot.jobs.request import MAX_INPUT_BYTES
+from bot.jobs.service import JobService
 from bot.limits import FairScheduler
 from bot.metrics import Metrics
 from bot.moderation import Policy, load_file
+from bot.moderation.screen import ModerationScreen
 from bot.moderation.service import Moderation
 from bot.presets import Presets
+from bot.presets.source import PresetSource
 from bot.privacy import Privacy
 from bot.provenance.signing import load_signer
 from bot.providers import build_router
@@ -79,15 +84,15 @@ async def open_services(
                 credits=credits,
                 guilds=guilds,
                 records=records,
-                admin=admin,
                 scheduler=scheduler,
                 router=router,
                 fetch=lambda url: fetch_attachment(http, url),
-                moderation=moderation,
-                boards=boards,
-                continuity=continuity,
-                power=presets,
-                observer=metrics,
+                # SPEC's order of options is resolve()'s; sources only fill their slots.
+                sources=(BoardStyleSource(boards), PresetSource()),
+                # The models allowed here first: a forbidden model is no strike.
+                screens=(AllowedModels(router.offered), ModerationScreen(moderation)),
+                keeper=continuity,
+                observers=(metrics,) if metrics is not None else (),
             )
             if metrics is not None:
                 metrics.watch(jobs.waiting.counts, lambda: {

@@ -25,15 +25,10 @@ from bot.shards import IdentifyPacer, client_options, identify_pacer_for
 log = logging.getLogger(__name__)
 
 COGS = (
-    "cogs.imagine", "cogs.credits", "cogs.safety", "cogs.models", "cogs.server", "cogs.help",
-    "cogs.moderation",
-    "cogs.boards", "cogs.history",
-    "cogs.server_admin",
-    "cogs.continuity",
-    "cogs.power",
-    "cogs.edit",
-    "cogs.privacy",
-    "cogs.provenance",
+    "cogs.imagine.cog", "cogs.credits.cog", "cogs.admin.safety", "cogs.help.models",
+    "cogs.admin.default_model", "cogs.help.cog", "cogs.moderation.cog", "cogs.boards.cog",
+    "cogs.history.cog", "cogs.admin.cog", "cogs.continuity.cog", "cogs.presets.cog",
+    "cogs.edit.cog", "cogs.privacy.cog", "cogs.provenance.cog",
 )
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.

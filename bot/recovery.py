@@ -14,9 +14,9 @@ next start, with a warning for the operator; after `GIVE_UP_AFTER` it is refunde
 Each process recovers the jobs of the shards it holds and no other: another process's job
 may be generating right now.
 
-With `hooks` (set by the continuity cog), a job whose provider job is stored is resumed
-instead of refunded (polled, downloaded, posted, settled once), and the member of a
-refunded job is told, with a Try again button.
+With hooks (attached by the Discord side, `Recovery.attach`), a job whose provider job
+is stored is resumed instead of refunded (polled, downloaded, posted, settled once), and
+the member of a refunded job is told, with a Try again button.
 """
 
 from __future__ import annotations
@@ -89,8 +89,12 @@ class Recovery:
         self._posting: list[Job] = []
         self._resume: list[tuple[Job, Submission]] = []
         self._told: list[Job] = []
-        self.hooks: RecoveryHooks | None = None
+        self._hooks: RecoveryHooks | None = None
         self.result = Recovered()
+
+    def attach(self, hooks: RecoveryHooks | None) -> None:
+        """Resumes and tells members through `hooks` from now on (None: refunds only)."""
+        self._hooks = hooks
 
     async def before_connect(self) -> None:
         """Refunds the jobs that never reached posting; keeps the others for `after_ready`."""
@@ -112,15 +116,15 @@ class Recovery:
         told, self._told = self._told, []
         for job in told:
             try:
-                if self.hooks is not None:
-                    await self.hooks.refunded(job)
+                if self._hooks is not None:
+                    await self._hooks.refunded(job)
             except Exception:  # one member not told must not stop the others' recovery
                 log.warning("could not tell member %s about job %s", job.user_id, job.id,
                             exc_info=True)
         resume, self._resume = self._resume, []
         for job, submission in resume:
-            if self.hooks is not None:
-                self.hooks.resume(job, submission)
+            if self._hooks is not None:
+                self._hooks.resume(job, submission)
                 self.result.resumed += 1
         result = self.result
         if result.settled or result.refunded or result.kept or result.resumed:
@@ -130,7 +134,7 @@ class Recovery:
         return result
 
     async def _submission(self, job: Job) -> Submission | None:
-        return await self.hooks.submission(job) if self.hooks is not None else None
+        return await self._hooks.submission(job) if self._hooks is not None else None
 
     async def _refund(self, job: Job, reason: str) -> None:
         if await self._credits.refund(job.id, reason):

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from bot.credits import Credits
     from bot.credits.records import JobRecords
     from bot.guilds import Guilds
-    from bot.jobs import JobService
+    from bot.jobs.service import JobService
     from bot.metrics.families import Metrics
     from bot.moderation.service import Moderation
     from bot.presets import Presets

@@ -3,6 +3,6 @@ and the member's input image, kept for Reroll, Edit and Try again."""
 
 from __future__ import annotations
 
-from bot.continuity.service import Continuity, ReplyRef, attachment_expired
+from bot.continuity.service import Continuity
 
-__all__ = ["Continuity", "ReplyRef", "attachment_expired"]
+__all__ = ["Continuity"]

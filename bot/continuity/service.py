@@ -18,11 +18,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
 
 from bot.continuity import store
 from bot.continuity.store import ResumeRow, StoredInput
+from bot.jobs.request import ReplyRef
 from bot.providers.base import InputImage, Submission
 from bot.storage import Store
 
@@ -32,19 +31,6 @@ DAY = 86400.0
 # A reply row is no use after its job is over, and its token after 15 minutes; rows are
 # dropped once no restart could need them.
 REPLY_KEEP = 2 * DAY
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyRef:
-    """How to answer a member through their interaction after a restart. `token` is a
-    secret, kept out of repr."""
-
-    application_id: int
-    token: str
-    expires_at: float  # epoch seconds
-
-    def __repr__(self) -> str:
-        return f"ReplyRef(application_id={self.application_id}, expires_at={self.expires_at})"
 
 
 class Continuity:
@@ -103,13 +89,3 @@ class Continuity:
         if dropped:
             log.info("dropped %d kept inputs and replies past their retention", dropped)
         return dropped
-
-
-def attachment_expired(url: str, now: float) -> bool:
-    """True when a Discord CDN URL's signed expiry (`ex`, hex epoch seconds) is past. A URL
-    without one is taken as alive."""
-    try:
-        values = parse_qs(urlsplit(url).query).get("ex") or []
-        return bool(values) and int(values[0], 16) <= now
-    except ValueError:
-        return False

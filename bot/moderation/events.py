@@ -1,8 +1,9 @@
 """Where moderation actions are reported: the server's log channel.
 
-`Moderation.on_event(guild_id, text)` is the one call site. The domain knows no Discord:
-the Discord side sets `on_event` to its log channel poster when its cog loads, and
-`admin_event`, which only logs, stands in wherever no bot runs (tests, tools).
+`Moderation`'s `on_event(guild_id, text)` is the one call site. The domain knows no
+Discord: the Discord side registers its log channel poster with `Moderation.report_with`
+when its cog loads, and `admin_event`, which only logs, stands in wherever no bot runs
+(tests, tools).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 call, the strikes it records, and what moderators do (blocklist, pardon, block, review).
 
 The rules themselves are pure (`blocklist`, `strikes`); this module loads a member's rows
-for them in one read, writes what follows, and reports each action through `on_event`.
-A refused prompt is stored for the review channel and never put in an event.
+for them in one read, writes what follows, and reports each action through `on_event`
+(see `report_with`). A refused prompt is stored for the review channel and never put in an event.
 """
 
 from __future__ import annotations
@@ -91,9 +91,15 @@ class Moderation:
         self.policy = policy
         self.operator = operator
         self._clock = clock
-        self.on_event = on_event
+        self._on_event = on_event
+        self._standby = on_event
         # Each server's list, rebuilt only when its stored entries change.
         self._lists: dict[int, tuple[tuple[str, ...], Blocklist]] = {}
+
+    def report_with(self, on_event: AdminEvent | None) -> None:
+        """Reports each action through `on_event` from now on (the Discord side's log
+        channel poster); None goes back to the one given at construction."""
+        self._on_event = on_event or self._standby
 
     # -- the check -----------------------------------------------------------------------
 
@@ -155,12 +161,12 @@ class Moderation:
                              record.pardoned_at, record.block, record.appeals)
         state = standing(after, _dt(now), self.policy)
         what = f"the blocklist entry `{reason}`" if kind == "blocklist" else reason
-        await self.on_event(subject.guild_id,
+        await self._on_event(subject.guild_id,
                             f"Strike for <@{subject.user_id}>: a prompt refused by {what}.")
         note = ""
         if isinstance(state, CoolingDown):
             note = f" {state.message}"
-            await self.on_event(subject.guild_id,
+            await self._on_event(subject.guild_id,
                                 f"<@{subject.user_id}> is cooling down until "
                                 f"{discord_time(state.until)}.")
         return _Struck(row.id, note)
@@ -183,7 +189,7 @@ class Moderation:
 
         if not await self._db.write(add):
             raise UserError(f"`{_shown(entry.text)}` is already on this server's blocklist.")
-        await self.on_event(guild_id, f"<@{by}> added `{_shown(entry.text)}` to the blocklist.")
+        await self._on_event(guild_id, f"<@{by}> added `{_shown(entry.text)}` to the blocklist.")
         return entry
 
     async def remove_entry(self, guild_id: int, raw: str, by: int) -> str:
@@ -196,7 +202,7 @@ class Moderation:
         if removed is None:
             raise UserError(f"`{_shown(raw.strip())}` is not on this server's blocklist. "
                             "See /moderation blocklist show.")
-        await self.on_event(guild_id, f"<@{by}> removed `{_shown(removed)}` from the "
+        await self._on_event(guild_id, f"<@{by}> removed `{_shown(removed)}` from the "
                             "blocklist.")
         return removed
 
@@ -222,7 +228,7 @@ class Moderation:
             return len(recent_strikes(record, _dt(now), self.policy))
 
         cleared = await self._db.write(pardon)
-        await self.on_event(guild_id, f"<@{by}> pardoned <@{user_id}>: strikes and cooldown "
+        await self._on_event(guild_id, f"<@{by}> pardoned <@{user_id}>: strikes and cooldown "
                             "cleared.")
         return cleared
 
@@ -237,7 +243,7 @@ class Moderation:
 
         await self._db.write(block)
         why = f" Reason: {reason}" if reason else ""
-        await self.on_event(guild_id, f"<@{by}> blocked <@{user_id}>.{why}")
+        await self._on_event(guild_id, f"<@{by}> blocked <@{user_id}>.{why}")
 
     async def unblock(self, guild_id: int, user_id: int, by: int) -> bool:
         """Lifts a block; False when the member was not blocked."""
@@ -252,7 +258,7 @@ class Moderation:
 
         done = await self._db.write(unblock)
         if done:
-            await self.on_event(guild_id, f"<@{by}> unblocked <@{user_id}>.")
+            await self._on_event(guild_id, f"<@{by}> unblocked <@{user_id}>.")
         return done
 
     # -- review and appeal ---------------------------------------------------------------
@@ -273,7 +279,7 @@ class Moderation:
         """Sets the review channel; None turns appeals off."""
         await self._db.write(lambda tx: store.set_review_channel(tx, guild_id, channel_id))
         where = f"<#{channel_id}>" if channel_id else "off"
-        await self.on_event(guild_id, f"<@{by}> set the review channel: {where}.")
+        await self._on_event(guild_id, f"<@{by}> set the review channel: {where}.")
 
     async def open_appeal(self, strike_id: str, user_id: int) -> tuple[AppealRow, int]:
         """Records the member's appeal of a strike; returns it and the review channel.
@@ -332,7 +338,7 @@ class Moderation:
 
         appeal = await self._db.write(decide)
         verb = "approved" if approve else "rejected"
-        await self.on_event(appeal.guild_id,
+        await self._on_event(appeal.guild_id,
                             f"<@{by}> {verb} the appeal of <@{appeal.user_id}>.")
         return appeal
 

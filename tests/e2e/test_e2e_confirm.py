@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import cogs._confirm
+import cogs.common.job.confirm
 from tests.support.e2e_fixtures import World, make_world, private_text, results
 from tests.support.standins.discord_api import DiscordStandIn
 from tests.support.standins.discord_models import Message, walk_components
@@ -79,7 +79,7 @@ async def test_cancel_costs_nothing(world: World) -> None:
 async def test_an_unanswered_question_expires_and_costs_nothing(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cogs._confirm, "CONFIRM_SECONDS", 0.3)
+    monkeypatch.setattr(cogs.common.job.confirm, "CONFIRM_SECONDS", 0.3)
     ix = await ask(world)
     await ix.wait_until(lambda ix: "Not confirmed within 0.3 seconds" in
                         str(ix.original.content), timeout=TIMEOUT)

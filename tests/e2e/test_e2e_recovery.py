@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.credits import NewJob
-from cogs._result import result_view
+from cogs.common.job.result import result_view
 from tests.support.e2e_fixtures import World, make_world
 from tests.support.standins.discord_api import DiscordStandIn, Perm
 from tests.support.standins.providers import ProviderStandIns

@@ -4,9 +4,10 @@ PostgreSQL): the deletion is kept with the job, and its input image goes."""
 from __future__ import annotations
 
 from bot.boards.service import Boards
-from bot.continuity import Continuity, ReplyRef
+from bot.continuity import Continuity
 from bot.credits import CreditDefaults, Credits, NewJob
 from bot.credits.records import JobRecords
+from bot.jobs.request import ReplyRef
 from bot.providers.base import InputImage
 from bot.storage import Store, open_store
 from tests.conftest import FakeClock

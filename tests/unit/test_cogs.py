@@ -10,14 +10,14 @@ from discord.ext import commands
 
 import cogs
 from bot.client import COGS
-from bot.jobs import Attachment, ImagineRequest
-from cogs._embed import parameters_line
+from bot.jobs.request import Attachment, ImagineRequest
+from cogs.common.job.embed import parameters_line
 
 
 def test_every_cog_module_is_loaded_by_the_bot() -> None:
-    public = {f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__)
-              if not m.name.startswith("_")}
-    assert public == set(COGS)
+    extensions = {m.name for m in pkgutil.walk_packages(cogs.__path__, "cogs.")
+                  if hasattr(importlib.import_module(m.name), "setup")}
+    assert extensions == set(COGS)
 
 
 def test_command_names_are_unique() -> None:

@@ -1,4 +1,4 @@
-"""cogs/_delivery.py's upload file: the image's bytes go out as they are, not copied."""
+"""cogs/common/job/delivery.py's upload file: the image's bytes go out as they are, not copied."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import aiohttp
 from aiohttp import web
 
-from cogs._delivery import discord_file
+from cogs.common.job.delivery import discord_file
 
 
 async def test_the_upload_sends_the_images_bytes_without_copying_them() -> None:

@@ -1,4 +1,4 @@
-"""bot/jobs.py before the reservation: a job reads its server's and member's settings
+"""bot/jobs/ before the reservation: a job reads its server's and member's settings
 (preset, preferences, server settings, channel caps, forbidden models, moderation
 standing) in one database read, and each still applies.
 
@@ -14,16 +14,20 @@ from typing import Any
 import pytest
 
 from bot.admin import ModelForbidden, ServerAdmin
+from bot.admin.screen import AllowedModels
 from bot.credits import CreditDefaults, Credits
 from bot.credits.records import JobRecords
 from bot.errors import UserError
 from bot.guilds import Guilds
-from bot.jobs import ImagineRequest, JobService
+from bot.jobs.request import ImagineRequest
+from bot.jobs.service import JobService
 from bot.limits import FairScheduler
 from bot.moderation import Policy
 from bot.moderation.blocklist import Blocklist
+from bot.moderation.screen import ModerationScreen
 from bot.moderation.service import Moderation
 from bot.presets import Presets
+from bot.presets.source import PresetSource
 from bot.providers import build_router
 from bot.providers.http import make_http_client
 from bot.settings import Settings
@@ -59,10 +63,12 @@ async def wired(store_url: str) -> AsyncIterator[tuple[JobService, CountedReads,
         guilds, admin, power = Guilds(db, defaults), ServerAdmin(db, settings), Presets(db)
         jobs = JobService(
             settings=settings, store=db, credits=Credits(db, defaults), guilds=guilds,
-            records=JobRecords(db), admin=admin, scheduler=FairScheduler(),
-            router=build_router(settings, http), fetch=_no_fetch, power=power,
-            moderation=Moderation(db, Policy.from_settings(settings),
-                                  Blocklist((), source="operator")))
+            records=JobRecords(db), scheduler=FairScheduler(),
+            router=(router := build_router(settings, http)), fetch=_no_fetch,
+            sources=(PresetSource(),),
+            screens=(AllowedModels(router.offered),
+                     ModerationScreen(Moderation(db, Policy.from_settings(settings),
+                                                 Blocklist((), source="operator")))))
         yield jobs, db, (guilds, admin, power)
     await real.close()
 

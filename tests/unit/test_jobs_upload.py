@@ -1,4 +1,4 @@
-"""bot/jobs.py around the upload: only Discord's clear refusal refunds a job.
+"""bot/jobs/ around the upload: only Discord's clear refusal refunds a job.
 
 The job runs for real (real SQLite, the placeholder provider, the fair scheduler); only
 the upload itself, which is Discord's part, is played by the `deliver` callback.
@@ -13,12 +13,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.admin import ServerAdmin
+from bot.admin.screen import AllowedModels
 from bot.credits import CreditDefaults, Credits
 from bot.credits.records import JobRecords
 from bot.errors import JobFailed
 from bot.guilds import Guilds
-from bot.jobs import DeliveryError, ImagineRequest, JobService, Progress
+from bot.jobs.ports import JobUI
+from bot.jobs.request import DeliveryError, ImagineRequest, Progress
+from bot.jobs.service import JobService
 from bot.limits import FairScheduler
 from bot.providers import build_router
 from bot.providers.base import GeneratedImage
@@ -40,9 +42,9 @@ async def service(tmp_path: Path) -> AsyncIterator[tuple[JobService, Credits, Jo
         credits = Credits(db, defaults)
         records = JobRecords(db)
         jobs = JobService(settings=settings, store=db, credits=credits, guilds=Guilds(db, defaults),
-                          records=records, admin=ServerAdmin(db, settings),
-                          scheduler=FairScheduler(),
-                          router=build_router(settings, http), fetch=_no_fetch)
+                          records=records, scheduler=FairScheduler(),
+                          router=(router := build_router(settings, http)), fetch=_no_fetch,
+                          screens=(AllowedModels(router.offered),))
         yield jobs, credits, records
     await db.close()
 
@@ -62,7 +64,7 @@ async def _run(jobs: JobService, error: BaseException) -> BaseException:
     prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",
                                                  model="flux-dev"))
     with pytest.raises(BaseException) as raised:
-        await jobs.run(prepared, _quiet, deliver)
+        await jobs.run(prepared, JobUI(_quiet, deliver))
     return raised.value
 
 

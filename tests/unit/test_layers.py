@@ -1,5 +1,6 @@
 """The layers point one way: no import circle among fluxcord's modules (the benchmarks
-included), `bot/` never imports `cogs/`, and storage imports no feature."""
+included), `bot/` never imports `cogs/`, storage imports no feature, and each cog package
+is a feature that imports no other, only the shared `cogs.common`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "cogs", "bench")
+SHARED_COGS = "cogs.common"
 
 
 def _module_name(path: Path) -> str:
@@ -91,3 +93,39 @@ def test_storage_knows_no_feature() -> None:
     outward = {m: sorted(t for t in targets if not t.startswith("bot.storage"))
                 for m, targets in graph.items() if m.startswith("bot.storage")}
     assert {m: t for m, t in outward.items() if t} == {}
+
+
+def _cog_package(module: str) -> str | None:
+    """`cogs.<feature>` for a module inside a cog package (the shared one included)."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "cogs" and len(parts) > 2 else None
+
+
+def test_cogs_are_feature_packages() -> None:
+    flat = sorted(p.name for p in (ROOT / "cogs").glob("*.py") if p.name != "__init__.py")
+    assert flat == []
+
+
+def test_no_cog_imports_another_cog() -> None:
+    graph = import_graph()
+    across = {}
+    for module, targets in graph.items():
+        own = _cog_package(module)
+        if own is None:
+            continue
+        others = sorted(t for t in targets if t.startswith("cogs")
+                        and _cog_package(t) not in (own, SHARED_COGS))
+        if others:
+            across[module] = others
+    assert across == {}
+
+# The features a job reaches only through its ports (bot/jobs/ports.py), wired in bot/app.py.
+FEATURES = ("bot.moderation", "bot.boards", "bot.presets", "bot.continuity", "bot.privacy",
+            "bot.admin")
+
+
+def test_the_job_imports_no_feature() -> None:
+    graph = import_graph()
+    reached = {m: sorted(t for t in targets if t.startswith(FEATURES))
+               for m, targets in graph.items() if m == "bot.jobs" or m.startswith("bot.jobs.")}
+    assert {m: t for m, t in reached.items() if t} == {}

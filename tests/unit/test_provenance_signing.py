@@ -11,7 +11,7 @@ from bot.__main__ import check
 from bot.provenance.reading import Manifest
 from bot.provenance.signing import SigningError, load_signer
 from bot.settings import Settings
-from cogs.provenance import describe
+from cogs.provenance.cog import describe
 from tests.support.c2pa_signing import make_credentials
 
 

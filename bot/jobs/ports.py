@@ -1,0 +1,135 @@
+"""The ports through which a job reaches the features it does not know.
+
+Option sources contribute a layer of option values (a preset, a board's style, the
+member's preferences), which the job resolves in SPEC's order; screens may refuse a
+request before anything is charged, and turn a provider's moderation refusal into their
+own answer; a keeper keeps what a job needs to survive a restart. Features offer them;
+the services' wiring hands them to the job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from bot.catalogue.resolve import Layer
+from bot.errors import UserError
+from bot.job_settings import JobSettings
+from bot.jobs.request import ImagineRequest, Progress, ReplyRef
+from bot.providers.base import GeneratedImage, InputImage, Submission
+
+
+class Slot(Enum):
+    """Where a layer stands in SPEC's order of options (`bot.catalogue.resolve`)."""
+
+    PRESET = "preset"
+    BOARD = "board"
+    PREFERENCES = "preferences"
+
+
+class Reads(Enum):
+    """What of the job's settings read a port needs (the rest is not read)."""
+
+    PRESETS = "presets"
+    MODERATION = "moderation"
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """A source's layer and the slot it fills; `board`, the board's name as stored."""
+
+    slot: Slot
+    layer: Layer
+    board: str | None = None
+
+
+class OptionSource(Protocol):
+    """Contributes option values to a request that is not frozen."""
+
+    reads: frozenset[Reads]
+
+    async def contribute(self, request: ImagineRequest, found: JobSettings
+                         ) -> tuple[Contribution, ...]:
+        """The layers this source adds to `request` (none when it has nothing to add)."""
+        ...
+
+
+class Screen(Protocol):
+    """May refuse a resolved request before any charge and any provider call."""
+
+    reads: frozenset[Reads]
+
+    async def screen(self, request: ImagineRequest, model: str, found: JobSettings) -> None:
+        """Raises a UserError when the request may not run."""
+        ...
+
+    async def provider_refused(self, request: ImagineRequest, model: str, message: str
+                               ) -> UserError | None:
+        """The error to raise when a provider refused the request as moderated (`message`
+        says so and that the credits are back), or None to leave the job's own answer."""
+        ...
+
+
+class KeptImage(Protocol):
+    """A job's input image as a keeper kept it."""
+
+    @property
+    def data(self) -> bytes: ...
+
+
+class Keeper(Protocol):
+    """Told as a job is reserved, submitted to a provider and ends; keeps the input image
+    that Reroll, Edit and Try again may need once Discord's link has expired."""
+
+    async def reserved(self, job_id: str, reply: ReplyRef | None,
+                       image: InputImage | None) -> None:
+        """The job is reserved, before any provider call: a restart may follow."""
+        ...
+
+    async def submitted(self, job_id: str, submission: Submission) -> None:
+        """A provider accepted the job."""
+        ...
+
+    async def drop_input(self, job_id: str) -> None:
+        """Nothing runs from the job again: its input image is not kept."""
+        ...
+
+    async def stored_input(self, job_id: str) -> KeptImage | None:
+        """The input image kept of job `job_id`, if any."""
+        ...
+
+
+class KeepNothing:
+    """The keeper when nothing is kept: a restart refunds, and nothing is resumed."""
+
+    async def reserved(self, job_id: str, reply: ReplyRef | None,
+                       image: InputImage | None) -> None:
+        """Keeps nothing."""
+
+    async def submitted(self, job_id: str, submission: Submission) -> None:
+        """Keeps nothing."""
+
+    async def drop_input(self, job_id: str) -> None:
+        """Nothing to drop."""
+
+    async def stored_input(self, job_id: str) -> KeptImage | None:
+        """Nothing kept."""
+        return None
+
+
+ProgressCallback = Callable[[Progress], Awaitable[None]]
+# Posts the images of job `job_id` (one message) with the member's balance after them;
+# returns the message id.
+Deliver = Callable[[str, Sequence[GeneratedImage], int], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class JobUI:
+    """The one object through which a running job reaches its member: `progress` shows
+    where the job is, `deliver` posts its images, `reply` answers after a restart."""
+
+    progress: ProgressCallback
+    deliver: Deliver
+    reply: ReplyRef | None = None

@@ -1,0 +1,1 @@
+"""/server, /safety and /default-model: a server's settings, for its admins."""

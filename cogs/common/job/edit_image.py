@@ -1,0 +1,144 @@
+"""`Edit image` under a result: a modal asks what to change, then /edit runs on the
+result image itself (with several images, the member says which one).
+
+The modal's custom_id names the job, so the submit is answered from it alone, also after
+a restart; the image is read back from the result's message on Discord (`cogs.common.posted`),
+so an image deleted meanwhile is refused before anything is charged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.catalogue import MODELS
+from bot.client import report_error
+from bot.credits.rows import Job
+from bot.errors import UserError
+from bot.jobs.request import Attachment, ImagineRequest
+from bot.replies import defer_private
+from cogs.common.component import (
+    JOB,
+    JobChecked,
+    admit_job,
+    ascii_number,
+    modal_ids,
+    submitted_modal,
+)
+from cogs.common.context import request_here
+from cogs.common.posted import PostedImage, read_posted
+
+if TYPE_CHECKING:
+    from bot.client import FluxBot
+
+RunJob = Callable[["discord.Interaction[FluxBot]", ImagineRequest], Awaitable[None]]
+EDITOR = next(m for m in MODELS.values() if m.edits)
+CHANGE_MAX = 2000
+SUBMIT = modal_ids(r"fluxcord:edit-image-modal:" + JOB + r":[0-9]{1,20}")
+
+
+class EditImageButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],
+                      template=r"fluxcord:edit-image:" + JOB):
+    """Opens the modal that asks what to change in this result."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(discord.ui.Button(
+            label="Edit image", style=discord.ButtonStyle.secondary, emoji="🖌️",
+            custom_id=f"fluxcord:edit-image:{job_id}"))
+        self.job_id = job_id
+
+    async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
+        images = len(interaction.message.attachments) if interaction.message else 0
+        if not images:
+            await report_error(interaction, UserError("This result has no image left."))
+            return
+        await interaction.response.send_modal(
+            EditImageModal(self.job_id, images, interaction.id))
+
+
+class EditImageModal(discord.ui.Modal, title="Edit the image"):
+    """What to change and, with several images, which one."""
+
+    def __init__(self, job_id: str, images: int, opening_id: int) -> None:
+        super().__init__(custom_id=f"fluxcord:edit-image-modal:{job_id}:{opening_id}",
+                         timeout=None)
+        self.add_item(discord.ui.TextInput(
+            label="What to change", style=discord.TextStyle.paragraph,
+            max_length=CHANGE_MAX, custom_id="change", placeholder="make it night, add snow…"))
+        if images > 1:
+            self.add_item(discord.ui.TextInput(
+                label=f"Which image (1-{images})", max_length=1, custom_id="which",
+                default="1"))
+        self.stop()  # answered by `answer_edit_image` from its custom_id, not kept
+
+
+async def answer_edit_image(interaction: discord.Interaction[FluxBot], run_job: RunJob
+                            ) -> bool:
+    """Runs the edit an Edit image modal asked for with `run_job` (the result buttons'
+    own, which import this module); False when `interaction` is not one."""
+    match = submitted_modal(interaction, SUBMIT)
+    if match is None:
+        return False
+    job = await admit_job(interaction, match["job"])
+    if job is None:
+        return True  # refused, and told so
+    data: Any = interaction.data or {}
+    await defer_private(interaction)
+    try:
+        await run_job(interaction, await _request(interaction, job,
+                                                  data.get("components", [])))
+    except Exception as exc:
+        await report_error(interaction, exc)
+    return True
+
+
+async def _request(interaction: discord.Interaction[FluxBot], job: Job,
+                   components: list[Any]) -> ImagineRequest:
+    attachments = interaction.message.attachments if interaction.message else []
+    change, which = edit_image_fields(components, len(attachments))
+    image = attachments[which - 1]
+    assert interaction.message is not None  # it has attachments
+    # Discord's copy, through the message fetched again: fresh links, and a message
+    # deleted since the modal opened is found out here, before any charge.
+    _, data = await read_posted(interaction.client, PostedImage(
+        interaction.guild_id or 0, interaction.message.channel.id, interaction.message.id,
+        which), "edited")
+    return request_here(interaction, change, model=EDITOR.id,
+                        attachment=Attachment(image.url, image.filename, image.content_type,
+                                              image.size, data=data))
+
+
+def edit_image_fields(components: list[Any], images: int) -> tuple[str, int]:
+    """What to change and which image (1 to `images`), from the modal's submit; a
+    UserError that says what to type when either does not parse."""
+    values = _values(components)
+    change = values.get("change", "").strip()
+    if not change:
+        raise UserError("Say what to change. Press Edit image again.")
+    if len(change) > CHANGE_MAX:
+        raise UserError(f"Say what to change in at most {CHANGE_MAX} characters. Press "
+                        "Edit image again.")
+    return change, image_number(values.get("which", "1"), images)
+
+
+def image_number(which: str, images: int) -> int:
+    """The "which image" field as a number from 1 to `images` (an empty field: 1);
+    anything else is a UserError that says what to type."""
+    if images < 1:
+        raise UserError("This result has no image left.")
+    number = ascii_number(which, 1, images) if which.strip() else 1
+    if number is None:
+        raise UserError(f"Pick an image from 1 to {images}. Press Edit image again.")
+    return number
+
+
+def _values(components: list[Any]) -> dict[str, str]:
+    """The text inputs of a modal submit by custom_id, in action rows or labels alike."""
+    found: dict[str, str] = {}
+    for component in components:
+        for child in [*component.get("components", []), component.get("component") or {}]:
+            if child.get("custom_id"):
+                found[str(child["custom_id"])] = str(child.get("value") or "")
+    return found

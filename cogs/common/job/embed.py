@@ -1,0 +1,84 @@
+"""The public embed under a result: what was made, how, at what cost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import discord
+
+from bot import provenance, texts
+from bot.catalogue import Model
+from bot.jobs.request import ImagineRequest
+from bot.providers.base import GeneratedImage
+from bot.providers.registry import label as provider_label
+
+EMBED_COLOUR = discord.Colour(0x5865F2)
+
+
+def result_embed(
+    model: Model,
+    request: ImagineRequest,
+    job_id: str,
+    image: GeneratedImage,
+    cost: int,
+    balance: int,
+    notes: tuple[str, ...],
+) -> discord.Embed:
+    """The public embed under a result: prompt, model, provider, seed, size, cost, the
+    balance left, the parameters set, what the bot adjusted, and that it is AI-generated
+    (by which model and provider)."""
+    embed = discord.Embed(description=request.prompt[:4000], colour=EMBED_COLOUR)
+    embed.add_field(name="Model", value=model.label)
+    embed.add_field(name="Provider", value=provider_label(image.provider))
+    embed.add_field(name="Seed", value=str(image.seed))
+    embed.add_field(name="Size", value=f"{image.width}×{image.height}")
+    embed.add_field(name="Cost", value=texts.credits(cost))
+    embed.add_field(name="Balance", value=f"{texts.credits(balance)} left")
+    shown = parameters_line(request)
+    if shown:
+        embed.add_field(name="Parameters", value=shown[:1024], inline=False)
+    if request.preset:
+        embed.add_field(name="Preset", value=request.preset[:1024], inline=False)
+    if model.edits and request.attachment is not None:
+        embed.add_field(name="Source image", value=request.attachment.filename[:1024],
+                        inline=False)
+    if request.board:
+        embed.add_field(name="Board style", value=request.board[:1024], inline=False)
+    if request.preferences_applied:
+        embed.add_field(name="Preferences", value="applied",
+                        inline=False)
+    if notes:
+        embed.add_field(name="Adjusted", value="\n".join(notes)[:1024], inline=False)
+    made_by = provenance.made_by(model.label, provider_label(image.provider))
+    embed.set_footer(text=f"{made_by} · job {job_id[-8:]}")
+    return embed
+
+
+# How each option reads in the embed; width and height are in the Size field already.
+_READABLE: dict[str, Callable[[Any], str | None]] = {
+    "aspect_ratio": lambda v: f"aspect ratio {v}" if v != "custom" else None,
+    "steps": lambda v: f"{v} steps",
+    "guidance": lambda v: f"guidance {v}",
+    "prompt_strength": lambda v: f"prompt strength {v}",
+    "output_format": lambda v: str(v).upper(),
+    "output_quality": lambda v: f"quality {v}",
+    "safety_tolerance": lambda v: f"safety tolerance {v}",
+    "prompt_upsampling": lambda v: "prompt upsampling" if v else "no prompt upsampling",
+    "megapixels": lambda v: f"{v} MP",
+    "go_fast": lambda v: "go fast" if v else "not go fast",
+    "width": lambda v: None,
+    "height": lambda v: None,
+}
+
+
+def parameters_line(request: ImagineRequest) -> str:
+    """The options the member set, as one readable line: '16:9 · 30 steps · PNG'."""
+    parts = []
+    for name, value in request.options.items():
+        readable = _READABLE.get(name, lambda v, name=name: f"{name} {v}")(value)
+        if readable:
+            parts.append(readable)
+    if request.attachment is not None:
+        parts.append(f"from {request.attachment.filename}")
+    return " · ".join(parts)

@@ -1,0 +1,100 @@
+"""Shows a waiting member where the job is, in the private 'thinking' message."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import discord
+
+from bot.jobs.request import Progress
+from cogs.common.job.cancel import cancel_view
+
+log = logging.getLogger(__name__)
+
+# Discord already shows "thinking…": a job that is done within this long needs no edit.
+FIRST_EDIT_DELAY = 1.0
+# At most one edit per this many seconds per message (Discord allows ~5 per 5 s, and a
+# burst of queued jobs would otherwise re-edit every queue position at each completion).
+EDIT_INTERVAL = 4.0
+
+
+class ProgressMessage:
+    """Edits the deferred original response with the job's state, throttled."""
+
+    def __init__(self, interaction: discord.Interaction[Any], model_label: str) -> None:
+        self._interaction = interaction
+        self._label = model_label
+        self._state: Progress | None = None
+        self._shown: str | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        # The Cancel button, shown from the first queued state until the job's last word.
+        self._view: discord.ui.View | None = None
+        self._view_shown: discord.ui.View | None = None
+
+    async def update(self, progress: Progress) -> None:
+        """Called by the job on every change of state or queue position."""
+        first = self._state is None
+        self._state = progress
+        if self._ticker is None:
+            self._ticker = asyncio.create_task(self._tick())
+        if progress.state == "queued" and progress.job_id and self._view is None:
+            self._view = cancel_view(progress.job_id)
+        if first and progress.state == "queued":
+            await self._edit(self._text())  # a queue is worth saying at once
+
+    async def before_posting(self, text: str) -> bool:
+        """Shows the final `text` just before the result is posted.
+
+        The edit also ends the 'thinking' state, so the public followup that comes next is
+        a message of its own instead of replacing this private one. Returns False if
+        Discord refused the edit (then the result must not go out as a followup).
+        """
+        return await self.finish(text)
+
+    async def finish(self, text: str, view: discord.ui.View | None = None) -> bool:
+        """Stops the updates and shows `text` (with `view`'s buttons) as the job's last
+        word; False if Discord refused the edit."""
+        self.stop()
+        # The job's last word: nothing left to cancel; a Try again button, perhaps.
+        self._view = view
+        return await self._edit(text)
+
+    def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+
+    def _text(self) -> str:
+        state = self._state
+        if state is None or state.state == "queued":
+            position = state.position if state else 1
+            return f"Queued at position {position} for {self._label}…"
+        elapsed = int(time.monotonic() - state.started_at)
+        return f"Generating with {self._label}… {elapsed} s"
+
+    async def _tick(self) -> None:
+        await asyncio.sleep(FIRST_EDIT_DELAY)
+        while True:
+            await self._edit(self._text())
+            await asyncio.sleep(EDIT_INTERVAL)
+
+    async def _edit(self, text: str) -> bool:
+        async with self._lock:
+            view_changes = self._view is not self._view_shown
+            if text == self._shown and not view_changes:
+                return True
+            kwargs: dict[str, Any] = {}
+            if view_changes:
+                kwargs["view"] = self._view
+            try:
+                await self._interaction.edit_original_response(content=text, **kwargs)
+            except discord.HTTPException as exc:
+                log.debug("progress edit refused: %s", exc)
+                return False
+            self._shown = text
+            self._view_shown = self._view
+            return True

@@ -1,0 +1,293 @@
+"""A job from the Discord side: run it with progress, then the result message's Reroll /
+Edit / Delete buttons (its embed is in `cogs.common.job.embed`).
+
+/imagine and the buttons both start jobs through `run_job`. The buttons are DynamicItems
+whose custom_id carries the job id, and the job lives in the database, so they keep
+working after the bot restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot import texts
+from bot.catalogue import PROMPT_MAX
+from bot.client import report_error
+from bot.errors import UserError
+from bot.jobs.ports import JobUI
+from bot.jobs.request import ImagineRequest, Progress, ReplyRef, attachment_from_stored
+from bot.moderation.refusal import ModerationRefusal
+from bot.providers.base import GeneratedImage
+from bot.replies import defer_private, reply
+from cogs.common.admin_log import log_event, report_budget
+from cogs.common.component import JOB, JobChecked, admit_job, job_here, modal_ids, submitted_modal
+from cogs.common.context import request_here
+from cogs.common.job.board_add import AddToBoardButton
+from cogs.common.job.confirm import confirmed
+from cogs.common.job.count import name_seeds
+from cogs.common.job.delivery import fit_upload, post_result
+from cogs.common.job.edit_image import EditImageButton
+from cogs.common.job.embed import result_embed
+from cogs.common.job.progress import ProgressMessage
+from cogs.common.job.refusal import send_refusal
+from cogs.common.job.resume import refunded_text
+from cogs.common.job.try_again import try_again_view
+from cogs.common.links import jump_link
+
+if TYPE_CHECKING:
+    from bot.client import FluxBot
+
+# How long a stopping bot waits to tell a member their job was refunded.
+LAST_WORD_SECONDS = 5.0
+
+
+async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
+    """Runs a job for an already deferred interaction, showing its progress privately and
+    posting the result publicly. A moderation refusal is answered with its Appeal button."""
+    try:
+        await _run_job(interaction, request)
+    except ModerationRefusal as refusal:
+        await send_refusal(interaction, refusal)
+
+
+async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
+    jobs = interaction.client.services.jobs
+    prepared = await jobs.prepare(request)
+    if not await confirmed(interaction, prepared.cost, prepared.model.label):
+        return
+    progress = ProgressMessage(interaction, prepared.model.label)
+
+    async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
+        image = images[0]
+        uploads = [await fit_upload(interaction, job_id, made, prepared.model)
+                   for made in images]
+        upload = uploads[0]
+        notes = (*prepared.notes, *image.notes, *(u.note for u in uploads if u.note))
+        embed = result_embed(prepared.model, prepared.request, job_id, image, prepared.cost,
+                             balance, notes)
+        name_seeds(embed, images)
+        embed.set_image(url=f"attachment://{upload.filename}")  # shown inside the embed
+        embed.set_author(
+            name=interaction.user.display_name, icon_url=interaction.user.display_avatar.url
+        )
+        # Said before the upload: a failed upload then replaces it with the reason.
+        answered = await progress.before_posting(
+            f"Done: your image is in the channel (seed {image.seed})."
+        )
+        message = await post_result(
+            interaction, channel_id=request.channel_id, user_id=request.user_id,
+            upload=upload, embed=embed, view=result_view(job_id),
+            through_interaction=answered, more=uploads[1:],
+        )
+        # discord.py's jump_url says @me for a followup, whose guild it does not resolve.
+        link = jump_link(request.guild_id, message.channel.id, message.id)
+        done.append(f"Done: {link} (seed {image.seed}). "
+                    f"You have {texts.credits(balance)} left.")
+        return message.id
+
+    done: list[str] = []
+    reserved: list[str] = []  # the job's id, once it has one
+
+    async def on_progress(state: Progress) -> None:
+        if state.job_id and not reserved:
+            reserved.append(state.job_id)
+        await progress.update(state)
+
+    # Kept with the job, so a restarted bot can still answer through this interaction.
+    reply = ReplyRef(interaction.application_id, interaction.token,
+                     interaction.expires_at.timestamp())
+    try:
+        await jobs.run(prepared, JobUI(on_progress, deliver, reply))
+    except asyncio.CancelledError:
+        # Only a stop cancels a job, and the job has been refunded by now: say so while
+        # Discord is still reachable, instead of leaving "Generating…" up for good.
+        view = try_again_view(reserved[0]) if reserved else None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(progress.finish(refunded_text(prepared.cost), view),
+                                   LAST_WORD_SECONDS)
+        raise
+    finally:
+        progress.stop()
+    if done:  # settled: the last word links to the image
+        await progress.finish(done[0])
+        await report_budget(interaction.client, request.guild_id)
+
+
+def result_view(job_id: str) -> discord.ui.View:
+    """The Reroll, Edit, Delete and Add to board buttons of job `job_id`'s result."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(RerollButton(job_id))
+    view.add_item(EditButton(job_id))
+    view.add_item(DeleteButton(job_id))
+    view.add_item(AddToBoardButton(job_id))
+    view.add_item(EditImageButton(job_id))
+    return view
+
+
+async def stored_request(
+    interaction: discord.Interaction[FluxBot], job_id: str, *, prompt: str | None = None,
+    keep_seed: bool = False,
+) -> ImagineRequest:
+    # Also for a select's value, which a client may send for any job.
+    job = await job_here(interaction, job_id)
+    if prompt is None and not job.prompt:
+        raise UserError("This image's prompt was erased, so it cannot be made again. "
+                        "Use /imagine with a new prompt.")
+    options = dict(job.options)
+    attachment = attachment_from_stored(options, job.id)
+    options.pop("image", None)
+    count = int(options.pop("count", 1))  # Reroll makes as many images again
+    return request_here(interaction, prompt if prompt is not None else job.prompt,
+                        model=job.model, options=options, attachment=attachment,
+                        seed=job.seed if keep_seed else None, count=count,
+                        channel_id=job.channel_id)
+
+
+def _button(action: str, job_id: str, label: str, style: discord.ButtonStyle,
+            emoji: str) -> discord.ui.Button[Any]:
+    return discord.ui.Button(
+        label=label, style=style, custom_id=f"fluxcord:{action}:{job_id}", emoji=emoji
+    )
+
+
+class RerollButton(
+    JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:reroll:" + JOB
+):
+    """Same prompt and options, a new seed; charged again to whoever clicks."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(_button("reroll", job_id, "Reroll", discord.ButtonStyle.primary, "🎲"))
+        self.job_id = job_id
+
+    async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
+        await defer_private(interaction)
+        try:
+            await run_job(interaction, await stored_request(interaction, self.job_id))
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+class EditButton(
+    JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:edit:" + JOB
+):
+    """Opens a modal to change the prompt; the rest (seed included) stays."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(_button("edit", job_id, "Edit", discord.ButtonStyle.secondary, "✏️"))
+        self.job_id = job_id
+
+    async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
+        await interaction.response.send_modal(
+            EditPrompt(self.job_id, self.job.prompt, interaction.id))
+
+
+class EditPrompt(discord.ui.Modal, title="Edit the prompt"):
+    """Asks for the new prompt.
+
+    Its custom_id names the job and this opening, so two members editing one image each
+    get their own. The submit is answered by `answer_edit_submit` from that id and the
+    submitted text alone, so it needs nothing kept in memory and works after a restart.
+    """
+
+    def __init__(self, job_id: str, prompt: str, opening_id: int) -> None:
+        super().__init__(custom_id=f"fluxcord:edit-modal:{job_id}:{opening_id}", timeout=None)
+        self.add_item(discord.ui.TextInput(
+            label="Prompt", style=discord.TextStyle.paragraph, default=prompt[:PROMPT_MAX],
+            max_length=PROMPT_MAX, custom_id="prompt",
+        ))
+        self.stop()  # finished before it is sent: discord.py then keeps no copy of it
+
+
+EDIT_SUBMIT = modal_ids(r"fluxcord:edit-modal:" + JOB + r"(?::[0-9]{1,20})?")
+
+
+async def answer_edit_submit(interaction: discord.Interaction[FluxBot]) -> bool:
+    """Runs the edit an Edit modal asked for; False when `interaction` is not one."""
+    match = submitted_modal(interaction, EDIT_SUBMIT)
+    if match is None:
+        return False
+    if await admit_job(interaction, match["job"]) is None:
+        return True  # refused, and told so
+    data: Any = interaction.data or {}
+    await defer_private(interaction)
+    try:
+        prompt = edited_prompt(data.get("components", []))
+        request = await stored_request(interaction, match["job"], prompt=prompt,
+                                        keep_seed=True)
+        await run_job(interaction, request)
+    except Exception as exc:
+        await report_error(interaction, exc)
+    return True
+
+
+def edited_prompt(components: list[Any]) -> str:
+    """The Edit modal's new prompt; a UserError when it is empty or longer than the
+    modal allows (a client may send anything)."""
+    prompt = _submitted_text(components, "prompt").strip()
+    if not prompt:
+        raise UserError("The prompt cannot be empty. Press Edit again.")
+    if len(prompt) > PROMPT_MAX:
+        raise UserError(f"The prompt can be at most {PROMPT_MAX} characters. Press Edit "
+                        "again.")
+    return prompt
+
+
+def _submitted_text(components: list[Any], custom_id: str) -> str:
+    """A text input's value in a modal submit, in action rows or labels alike."""
+    for component in components:
+        children = [*component.get("components", []), component.get("component") or {}]
+        for child in children:
+            if child.get("custom_id") == custom_id:
+                return str(child.get("value") or "")
+    return ""
+
+
+class DeleteButton(
+    JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fluxcord:delete:" + JOB
+):
+    """Removes the image: its requester, or a member with Manage Messages."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(_button("delete", job_id, "Delete", discord.ButtonStyle.danger, "🗑️"))
+        self.job_id = job_id
+
+    deleted_ok = True  # a second Delete is told so
+    anywhere = True  # removing an image generates nothing: allowed wherever it was posted
+
+    async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
+        # Every click gets an answer: a second click, or one on a message someone else
+        # just removed, is told so instead of being left "thinking".
+        try:
+            await self._delete(interaction)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+    async def _delete(self, interaction: discord.Interaction[FluxBot]) -> None:
+        requester = self.job.user_id
+        if interaction.user.id != requester and not interaction.permissions.manage_messages:
+            raise UserError(
+                "Only the member who asked for this image, or someone with Manage Messages, "
+                "can delete it."
+            )
+        await defer_private(interaction)
+        gone = False
+        try:
+            if interaction.message is not None:
+                await interaction.message.delete()
+        except discord.NotFound:
+            gone = True
+        # Recorded with the job, so every button, select and modal of this result (also
+        # one already open) refuses from now on, after a restart too; its input image goes.
+        if not await interaction.client.services.records.delete_result(self.job_id) or gone:
+            await reply(interaction, "That image is already deleted.")
+            return
+        await reply(interaction, "Deleted.")
+        if interaction.user.id != requester:
+            await log_event(interaction.client, interaction.guild_id,
+                            f"{interaction.user.mention} deleted an image by <@{requester}> "
+                            f"in <#{interaction.channel_id}>.")

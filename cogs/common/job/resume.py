@@ -1,0 +1,164 @@
+"""After a restart: finishing a job whose provider job was stored, and telling the member
+of a job the restart refunded (SPEC section 8).
+
+Both answer through the member's interaction while its token lives (it was kept with
+the job) and as a channel message that mentions the member after that.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bot import images, provenance
+from bot.catalogue import MODELS
+from bot.continuity.store import ResumeRow
+from bot.credits.rows import Job
+from bot.jobs.request import ImagineRequest, attachment_from_stored
+from bot.provenance.signing import Generation, sign_or_keep
+from bot.providers.base import GeneratedImage, Submission
+from bot.providers.registry import label as provider_label
+from bot.texts import credits as credit_text
+from bot.texts import credits_back
+from cogs.common.job.delivery import TOKEN_MARGIN, UPLOAD_HEADROOM, discord_file
+from cogs.common.job.embed import result_embed
+from cogs.common.job.try_again import try_again_view
+from cogs.common.links import jump_link
+
+if TYPE_CHECKING:
+    from bot.client import FluxBot
+
+log = logging.getLogger(__name__)
+
+def refunded_text(cost: int) -> str:
+    """What a member reads when a restart refunded their job."""
+    return f"The bot restarted while making your image; your {credits_back(cost)}."
+
+
+async def tell_refunded(bot: FluxBot, job: Job, reason: str | None = None) -> None:
+    """Tells the member their job was refunded, with a Try again button."""
+    text = refunded_text(job.cost) if reason is None else reason
+    row = await bot.services.continuity.resume_row(job.id)
+    view = try_again_view(job.id)
+    if _token_alive(row):
+        assert row is not None
+        try:
+            await _webhook(bot, row).edit_message(
+                cast(int, "@original"), content=text, view=view)
+            return
+        except discord.HTTPException as exc:
+            log.info("job %s: the interaction could not be edited (%s); telling the "
+                     "member in the channel", job.id, exc.status)
+    await bot.get_partial_messageable(job.channel_id).send(
+        f"<@{job.user_id}> {text}", view=view,
+        allowed_mentions=discord.AllowedMentions(users=True))
+
+
+class _Resumed:
+    """A resumed job's way to its member: through the interaction while its token lives,
+    else in the channel with a mention."""
+
+    def __init__(self, bot: FluxBot, job: Job, view: discord.ui.View) -> None:
+        self._bot, self._job, self._view = bot, job, view
+        self._message: discord.Message | None = None
+
+    async def deliver(self, image: GeneratedImage) -> int:
+        """Posts the image with the result's buttons."""
+        self._message = await _post(self._bot, self._job, image, self._view)
+        return self._message.id
+
+    async def done(self, message_id: int, seed: int) -> None:
+        """Links the private answer to the image."""
+        assert self._message is not None
+        await _done(self._bot, self._job, self._message, seed)
+
+    async def refunded(self, text: str) -> None:
+        """Tells the member, with Try again."""
+        await tell_refunded(self._bot, self._job, text)
+
+
+async def resume(bot: FluxBot, job: Job, submission: Submission,
+                 result_view: Callable[[str], discord.ui.View]) -> None:
+    """Resumes the job (`bot.jobs.resume`), posting its image with `result_view`'s
+    buttons."""
+    await bot.services.jobs.resume(job, submission, _Resumed(bot, job, result_view(job.id)))
+
+
+async def _done(bot: FluxBot, job: Job, message: discord.Message, seed: int) -> None:
+    """The member's private last word links to the image, as after an uninterrupted job."""
+    row = await bot.services.continuity.resume_row(job.id)
+    if not _token_alive(row):
+        return
+    assert row is not None
+    balance = (await bot.services.credits.balance(job.guild_id, job.user_id)).total
+    link = jump_link(job.guild_id, job.channel_id, message.id)
+    try:
+        await _webhook(bot, row).edit_message(
+            cast(int, "@original"),
+            content=f"Done: {link} (seed {seed}). You have {credit_text(balance)} left.")
+    except discord.HTTPException:
+        log.info("job %s: the interaction could not be edited after posting", job.id)
+
+
+async def _post(bot: FluxBot, job: Job, image: GeneratedImage, view: discord.ui.View
+                ) -> discord.Message:
+    """Posts the resumed result through the interaction while it lives, else in the
+    channel with a mention."""
+    services = bot.services
+    guild = bot.get_guild(job.guild_id)
+    limit = (guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES)
+    model = MODELS[job.model]
+    original = await sign_or_keep(services.signer, image.data, image.format, Generation(
+        model.id, model.label, provider_label(image.provider), image.seed))
+    data, fmt, note = await images.fit_under_async(original, limit - UPLOAD_HEADROOM,
+                                                   image.format)
+    note = provenance.fitted_note(original, note)
+    filename = f"fluxcord-{job.id[-8:]}-{image.seed}.{images.file_extension(fmt)}"
+    balance = (await services.credits.balance(job.guild_id, job.user_id)).total
+    embed = result_embed(MODELS[job.model], _as_request(job), job.id, image, job.cost,
+                         balance, (*image.notes, *((note,) if note else ())))
+    embed.set_image(url=f"attachment://{filename}")
+    row = await services.continuity.resume_row(job.id)
+    if _token_alive(row):
+        assert row is not None
+        webhook = _webhook(bot, row)
+        try:
+            # The private "thinking" message gets its last word first, so the public
+            # followup is a message of its own rather than filling that one in.
+            await webhook.edit_message(
+                cast(int, "@original"),
+                content=f"Done: your image is in the channel (seed {image.seed}).", view=None)
+            return await webhook.send(
+                embed=embed, file=discord_file(data, filename),
+                view=view, wait=True)
+        except discord.HTTPException as exc:
+            log.info("job %s: posting through the interaction failed (%s); posting in "
+                     "the channel", job.id, exc.status)
+    return await bot.get_partial_messageable(job.channel_id).send(
+        content=f"<@{job.user_id}>", embed=embed,
+        file=discord_file(data, filename), view=view,
+        allowed_mentions=discord.AllowedMentions(users=True))
+
+
+def _as_request(job: Job) -> ImagineRequest:
+    options = {k: v for k, v in job.options.items() if k != "image"}
+    return ImagineRequest(guild_id=job.guild_id, channel_id=job.channel_id,
+                          user_id=job.user_id, prompt=job.prompt, model=job.model,
+                          options=options, attachment=attachment_from_stored(job.options),
+                          seed=job.seed)
+
+
+def _token_alive(row: ResumeRow | None) -> bool:
+    if row is None or not row.interaction_token or row.token_expires_at is None:
+        return False
+    return time.time() + TOKEN_MARGIN.total_seconds() < row.token_expires_at
+
+
+def _webhook(bot: FluxBot, row: ResumeRow) -> discord.Webhook:
+    """The interaction's webhook, as discord.py builds `Interaction.followup`."""
+    payload: Any = {"id": row.application_id, "type": 3, "token": row.interaction_token}
+    return discord.Webhook.from_state(data=payload, state=bot._connection)

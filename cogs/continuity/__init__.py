@@ -1,0 +1,1 @@
+"""After a restart: resuming interrupted jobs and the Try again button."""

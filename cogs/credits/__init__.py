@@ -1,0 +1,1 @@
+"""/credits: balances, grants, tiers, history and the spending report."""

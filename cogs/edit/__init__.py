@@ -1,0 +1,1 @@
+"""/edit: changing an uploaded image with the catalogue's editor."""

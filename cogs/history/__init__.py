@@ -1,0 +1,1 @@
+"""/history: a member's own recent results, with reroll."""

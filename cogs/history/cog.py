@@ -1,0 +1,139 @@
+"""/history: a member's own results in this server, newest first, 10 a page, each with
+its model, seed, time and link, and a Reroll of any of them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.boards.service import HISTORY_PAGE
+from bot.boards.store import HistoryEntry
+from bot.client import FluxBot, report_error
+from bot.errors import UserError
+from bot.replies import defer_private
+from bot.texts import model_label
+from cogs.common.component import Checked, job_here
+from cogs.common.job.result import run_job, stored_request
+from cogs.common.links import jump_link
+
+QUERY_MAX = 60  # the query rides in the page buttons' custom_ids (at most 100 characters)
+HISTORY_COLOUR = discord.Colour(0x5865F2)
+
+
+async def history_page(interaction: discord.Interaction[FluxBot], query: str | None,
+                       page: int) -> tuple[discord.Embed, discord.ui.View]:
+    """The embed and buttons of page `page` (from 0) of the member's history here."""
+    boards = interaction.client.services.boards
+    entries, more = await boards.history(interaction.guild_id or 0, interaction.user.id,
+                                         query, page)
+    if not entries and page == 0:
+        found = f" matching “{query}”" if query else ""
+        raise UserError(f"You have no images{found} in this server yet.")
+    title = f"Your images matching “{query}”" if query else "Your images"
+    embed = discord.Embed(title=title, colour=HISTORY_COLOUR,
+                          description="\n\n".join(_line(page * HISTORY_PAGE + n, e)
+                                                  for n, e in enumerate(entries, start=1)))
+    embed.set_footer(text=f"Page {page + 1}")
+    view = discord.ui.View(timeout=None)
+    view.add_item(HistoryPage("prev", page - 1, query or "", disabled=page == 0))
+    view.add_item(HistoryPage("next", page + 1, query or "", disabled=not more))
+    if entries:
+        view.add_item(HistoryReroll(entries, page * HISTORY_PAGE))
+    return embed, view
+
+
+def _line(number: int, entry: HistoryEntry) -> str:
+    prompt = entry.prompt if len(entry.prompt) <= 150 else entry.prompt[:149] + "…"
+    link = jump_link(entry.guild_id, entry.channel_id, entry.message_id)
+    return (f"**{number}.** {discord.utils.escape_markdown(prompt)}\n"
+            f"{model_label(entry.model)} · seed {entry.seed} · "
+            f"<t:{int(entry.created_at)}:R> · [image]({link})")
+
+
+class HistoryPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                  template=r"fluxcord:history:(?P<dir>prev|next):(?P<page>-?[0-9]{1,6}):(?P<q>.*)"):
+    """Previous / Next: the page and the query are in the custom_id, so the buttons work
+    after a restart. The history is always the clicking member's own."""
+
+    def __init__(self, direction: str, page: int, query: str, *, disabled: bool = False
+                 ) -> None:
+        label = "Previous" if direction == "prev" else "Next"
+        super().__init__(discord.ui.Button(
+            label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
+            custom_id=f"fluxcord:history:{direction}:{page}:{query}"))
+        self.page = page
+        self.query = query
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str]
+                             ) -> HistoryPage:
+        return cls(match["dir"], int(match["page"]), match["q"])
+
+    async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
+        try:
+            embed, view = await history_page(interaction, self.query or None,
+                                             max(0, self.page))
+            await interaction.response.edit_message(embed=embed, view=view)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+class HistoryReroll(Checked, discord.ui.DynamicItem[discord.ui.Select[Any]],
+                    template=r"fluxcord:history-reroll"):
+    """A select of the page's entries: choosing one runs it again with a new seed,
+    charged like Reroll. The chosen value is a job id: the member's own, here."""
+
+    def __init__(self, entries: list[HistoryEntry] | None = None, first: int = 0) -> None:
+        options = [
+            discord.SelectOption(label=f"{first + n}. {e.prompt[:90]}", value=e.job_id,
+                                 description=f"{model_label(e.model)} · seed {e.seed}"[:100])
+            for n, e in enumerate(entries or [], start=1)
+        ]
+        super().__init__(discord.ui.Select(
+            custom_id="fluxcord:history-reroll", placeholder="Reroll one of these…",
+            options=options or [discord.SelectOption(label="-", value="-")]))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str]
+                             ) -> HistoryReroll:
+        return cls()
+
+    async def admit(self, interaction: discord.Interaction[FluxBot]) -> None:
+        data: Any = interaction.data or {}
+        chosen = str(next(iter(data.get("values") or []), ""))
+        self.job = await job_here(interaction, chosen, requester_only=True)
+
+    async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
+        await defer_private(interaction)
+        try:
+            await run_job(interaction, await stored_request(interaction, self.job.id))
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+class History(commands.Cog):
+    def __init__(self, bot: FluxBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(HistoryPage, HistoryReroll)
+
+    @app_commands.command()
+    @app_commands.guild_only()
+    @app_commands.describe(query="Only prompts containing this text")
+    async def history(self, interaction: discord.Interaction[FluxBot],
+                      query: app_commands.Range[str, 1, QUERY_MAX] | None = None) -> None:
+        """Your images in this server, newest first, with a Reroll of any of them"""
+        await defer_private(interaction)
+        embed, view = await history_page(interaction, query, 0)
+        await interaction.edit_original_response(embed=embed, view=view)
+
+
+async def setup(bot: FluxBot) -> None:
+    await bot.add_cog(History(bot))

@@ -1,0 +1,1 @@
+"""/imagine: a prompt and options in, an image out."""

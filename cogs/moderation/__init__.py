@@ -1,0 +1,1 @@
+"""/moderation: the prompt screen's settings, the review queue and appeals."""

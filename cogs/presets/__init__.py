@@ -1,0 +1,1 @@
+"""/preset and /preferences: a member's own saved options."""

@@ -1,0 +1,177 @@
+"""/preferences and /preset: a member's own defaults in a server, and the autocompletes
+of /imagine's `prompt` and `preset`. Every answer is private and about the member who
+asked, whoever else is in the server."""
+
+# No `from __future__ import annotations` here: discord.py reads the Range bounds below
+# from the signature, and they are computed from the catalogue at import.
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.catalogue import SEED_MAX
+from bot.client import FluxBot
+from bot.presets.checks import NAME_MAX, SUFFIX_MAX, describe
+from bot.replies import reply
+from cogs.common.autocomplete import preset_names
+from cogs.common.context import MODEL_CHOICES
+from cogs.common.options import (
+    FORMAT_CHOICES,
+    GUIDANCE_MAX,
+    GUIDANCE_MIN,
+    MEGAPIXEL_CHOICES,
+    QUALITY_MAX,
+    QUALITY_MIN,
+    RATIO_CHOICES,
+    SAFETY_MAX,
+    SAFETY_MIN,
+    SIDE_MAX,
+    SIDE_MIN,
+    STEPS_MAX,
+    STEPS_MIN,
+    STRENGTH_MAX,
+    STRENGTH_MIN,
+)
+
+FIXED_RATIOS = [c for c in RATIO_CHOICES if c.value != "custom"]
+
+
+def _member(interaction: discord.Interaction[FluxBot]) -> tuple[int, int]:
+    assert interaction.guild_id is not None  # the groups are guild_only
+    return interaction.guild_id, interaction.user.id
+
+
+@app_commands.guild_only()
+class Preferences(commands.GroupCog, group_name="preferences"):
+    """Your own defaults for /imagine in this server"""
+
+    def __init__(self, bot: FluxBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="set")
+    @app_commands.describe(model="Your default model here",
+                           aspect_ratio="Your default shape",
+                           output_format="Your default file format",
+                           prompt_suffix="Words added after each of your prompts")
+    @app_commands.choices(model=MODEL_CHOICES, aspect_ratio=FIXED_RATIOS,
+                          output_format=FORMAT_CHOICES)
+    async def set_preferences(
+        self,
+        interaction: discord.Interaction[FluxBot],
+        model: str | None = None,
+        aspect_ratio: str | None = None,
+        output_format: str | None = None,
+        prompt_suffix: app_commands.Range[str, 1, SUFFIX_MAX] | None = None,
+    ) -> None:
+        """Set your defaults for /imagine here (the values given; others are kept)"""
+        values = {"model": model, "aspect_ratio": aspect_ratio,
+                  "output_format": output_format, "prompt_suffix": prompt_suffix}
+        if all(v is None for v in values.values()):
+            await reply(interaction, "Give at least one value to set; `/preferences show` "
+                                     "shows yours.")
+            return
+        prefs = await self.bot.services.presets.set_preferences(
+            *_member(interaction), values, self.bot.services.router.offered())
+        await reply(interaction, f"Your preferences here: {describe(prefs)}. A value a "
+                                 "command, preset or board sets comes first.")
+
+    @app_commands.command()
+    async def show(self, interaction: discord.Interaction[FluxBot]) -> None:
+        """Show your defaults for /imagine here"""
+        prefs = await self.bot.services.presets.preferences(*_member(interaction))
+        if not prefs:
+            await reply(interaction, "You have no preferences here. Set some with "
+                                     "`/preferences set`.")
+            return
+        await reply(interaction, f"Your preferences here: {describe(prefs)}.")
+
+    @app_commands.command()
+    async def clear(self, interaction: discord.Interaction[FluxBot]) -> None:
+        """Forget your defaults for /imagine here"""
+        await self.bot.services.presets.clear_preferences(*_member(interaction))
+        await reply(interaction, "Your preferences here are cleared.")
+
+
+@app_commands.guild_only()
+class Presets(commands.GroupCog, group_name="preset"):
+    """Named bundles of /imagine options, your own"""
+
+    def __init__(self, bot: FluxBot) -> None:
+        self.bot = bot
+
+    @app_commands.command()
+    @app_commands.describe(
+        name="A name to call it by in /imagine preset:",
+        model="Which FLUX model",
+        aspect_ratio="Shape of the image; custom uses width and height",
+        width="Width in pixels, with aspect_ratio custom",
+        height="Height in pixels, with aspect_ratio custom",
+        steps="Diffusion steps",
+        guidance="How closely to follow the prompt",
+        seed="A fixed seed",
+        prompt_strength="How far to move away from an input image (0-1)",
+        output_format="File format of the result",
+        output_quality="Compression quality (0-100)",
+        safety_tolerance="1 is strictest; capped by the server",
+        prompt_upsampling="Let the model enrich the prompt",
+        megapixels="Output size in megapixels (flux-dev)",
+        go_fast="Faster, slightly rougher generation (flux-dev)",
+    )
+    @app_commands.choices(model=MODEL_CHOICES, aspect_ratio=RATIO_CHOICES,
+                          output_format=FORMAT_CHOICES, megapixels=MEGAPIXEL_CHOICES)
+    async def save(
+        self,
+        interaction: discord.Interaction[FluxBot],
+        name: app_commands.Range[str, 1, NAME_MAX],
+        model: str | None = None,
+        aspect_ratio: str | None = None,
+        width: app_commands.Range[int, SIDE_MIN, SIDE_MAX] | None = None,
+        height: app_commands.Range[int, SIDE_MIN, SIDE_MAX] | None = None,
+        steps: app_commands.Range[int, STEPS_MIN, STEPS_MAX] | None = None,
+        guidance: app_commands.Range[float, GUIDANCE_MIN, GUIDANCE_MAX] | None = None,
+        seed: app_commands.Range[int, 0, SEED_MAX] | None = None,
+        prompt_strength: app_commands.Range[float, STRENGTH_MIN, STRENGTH_MAX] | None = None,
+        output_format: str | None = None,
+        output_quality: app_commands.Range[int, QUALITY_MIN, QUALITY_MAX] | None = None,
+        safety_tolerance: app_commands.Range[int, SAFETY_MIN, SAFETY_MAX] | None = None,
+        prompt_upsampling: bool | None = None,
+        megapixels: str | None = None,
+        go_fast: bool | None = None,
+    ) -> None:
+        """Save /imagine options under a name (replaces a preset of that name)"""
+        options = {"aspect_ratio": aspect_ratio, "width": width, "height": height,
+                   "steps": steps, "guidance": guidance, "seed": seed,
+                   "prompt_strength": prompt_strength, "output_format": output_format,
+                   "output_quality": output_quality, "safety_tolerance": safety_tolerance,
+                   "prompt_upsampling": prompt_upsampling, "megapixels": megapixels,
+                   "go_fast": go_fast}
+        preset, replaced = await self.bot.services.presets.save_preset(
+            *_member(interaction), name, model, options, self.bot.services.router.offered())
+        verb = "replaced" if replaced else "saved"
+        await reply(interaction, f"Preset “{preset.name}” {verb}: {describe(preset.options)}. "
+                                 f"Use it with `/imagine preset:{preset.name}`.")
+
+    @app_commands.command(name="list")
+    async def list_presets(self, interaction: discord.Interaction[FluxBot]) -> None:
+        """Your presets here"""
+        presets = await self.bot.services.presets.presets(*_member(interaction))
+        if not presets:
+            await reply(interaction, "You have no presets here. Save one with `/preset save`.")
+            return
+        lines = [f"**{p.name}**: {describe(p.options)}" for p in presets]
+        embed = discord.Embed(title="Your presets", description="\n".join(lines)[:4000])
+        await reply(interaction, None, embed=embed)
+
+    @app_commands.command()
+    @app_commands.describe(name="The preset")
+    @app_commands.autocomplete(name=preset_names)
+    async def delete(self, interaction: discord.Interaction[FluxBot],
+                     name: app_commands.Range[str, 1, NAME_MAX]) -> None:
+        """Delete one of your presets"""
+        await self.bot.services.presets.delete_preset(*_member(interaction), name)
+        await reply(interaction, f"Preset “{name}” deleted.")
+
+
+async def setup(bot: FluxBot) -> None:
+    await bot.add_cog(Preferences(bot))
+    await bot.add_cog(Presets(bot))

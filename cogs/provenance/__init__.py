@@ -1,0 +1,1 @@
+"""/provenance: what the bot knows of an image it posted."""
