@@ -1,0 +1,56 @@
+"""The schema the migrations build, on both engines, is the frozen one in
+tests/storage/frozen: for a new database, and for one created at an earlier version and
+upgraded (every earlier version on SQLite; a few on PostgreSQL, each a new database)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.storage import MIGRATIONS, SqliteStore
+from bot.storage.postgres import PostgresStore
+from bot.storage.postgres_migrations import MIGRATIONS as PG_MIGRATIONS
+from tests.support.postgres import ThrowawayPostgres
+from tests.support.schema_dump import POSTGRES_FILE, SQLITE_FILE, postgres_schema, sqlite_schema
+
+SQLITE = json.loads(SQLITE_FILE.read_text(encoding="utf-8"))
+POSTGRES = json.loads(POSTGRES_FILE.read_text(encoding="utf-8"))
+
+
+def test_both_engines_have_the_same_versions() -> None:
+    assert len(MIGRATIONS) == len(PG_MIGRATIONS) == SQLITE["version"] == POSTGRES["version"]
+
+
+async def test_sqlite_new_database(tmp_path: Path) -> None:
+    path = tmp_path / "fluxcord.db"
+    await (await SqliteStore.open(path)).close()
+    assert sqlite_schema(path) == SQLITE
+
+
+@pytest.mark.parametrize("version", range(len(MIGRATIONS)))
+async def test_sqlite_upgrade_from(version: int, tmp_path: Path) -> None:
+    path = tmp_path / "fluxcord.db"
+    await (await SqliteStore.open(path, migrations=MIGRATIONS[:version])).close()
+    store = await SqliteStore.open(path)
+    assert store.migrations_applied == len(MIGRATIONS) - version
+    await store.close()
+    assert sqlite_schema(path) == SQLITE
+
+
+async def test_postgresql_new_database(pg_server: ThrowawayPostgres) -> None:
+    url = pg_server.new_database()
+    await (await PostgresStore.open(url)).close()
+    assert await postgres_schema(url) == POSTGRES
+
+
+# 1: before moderation; 2: before boards; 7: before the kept files are dropped.
+@pytest.mark.parametrize("version", [1, 2, 7])
+async def test_postgresql_upgrade_from(version: int, pg_server: ThrowawayPostgres) -> None:
+    url = pg_server.new_database()
+    await (await PostgresStore.open(url, migrations=PG_MIGRATIONS[:version])).close()
+    store = await PostgresStore.open(url)
+    assert store.migrations_applied == len(PG_MIGRATIONS) - version
+    await store.close()
+    assert await postgres_schema(url) == POSTGRES
