@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import MIGRATIONS, SqliteStore
+from bot.schema import MIGRATIONS
+from bot.storage import SqliteStore
 from bot.storage.postgres import PostgresStore
-from bot.storage.postgres_migrations import MIGRATIONS as PG_MIGRATIONS
 from tests.support.postgres import ThrowawayPostgres
 from tests.support.schema_dump import POSTGRES_FILE, SQLITE_FILE, postgres_schema, sqlite_schema
 
@@ -19,13 +19,13 @@ SQLITE = json.loads(SQLITE_FILE.read_text(encoding="utf-8"))
 POSTGRES = json.loads(POSTGRES_FILE.read_text(encoding="utf-8"))
 
 
-def test_both_engines_have_the_same_versions() -> None:
-    assert len(MIGRATIONS) == len(PG_MIGRATIONS) == SQLITE["version"] == POSTGRES["version"]
+def test_the_frozen_schemas_are_at_the_last_version() -> None:
+    assert len(MIGRATIONS) == SQLITE["version"] == POSTGRES["version"]
 
 
 async def test_sqlite_new_database(tmp_path: Path) -> None:
     path = tmp_path / "fluxcord.db"
-    await (await SqliteStore.open(path)).close()
+    await (await SqliteStore.open(path, migrations=MIGRATIONS)).close()
     assert sqlite_schema(path) == SQLITE
 
 
@@ -33,7 +33,7 @@ async def test_sqlite_new_database(tmp_path: Path) -> None:
 async def test_sqlite_upgrade_from(version: int, tmp_path: Path) -> None:
     path = tmp_path / "fluxcord.db"
     await (await SqliteStore.open(path, migrations=MIGRATIONS[:version])).close()
-    store = await SqliteStore.open(path)
+    store = await SqliteStore.open(path, migrations=MIGRATIONS)
     assert store.migrations_applied == len(MIGRATIONS) - version
     await store.close()
     assert sqlite_schema(path) == SQLITE
@@ -41,7 +41,7 @@ async def test_sqlite_upgrade_from(version: int, tmp_path: Path) -> None:
 
 async def test_postgresql_new_database(pg_server: ThrowawayPostgres) -> None:
     url = pg_server.new_database()
-    await (await PostgresStore.open(url)).close()
+    await (await PostgresStore.open(url, migrations=MIGRATIONS)).close()
     assert await postgres_schema(url) == POSTGRES
 
 
@@ -49,8 +49,8 @@ async def test_postgresql_new_database(pg_server: ThrowawayPostgres) -> None:
 @pytest.mark.parametrize("version", [1, 2, 7])
 async def test_postgresql_upgrade_from(version: int, pg_server: ThrowawayPostgres) -> None:
     url = pg_server.new_database()
-    await (await PostgresStore.open(url, migrations=PG_MIGRATIONS[:version])).close()
-    store = await PostgresStore.open(url)
-    assert store.migrations_applied == len(PG_MIGRATIONS) - version
+    await (await PostgresStore.open(url, migrations=MIGRATIONS[:version])).close()
+    store = await PostgresStore.open(url, migrations=MIGRATIONS)
+    assert store.migrations_applied == len(MIGRATIONS) - version
     await store.close()
     assert await postgres_schema(url) == POSTGRES

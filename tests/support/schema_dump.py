@@ -75,19 +75,20 @@ def _write(path: Path, schema: dict[str, Any]) -> None:
 
 
 async def _freeze() -> None:
+    from bot.schema import MIGRATIONS
     from bot.storage import SqliteStore
     from bot.storage.postgres import PostgresStore
     from tests.support.postgres import ThrowawayPostgres
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fluxcord.db"
-        await (await SqliteStore.open(path)).close()
+        await (await SqliteStore.open(path, migrations=MIGRATIONS)).close()
         _write(SQLITE_FILE, sqlite_schema(path))
     server = ThrowawayPostgres()
     server.start()
     try:
         url = server.new_database()
-        await (await PostgresStore.open(url)).close()
+        await (await PostgresStore.open(url, migrations=MIGRATIONS)).close()
         _write(POSTGRES_FILE, await postgres_schema(url))
     finally:
         server.stop()

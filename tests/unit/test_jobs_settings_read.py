@@ -26,8 +26,9 @@ from bot.moderation.service import Moderation
 from bot.presets import Presets
 from bot.providers import build_router
 from bot.providers.http import make_http_client
+from bot.schema import open_store
 from bot.settings import Settings
-from bot.storage import Rule, Store, open_store
+from bot.storage import Rule, Store
 
 GUILD, CHANNEL, MEMBER = 1, 2, 3
 
