@@ -1,10 +1,12 @@
 """The schema the migrations build, on both engines, is the frozen one in
 tests/storage/frozen: for a new database, and for one created at an earlier version and
-upgraded (every earlier version on SQLite; a few on PostgreSQL, each a new database)."""
+upgraded (every earlier version on SQLite; a few on PostgreSQL, each a new database).
+And each table is written once: in its feature's `schema.py`, never in storage."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,25 @@ async def test_postgresql_upgrade_from(version: int, pg_server: ThrowawayPostgre
     assert store.migrations_applied == len(MIGRATIONS) - version
     await store.close()
     assert await postgres_schema(url) == POSTGRES
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_tables_are_written_once_in_the_features() -> None:
+    where = {path.relative_to(ROOT).as_posix()
+             for path in (ROOT / "bot").rglob("*.py")
+             # (The driver's own version table is the driver's.)
+             if re.search(r"CREATE TABLE (?!IF NOT EXISTS schema_version)|ALTER TABLE",
+                          path.read_text(encoding="utf-8"))}
+    assert where and all(re.fullmatch(r"bot/\w+/schema\.py", p) for p in where), where
+    # The engines' type names appear in one place only: the map of the storage driver.
+    typed = {path.relative_to(ROOT).as_posix()
+             for path in (ROOT / "bot").rglob("*.py")
+             if re.search(r"\bBYTEA\b|DOUBLE PRECISION|AS IDENTITY",
+                          path.read_text(encoding="utf-8"))}
+    assert typed == {"bot/storage/migrations.py"}
+
+
+def test_storage_holds_at_most_eight_modules() -> None:
+    assert len(list((ROOT / "bot" / "storage").glob("*.py"))) <= 8
