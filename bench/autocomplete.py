@@ -28,7 +28,8 @@ from typing import Any
 from bot.credits import store as credits_store
 from bot.credits.rows import Job, JobStatus
 from bot.presets import Presets
-from bot.storage import Store, open_store
+from bot.schema import open_store
+from bot.storage import Store
 
 GUILDS = 10
 MEMBERS = 2_000

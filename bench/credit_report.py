@@ -32,7 +32,8 @@ from bot.admin.chart import draw
 from bot.admin.report import ReportSummary, build_report
 from bot.credits import store as credits_store
 from bot.credits.rows import ALLOWANCE, BONUS, Job, JobStatus, LedgerEntry
-from bot.storage import Store, open_store
+from bot.schema import open_store
+from bot.storage import Store
 
 GUILD = 1
 MODELS = ("flux-1.1-pro", "flux-pro", "flux-2-pro", "flux-dev")

@@ -25,7 +25,8 @@ from typing import Any
 from bot.credits import CreditDefaults, Credits, NewJob
 from bot.credits import store as credits_store
 from bot.credits.rows import MemberRow
-from bot.storage import Store, open_store
+from bot.schema import open_store
+from bot.storage import Store
 
 SERVERS = 10
 COST = 1

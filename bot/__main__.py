@@ -287,7 +287,8 @@ async def migrate_to(settings: Settings, target_url: str) -> int:
     copy holds every row and both audits agree that the credits add up."""
     from bot.credits import CreditDefaults, Credits
     from bot.fleet import ShardSet, hold_shards
-    from bot.storage import open_store, redact_url
+    from bot.schema import TABLES, open_store
+    from bot.storage import redact_url
     from bot.storage.copy import CopyRefused, copy_rows, row_counts
 
     out = sys.stdout
@@ -313,8 +314,8 @@ async def migrate_to(settings: Settings, target_url: str) -> int:
                 out.write(f"migrate-to: {exc}\n")
                 return 1
             try:
-                copied = await copy_rows(source, target)
-                counts = await row_counts(target)
+                copied = await copy_rows(source, target, TABLES)
+                counts = await row_counts(target, TABLES)
                 target_problems = await Credits(target, defaults).audit()
             except CopyRefused as exc:
                 out.write(f"migrate-to: {exc}\n")

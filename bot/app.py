@@ -30,9 +30,9 @@ from bot.privacy import Privacy
 from bot.provenance.signing import load_signer
 from bot.providers import build_router
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
+from bot.schema import open_store
 from bot.services import Services
 from bot.settings import Settings
-from bot.storage import open_store
 
 
 @contextlib.asynccontextmanager

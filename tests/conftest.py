@@ -18,7 +18,8 @@ from bot.guilds import Guilds
 from bot.providers.base import GenerationRequest, InputImage
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.providers.router import Router
-from bot.storage import Store, open_store
+from bot.schema import open_store
+from bot.storage import Store
 from tests.support.postgres import PostgresUnavailable, ThrowawayPostgres
 from tests.support.standins.apiframe import ApiframeStandIn
 from tests.support.standins.images import make_image

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from bot.fleet.leases import FleetLeases
     from bot.fleet.shardset import ShardSet
     from bot.storage import Store
-    from bot.storage.postgres_locks import SessionLocks
+    from bot.storage.postgres import SessionLocks
 
 log = logging.getLogger(__name__)
 

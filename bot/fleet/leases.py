@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.providers.router import Router
-    from bot.storage.postgres_locks import SessionLocks
+    from bot.storage.postgres import SessionLocks
 
 log = logging.getLogger(__name__)
 

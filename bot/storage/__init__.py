@@ -1,18 +1,19 @@
 """Storage: one seam (`Store`, `Transaction`), two engines: SQLite (one process,
 embedded) and PostgreSQL (several processes), chosen by the scheme of DATABASE_URL. The
-features' statements live in the features (`bot/<feature>/store.py`)."""
+features' statements live in the features (`bot/<feature>/store.py`), their tables in
+`bot/<feature>/schema.py`; `bot.schema` hands the ordered migrations to `open_store`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from bot.storage.base import TABLES, Rule, StorageError, Store, Transaction, redact_url
-from bot.storage.migrations import MIGRATIONS, SchemaError
+from bot.storage.base import Rule, StorageError, Store, Transaction, redact_url
+from bot.storage.migrations import Migration, SchemaError
 from bot.storage.sqlite import SqliteStore
 
 __all__ = [
-    "MIGRATIONS",
-    "TABLES",
+    "Migration",
     "Rule",
     "SchemaError",
     "SqliteStore",
@@ -34,15 +35,15 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix(SQLITE_PREFIX))
 
 
-async def open_store(url: str) -> Store:
-    """Opens (and migrates) the database DATABASE_URL names; the engine follows its
-    scheme. Raises StorageError for a scheme no engine serves."""
+async def open_store(url: str, migrations: Sequence[Migration]) -> Store:
+    """Opens the database DATABASE_URL names and brings it to the end of `migrations`; the
+    engine follows its scheme. Raises StorageError for a scheme no engine serves."""
     if url.startswith(SQLITE_PREFIX):
-        return await SqliteStore.open(sqlite_path(url))
+        return await SqliteStore.open(sqlite_path(url), migrations=migrations)
     if url.startswith(POSTGRES_SCHEMES):
         # Imported here: a SQLite deployment never loads the PostgreSQL driver.
         from bot.storage.postgres import PostgresStore
 
-        return await PostgresStore.open(url)
+        return await PostgresStore.open(url, migrations=migrations)
     raise StorageError(f"no database engine for {redact_url(url)!r}; "
                        "use sqlite:///path or postgresql://user:password@host:port/dbname")

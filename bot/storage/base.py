@@ -21,8 +21,6 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
-
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
@@ -90,49 +88,17 @@ class Transaction(Statements, Protocol):
 
     # Whole tables, for copying a database to another engine (`python -m bot migrate-to`).
     async def dump(self, table: str) -> list[tuple[object, ...]]:
-        """Every row of a table, in the column order of `TABLES`."""
+        """Every row of a table, in its column order."""
 
     async def load(self, table: str, rows: list[tuple[object, ...]]) -> None:
-        """Inserts rows given in the column order of `TABLES`."""
+        """Inserts rows given in the table's column order."""
 
 
 Rule = Callable[[Transaction], Awaitable[T]]
 
-# Tables in the order a copy must fill them (the ledger refers to jobs).
-TABLES: dict[str, tuple[str, ...]] = {
-    "guild_config": ("guild_id", "allowance", "period_hours", "daily_budget", "safety_cap",
-                     "default_model"),
-    "channel_safety": ("guild_id", "channel_id", "cap"),
-    "members": ("guild_id", "user_id", "period_start", "spent", "bonus"),
-    "jobs": ("id", "guild_id", "channel_id", "user_id", "model", "prompt", "options", "seed",
-             "cost", "allowance_part", "bonus_part", "budget_day", "period_start", "status",
-             "provider", "message_id", "error", "created_at", "updated_at", "shard",
-             "deleted_at"),
-    "ledger": ("id", "guild_id", "user_id", "bucket", "delta", "reason", "job_id",
-               "period_start", "actor_id", "created_at"),
-    "budget_spend": ("guild_id", "day", "spent"),
-    "meta": ("key", "value"),
-    **MODERATION_TABLES,
-    "boards": ("id", "guild_id", "name", "name_key", "channel_id", "thread_id", "thread_state",
-               "style", "next_number", "created_by", "created_at", "last_used_at"),
-    "board_items": ("board_id", "number", "job_id", "image_hash", "prompt", "model", "seed",
-                    "author_id", "added_by", "link", "message_id", "filename", "image",
-                    "thumbnail", "added_at"),
-    "role_tiers": ("guild_id", "role_id", "allowance", "period_hours"),
-    "forbidden_models": ("guild_id", "model"),
-    "log_channels": ("guild_id", "channel_id", "set_by", "warned"),
-    "admin_alerts": ("guild_id", "day", "level"),
-    "job_resume": ("job_id", "application_id", "interaction_token", "token_expires_at",
-                   "provider", "provider_job_id", "poll_url", "created_at"),
-    "job_inputs": ("job_id", "filename", "content_type", "data", "created_at"),
-    "preferences": ("guild_id", "user_id", "prefs", "updated_at"),
-    "presets": ("guild_id", "user_id", "name_key", "name", "options", "created_at"),
-    "retention": ("guild_id", "days"),
-}
-
 
 class Store(Protocol):
-    """An open database of one engine. Open with `bot.storage.open_store(url)`."""
+    """An open database of one engine. Open with `bot.schema.open_store(url)`."""
 
     engine: str  # "sqlite" or "postgresql"
     schema_version: int

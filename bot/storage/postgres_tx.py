@@ -23,8 +23,6 @@ from typing import Any
 
 import asyncpg
 
-from bot.storage.base import TABLES
-
 # The first key of every advisory lock fluxcord takes: what kind of thing is locked.
 # (Two-key advisory locks live apart from one-key ones, which other programs tend to use.)
 LOCK_MIGRATIONS = 0x464C5800
@@ -208,15 +206,26 @@ class PostgresTransaction:
 
     # -- copying -----------------------------------------------------------------------
 
+    async def _columns(self, table: str) -> list[str]:
+        """A table's columns in their order; ValueError for a table that is not there."""
+        rows = await self._conn.fetch(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = $1 "
+            "ORDER BY ordinal_position", table)
+        if not rows:
+            raise ValueError(f"no table {table!r}")
+        return [row[0] for row in rows]
+
     async def dump(self, table: str) -> list[tuple[Any, ...]]:
-        """Every row of a table, in the column order of `TABLES`."""
-        rows = await self._conn.fetch(f"SELECT {', '.join(TABLES[table])} FROM {table} "
-                                      "ORDER BY 1")
+        """Every row of a table, in its column order."""
+        # Names from the database's own catalogue, checked to exist: never user input.
+        columns = ", ".join(await self._columns(table))
+        rows = await self._conn.fetch(f"SELECT {columns} FROM {table} ORDER BY 1")
         return [tuple(row) for row in rows]
 
     async def load(self, table: str, rows: list[tuple[Any, ...]]) -> None:
-        """Inserts rows given in the column order of `TABLES` (COPY: one round trip)."""
-        await self.copy_in(table, TABLES[table], rows)
+        """Inserts rows given in the table's column order (COPY: one round trip)."""
+        await self.copy_in(table, await self._columns(table), rows)
         if table == "ledger":
             # Copied ids were given explicitly; new rows must be numbered after them.
             await self._conn.execute(

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.storage.base import Rule
-from bot.storage.migrations import MIGRATIONS, holds_files, migrate, vacuum
+from bot.storage.migrations import Migration, migrate, reclaims_space, vacuum
 from bot.storage.sqlite_tx import SqliteTransaction
 
 log = logging.getLogger(__name__)
@@ -50,14 +50,14 @@ class _Pending:
     future: asyncio.Future[Any]
 
 
-def _configure(conn: sqlite3.Connection, migrations: Sequence[str]) -> tuple[int, int]:
+def _configure(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> tuple[int, int]:
     conn.execute("PRAGMA journal_mode = WAL")
     # In WAL mode NORMAL loses no committed transaction on a process crash (only, at
     # worst, the last ones on a power cut), and spares an fsync per commit.
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-    compact = holds_files(conn)
+    compact = reclaims_space(conn, migrations)
     applied = migrate(conn, migrations)
     if compact and applied:
         vacuum(conn)
@@ -98,7 +98,8 @@ def _on_db_thread(
 
 
 class SqliteStore:
-    """The bot's SQLite database. Open with `await SqliteStore.open(path)`, close once."""
+    """The bot's SQLite database. Open with `await SqliteStore.open(path, migrations=...)`,
+    close once."""
 
     engine = "sqlite"
 
@@ -117,7 +118,7 @@ class SqliteStore:
         self.migrations_applied = applied
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrations: Sequence[str] = MIGRATIONS) -> SqliteStore:
+    async def open(cls, path: Path | str, *, migrations: Sequence[Migration]) -> SqliteStore:
         """Opens (creating it and its folder if needed) and migrates the database file."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -26,8 +26,6 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from bot.storage.base import TABLES
-
 # PostgreSQL's functions that SQLite names otherwise (same arguments, same meaning).
 _FUNCTIONS = {"strpos(": "instr("}
 
@@ -114,11 +112,20 @@ class SqliteTransaction:
 
     # -- copying -----------------------------------------------------------------------
 
+    def _columns(self, table: str) -> list[str]:
+        """A table's columns in their order; ValueError for a table that is not there."""
+        columns = [row[0] for row in self._conn.execute(
+            "SELECT name FROM pragma_table_info(?) ORDER BY cid", (table,))]
+        if not columns:
+            raise ValueError(f"no table {table!r}")
+        return columns
+
     async def dump(self, table: str) -> list[tuple[Any, ...]]:
-        """Every row of a table, in the column order of `TABLES`."""
-        columns = ", ".join(TABLES[table])  # names from our own table, never user input
+        """Every row of a table, in its column order."""
+        # Names from the database's own catalogue, checked to exist: never user input.
+        columns = ", ".join(self._columns(table))
         return self._conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1").fetchall()
 
     async def load(self, table: str, rows: list[tuple[Any, ...]]) -> None:
-        """Inserts rows given in the column order of `TABLES`."""
-        await self.copy_in(table, TABLES[table], rows)
+        """Inserts rows given in the table's column order."""
+        await self.copy_in(table, self._columns(table), rows)

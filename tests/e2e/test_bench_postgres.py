@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from bench.run import Options, run
-from bot.storage import open_store
+from bot.schema import open_store
 from tests.support.postgres import ThrowawayPostgres
 
 

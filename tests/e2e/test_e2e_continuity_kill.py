@@ -16,7 +16,7 @@ from bot.continuity import store as continuity_store
 from bot.credits import CreditDefaults, Credits
 from bot.credits import store as credits_store
 from bot.credits.rows import Job, JobStatus
-from bot.storage import open_store
+from bot.schema import open_store
 from tests.support.bot_process import BotProcess
 from tests.support.e2e_fixtures import private_text, results
 from tests.support.standins.discord_api import Channel, DiscordStandIn, Guild, User

@@ -17,7 +17,8 @@ import pytest
 from bot.credits import CreditDefaults, Credits
 from bot.credits import store as credits_store
 from bot.credits.rows import Job, JobStatus
-from bot.storage import Store, open_store
+from bot.schema import open_store
+from bot.storage import Store
 from bot.storage.postgres_tx import LOCK_SHARD
 from tests.support.bot_process import BotProcess
 from tests.support.e2e_fixtures import results, settled

@@ -17,7 +17,8 @@ from bot.credits import CreditDefaults, Credits, NewJob
 from bot.credits.records import JobRecords
 from bot.credits.rows import Job
 from bot.errors import UserError
-from bot.storage import SqliteStore, Store, open_store
+from bot.schema import MIGRATIONS, TABLES, open_store
+from bot.storage import SqliteStore, Store
 from bot.storage.copy import copy_rows, row_counts
 from tests.conftest import FakeClock
 from tests.support.postgres import ThrowawayPostgres
@@ -141,18 +142,18 @@ async def test_history_folds_the_case_of_any_letter_on_every_engine(
 async def test_boards_copy_from_sqlite_to_postgresql(
     tmp_path: Path, pg_server: ThrowawayPostgres, clock: FakeClock
 ) -> None:
-    async with await SqliteStore.open(tmp_path / "fluxcord.db") as source:
+    async with await SqliteStore.open(tmp_path / "fluxcord.db", migrations=MIGRATIONS) as source:
         boards = Boards(source, clock=clock)
         board = await boards.record_board(GUILD, "Mood", 10, 11, ALICE)
         await boards.set_style(board, {"model": "flux-dev", "prompt_suffix": "grain"})
         job = await _posted(source, clock, "a fox")
         kept = KeptResult(job.id, "fox.png", make_image(64, 64, "png"))
         await boards.add(board, job, kept, BOB, "link")
-        counts = await row_counts(source)
+        counts = await row_counts(source, TABLES)
         target = await open_store(pg_server.new_database())
         try:
-            await copy_rows(source, target)
-            assert await row_counts(target) == counts
+            await copy_rows(source, target, TABLES)
+            assert await row_counts(target, TABLES) == counts
             moved = Boards(target, clock=clock)
             assert (await moved.board(GUILD, "mood")).style == {
                 "model": "flux-dev", "prompt_suffix": "grain"}

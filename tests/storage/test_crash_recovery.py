@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.credits import CreditDefaults, Credits, JobStatus
 from bot.credits.records import JobRecords
-from bot.storage import open_store
+from bot.schema import open_store
 
 WORKER = Path(__file__).parents[1] / "support" / "crash_worker.py"
 GUILD, MEMBERS, START_BALANCE = 10, (1, 2, 3), 50 + 20

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.credits import CreditDefaults, Credits
 from bot.guilds import Guilds
-from bot.storage import open_store
+from bot.schema import open_store
 
 GUILD = 1_234_567_890_123_456_789  # a real-sized Discord id: BIGINT on PostgreSQL
 ROOT = Path(__file__).resolve().parents[2]

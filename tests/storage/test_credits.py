@@ -25,6 +25,7 @@ from bot.credits import (
 from bot.credits.records import JobRecords
 from bot.credits.rows import UNFINISHED
 from bot.guilds import Guilds
+from bot.schema import MIGRATIONS
 from bot.storage import SqliteStore, Store
 
 if TYPE_CHECKING:
@@ -342,7 +343,7 @@ ops = st.one_of(
 
 
 async def _play(path: Path, program: list[Op], clock: FakeClock) -> None:
-    db = await SqliteStore.open(path)
+    db = await SqliteStore.open(path, migrations=MIGRATIONS)
     defaults = CreditDefaults(allowance=40, period_hours=6, daily_budget=150)
     credits = Credits(db, defaults, clock)
     guilds, records = Guilds(db, defaults), JobRecords(db, clock)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from bot.credits import BudgetExhausted, CreditDefaults, Credits, Job, NewJob, OutOfCredits
 from bot.credits.records import JobRecords
 from bot.guilds import Guilds
-from bot.storage import open_store
+from bot.schema import open_store
 
 if TYPE_CHECKING:
     from tests.conftest import FakeClock

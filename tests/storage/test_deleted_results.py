@@ -9,7 +9,8 @@ from bot.credits import CreditDefaults, Credits, NewJob
 from bot.credits.records import JobRecords
 from bot.jobs.request import ReplyRef
 from bot.providers.base import InputImage
-from bot.storage import Store, open_store
+from bot.schema import open_store
+from bot.storage import Store
 from tests.conftest import FakeClock
 from tests.support.standins.images import make_image
 

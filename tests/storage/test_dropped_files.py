@@ -10,13 +10,16 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.storage import MIGRATIONS, SqliteStore
-from bot.storage.migrations import DROPS_FILES
+from bot.boards.schema import FOOTPRINT
+from bot.schema import MIGRATIONS
+from bot.storage import SqliteStore
 from bot.storage.postgres import PostgresStore
-from bot.storage.postgres_migrations import MIGRATIONS as PG_MIGRATIONS
 from tests.support.postgres import ThrowawayPostgres
 
 pytestmark = pytest.mark.asyncio
+
+# The migration that drops kept image files, numbered from 1 like the schema version.
+DROPS_FILES = MIGRATIONS.index(FOOTPRINT) + 1
 
 FILES = 4
 FILE_BYTES = 2**20
@@ -67,7 +70,7 @@ async def test_sqlite_drops_the_kept_files_and_gives_the_space_back(tmp_path: Pa
 
 async def test_postgresql_drops_the_kept_files(pg_server: ThrowawayPostgres) -> None:
     url = pg_server.new_database()
-    await (await PostgresStore.open(url, migrations=PG_MIGRATIONS[:DROPS_FILES - 1])).close()
+    await (await PostgresStore.open(url, migrations=MIGRATIONS[:DROPS_FILES - 1])).close()
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(BOARD)
@@ -78,7 +81,7 @@ async def test_postgresql_drops_the_kept_files(pg_server: ThrowawayPostgres) -> 
     finally:
         await conn.close()
 
-    store = await PostgresStore.open(url, migrations=PG_MIGRATIONS[:DROPS_FILES])
+    store = await PostgresStore.open(url, migrations=MIGRATIONS[:DROPS_FILES])
     assert store.migrations_applied == 1
     await store.close()
 

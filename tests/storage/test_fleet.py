@@ -16,7 +16,7 @@ from bot.credits.records import JobRecords
 from bot.credits.rows import JobStatus
 from bot.fleet import ShardSet, ShardTaken, hold_shards
 from bot.recovery import Recovery
-from bot.storage import open_store
+from bot.schema import open_store
 from tests.support.postgres import ThrowawayPostgres
 
 

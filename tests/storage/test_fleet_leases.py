@@ -17,8 +17,8 @@ from bot.providers import build_router
 from bot.providers.base import GenerationRequest
 from bot.providers.http import ProviderTiming, RetryPolicy
 from bot.providers.router import Router
+from bot.schema import open_store
 from bot.settings import Settings
-from bot.storage import open_store
 from bot.storage.postgres import PostgresStore
 from tests.support.postgres import ThrowawayPostgres
 from tests.support.standins.providers import ProviderStandIns

@@ -11,7 +11,8 @@ from pathlib import Path
 from bot.credits import CreditDefaults, Credits, NewJob
 from bot.credits.records import JobRecords
 from bot.guilds import Guilds
-from bot.storage import SqliteStore, Store, open_store
+from bot.schema import MIGRATIONS, TABLES, open_store
+from bot.storage import SqliteStore, Store
 from bot.storage.copy import row_counts
 from tests.support.postgres import ThrowawayPostgres
 
@@ -61,10 +62,10 @@ async def test_migrate_to_copies_every_row_and_checks_both_audits(
     tmp_path: Path, pg_server: ThrowawayPostgres
 ) -> None:
     sqlite_url = f"sqlite:///{tmp_path / 'fluxcord.db'}"
-    async with await SqliteStore.open(tmp_path / "fluxcord.db") as source:
+    async with await SqliteStore.open(tmp_path / "fluxcord.db", migrations=MIGRATIONS) as source:
         await _fill(source)
         before = await _everything(source)
-        counts = await row_counts(source)
+        counts = await row_counts(source, TABLES)
     target = pg_server.new_database().replace("postgres@", f"postgres:{PASSWORD}@")
 
     done = _migrate(sqlite_url, target, tmp_path)
@@ -74,7 +75,7 @@ async def test_migrate_to_copies_every_row_and_checks_both_audits(
 
     moved = await open_store(target)
     try:
-        assert await row_counts(moved) == counts
+        assert await row_counts(moved, TABLES) == counts
         assert await _everything(moved) == before
         assert await Credits(moved, CreditDefaults()).audit() == []
         # The copy goes on where SQLite stopped: new ledger rows are numbered after it.

@@ -14,10 +14,11 @@ from bot.moderation import Blocklist, Policy, parse_file
 from bot.moderation import patterns as patterns_module
 from bot.moderation import store as moderation_store
 from bot.moderation.refusal import ModerationRefusal, Subject
+from bot.moderation.schema import TABLES as MODERATION_TABLES
 from bot.moderation.service import MAX_SERVER_ENTRIES, Moderation
-from bot.storage import SqliteStore, Store, Transaction, open_store
+from bot.schema import MIGRATIONS, TABLES, open_store
+from bot.storage import SqliteStore, Store, Transaction
 from bot.storage.copy import copy_rows
-from bot.storage.moderation_schema import TABLES as MODERATION_TABLES
 from tests.conftest import FakeClock
 from tests.support.postgres import ThrowawayPostgres
 
@@ -203,7 +204,7 @@ async def test_migrate_to_copies_the_moderation_tables(
     tmp_path: Path, pg_server: ThrowawayPostgres, clock: FakeClock,
 ) -> None:
     guild, member = 2**62 + 3, 2**60 + 5
-    async with await SqliteStore.open(tmp_path / "fluxcord.db") as source:
+    async with await SqliteStore.open(tmp_path / "fluxcord.db", migrations=MIGRATIONS) as source:
         moderation = Moderation(source, Policy(), parse_file("ogre\n"), clock=clock,
                                 on_event=Events())
         await moderation.add_entry(guild, "red fox", MOD)
@@ -215,7 +216,7 @@ async def test_migrate_to_copies_the_moderation_tables(
         await moderation.open_appeal(caught.value.strike_id or "", member)
         target = await open_store(pg_server.new_database())
         try:
-            copied = await copy_rows(source, target)
+            copied = await copy_rows(source, target, TABLES)
             for table in MODERATION_TABLES:
                 assert copied[table] >= 1, table
                 rows = await source.read(lambda tx, t=table: tx.dump(t))

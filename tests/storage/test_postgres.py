@@ -8,10 +8,10 @@ import logging
 
 import pytest
 
+from bot.schema import MIGRATIONS, open_store
 from bot.settings import Settings
-from bot.storage import SchemaError, StorageError, Transaction, open_store
+from bot.storage import Migration, SchemaError, StorageError, Transaction
 from bot.storage.postgres import PostgresStore
-from bot.storage.postgres_migrations import MIGRATIONS
 from tests.support.postgres import ThrowawayPostgres, _free_port
 
 PASSWORD = "hunter2-n0t-for-logs"
@@ -19,7 +19,8 @@ PASSWORD = "hunter2-n0t-for-logs"
 
 async def test_processes_starting_together_migrate_once(pg_server: ThrowawayPostgres) -> None:
     url = pg_server.new_database()
-    stores = await asyncio.gather(*(PostgresStore.open(url) for _ in range(5)))
+    stores = await asyncio.gather(
+        *(PostgresStore.open(url, migrations=MIGRATIONS) for _ in range(5)))
     try:
         assert sorted(s.migrations_applied for s in stores) == [0, 0, 0, 0, len(MIGRATIONS)]
         assert {s.schema_version for s in stores} == {len(MIGRATIONS)}
@@ -29,17 +30,17 @@ async def test_processes_starting_together_migrate_once(pg_server: ThrowawayPost
 
 async def test_a_newer_database_is_refused(pg_server: ThrowawayPostgres) -> None:
     url = pg_server.new_database()
-    later = (*MIGRATIONS, "CREATE TABLE later (x INTEGER);")
+    later = (*MIGRATIONS, Migration("CREATE TABLE later (x INTEGER);"))
     await (await PostgresStore.open(url, migrations=later)).close()
     with pytest.raises(SchemaError, match="newer than this bot"):
-        await PostgresStore.open(url)
+        await PostgresStore.open(url, migrations=MIGRATIONS)
 
 
 async def test_a_failing_migration_changes_nothing(pg_server: ThrowawayPostgres) -> None:
     url = pg_server.new_database()
     with pytest.raises(Exception, match="syntax"):
-        await PostgresStore.open(url, migrations=(*MIGRATIONS, "CREATE TABLE oops ("))
-    store = await PostgresStore.open(url)
+        await PostgresStore.open(url, migrations=(*MIGRATIONS, Migration("CREATE TABLE oops (")))
+    store = await PostgresStore.open(url, migrations=MIGRATIONS)
     assert store.migrations_applied == len(MIGRATIONS)  # the first one was undone too
     await store.close()
 
@@ -76,7 +77,7 @@ async def test_a_one_statement_rule_cannot_run_two(pg_server: ThrowawayPostgres)
         await tx.set_meta("a", "1")
         await tx.set_meta("b", "2")
 
-    async with await PostgresStore.open(pg_server.new_database()) as store:
+    async with await PostgresStore.open(pg_server.new_database(), migrations=MIGRATIONS) as store:
         with pytest.raises(RuntimeError, match="second statement"):
             await store.write(two, one_statement=True)
         await store.write(lambda tx: tx.set_meta("c", "3"), one_statement=True)

@@ -12,14 +12,14 @@ import pytest
 
 from bot.credits import store as credits_store
 from bot.credits.rows import MemberRow
+from bot.schema import MIGRATIONS, open_store
 from bot.storage import (
-    MIGRATIONS,
+    Migration,
     SchemaError,
     SqliteStore,
     StorageError,
     Store,
     Transaction,
-    open_store,
 )
 from bot.storage.migrations import statements
 
@@ -35,7 +35,7 @@ def _peek(path: Path, sql: str) -> list[tuple[object, ...]]:
 
 async def test_fresh_file_is_migrated_once_and_reopening_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "folder" / "fluxcord.db"  # the folder is created too
-    db = await SqliteStore.open(path)
+    db = await SqliteStore.open(path, migrations=MIGRATIONS)
     assert db.migrations_applied == len(MIGRATIONS)
     assert db.schema_version == len(MIGRATIONS)
     await db.set_meta("commands_hash", "abc")
@@ -47,7 +47,7 @@ async def test_fresh_file_is_migrated_once_and_reopening_changes_nothing(tmp_pat
     }
     assert _peek(path, "PRAGMA journal_mode") == [("wal",)]
 
-    db = await SqliteStore.open(path)
+    db = await SqliteStore.open(path, migrations=MIGRATIONS)
     try:
         assert db.migrations_applied == 0
         assert db.schema_version == len(MIGRATIONS)
@@ -59,24 +59,25 @@ async def test_fresh_file_is_migrated_once_and_reopening_changes_nothing(tmp_pat
 
 async def test_a_failing_migration_leaves_the_file_untouched(tmp_path: Path) -> None:
     path = tmp_path / "fluxcord.db"
-    broken = (*MIGRATIONS, "CREATE TABLE extra (x INTEGER);\nCREATE TABLE broken (;")
+    broken = (*MIGRATIONS, Migration("CREATE TABLE extra (x INTEGER);\nCREATE TABLE broken (;"))
     with pytest.raises(sqlite3.OperationalError):
         await SqliteStore.open(path, migrations=broken)
     # Nothing of the failed run stayed: not even the migrations before the broken one.
     assert _peek(path, "PRAGMA user_version") == [(0,)]
     assert _peek(path, "SELECT name FROM sqlite_master WHERE name IN ('jobs', 'extra')") == []
 
-    db = await SqliteStore.open(path)
+    db = await SqliteStore.open(path, migrations=MIGRATIONS)
     assert db.migrations_applied == len(MIGRATIONS)
     await db.close()
 
 
 async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "fluxcord.db"
-    db = await SqliteStore.open(path, migrations=(*MIGRATIONS, "CREATE TABLE later (x INTEGER);"))
+    later = (*MIGRATIONS, Migration("CREATE TABLE later (x INTEGER);"))
+    db = await SqliteStore.open(path, migrations=later)
     await db.close()
     with pytest.raises(SchemaError, match="newer"):
-        await SqliteStore.open(path)
+        await SqliteStore.open(path, migrations=MIGRATIONS)
 
 
 def test_scripts_split_into_statements_with_triggers_and_quoted_semicolons() -> None:
@@ -134,7 +135,7 @@ async def test_concurrent_writes_commit_together_but_fail_alone(db: Store) -> No
 
 
 async def test_the_database_refuses_work_after_close(tmp_path: Path) -> None:
-    db = await SqliteStore.open(tmp_path / "fluxcord.db")
+    db = await SqliteStore.open(tmp_path / "fluxcord.db", migrations=MIGRATIONS)
     pending = asyncio.ensure_future(db.write(lambda tx: tx.set_meta("k", "v")))
     await asyncio.sleep(0)  # submitted...
     await db.close()  # ...so close waits for it
@@ -158,7 +159,7 @@ async def test_a_rule_that_awaits_something_else_is_refused_on_sqlite(tmp_path: 
         await tx.set_meta("k", "v")
         await asyncio.sleep(0)
 
-    async with await SqliteStore.open(tmp_path / "fluxcord.db") as db:
+    async with await SqliteStore.open(tmp_path / "fluxcord.db", migrations=MIGRATIONS) as db:
         with pytest.raises(RuntimeError, match="awaited something other"):
             await db.write(sleeps)
         assert await db.get_meta("k") is None

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.credits import CreditDefaults, Credits, NewJob, OutOfCredits
 from bot.credits.records import JobRecords
-from bot.storage import open_store
+from bot.schema import open_store
 
 GUILD, MEMBERS, BONUS = 10, (1, 2, 3), 20
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bot.credits import BudgetExhausted, CreditDefaults, Credits, NewJob, OutOfCredits
-from bot.storage import open_store
+from bot.schema import open_store
 
 NOW = 1_704_110_400.0
 

@@ -30,8 +30,9 @@ from bot.presets import Presets
 from bot.presets.source import PresetSource
 from bot.providers import build_router
 from bot.providers.http import make_http_client
+from bot.schema import open_store
 from bot.settings import Settings
-from bot.storage import Rule, Store, open_store
+from bot.storage import Rule, Store
 
 GUILD, CHANNEL, MEMBER = 1, 2, 3
 

@@ -25,8 +25,8 @@ from bot.limits import FairScheduler
 from bot.providers import build_router
 from bot.providers.base import GeneratedImage
 from bot.providers.http import make_http_client
+from bot.schema import open_store
 from bot.settings import Settings
-from bot.storage import open_store
 
 GUILD, CHANNEL, MEMBER = 1, 2, 3
 
