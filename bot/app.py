@@ -20,7 +20,6 @@ from bot.guilds import Guilds
 from bot.jobs.request import MAX_INPUT_BYTES
 from bot.jobs.service import JobService
 from bot.limits import FairScheduler
-from bot.metrics import Metrics
 from bot.moderation import Policy, load_file
 from bot.moderation.screen import ModerationScreen
 from bot.moderation.service import Moderation
@@ -69,7 +68,11 @@ async def open_services(
                                     **_clock(clock))
             timing = timing or ProviderTiming(poll_interval=settings.APIFRAME_POLL_SECONDS)
             router = build_router(settings, http, timing=timing, policy=policy)
-            metrics = Metrics() if settings.METRICS_PORT is not None else None
+            metrics = None
+            if settings.METRICS_PORT is not None:
+                # Imported only when wanted: prometheus_client costs ~12 MB of memory.
+                from bot.metrics import Metrics
+                metrics = Metrics()
             router.observer = metrics
             scheduler = FairScheduler(
                 per_member=settings.MAX_JOBS_PER_MEMBER,

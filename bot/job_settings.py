@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.admin import store as admin_store
 from bot.admin.server import forbidden_rule
 from bot.credits import store as credits_store
 from bot.credits.rows import GuildConfig
@@ -26,6 +27,8 @@ class JobSettings:
     # None where the feature is not wired (no power-user or moderation service).
     layers: StoredLayers | None
     screen: ScreenRows | None
+    # Whether the server has a log channel: without one, no budget alert is worked out.
+    log_channel: bool = False
 
 
 async def read_job_settings(store: Store, guild_id: int, user_id: int, preset: str | None,
@@ -43,6 +46,7 @@ async def read_job_settings(store: Store, guild_id: int, user_id: int, preset: s
             channel_caps=await credits_store.channel_caps(tx, guild_id),
             forbidden=await forbidden(tx),
             screen=await screen(tx) if screen is not None else None,
+            log_channel=bool(guild_id) and await admin_store.log_channel(tx, guild_id) is not None,
         )
 
     return await store.read(read)

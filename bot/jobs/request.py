@@ -95,6 +95,8 @@ class Prepared:
     plan: Plan
     # What the bot changed of the request before running it, for the result's embed.
     notes: tuple[str, ...] = ()
+    # Whether the server had a log channel when the job was read (None: not known).
+    log_channel: bool | None = None
 
     @property
     def unit_cost(self) -> int:

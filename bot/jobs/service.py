@@ -189,7 +189,8 @@ class JobService:
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
         check_count(request.count)
         cost = self._settings.cost(model.id, options.get("megapixels")) * request.count
-        return Prepared(request, model, options, cap, seed, cost, None, plan, notes)
+        return Prepared(request, model, options, cap, seed, cost, None, plan, notes,
+                        log_channel=found.log_channel)
 
     def _without_expired_url(self, plan: Plan, attachment: Attachment, model: Model) -> Plan:
         """The plan without the providers that take an image only by URL once Discord's

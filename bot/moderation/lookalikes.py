@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 
 import regex
-from confusable_homoglyphs import confusables
+from confusable_homoglyphs.utils import load as load_data
 
 # Blocks holding letters drawn in shapes, and Latin letters with no confusables entry.
 _ENCLOSED_BLOCKS = (range(0x249C, 0x24B6), range(0x1F110, 0x1F12A), range(0x1F150, 0x1F16A),
@@ -73,7 +73,9 @@ def _fold_char(char: str) -> str:
 
 
 def _build_twins() -> dict[int, str]:
-    data: Mapping[str, list[dict[str, str]]] = confusables.confusables_data
+    # Read here rather than through `confusable_homoglyphs.confusables`, which keeps the
+    # whole data (~20 MB of objects) for the life of the process; only the table is kept.
+    data: Mapping[str, list[dict[str, str]]] = load_data("confusables.json")
     graph = {key: [e["c"] for e in listed if len(e["c"]) == 1]
              for key, listed in data.items() if len(key) == 1}
     twins: dict[str, str] = {}

@@ -10,11 +10,12 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
-from typing import Any
-
-import c2pa
+from typing import TYPE_CHECKING, Any
 
 from bot.provenance.signing import GENERATION
+
+if TYPE_CHECKING:
+    import c2pa
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ def read(data: bytes) -> Manifest | None:
     mime = mime_of(data)
     if mime is None:
         return None
+    import c2pa  # the native library costs ~8 MB of memory; loaded on first use
+
     try:
         reader = c2pa.Reader.try_create(mime, io.BytesIO(data))
         if reader is None:
@@ -71,6 +74,8 @@ def read(data: bytes) -> Manifest | None:
 
 def reader_manifest(reader: c2pa.Reader, label: str) -> dict[str, Any] | None:
     """The manifest of this label in the file's store, or None."""
+    import c2pa
+
     try:
         return reader.get_manifest(label)
     except c2pa.C2paError:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import c2pa
 from PIL import Image
 
 from bot.provenance import has_credentials
@@ -82,6 +81,8 @@ class ResultSigner:
                                                "seed": made.seed}},
             ],
         }
+        import c2pa  # the native library costs ~8 MB of memory; only signing bots load it
+
         try:
             context = c2pa.Context(c2pa.Settings.from_dict(_SETTINGS))
             signer = c2pa.Signer.from_info(

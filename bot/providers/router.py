@@ -167,6 +167,8 @@ class Router:
                         for name in self._providers}
         #: Shares each provider's limit with the bot's other processes (PostgreSQL).
         self.leases: Leases | None = None
+        # `offered()` by the configured flags it was built for: a job asks three times.
+        self._offered: tuple[tuple[bool, ...], dict[str, Model]] | None = None
         for model, route in self._routes.items():
             for name in route:
                 if self._schema(model, name) is None:
@@ -251,6 +253,14 @@ class Router:
         """The catalogue as this bot serves it: each model with the schemas of the
         configured providers on its route (all of them while none is configured, so the
         member then hears that the model is not set up rather than about an option)."""
+        # Routes are fixed at start; only a provider's configuration may change, so the
+        # flags are the whole key. A copy goes out: callers may change theirs.
+        flags = tuple(p.configured for p in self._providers.values())
+        if self._offered is None or self._offered[0] != flags:
+            self._offered = (flags, self._build_offered())
+        return dict(self._offered[1])
+
+    def _build_offered(self) -> dict[str, Model]:
         offered: dict[str, Model] = {}
         for model_id, model in MODELS.items():
             schemas = [s for n in self.route(model_id)

@@ -57,9 +57,13 @@ async def _tell_admin(bot: FluxBot, user_id: int, guild_id: int, channel_id: int
         log.info("could not tell admin %d that the log channel is closed to the bot", user_id)
 
 
-async def report_budget(bot: FluxBot, guild_id: int) -> None:
-    """Reports the day's budget reaching 80 % and 100 %, each once per day."""
-    if not guild_id or await bot.services.admin.log_channel(guild_id) is None:
+async def report_budget(bot: FluxBot, guild_id: int, log_channel: bool | None = None) -> None:
+    """Reports the day's budget reaching 80 % and 100 %, each once per day.
+    `log_channel`: whether the server has one, when the caller has read it already (a
+    level not claimed for want of one is reported after the next job)."""
+    if log_channel is None:
+        log_channel = bool(guild_id) and await bot.services.admin.log_channel(guild_id) is not None
+    if not guild_id or not log_channel:
         return  # nowhere to report: nothing to claim
     config = await bot.services.guilds.guild_config(guild_id)
     for level in await bot.services.admin.budget_alerts(guild_id, config.daily_budget):

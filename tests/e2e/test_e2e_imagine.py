@@ -196,6 +196,15 @@ async def test_progress_shows_queue_position_then_generating(world: World) -> No
     assert len(results(world.general)) == 3
 
 
+async def test_a_job_done_within_moments_is_not_shown_generating(world: World) -> None:
+    # Done in about a second and a half: "thinking…" says enough, no progress edit.
+    world.providers.onemin.inject("slow", times=1, seconds=1.4)
+    ix = await settled(await imagine(world, prompt="a cat", model="flux-dev"))
+    seen = [str(h.get("content")) for h in ix.original.history]
+    assert not any(s.startswith(("Generating", "Queued")) for s in seen), seen
+    assert len(results(world.general)) == 1
+
+
 async def test_reroll_edit_and_delete(world: World) -> None:
     await settled(await imagine(world, prompt="a red fox", model="flux-dev", seed=7))
     message = results(world.general)[0]

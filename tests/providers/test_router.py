@@ -122,6 +122,28 @@ async def test_a_provider_without_a_key_is_skipped_and_reported(
     assert provider_standins.onemin.requests == provider_standins.apiframe.requests == []
 
 
+async def test_the_offered_catalogue_is_built_once_until_a_key_changes(
+    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    fast_timing: ProviderTiming, fast_policy: RetryPolicy, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    router = router_for(provider_standins, provider_http, fast_timing, fast_policy,
+                        APIFRAME_API_KEY=None)
+    built: list[int] = []
+    build = router._build_offered
+    monkeypatch.setattr(router, "_build_offered", lambda: built.append(1) or build())
+    first = router.offered()
+    first.pop("flux-1.1-pro")  # a caller's copy: the next one is whole
+    again = router.offered()
+    assert "flux-1.1-pro" in again and len(built) == 1
+    assert [s.provider for s in again["flux-1.1-pro"].schemas] == ["segmind"]
+    # A provider whose configuration changes is offered from then on.
+    providers: dict[str, Any] = router._providers
+    providers["apiframe"]._key = providers["segmind"]._key
+    assert [s.provider for s in router.offered()["flux-1.1-pro"].schemas] == [
+        "apiframe", "segmind"]
+    assert len(built) == 2
+
+
 async def test_apiframe_failing_falls_back_to_segmind(
     provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,

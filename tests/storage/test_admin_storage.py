@@ -16,6 +16,7 @@ from bot.admin.report import COLUMNS, Report, build_report
 from bot.credits import Credits, NewJob, OutOfCredits
 from bot.errors import UserError
 from bot.guilds import Guilds
+from bot.job_settings import read_job_settings
 from bot.settings import Settings
 from bot.storage import Store
 
@@ -115,6 +116,21 @@ async def test_the_log_channel_warns_its_admin_once_per_choice(admin: ServerAdmi
     assert await admin.first_warning(GUILD, 300) is True
     await admin.set_log_channel(GUILD, None, ADMIN)
     assert await admin.log_channel(GUILD) is None
+
+
+async def test_a_jobs_settings_say_whether_the_server_has_a_log_channel(
+    admin: ServerAdmin, db: Store,
+) -> None:
+    async def logs(guild_id: int) -> bool:
+        found = await read_job_settings(db, guild_id, ALICE, None, power=False,
+                                        moderation=False)
+        return found.log_channel
+
+    assert await logs(GUILD) is False
+    await admin.set_log_channel(GUILD, 300, ADMIN)
+    assert (await logs(GUILD), await logs(OTHER), await logs(0)) == (True, False, False)
+    await admin.set_log_channel(GUILD, None, ADMIN)
+    assert await logs(GUILD) is False
 
 
 async def test_budget_alerts_come_once_per_level_and_day(

@@ -14,8 +14,9 @@ from cogs.common.job.cancel import cancel_view
 
 log = logging.getLogger(__name__)
 
-# Discord already shows "thinking…": a job that is done within this long needs no edit.
-FIRST_EDIT_DELAY = 1.0
+# Discord already shows "thinking…": a job that is done within this long needs no edit
+# (most are, one at a time; each edit is a request to Discord on the job's way).
+FIRST_EDIT_DELAY = 2.0
 # At most one edit per this many seconds per message (Discord allows ~5 per 5 s, and a
 # burst of queued jobs would otherwise re-edit every queue position at each completion).
 EDIT_INTERVAL = 4.0
@@ -38,9 +39,16 @@ class ProgressMessage:
     async def update(self, progress: Progress) -> None:
         """Called by the job on every change of state or queue position."""
         first = self._state is None
+        leaves_queue = (self._shown is not None and progress.state == "generating"
+                        and self._state is not None and self._state.state == "queued")
         self._state = progress
-        if self._ticker is None:
-            self._ticker = asyncio.create_task(self._tick())
+        if leaves_queue:
+            # The member saw the queue: say at once that it moved on (in the ticker, so
+            # the job does not wait for Discord's answer).
+            self.stop()
+            self._ticker = asyncio.create_task(self._tick(0.0))
+        elif self._ticker is None:
+            self._ticker = asyncio.create_task(self._tick(FIRST_EDIT_DELAY))
         if progress.state == "queued" and progress.job_id and self._view is None:
             self._view = cancel_view(progress.job_id)
         if first and progress.state == "queued":
@@ -76,8 +84,8 @@ class ProgressMessage:
         elapsed = int(time.monotonic() - state.started_at)
         return f"Generating with {self._label}… {elapsed} s"
 
-    async def _tick(self) -> None:
-        await asyncio.sleep(FIRST_EDIT_DELAY)
+    async def _tick(self, delay: float) -> None:
+        await asyncio.sleep(delay)
         while True:
             await self._edit(self._text())
             await asyncio.sleep(EDIT_INTERVAL)

@@ -115,7 +115,7 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         progress.stop()
     if done:  # settled: the last word links to the image
         await progress.finish(done[0])
-        await report_budget(interaction.client, request.guild_id)
+        await report_budget(interaction.client, request.guild_id, prepared.log_channel)
 
 
 def result_view(job_id: str) -> discord.ui.View:
