@@ -134,13 +134,23 @@ ProgressCallback = Callable[[Progress], Awaitable[None]]
 # Posts the images of job `job_id` (one message) with the member's balance after them;
 # returns the message id.
 Deliver = Callable[[str, Sequence[GeneratedImage], int], Awaitable[int]]
+# Asks the member to confirm a job of `cost` credits (the str says what it is); True when
+# they did.
+Confirm = Callable[[int, str], Awaitable[bool]]
+
+
+async def go_ahead(cost: int, what: str) -> bool:
+    """The confirmation where nobody is asked (a moderator's approved appeal)."""
+    return True
 
 
 @dataclass(frozen=True, slots=True)
 class JobUI:
-    """The one object through which a running job reaches its member: `progress` shows
-    where the job is, `deliver` posts its images, `reply` answers after a restart."""
+    """The one object through which a running job reaches its member: `confirm` asks
+    before a costly job is reserved, `progress` shows where the job is, `deliver` posts
+    its images, `reply` answers after a restart."""
 
     progress: ProgressCallback
     deliver: Deliver
     reply: ReplyRef | None = None
+    confirm: Confirm = go_ahead

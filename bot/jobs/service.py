@@ -275,10 +275,15 @@ class JobService:
 
     async def run(
         self, prepared: Prepared, ui: JobUI,
-    ) -> None:
-        """Admits, reserves, generates, delivers and settles; refunds on any failure
-        before the upload, and on Discord's clear refusal of it. `ui.reply` is kept so the
-        member can be answered after a restart."""
+    ) -> bool:
+        """Asks the member to confirm a job that costs more than `CONFIRM_ABOVE`, then
+        admits, reserves, generates, delivers and settles; refunds on any failure before
+        the upload, and on Discord's clear refusal of it. `ui.reply` is kept so the member
+        can be answered after a restart. False when the member did not confirm (nothing
+        was reserved)."""
+        if (prepared.cost > self._settings.CONFIRM_ABOVE
+                and not await ui.confirm(prepared.cost, prepared.model.label)):
+            return False
         if self.draining:
             raise UserError("fluxcord is restarting. Try again in a minute; nothing was charged.")
         task = asyncio.current_task()
@@ -300,6 +305,7 @@ class JobService:
             for observer in self._observers:
                 observer.job_ended(outcome, prepared.model.id, provider,
                                    time.monotonic() - started, spent)
+        return True
 
     async def _run(
         self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver,

@@ -28,7 +28,7 @@ from cogs.common.admin_log import log_event, report_budget
 from cogs.common.component import JOB, JobChecked, admit_job, job_here, modal_ids, submitted_modal
 from cogs.common.context import request_here
 from cogs.common.job.board_add import AddToBoardButton
-from cogs.common.job.confirm import confirmed
+from cogs.common.job.confirm import cost_question
 from cogs.common.job.count import name_seeds
 from cogs.common.job.delivery import fit_upload, post_result
 from cogs.common.job.edit_image import EditImageButton
@@ -58,8 +58,6 @@ async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineReq
 async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
     jobs = interaction.client.services.jobs
     prepared = await jobs.prepare(request)
-    if not await confirmed(interaction, prepared.cost, prepared.model.label):
-        return
     progress = ProgressMessage(interaction, prepared.model.label)
 
     async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
@@ -102,7 +100,9 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
     reply = ReplyRef(interaction.application_id, interaction.token,
                      interaction.expires_at.timestamp())
     try:
-        await jobs.run(prepared, JobUI(on_progress, deliver, reply))
+        ui = JobUI(on_progress, deliver, reply, confirm=cost_question(interaction))
+        if not await jobs.run(prepared, ui):
+            return  # not confirmed: the question says so
     except asyncio.CancelledError:
         # Only a stop cancels a job, and the job has been refunded by now: say so while
         # Discord is still reachable, instead of leaving "Generating…" up for good.
