@@ -17,7 +17,11 @@ from bot.replies import defer_private
 from cogs.common.job.cancel import CancelButton
 from cogs.common.job.edit_image import EditImageButton, answer_edit_image
 from cogs.common.job.result import run_job
+from cogs.common.job.rows import result_rows
 from cogs.common.options import Seed, imagine_options, imagine_request
+
+# Where Edit image stands under a result: after Add to board.
+EDIT_IMAGE = 50
 
 EDITOR = next(m for m in MODELS.values() if m.edits)
 _SCHEMA = EDITOR.schemas[0]
@@ -49,6 +53,10 @@ class Edit(commands.Cog):
     async def cog_load(self) -> None:
         # The Cancel button of queued jobs, /imagine's and /edit's alike, and Edit image.
         self.bot.add_dynamic_items(CancelButton, EditImageButton)
+        result_rows(self.bot).add("edit-image", EditImageButton, position=EDIT_IMAGE)
+
+    async def cog_unload(self) -> None:
+        result_rows(self.bot).remove("edit-image")
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:

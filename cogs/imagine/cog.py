@@ -16,6 +16,7 @@ from cogs.common.job.result import (
     DeleteButton,
     EditButton,
     RerollButton,
+    add_result_buttons,
     answer_edit_submit,
     run_job,
 )
@@ -43,6 +44,7 @@ class Imagine(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RerollButton, EditButton, DeleteButton)
+        add_result_buttons(self.bot)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
