@@ -19,10 +19,10 @@ from bot.boards.style import check_style, describe_style
 from bot.client import FluxBot
 from bot.errors import UserError
 from bot.replies import defer_private, reply
+from cogs.boards.board_add import AddToBoardButton, BoardPick, ImagePick
 from cogs.boards.repost import repost_items
 from cogs.common.autocomplete import board_names
 from cogs.common.context import MODEL_CHOICES
-from cogs.common.job.board_add import AddToBoardButton, BoardPick, ImagePick
 from cogs.common.job.rows import result_rows
 
 log = logging.getLogger(__name__)

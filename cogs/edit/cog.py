@@ -15,10 +15,10 @@ from bot.catalogue import MODELS
 from bot.client import FluxBot
 from bot.replies import defer_private
 from cogs.common.job.cancel import CancelButton
-from cogs.common.job.edit_image import EditImageButton, answer_edit_image
 from cogs.common.job.result import run_job
 from cogs.common.job.rows import result_rows
 from cogs.common.options import Seed, imagine_options, imagine_request
+from cogs.edit.edit_image import EditImageButton, answer_edit_image
 
 # Where Edit image stands under a result: after Add to board.
 EDIT_IMAGE = 50
