@@ -98,14 +98,26 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
             reserved.append(state.job_id)
         await progress.update(state)
 
+    question = cost_question(interaction)
+    asking = False  # while the cost question waits for the member's answer
+
+    async def confirm(cost: int, what: str) -> bool:
+        nonlocal asking
+        asking = True
+        try:
+            return await question(cost, what)
+        finally:
+            asking = False
+
     # Kept with the job, so a restarted bot can still answer through this interaction.
     reply = ReplyRef(interaction.application_id, interaction.token,
                      interaction.expires_at.timestamp())
     try:
-        ui = JobUI(on_progress, deliver, reply, confirm=cost_question(interaction))
-        if not await jobs.run(prepared, ui):
+        if not await jobs.run(prepared, JobUI(on_progress, deliver, reply, confirm)):
             return  # not confirmed: the question says so
     except asyncio.CancelledError:
+        if asking:  # stopped before the member answered: nothing was reserved
+            raise
         # Only a stop cancels a job, and the job has been refunded by now: say so while
         # Discord is still reachable, instead of leaving "Generating…" up for good.
         view = try_again_view(reserved[0]) if reserved else None
