@@ -11,6 +11,7 @@ import httpx
 
 from bot.admin import ServerAdmin
 from bot.admin.screen import AllowedModels
+from bot.admin.server import log_channel_rule
 from bot.boards.service import Boards
 from bot.boards.source import BoardStyleSource
 from bot.continuity import Continuity
@@ -91,11 +92,12 @@ async def open_services(
                 router=router,
                 fetch=lambda url: fetch_attachment(http, url),
                 # SPEC's order of options is resolve()'s; sources only fill their slots.
-                sources=(BoardStyleSource(boards), PresetSource()),
+                sources=(BoardStyleSource(), PresetSource()),
                 # The models allowed here first: a forbidden model is no strike.
                 screens=(AllowedModels(router.offered), ModerationScreen(moderation)),
                 keeper=continuity,
                 observers=(metrics,) if metrics is not None else (),
+                log_channel=log_channel_rule,
             )
             if metrics is not None:
                 metrics.watch(jobs.waiting.counts, lambda: {

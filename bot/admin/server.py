@@ -161,6 +161,16 @@ def forbidden_rule(guild_id: int) -> Rule[set[str]]:
     return read
 
 
+def log_channel_rule(guild_id: int) -> Rule[bool]:
+    """The read of whether a server has a log channel; a job runs it with its other
+    settings in one transaction, to know whether a budget alert is worked out."""
+
+    async def read(tx: Transaction) -> bool:
+        return await store.log_channel(tx, guild_id) is not None
+
+    return read
+
+
 def check_model_allowed(forbidden: set[str], model: str, offered: list[str]) -> None:
     """Refuses a model the server forbids, naming the ones it allows among `offered`."""
     if model not in forbidden:

@@ -5,6 +5,10 @@ member's preferences), which the job resolves in SPEC's order; screens may refus
 request before anything is charged, and turn a provider's moderation refusal into their
 own answer; a keeper keeps what a job needs to survive a restart. Features offer them;
 the services' wiring hands them to the job.
+
+A source or screen declares what it reads of the database as a rule (`read`); the job
+runs every port's rule and its own in one transaction, and hands each port what its own
+rule returned.
 """
 
 from __future__ import annotations
@@ -12,13 +16,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.catalogue.resolve import Layer
 from bot.errors import UserError
-from bot.job_settings import JobSettings
 from bot.jobs.request import ImagineRequest, Progress, ReplyRef
 from bot.providers.base import GeneratedImage, InputImage, Submission
+from bot.storage import Rule
+
+# What a port read of the database for a job (None where it read nothing).
+Found = TypeVar("Found")
 
 
 class Slot(Enum):
@@ -27,13 +34,6 @@ class Slot(Enum):
     PRESET = "preset"
     BOARD = "board"
     PREFERENCES = "preferences"
-
-
-class Reads(Enum):
-    """What of the job's settings read a port needs (the rest is not read)."""
-
-    PRESETS = "presets"
-    MODERATION = "moderation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,24 +45,32 @@ class Contribution:
     board: str | None = None
 
 
-class OptionSource(Protocol):
+class OptionSource(Protocol[Found]):
     """Contributes option values to a request that is not frozen."""
 
-    reads: frozenset[Reads]
+    def read(self, request: ImagineRequest) -> Rule[Found] | None:
+        """What this source reads for `request`, run in the job's one transaction (None:
+        nothing). May raise a UserError (an unknown preset)."""
+        ...
 
-    async def contribute(self, request: ImagineRequest, found: JobSettings
+    async def contribute(self, request: ImagineRequest, found: Found | None
                          ) -> tuple[Contribution, ...]:
-        """The layers this source adds to `request` (none when it has nothing to add)."""
+        """The layers this source adds to `request` (none when it has nothing to add);
+        `found` is what its `read` returned."""
         ...
 
 
-class Screen(Protocol):
+class Screen(Protocol[Found]):
     """May refuse a resolved request before any charge and any provider call."""
 
-    reads: frozenset[Reads]
+    def read(self, request: ImagineRequest) -> Rule[Found] | None:
+        """What this screen reads for `request`, run in the job's one transaction (None:
+        nothing)."""
+        ...
 
-    async def screen(self, request: ImagineRequest, model: str, found: JobSettings) -> None:
-        """Raises a UserError when the request may not run."""
+    async def screen(self, request: ImagineRequest, model: str, found: Found | None) -> None:
+        """Raises a UserError when the request may not run; `found` is what `read`
+        returned."""
         ...
 
     async def provider_refused(self, request: ImagineRequest, model: str, message: str
@@ -119,17 +127,30 @@ class KeepNothing:
         return None
 
 
+# The read of whether server `guild_id` has a log channel, for its budget alerts.
+LogChannelRead = Callable[[int], Rule[bool]]
+
 ProgressCallback = Callable[[Progress], Awaitable[None]]
 # Posts the images of job `job_id` (one message) with the member's balance after them;
 # returns the message id.
 Deliver = Callable[[str, Sequence[GeneratedImage], int], Awaitable[int]]
+# Asks the member to confirm a job of `cost` credits (the str says what it is); True when
+# they did.
+Confirm = Callable[[int, str], Awaitable[bool]]
+
+
+async def go_ahead(cost: int, what: str) -> bool:
+    """The confirmation where nobody is asked (a moderator's approved appeal)."""
+    return True
 
 
 @dataclass(frozen=True, slots=True)
 class JobUI:
-    """The one object through which a running job reaches its member: `progress` shows
-    where the job is, `deliver` posts its images, `reply` answers after a restart."""
+    """The one object through which a running job reaches its member: `confirm` asks
+    before a costly job is reserved, `progress` shows where the job is, `deliver` posts
+    its images, `reply` answers after a restart."""
 
     progress: ProgressCallback
     deliver: Deliver
     reply: ReplyRef | None = None
+    confirm: Confirm = go_ahead

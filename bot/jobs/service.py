@@ -30,15 +30,15 @@ from bot.credits.rows import Job
 from bot.errors import JobFailed, UserError
 from bot.fleet import shard_of
 from bot.guilds import Guilds
-from bot.job_settings import JobSettings, read_job_settings
+from bot.job_settings import JobSettings, job_settings_rule
 from bot.jobs.ports import (
     Deliver,
     JobUI,
     Keeper,
     KeepNothing,
+    LogChannelRead,
     OptionSource,
     ProgressCallback,
-    Reads,
     Screen,
     Slot,
 )
@@ -74,7 +74,7 @@ from bot.safety import (
     not_age_restricted,
 )
 from bot.settings import Settings
-from bot.storage import Store
+from bot.storage import Rule, Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +98,11 @@ class JobService:
         scheduler: FairScheduler,
         router: Router,
         fetch: Callable[[str], Awaitable[bytes]],
-        sources: Sequence[OptionSource] = (),
-        screens: Sequence[Screen] = (),
+        sources: Sequence[OptionSource[Any]] = (),
+        screens: Sequence[Screen[Any]] = (),
         keeper: Keeper | None = None,
         observers: Sequence[JobObserver] = (),
+        log_channel: LogChannelRead | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -114,9 +115,7 @@ class JobService:
         # Option sources in the order they are asked; screens in the order they judge.
         self._sources = tuple(sources)
         self._screens = tuple(screens)
-        self._reads = frozenset(
-            {r for source in sources for r in source.reads}
-            | {r for screen in screens for r in screen.reads})
+        self._log_channel = log_channel
         self._keeper: Keeper = keeper or KeepNothing()
         self._channels: ChannelLookup = not_age_restricted
         self._observers = tuple(observers)
@@ -158,17 +157,16 @@ class JobService:
             raise
 
     async def _prepare(self, request: ImagineRequest) -> Prepared:
-        found = await read_job_settings(
-            self._store, request.guild_id, request.user_id,
-            None if request.frozen else request.preset,
-            power=Reads.PRESETS in self._reads, moderation=Reads.MODERATION in self._reads)
+        # A frozen request was resolved when it was made: its sources are not asked again.
+        sources = () if request.frozen else self._sources
+        found, from_sources, from_screens = await self._read(request, sources)
         notes: tuple[str, ...] = ()
         if request.frozen:
             model = self._frozen_model(request)
         else:
-            request, model, notes = await self._resolve(request, found)
-        for screen in self._screens:  # before any charge and any provider call
-            await screen.screen(request, model.id, found)
+            request, model, notes = await self._resolve(request, found, from_sources)
+        for screen, read in zip(self._screens, from_screens, strict=True):
+            await screen.screen(request, model.id, read)  # before any charge and provider
         options = dict(request.options)
         if request.attachment is not None:
             options["image"] = request.attachment
@@ -192,6 +190,23 @@ class JobService:
         return Prepared(request, model, options, cap, seed, cost, None, plan, notes,
                         log_channel=found.log_channel)
 
+    async def _read(self, request: ImagineRequest, sources: Sequence[OptionSource[Any]]
+                    ) -> tuple[JobSettings, list[Any], list[Any]]:
+        """The job's own settings, and what each source and each screen reads for
+        `request`, in one transaction (one hop to SQLite's thread, one PostgreSQL
+        transaction)."""
+        own = job_settings_rule(request.guild_id, self._log_channel)
+        by_source = [source.read(request) for source in sources]
+        by_screen = [screen.read(request) for screen in self._screens]
+
+        async def each(tx: Transaction, rules: list[Rule[Any] | None]) -> list[Any]:
+            return [await rule(tx) if rule is not None else None for rule in rules]
+
+        async def read(tx: Transaction) -> tuple[JobSettings, list[Any], list[Any]]:
+            return await own(tx), await each(tx, by_source), await each(tx, by_screen)
+
+        return await self._store.read(read)
+
     def _without_expired_url(self, plan: Plan, attachment: Attachment, model: Model) -> Plan:
         """The plan without the providers that take an image only by URL once Discord's
         URL of the kept image has expired (the kept bytes serve the others)."""
@@ -212,16 +227,16 @@ class JobService:
             raise UserError(f"There is no model `{request.model}` any more. See /models.")
         return model
 
-    async def _resolve(self, request: ImagineRequest, found: JobSettings
+    async def _resolve(self, request: ImagineRequest, found: JobSettings, read: list[Any]
                        ) -> tuple[ImagineRequest, Model, tuple[str, ...]]:
         """The request with each option taken from its sources in SPEC's order (the
         command, the preset, the board's style, the member's preferences, the server's
         default model, the operator's: `bot.catalogue.resolve`), its model, and notes on
-        what was left out."""
+        what was left out. `read`: what each source's rule read, in the sources' order."""
         layers = dict.fromkeys(Slot, EMPTY)
         board = request.board
-        for source in self._sources:
-            for contribution in await source.contribute(request, found):
+        for source, stored in zip(self._sources, read, strict=True):
+            for contribution in await source.contribute(request, stored):
                 layers[contribution.slot] = contribution.layer
                 board = contribution.board or board
         config = ServerSettings.resolve(found.config, self._guilds.defaults)
@@ -260,10 +275,15 @@ class JobService:
 
     async def run(
         self, prepared: Prepared, ui: JobUI,
-    ) -> None:
-        """Admits, reserves, generates, delivers and settles; refunds on any failure
-        before the upload, and on Discord's clear refusal of it. `ui.reply` is kept so the
-        member can be answered after a restart."""
+    ) -> bool:
+        """Asks the member to confirm a job that costs more than `CONFIRM_ABOVE`, then
+        admits, reserves, generates, delivers and settles; refunds on any failure before
+        the upload, and on Discord's clear refusal of it. `ui.reply` is kept so the member
+        can be answered after a restart. False when the member did not confirm (nothing
+        was reserved)."""
+        if (prepared.cost > self._settings.CONFIRM_ABOVE
+                and not await ui.confirm(prepared.cost, prepared.model.label)):
+            return False
         if self.draining:
             raise UserError("fluxcord is restarting. Try again in a minute; nothing was charged.")
         task = asyncio.current_task()
@@ -285,6 +305,7 @@ class JobService:
             for observer in self._observers:
                 observer.job_ended(outcome, prepared.model.id, provider,
                                    time.monotonic() - started, spent)
+        return True
 
     async def _run(
         self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver,

@@ -9,25 +9,27 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.errors import UserError
-from bot.job_settings import JobSettings
-from bot.jobs.ports import Reads
 from bot.jobs.request import Attachment, ImagineRequest
 from bot.moderation.refusal import Subject
-from bot.moderation.service import Moderation
+from bot.moderation.service import Moderation, ScreenRows, screen_rule
+from bot.storage import Rule
 
 
 class ModerationScreen:
     """The moderation service, as the job sees it."""
 
-    reads = frozenset({Reads.MODERATION})
-
     def __init__(self, moderation: Moderation) -> None:
         self._moderation = moderation
 
-    async def screen(self, request: ImagineRequest, model: str, found: JobSettings) -> None:
+    def read(self, request: ImagineRequest) -> Rule[ScreenRows]:
+        """The server's blocklist, the member's record and the server's review channel."""
+        return screen_rule(request.guild_id, request.user_id)
+
+    async def screen(self, request: ImagineRequest, model: str, found: ScreenRows | None
+                     ) -> None:
         """Raises ModerationRefusal when the member may not generate here or the prompt
         is on a blocklist."""
-        await self._moderation.screen(moderation_subject(request, model), found.screen)
+        await self._moderation.screen(moderation_subject(request, model), found)
 
     async def provider_refused(self, request: ImagineRequest, model: str, message: str
                                ) -> UserError | None:

@@ -19,16 +19,19 @@ from bot.boards.style import check_style, describe_style
 from bot.client import FluxBot
 from bot.errors import UserError
 from bot.replies import defer_private, reply
+from cogs.boards.board_add import AddToBoardButton, BoardPick, ImagePick
 from cogs.boards.repost import repost_items
 from cogs.common.autocomplete import board_names
 from cogs.common.context import MODEL_CHOICES
-from cogs.common.job.board_add import AddToBoardButton, BoardPick, ImagePick
+from cogs.common.job.rows import result_rows
 
 log = logging.getLogger(__name__)
 
 RATIO_CHOICES = [app_commands.Choice(name=r, value=r)
                  for r in ("1:1", "16:9", "9:16", "3:2", "2:3", "4:5", "5:4")]
 FORMAT_CHOICES = [app_commands.Choice(name=f, value=f) for f in ("webp", "jpg", "png")]
+# Where Add to board stands under a result: after Reroll, Edit and Delete.
+ADD_TO_BOARD = 40
 # Room in a sheet's upload for the CSV beside it and the request's own framing.
 SHEET_HEADROOM = 64 * 1024
 ARCHIVE_AFTER_MINUTES: Literal[10080] = 10080  # a week: the longest Discord offers
@@ -67,8 +70,10 @@ class BoardCommands(commands.GroupCog, group_name="board"):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AddToBoardButton, BoardPick, ImagePick)
+        result_rows(self.bot).add("board-add", AddToBoardButton, position=ADD_TO_BOARD)
 
     async def cog_unload(self) -> None:
+        result_rows(self.bot).remove("board-add")
         for task in self._reposts:
             task.cancel()
 

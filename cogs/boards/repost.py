@@ -13,7 +13,7 @@ import discord
 
 from bot.boards.store import Board, BoardItem
 from bot.errors import UserError
-from cogs.common.job.board_add import item_embed
+from cogs.boards.board_add import item_embed
 from cogs.common.posted import PostedImage, read_posted
 
 if TYPE_CHECKING:

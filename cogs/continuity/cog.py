@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -62,7 +63,7 @@ class Continuity(commands.Cog):
 
     async def _resume(self, job: Job, submission: Submission) -> None:
         try:
-            await resume(self.bot, job, submission, result_view)
+            await resume(self.bot, job, submission, partial(result_view, self.bot))
         except Exception:
             # Left as it is: the next start recovers it (finds the post, or resumes).
             log.exception("resuming job %s failed", job.id)

@@ -11,14 +11,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalogue import MODELS, SEED_MAX
+from bot.catalogue import MODELS
 from bot.client import FluxBot
-from bot.jobs.request import Attachment
 from bot.replies import defer_private
-from cogs.common.context import request_here
 from cogs.common.job.cancel import CancelButton
-from cogs.common.job.edit_image import EditImageButton, answer_edit_image
 from cogs.common.job.result import run_job
+from cogs.common.job.rows import result_rows
+from cogs.common.options import Seed, imagine_options, imagine_request
+from cogs.edit.edit_image import EditImageButton, answer_edit_image
+
+# Where Edit image stands under a result: after Add to board.
+EDIT_IMAGE = 50
 
 EDITOR = next(m for m in MODELS.values() if m.edits)
 _SCHEMA = EDITOR.schemas[0]
@@ -50,6 +53,10 @@ class Edit(commands.Cog):
     async def cog_load(self) -> None:
         # The Cancel button of queued jobs, /imagine's and /edit's alike, and Edit image.
         self.bot.add_dynamic_items(CancelButton, EditImageButton)
+        result_rows(self.bot).add("edit-image", EditImageButton, position=EDIT_IMAGE)
+
+    async def cog_unload(self) -> None:
+        result_rows(self.bot).remove("edit-image")
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
@@ -57,26 +64,19 @@ class Edit(commands.Cog):
         await answer_edit_image(interaction, run_job)
 
     @app_commands.command()
-    @app_commands.describe(
-        image="The image to change",
-        prompt="What to change, in words",
-        aspect_ratio="Shape of the result (default: the input image's)",
-        seed="Seed, to reproduce an edit (random if unset)",
-        steps="Diffusion steps: more is slower and finer",
-        guidance="How closely to follow the prompt",
-        output_format="File format of the result",
-        output_quality="Compression quality (0-100)",
-        safety_tolerance="1 is strictest; capped by the server",
-        prompt_upsampling="Let the model enrich the prompt",
-    )
-    @app_commands.choices(aspect_ratio=RATIO_CHOICES, output_format=FORMAT_CHOICES)
+    @imagine_options(
+        describe={"image": "The image to change", "prompt": "What to change, in words",
+                  "aspect_ratio": "Shape of the result (default: the input image's)",
+                  "seed": "Seed, to reproduce an edit (random if unset)"},
+        choices={"aspect_ratio": RATIO_CHOICES, "output_format": FORMAT_CHOICES},
+        uncompleted=("prompt",))
     async def edit(
         self,
         interaction: discord.Interaction[FluxBot],
         image: discord.Attachment,
         prompt: app_commands.Range[str, 1, PROMPT_MAX],
         aspect_ratio: str | None = None,
-        seed: app_commands.Range[int, 0, SEED_MAX] | None = None,
+        seed: Seed | None = None,
         steps: app_commands.Range[int, STEPS_MIN, STEPS_MAX] | None = None,
         guidance: app_commands.Range[float, GUIDANCE_MIN, GUIDANCE_MAX] | None = None,
         output_format: str | None = None,
@@ -85,22 +85,10 @@ class Edit(commands.Cog):
         prompt_upsampling: bool | None = None,
     ) -> None:
         """Change an image as the prompt describes"""
+        # The signature declares the options to Discord (the editor's own ranges and
+        # choices); `imagine_request` reads them.
         await defer_private(interaction)
-        options = {
-            "aspect_ratio": aspect_ratio,
-            "steps": steps,
-            "guidance": guidance,
-            "output_format": output_format,
-            "output_quality": output_quality,
-            "safety_tolerance": safety_tolerance,
-            "prompt_upsampling": prompt_upsampling,
-        }
-        request = request_here(
-            interaction, prompt, model=EDITOR.id,
-            options={k: v for k, v in options.items() if v is not None},
-            attachment=Attachment(image.url, image.filename, image.content_type, image.size),
-            seed=seed)
-        await run_job(interaction, request)
+        await run_job(interaction, imagine_request(interaction, model=EDITOR.id))
 
 
 async def setup(bot: FluxBot) -> None:

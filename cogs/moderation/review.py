@@ -117,8 +117,8 @@ async def run_approved(interaction: discord.Interaction[FluxBot], appeal: Appeal
         embed.set_image(url=f"attachment://{upload.filename}")
         message = await post_result(
             interaction, channel_id=request.channel_id, user_id=request.user_id,
-            upload=upload, embed=embed, view=result_view(job_id), through_interaction=False,
-            more=uploads[1:])
+            upload=upload, embed=embed, view=result_view(interaction.client, job_id),
+            through_interaction=False, more=uploads[1:])
         posted.append(message.id)
         return message.id
 

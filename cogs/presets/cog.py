@@ -9,7 +9,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalogue import SEED_MAX
 from bot.client import FluxBot
 from bot.presets.checks import NAME_MAX, SUFFIX_MAX, describe
 from bot.replies import reply
@@ -17,20 +16,18 @@ from cogs.common.autocomplete import preset_names
 from cogs.common.context import MODEL_CHOICES
 from cogs.common.options import (
     FORMAT_CHOICES,
-    GUIDANCE_MAX,
-    GUIDANCE_MIN,
-    MEGAPIXEL_CHOICES,
-    QUALITY_MAX,
-    QUALITY_MIN,
+    PRESET_OPTIONS,
     RATIO_CHOICES,
-    SAFETY_MAX,
-    SAFETY_MIN,
-    SIDE_MAX,
-    SIDE_MIN,
-    STEPS_MAX,
-    STEPS_MIN,
-    STRENGTH_MAX,
-    STRENGTH_MIN,
+    Guidance,
+    Quality,
+    Safety,
+    Seed,
+    Side,
+    Steps,
+    Strength,
+    given_options,
+    given_values,
+    imagine_options,
 )
 
 FIXED_RATIOS = [c for c in RATIO_CHOICES if c.value != "custom"]
@@ -100,51 +97,30 @@ class Presets(commands.GroupCog, group_name="preset"):
         self.bot = bot
 
     @app_commands.command()
-    @app_commands.describe(
-        name="A name to call it by in /imagine preset:",
-        model="Which FLUX model",
-        aspect_ratio="Shape of the image; custom uses width and height",
-        width="Width in pixels, with aspect_ratio custom",
-        height="Height in pixels, with aspect_ratio custom",
-        steps="Diffusion steps",
-        guidance="How closely to follow the prompt",
-        seed="A fixed seed",
-        prompt_strength="How far to move away from an input image (0-1)",
-        output_format="File format of the result",
-        output_quality="Compression quality (0-100)",
-        safety_tolerance="1 is strictest; capped by the server",
-        prompt_upsampling="Let the model enrich the prompt",
-        megapixels="Output size in megapixels (flux-dev)",
-        go_fast="Faster, slightly rougher generation (flux-dev)",
-    )
-    @app_commands.choices(model=MODEL_CHOICES, aspect_ratio=RATIO_CHOICES,
-                          output_format=FORMAT_CHOICES, megapixels=MEGAPIXEL_CHOICES)
+    @imagine_options(describe={"name": "A name to call it by in /imagine preset:",
+                               "model": "Which FLUX model", "seed": "A fixed seed"})
     async def save(
         self,
         interaction: discord.Interaction[FluxBot],
         name: app_commands.Range[str, 1, NAME_MAX],
         model: str | None = None,
         aspect_ratio: str | None = None,
-        width: app_commands.Range[int, SIDE_MIN, SIDE_MAX] | None = None,
-        height: app_commands.Range[int, SIDE_MIN, SIDE_MAX] | None = None,
-        steps: app_commands.Range[int, STEPS_MIN, STEPS_MAX] | None = None,
-        guidance: app_commands.Range[float, GUIDANCE_MIN, GUIDANCE_MAX] | None = None,
-        seed: app_commands.Range[int, 0, SEED_MAX] | None = None,
-        prompt_strength: app_commands.Range[float, STRENGTH_MIN, STRENGTH_MAX] | None = None,
+        width: Side | None = None,
+        height: Side | None = None,
+        steps: Steps | None = None,
+        guidance: Guidance | None = None,
+        seed: Seed | None = None,
+        prompt_strength: Strength | None = None,
         output_format: str | None = None,
-        output_quality: app_commands.Range[int, QUALITY_MIN, QUALITY_MAX] | None = None,
-        safety_tolerance: app_commands.Range[int, SAFETY_MIN, SAFETY_MAX] | None = None,
+        output_quality: Quality | None = None,
+        safety_tolerance: Safety | None = None,
         prompt_upsampling: bool | None = None,
         megapixels: str | None = None,
         go_fast: bool | None = None,
     ) -> None:
         """Save /imagine options under a name (replaces a preset of that name)"""
-        options = {"aspect_ratio": aspect_ratio, "width": width, "height": height,
-                   "steps": steps, "guidance": guidance, "seed": seed,
-                   "prompt_strength": prompt_strength, "output_format": output_format,
-                   "output_quality": output_quality, "safety_tolerance": safety_tolerance,
-                   "prompt_upsampling": prompt_upsampling, "megapixels": megapixels,
-                   "go_fast": go_fast}
+        # The signature declares the options to Discord; `given_options` reads them.
+        options = given_options(given_values(interaction), PRESET_OPTIONS)
         preset, replaced = await self.bot.services.presets.save_preset(
             *_member(interaction), name, model, options, self.bot.services.router.offered())
         verb = "replaced" if replaced else "saved"

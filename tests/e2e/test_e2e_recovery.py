@@ -38,7 +38,7 @@ async def test_restart_settles_posted_jobs_and_refunds_the_rest(world: World) ->
     generating = await reserve("generating")
     queued = await reserve("queued")
     channel = bot.get_partial_messageable(world.general.id)
-    message = await channel.send("an image", view=result_view(posted))
+    message = await channel.send("an image", view=result_view(bot, posted))
     assert (await credits.balance(world.guild.id, world.alice.id)).total == 50 - 4 * 3
 
     await world.runner.restart()
@@ -79,7 +79,7 @@ async def test_a_delivered_image_is_found_however_busy_the_channel_became(world:
     bot = world.runner.bot
     assert bot is not None
     message = await bot.get_partial_messageable(world.general.id).send(
-        "an image", view=result_view(job))
+        "an image", view=result_view(bot, job))
     for n in range(150):  # the channel moved on while the bot was down
         await world.discord.post_message(world.general, world.bob, f"chatter {n}")
 

@@ -13,6 +13,7 @@ import pytest
 from bot.admin import CeilingExceeded, ModelForbidden, ServerAdmin
 from bot.admin.history import history_page
 from bot.admin.report import COLUMNS, Report, build_report
+from bot.admin.server import log_channel_rule
 from bot.credits import Credits, NewJob, OutOfCredits
 from bot.errors import UserError
 from bot.guilds import Guilds
@@ -122,8 +123,7 @@ async def test_a_jobs_settings_say_whether_the_server_has_a_log_channel(
     admin: ServerAdmin, db: Store,
 ) -> None:
     async def logs(guild_id: int) -> bool:
-        found = await read_job_settings(db, guild_id, ALICE, None, power=False,
-                                        moderation=False)
+        found = await read_job_settings(db, guild_id, log_channel_rule)
         return found.log_channel
 
     assert await logs(GUILD) is False

@@ -1,6 +1,6 @@
 """bot/jobs/ before the reservation: a job reads its server's and member's settings
-(preset, preferences, server settings, channel caps, forbidden models, moderation
-standing) in one database read, and each still applies.
+(preset, preferences, board style, server settings, channel caps, log channel, forbidden
+models, moderation standing) in one database read, and each still applies.
 
 Real SQLite and PostgreSQL, the real services; only the reads are counted, around the
 store.
@@ -15,6 +15,9 @@ import pytest
 
 from bot.admin import ModelForbidden, ServerAdmin
 from bot.admin.screen import AllowedModels
+from bot.admin.server import log_channel_rule
+from bot.boards.service import Boards
+from bot.boards.source import BoardStyleSource
 from bot.credits import CreditDefaults, Credits
 from bot.credits.records import JobRecords
 from bot.errors import UserError
@@ -66,11 +69,12 @@ async def wired(store_url: str) -> AsyncIterator[tuple[JobService, CountedReads,
             settings=settings, store=db, credits=Credits(db, defaults), guilds=guilds,
             records=JobRecords(db), scheduler=FairScheduler(),
             router=(router := build_router(settings, http)), fetch=_no_fetch,
-            sources=(PresetSource(),),
+            sources=(BoardStyleSource(), PresetSource()),
+            log_channel=log_channel_rule,
             screens=(AllowedModels(router.offered),
                      ModerationScreen(Moderation(db, Policy.from_settings(settings),
                                                  Blocklist((), source="operator")))))
-        yield jobs, db, (guilds, admin, power)
+        yield jobs, db, (guilds, admin, power, Boards(db))
     await real.close()
 
 
@@ -81,16 +85,22 @@ async def _no_fetch(url: str) -> bytes:
 async def test_a_job_reads_its_settings_once_and_each_applies(
     wired: tuple[JobService, CountedReads, Any],
 ) -> None:
-    jobs, db, (guilds, admin, power) = wired
+    jobs, db, (guilds, admin, power, boards) = wired
     await power.save_preset(GUILD, MEMBER, "wide", "flux-dev", {"aspect_ratio": "16:9"})
+    board = await boards.record_board(GUILD, "Mood", 10, 11, MEMBER)
+    await boards.set_style(board, {"prompt_suffix": "in ink"})
+    await admin.set_log_channel(GUILD, 300, MEMBER)
     await power.set_preferences(GUILD, MEMBER, {"output_format": "png"})
     await guilds.set_safety_cap(GUILD, 2, channel_id=CHANNEL)
     await admin.set_model_allowed(GUILD, "flux-pro", False)
 
     db.reads = 0
     prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",
-                                                 preset="wide"))
+                                                 preset="wide", board="mood"))
     assert db.reads == 1
+    assert prepared.request.board == "Mood"
+    assert "in ink" in prepared.request.prompt
+    assert prepared.log_channel is True
     assert prepared.model.id == "flux-dev"
     assert prepared.options["aspect_ratio"] == "16:9"
     assert prepared.options["output_format"] == "png"
@@ -101,3 +111,5 @@ async def test_a_job_reads_its_settings_once_and_each_applies(
         await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat", model="flux-pro"))
     with pytest.raises(UserError, match="nope"):
         await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat", preset="nope"))
+    with pytest.raises(UserError, match="Gone"):
+        await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat", board="Gone"))

@@ -17,14 +17,14 @@ from bot.boards.style import check_style
 from bot.errors import UserError
 from bot.moderation import parse_entry
 from bot.presets.checks import check_preferences, check_preset
+from cogs.boards.board_add import AddToBoardButton, BoardPick, ImagePick
 from cogs.common.component import ascii_number
-from cogs.common.job.board_add import AddToBoardButton, BoardPick, ImagePick
 from cogs.common.job.cancel import CancelButton
-from cogs.common.job.edit_image import EditImageButton, edit_image_fields, image_number
 from cogs.common.job.refusal import AppealButton
 from cogs.common.job.result import DeleteButton, EditButton, RerollButton, edited_prompt
 from cogs.common.pages import PageButton
 from cogs.continuity.cog import TryAgainButton
+from cogs.edit.edit_image import EditImageButton, edit_image_fields, image_number
 from cogs.history.cog import HistoryPage, HistoryReroll
 from cogs.moderation.review import ApproveButton, RejectButton
 

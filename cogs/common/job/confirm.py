@@ -1,4 +1,5 @@
-"""Asks a member to confirm a costly job before anything is reserved (`CONFIRM_ABOVE`).
+"""Asks a member to confirm a costly job before anything is reserved (the job asks
+through its UI when the cost is over `CONFIRM_ABOVE`).
 
 The question lives only in memory and only for `CONFIRM_SECONDS`: an unanswered one
 expires and costs nothing, and a restart simply drops it (nothing was reserved).
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import texts
+from bot.jobs.ports import Confirm
 from cogs.common.component import NOT_HERE
 
 if TYPE_CHECKING:
@@ -63,24 +65,27 @@ class _Question(discord.ui.View):
         await self._answer(interaction, False, "Cancelled; nothing was charged.")
 
 
-async def confirmed(interaction: discord.Interaction[FluxBot], cost: int, what: str) -> bool:
-    """True when the job may go ahead: it costs no more than `CONFIRM_ABOVE`, or the
-    member pressed Confirm. Asks in the deferred private answer of `interaction`."""
-    if cost <= interaction.client.services.settings.CONFIRM_ABOVE:
-        return True
-    question = _Question(interaction.user.id, CONFIRM_SECONDS, interaction.id)
-    wait = _duration(CONFIRM_SECONDS)
-    await interaction.edit_original_response(
-        content=(f"This costs {texts.credits(cost)} ({what}). Confirm within {wait}; "
-                 "nothing is charged before you do."),
-        view=question,
-    )
-    if await question.wait():  # timed out
-        log.debug("cost question of %s expired", interaction.id)
+def cost_question(interaction: discord.Interaction[FluxBot]) -> Confirm:
+    """The job's `confirm` (bot/jobs/ports.py) for `interaction`: asks in its deferred
+    private answer whether the member takes the cost; True when they pressed Confirm."""
+
+    async def confirm(cost: int, what: str) -> bool:
+        question = _Question(interaction.user.id, CONFIRM_SECONDS, interaction.id)
+        wait = _duration(CONFIRM_SECONDS)
         await interaction.edit_original_response(
-            content=f"Not confirmed within {wait}: nothing was made or charged.", view=None)
-        return False
-    return bool(question.answer)
+            content=(f"This costs {texts.credits(cost)} ({what}). Confirm within {wait}; "
+                     "nothing is charged before you do."),
+            view=question,
+        )
+        if await question.wait():  # timed out
+            log.debug("cost question of %s expired", interaction.id)
+            await interaction.edit_original_response(
+                content=f"Not confirmed within {wait}: nothing was made or charged.",
+                view=None)
+            return False
+        return bool(question.answer)
+
+    return confirm
 
 
 async def ask(interaction: discord.Interaction[FluxBot], question: str) -> bool:

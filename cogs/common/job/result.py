@@ -1,5 +1,6 @@
 """A job from the Discord side: run it with progress, then the result message's Reroll /
-Edit / Delete buttons (its embed is in `cogs.common.job.embed`).
+Edit / Delete buttons (its embed is in `cogs.common.job.embed`; the buttons of other
+features come through `cogs.common.job.rows`).
 
 /imagine and the buttons both start jobs through `run_job`. The buttons are DynamicItems
 whose custom_id carries the job id, and the job lives in the database, so they keep
@@ -27,15 +28,14 @@ from bot.replies import defer_private, reply
 from cogs.common.admin_log import log_event, report_budget
 from cogs.common.component import JOB, JobChecked, admit_job, job_here, modal_ids, submitted_modal
 from cogs.common.context import request_here
-from cogs.common.job.board_add import AddToBoardButton
-from cogs.common.job.confirm import confirmed
+from cogs.common.job.confirm import cost_question
 from cogs.common.job.count import name_seeds
 from cogs.common.job.delivery import fit_upload, post_result
-from cogs.common.job.edit_image import EditImageButton
 from cogs.common.job.embed import result_embed
 from cogs.common.job.progress import ProgressMessage
 from cogs.common.job.refusal import send_refusal
 from cogs.common.job.resume import refunded_text
+from cogs.common.job.rows import result_rows
 from cogs.common.job.try_again import try_again_view
 from cogs.common.links import jump_link
 
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 # How long a stopping bot waits to tell a member their job was refunded.
 LAST_WORD_SECONDS = 5.0
+# Where Reroll, Edit and Delete stand in the result's first row (cogs.common.job.rows).
+REROLL, EDIT, DELETE = 10, 20, 30
 
 
 async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
@@ -58,8 +60,6 @@ async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineReq
 async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
     jobs = interaction.client.services.jobs
     prepared = await jobs.prepare(request)
-    if not await confirmed(interaction, prepared.cost, prepared.model.label):
-        return
     progress = ProgressMessage(interaction, prepared.model.label)
 
     async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
@@ -81,7 +81,7 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         )
         message = await post_result(
             interaction, channel_id=request.channel_id, user_id=request.user_id,
-            upload=upload, embed=embed, view=result_view(job_id),
+            upload=upload, embed=embed, view=result_view(interaction.client, job_id),
             through_interaction=answered, more=uploads[1:],
         )
         # discord.py's jump_url says @me for a followup, whose guild it does not resolve.
@@ -98,12 +98,26 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
             reserved.append(state.job_id)
         await progress.update(state)
 
+    question = cost_question(interaction)
+    asking = False  # while the cost question waits for the member's answer
+
+    async def confirm(cost: int, what: str) -> bool:
+        nonlocal asking
+        asking = True
+        try:
+            return await question(cost, what)
+        finally:
+            asking = False
+
     # Kept with the job, so a restarted bot can still answer through this interaction.
     reply = ReplyRef(interaction.application_id, interaction.token,
                      interaction.expires_at.timestamp())
     try:
-        await jobs.run(prepared, JobUI(on_progress, deliver, reply))
+        if not await jobs.run(prepared, JobUI(on_progress, deliver, reply, confirm)):
+            return  # not confirmed: the question says so
     except asyncio.CancelledError:
+        if asking:  # stopped before the member answered: nothing was reserved
+            raise
         # Only a stop cancels a job, and the job has been refunded by now: say so while
         # Discord is still reachable, instead of leaving "Generating…" up for good.
         view = try_again_view(reserved[0]) if reserved else None
@@ -118,15 +132,18 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         await report_budget(interaction.client, request.guild_id, prepared.log_channel)
 
 
-def result_view(job_id: str) -> discord.ui.View:
-    """The Reroll, Edit, Delete and Add to board buttons of job `job_id`'s result."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(RerollButton(job_id))
-    view.add_item(EditButton(job_id))
-    view.add_item(DeleteButton(job_id))
-    view.add_item(AddToBoardButton(job_id))
-    view.add_item(EditImageButton(job_id))
-    return view
+def result_view(bot: discord.Client, job_id: str) -> discord.ui.View:
+    """The buttons under job `job_id`'s result: Reroll, Edit and Delete, and those the
+    feature cogs add (`cogs.common.job.rows`), each in its place."""
+    return result_rows(bot).view(job_id)
+
+
+def add_result_buttons(bot: discord.Client) -> None:
+    """Puts Reroll, Edit and Delete first under every result of `bot`."""
+    rows = result_rows(bot)
+    rows.add("reroll", RerollButton, position=REROLL)
+    rows.add("edit", EditButton, position=EDIT)
+    rows.add("delete", DeleteButton, position=DELETE)
 
 
 async def stored_request(
