@@ -11,7 +11,12 @@ from typing import Any
 from bot.errors import UserError
 from bot.job_settings import JobSettings
 from bot.jobs.ports import Reads
-from bot.jobs.request import Attachment, ImagineRequest
+from bot.jobs.request import (
+    Attachment,
+    ImagineRequest,
+    references_from_stored,
+    storable,
+)
 from bot.moderation.refusal import Subject
 from bot.moderation.service import Moderation
 
@@ -55,6 +60,9 @@ def frozen_request(request: ImagineRequest, model: str) -> dict[str, Any]:
         stored["attachment"] = {"url": attachment.url, "filename": attachment.filename,
                                 "content_type": attachment.content_type,
                                 "size": attachment.size, "kept_job": attachment.kept_job}
+    # /blend's references, as the job row keeps them (no bytes).
+    stored["references"] = storable({}, None, references=request.references
+                                    ).get("references", [])
     return stored
 
 
@@ -67,6 +75,7 @@ def request_from_subject(stored: Mapping[str, Any]) -> ImagineRequest:
     if isinstance(attachment, dict):
         values["attachment"] = Attachment(**attachment)
     values["role_ids"] = tuple(values.get("role_ids", ()))
+    values["references"] = references_from_stored(values)
     # A strike's request was always stored resolved, also before it said so.
     values.update(appeal_approved=True, frozen=True)
     return ImagineRequest(**values)
