@@ -9,9 +9,12 @@ import re
 import pytest
 
 from bot.blend import MAX_REFERENCES, check_attachment, gather
+from bot.credits.rows import Job, JobStatus
 from bot.errors import UserError
-from bot.jobs.request import Attachment, ImagineRequest
+from bot.jobs.request import Attachment, ImagineRequest, storable
+from bot.jobs.resume import _request as resume_request
 from bot.moderation.screen import frozen_request, request_from_subject
+from bot.providers.base import Submission
 
 
 def ref(name: str, width: int | None = 640, height: int | None = 480,
@@ -54,3 +57,17 @@ def test_a_refused_blend_keeps_its_references_for_the_appeal() -> None:
     again = request_from_subject(kept)
     assert again.references == request.references
     assert again.frozen and again.model == "blend"
+
+
+def test_a_blend_job_is_polled_again_at_bfl_after_a_restart() -> None:
+    options = storable({"aspect_ratio": "3:2"}, None, references=[ref("image1"), ref("image2")])
+    job = Job(id="job-blend", guild_id=1, channel_id=2, user_id=3, model="blend",
+              prompt="mix", options=options, seed=5, cost=6, allowance_part=6, bonus_part=0,
+              budget_day="2026-12-07", period_start=0, status=JobStatus.GENERATING,
+              provider="bfl", message_id=None, error=None, created_at=0.0, updated_at=0.0)
+    submission = Submission("bfl", "task-1", "https://api.bfl.ai/v1/get_result?id=task-1")
+
+    request = resume_request(job, submission)
+
+    assert request.plan.providers == ["bfl"]
+    assert request.resume == submission
