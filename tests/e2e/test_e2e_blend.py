@@ -179,3 +179,36 @@ async def test_a_blocked_prompt_is_refused_before_any_reference_is_sent(bfl_worl
     assert "gargoyle" in private_text(ix).lower()
     assert world.providers.bfl.requests == []
     assert await balance(world) == before
+
+
+async def test_reroll_sends_the_same_references_again_with_a_new_seed(bfl_world: World
+                                                                      ) -> None:
+    world = bfl_world
+    first, second = picture(world, "cat.png"), picture(world, "hat.png")
+    await settled(await world.discord.slash(
+        world.general, world.alice, "blend", prompt="a cat in a hat", image1=first,
+        image2=second, seed=4))
+    [result] = results(world.general)
+    before = await balance(world)
+
+    reroll = next(c for c in result.custom_ids() if ":reroll:" in c)
+    ix = await settled(await world.discord.click(result, reroll, world.alice))
+
+    assert len(results(world.general)) == 2, private_text(ix)
+    original, again = world.providers.bfl.flux_2_bodies()
+    refs = {k: link(v) for k, v in again.items() if k.startswith("input_image")}
+    assert refs == {"input_image": link(first.url), "input_image_2": link(second.url)}
+    assert again["seed"] != original["seed"] and again["prompt"] == "a cat in a hat"
+    assert await balance(world) == before - 6
+
+
+async def test_a_tolerance_over_the_channels_cap_is_refused_before_any_call(bfl_world: World
+                                                                           ) -> None:
+    world = bfl_world
+    before = await balance(world)
+    ix = await settled(await world.discord.slash(
+        world.general, world.alice, "blend", prompt="mix", image1=picture(world, "a.png"),
+        safety_tolerance=5))
+    assert "cap of 2" in private_text(ix)
+    assert world.providers.bfl.requests == []
+    assert await balance(world) == before
