@@ -307,7 +307,8 @@ class JobService:
                 prepared.image = await self._input_image(request.attachment)
                 prepared.options["image"] = prepared.image
             prepared.references = tuple(
-                [await self._input_image(reference) for reference in request.references])
+                [_by_link(await self._input_image(reference))
+                 for reference in request.references])
             job = await self._credits.reserve(
                 NewJob(
                     guild_id=request.guild_id,
@@ -532,6 +533,14 @@ class JobService:
             raise UserError(exc.user_message.replace("`image`", f"`{attachment.name}`")
                             ) from None
         return InputImage(data, attachment.filename, f"image/{info.format}", attachment.url)
+
+
+def _by_link(reference: InputImage) -> InputImage:
+    """A checked reference image as the provider gets it: by its link when it has one
+    (BFL fetches it), so its bytes are not held while the provider works."""
+    if reference.url.startswith(("https://", "http://")):
+        return dataclasses.replace(reference, data=b"")
+    return reference
 
 
 def _outcome(exc: BaseException) -> Outcome:
