@@ -29,8 +29,8 @@ def check_attachment(attachment: Attachment, max_pixels: int) -> None:
     name = attachment.name
     kind = (attachment.content_type or "").split(";")[0].strip().lower()
     if kind not in _PICTURES or not attachment.width or not attachment.height:
-        raise UserError(f"`{name}` ({attachment.filename}) is not a picture that can be "
-                        "read: attach a PNG, JPEG or WebP image. Nothing was charged.")
+        raise UserError(f"`{name}` is not a picture that can be read: attach a PNG, JPEG "
+                        "or WebP image. Nothing was charged.")
     if attachment.size > MAX_INPUT_BYTES:
         raise UserError(f"`{name}` is too large: at most {MAX_INPUT_BYTES // 2**20} MB. "
                         "Nothing was charged.")

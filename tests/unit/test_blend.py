@@ -39,8 +39,8 @@ def test_a_ninth_reference_is_refused_by_name() -> None:
 
 
 @pytest.mark.parametrize(("attachment", "says"), [
-    (ref("image2", content_type="text/plain"), "`image2` (image2.png) is not a picture"),
-    (ref("image3", width=None, height=None), "`image3` (image3.png) is not a picture"),
+    (ref("image2", content_type="text/plain"), "`image2` is not a picture"),
+    (ref("image3", width=None, height=None), "`image3` is not a picture"),
     (ref("image2", size=11 * 2**20), "`image2` is too large"),
     (ref("image4", width=5000, height=4000), "`image4` is 5000×4000 pixels"),
 ])
