@@ -212,3 +212,21 @@ async def test_a_tolerance_over_the_channels_cap_is_refused_before_any_call(bfl_
     assert "cap of 2" in private_text(ix)
     assert world.providers.bfl.requests == []
     assert await balance(world) == before
+
+
+async def test_a_blend_bfl_cannot_make_is_refunded(bfl_world: World) -> None:
+    world = bfl_world
+    world.providers.bfl.inject("server_error", times=10, status=503)
+    before = await balance(world)
+
+    ix = await settled(await world.discord.slash(
+        world.general, world.alice, "blend", prompt="mix", image1=picture(world, "a.png")))
+
+    assert "credits are back" in private_text(ix)
+    assert world.providers.bfl.flux_2_bodies()  # it was tried
+    assert results(world.general) == []
+    assert await balance(world) == before
+    services = world.runner.services
+    assert services is not None
+    rows = await services.credits.ledger(world.guild.id, world.alice.id)
+    assert [r.delta for r in rows if r.job_id is not None] == [-6, 6]
