@@ -7,8 +7,10 @@ once by the entry point, so tests build `Settings(...)` directly.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit
@@ -41,7 +43,13 @@ DEFAULT_COSTS: dict[str, int | dict[str, int]] = {
     "flux-dev": {"0.25": 1, "1": 3, "2": 5},
     # /edit: flux-2-pro's image editor.
     "flux-2-pro-edit": 6,
+    # /blend: FLUX.2 [pro] with reference images (on top: `blend-reference-mp`, when set).
+    "blend": 6,
 }
+# A cost key `<model>-reference-mp` prices the reference images of that model's jobs, in
+# credits per megapixel of them all (rounded up); unset, they cost nothing extra.
+REFERENCE_MP = "-reference-mp"
+
 
 # What the messages say a variable should look like, when pydantic's own words are unclear.
 _HINTS = {
@@ -49,7 +57,7 @@ _HINTS = {
     "DATABASE_URL": "sqlite:///relative/path.db, sqlite:////absolute/path.db or "
                     "postgresql://user:password@host:port/dbname",
     "SFW_SAFETY_MAX": "a whole number from 1 to 6",
-    "DEFAULT_MODEL": "one of " + ", ".join(m.id for m in MODELS.values() if not m.edits),
+    "DEFAULT_MODEL": "one of " + ", ".join(m.id for m in MODELS.values() if m.imagine),
     "ALLOW_DMS": "true or false",
     "LOG_LEVEL": "DEBUG, INFO, WARNING, ERROR or CRITICAL",
     "LOG_FORMAT": "plain or json",
@@ -272,7 +280,7 @@ class Settings(_WithProviders):
     @classmethod
     def _costs_known(cls, value: dict[str, Any]) -> dict[str, Any]:
         for model, cost in value.items():
-            if model not in MODELS:
+            if model not in MODELS and model.removesuffix(REFERENCE_MP) not in MODELS:
                 raise ValueError(f"unknown model {model!r} in costs")
             amounts = cost.values() if isinstance(cost, dict) else [cost]
             if any(not isinstance(a, int) or a < 0 for a in amounts):
@@ -331,6 +339,14 @@ class Settings(_WithProviders):
         if isinstance(cost, dict):
             return cost.get(megapixels or "1", max(cost.values()))
         return cost
+
+    def reference_cost(self, model: str, pixels: Sequence[int]) -> int:
+        """Credits the reference images (their pixel counts) add to one image of `model`:
+        `<model>-reference-mp` credits per megapixel of them all, rounded up."""
+        price = self.costs.get(model + REFERENCE_MP)
+        if not isinstance(price, int) or not pixels:
+            return 0
+        return math.ceil(price * sum(pixels) / 1_000_000)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -100,7 +100,7 @@ class ServerAdmin:
             await store.set_model_forbidden(tx, guild_id, model, not allowed)
             forbidden = await store.forbidden_models(tx, guild_id)
             # The image editor (/edit) is no model /imagine could fall back on.
-            if {m.id for m in MODELS.values() if not m.edits} <= forbidden:
+            if {m.id for m in MODELS.values() if m.imagine} <= forbidden:
                 # Forbidding every model would stop the server silently. Raising undoes
                 # the change with the transaction.
                 raise UserError("That would forbid every model; allow another one first.")

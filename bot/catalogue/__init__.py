@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.catalogue.data import MODELS, PROMPT_MAX, RATIOS, SEED_MAX
 from bot.catalogue.schema import Kind, Model, OptionError, Param, ProviderSchema, snap
+from bot.catalogue.shape import can_shape
 
 __all__ = [
     "MODELS",
@@ -25,7 +26,8 @@ __all__ = [
 
 
 def models_taking(option: str, offered: Mapping[str, Model] = MODELS) -> list[str]:
-    return [m.id for m in offered.values() if m.takes(option)]
+    return [m.id for m in offered.values() if m.takes(option) or (
+        option == "aspect_ratio" and any(can_shape(s, "1:1") for s in m.schemas))]
 
 
 def check_options(
@@ -36,6 +38,8 @@ def check_options(
     catalogue as this bot serves it (each model with the providers it has set up)."""
     model = offered.get(model.id, model)
     for name, value in options.items():
+        if name == "aspect_ratio" and any(can_shape(s, str(value)) for s in model.schemas):
+            continue  # a provider that takes only a size makes it (bot/catalogue/shape.py)
         if not model.takes(name):
             takers = [offered[m].named for m in models_taking(name, offered)]
             where = f" It works with {', '.join(takers)}." if takers else ""

@@ -178,8 +178,9 @@ SEGMIND_FLUX_11_PRO = ProviderSchema(
 # (https://api.bfl.ai/openapi.json, as rendered on docs.bfl.ai's API reference pages) and
 # providers.md section 4. Its output_format is "jpeg" or "png"; width and height are
 # multiples of 32 in 256-1440 (default 1024x768); safety_tolerance is 0-6 (default 2), of
-# which the product offers 1-6. It has no aspect_ratio: a request that sets one goes to
-# the other providers of the route. The prompt has no documented limit: the product's.
+# which the product offers 1-6. It has no aspect_ratio: a request that sets one gets the
+# nearest size of that ratio (bot/catalogue/shape.py). The prompt has no documented
+# limit: the product's.
 _BFL_FORMAT = Param("output_format", Kind.ENUM, choices=("jpg", "png"), default="png",
                     wire_values=(("jpg", "jpeg"),))
 # BFL signs every image with C2PA content credentials; unless the member chose a format,
@@ -258,14 +259,47 @@ BFL_FLUX_DEV = ProviderSchema(
     unset=_BFL_UNSET,
 )
 
+
+# FLUX.2 [pro] on BFL (providers.md section 4b, OpenAPI `Flux2Inputs`): no aspect_ratio,
+# width/height multiples of 16 from 64 up to 4 MP (2048 x 2048; left out, an edit follows
+# its first reference's size), safety_tolerance 0-5 (default 2), output_format jpeg/png.
+# width and height are not offered: flux-2-pro has no `custom` shape, and a member's
+# aspect ratio becomes the nearest size of that ratio (bot/catalogue/shape.py).
+def _bfl_flux_2(model: str, references: int) -> ProviderSchema:
+    return ProviderSchema(
+        model=model,
+        provider="bfl",
+        provider_model="flux-2-pro",
+        params=_params(
+            _prompt(),
+            Param("width", Kind.INT, min=64, max=2048, multiple=16, exposed=False),
+            Param("height", Kind.INT, min=64, max=2048, multiple=16, exposed=False),
+            _seed(),
+            # The product's 1 (strictest) to 6 is BFL's 0 to 5; BFL's default 2 is 3 here.
+            Param("safety_tolerance", Kind.INT, min=1, max=6, default=3, wire_offset=-1),
+            _BFL_FORMAT,
+            _upsampling(False),
+        ),
+        default_format="png",
+        unset=_BFL_UNSET,
+        references=references,
+    )
+
+
+BFL_FLUX_2_PRO = _bfl_flux_2("flux-2-pro", references=0)
+# /blend: the same endpoint with up to 8 reference images (`input_image` ... `input_image_8`;
+# BFL's editing overview gives 8 through the API).
+BFL_FLUX_2_PRO_BLEND = _bfl_flux_2("blend", references=8)
+
 MODELS: dict[str, Model] = {
     m.id: m
     for m in (
         Model("flux-1.1-pro", "FLUX1.1 [pro]",
               (APIFRAME_FLUX_11_PRO, SEGMIND_FLUX_11_PRO, BFL_FLUX_11_PRO)),
         Model("flux-pro", "FLUX.1 [pro]", (ONEMIN_FLUX_PRO, BFL_FLUX_PRO)),
-        Model("flux-2-pro", "FLUX.2 [pro]", (ONEMIN_FLUX_2_PRO,)),
+        Model("flux-2-pro", "FLUX.2 [pro]", (ONEMIN_FLUX_2_PRO, BFL_FLUX_2_PRO)),
         Model("flux-dev", "FLUX.1 [dev]", (ONEMIN_FLUX_DEV, BFL_FLUX_DEV)),
         Model("flux-2-pro-edit", "FLUX.2 [pro] edit", (ONEMIN_FLUX_2_PRO_EDIT,)),
+        Model("blend", "FLUX.2 [pro] blend", (BFL_FLUX_2_PRO_BLEND,)),
     )
 }

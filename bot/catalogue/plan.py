@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalogue.schema import OptionError, ProviderSchema
+from bot.catalogue.shape import can_shape, shaped
 from bot.safety import IMPLICIT_TOLERANCE, provider_allowed, tolerance_for
 
 
@@ -72,10 +73,15 @@ def attempt_for(
         if int(requested) != IMPLICIT_TOLERANCE:
             return None
     settled = tolerance_for(schema, options, cap)
+    size: dict[str, int] = {}
+    ratio = settled.get("aspect_ratio")
+    if ratio is not None and can_shape(schema, str(ratio)):
+        # A provider that takes only a size makes the ratio as one.
+        settled, size = shaped(schema, settled)
     if not schema.accepts(settled):
         return None
     try:
-        params, notes = schema.build(settled)
+        params, notes = schema.build({**settled, **size})
     except OptionError:
         return None
     return Attempt(schema.provider, schema, params, tuple(notes), schema.output_format(settled))

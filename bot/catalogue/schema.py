@@ -56,6 +56,9 @@ class Param:
     wire_as_string: bool = False
     # Choice values the provider spells its own way (BFL's "jpeg" for the product's "jpg").
     wire_values: tuple[tuple[str, str], ...] = ()
+    # Added to a number on the wire: a provider whose scale starts elsewhere (BFL's
+    # FLUX.2 safety_tolerance 0-5 for the product's 1-6).
+    wire_offset: int = 0
 
     @property
     def wire_name(self) -> str:
@@ -133,6 +136,9 @@ class ProviderSchema:
     # The model changes the input image as the prompt says (1min.ai's IMAGE_EDITOR) rather
     # than drawing a new one: the image is required, and /imagine does not offer it.
     edits: bool = False
+    # How many reference images the model takes (BFL's FLUX.2 `input_image` ...
+    # `input_image_8`, for /blend); /imagine does not offer a model that takes them.
+    references: int = 0
 
     def takes(self, option: str) -> bool:
         param = self.params.get(option)
@@ -165,6 +171,8 @@ class ProviderSchema:
                 notes.append(note)
             if param.wire_values:
                 sent = dict(param.wire_values).get(sent, sent)
+            if param.wire_offset:
+                sent += param.wire_offset
             body[param.wire_name] = str(sent) if param.wire_as_string else sent
         # The pages use width/height "only when aspect_ratio is custom"; a size without a
         # ratio would otherwise be ignored in favour of the default ratio.
@@ -213,6 +221,16 @@ class Model:
     def edits(self) -> bool:
         """True for an image editor (/edit), which changes an input image."""
         return any(s.edits for s in self.schemas)
+
+    @property
+    def references(self) -> int:
+        """The most reference images a provider of this model takes (/blend); 0 for none."""
+        return max((s.references for s in self.schemas), default=0)
+
+    @property
+    def imagine(self) -> bool:
+        """True for a model /imagine offers: neither an editor nor a blend of references."""
+        return not self.edits and not self.references
 
     def options(self) -> list[str]:
         """The options any provider of this model takes, in declaration order."""

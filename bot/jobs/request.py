@@ -4,7 +4,7 @@ forms (the job row's options, a refused request frozen for its appeal)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -28,6 +28,11 @@ class Attachment:
     kept_job: str | None = None
     # The image's bytes when the bot already has them (a posted result): no download.
     data: bytes | None = field(default=None, repr=False, compare=False)
+    # The size Discord measured (None when it gave none), and the option's name for the
+    # member's messages (`image1` of /blend).
+    width: int | None = None
+    height: int | None = None
+    name: str = "image"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,8 @@ class ImagineRequest:
     # Prompt, model and options are final (an approved appeal runs what the moderators
     # saw): no preset, board style or preference is applied again.
     frozen: bool = False
+    # Reference images in order (/blend), each checked like `attachment`.
+    references: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +104,8 @@ class Prepared:
     notes: tuple[str, ...] = ()
     # Whether the server had a log channel when the job was read (None: not known).
     log_channel: bool | None = None
+    # The reference images, downloaded and checked once the member's limit admits the job.
+    references: tuple[InputImage, ...] = ()
 
     @property
     def unit_cost(self) -> int:
@@ -109,9 +118,10 @@ class DeliveryError(Exception):
 
 
 def storable(options: Mapping[str, Any], attachment: Attachment | None,
-              count: int = 1) -> dict[str, Any]:
+              count: int = 1, references: Sequence[Attachment] = ()) -> dict[str, Any]:
     """The options as JSON for the job row; the input image as its Discord reference;
-    the number of images when more than one (Reroll makes as many)."""
+    the number of images when more than one (Reroll makes as many); the reference images
+    as their Discord references."""
     stored = {k: v for k, v in options.items() if k != "image"}
     if count > 1:
         stored["count"] = count
@@ -122,7 +132,25 @@ def storable(options: Mapping[str, Any], attachment: Attachment | None,
             "content_type": attachment.content_type,
             "size": attachment.size,
         }
+    if references:
+        stored["references"] = [
+            {"url": r.url, "filename": r.filename, "content_type": r.content_type,
+             "size": r.size, "width": r.width, "height": r.height, "name": r.name}
+            for r in references
+        ]
     return stored
+
+
+def references_from_stored(options: Mapping[str, Any]) -> tuple[Attachment, ...]:
+    """A stored job's reference images (/blend), in order."""
+    refs = options.get("references")
+    if not isinstance(refs, list):
+        return ()
+    return tuple(
+        Attachment(r["url"], r["filename"], r.get("content_type"), int(r["size"]),
+                   width=r.get("width"), height=r.get("height"), name=r.get("name", "image"))
+        for r in refs if isinstance(r, dict)
+    )
 
 
 def attachment_from_stored(options: Mapping[str, Any], job_id: str | None = None

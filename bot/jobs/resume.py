@@ -66,7 +66,8 @@ async def resume_job(router: Router, records: JobRecords, credits: Credits, job:
 def _request(job: Job, submission: Submission) -> GenerationRequest:
     model = MODELS[job.model]
     schemas = [s for s in model.schemas if s.provider == submission.provider]
-    options = {k: v for k, v in job.options.items() if k != "image"}
+    # The input image and /blend's references went with the submission; none is sent again.
+    options = {k: v for k, v in job.options.items() if k not in ("image", "references")}
     plan = make_plan(job.model, schemas, options, _RESUME_CAP, image=False)
     return GenerationRequest(job_id=job.id, prompt=job.prompt, seed=job.seed, plan=plan,
                              resume=submission)

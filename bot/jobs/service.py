@@ -184,9 +184,15 @@ class JobService:
             raise UserError(exc.user_message) from None
         if request.attachment is not None and request.attachment.kept_job is not None:
             plan = self._without_expired_url(plan, request.attachment, model)
+        if len(request.references) > model.references:
+            raise UserError(f"{model.label} takes at most {model.references} reference "
+                            f"images; this asks for {len(request.references)}.")
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
         check_count(request.count)
-        cost = self._settings.cost(model.id, options.get("megapixels")) * request.count
+        cost = (self._settings.cost(model.id, options.get("megapixels"))
+                + self._settings.reference_cost(model.id, [
+                    (r.width or 0) * (r.height or 0) for r in request.references])
+                ) * request.count
         return Prepared(request, model, options, cap, seed, cost, None, plan, notes,
                         log_channel=found.log_channel)
 
@@ -321,6 +327,9 @@ class JobService:
             if request.attachment is not None:
                 prepared.image = await self._input_image(request.attachment)
                 prepared.options["image"] = prepared.image
+            prepared.references = tuple(
+                [_by_link(await self._input_image(reference))
+                 for reference in request.references])
             job = await self._credits.reserve(
                 NewJob(
                     guild_id=request.guild_id,
@@ -328,7 +337,8 @@ class JobService:
                     user_id=request.user_id,
                     model=prepared.model.id,
                     prompt=request.prompt,
-                    options=storable(prepared.options, request.attachment, request.count),
+                    options=storable(prepared.options, request.attachment, request.count,
+                                     request.references),
                     seed=prepared.seed,
                     cost=prepared.cost,
                     role_ids=request.role_ids,
@@ -500,6 +510,7 @@ class JobService:
             seed=prepared.seed,
             plan=plan,
             image=prepared.image,
+            references=prepared.references,
             # A job of several images is not resumed after a restart: only one provider
             # job can be stored per job.
             on_submitted=self._on_submitted(job_id) if prepared.request.count == 1 else None,
@@ -516,7 +527,8 @@ class JobService:
         """Downloads the member's image and judges it by its header (bot/images.py); the
         format is what the bytes are, whatever the attachment's name or type says."""
         if attachment.size > MAX_INPUT_BYTES:
-            raise UserError(f"`image` is too large: at most {MAX_INPUT_BYTES // 2**20} MB.")
+            raise UserError(f"`{attachment.name}` is too large: at most "
+                            f"{MAX_INPUT_BYTES // 2**20} MB.")
         kept = None
         if attachment.kept_job is not None:
             # Discord's URL lasts about a day; the kept copy serves Reroll, Edit, Try again.
@@ -532,14 +544,24 @@ class JobService:
             log.info("input image %s not downloaded: %s", attachment.filename,
                      type(exc).__name__)
             raise UserError(
-                "`image` could not be downloaded from Discord. Try again; nothing was charged."
+                f"`{attachment.name}` could not be downloaded from Discord. Try again; "
+                "nothing was charged."
             ) from None
         try:
             info = images.check_input(data, self._settings.MAX_INPUT_PIXELS)
         except images.InputRefused as exc:
             log.info("input image %s refused: %s", attachment.filename, exc)
-            raise UserError(exc.user_message) from None
+            raise UserError(exc.user_message.replace("`image`", f"`{attachment.name}`")
+                            ) from None
         return InputImage(data, attachment.filename, f"image/{info.format}", attachment.url)
+
+
+def _by_link(reference: InputImage) -> InputImage:
+    """A checked reference image as the provider gets it: by its link when it has one
+    (BFL fetches it), so its bytes are not held while the provider works."""
+    if reference.url.startswith(("https://", "http://")):
+        return dataclasses.replace(reference, data=b"")
+    return reference
 
 
 def _outcome(exc: BaseException) -> Outcome:

@@ -9,7 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.errors import UserError
-from bot.jobs.request import Attachment, ImagineRequest
+from bot.jobs.request import (
+    Attachment,
+    ImagineRequest,
+    references_from_stored,
+    storable,
+)
 from bot.moderation.refusal import Subject
 from bot.moderation.service import Moderation, ScreenRows, screen_rule
 from bot.storage import Rule
@@ -57,6 +62,9 @@ def frozen_request(request: ImagineRequest, model: str) -> dict[str, Any]:
         stored["attachment"] = {"url": attachment.url, "filename": attachment.filename,
                                 "content_type": attachment.content_type,
                                 "size": attachment.size, "kept_job": attachment.kept_job}
+    # /blend's references, as the job row keeps them (no bytes).
+    stored["references"] = storable({}, None, references=request.references
+                                    ).get("references", [])
     return stored
 
 
@@ -69,6 +77,7 @@ def request_from_subject(stored: Mapping[str, Any]) -> ImagineRequest:
     if isinstance(attachment, dict):
         values["attachment"] = Attachment(**attachment)
     values["role_ids"] = tuple(values.get("role_ids", ()))
+    values["references"] = references_from_stored(values)
     # A strike's request was always stored resolved, also before it said so.
     values.update(appeal_approved=True, frozen=True)
     return ImagineRequest(**values)

@@ -60,6 +60,8 @@ class GenerationRequest:
     image: InputImage | None = None
     on_submitted: OnSubmitted | None = None
     resume: Submission | None = None
+    # Reference images, in order (/blend: BFL's `input_image` ... `input_image_8`).
+    references: tuple[InputImage, ...] = ()
 
     async def submitted(self, submission: Submission) -> None:
         """Tells `on_submitted`, when set, about the provider's new job."""
@@ -127,6 +129,10 @@ class Provider(ABC):
             )
         if request.image is not None and not found.takes_image:
             raise InvalidRequestError(f"{self.name} takes no image here", provider=self.name)
+        if len(request.references) > found.schema.references:
+            raise InvalidRequestError(
+                f"{self.name} takes at most {found.schema.references} reference images here",
+                provider=self.name)
         return found
 
     async def health(self) -> ProviderHealth:

@@ -5,6 +5,11 @@ at exactly that URL (the global host routes tasks to clusters and the URL names 
 one that has it) until `Ready`, then `result.sample`, a signed URL valid ten minutes, is
 downloaded at once. `Request Moderated` and `Content Moderated` are final refusals, not
 errors. An image prompt travels as base64 in the body. providers.md section 4.
+
+FLUX.2 [pro] (`/v1/flux-2-pro`, section 4b) takes up to 8 reference images as
+`input_image`, `input_image_2` ... `input_image_8`, each a URL BFL fetches (a Discord CDN
+link) or base64; its submit answer also gives the task's `cost` in BFL credits, which is
+logged with the job.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from __future__ import annotations
 import base64
 import ipaddress
 import logging
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.providers.base import (
     GeneratedImage,
     GenerationRequest,
+    InputImage,
     ProviderHealth,
     Submission,
 )
@@ -40,6 +47,11 @@ _FAILED = ("Error", "Failed", "Task not found")
 class _Submitted(Lenient):
     id: str
     polling_url: str
+    # FLUX.2 and the newer endpoints: what the task costs (BFL credits, 1 = $0.01) and
+    # the megapixels it was priced on.
+    cost: float | None = None
+    input_mp: float | None = None
+    output_mp: float | None = None
 
 
 class _Result(Lenient):
@@ -68,6 +80,7 @@ class BflProvider(HostedProvider):
             body[schema.params["image"].wire_name] = base64.b64encode(
                 request.image.data
             ).decode("ascii")
+        body.update(reference_fields(request.references))
         if request.resume is not None and request.resume.provider == self.name:
             # Submitted before a restart: poll it where BFL said, never pay for it twice.
             url = request.resume.poll_url or ""
@@ -79,6 +92,7 @@ class BflProvider(HostedProvider):
         else:
             submitted = await self._submit(schema.provider_model, body)
             log.info("bfl: job %s submitted as %s", request.job_id, submitted.id)
+            _log_cost(request.job_id, submitted)
             await request.submitted(Submission(self.name, submitted.id, submitted.polling_url))
         task = await poll_until(
             lambda: self._status(submitted.polling_url), provider=self.name,
@@ -162,6 +176,27 @@ class BflProvider(HostedProvider):
             site = ".".join(base.hostname.split(".")[-2:])
             return given.hostname.endswith("." + site)
         return False
+
+
+def reference_fields(references: Sequence[InputImage]) -> dict[str, str]:
+    """FLUX.2's reference images in order: `input_image`, `input_image_2`, ... Each goes
+    as its Discord link, which BFL fetches (a body of eight base64 files would be tens of
+    megabytes), or as base64 when the bot has only the bytes."""
+    fields: dict[str, str] = {}
+    for number, reference in enumerate(references, start=1):
+        name = "input_image" if number == 1 else f"input_image_{number}"
+        if reference.url.startswith(("https://", "http://")):
+            fields[name] = reference.url
+        else:
+            fields[name] = base64.b64encode(reference.data).decode("ascii")
+    return fields
+
+
+def _log_cost(job_id: str, submitted: _Submitted) -> None:
+    """The task's price as BFL states it, for the operator's bill."""
+    if submitted.cost is not None:
+        log.info("bfl: job %s costs %g BFL credits (input %s MP, output %s MP)", job_id,
+                 submitted.cost, submitted.input_mp, submitted.output_mp)
 
 
 ENTRY = hosted_entry(BflProvider, label="BFL", key_setting="BFL_API_KEY",

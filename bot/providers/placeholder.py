@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from bot import images
-from bot.catalogue import MODELS, Model, ProviderSchema
+from bot.catalogue import MODELS, RATIOS, Kind, Model, Param, ProviderSchema
 from bot.catalogue.schema import merge_params
+from bot.catalogue.shape import shapes
 from bot.providers.base import (
     GeneratedImage,
     GenerationRequest,
@@ -49,9 +50,12 @@ def placeholder_schema(model: Model) -> ProviderSchema:
     if "output_format" in params and not first.takes("output_format"):
         params["output_format"] = replace(params["output_format"],
                                           default=first.output_format({}))
+    if "aspect_ratio" not in params and any(shapes(s) for s in model.schemas):
+        # Its providers take the ratio as a size (bot/catalogue/shape.py); so does this one.
+        params["aspect_ratio"] = Param("aspect_ratio", Kind.ENUM, choices=RATIOS)
     return ProviderSchema(
         model=model.id, provider=NAME, provider_model=NAME, params=params,
-        default_format=first.output_format({}),
+        default_format=first.output_format({}), references=model.references,
     )
 
 

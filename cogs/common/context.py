@@ -13,9 +13,9 @@ from discord import app_commands
 from bot.catalogue import MODELS
 from bot.jobs.request import Attachment, ImagineRequest
 
-# The models /imagine offers: image editors are /edit's.
+# The models /imagine offers: image editors are /edit's, reference blends /blend's.
 MODEL_CHOICES = [
-    app_commands.Choice(name=m.label, value=m.id) for m in MODELS.values() if not m.edits
+    app_commands.Choice(name=m.label, value=m.id) for m in MODELS.values() if m.imagine
 ]
 
 # The channels members can generate in, and so the ones a safety cap can be set for:

@@ -47,9 +47,10 @@ async def test_models_is_one_field_per_model_with_cost_options_and_providers(
     fields = fields_of(embed)
     assert list(fields) == [
         "FLUX1.1 [pro] (this server's default)", "FLUX.1 [pro]", "FLUX.2 [pro]", "FLUX.1 [dev]",
-        "FLUX.2 [pro] edit",
+        "FLUX.2 [pro] edit", "FLUX.2 [pro] blend",
     ]
     assert fields["FLUX.2 [pro] edit"].startswith("Used by: /edit\nCost: 6 credits\n")
+    assert fields["FLUX.2 [pro] blend"].startswith("Used by: /blend\nCost: 6 credits\n")
     pro11 = fields["FLUX1.1 [pro] (this server's default)"]
     assert pro11.startswith("Choice: `flux-1.1-pro`\nCost: 4 credits\nTakes: ")
     assert "apiframe: healthy" in pro11 and "Segmind: healthy" in pro11

@@ -53,7 +53,7 @@ async def test_every_key_works(
     assert found["provider onemin"].startswith("configured (key not checked")
     assert found["provider placeholder"] == "off"
     assert found["route flux-1.1-pro (FLUX1.1 [pro])"] == "apiframe, then segmind, then bfl"
-    assert found["route flux-2-pro (FLUX.2 [pro])"] == "onemin"
+    assert found["route flux-2-pro (FLUX.2 [pro])"] == "onemin, then bfl"
     assert len(provider_standins.apiframe.recorded("/v2/jobs", "GET")) == 1
     assert len(provider_standins.bfl.recorded("/v1/credits", "GET")) == 1
 
@@ -91,7 +91,7 @@ async def test_the_placeholder_says_which_models_it_serves(
                                                             timing=fast_timing))
     assert problems == 0
     assert ("provider placeholder: on (placeholder), serves flux-1.1-pro, flux-pro, "
-            "flux-2-pro, flux-dev, flux-2-pro-edit") in lines
+            "flux-2-pro, flux-dev, flux-2-pro-edit, blend") in lines
     assert "route flux-dev (FLUX.1 [dev]): placeholder" in lines
 
 

@@ -75,7 +75,7 @@ async def test_routes_follow_the_catalogue_unless_the_operator_reorders_them(
     default = router_for(provider_standins, provider_http, fast_timing, fast_policy)
     assert default.route("flux-1.1-pro") == ["apiframe", "segmind", "bfl"]
     assert [default.route(m) for m in ("flux-pro", "flux-2-pro", "flux-dev")] == [
-        ["onemin", "bfl"], ["onemin"], ["onemin", "bfl"]]
+        ["onemin", "bfl"], ["onemin", "bfl"], ["onemin", "bfl"]]
     reordered = router_for(provider_standins, provider_http, fast_timing, fast_policy,
                            routing={"flux-1.1-pro": ["segmind", "apiframe"]})
     assert names(reordered, "flux-1.1-pro", {}) == ["segmind", "apiframe"]

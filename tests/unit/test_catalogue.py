@@ -229,7 +229,8 @@ def test_the_plan_snaps_per_provider_and_leaves_out_who_cannot_serve() -> None:
     options = {"aspect_ratio": "custom", "width": 1000, "height": 600}
     plan = make_plan("flux-1.1-pro", model.schemas, options, 2, image=False)
     sizes = {a.provider: (a.params["width"], a.params["height"]) for a in plan.attempts}
-    assert sizes == {"apiframe": (992, 608), "segmind": (1008, 608)}  # BFL takes no ratio
+    # BFL takes no ratio: `custom` is the member's size on its multiples.
+    assert sizes == {"apiframe": (992, 608), "segmind": (1008, 608), "bfl": (992, 608)}
     assert all(a.notes for a in plan.attempts)
     assert plan.attempt("segmind").params["safety_tolerance"] == 2  # type: ignore[union-attr]
     # Above FLUX's own level apiframe cannot serve; an input image rules Segmind out.

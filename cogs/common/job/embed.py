@@ -43,6 +43,9 @@ def result_embed(
     if model.edits and request.attachment is not None:
         embed.add_field(name="Source image", value=request.attachment.filename[:1024],
                         inline=False)
+    if request.references:
+        embed.add_field(name="References", value=references_line(request)[:1024],
+                        inline=False)
     if request.board:
         embed.add_field(name="Board style", value=request.board[:1024], inline=False)
     if request.preferences_applied:
@@ -82,3 +85,11 @@ def parameters_line(request: ImagineRequest) -> str:
     if request.attachment is not None:
         parts.append(f"from {request.attachment.filename}")
     return " · ".join(parts)
+
+
+def references_line(request: ImagineRequest) -> str:
+    """The reference images in the order they were sent (/blend), by file name, which
+    the member chose and so is shown as plain text."""
+    return " · ".join(
+        f"{number}. {discord.utils.escape_mentions(discord.utils.escape_markdown(r.filename))}"
+        for number, r in enumerate(request.references, start=1))

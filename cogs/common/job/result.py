@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,13 @@ from bot.catalogue import PROMPT_MAX
 from bot.client import report_error
 from bot.errors import UserError
 from bot.jobs.ports import JobUI
-from bot.jobs.request import ImagineRequest, Progress, ReplyRef, attachment_from_stored
+from bot.jobs.request import (
+    ImagineRequest,
+    Progress,
+    ReplyRef,
+    attachment_from_stored,
+    references_from_stored,
+)
 from bot.moderation.refusal import ModerationRefusal
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
@@ -157,12 +164,15 @@ async def stored_request(
                         "Use /imagine with a new prompt.")
     options = dict(job.options)
     attachment = attachment_from_stored(options, job.id)
+    references = references_from_stored(options)  # /blend's, in their order
     options.pop("image", None)
+    options.pop("references", None)
     count = int(options.pop("count", 1))  # Reroll makes as many images again
-    return request_here(interaction, prompt if prompt is not None else job.prompt,
-                        model=job.model, options=options, attachment=attachment,
-                        seed=job.seed if keep_seed else None, count=count,
-                        channel_id=job.channel_id)
+    request = request_here(interaction, prompt if prompt is not None else job.prompt,
+                           model=job.model, options=options, attachment=attachment,
+                           seed=job.seed if keep_seed else None, count=count,
+                           channel_id=job.channel_id)
+    return dataclasses.replace(request, references=references) if references else request
 
 
 def _button(action: str, job_id: str, label: str, style: discord.ButtonStyle,

@@ -18,7 +18,7 @@ from bot import images, provenance
 from bot.catalogue import MODELS
 from bot.continuity.store import ResumeRow
 from bot.credits.rows import Job
-from bot.jobs.request import ImagineRequest, attachment_from_stored
+from bot.jobs.request import ImagineRequest, attachment_from_stored, references_from_stored
 from bot.provenance.signing import Generation, sign_or_keep
 from bot.providers.base import GeneratedImage, Submission
 from bot.providers.registry import label as provider_label
@@ -145,11 +145,11 @@ async def _post(bot: FluxBot, job: Job, image: GeneratedImage, view: discord.ui.
 
 
 def _as_request(job: Job) -> ImagineRequest:
-    options = {k: v for k, v in job.options.items() if k != "image"}
+    options = {k: v for k, v in job.options.items() if k not in ("image", "references")}
     return ImagineRequest(guild_id=job.guild_id, channel_id=job.channel_id,
                           user_id=job.user_id, prompt=job.prompt, model=job.model,
                           options=options, attachment=attachment_from_stored(job.options),
-                          seed=job.seed)
+                          seed=job.seed, references=references_from_stored(job.options))
 
 
 def _token_alive(row: ResumeRow | None) -> bool:

@@ -25,6 +25,7 @@ import asyncio
 import base64
 import binascii
 import json
+import math
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,24 @@ BODIES: dict[str, dict[str, Spec]] = {
 }
 POLL_PATH = "/cluster-us1/v1/get_result"
 
+# FLUX.2 [pro] (providers.md section 4b, `Flux2Inputs`): up to 8 reference images, each a
+# URL BFL fetches or base64; a size on 16s of at most 4 MP (2048 x 2048); tolerance 0-5.
+FLUX_2_REFERENCES = 8
+FLUX_2_MAX_PIXELS = 2048 * 2048
+FLUX_2_PRO: dict[str, Spec] = {
+    "prompt": Spec("string", 1, required=True),
+    **{("input_image" if n == 1 else f"input_image_{n}"): Spec("string")
+       for n in range(1, FLUX_2_REFERENCES + 1)},
+    "seed": Spec("int", 0, SEED_MAX),
+    "width": Spec("int", 64, 2048, multiple=16),
+    "height": Spec("int", 64, 2048, multiple=16),
+    "safety_tolerance": Spec("int", 0, 5),
+    "output_format": Spec("enum", choices=("jpeg", "png")),
+    "prompt_upsampling": Spec("bool"),
+    "webhook_url": Spec("string"),
+    "webhook_secret": Spec("string"),
+}
+
 
 @dataclass(slots=True)
 class Task:
@@ -83,6 +102,7 @@ class BflStandIn(StandIn):
     def add_routes(self, app: web.Application) -> None:
         for model in BODIES:
             app.router.add_post(f"/v1/{model}", self._submit)
+        app.router.add_post("/v1/flux-2-pro", self._submit_flux_2)
         app.router.add_get(POLL_PATH, self._poll)
         app.router.add_get("/v1/get_result", self._rebuilt_poll)
         app.router.add_get("/v1/credits", self._credits)
@@ -115,6 +135,43 @@ class BflStandIn(StandIn):
             return await self._fault(fault, request, self._create(model, body))
         task = self._create(model, body)
         return web.json_response(self._submitted(task))
+
+    # -- FLUX.2 [pro] -------------------------------------------------------------------
+
+    async def _submit_flux_2(self, request: web.Request) -> web.StreamResponse:
+        """POST /v1/flux-2-pro: validated strictly; answers with the task's cost."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        self.record(request, json=body)
+        if (refused := self._auth(request)) is not None:
+            return refused
+        problems = flux_2_problems(body)
+        if problems:
+            self.violate(problems)
+            return web.json_response(
+                {"detail": [{"loc": ["body"], "msg": p, "type": "value_error"} for p in problems]},
+                status=422,
+            )
+        fault = self.take_fault()
+        task = self._create("flux-2-pro", {"width": 1024, "height": 1024, **body})
+        if fault is not None:
+            return await self._fault(fault, request, task)
+        width, height = task.body["width"], task.body["height"]
+        references = sum(1 for name in body if name.startswith("input_image"))
+        output_mp = math.ceil(width * height / 1e6)
+        # BFL's price of pro: 3 credits the first megapixel, 1.5 each further one, in or
+        # out (each reference counted as one here: the stand-in does not fetch them).
+        cost = 3 + 1.5 * (output_mp - 1) + 1.5 * references
+        return web.json_response({**self._submitted(task), "cost": cost,
+                                  "input_mp": float(references),
+                                  "output_mp": round(width * height / 1e6, 2)})
+
+    def flux_2_bodies(self) -> list[dict[str, Any]]:
+        """The bodies of every FLUX.2 [pro] submit, in order."""
+        return [r.json for r in self.recorded("/v1/flux-2-pro", "POST")
+                if isinstance(r.json, dict)]
 
     def _create(self, model: str, body: dict[str, Any]) -> Task:
         fmt = body.get("output_format", "jpeg")
@@ -220,3 +277,29 @@ class BflStandIn(StandIn):
                 {"detail": "Not authenticated - Invalid Authentication"}, status=403
             )
         return None
+
+
+def flux_2_problems(body: Any) -> list[str]:
+    """Every way `body` breaks BFL's FLUX.2 [pro] inputs: an unknown field (a 9th
+    reference among them), a value out of range, a size over 4 MP, a reference that is
+    neither a URL nor base64."""
+    problems = check_object(body, FLUX_2_PRO, "flux-2-pro body")
+    if not isinstance(body, dict):
+        return problems
+    extra = [n for n in body if n.startswith("input_image") and n not in FLUX_2_PRO]
+    if extra:
+        problems.append(f"flux-2-pro body: at most {FLUX_2_REFERENCES} reference images "
+                        f"(input_image ... input_image_{FLUX_2_REFERENCES}), got {extra[0]}")
+    width, height = body.get("width"), body.get("height")
+    if isinstance(width, int) and isinstance(height, int) and width * height > FLUX_2_MAX_PIXELS:
+        problems.append(f"flux-2-pro body: {width}x{height} is over 4 megapixels")
+    for name, value in body.items():
+        if not name.startswith("input_image") or not isinstance(value, str):
+            continue
+        if value.startswith(("https://", "http://")):
+            continue
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            problems.append(f"flux-2-pro body.{name}: neither a URL nor base64")
+    return problems

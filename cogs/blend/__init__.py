@@ -1,0 +1,1 @@
+"""/blend: one FLUX.2 [pro] image from a prompt and reference images."""
