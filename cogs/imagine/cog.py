@@ -13,6 +13,7 @@ from bot.catalogue import PROMPT_MAX, SEED_MAX
 from bot.client import FluxBot
 from bot.count import COUNT_MAX
 from bot.jobs.request import Attachment
+from bot.permutations import parse
 from bot.replies import defer_private
 from cogs.common.autocomplete import board_names, preset_names, recent_prompts
 from cogs.common.component import answer_forged
@@ -41,6 +42,7 @@ from cogs.common.options import (
     STRENGTH_MAX,
     STRENGTH_MIN,
 )
+from cogs.imagine.permutations import run_permutations
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +135,15 @@ class Imagine(commands.Cog):
         attachment = None
         if image is not None:
             attachment = Attachment(image.url, image.filename, image.content_type, image.size)
-        request = request_here(interaction, prompt, model=model, options=set_options,
-                               attachment=attachment, seed=seed, board=board, preset=preset,
-                               count=count or 1)
-        await run_job(interaction, request)
+        template = parse(prompt)  # `{a, b}` groups: one job per combination
+        variants = list(template.variants()) if template.combinations == 1 else []
+        request = request_here(interaction, variants[0].prompt if variants else prompt,
+                               model=model, options=set_options, attachment=attachment,
+                               seed=seed, board=board, preset=preset, count=count or 1)
+        if variants:
+            await run_job(interaction, request)
+        else:
+            await run_permutations(interaction, request, template)
 
 
 async def setup(bot: FluxBot) -> None:

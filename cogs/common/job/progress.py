@@ -23,10 +23,13 @@ EDIT_INTERVAL = 4.0
 
 
 class ProgressMessage:
-    """Edits the deferred original response with the job's state, throttled."""
+    """Edits the deferred original response with the job's state, throttled; or, for one
+    of several jobs of a command, its own private `message`."""
 
-    def __init__(self, interaction: discord.Interaction[Any], model_label: str) -> None:
+    def __init__(self, interaction: discord.Interaction[Any], model_label: str,
+                 message: discord.WebhookMessage | None = None) -> None:
         self._interaction = interaction
+        self._message = message
         self._label = model_label
         self._state: Progress | None = None
         self._shown: str | None = None
@@ -99,7 +102,10 @@ class ProgressMessage:
             if view_changes:
                 kwargs["view"] = self._view
             try:
-                await self._interaction.edit_original_response(content=text, **kwargs)
+                if self._message is not None:
+                    await self._message.edit(content=text, **kwargs)
+                else:
+                    await self._interaction.edit_original_response(content=text, **kwargs)
             except discord.HTTPException as exc:
                 log.debug("progress edit refused: %s", exc)
                 return False
