@@ -151,3 +151,43 @@ async def test_a_variant_the_provider_refuses_is_refunded_alone(world: World) ->
     assert len(reserves) == 2 and len(refunds) == 1 and refunds[0][0] == 5
     assert refunds[0][2] != posted.custom_ids()[0].rsplit(":", 1)[1]  # not the posted job
     assert await balance(world) == 50 - 5
+
+
+async def test_eight_variants_all_run_without_filling_the_members_queue(world: World) -> None:
+    # The member may have 2 jobs running and 5 queued: eight at once would refuse one.
+    ix = await world.discord.slash(
+        world.general, world.alice, "imagine", prompt="a {a, b, c, d, e, f, g, h} cat",
+        model="flux-dev", megapixels="0.25")
+    await all_ended(world, ix, 8)
+    assert len(results(world.general)) == 8, [str(m.content) for m in statuses(ix)]
+    assert await balance(world) == 50 - 8
+
+
+async def test_one_blocked_variant_refuses_the_command_before_any_charge(world: World) -> None:
+    blocked = await settled(await world.discord.slash(
+        world.general, world.admin, "moderation", "blocklist", "add", entry="red fox"))
+    assert "red fox" in private_text(blocked)
+    ix = await settled(await world.discord.slash(
+        world.general, world.alice, "imagine", prompt="a {grey, red} fox", model="flux-pro"))
+    assert "`red fox`" in private_text(ix)
+    assert statuses(ix) == [] and world.providers.total_generations() == 0
+    assert await ledger(world) == [] and await balance(world) == 50
+
+
+async def test_each_variant_is_charged_on_its_own_until_the_credits_run_out(
+    world: World,
+) -> None:
+    services = world.runner.services
+    assert services is not None
+    await services.guilds.set_allowance(world.guild.id, 12, None)
+    ix = await world.discord.slash(world.general, world.alice, "imagine",
+                                   prompt="a {grey, red, white} fox", model="flux-pro")
+
+    def ended(_: Any) -> bool:
+        texts = [str(m.content) for m in statuses(ix)]
+        return len(texts) == 3 and sum("left." in t for t in texts) == 2 and any(
+            "credits" in t and "left." not in t for t in texts)
+    await ix.wait_until(ended, timeout=TIMEOUT)
+    assert len(results(world.general)) == 2
+    assert len([r for r in await ledger(world) if r[1] == "reserve"]) == 2
+    assert await balance(world) == 2
