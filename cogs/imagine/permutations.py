@@ -20,6 +20,7 @@ from bot.errors import UserError
 from bot.jobs.request import ImagineRequest, Prepared
 from bot.moderation.refusal import ModerationRefusal
 from bot.permutations import Template, check_jobs
+from cogs.common.component import NOT_HERE
 from cogs.common.job.confirm import confirmed
 from cogs.common.job.part import Part
 from cogs.common.job.refusal import AppealButton, send_refusal
@@ -61,7 +62,8 @@ async def run_permutations(interaction: discord.Interaction[FluxBot], request: I
     # At most the member's own limit of these jobs in the queue at once: the rest wait
     # here, so one command never fills the member's queue and refuses its own jobs.
     running = asyncio.Semaphore(max(1, services.settings.MAX_JOBS_PER_MEMBER // request.count))
-    await asyncio.gather(*(_run_part(interaction, part, running) for part in parts))
+    await asyncio.gather(*(_run_part(interaction, part, n, running)
+                           for n, part in enumerate(parts)))
 
 
 async def _status(interaction: discord.Interaction[FluxBot], variant: str
@@ -76,13 +78,17 @@ def _named(variant: str) -> str:
     return f"Variant **{discord.utils.escape_markdown(variant)}**"
 
 
-async def _run_part(interaction: discord.Interaction[FluxBot], part: Part,
+async def _run_part(interaction: discord.Interaction[FluxBot], part: Part, number: int,
                     running: asyncio.Semaphore) -> None:
     """Runs one variant's job; whatever ends it is said in that variant's message."""
     kwargs: dict[str, Any] = {}
     try:
-        async with running:
+        if not await _turn(interaction, part, number, running):
+            return  # cancelled while it waited here; the button's answer said so
+        try:
             await run_job(interaction, part.prepared.request, part)
+        finally:
+            running.release()
         return
     except ModerationRefusal as refusal:
         text = refusal.message
@@ -100,3 +106,60 @@ async def _run_part(interaction: discord.Interaction[FluxBot], part: Part,
                                allowed_mentions=NO_MENTIONS, **kwargs)
     except discord.HTTPException:
         log.warning("could not tell user %s how a variant ended", interaction.user.id)
+
+
+async def _turn(interaction: discord.Interaction[FluxBot], part: Part, number: int,
+                running: asyncio.Semaphore) -> bool:
+    """Waits until the variant may start (holding `running`); False when the member
+    pressed Cancel first. Nothing is reserved while it waits here."""
+    if not running.locked():
+        await running.acquire()
+        return True
+    view = _Waiting(interaction.user.id, f"fluxcord:variant-cancel:{interaction.id}:{number}",
+                    _named(part.variant))
+    await part.status.edit(view=view)
+    acquire = asyncio.ensure_future(running.acquire())
+    cancel = asyncio.ensure_future(view.cancelled.wait())
+    try:
+        await asyncio.wait({acquire, cancel}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        cancel.cancel()
+        if view.cancelled.is_set() or not acquire.done():
+            acquire.cancel()
+        # Awaited, so a turn granted in the same moment is known and given back.
+        await asyncio.gather(acquire, cancel, return_exceptions=True)
+    view.stop()
+    if view.cancelled.is_set():
+        if not acquire.cancelled():
+            running.release()
+        return False
+    await part.status.edit(content=f"{_named(part.variant)}: starting…", view=None,
+                           allowed_mentions=NO_MENTIONS)
+    return True
+
+
+class _Waiting(discord.ui.View):
+    """Cancel, on a variant waiting for the member's earlier ones (the requester only).
+    It lives only in memory, like the cost question: a restart ends the command anyway."""
+
+    def __init__(self, user_id: int, custom_id: str, name: str) -> None:
+        super().__init__(timeout=None)
+        self.user_id = user_id
+        self.name = name
+        self.cancelled = asyncio.Event()
+        self.cancel.custom_id = custom_id
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if interaction.user.id == self.user_id:
+            return True
+        await interaction.response.send_message(NOT_HERE, ephemeral=True)
+        return False
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction[Any],
+                     button: discord.ui.Button[Any]) -> None:
+        self.cancelled.set()
+        self.stop()
+        await interaction.response.edit_message(
+            content=f"{self.name}: cancelled; nothing was charged.", view=None,
+            allowed_mentions=NO_MENTIONS)

@@ -56,7 +56,8 @@ async def all_ended(world: World, ix: Any, variants: int) -> None:
     def ended(_: Any) -> bool:
         found = statuses(ix)
         return len(found) == variants and all(
-            "left." in str(m.content) or "back" in str(m.content) for m in found)
+            any(end in str(m.content) for end in ("left.", "back", "nothing was charged"))
+            for m in found)
     await ix.wait_until(ended, timeout=TIMEOUT)
 
 
@@ -191,3 +192,32 @@ async def test_each_variant_is_charged_on_its_own_until_the_credits_run_out(
     assert len(results(world.general)) == 2
     assert len([r for r in await ledger(world) if r[1] == "reserve"]) == 2
     assert await balance(world) == 2
+
+
+async def test_a_variant_waiting_for_its_turn_can_be_cancelled_for_nothing(
+    world: World,
+) -> None:
+    # Two run at once (the member's limit); the third waits for them, nothing reserved.
+    world.providers.onemin.inject("slow", times=2, seconds=3)
+    ix = await world.discord.slash(world.general, world.alice, "imagine",
+                                   prompt="a {grey, red, white} fox", model="flux-pro")
+
+    def waiting(_: Any) -> bool:
+        return any(c.get("label") == "Cancel" for m in statuses(ix)
+                   for c in walk_components(m.components))
+    await ix.wait_until(waiting, timeout=TIMEOUT)
+    third = next(m for m in statuses(ix) if m.custom_ids())
+    assert "white" in str(third.content)
+    [cancel] = third.custom_ids()
+    bob = await world.discord.click(third, cancel, world.bob)  # the requester only
+    await bob.wait_until(lambda b: b.original is not None, timeout=TIMEOUT)
+    assert "That is not available here." in private_text(bob)
+    await world.discord.click(third, cancel, world.alice)
+    await ix.wait_until(lambda _: "cancelled; nothing was charged" in str(third.content),
+                        timeout=TIMEOUT)
+
+    await all_ended(world, ix, 3)
+    assert sorted(variant_of(m) for m in results(world.general)) == ["grey", "red"]
+    assert len(world.providers.onemin.generation_bodies()) == 2
+    assert len([r for r in await ledger(world) if r[1] == "reserve"]) == 2
+    assert await balance(world) == 50 - 10
