@@ -136,11 +136,11 @@ class Imagine(commands.Cog):
         if image is not None:
             attachment = Attachment(image.url, image.filename, image.content_type, image.size)
         template = parse(prompt)  # `{a, b}` groups: one job per combination
-        variants = list(template.variants()) if template.combinations == 1 else []
-        request = request_here(interaction, variants[0].prompt if variants else prompt,
+        single = template.combinations == 1
+        request = request_here(interaction, next(template.variants()).prompt if single else prompt,
                                model=model, options=set_options, attachment=attachment,
                                seed=seed, board=board, preset=preset, count=count or 1)
-        if variants:
+        if single:
             await run_job(interaction, request)
         else:
             await run_permutations(interaction, request, template)

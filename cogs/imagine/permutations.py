@@ -22,7 +22,7 @@ from bot.moderation.refusal import ModerationRefusal
 from bot.permutations import Template, check_jobs
 from cogs.common.component import NOT_HERE
 from cogs.common.job.confirm import confirmed
-from cogs.common.job.part import Part
+from cogs.common.job.part import Part, variant_heading
 from cogs.common.job.refusal import AppealButton, send_refusal
 from cogs.common.job.result import run_job
 
@@ -70,12 +70,8 @@ async def _status(interaction: discord.Interaction[FluxBot], variant: str
                   ) -> discord.WebhookMessage:
     """The private message where one variant's progress and outcome are shown."""
     return await interaction.followup.send(
-        f"{_named(variant)}: waiting for its turn…", ephemeral=True, wait=True,
+        f"{variant_heading(variant)}: waiting for its turn…", ephemeral=True, wait=True,
         allowed_mentions=NO_MENTIONS)
-
-
-def _named(variant: str) -> str:
-    return f"Variant **{discord.utils.escape_markdown(variant)}**"
 
 
 async def _run_part(interaction: discord.Interaction[FluxBot], part: Part, number: int,
@@ -102,7 +98,7 @@ async def _run_part(interaction: discord.Interaction[FluxBot], part: Part, numbe
         log.exception("variant of interaction %s failed", interaction.id)
         text = "Something went wrong on our side. It has been logged; please try again."
     try:
-        await part.status.edit(content=f"{_named(part.variant)}: {text}",
+        await part.status.edit(content=f"{part.heading}: {text}",
                                allowed_mentions=NO_MENTIONS, **kwargs)
     except discord.HTTPException:
         log.warning("could not tell user %s how a variant ended", interaction.user.id)
@@ -116,7 +112,7 @@ async def _turn(interaction: discord.Interaction[FluxBot], part: Part, number: i
         await running.acquire()
         return True
     view = _Waiting(interaction.user.id, f"fluxcord:variant-cancel:{interaction.id}:{number}",
-                    _named(part.variant))
+                    part.heading)
     await part.status.edit(view=view)
     acquire = asyncio.ensure_future(running.acquire())
     cancel = asyncio.ensure_future(view.cancelled.wait())
@@ -133,7 +129,7 @@ async def _turn(interaction: discord.Interaction[FluxBot], part: Part, number: i
         if not acquire.cancelled():
             running.release()
         return False
-    await part.status.edit(content=f"{_named(part.variant)}: starting…", view=None,
+    await part.status.edit(content=f"{part.heading}: starting…", view=None,
                            allowed_mentions=NO_MENTIONS)
     return True
 

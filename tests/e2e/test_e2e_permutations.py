@@ -70,6 +70,10 @@ async def test_two_by_two_posts_four_named_results_and_four_charges(world: World
     posted = results(world.general)
     assert sorted(variant_of(m) for m in posted) == [
         "blue · fox", "blue · owl", "red · fox", "red · owl"]
+    # Each private message says which variant it is about, in the order listed.
+    assert [str(m.content).split(":")[0] for m in statuses(ix)] == [
+        "Variant **red · fox**", "Variant **red · owl**", "Variant **blue · fox**",
+        "Variant **blue · owl**"]
     prompts = sorted(b["promptObject"]["prompt"] for b in
                      world.providers.onemin.generation_bodies())
     assert prompts == ["a blue fox in snow", "a blue owl in snow", "a red fox in snow",
@@ -221,3 +225,21 @@ async def test_a_variant_waiting_for_its_turn_can_be_cancelled_for_nothing(
     assert len(world.providers.onemin.generation_bodies()) == 2
     assert len([r for r in await ledger(world) if r[1] == "reserve"]) == 2
     assert await balance(world) == 50 - 10
+
+
+async def test_long_options_and_markup_are_shown_as_text(world: World) -> None:
+    long = "x" * 900
+    ix = await world.discord.slash(world.general, world.alice, "imagine",
+                                   prompt=f"a {{**bold** <@{world.bob.id}>, {long}}} fox",
+                                   model="flux-2-pro")
+    await all_ended(world, ix, 2)
+    posted = results(world.general)
+    assert len(posted) == 2
+    named = sorted(variant_of(m) for m in posted)
+    # No markup and no mention in the embed.
+    assert named[0] == f"\\*\\*bold\\*\\* <@\u200b{world.bob.id}>"
+    assert named[1] == long
+    first, second = (str(m.content) for m in statuses(ix))
+    assert first.startswith(f"Variant **\\*\\*bold\\*\\* <@\u200b{world.bob.id}>**: Done")
+    assert second.startswith("Variant **xxx") and "…**: Done" in second
+    assert len(second) < 400

@@ -70,8 +70,10 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         prepared = await jobs.prepare(request)
         if not await confirmed(interaction, prepared.cost, prepared.model.label):
             return
-    progress = ProgressMessage(interaction, prepared.model.label,
-                               part.status if part is not None else None)
+    if part is not None:
+        progress = ProgressMessage(interaction, prepared.model.label, part.status, part.heading)
+    else:
+        progress = ProgressMessage(interaction, prepared.model.label)
 
     async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
         image = images[0]
