@@ -243,3 +243,16 @@ async def test_long_options_and_markup_are_shown_as_text(world: World) -> None:
     assert first.startswith(f"Variant **\\*\\*bold\\*\\* <@\u200b{world.bob.id}>**: Done")
     assert second.startswith("Variant **xxx") and "…**: Done" in second
     assert len(second) < 400
+
+
+async def test_reroll_on_a_variant_remakes_that_variant_only(world: World) -> None:
+    ix = await world.discord.slash(world.general, world.alice, "imagine",
+                                   prompt="a {red, blue} fox", model="flux-pro")
+    await all_ended(world, ix, 2)
+    blue = next(m for m in results(world.general) if variant_of(m) == "blue")
+    reroll = next(c for c in blue.custom_ids() if c.startswith("fluxcord:reroll:"))
+    await settled(await world.discord.click(blue, reroll, world.alice))
+    await world.discord.wait_until(lambda: len(results(world.general)) == 3, timeout=TIMEOUT)
+    assert world.providers.onemin.generation_bodies()[-1]["promptObject"]["prompt"] == (
+        "a blue fox")
+    assert await balance(world) == 50 - 15
