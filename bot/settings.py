@@ -140,6 +140,8 @@ class Settings(_WithProviders):
     MAX_INPUT_PIXELS: Annotated[int, Field(ge=1)] = 16_000_000
     # A job costing more credits than this first asks the member to confirm the cost.
     CONFIRM_ABOVE: Annotated[int, Field(ge=0)] = 20
+    # The most jobs one /imagine may make from its `{a, b}` groups, `count` included.
+    MAX_PERMUTATIONS: Annotated[int, Field(ge=1, le=100)] = 8
     # On SIGTERM, how long jobs in flight may take to finish before they are refunded.
     SHUTDOWN_GRACE_SECONDS: Annotated[float, Field(ge=0, le=600)] = 60.0
     # The most one provider call may take, submit, polls and download together.

@@ -3,6 +3,7 @@
 # No `from __future__ import annotations` here: discord.py reads the option types from the
 # signature, and their bounds are computed from the catalogue at import.
 
+import dataclasses
 import logging
 
 import discord
@@ -10,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import FluxBot
+from bot.permutations import parse
 from bot.replies import defer_private
 from cogs.common.component import answer_forged
 from cogs.common.job.result import (
@@ -34,6 +36,7 @@ from cogs.common.options import (
     imagine_options,
     imagine_request,
 )
+from cogs.imagine.permutations import run_permutations
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,13 @@ class Imagine(commands.Cog):
         """Generate an image with a FLUX model"""
         # The signature declares the options to Discord; `imagine_request` reads them.
         await defer_private(interaction)
-        await run_job(interaction, imagine_request(interaction))
+        request = imagine_request(interaction)
+        template = parse(request.prompt)  # `{a, b}` groups: one job per combination
+        if template.combinations == 1:
+            prompt = next(template.variants()).prompt  # escapes removed
+            await run_job(interaction, dataclasses.replace(request, prompt=prompt))
+        else:
+            await run_permutations(interaction, request, template)
 
 
 async def setup(bot: FluxBot) -> None:

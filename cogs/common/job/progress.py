@@ -14,6 +14,8 @@ from cogs.common.job.cancel import cancel_view
 
 log = logging.getLogger(__name__)
 
+_NO_MENTIONS = discord.AllowedMentions.none()
+
 # Discord already shows "thinking…": a job that is done within this long needs no edit
 # (most are, one at a time; each edit is a request to Discord on the job's way).
 FIRST_EDIT_DELAY = 2.0
@@ -23,10 +25,14 @@ EDIT_INTERVAL = 4.0
 
 
 class ProgressMessage:
-    """Edits the deferred original response with the job's state, throttled."""
+    """Edits the deferred original response with the job's state, throttled; or, for one
+    of several jobs of a command, its own private `message`, each text after `heading`."""
 
-    def __init__(self, interaction: discord.Interaction[Any], model_label: str) -> None:
+    def __init__(self, interaction: discord.Interaction[Any], model_label: str,
+                 message: discord.WebhookMessage | None = None, heading: str = "") -> None:
         self._interaction = interaction
+        self._message = message
+        self._heading = heading
         self._label = model_label
         self._state: Progress | None = None
         self._shown: str | None = None
@@ -99,7 +105,11 @@ class ProgressMessage:
             if view_changes:
                 kwargs["view"] = self._view
             try:
-                await self._interaction.edit_original_response(content=text, **kwargs)
+                if self._message is not None:
+                    await self._message.edit(content=f"{self._heading}: {text}",
+                                             allowed_mentions=_NO_MENTIONS, **kwargs)
+                else:
+                    await self._interaction.edit_original_response(content=text, **kwargs)
             except discord.HTTPException as exc:
                 log.debug("progress edit refused: %s", exc)
                 return False

@@ -39,6 +39,7 @@ from cogs.common.job.confirm import cost_question
 from cogs.common.job.count import name_seeds
 from cogs.common.job.delivery import fit_upload, post_result
 from cogs.common.job.embed import result_embed
+from cogs.common.job.part import Part, name_variant
 from cogs.common.job.progress import ProgressMessage
 from cogs.common.job.refusal import send_refusal
 from cogs.common.job.resume import refunded_text
@@ -55,19 +56,29 @@ LAST_WORD_SECONDS = 5.0
 REROLL, EDIT, DELETE = 10, 20, 30
 
 
-async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
+async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest,
+                  part: Part | None = None) -> None:
     """Runs a job for an already deferred interaction, showing its progress privately and
-    posting the result publicly. A moderation refusal is answered with its Appeal button."""
+    posting the result publicly. A moderation refusal is answered with its Appeal button.
+    A `part` of several jobs was checked and confirmed already; its refusals and failures
+    are raised for its own message."""
     try:
-        await _run_job(interaction, request)
+        await _run_job(interaction, request, part)
     except ModerationRefusal as refusal:
+        if part is not None:
+            raise
         await send_refusal(interaction, refusal)
 
 
-async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
+async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest,
+                   part: Part | None) -> None:
     jobs = interaction.client.services.jobs
-    prepared = await jobs.prepare(request)
-    progress = ProgressMessage(interaction, prepared.model.label)
+    if part is not None:
+        prepared = part.prepared
+        progress = ProgressMessage(interaction, prepared.model.label, part.status, part.heading)
+    else:
+        prepared = await jobs.prepare(request)
+        progress = ProgressMessage(interaction, prepared.model.label)
 
     async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
         image = images[0]
@@ -78,6 +89,8 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         embed = result_embed(prepared.model, prepared.request, job_id, image, prepared.cost,
                              balance, notes)
         name_seeds(embed, images)
+        if part is not None:
+            name_variant(embed, part.variant)
         embed.set_image(url=f"attachment://{upload.filename}")  # shown inside the embed
         embed.set_author(
             name=interaction.user.display_name, icon_url=interaction.user.display_avatar.url
@@ -110,6 +123,8 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
 
     async def confirm(cost: int, what: str) -> bool:
         nonlocal asking
+        if part is not None:
+            return True  # the whole command's cost was confirmed once
         asking = True
         try:
             return await question(cost, what)
