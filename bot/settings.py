@@ -41,6 +41,11 @@ DEFAULT_COSTS: dict[str, int | dict[str, int]] = {
     "flux-dev": {"0.25": 1, "1": 3, "2": 5},
     # /edit: flux-2-pro's image editor.
     "flux-2-pro-edit": 6,
+    # The tools under a result: Vary (FLUX.1 [dev]), BFL's expand and fill.
+    "vary": 3,
+    "zoom-out": 5,
+    "pan": 5,
+    "vary-region": 5,
 }
 
 # What the messages say a variable should look like, when pydantic's own words are unclear.

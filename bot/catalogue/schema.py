@@ -133,6 +133,9 @@ class ProviderSchema:
     # The model changes the input image as the prompt says (1min.ai's IMAGE_EDITOR) rather
     # than drawing a new one: the image is required, and /imagine does not offer it.
     edits: bool = False
+    # One of the tools under a result (Vary, Zoom Out, Pan, Vary Region): made from a
+    # posted image, never offered as a model of its own.
+    tool: bool = False
 
     def takes(self, option: str) -> bool:
         param = self.params.get(option)
@@ -211,8 +214,8 @@ class Model:
 
     @property
     def edits(self) -> bool:
-        """True for an image editor (/edit), which changes an input image."""
-        return any(s.edits for s in self.schemas)
+        """True for an image editor (/edit) or a tool, which changes an input image."""
+        return any(s.edits or s.tool for s in self.schemas)
 
     def options(self) -> list[str]:
         """The options any provider of this model takes, in declaration order."""

@@ -5,16 +5,20 @@ at exactly that URL (the global host routes tasks to clusters and the URL names 
 one that has it) until `Ready`, then `result.sample`, a signed URL valid ten minutes, is
 downloaded at once. `Request Moderated` and `Content Moderated` are final refusals, not
 errors. An image prompt travels as base64 in the body. providers.md section 4.
+Expand and fill (section 4b) take the input as `image`; fill's mask is drawn here from
+the member's cells at the input's size.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import ipaddress
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.images import inspect_async
 from bot.providers.base import (
     GeneratedImage,
     GenerationRequest,
@@ -29,6 +33,7 @@ from bot.providers.errors import (
 from bot.providers.hosted import HostedProvider, Lenient, hosted_entry
 from bot.providers.http import Reply, download, fetch, safe_url
 from bot.providers.polling import poll_until
+from bot.tools.mask import parse_cells, region_mask_png
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +73,8 @@ class BflProvider(HostedProvider):
             body[schema.params["image"].wire_name] = base64.b64encode(
                 request.image.data
             ).decode("ascii")
+        if "region" in schema.params and request.image is not None:
+            body["mask"] = await _fill_mask(request.image.data, str(body.get("mask", "")))
         if request.resume is not None and request.resume.provider == self.name:
             # Submitted before a restart: poll it where BFL said, never pay for it twice.
             url = request.resume.poll_url or ""
@@ -162,6 +169,15 @@ class BflProvider(HostedProvider):
             site = ".".join(base.hostname.split(".")[-2:])
             return given.hostname.endswith("." + site)
         return False
+
+
+async def _fill_mask(image: bytes, cells: str) -> str:
+    """Fill's `mask` for the member's cells: base64 of an RGB PNG of the input's own size
+    (the endpoint refuses any other), white where it repaints (bot.tools.mask)."""
+    info = await inspect_async(image)
+    png = await asyncio.to_thread(region_mask_png, info.width, info.height,
+                                  parse_cells(cells))
+    return base64.b64encode(png).decode("ascii")
 
 
 ENTRY = hosted_entry(BflProvider, label="BFL", key_setting="BFL_API_KEY",
