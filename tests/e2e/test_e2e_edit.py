@@ -41,7 +41,8 @@ async def test_edit_sends_the_uploaded_image_to_the_image_editor(world: World) -
     assert fields["Source image"] == "harbour.png"
     assert fields["Model"] == "FLUX.2 [pro] edit"
     assert fields["Cost"] == "6 credits"
-    assert len(message.custom_ids()) == 5  # Reroll, Edit, Delete, Add to board, Edit image
+    # Reroll, Edit, Delete, Add to board, Edit image, and the two Vary buttons.
+    assert len(message.custom_ids()) == 7
     services = world.runner.services
     assert services is not None
     assert (await services.credits.balance(world.guild.id, world.alice.id)).total == 44

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -118,6 +118,10 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         await report_budget(interaction.client, request.guild_id, prepared.log_channel)
 
 
+# Rows a feature cog adds under every result (its items for a job id), by feature.
+RESULT_ROWS: dict[str, Callable[[str], Sequence[discord.ui.Item[Any]]]] = {}
+
+
 def result_view(job_id: str) -> discord.ui.View:
     """The Reroll, Edit, Delete and Add to board buttons of job `job_id`'s result."""
     view = discord.ui.View(timeout=None)
@@ -126,6 +130,9 @@ def result_view(job_id: str) -> discord.ui.View:
     view.add_item(DeleteButton(job_id))
     view.add_item(AddToBoardButton(job_id))
     view.add_item(EditImageButton(job_id))
+    for rows in RESULT_ROWS.values():
+        for item in rows(job_id):
+            view.add_item(item)
     return view
 
 
