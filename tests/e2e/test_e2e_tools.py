@@ -125,6 +125,16 @@ async def test_zoom_out_2x_sends_equal_margins_and_posts_a_new_result(
     assert await balance(bfl_world, bfl_world.bob) == before - 5
     assert await ledger_of(bfl_world, bfl_world.bob, job_of(made)) == [(-5, "reserve")]
     assert await model_of(bfl_world, job_of(made)) == "zoom-out"
+
+    # Reroll of the zoom: the same input and margins, a new seed.
+    await settled(await bfl_world.discord.click(made, f"fluxcord:reroll:{job_of(made)}",
+                                                bfl_world.bob))
+    await bfl_world.discord.wait_until(lambda: len(results(bfl_world.general)) == 3,
+                                       timeout=TIMEOUT)
+    again = dict(bfl_world.providers.bfl.recorded("/v1/flux-pro-1.0-expand", "POST")[1].json)
+    assert base64.b64decode(again.pop("image")) == source.attachments[0].data
+    assert again.pop("seed") != seed
+    assert again == body
     assert bfl_world.providers.bfl.violations == []
 
 
