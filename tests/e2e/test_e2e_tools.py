@@ -143,6 +143,7 @@ async def test_pan_left_grows_the_left_side_by_half_the_width_with_the_prompt_gi
 ) -> None:
     source = await imagine(bfl_world)
     width, height = size_of(source.attachments[0].data)
+    await bfl_world.runner.restart()  # the buttons outlive the process
     ix = await use_tool(bfl_world, source, "pan-left", bfl_world.alice,
                         {"prompt": "a lighthouse on the cliff"})
 
@@ -262,3 +263,31 @@ async def test_a_forged_tool_modal_is_refused(bfl_world: World) -> None:
         bfl_world.general, message=source))
     assert private_text(ix) == "That is not available here."
     assert bfl_world.providers.bfl.requests == []
+
+
+async def test_a_tool_prompt_is_screened_and_a_moderated_one_refunded(
+    bfl_world: World,
+) -> None:
+    added = await settled(await bfl_world.discord.slash(
+        bfl_world.general, bfl_world.admin, "moderation", "blocklist", "add", entry="kraken"))
+    assert "Added" in private_text(added)
+    source = await imagine(bfl_world)
+    before = await balance(bfl_world, bfl_world.bob)
+
+    ix = await use_tool(bfl_world, source, "pan-up", bfl_world.bob, {"prompt": "a kraken"})
+    assert "kraken" in private_text(ix)
+    assert bfl_world.providers.bfl.recorded("/v1/flux-pro-1.0-expand", "POST") == []
+    assert await balance(bfl_world, bfl_world.bob) == before
+
+    # The provider's own refusal: the reserved credits come back, the ledger says why.
+    ix = await use_tool(bfl_world, source, "pan-down", bfl_world.bob,
+                        {"prompt": "a forbidden shore"})
+    assert "back" in private_text(ix)
+    assert len(bfl_world.providers.bfl.recorded("/v1/flux-pro-1.0-expand", "POST")) == 1
+    assert await balance(bfl_world, bfl_world.bob) == before
+    services = bfl_world.runner.services
+    assert services is not None
+    rows = [(e.delta, e.reason) for e in await services.credits.ledger(bfl_world.guild.id,
+                                                                        bfl_world.bob.id)]
+    assert rows[-2:] == [(-5, "reserve"), (5, "refund: bfl: ModerationError")]
+    assert len(results(bfl_world.general)) == 1
