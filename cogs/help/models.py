@@ -76,8 +76,10 @@ class Models(commands.Cog):
         price = services.settings.costs.get(model.id, services.settings.cost(model.id))
         options = [f"`{o}`" for o in model.options() if o != "prompt"]
         lines = [
-            # An image editor is not a choice of /imagine: it is what /edit runs.
-            "Used by: /edit" if model.edits else f"Choice: `{model.id}`",
+            # An image editor is not a choice of /imagine: it is what /edit runs; a tool
+            # is what a button under a result runs.
+            ("Used by: the buttons under a result" if any(s.tool for s in model.schemas)
+             else "Used by: /edit" if model.edits else f"Choice: `{model.id}`"),
             f"Cost: {texts.cost(price)}",
             f"Takes: {', '.join(options) or 'a prompt only'}",
         ]
