@@ -217,6 +217,11 @@ class Model:
         """True for an image editor (/edit) or a tool, which changes an input image."""
         return any(s.edits or s.tool for s in self.schemas)
 
+    @property
+    def tool(self) -> bool:
+        """True for a tool under a result (Vary, Zoom Out, Pan, Vary Region)."""
+        return any(s.tool for s in self.schemas)
+
     def options(self) -> list[str]:
         """The options any provider of this model takes, in declaration order."""
         seen: dict[str, None] = {}

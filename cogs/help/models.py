@@ -78,7 +78,7 @@ class Models(commands.Cog):
         lines = [
             # An image editor is not a choice of /imagine: it is what /edit runs; a tool
             # is what a button under a result runs.
-            ("Used by: the buttons under a result" if any(s.tool for s in model.schemas)
+            ("Used by: the buttons under a result" if model.tool
              else "Used by: /edit" if model.edits else f"Choice: `{model.id}`"),
             f"Cost: {texts.cost(price)}",
             f"Takes: {', '.join(options) or 'a prompt only'}",

@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.support.e2e_fixtures import World, make_world, private_text, results, settled
+from tests.support.e2e_fixtures import (
+    World,
+    embed_text,
+    make_world,
+    private_text,
+    results,
+    settled,
+)
 from tests.support.standins.bfl import mask_of
 from tests.support.standins.discord_api import DiscordStandIn, Message, User
 from tests.support.standins.providers import ProviderStandIns
@@ -123,8 +130,13 @@ async def test_zoom_out_2x_sends_equal_margins_and_posts_a_new_result(
     # A result like any other: every button again, charged to who clicked.
     assert len([c for c in made.custom_ids() if c.startswith("fluxcord:tool:")]) == 9
     assert await balance(bfl_world, bfl_world.bob) == before - 5
-    assert await ledger_of(bfl_world, bfl_world.bob, job_of(made)) == [(-5, "reserve")]
+    assert await ledger_of(bfl_world, bfl_world.bob, job_of(made)) == [
+        (-5, "reserve: zoom-out")]
     assert await model_of(bfl_world, job_of(made)) == "zoom-out"
+    history = await settled(await bfl_world.discord.slash(
+        bfl_world.general, bfl_world.bob, "credits", "history"))
+    assert history.original is not None and history.original.embeds
+    assert "charged for zoom-out" in embed_text(history.original.embeds[0])
 
     # Reroll of the zoom: the same input and margins, a new seed.
     await settled(await bfl_world.discord.click(made, f"fluxcord:reroll:{job_of(made)}",
@@ -211,7 +223,7 @@ async def test_vary_region_repaints_the_chosen_cells_with_a_same_size_mask(
     assert histogram[0] == width * height - histogram[255]
     made = results(bfl_world.general)[1]
     assert await model_of(bfl_world, job_of(made)) == "vary-region"
-    assert await ledger_of(bfl_world, bfl_world.bob, job_of(made)) == [(-5, "reserve")]
+    assert await ledger_of(bfl_world, bfl_world.bob, job_of(made)) == [(-5, "reserve: vary-region")]
 
 
 async def test_vary_asks_which_image_and_sends_it_with_its_strength(world: World) -> None:
@@ -228,7 +240,7 @@ async def test_vary_asks_which_image_and_sends_it_with_its_strength(world: World
     assert onemin.assets[prompt_object["image_prompt"]] == source.attachments[1].data
     made = results(world.general)[1]
     assert await model_of(world, job_of(made)) == "vary"
-    assert await ledger_of(world, world.bob, job_of(made)) == [(-3, "reserve")]
+    assert await ledger_of(world, world.bob, job_of(made)) == [(-3, "reserve: vary")]
 
     # One image: no question, the job runs at once, Strong further from the source.
     single = await imagine(world)
@@ -289,5 +301,5 @@ async def test_a_tool_prompt_is_screened_and_a_moderated_one_refunded(
     assert services is not None
     rows = [(e.delta, e.reason) for e in await services.credits.ledger(bfl_world.guild.id,
                                                                         bfl_world.bob.id)]
-    assert rows[-2:] == [(-5, "reserve"), (5, "refund: bfl: ModerationError")]
+    assert rows[-2:] == [(-5, "reserve: pan"), (5, "refund: bfl: ModerationError")]
     assert len(results(bfl_world.general)) == 1
