@@ -112,29 +112,30 @@ def remakes(params: Mapping[str, Any]) -> bool:
     return any(name in params for name in ("prompt_strength", "top", "left", "region"))
 
 
-def remade_size(source: bytes, params: Mapping[str, Any]) -> tuple[int, int]:
-    """The size of a remake: the input's, plus an expand's margins."""
+def remade_size(source: bytes, params: Mapping[str, Any], asked: tuple[int, int]
+                ) -> tuple[int, int]:
+    """The size of a remake: image-to-image makes the size asked (`asked`), an expand the
+    input's plus its margins, a fill the input's."""
+    if "prompt_strength" in params:
+        return asked
     with Image.open(io.BytesIO(source)) as image:
         width, height = image.size
-    if "prompt_strength" in params:
-        return width, height
     return (width + int(params.get("left", 0)) + int(params.get("right", 0)),
             height + int(params.get("top", 0)) + int(params.get("bottom", 0)))
 
 
-def render_remake(source: bytes, prompt: str, lines: list[str], fmt: str, seed: int,
-                  quality: int, params: Mapping[str, Any]) -> bytes:
+def render_remake(source: bytes, prompt: str, lines: list[str], size: tuple[int, int],
+                  fmt: str, seed: int, quality: int, params: Mapping[str, Any]) -> bytes:
     """A remake of `source`, as a real model would make it in kind: image-to-image blends
     the input with the placeholder by `prompt_strength` (1 keeps nothing of the input); an
     expand draws the placeholder around the input; a fill paints it into the mask's cells
     (`region`: the cells, "1,5,9")."""
     with Image.open(io.BytesIO(source)) as opened:
         image = opened.convert("RGB")
-    size = remade_size(source, params)
     with Image.open(io.BytesIO(render(prompt, lines, size, "png", seed, quality))) as png:
         drawn = png.convert("RGB")
     if "prompt_strength" in params:
-        made = Image.blend(image, drawn, float(params["prompt_strength"]))
+        made = Image.blend(image.resize(size), drawn, float(params["prompt_strength"]))
     elif "region" in params:
         mask = region_mask(size[0], size[1], parse_cells(str(params["region"]))).convert("L")
         made = Image.composite(drawn, image, mask)
@@ -180,7 +181,7 @@ class PlaceholderProvider(Provider):
         size = image_size(schema, params)
         source = request.image.data if request.image is not None else None
         if source is not None and remakes(params):
-            size = await asyncio.to_thread(remade_size, source, params)
+            size = await asyncio.to_thread(remade_size, source, params, size)
         fmt = images.normalise_format(schema.output_format(params))
         lines = [f"model: {schema.model}", f"seed: {request.seed}", f"size: {size[0]}×{size[1]}"]
         lines += [f"{k}: {v}" for k, v in params.items() if k not in ("prompt", "seed")]
@@ -191,7 +192,7 @@ class PlaceholderProvider(Provider):
         try:
             if source is not None and remakes(params):
                 data = await asyncio.to_thread(
-                    render_remake, source, request.prompt, lines, fmt, request.seed,
+                    render_remake, source, request.prompt, lines, size, fmt, request.seed,
                     quality, params)
             else:
                 data = await asyncio.to_thread(

@@ -18,7 +18,7 @@ from bot.providers.router import Router
 from bot.tools import TOOLS, Tool, tool
 from bot.tools.mask import CELL_NAMES, CELLS, parse_cells
 from cogs.common.component import JOB, JobChecked
-from cogs.tools.run import ToolModal, run_tool
+from cogs.tools.run import ToolModal, images_of, run_tool
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -31,12 +31,6 @@ def tool_rows(job_id: str, router: Router) -> list[discord.ui.Item[Any]]:
     third rows."""
     servable = set(router.servable_models())
     return [ToolButton(job_id, t) for t in TOOLS if t.model in servable]
-
-
-def images_of(job_options: dict[str, Any]) -> int:
-    """How many images the job's result holds."""
-    count = job_options.get("count", 1)
-    return count if isinstance(count, int) and 1 <= count <= 4 else 1
 
 
 class ToolButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],
@@ -57,7 +51,7 @@ class ToolButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],
         return cls(match["job"], tool(match["tool"]))
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
-        images = images_of(dict(self.job.options))
+        images = images_of(self.job.options)
         if self.tool.model == "vary-region":
             await interaction.response.send_message(
                 "Which parts should be repainted? The image is cut in a 3×3 grid.",
@@ -99,5 +93,5 @@ class RegionSelect(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
             return
         region = tool("region")
         await interaction.response.send_modal(ToolModal(
-            region, self.job_id, images_of(dict(self.job.options)), interaction.id,
+            region, self.job_id, images_of(self.job.options), interaction.id,
             cells=cells))

@@ -8,6 +8,8 @@ its submit is answered from that alone, also after a restart.
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -28,7 +30,7 @@ from cogs.common.posted import PostedImage, read_posted
 if TYPE_CHECKING:
     from bot.client import FluxBot
 
-_KEYS = "|".join(t.key.replace(".", r"\.") for t in TOOLS)
+_KEYS = "|".join(re.escape(t.key) for t in TOOLS)
 SUBMIT = modal_ids(r"fluxcord:tool-modal:(?P<tool>" + _KEYS + r"):" + JOB
                    + r":(?P<cells>[1-9]{0,8}):[0-9]{1,20}")
 
@@ -78,7 +80,7 @@ async def answer_tool_modal(interaction: discord.Interaction[FluxBot]) -> bool:
             raise UserError("Say what to put in those parts. Press Vary Region again.")
         if chosen.model == "vary-region" and not match["cells"]:
             raise UserError("Pick the parts to repaint first. Press Vary Region again.")
-        images = int(job.options.get("count", 1) or 1)
+        images = images_of(job.options)
         which = ascii_number(values.get("which", "1") or "1", 1, images)
         if which is None:
             raise UserError(f"Pick an image from 1 to {images}. Press {chosen.label} again.")
@@ -125,6 +127,12 @@ async def _run(interaction: discord.Interaction[FluxBot], job: Job, chosen: Tool
     # (the source prompt already carries its suffix).
     await run_job(interaction, dataclasses.replace(request, frozen=True))
     return made.note
+
+
+def images_of(job_options: Mapping[str, Any]) -> int:
+    """How many images the job's result holds."""
+    count = job_options.get("count", 1)
+    return count if isinstance(count, int) and 1 <= count <= 4 else 1
 
 
 def _values(components: list[Any]) -> dict[str, str]:

@@ -110,3 +110,31 @@ async def test_vary_subtle_stays_closer_to_the_source_than_strong() -> None:
         subtle = distance(source, await vary(source, SUBTLE, seed))
         strong = distance(source, await vary(source, STRONG, seed))
         assert subtle < strong * 0.6, (seed, subtle, strong)
+
+
+@pytest.mark.asyncio
+async def test_the_placeholder_draws_around_an_expand_and_into_a_fill() -> None:
+    source = source_picture()
+
+    async def remake(model: str, options: dict[str, object]) -> bytes:
+        plan = make_plan(model, [PLACEHOLDER_SCHEMAS[model]], options, 6, image=True)
+        image = await PlaceholderProvider().generate(GenerationRequest(
+            job_id="j", prompt="a harbour", seed=1, plan=plan,
+            image=InputImage(source, "source.png", "image/png", "attachment://source.png")))
+        image.release()
+        return image.data
+
+    zoomed = await remake("pan", {"top": 0, "bottom": 0, "left": 128, "right": 0})
+    with Image.open(io.BytesIO(zoomed)) as image:
+        assert image.size == (384, 192)
+        kept = image.convert("RGB").crop((128, 0, 384, 192))
+    with Image.open(io.BytesIO(source)) as original:
+        assert ImageStat.Stat(ImageChops.difference(kept, original.convert("RGB"))).mean == [
+            0, 0, 0]
+    filled = await remake("vary-region", {"region": "9"})
+    with Image.open(io.BytesIO(filled)) as image:
+        assert image.size == (256, 192)
+        corner = image.convert("RGB").crop((0, 0, 170, 128))
+    with Image.open(io.BytesIO(source)) as original:
+        same = original.convert("RGB").crop((0, 0, 170, 128))
+        assert ImageStat.Stat(ImageChops.difference(corner, same)).mean == [0, 0, 0]
