@@ -303,3 +303,18 @@ async def test_a_tool_prompt_is_screened_and_a_moderated_one_refunded(
                                                                         bfl_world.bob.id)]
     assert rows[-2:] == [(-5, "reserve: pan"), (5, "refund: bfl: ModerationError")]
     assert len(results(bfl_world.general)) == 1
+
+
+async def test_forged_region_cells_get_a_private_explanation(bfl_world: World) -> None:
+    source = await imagine(bfl_world)
+    job = job_of(source)
+    asked = await settled(await bfl_world.discord.click(
+        source, f"fluxcord:tool:region:{job}", bfl_world.bob))
+    assert asked.original is not None
+    for values in (["10"], ["1", "x"], [str(n) for n in range(1, 10)]):
+        ix = await settled(await bfl_world.discord.forge_click(
+            asked.original, f"fluxcord:region:{job}", bfl_world.bob, values=values,
+            shown=True))
+        assert ix.modal is None
+        assert "Vary" in private_text(ix) or "cells 1-9" in private_text(ix), values
+    assert bfl_world.providers.bfl.requests == []
