@@ -29,6 +29,7 @@ COGS = (
     "cogs.admin.default_model", "cogs.help.cog", "cogs.moderation.cog", "cogs.boards.cog",
     "cogs.history.cog", "cogs.admin.cog", "cogs.continuity.cog", "cogs.presets.cog",
     "cogs.edit.cog", "cogs.privacy.cog", "cogs.provenance.cog", "cogs.blend.cog",
+    "cogs.tools.cog",
 )
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.

@@ -45,6 +45,11 @@ DEFAULT_COSTS: dict[str, int | dict[str, int]] = {
     "flux-2-pro-edit": 6,
     # /blend: FLUX.2 [pro] with reference images (on top: `blend-reference-mp`, when set).
     "blend": 6,
+    # The tools under a result: Vary (FLUX.1 [dev]), BFL's expand and fill.
+    "vary": 3,
+    "zoom-out": 5,
+    "pan": 5,
+    "vary-region": 5,
 }
 # A cost key `<model>-reference-mp` prices the reference images of that model's jobs, in
 # credits per megapixel of them all (rounded up); unset, they cost nothing extra.

@@ -38,6 +38,8 @@ def describe(entry: LedgerEntry) -> str:
     if entry.job_id is not None:
         if entry.reason == "reserve":
             return "charged for an image"
+        if entry.reason.startswith("reserve: "):  # a tool under a result
+            return "charged for " + entry.reason.removeprefix("reserve: ")
         return "given back: " + entry.reason.removeprefix("refund: ")
     by = f" (by <@{entry.actor_id}>)" if entry.actor_id else ""
     return f"{entry.reason}{by}"

@@ -61,7 +61,7 @@ class ReportSummary:
             self.granted += row.delta
             return
         model = row.model or "unknown"
-        if row.reason == "reserve":
+        if row.reason == "reserve" or row.reason.startswith("reserve: "):
             self.spent -= row.delta
         else:
             self.refunded += row.delta

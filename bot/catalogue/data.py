@@ -6,6 +6,7 @@ Where a page is silent the choice is written beside it, with its source.
 from __future__ import annotations
 
 from bot.catalogue.schema import Kind, Model, Param, ProviderSchema
+from bot.catalogue.tools import expand_schema, fill_schema, vary_schema
 
 SEED_MAX = 4294967295
 # The longest prompt the bot takes: Discord's own limit on a text option is 6000, the
@@ -301,5 +302,13 @@ MODELS: dict[str, Model] = {
         Model("flux-dev", "FLUX.1 [dev]", (ONEMIN_FLUX_DEV, BFL_FLUX_DEV)),
         Model("flux-2-pro-edit", "FLUX.2 [pro] edit", (ONEMIN_FLUX_2_PRO_EDIT,)),
         Model("blend", "FLUX.2 [pro] blend", (BFL_FLUX_2_PRO_BLEND,)),
+        # The tools under a result (bot/catalogue/tools.py); after the editor, which
+        # /edit finds as the first model that edits.
+        Model("vary", "Vary (FLUX.1 [dev])", (vary_schema(ONEMIN_FLUX_DEV),)),
+        Model("zoom-out", "Zoom Out (FLUX.1 Expand [pro])",
+              (expand_schema("zoom-out", PROMPT_MAX, SEED_MAX),)),
+        Model("pan", "Pan (FLUX.1 Expand [pro])", (expand_schema("pan", PROMPT_MAX, SEED_MAX),)),
+        Model("vary-region", "Vary Region (FLUX.1 Fill [pro])",
+              (fill_schema("vary-region", PROMPT_MAX, SEED_MAX),)),
     )
 }

@@ -139,6 +139,9 @@ class ProviderSchema:
     # How many reference images the model takes (BFL's FLUX.2 `input_image` ...
     # `input_image_8`, for /blend); /imagine does not offer a model that takes them.
     references: int = 0
+    # One of the tools under a result (Vary, Zoom Out, Pan, Vary Region): made from a
+    # posted image, never offered as a model of its own.
+    tool: bool = False
 
     def takes(self, option: str) -> bool:
         param = self.params.get(option)
@@ -219,8 +222,13 @@ class Model:
 
     @property
     def edits(self) -> bool:
-        """True for an image editor (/edit), which changes an input image."""
-        return any(s.edits for s in self.schemas)
+        """True for an image editor (/edit) or a tool, which changes an input image."""
+        return any(s.edits or s.tool for s in self.schemas)
+
+    @property
+    def tool(self) -> bool:
+        """True for a tool under a result (Vary, Zoom Out, Pan, Vary Region)."""
+        return any(s.tool for s in self.schemas)
 
     @property
     def references(self) -> int:

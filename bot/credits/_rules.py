@@ -95,7 +95,7 @@ async def _reserve(tx: Transaction, new: NewJob, now: float, defaults: CreditDef
         message_id=None, error=None, created_at=now, updated_at=now, shard=new.shard,
     )
     await store.insert_job(tx, job)
-    await store.add_ledger(tx, _job_entries(job, -1, "reserve", now))
+    await store.add_ledger(tx, _job_entries(job, -1, new.reason, now))
     if cost:
         await store.add_budget_spend(tx, g, day, cost)
     return job

@@ -112,6 +112,8 @@ class NewJob:
     # The member's roles when they asked: their highest role tier applies.
     role_ids: tuple[int, ...] = ()
     shard: int = 0  # the shard of its server (bot.fleet.shard_of), whose process owns it
+    # The ledger's reason for the charge: "reserve", or "reserve: <tool>" for a tool's job.
+    reason: str = "reserve"
 
 
 class CreditError(UserError):

@@ -343,6 +343,8 @@ class JobService:
                     cost=prepared.cost,
                     role_ids=request.role_ids,
                     shard=shard_of(request.guild_id, self._settings.SHARD_COUNT),
+                    # The ledger names the tool a charge was for.
+                    reason=f"reserve: {prepared.model.id}" if prepared.model.tool else "reserve",
                 )
             )
         except BaseException:

@@ -10,10 +10,13 @@ FLUX.2 [pro] (`/v1/flux-2-pro`, section 4b) takes up to 8 reference images as
 `input_image`, `input_image_2` ... `input_image_8`, each a URL BFL fetches (a Discord CDN
 link) or base64; its submit answer also gives the task's `cost` in BFL credits, which is
 logged with the job.
+Expand and fill (section 4b) take the input as `image`; fill's mask is drawn here from
+the member's cells at the input's size.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import ipaddress
 import logging
@@ -21,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.images import inspect_async
 from bot.providers.base import (
     GeneratedImage,
     GenerationRequest,
@@ -36,6 +40,7 @@ from bot.providers.errors import (
 from bot.providers.hosted import HostedProvider, Lenient, hosted_entry
 from bot.providers.http import Reply, download, fetch, safe_url
 from bot.providers.polling import poll_until
+from bot.tools.mask import parse_cells, region_mask_png
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +86,8 @@ class BflProvider(HostedProvider):
                 request.image.data
             ).decode("ascii")
         body.update(reference_fields(request.references))
+        if "region" in schema.params and request.image is not None:
+            body["mask"] = await _fill_mask(request.image.data, str(body.get("mask", "")))
         if request.resume is not None and request.resume.provider == self.name:
             # Submitted before a restart: poll it where BFL said, never pay for it twice.
             url = request.resume.poll_url or ""
@@ -197,6 +204,13 @@ def _log_cost(job_id: str, submitted: _Submitted) -> None:
     if submitted.cost is not None:
         log.info("bfl: job %s costs %g BFL credits (input %s MP, output %s MP)", job_id,
                  submitted.cost, submitted.input_mp, submitted.output_mp)
+async def _fill_mask(image: bytes, cells: str) -> str:
+    """Fill's `mask` for the member's cells: base64 of an RGB PNG of the input's own size
+    (the endpoint refuses any other), white where it repaints (bot.tools.mask)."""
+    info = await inspect_async(image)
+    png = await asyncio.to_thread(region_mask_png, info.width, info.height,
+                                  parse_cells(cells))
+    return base64.b64encode(png).decode("ascii")
 
 
 ENTRY = hosted_entry(BflProvider, label="BFL", key_setting="BFL_API_KEY",

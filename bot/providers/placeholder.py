@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import colorsys
+import io
 import textwrap
 from collections.abc import Mapping
 from dataclasses import replace
@@ -27,6 +28,7 @@ from bot.providers.base import (
     ProviderSettings,
 )
 from bot.providers.slots import ResultSlots
+from bot.tools.mask import parse_cells, region_mask
 
 if TYPE_CHECKING:
     import httpx
@@ -108,6 +110,45 @@ def render(
     return images.encode(image, fmt, quality)
 
 
+def remakes(params: Mapping[str, Any]) -> bool:
+    """True when the request remakes its input image (image-to-image with a strength,
+    an expand, a fill) rather than drawing a new one from it."""
+    return any(name in params for name in ("prompt_strength", "top", "left", "region"))
+
+
+def remade_size(source: bytes, params: Mapping[str, Any], asked: tuple[int, int]
+                ) -> tuple[int, int]:
+    """The size of a remake: image-to-image makes the size asked (`asked`), an expand the
+    input's plus its margins, a fill the input's."""
+    if "prompt_strength" in params:
+        return asked
+    with Image.open(io.BytesIO(source)) as image:
+        width, height = image.size
+    return (width + int(params.get("left", 0)) + int(params.get("right", 0)),
+            height + int(params.get("top", 0)) + int(params.get("bottom", 0)))
+
+
+def render_remake(source: bytes, prompt: str, lines: list[str], size: tuple[int, int],
+                  fmt: str, seed: int, quality: int, params: Mapping[str, Any]) -> bytes:
+    """A remake of `source`, as a real model would make it in kind: image-to-image blends
+    the input with the placeholder by `prompt_strength` (1 keeps nothing of the input); an
+    expand draws the placeholder around the input; a fill paints it into the mask's cells
+    (`region`: the cells, "1,5,9")."""
+    with Image.open(io.BytesIO(source)) as opened:
+        image = opened.convert("RGB")
+    with Image.open(io.BytesIO(render(prompt, lines, size, "png", seed, quality))) as png:
+        drawn = png.convert("RGB")
+    if "prompt_strength" in params:
+        made = Image.blend(image.resize(size), drawn, float(params["prompt_strength"]))
+    elif "region" in params:
+        mask = region_mask(size[0], size[1], parse_cells(str(params["region"]))).convert("L")
+        made = Image.composite(drawn, image, mask)
+    else:
+        made = drawn
+        made.paste(image, (int(params.get("left", 0)), int(params.get("top", 0))))
+    return images.encode(made, fmt, quality)
+
+
 class PlaceholderProvider(Provider):
     """Draws instead of generating; never does network I/O."""
 
@@ -142,6 +183,9 @@ class PlaceholderProvider(Provider):
         schema = attempt.schema
         params = attempt.body(request.prompt, request.seed)
         size = image_size(schema, params)
+        source = request.image.data if request.image is not None else None
+        if source is not None and remakes(params):
+            size = await asyncio.to_thread(remade_size, source, params, size)
         fmt = images.normalise_format(schema.output_format(params))
         lines = [f"model: {schema.model}", f"seed: {request.seed}", f"size: {size[0]}×{size[1]}"]
         lines += [f"{k}: {v}" for k, v in params.items() if k not in ("prompt", "seed")]
@@ -150,9 +194,14 @@ class PlaceholderProvider(Provider):
         quality = int(params.get("output_quality") or 90)
         slot = await self.slots.take()  # the rendered bytes are a result like any other
         try:
-            data = await asyncio.to_thread(
-                render, request.prompt, lines, size, fmt, request.seed, quality
-            )
+            if source is not None and remakes(params):
+                data = await asyncio.to_thread(
+                    render_remake, source, request.prompt, lines, size, fmt, request.seed,
+                    quality, params)
+            else:
+                data = await asyncio.to_thread(
+                    render, request.prompt, lines, size, fmt, request.seed, quality
+                )
         except BaseException:
             slot.release()
             raise

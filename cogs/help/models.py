@@ -77,9 +77,10 @@ class Models(commands.Cog):
         options = [f"`{o}`" for o in model.options() if o != "prompt"]
         lines = [
             # An image editor is not a choice of /imagine: it is what /edit runs; a blend
-            # of references is what /blend runs.
-            "Used by: /edit" if model.edits else "Used by: /blend" if model.references
-            else f"Choice: `{model.id}`",
+            # of references is what /blend runs; a tool is what a button under a result runs.
+            ("Used by: the buttons under a result" if model.tool
+             else "Used by: /edit" if model.edits else "Used by: /blend" if model.references
+             else f"Choice: `{model.id}`"),
             f"Cost: {texts.cost(price)}",
             f"Takes: {', '.join(options) or 'a prompt only'}",
         ]

@@ -41,11 +41,12 @@ async def test_edit_sends_the_uploaded_image_to_the_image_editor(world: World) -
     assert fields["Source image"] == "harbour.png"
     assert fields["Model"] == "FLUX.2 [pro] edit"
     assert fields["Cost"] == "6 credits"
-    # One row, as members know it, whichever cog put its button there first.
+    # The first row as members know it, whichever cog put its button there first; the
+    # tools a configured provider serves (here the two Vary buttons) on the second.
     assert [i.rsplit(":", 1)[0] for i in message.custom_ids()] == [
         "fluxcord:reroll", "fluxcord:edit", "fluxcord:delete", "fluxcord:board-add",
-        "fluxcord:edit-image"]
-    assert len(message.components) == 1
+        "fluxcord:edit-image", "fluxcord:tool:vary-subtle", "fluxcord:tool:vary-strong"]
+    assert len(message.components) == 2
     services = world.runner.services
     assert services is not None
     assert (await services.credits.balance(world.guild.id, world.alice.id)).total == 44

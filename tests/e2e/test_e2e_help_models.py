@@ -47,10 +47,14 @@ async def test_models_is_one_field_per_model_with_cost_options_and_providers(
     fields = fields_of(embed)
     assert list(fields) == [
         "FLUX1.1 [pro] (this server's default)", "FLUX.1 [pro]", "FLUX.2 [pro]", "FLUX.1 [dev]",
-        "FLUX.2 [pro] edit", "FLUX.2 [pro] blend",
+        "FLUX.2 [pro] edit", "FLUX.2 [pro] blend", "Vary (FLUX.1 [dev])",
+        "Zoom Out (FLUX.1 Expand [pro])", "Pan (FLUX.1 Expand [pro])",
+        "Vary Region (FLUX.1 Fill [pro])",
     ]
     assert fields["FLUX.2 [pro] edit"].startswith("Used by: /edit\nCost: 6 credits\n")
     assert fields["FLUX.2 [pro] blend"].startswith("Used by: /blend\nCost: 6 credits\n")
+    assert fields["Vary (FLUX.1 [dev])"].startswith(
+        "Used by: the buttons under a result\nCost: 3 credits\n")
     pro11 = fields["FLUX1.1 [pro] (this server's default)"]
     assert pro11.startswith("Choice: `flux-1.1-pro`\nCost: 4 credits\nTakes: ")
     assert "apiframe: healthy" in pro11 and "Segmind: healthy" in pro11

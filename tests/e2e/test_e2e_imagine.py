@@ -59,7 +59,8 @@ async def test_each_model_posts_its_image_publicly(
     )
     assert sorted(message.custom_ids()) == sorted(
         f"fluxcord:{b}:{message.custom_ids()[0].rsplit(':', 1)[1]}"
-        for b in ("reroll", "edit", "delete", "board-add", "edit-image")
+        for b in ("reroll", "edit", "delete", "board-add", "edit-image",
+                  "tool:vary-subtle", "tool:vary-strong")
     )
     # The provider got the request the user asked for, under its own names.
     standin = getattr(world.providers, provider)

@@ -91,7 +91,8 @@ async def test_the_placeholder_says_which_models_it_serves(
                                                             timing=fast_timing))
     assert problems == 0
     assert ("provider placeholder: on (placeholder), serves flux-1.1-pro, flux-pro, "
-            "flux-2-pro, flux-dev, flux-2-pro-edit, blend") in lines
+            "flux-2-pro, flux-dev, flux-2-pro-edit, blend, vary, zoom-out, pan, "
+            "vary-region") in lines
     assert "route flux-dev (FLUX.1 [dev]): placeholder" in lines
 
 

@@ -18,6 +18,12 @@ import discord
 
 # Makes a button (most often a DynamicItem carrying the job id) for job `job_id`'s result.
 MakeItem = Callable[[str], discord.ui.Item[Any]]
+# Whether the button is shown now (a tool no configured provider serves is not).
+Shown = Callable[[], bool]
+
+
+def _always() -> bool:
+    return True
 
 # Discord's limits: five action rows of five buttons each.
 ROWS = 5
@@ -33,6 +39,7 @@ class ResultButton:
     make: MakeItem
     row: int
     position: int
+    shown: Shown = _always
 
 
 class ResultRows:
@@ -41,15 +48,17 @@ class ResultRows:
     def __init__(self) -> None:
         self._buttons: dict[str, ResultButton] = {}
 
-    def add(self, name: str, make: MakeItem, *, row: int = 0, position: int) -> None:
-        """Puts `make`'s button under every result from now on (again under the same
-        `name`: replaces it). Raises ValueError when the row has no room left."""
+    def add(self, name: str, make: MakeItem, *, row: int = 0, position: int,
+            shown: Shown = _always) -> None:
+        """Puts `make`'s button under every result from now on, while `shown()` (again
+        under the same `name`: replaces it). Raises ValueError when the row has no room
+        left."""
         if not 0 <= row < ROWS:
             raise ValueError(f"result row {row} is not one of Discord's {ROWS}")
         taken = [b for b in self._buttons.values() if b.row == row and b.name != name]
         if len(taken) >= PER_ROW:
             raise ValueError(f"result row {row} already holds {PER_ROW} buttons")
-        self._buttons[name] = ResultButton(name, make, row, position)
+        self._buttons[name] = ResultButton(name, make, row, position, shown)
 
     def remove(self, name: str) -> None:
         """No longer puts button `name` under results (its cog was unloaded)."""
@@ -59,6 +68,8 @@ class ResultRows:
         """The buttons of job `job_id`'s result, each in its row, in order."""
         view = discord.ui.View(timeout=None)
         for button in sorted(self._buttons.values(), key=lambda b: (b.row, b.position)):
+            if not button.shown():
+                continue
             item = button.make(job_id)
             item.row = button.row
             view.add_item(item)

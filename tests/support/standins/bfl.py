@@ -15,6 +15,8 @@ Faults (`inject(kind, times=1, **params)`), on submit:
 - "trickle" (a valid answer sent one byte every `seconds=`, default 0.2);
 on a poll: "poll_error" (`status=`, default 500), "task_error" (the task ends `Error`);
 on the delivery URL: "expired_download" (403), "redirect" (302 to `location=`).
+Expand and fill (`TOOL_BODIES`) also refuse an image or mask that is not one, and a
+mask not of the image's size or with an alpha channel, with BFL's 422.
 A prompt containing "forbidden" ends `Request Moderated`, one containing "flagged"
 `Content Moderated` (neither charged).
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import io
 import json
 import math
 import uuid
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from PIL import Image
 
 from tests.support.standins.images import CONTENT_TYPES
 from tests.support.standins.providers import SEED_MAX, Fault, Spec, StandIn, check_object
@@ -73,6 +77,72 @@ FLUX_2_PRO: dict[str, Spec] = {
     "webhook_url": Spec("string"),
     "webhook_secret": Spec("string"),
 }
+# Expand and fill (providers.md 4b): the input as base64 `image`; expand's four sides
+# 0-2048; fill's `mask` an image of the input's own size. Kept apart from the FLUX
+# bodies above: their checks and result sizes are their own.
+_TOOL_COMMON = {
+    "prompt": Spec("string"),
+    "image": Spec("string", 1, required=True),
+    "steps": Spec("int", 15, 50),
+    "guidance": Spec("number", 1.5, 100),
+    "prompt_upsampling": Spec("bool"),
+    "seed": Spec("int", 0, SEED_MAX),
+    "safety_tolerance": Spec("int", 0, 6),
+    "output_format": Spec("enum", choices=("jpeg", "png")),
+    "webhook_url": Spec("string", 1, 2083),
+    "webhook_secret": Spec("string"),
+}
+TOOL_BODIES: dict[str, dict[str, Spec]] = {
+    "flux-pro-1.0-expand": {**_TOOL_COMMON, **{
+        side: Spec("int", 0, 2048) for side in ("top", "bottom", "left", "right")}},
+    "flux-pro-1.0-fill": {**_TOOL_COMMON, "mask": Spec("string", 1)},
+}
+
+
+def _decoded(value: Any) -> Image.Image | None:
+    """A base64 field as an image, or None when it is not one."""
+    try:
+        image = Image.open(io.BytesIO(base64.b64decode(str(value), validate=True)))
+        image.load()
+    except (binascii.Error, ValueError, OSError):
+        return None
+    return image
+
+
+def tool_problems(model: str, body: dict[str, Any]) -> list[str]:
+    """What expand and fill refuse beyond the field specs: an image that is not one, a
+    mask that is not one, not of the image's size, or with an alpha channel."""
+    image = _decoded(body.get("image"))
+    if image is None:
+        return [f"{model} body.image: not a base64 image"]
+    if model.endswith("fill") and "mask" in body:
+        mask = _decoded(body["mask"])
+        if mask is None:
+            return [f"{model} body.mask: not a base64 image"]
+        if mask.size != image.size:
+            return [f"{model} body.mask: {mask.size[0]}x{mask.size[1]} is not the image's "
+                    f"size {image.size[0]}x{image.size[1]}"]
+        if "A" in mask.getbands():
+            return [f"{model} body.mask: has an alpha channel"]
+    return []
+
+
+def tool_size(model: str, body: dict[str, Any]) -> tuple[int, int]:
+    """The size of an expand's result (the input plus its sides) or a fill's (the input's)."""
+    image = _decoded(body["image"])
+    assert image is not None
+    width, height = image.size
+    if model.endswith("expand"):
+        width += body.get("left", 0) + body.get("right", 0)
+        height += body.get("top", 0) + body.get("bottom", 0)
+    return width, height
+
+
+def mask_of(body: dict[str, Any]) -> Image.Image:
+    """A recorded fill body's mask, decoded (for the tests' asserts)."""
+    mask = _decoded(body["mask"])
+    assert mask is not None
+    return mask
 
 
 @dataclass(slots=True)
@@ -100,7 +170,7 @@ class BflStandIn(StandIn):
         self.tasks: dict[str, Task] = {}
 
     def add_routes(self, app: web.Application) -> None:
-        for model in BODIES:
+        for model in (*BODIES, *TOOL_BODIES):
             app.router.add_post(f"/v1/{model}", self._submit)
         app.router.add_post("/v1/flux-2-pro", self._submit_flux_2)
         app.router.add_get(POLL_PATH, self._poll)
@@ -117,7 +187,12 @@ class BflStandIn(StandIn):
         if (refused := self._auth(request)) is not None:
             return refused
         model = request.path.removeprefix("/v1/")
-        problems = check_object(body, BODIES[model], f"{model} body")
+        if model in TOOL_BODIES:
+            problems = check_object(body, TOOL_BODIES[model], f"{model} body")
+            if not problems:
+                problems = tool_problems(model, body)
+        else:
+            problems = check_object(body, BODIES[model], f"{model} body")
         image = body.get("image_prompt") if isinstance(body, dict) else None
         if isinstance(image, str):
             try:
@@ -175,7 +250,8 @@ class BflStandIn(StandIn):
 
     def _create(self, model: str, body: dict[str, Any]) -> Task:
         fmt = body.get("output_format", "jpeg")
-        size = (body.get("width", 1024), body.get("height", 768))
+        size = (tool_size(model, body) if model in TOOL_BODIES
+                else (body.get("width", 1024), body.get("height", 768)))
         task = Task(str(uuid.uuid4()), model, body, ext=fmt,
                     data=self.result_image(size[0], size[1], fmt, len(self.tasks)))
         self.tasks[task.id] = task

@@ -1,0 +1,1 @@
+"""The tools under a result: Vary, Zoom Out, Pan and Vary Region (bot/tools)."""

@@ -1,0 +1,54 @@
+"""The tools cog: registers the tools' buttons, Vary Region's select, their modals, and
+the rows they add under every result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.client import FluxBot
+from bot.providers.router import Router
+from bot.tools import TOOLS, Tool
+from cogs.common.job.rows import result_rows
+from cogs.tools.buttons import RegionSelect, ToolButton
+from cogs.tools.run import answer_tool_modal
+
+
+class Tools(commands.Cog):
+    def __init__(self, bot: FluxBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(ToolButton, RegionSelect)
+        router = self.bot.services.router
+        rows = result_rows(self.bot)
+        # The second and third rows, in TOOLS' order; each shown while a configured
+        # provider serves its model.
+        for position, which in enumerate(TOOLS):
+            rows.add(f"tool-{which.key}", _maker(which), row=which.row, position=position,
+                     shown=_served(router, which.model))
+
+    async def cog_unload(self) -> None:
+        rows = result_rows(self.bot)
+        for which in TOOLS:
+            rows.remove(f"tool-{which.key}")
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
+        """Tool modals are answered from their custom_id, also after a restart."""
+        await answer_tool_modal(interaction)
+
+
+def _served(router: Router, model: str) -> Callable[[], bool]:
+    return lambda: model in router.servable_models()
+
+
+def _maker(which: Tool) -> Callable[[str], discord.ui.Item[Any]]:
+    return lambda job_id: ToolButton(job_id, which)
+
+
+async def setup(bot: FluxBot) -> None:
+    await bot.add_cog(Tools(bot))
