@@ -70,7 +70,8 @@ async def test_blend_sends_the_attachments_in_order_and_charges_once(bfl_world: 
     assert fields["Model"] == "FLUX.2 [pro] blend" and fields["Provider"] == "BFL"
     assert fields["References"] == "1. cat.png · 2. hat.png"
     assert fields["Cost"] == "6 credits"
-    assert len(posted.custom_ids()) == 5  # the result's buttons, as /imagine's
+    # The result's buttons, as /imagine's: five, then the tools BFL and 1min.ai serve.
+    assert len(posted.custom_ids()) == 14
     assert await balance(world) == before - 6
     services = world.runner.services
     assert services is not None
