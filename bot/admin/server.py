@@ -18,6 +18,7 @@ from bot.credits import store as credits_store
 from bot.credits._rules import utc_day
 from bot.credits.store import RoleTier
 from bot.errors import UserError
+from bot.i18n import DEFAULT_LOCALE, NAMES, tr
 from bot.settings import Settings
 from bot.storage import Rule, Store, Transaction
 
@@ -117,6 +118,22 @@ class ServerAdmin:
     async def check_model(self, guild_id: int, model: str, offered: list[str]) -> None:
         """Refuses a model the server forbids, naming the ones it allows among `offered`."""
         check_model_allowed(await self.forbidden_models(guild_id), model, offered)
+
+    # -- the language of shared texts ----------------------------------------------------
+
+    async def set_language(self, guild_id: int, locale: str) -> None:
+        """Chooses the language of what everyone in the server sees (a locale of
+        `bot.i18n.NAMES`)."""
+        if locale not in NAMES:
+            raise UserError(tr("fluxcord does not speak that language yet."))
+        await self._db.write(lambda tx: store.set_language(tx, guild_id, locale))
+        log.info("server %d: language set to %s", guild_id, locale)
+
+    async def language(self, guild_id: int) -> str:
+        """The Discord locale of the server's shared texts (English unless chosen)."""
+        if not guild_id:
+            return DEFAULT_LOCALE
+        return await self._db.read(lambda tx: store.language(tx, guild_id)) or DEFAULT_LOCALE
 
     # -- the log channel ---------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from bot.i18n import tr
 from bot.moderation import lookalikes, patterns, text
 from bot.moderation.patterns import EntryRefused
 
@@ -130,11 +131,14 @@ class Hit:
     def message(self) -> str:
         """The member's private refusal, naming the term."""
         if self.timed_out:
-            return ("Your prompt could not be checked against the blocklist in time. "
-                    "Shorten it or write it more plainly, then try again.")
-        whose = "this server's blocklist" if self.source == "server" else "the bot's blocklist"
+            return tr("Your prompt could not be checked against the blocklist in time. "
+                      "Shorten it or write it more plainly, then try again.")
         shown = self.term.replace("`", "'")
-        return f"Your prompt was refused: it matches `{shown}` on {whose}. Rephrase it."
+        if self.source == "server":
+            return tr("Your prompt was refused: it matches `{term}` on this server's "
+                      "blocklist. Rephrase it.", term=shown)
+        return tr("Your prompt was refused: it matches `{term}` on the bot's blocklist. "
+                  "Rephrase it.", term=shown)
 
 
 class _Node:

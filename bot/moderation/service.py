@@ -165,7 +165,7 @@ class Moderation:
                             f"Strike for <@{subject.user_id}>: a prompt refused by {what}.")
         note = ""
         if isinstance(state, CoolingDown):
-            note = f" {state.message}"
+            note = " " + state.message
             await self._on_event(subject.guild_id,
                                 f"<@{subject.user_id}> is cooling down until "
                                 f"{discord_time(state.until)}.")

@@ -9,12 +9,15 @@ from discord.ext import commands
 
 from bot import texts
 from bot.client import FluxBot
+from bot.i18n import NAMES, tr
 from bot.replies import defer_private, reply
 from cogs.admin.settings import show_settings
 from cogs.common.admin_log import log_event
 from cogs.common.context import MODEL_CHOICES, manage_server
 from cogs.common.pages import PageButton
 
+# The languages of /server language, each named in itself.
+LANGUAGE_CHOICES = [app_commands.Choice(name=name, value=locale) for locale, name in NAMES.items()]
 # Channels a log line can be posted in.
 LogChannel = discord.TextChannel | discord.VoiceChannel | discord.StageChannel | discord.Thread
 
@@ -105,6 +108,17 @@ class ServerCommands(commands.GroupCog, group_name="server"):
             text += (" But the bot cannot post there yet: give it View Channel and Send "
                      "Messages in that channel.")
         await reply(interaction, text)
+
+    @app_commands.command()
+    @manage_server
+    @app_commands.describe(language="The language of results, boards and the log channel")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def language(self, interaction: discord.Interaction[FluxBot], language: str) -> None:
+        """Set the language of what everyone in this server sees"""
+        assert interaction.guild_id is not None
+        await self.bot.services.admin.set_language(interaction.guild_id, language)
+        await reply(interaction, tr("Results, boards and the log channel are now in {language}.",
+                                    language=NAMES[language]))
 
 
 async def setup(bot: FluxBot) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import texts
+from bot.i18n import NAMES
 from bot.safety import cap_in_force
 from cogs.common.context import CappableChannel, ensure_manage_server
 from cogs.common.pages import Page, pager, send_page
@@ -67,6 +68,7 @@ async def settings_fields(interaction: discord.Interaction[FluxBot]) -> list[Fie
     log_channel = await services.admin.log_channel(guild.id)
     moderation = await _moderation_lines(interaction.client, guild.id)
     retention = await services.privacy.retention(guild.id)
+    language = await services.admin.language(guild.id)
 
     credits = [
         f"Allowance: {texts.credits(config.allowance)} every {config.period_hours} h",
@@ -101,6 +103,7 @@ async def settings_fields(interaction: discord.Interaction[FluxBot]) -> list[Fie
         f"{settings.MAX_JOBS_PER_SERVER} per server",
         f"Log channel: <#{log_channel.channel_id}>" if log_channel else "Log channel: none",
         f"Retention: {retention.describe()}",
+        f"Language: {NAMES.get(language, language)}",
     ]
     return [
         *_chunks("Credits", credits),

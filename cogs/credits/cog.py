@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot import texts
 from bot.client import FluxBot
+from bot.i18n import Text, trn
 from cogs.common.admin_log import log_event
 from cogs.common.context import ensure_manage_server, manage_server, role_ids_of
 from cogs.credits.history import show_history
@@ -25,9 +26,9 @@ def _when(epoch: float) -> str:
     return f"<t:{int(epoch)}:R>"
 
 
-def _bonus(n: int) -> str:
+def _bonus(n: int) -> Text:
     """`1 bonus credit`, `1,000 bonus credits`."""
-    return texts.credits(n).replace(" credit", " bonus credit")
+    return trn("{n} bonus credit", "{n} bonus credits", n)
 
 
 def _member_roles(member: discord.Member | discord.User) -> tuple[int, ...]:

@@ -21,6 +21,7 @@ from bot.boards.store import Board, BoardItem, KeptResult
 from bot.client import report_error
 from bot.credits.rows import Job
 from bot.errors import UserError
+from bot.i18n import SOURCE, tr
 from bot.replies import defer_private, reply
 from bot.texts import model_label
 from cogs.common.component import JOB, JobChecked, ascii_number
@@ -43,9 +44,9 @@ class AddToBoardButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]
     """Adds the result to the server's only board, or asks which of them (and, with
     several images, first which image)."""
 
-    def __init__(self, job_id: str) -> None:
+    def __init__(self, job_id: str, lang: str = SOURCE) -> None:
         super().__init__(discord.ui.Button(
-            label="Add to board", style=discord.ButtonStyle.secondary, emoji="📌",
+            label=tr("Add to board").render(lang), style=discord.ButtonStyle.secondary, emoji="📌",
             custom_id=f"fluxcord:board-add:{job_id}"))
         self.job_id = job_id
 

@@ -17,6 +17,7 @@ from bot.catalogue import MODELS
 from bot.client import report_error
 from bot.credits.rows import Job
 from bot.errors import UserError
+from bot.i18n import SOURCE, tr
 from bot.jobs.request import Attachment, ImagineRequest
 from bot.replies import defer_private
 from cogs.common.component import (
@@ -43,9 +44,9 @@ class EditImageButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]]
                       template=r"fluxcord:edit-image:" + JOB):
     """Opens the modal that asks what to change in this result."""
 
-    def __init__(self, job_id: str) -> None:
+    def __init__(self, job_id: str, lang: str = SOURCE) -> None:
         super().__init__(discord.ui.Button(
-            label="Edit image", style=discord.ButtonStyle.secondary, emoji="🖌️",
+            label=tr("Edit image").render(lang), style=discord.ButtonStyle.secondary, emoji="🖌️",
             custom_id=f"fluxcord:edit-image:{job_id}"))
         self.job_id = job_id
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.client import report_error
+from bot.i18n import SOURCE, catalogue, tr
 from bot.moderation.refusal import ModerationRefusal
 from bot.moderation.store import AppealRow
 from bot.moderation.strikes import discord_time
@@ -41,10 +42,12 @@ async def send_refusal(interaction: discord.Interaction[Any], refusal: Moderatio
                        ) -> None:
     """Answers privately with the refusal and, when it may be appealed, an Appeal button."""
     view = None
+    lang = catalogue(interaction.locale)
     if refusal.appealable and refusal.strike_id is not None:
         view = discord.ui.View(timeout=None)
-        view.add_item(AppealButton(refusal.strike_id))
-    kwargs: dict[str, Any] = {"content": refusal.message, "allowed_mentions": NO_MENTIONS}
+        view.add_item(AppealButton(refusal.strike_id, lang))
+    kwargs: dict[str, Any] = {"content": refusal.render(lang),
+                              "allowed_mentions": NO_MENTIONS}
     if view is not None:
         kwargs["view"] = view
     if interaction.response.is_done():
@@ -58,9 +61,9 @@ class AppealButton(Checked, discord.ui.DynamicItem[discord.ui.Button[Any]],
     """Sends the refused prompt to the server's review channel (once per strike); only
     the struck member, in the strike's server."""
 
-    def __init__(self, strike_id: str) -> None:
+    def __init__(self, strike_id: str, lang: str = SOURCE) -> None:
         super().__init__(discord.ui.Button(
-            label="Appeal", style=discord.ButtonStyle.secondary,
+            label=tr("Appeal").render(lang), style=discord.ButtonStyle.secondary,
             custom_id=f"fluxcord:appeal:{strike_id}", emoji="⚖️"))
         self.strike_id = strike_id
 
