@@ -21,6 +21,11 @@ def credits_back(amount: int) -> Text:
     return trn("{n} credit is back", "{n} credits are back", amount)
 
 
+def your_credits_back(amount: int) -> Text:
+    """`Your 1 credit is back.`: a refund, as its own sentence."""
+    return trn("Your {n} credit is back.", "Your {n} credits are back.", amount)
+
+
 def model_label(model_id: str) -> str:
     """The name members know a model by (`FLUX1.1 [pro]`); the id itself if unknown."""
     model = MODELS.get(model_id)

@@ -355,7 +355,7 @@ class JobService:
                 # Nothing runs from this job again, so its input image is not kept. A stop
                 # keeps it: the member is offered Try again.
                 await asyncio.shield(self._drop_input(job.id))
-            back = tr("Your {back}.", back=texts.credits_back(prepared.cost))
+            back = texts.your_credits_back(prepared.cost)
             if cancelled:
                 raise JobCancelled(tr("Cancelled. {back}", back=back)) from None
             if isinstance(exc, ModerationError):

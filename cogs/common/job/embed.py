@@ -41,7 +41,7 @@ def result_embed(
     embed.add_field(name=_(tr("Size")), value=f"{image.width}×{image.height}")
     embed.add_field(name=_(tr("Cost")), value=_(texts.credits(cost)))
     embed.add_field(name=_(tr("Balance")),
-                    value=_(tr("{credits} left", credits=texts.credits(balance))))
+                    value=_(trn("{n} credit left", "{n} credits left", balance)))
     shown = parameters_line(request, lang)
     if shown:
         embed.add_field(name=_(tr("Parameters")), value=shown[:1024], inline=False)

@@ -18,13 +18,12 @@ from bot import images, provenance
 from bot.catalogue import MODELS
 from bot.continuity.store import ResumeRow
 from bot.credits.rows import Job
-from bot.i18n import Text, render, tr
+from bot.i18n import Text, render, tr, trn
 from bot.jobs.request import ImagineRequest, attachment_from_stored
 from bot.provenance.signing import Generation, sign_or_keep
 from bot.providers.base import GeneratedImage, Submission
 from bot.providers.registry import label as provider_label
 from bot.texts import credits as credit_text
-from bot.texts import credits_back
 from cogs.common.job.delivery import TOKEN_MARGIN, UPLOAD_HEADROOM, discord_file
 from cogs.common.job.embed import result_embed
 from cogs.common.job.try_again import try_again_view
@@ -38,8 +37,8 @@ log = logging.getLogger(__name__)
 
 def refunded_text(cost: int) -> Text:
     """What a member reads when a restart refunded their job."""
-    return tr("The bot restarted while making your image; your {back}.",
-              back=credits_back(cost))
+    return trn("The bot restarted while making your image; your {n} credit is back.",
+               "The bot restarted while making your image; your {n} credits are back.", cost)
 
 
 async def tell_refunded(bot: FluxBot, job: Job, reason: str | Text | None = None) -> None:
