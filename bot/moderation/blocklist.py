@@ -67,16 +67,18 @@ def parse_entry(raw: str, *, probe: bool = True) -> Entry:
     """
     written = raw.strip()
     if not written:
-        raise EntryRefused("The entry is empty. Give a word, a phrase or `/regex/`.")
+        raise EntryRefused(tr("The entry is empty. Give a word, a phrase or `/regex/`."))
     if len(written) > MAX_ENTRY_LENGTH:
-        raise EntryRefused(f"The entry is too long: at most {MAX_ENTRY_LENGTH} characters.")
+        raise EntryRefused(tr("The entry is too long: at most {max_entry_length} characters.",
+                              max_entry_length=MAX_ENTRY_LENGTH))
     if len(written) >= 2 and written.startswith("/") and written.endswith("/"):
         return Entry(written, pattern=patterns.compile_pattern(text.fold_pattern(written[1:-1]),
                                                              probe=probe))
     words = tuple(text.tokens(text.fold(written)))
     if not words:
-        raise EntryRefused(f"`{written}` has no letters, digits or emoji to match. "
-                           "Give a word, a phrase or `/regex/`.")
+        raise EntryRefused(tr("`{written}` has no letters, digits or emoji to match. Give a "
+                              "word, a phrase or `/regex/`.",
+                              written=written))
     return Entry(written, words=words)
 
 

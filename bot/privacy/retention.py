@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import UserError
+from bot.i18n import tr
 from bot.privacy import store
 from bot.storage import Transaction
 
@@ -36,8 +37,9 @@ def in_force(own: int | None, maximum: int) -> Retention:
 def check_days(days: int, maximum: int) -> None:
     """Refuses a retention the operator does not allow, naming the ceiling."""
     if days < 1 or days > maximum:
-        raise UserError(f"Choose between 1 and {maximum} days: the bot's operator keeps "
-                        f"prompts at most {maximum} days.")
+        raise UserError(tr("Choose between 1 and {maximum} days: the bot's operator keeps "
+                           "prompts at most {maximum} days.",
+                           maximum=maximum))
 
 
 async def expire(tx: Transaction, now: float, maximum: int) -> int:

@@ -9,7 +9,7 @@ from discord.ext import commands
 
 from bot import texts
 from bot.client import FluxBot
-from bot.i18n import NAMES, tr
+from bot.i18n import NAMES, tr, trn
 from bot.replies import defer_private, reply
 from cogs.admin.settings import show_settings
 from cogs.common.admin_log import log_event
@@ -61,8 +61,11 @@ class ServerCommands(commands.GroupCog, group_name="server"):
             text += (" It is still this server's default model, so /imagine without a model "
                      "is refused: choose another with /default-model.")
         await interaction.response.send_message(text, ephemeral=True)
-        await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} {state} {texts.model_label(model)}.")
+        event = (tr("{admin} allowed {model}.", admin=interaction.user.mention,
+                    model=texts.model_label(model)) if enabled else
+                 tr("{admin} forbidden {model}.", admin=interaction.user.mention,
+                    model=texts.model_label(model)))
+        await log_event(self.bot, interaction.guild_id, event)
 
     @app_commands.command()
     @manage_server
@@ -80,8 +83,9 @@ class ServerCommands(commands.GroupCog, group_name="server"):
         retention = await privacy.set_retention(interaction.guild_id, days)
         await reply(interaction, retention.describe() + " Older ones go within the hour.")
         await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} set the retention of prompts to "
-                        f"{retention.days} days.")
+                        trn("{admin} set the retention of prompts to {n} day.",
+                            "{admin} set the retention of prompts to {n} days.",
+                            retention.days, admin=interaction.user.mention))
 
     @app_commands.command(name="log-channel")
     @manage_server
@@ -96,13 +100,13 @@ class ServerCommands(commands.GroupCog, group_name="server"):
         await admin.set_log_channel(interaction.guild_id, channel.id if channel else None,
                                     interaction.user.id)
         if channel is None:
-            await reply(interaction, "Admin events are no longer reported in a channel.")
+            await reply(interaction, tr("Admin events are no longer reported in a channel."))
             return
         text = f"Admin events will be reported in {channel.mention}."
         # The first line is the test: Discord's answer is the truth about permissions.
         posted = await log_event(
             self.bot, interaction.guild_id,
-            f"{interaction.user.mention} chose this channel for admin events.",
+            tr("{admin} chose this channel for admin events.", admin=interaction.user.mention),
             warn_admin=False)
         if not posted:
             text += (" But the bot cannot post there yet: give it View Channel and Send "

@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import FluxBot
+from bot.i18n import tr
 from bot.safety import cap_in_force
 from cogs.common.admin_log import log_event
 from cogs.common.context import CappableChannel, manage_server
@@ -46,7 +47,9 @@ class Safety(commands.GroupCog, group_name="safety"):
             )
         await interaction.response.send_message(text, ephemeral=True)
         await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} set the safety cap of {where} to {level}.")
+                        tr("{admin} set the safety cap of {where} to {level}.",
+                           admin=interaction.user.mention,
+                           where=channel.mention if channel else tr("this server"), level=level))
 
     @app_commands.command()
     @manage_server

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot import texts
 from bot.client import FluxBot
-from bot.i18n import Text, trn
+from bot.i18n import Text, tr, trn
 from cogs.common.admin_log import log_event
 from cogs.common.context import ensure_manage_server, manage_server, role_ids_of
 from cogs.credits.history import show_history
@@ -118,18 +118,28 @@ class Credits(commands.GroupCog, group_name="credits"):
         )
         moved = balance.change
         if amount >= 0:
-            text = f"Added {_bonus(moved)} for {member.mention}."
-        else:
+            text = tr("Added {credits} for {member}.", credits=_bonus(moved),
+                      member=member.mention)
+        elif moved == amount:
             # Never below zero: say what was really removed, not what was asked.
-            text = f"Removed {_bonus(-moved)} from {member.mention}"
-            text += "." if moved == amount else f" (they had only {-moved})."
+            text = tr("Removed {credits} from {member}.", credits=_bonus(-moved),
+                      member=member.mention)
+        else:
+            text = tr("Removed {credits} from {member} (they had only {had}).",
+                      credits=_bonus(-moved), member=member.mention, had=-moved)
         await interaction.response.send_message(
-            f"{text} Their balance: {texts.credits(balance.total)}.", ephemeral=True)
-        verb = "granted" if amount >= 0 else "removed"
-        await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} {verb} {_bonus(abs(moved))} "
-                        f"{'to' if amount >= 0 else 'from'} {member.mention}"
-                        + (f": {reason}" if reason else "."))
+            tr("{text} Their balance: {credits}.", text=text,
+               credits=texts.credits(balance.total)).render(interaction.locale), ephemeral=True)
+        who = {"admin": interaction.user.mention, "credits": _bonus(abs(moved)),
+               "member": member.mention}
+        if amount >= 0:
+            event = (tr("{admin} granted {credits} to {member}: {reason}", reason=reason, **who)
+                     if reason else tr("{admin} granted {credits} to {member}.", **who))
+        else:
+            event = (tr("{admin} removed {credits} from {member}: {reason}", reason=reason,
+                        **who)
+                     if reason else tr("{admin} removed {credits} from {member}.", **who))
+        await log_event(self.bot, interaction.guild_id, event)
 
     @app_commands.command()
     @manage_server
@@ -163,8 +173,9 @@ class Credits(commands.GroupCog, group_name="credits"):
         text = f"Each member now gets {texts.credits(amount)} every {config.period_hours} h."
         await interaction.response.send_message(text, ephemeral=True)
         await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} set the allowance to "
-                        f"{texts.credits(amount)} every {config.period_hours} h.")
+                        tr("{admin} set the allowance to {credits} every {hours} h.",
+                           admin=interaction.user.mention, credits=texts.credits(amount),
+                           hours=config.period_hours))
 
     @app_commands.command()
     @manage_server
@@ -182,22 +193,25 @@ class Credits(commands.GroupCog, group_name="credits"):
             config = await services.guilds.guild_config(interaction.guild_id)
             left = await self._credits.budget_left(interaction.guild_id)
             await interaction.response.send_message(
-                f"This server may spend {texts.credits(config.daily_budget)} per day; "
-                f"{texts.credits(config.daily_budget - left)} spent today, "
-                f"{texts.credits(left)} left. It resets at midnight UTC.",
+                tr("This server may spend {budget} per day; {spent} spent today, {left} "
+                   "left. It resets at midnight UTC.",
+                   budget=texts.credits(config.daily_budget),
+                   spent=texts.credits(config.daily_budget - left),
+                   left=texts.credits(left)).render(interaction.locale),
                 ephemeral=True)
             return
         services.admin.check_budget(amount)
         await services.guilds.set_budget(interaction.guild_id, amount)
         left = await self._credits.budget_left(interaction.guild_id)
         await interaction.response.send_message(
-            f"This server may now spend {texts.credits(amount)} per day "
-            f"({texts.credits(left)} left today).",
+            tr("This server may now spend {budget} per day ({left} left today).",
+               budget=texts.credits(amount), left=texts.credits(left)
+               ).render(interaction.locale),
             ephemeral=True,
         )
         await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} set the daily budget to "
-                        f"{texts.credits(amount)}.")
+                        tr("{admin} set the daily budget to {credits}.",
+                           admin=interaction.user.mention, credits=texts.credits(amount)))
 
 
 async def setup(bot: FluxBot) -> None:

@@ -14,6 +14,7 @@ from bot.boards.service import HISTORY_PAGE
 from bot.boards.store import HistoryEntry
 from bot.client import FluxBot, report_error
 from bot.errors import UserError
+from bot.i18n import tr
 from bot.replies import defer_private
 from bot.texts import model_label
 from cogs.common.component import Checked, job_here
@@ -32,7 +33,8 @@ async def history_page(interaction: discord.Interaction[FluxBot], query: str | N
                                          query, page)
     if not entries and page == 0:
         found = f" matching “{query}”" if query else ""
-        raise UserError(f"You have no images{found} in this server yet.")
+        raise UserError(tr("You have no images{found} in this server yet.",
+                           found=found))
     title = f"Your images matching “{query}”" if query else "Your images"
     embed = discord.Embed(title=title, colour=HISTORY_COLOUR,
                           description="\n\n".join(_line(page * HISTORY_PAGE + n, e)

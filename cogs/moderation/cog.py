@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import FluxBot
+from bot.i18n import tr
 from bot.moderation.blocklist import MAX_ENTRY_LENGTH
 from bot.moderation.events import admin_event
 from bot.moderation.service import Moderation
@@ -78,7 +79,8 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
         added = await self._moderation.add_entry(interaction.guild_id, entry,
                                                  interaction.user.id)
         await interaction.edit_original_response(
-            content=f"Added `{_shown(added.text)}` ({added.kind}) to this server's blocklist.",
+            content=tr("Added `{shown}` ({kind}) to this server's blocklist.",
+                       shown=_shown(added.text), kind=added.kind).render(interaction.locale),
             allowed_mentions=NO_MENTIONS)
 
     @blocklist.command(name="remove")

@@ -26,6 +26,8 @@ CONFIRM_SECONDS = 120.0
 def _duration(seconds: float) -> Text:
     if seconds >= 60 and seconds % 60 == 0:
         return trn("{n} minute", "{n} minutes", int(seconds // 60))
+    if seconds != int(seconds):
+        return tr("{seconds} seconds", seconds=f"{seconds:g}")
     return trn("{n} second", "{n} seconds", int(seconds))
 
 

@@ -300,5 +300,6 @@ class DeleteButton(
         await reply(interaction, tr("Deleted."))
         if interaction.user.id != requester:
             await log_event(interaction.client, interaction.guild_id,
-                            f"{interaction.user.mention} deleted an image by <@{requester}> "
-                            f"in <#{interaction.channel_id}>.")
+                            tr("{admin} deleted an image by {member} in {channel}.",
+                               admin=interaction.user.mention, member=f"<@{requester}>",
+                               channel=f"<#{interaction.channel_id}>"))
