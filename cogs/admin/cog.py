@@ -81,7 +81,7 @@ class ServerCommands(commands.GroupCog, group_name="server"):
             await reply(interaction, (await privacy.retention(interaction.guild_id)).describe())
             return
         retention = await privacy.set_retention(interaction.guild_id, days)
-        await reply(interaction, retention.describe() + " Older ones go within the hour.")
+        await reply(interaction, retention.describe() + " " + tr("Older ones go within the hour."))
         await log_event(self.bot, interaction.guild_id,
                         trn("{admin} set the retention of prompts to {n} day.",
                             "{admin} set the retention of prompts to {n} days.",

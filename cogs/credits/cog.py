@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot import texts
 from bot.client import FluxBot
-from bot.i18n import Text, tr, trn
+from bot.i18n import Text, join, tr, trn
 from cogs.common.admin_log import log_event
 from cogs.common.context import ensure_manage_server, manage_server, role_ids_of
 from cogs.credits.history import show_history
@@ -62,16 +62,17 @@ class Credits(commands.GroupCog, group_name="credits"):
         roles = role_ids_of(interaction) if member is None else _member_roles(member)
         balance = await self._credits.balance(interaction.guild_id, target.id, roles)
         whose = "" if target.id == interaction.user.id else f" ({target.mention})"
-        tier = (f"the tier of <@&{balance.tier_role_id}>" if balance.tier_role_id
-                else "this server's allowance")
+        tier = (tr("the tier of {role}", role=f"<@&{balance.tier_role_id}>")
+                if balance.tier_role_id else tr("this server's allowance"))
         lines = [
-            f"Balance: {texts.credits(balance.total)}{whose}",
-            f"Allowance left this period: {balance.allowance_left} of {balance.allowance_total}"
-            f" ({tier})",
-            f"Bonus credits: {balance.bonus}",
-            f"Allowance refills {_when(balance.refills_at)}",
+            tr("Balance: {credits}{whose}", credits=texts.credits(balance.total), whose=whose),
+            tr("Allowance left this period: {left} of {total} ({tier})",
+               left=balance.allowance_left, total=balance.allowance_total, tier=tier),
+            tr("Bonus credits: {bonus}", bonus=balance.bonus),
+            tr("Allowance refills {when}", when=_when(balance.refills_at)),
         ]
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        await interaction.response.send_message(join(lines, "\n").render(interaction.locale),
+                                                ephemeral=True)
 
     @app_commands.command()
     @app_commands.describe(member="Whose history (needs Manage Server for someone else)")
@@ -159,19 +160,22 @@ class Credits(commands.GroupCog, group_name="credits"):
         if amount is None and period_hours is None:
             config = await services.guilds.guild_config(interaction.guild_id)
             tiers = await services.admin.tiers(interaction.guild_id)
-            text = (f"Each member gets {texts.credits(config.allowance)} every "
-                    f"{config.period_hours} h.")
+            text = tr("Each member gets {credits} every {hours} h.",
+                      credits=texts.credits(config.allowance), hours=config.period_hours)
             if tiers:
-                text += f" {len(tiers)} role tier{'s' if len(tiers) != 1 else ''} give more: "
-                text += "see `/server settings`."
-            await interaction.response.send_message(text, ephemeral=True)
+                text += " " + trn("{n} role tier gives more: see `/server settings`.",
+                                  "{n} role tiers give more: see `/server settings`.",
+                                  len(tiers))
+            await interaction.response.send_message(text.render(interaction.locale),
+                                                    ephemeral=True)
             return
         services.admin.check_allowance(amount)
         if amount is None:
             amount = (await services.guilds.guild_config(interaction.guild_id)).allowance
         config = await services.guilds.set_allowance(interaction.guild_id, amount, period_hours)
-        text = f"Each member now gets {texts.credits(amount)} every {config.period_hours} h."
-        await interaction.response.send_message(text, ephemeral=True)
+        text = tr("Each member now gets {credits} every {hours} h.",
+                  credits=texts.credits(amount), hours=config.period_hours)
+        await interaction.response.send_message(text.render(interaction.locale), ephemeral=True)
         await log_event(self.bot, interaction.guild_id,
                         tr("{admin} set the allowance to {credits} every {hours} h.",
                            admin=interaction.user.mention, credits=texts.credits(amount),
