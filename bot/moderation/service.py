@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.errors import UserError
-from bot.i18n import tr
+from bot.i18n import join, tr, trn
 from bot.moderation import store
 from bot.moderation.blocklist import Blocklist, Entry, check, parse_entry
 from bot.moderation.events import AdminEvent, admin_event
@@ -66,20 +66,24 @@ class MemberReport:
         return recent_strikes(self.record, self.now, self.policy)
 
     def describe(self, mention: str) -> str:
-        lines = []
+        lines: list[str] = []
         state = standing(self.record, self.now, self.policy)
         if isinstance(state, Blocked):
-            why = f": {state.reason}" if state.reason else ""
-            lines.append(f"{mention} is blocked{why}.")
+            lines.append(tr("{member} is blocked: {reason}.", member=mention,
+                            reason=state.reason) if state.reason else
+                         tr("{member} is blocked.", member=mention))
         elif isinstance(state, CoolingDown):
-            lines.append(f"{mention} is cooling down until {discord_time(state.until)}.")
+            lines.append(tr("{member} is cooling down until {when}.", member=mention,
+                            when=discord_time(state.until)))
         recent = self.recent
-        lines.append(f"{mention} has {len(recent)} strike{'s' if len(recent) != 1 else ''} "
-                     f"in the last 24 hours ({self.policy.strikes_before_cooldown} start a "
-                     "cooldown).")
+        lines.append(trn("{member} has {n} strike in the last 24 hours ({cooldown} start a "
+                         "cooldown).",
+                         "{member} has {n} strikes in the last 24 hours ({cooldown} start a "
+                         "cooldown).", len(recent), member=mention,
+                         cooldown=self.policy.strikes_before_cooldown))
         for strike in recent[-10:]:
             lines.append(f"- {discord_time(strike.at)}: {strike.kind}, {strike.reason}")
-        return "\n".join(lines)
+        return join(lines, "\n")
 
 
 class Moderation:
