@@ -9,9 +9,12 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
 # The project and its pinned dependencies (pyproject.toml) in a virtualenv that the final
-# stage copies whole, so that no pip, wheel or build file reaches it.
+# stage copies whole, so that no pip, wheel or build file reaches it. The translations are
+# compiled where the package was installed (-I: that package, not the one in /src).
 RUN python3 -m venv /opt/fluxcord \
     && /opt/fluxcord/bin/pip install --no-cache-dir . \
+    && /opt/fluxcord/bin/pybabel --quiet compile --domain fluxcord --directory \
+       "$(/opt/fluxcord/bin/python -I -c 'import bot.i18n as i; print(i.LOCALES_DIR)')" \
     && /opt/fluxcord/bin/pip uninstall --yes --no-cache-dir pip setuptools
 
 FROM ${BASE_IMAGE}

@@ -17,10 +17,13 @@ from discord.ext import commands
 from bot.channels import channel_lookup
 from bot.errors import UserError
 from bot.fleet import Fleet, ShardSet, alone
+from bot.i18n import Text, tr
+from bot.i18n.commands import CatalogueTranslator, catalogue_digest
 from bot.recovery import Recovery
 from bot.replies import reply
 from bot.services import Services
 from bot.shards import IdentifyPacer, client_options, identify_pacer_for
+from bot.texts import listing
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,8 @@ COGS = (
 )
 COMMANDS_HASH_KEY = "commands_hash"
 # Discord's names for permissions, as members see them in the client.
-_PERMISSION_NAMES = {"manage_guild": "Manage Server", "manage_messages": "Manage Messages"}
+_PERMISSION_NAMES = {"manage_guild": tr("Manage Server"),
+                     "manage_messages": tr("Manage Messages")}
 
 
 class FluxTree(app_commands.CommandTree["FluxBot"]):
@@ -59,13 +63,14 @@ async def report_error(interaction: discord.Interaction[Any], cause: BaseExcepti
     Used by the tree for commands and by the buttons and modals, which discord.py does
     not route through the tree.
     """
+    message: str | Text
     if isinstance(cause, UserError):
-        message = cause.message
+        message = cause.render(interaction.locale)
     elif isinstance(cause, app_commands.MissingPermissions):
-        needed = ", ".join(_PERMISSION_NAMES.get(p, p) for p in cause.missing_permissions)
-        message = f"You need the {needed} permission for this."
+        needed = listing([_PERMISSION_NAMES.get(p) or tr(p) for p in cause.missing_permissions])
+        message = tr("You need the {permission} permission for this.", permission=needed)
     elif isinstance(cause, app_commands.TransformerError | app_commands.CheckFailure):
-        message = str(cause) or "You cannot use this command here."
+        message = str(cause) or tr("You cannot use this command here.")
     else:
         command = interaction.command.qualified_name if interaction.command else None
         data: Any = interaction.data or {}
@@ -78,7 +83,7 @@ async def report_error(interaction: discord.Interaction[Any], cause: BaseExcepti
             _options_for_log(interaction),
             exc_info=cause,
         )
-        message = "Something went wrong on our side. It has been logged; please try again."
+        message = tr("Something went wrong on our side. It has been logged; please try again.")
     try:
         await reply(interaction, message, ephemeral=True)
     except discord.HTTPException:
@@ -142,6 +147,7 @@ class FluxBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         for cog in COGS:
             await self.load_extension(cog)
+        await self.tree.set_translator(CatalogueTranslator())
         await self.sync_commands_if_changed(force=self._force_sync)
         # Before connecting: no job of this run exists yet to be mistaken for a lost one.
         await self._recovery.before_connect()
@@ -150,13 +156,15 @@ class FluxBot(commands.AutoShardedBot):
         """Commands, buttons and modals alike: direct messages only when the operator allows
         them. A refusal is answered here, privately."""
         if interaction.guild_id is None and not self.services.settings.ALLOW_DMS:
-            await reply(interaction, "fluxcord works in servers only.", ephemeral=True)
+            await reply(interaction, tr("fluxcord works in servers only."), ephemeral=True)
             return False
         return True
 
     def commands_hash(self) -> str:
         payload = [c.to_dict(self.tree) for c in self.tree.get_commands()]
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        # The translated descriptions are part of what is registered.
+        described = {"commands": payload, "catalogues": catalogue_digest()}
+        return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
     async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
         """Registers the slash commands globally only when they differ from the last time.

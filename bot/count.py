@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from bot.errors import UserError
+from bot.i18n import tr
 from bot.providers.base import GeneratedImage, GenerationRequest
 from bot.providers.router import Router
 
@@ -69,4 +70,5 @@ async def generate_images(router: Router, request: GenerationRequest, count: int
 def check_count(count: int) -> None:
     """Refuses a number of images the bot does not make in one job."""
     if not 1 <= count <= COUNT_MAX:
-        raise UserError(f"`count` must be 1-{COUNT_MAX}.")
+        raise UserError(tr("`count` must be 1-{count_max}.",
+                           count_max=COUNT_MAX))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from bot._headers import ImageError, header_info, webp_chunk_size
+from bot.i18n import Text, tr
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,8 @@ class ImageInfo:
 class InputRefused(ImageError):
     """A member's input image the bot will not use; `user_message` says why and what to do."""
 
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
+    def __init__(self, user_message: Text) -> None:
+        super().__init__(str(user_message))
         self.user_message = user_message
 
 
@@ -70,16 +71,18 @@ def check_input(data: bytes, max_pixels: int) -> ImageInfo:
         fmt, width, height = header_info(data, complete=True)
     except ImageError as exc:
         if "format" in str(exc):
-            raise InputRefused("`image` must be a PNG, JPEG or WebP picture.") from None
-        raise InputRefused(
+            raise InputRefused(tr("`image` must be a PNG, JPEG or WebP picture.")) from None
+        raise InputRefused(tr(
             "`image` could not be read as a picture (the file is damaged or cut short). "
             "Try another file."
-        ) from None
+        )) from None
     if width * height > max_pixels:
-        raise InputRefused(
-            f"`image` is {width}×{height} pixels; at most {max_pixels / 1e6:g} million pixels "
-            "are accepted. Scale it down and try again."
-        )
+        millions = f"{max_pixels / 1e6:g}"
+        raise InputRefused(tr(
+            "`image` is {width}×{height} pixels; at most {millions} million pixels "
+            "are accepted. Scale it down and try again.",
+            width=width, height=height, millions=millions
+        ))
     return ImageInfo(fmt, width, height)
 
 

@@ -24,6 +24,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from bot.errors import UserError
+from bot.i18n import trn
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,10 @@ class TooManyJobs(UserError):
     def __init__(self, count: int, limit: int) -> None:
         self.count = count
         self.limit = limit
-        images = "image" if count == 1 else "images"
-        self.message = (
-            f"You have {count} {images} queued or running, the most allowed; "
-            "wait for one to finish."
-        )
-        super().__init__(self.message)
+        super().__init__(trn("You have {n} image queued or running, the most allowed; "
+                             "wait for one to finish.",
+                             "You have {n} images queued or running, the most allowed; "
+                             "wait for one to finish.", count))
 
 
 class _State(enum.Enum):

@@ -13,10 +13,12 @@ from typing import Any
 
 import discord
 
+from bot.i18n import Text, render
+
 
 async def reply(
     interaction: discord.Interaction[Any],
-    content: str | None = None,
+    content: str | Text | None = None,
     *,
     ephemeral: bool = True,
     embed: discord.Embed | None = None,
@@ -24,8 +26,10 @@ async def reply(
     """Answers privately (or publicly on a fresh interaction), whatever state it is in.
 
     Before any response: a message. After a deferral: an edit of the original response,
-    which is private when the deferral was.
+    which is private when the deferral was. A `Text` is shown in the member's language.
     """
+    if content is not None:
+        content = render(content, interaction.locale)
     if not interaction.response.is_done():
         kwargs: dict[str, Any] = {"content": content, "ephemeral": ephemeral}
         if embed is not None:

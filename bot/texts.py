@@ -7,17 +7,23 @@ these, so "1 credit" and "FLUX1.1 [pro]" read the same in every command.
 from __future__ import annotations
 
 from bot.catalogue import MODELS
+from bot.i18n import Text, join, tr, trn
 
 
-def credits(amount: int) -> str:
-    """`1 credit`, `2 credits`, `1,500 credits` (and `-1 credit` for a removal)."""
-    unit = "credit" if abs(amount) == 1 else "credits"
-    return f"{amount:,} {unit}"
+def credits(amount: int) -> Text:
+    """`1 credit`, `2 credits`, `1,500 credits` (and `-1 credit` for a removal), in the
+    language it is shown in (its plural rules and number format)."""
+    return trn("{n} credit", "{n} credits", amount)
 
 
-def credits_back(amount: int) -> str:
+def credits_back(amount: int) -> Text:
     """`1 credit is back`, `4 credits are back`: a refund, said to the member."""
-    return f"{credits(amount)} {'is' if amount == 1 else 'are'} back"
+    return trn("{n} credit is back", "{n} credits are back", amount)
+
+
+def your_credits_back(amount: int) -> Text:
+    """`Your 1 credit is back.`: a refund, as its own sentence."""
+    return trn("Your {n} credit is back.", "Your {n} credits are back.", amount)
 
 
 def model_label(model_id: str) -> str:
@@ -32,15 +38,16 @@ def model_with_value(model_id: str) -> str:
     return model.named if model is not None else model_id
 
 
-def cost(price: int | dict[str, int]) -> str:
+def cost(price: int | dict[str, int]) -> Text:
     """A model's price: `4 credits`, or per output size for models priced by megapixels."""
     if isinstance(price, int):
         return credits(price)
-    return ", ".join(f"{credits(n)} at {mp} MP" for mp, n in price.items())
+    return join([tr("{credits} at {mp} MP", credits=credits(n), mp=mp)
+                 for mp, n in price.items()], ", ")
 
 
-def listing(items: list[str]) -> str:
+def listing(items: list[str] | list[Text]) -> Text:
     """`a`, `a and b`, `a, b and c`: for lists inside a sentence."""
     if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
+        return join(items)
+    return tr("{first} and {last}", first=join(items[:-1], ", "), last=items[-1])

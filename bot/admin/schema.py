@@ -39,5 +39,14 @@ CREATE TABLE admin_alerts (
 CREATE INDEX ledger_guild ON ledger (guild_id, id);
 """)
 
+# The language of what a server's members all see (/server language); none: English.
+LANGUAGE = Migration("""
+CREATE TABLE server_languages (
+    guild_id {int64} PRIMARY KEY,
+    locale   TEXT NOT NULL
+);
+""")
+
 # The tables a copy to another engine fills, in the order it must fill them.
-TABLES: tuple[str, ...] = ("role_tiers", "forbidden_models", "log_channels", "admin_alerts")
+TABLES: tuple[str, ...] = ("role_tiers", "forbidden_models", "log_channels", "admin_alerts",
+                           "server_languages")

@@ -18,6 +18,7 @@ from bot.credits import store as credits_store
 from bot.credits._rules import utc_day
 from bot.credits.store import RoleTier
 from bot.errors import UserError
+from bot.i18n import DEFAULT_LOCALE, NAMES, tr
 from bot.settings import Settings
 from bot.storage import Rule, Store, Transaction
 
@@ -55,16 +56,18 @@ class ServerAdmin:
         ceiling = self._settings.MAX_ALLOWANCE
         if amount is not None and amount > ceiling:
             raise CeilingExceeded(
-                f"The most an allowance can be here is {texts.credits(ceiling)} per period "
-                f"(the bot's MAX_ALLOWANCE); nothing was changed.")
+                tr("The most an allowance can be here is {credits} per period (the bot's "
+                   "MAX_ALLOWANCE); nothing was changed.",
+                   credits=texts.credits(ceiling)))
 
     def check_budget(self, amount: int | None) -> None:
         """Refuses a daily budget above the operator's MAX_DAILY_BUDGET."""
         ceiling = self._settings.MAX_DAILY_BUDGET
         if amount is not None and amount > ceiling:
             raise CeilingExceeded(
-                f"The most a daily budget can be here is {texts.credits(ceiling)} "
-                f"(the bot's MAX_DAILY_BUDGET); nothing was changed.")
+                tr("The most a daily budget can be here is {credits} (the bot's "
+                   "MAX_DAILY_BUDGET); nothing was changed.",
+                   credits=texts.credits(ceiling)))
 
     # -- role tiers --------------------------------------------------------------------
 
@@ -94,7 +97,8 @@ class ServerAdmin:
     async def set_model_allowed(self, guild_id: int, model: str, allowed: bool) -> set[str]:
         """Allows or forbids a model here; returns the models forbidden afterwards."""
         if model not in MODELS:
-            raise UserError(f"There is no model `{model}`. See /models.")
+            raise UserError(tr("There is no model `{model}`. See /models.",
+                               model=model))
 
         async def change(tx: Transaction) -> set[str]:
             await store.set_model_forbidden(tx, guild_id, model, not allowed)
@@ -103,7 +107,7 @@ class ServerAdmin:
             if {m.id for m in MODELS.values() if m.imagine} <= forbidden:
                 # Forbidding every model would stop the server silently. Raising undoes
                 # the change with the transaction.
-                raise UserError("That would forbid every model; allow another one first.")
+                raise UserError(tr("That would forbid every model; allow another one first."))
             return forbidden
 
         return await self._db.write(change)
@@ -117,6 +121,22 @@ class ServerAdmin:
     async def check_model(self, guild_id: int, model: str, offered: list[str]) -> None:
         """Refuses a model the server forbids, naming the ones it allows among `offered`."""
         check_model_allowed(await self.forbidden_models(guild_id), model, offered)
+
+    # -- the language of shared texts ----------------------------------------------------
+
+    async def set_language(self, guild_id: int, locale: str) -> None:
+        """Chooses the language of what everyone in the server sees (a locale of
+        `bot.i18n.NAMES`)."""
+        if locale not in NAMES:
+            raise UserError(tr("fluxcord does not speak that language yet."))
+        await self._db.write(lambda tx: store.set_language(tx, guild_id, locale))
+        log.info("server %d: language set to %s", guild_id, locale)
+
+    async def language(self, guild_id: int) -> str:
+        """The Discord locale of the server's shared texts (English unless chosen)."""
+        if not guild_id:
+            return DEFAULT_LOCALE
+        return await self._db.read(lambda tx: store.language(tx, guild_id)) or DEFAULT_LOCALE
 
     # -- the log channel ---------------------------------------------------------------
 
@@ -176,8 +196,8 @@ def check_model_allowed(forbidden: set[str], model: str, offered: list[str]) -> 
     if model not in forbidden:
         return
     allowed = [texts.model_with_value(m) for m in offered if m not in forbidden]
-    where = f"Allowed here: {texts.listing(allowed)}." if allowed else (
-        "No model is allowed here now.")
+    where = tr("Allowed here: {models}.", models=texts.listing(allowed)) if allowed else (
+        tr("No model is allowed here now."))
     raise ModelForbidden(
-        f"{texts.model_label(model)} is not allowed in this server. {where} "
-        "Nothing was charged.")
+        tr("{model_label} is not allowed in this server. {where} Nothing was charged.",
+           model_label=texts.model_label(model), where=where))

@@ -146,3 +146,16 @@ async def job_counts(tx: Statements, guild_id: int, since: float, user_id: int |
         f"WHERE guild_id = $1 AND created_at >= $2 {member}"
         "GROUP BY user_id, model, status", *args)
     return [JobCount(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows]
+
+
+async def language(tx: Statements, guild_id: int) -> str | None:
+    """The Discord locale chosen for the server's shared texts, if any."""
+    rows = await tx.fetch("SELECT locale FROM server_languages WHERE guild_id = $1", guild_id)
+    return str(rows[0][0]) if rows else None
+
+
+async def set_language(tx: Statements, guild_id: int, locale: str) -> None:
+    """Chooses the language of the server's shared texts."""
+    await tx.execute(
+        "INSERT INTO server_languages (guild_id, locale) VALUES ($1, $2) "
+        "ON CONFLICT (guild_id) DO UPDATE SET locale = excluded.locale", guild_id, locale)

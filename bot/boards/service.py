@@ -21,6 +21,7 @@ from bot.boards.style import StyleLayer
 from bot.boards.thumbs import make_thumbnail_async
 from bot.credits.rows import Job
 from bot.errors import UserError
+from bot.i18n import tr
 from bot.storage import Store, Transaction
 
 log = logging.getLogger(__name__)
@@ -179,10 +180,11 @@ class Boards:
         Messages (`may_manage`). Raises UserError otherwise."""
         item = await self._db.read(lambda tx: store.board_item(tx, board.id, number))
         if item is None:
-            raise UserError(f"Board “{board.name}” has no image number {number}.")
+            raise UserError(tr("Board “{name}” has no image number {number}.",
+                               name=board.name, number=number))
         if item.added_by != user_id and not may_manage:
-            raise UserError("Only the member who added that image, or someone with "
-                            "Manage Messages, can remove it.")
+            raise UserError(tr("Only the member who added that image, or someone with Manage "
+                               "Messages, can remove it."))
         await self._db.write(lambda tx: store.delete_board_item(tx, board.id, number))
         return item
 

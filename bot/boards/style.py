@@ -17,6 +17,7 @@ from typing import Any
 from bot.catalogue import MODELS, Model, OptionError, check_options
 from bot.catalogue.resolve import Layer, resolve, with_suffix
 from bot.errors import UserError
+from bot.i18n import tr
 
 __all__ = ["STYLE_OPTIONS", "StyleLayer", "check_style", "describe_style", "with_suffix"]
 from bot.texts import model_label
@@ -70,20 +71,23 @@ def check_style(model: str | None, aspect_ratio: str | None, output_format: str 
     options = {k: v for k, v in (("aspect_ratio", aspect_ratio),
                                  ("output_format", output_format)) if v is not None}
     if aspect_ratio == "custom":
-        raise UserError("A style cannot use `aspect_ratio: custom` (it has no width and "
-                        "height); pick a fixed ratio.")
+        raise UserError(tr("A style cannot use `aspect_ratio: custom` (it has no width and "
+                           "height); pick a fixed ratio."))
     suffix = " ".join((prompt_suffix or "").split()) or None
     if suffix is not None and len(suffix) > SUFFIX_MAX:
-        raise UserError(f"`prompt_suffix` is at most {SUFFIX_MAX} characters.")
+        raise UserError(tr("`prompt_suffix` is at most {suffix_max} characters.",
+                           suffix_max=SUFFIX_MAX))
     if model is not None:
         chosen = offered.get(model) or MODELS.get(model)
         if chosen is None:
-            raise UserError(f"There is no model `{model}`. See /models.")
+            raise UserError(tr("There is no model `{model}`. See /models.",
+                               model=model))
         check_options(chosen, options, offered)
     else:
         for name, value in options.items():
             if not any(_takes(m, name, value, offered) for m in offered.values()):
-                raise UserError(f"No model takes `{name}: {value}`. See /models.")
+                raise UserError(tr("No model takes `{name}: {value}`. See /models.",
+                                   name=name, value=value))
     return {"model": model, **options, "prompt_suffix": suffix}
 
 

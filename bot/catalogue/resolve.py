@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.catalogue import MODELS, Model, OptionError, check_options
 from bot.errors import UserError
+from bot.i18n import tr
 
 COMMAND, PRESET, BOARD, PREFERENCES = "command", "preset", "board", "preferences"
 SERVER, OPERATOR = "server", "operator"
@@ -69,7 +70,8 @@ def resolve(prompt: str, *, command: Layer = EMPTY, preset: Layer = EMPTY,
             break
     model = offered.get(model_id) or MODELS.get(model_id)
     if model is None:
-        raise UserError(f"There is no model `{model_id}`. See /models.")
+        raise UserError(tr("There is no model `{model_id}`. See /models.",
+                           model_id=model_id))
     sources["model"] = model_source
     options: dict[str, Any] = {}
     notes: list[str] = []

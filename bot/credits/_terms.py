@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.credits.rows import GuildConfig
 from bot.errors import UserError
+from bot.i18n import tr, trn
 from bot.texts import credits
 
 if TYPE_CHECKING:
@@ -127,12 +128,15 @@ class OutOfCredits(CreditError):
         self.cost = cost
         self.balance = balance
         self.refills_at = balance.refills_at
-        self.message = f"This costs {credits(cost)}; you have {credits(balance.total)}."
         if balance.allowance_total > 0:
-            self.message += f" Your allowance refills <t:{balance.refills_at}:R>."
+            when = f"<t:{balance.refills_at}:R>"
+            text = tr("This costs {cost}; you have {balance}. Your allowance refills {when}.",
+                      cost=credits(cost), balance=credits(balance.total), when=when)
         else:
-            self.message += " This server gives no allowance; an admin can grant credits."
-        super().__init__(self.message)
+            text = tr("This costs {cost}; you have {balance}. This server gives no allowance; "
+                      "an admin can grant credits.",
+                      cost=credits(cost), balance=credits(balance.total))
+        super().__init__(text)
 
 
 class BudgetExhausted(CreditError):
@@ -143,12 +147,14 @@ class BudgetExhausted(CreditError):
         self.budget = budget
         self.left = left
         self.resets_at = resets_at
+        when = f"<t:{resets_at}:R>"
         if left <= 0:
-            self.message = "This server's daily credit budget is spent"
+            text = tr("This server's daily credit budget is spent; it resets at midnight "
+                      "UTC, {when}.", when=when)
         else:
-            self.message = (
-                f"This costs {credits(cost)} but only {credits(left)} "
-                f"{'is' if left == 1 else 'are'} left in this server's daily budget"
-            )
-        self.message += f"; it resets at midnight UTC, <t:{resets_at}:R>."
-        super().__init__(self.message)
+            text = trn("This costs {cost} but only {n} credit is left in this server's daily "
+                       "budget; it resets at midnight UTC, {when}.",
+                       "This costs {cost} but only {n} credits are left in this server's "
+                       "daily budget; it resets at midnight UTC, {when}.",
+                       left, cost=credits(cost), when=when)
+        super().__init__(text)

@@ -13,10 +13,11 @@ from bot.catalogue.plan import make_plan
 from bot.credits import Credits
 from bot.credits.records import JobRecords
 from bot.credits.rows import Job
+from bot.i18n import join
 from bot.providers.base import GeneratedImage, GenerationRequest, Submission
 from bot.providers.errors import ProviderError
 from bot.providers.router import Router
-from bot.texts import credits_back
+from bot.texts import your_credits_back
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ async def resume_job(router: Router, records: JobRecords, credits: Credits, job:
     except ProviderError as exc:
         log.warning("job %s: resuming at %s failed: %s", job.id, exc.provider, exc)
         if await credits.refund(job.id, f"{exc.provider}: {type(exc).__name__}"):
-            await ui.refunded(f"{exc.user_message} Your {credits_back(job.cost)}.")
+            await ui.refunded(join([exc.user_message,
+                                    your_credits_back(job.cost)], " "))
         return
     try:
         await records.mark(job.id, "posting", provider=image.provider)

@@ -30,6 +30,7 @@ from bot.credits.rows import Job
 from bot.errors import JobFailed, UserError
 from bot.fleet import shard_of
 from bot.guilds import Guilds
+from bot.i18n import Text, join, tr, trn
 from bot.job_settings import JobSettings, job_settings_rule
 from bot.jobs.ports import (
     Deliver,
@@ -220,17 +221,18 @@ class JobService:
             return plan
         kept = self._router.bytes_only(plan)
         if not kept.attempts:
-            raise UserError(
-                f"The image of that job has expired at Discord, and {model.label}'s provider "
-                "here takes images only by link. Use /imagine with the image attached again."
-            )
+            raise UserError(tr(
+                "The image of that job has expired at Discord, and {label}'s provider "
+                "here takes images only by link. Use /imagine with the image attached again.",
+                label=model.label))
         return kept
 
     def _frozen_model(self, request: ImagineRequest) -> Model:
         """The model a frozen request names (it was resolved when it was made)."""
         model = self._router.offered().get(request.model or "") or MODELS.get(request.model or "")
         if model is None:
-            raise UserError(f"There is no model `{request.model}` any more. See /models.")
+            raise UserError(tr("There is no model `{model}` any more. See /models.",
+                               model=request.model))
         return model
 
     async def _resolve(self, request: ImagineRequest, found: JobSettings, read: list[Any]
@@ -291,7 +293,8 @@ class JobService:
                 and not await ui.confirm(prepared.cost, prepared.model.label)):
             return False
         if self.draining:
-            raise UserError("fluxcord is restarting. Try again in a minute; nothing was charged.")
+            raise UserError(tr("fluxcord is restarting. Try again in a minute; nothing was "
+                               "charged."))
         task = asyncio.current_task()
         assert task is not None
         self._active.add(task)
@@ -372,10 +375,10 @@ class JobService:
                 log.warning("job %s: upload interrupted (%s); left to recovery",
                             job.id, type(exc).__name__)
                 if isinstance(exc, Exception):
-                    raise JobFailed(
+                    raise JobFailed(tr(
                         "Discord did not confirm that your image was posted. If it is not in "
-                        f"the channel, you get your {texts.credits(prepared.cost)} back when "
-                        "fluxcord next starts."
+                        "the channel, you get your {credits} back when fluxcord next starts.",
+                        credits=texts.credits(prepared.cost))
                     ) from exc
                 raise
             cancelled = self.waiting.cancelled(job.id, exc)
@@ -385,24 +388,25 @@ class JobService:
                 # Nothing runs from this job again, so its input image is not kept. A stop
                 # keeps it: the member is offered Try again.
                 await asyncio.shield(self._drop_input(job.id))
-            back = f"Your {texts.credits_back(prepared.cost)}."
+            back = texts.your_credits_back(prepared.cost)
             if cancelled:
-                raise JobCancelled(f"Cancelled. {back}") from None
+                raise JobCancelled(tr("Cancelled. {back}", back=back)) from None
             if isinstance(exc, ModerationError):
                 for screen in self._screens:
                     refused = await screen.provider_refused(
-                        request, prepared.model.id, f"{exc.user_message} {back}")
+                        request, prepared.model.id, join([exc.user_message, back], " "))
                     if refused is not None:
                         raise refused from exc
             if isinstance(exc, ProviderError):
                 log.warning("job %s failed at %s: %s", job.id, exc.provider, exc)
-                raise JobFailed(f"{exc.user_message} {back}") from exc
+                raise JobFailed(join([exc.user_message, back], " ")) from exc
             if isinstance(exc, DeliveryError):
                 log.warning("job %s: Discord refused the result: %s", job.id, exc)
-                raise JobFailed(f"Discord did not accept the image. {back}") from exc
-            if isinstance(exc, SafetyCapExceeded):
-                raise JobFailed(f"The cap changed while your job waited: {exc.message} {back}"
+                raise JobFailed(tr("Discord did not accept the image. {back}", back=back)
                                 ) from exc
+            if isinstance(exc, SafetyCapExceeded):
+                raise JobFailed(tr("The cap changed while your job waited: {reason} {back}",
+                                   reason=exc.message, back=back)) from exc
             raise
         finally:
             self.waiting.forget(job.id)
@@ -478,16 +482,17 @@ class JobService:
         return made.images, message_id
 
     async def _refund_failed(self, prepared: Prepared, job_id: str,
-                             failures: Sequence[BaseException]) -> str:
+                             failures: Sequence[BaseException]) -> Text:
         """Gives back the share of the images that failed; the note that says so."""
         amount = prepared.unit_cost * len(failures)
         await self._credits.refund_part(job_id, amount, _refund_reason(failures[0]))
         prepared.cost -= amount
         first = failures[0]
-        why = first.user_message.rstrip(".") if isinstance(first, ProviderError) else "it failed"
+        why = first.user_message if isinstance(first, ProviderError) else tr("It failed.")
         count = prepared.request.count
-        return (f"{len(failures)} of {count} images could not be made ({why}); "
-                f"their {amount} credits are back.")
+        return trn("{failed} of {n} image could not be made; their {credits} are back. {why}",
+                   "{failed} of {n} images could not be made; their {credits} are back. {why}",
+                   count, failed=len(failures), credits=texts.credits(amount), why=why)
 
     async def _generate(
         self, prepared: Prepared, job_id: str, on_progress: ProgressCallback
@@ -529,8 +534,8 @@ class JobService:
         """Downloads the member's image and judges it by its header (bot/images.py); the
         format is what the bytes are, whatever the attachment's name or type says."""
         if attachment.size > MAX_INPUT_BYTES:
-            raise UserError(f"`{attachment.name}` is too large: at most "
-                            f"{MAX_INPUT_BYTES // 2**20} MB.")
+            raise UserError(tr("`{name}` is too large: at most {mb} MB.",
+                               name=attachment.name, mb=MAX_INPUT_BYTES // 2**20))
         kept = None
         if attachment.kept_job is not None:
             # Discord's URL lasts about a day; the kept copy serves Reroll, Edit, Try again.
@@ -545,10 +550,10 @@ class JobService:
         except Exception as exc:
             log.info("input image %s not downloaded: %s", attachment.filename,
                      type(exc).__name__)
-            raise UserError(
-                f"`{attachment.name}` could not be downloaded from Discord. Try again; "
-                "nothing was charged."
-            ) from None
+            raise UserError(tr(
+                "`{name}` could not be downloaded from Discord. Try again; nothing was "
+                "charged.", name=attachment.name,
+            )) from None
         try:
             info = images.check_input(data, self._settings.MAX_INPUT_PIXELS)
         except images.InputRefused as exc:

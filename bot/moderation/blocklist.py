@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from bot.i18n import tr
 from bot.moderation import lookalikes, patterns, text
 from bot.moderation.patterns import EntryRefused
 
@@ -66,16 +67,18 @@ def parse_entry(raw: str, *, probe: bool = True) -> Entry:
     """
     written = raw.strip()
     if not written:
-        raise EntryRefused("The entry is empty. Give a word, a phrase or `/regex/`.")
+        raise EntryRefused(tr("The entry is empty. Give a word, a phrase or `/regex/`."))
     if len(written) > MAX_ENTRY_LENGTH:
-        raise EntryRefused(f"The entry is too long: at most {MAX_ENTRY_LENGTH} characters.")
+        raise EntryRefused(tr("The entry is too long: at most {max_entry_length} characters.",
+                              max_entry_length=MAX_ENTRY_LENGTH))
     if len(written) >= 2 and written.startswith("/") and written.endswith("/"):
         return Entry(written, pattern=patterns.compile_pattern(text.fold_pattern(written[1:-1]),
                                                              probe=probe))
     words = tuple(text.tokens(text.fold(written)))
     if not words:
-        raise EntryRefused(f"`{written}` has no letters, digits or emoji to match. "
-                           "Give a word, a phrase or `/regex/`.")
+        raise EntryRefused(tr("`{written}` has no letters, digits or emoji to match. Give a "
+                              "word, a phrase or `/regex/`.",
+                              written=written))
     return Entry(written, words=words)
 
 
@@ -130,11 +133,14 @@ class Hit:
     def message(self) -> str:
         """The member's private refusal, naming the term."""
         if self.timed_out:
-            return ("Your prompt could not be checked against the blocklist in time. "
-                    "Shorten it or write it more plainly, then try again.")
-        whose = "this server's blocklist" if self.source == "server" else "the bot's blocklist"
+            return tr("Your prompt could not be checked against the blocklist in time. "
+                      "Shorten it or write it more plainly, then try again.")
         shown = self.term.replace("`", "'")
-        return f"Your prompt was refused: it matches `{shown}` on {whose}. Rephrase it."
+        if self.source == "server":
+            return tr("Your prompt was refused: it matches `{term}` on this server's "
+                      "blocklist. Rephrase it.", term=shown)
+        return tr("Your prompt was refused: it matches `{term}` on the bot's blocklist. "
+                  "Rephrase it.", term=shown)
 
 
 class _Node:

@@ -23,6 +23,7 @@ from typing import TypeAlias
 import regex
 
 from bot.errors import UserError
+from bot.i18n import tr
 
 MAX_PATTERN_LENGTH = 200
 # How long one adversarial probe may take at add time. A sound pattern needs microseconds.
@@ -53,28 +54,32 @@ def compile_pattern(source: str, *, probe: bool = True) -> Pattern:
     """
     shown = f"`/{source}/`"
     if not source:
-        raise EntryRefused("An empty regex would block every prompt. Put a pattern between "
-                           "the slashes.")
+        raise EntryRefused(tr("An empty regex would block every prompt. Put a pattern between "
+                              "the slashes."))
     if len(source) > MAX_PATTERN_LENGTH:
-        raise EntryRefused(f"{shown[:40]}…/` is too long: a regex may have at most "
-                           f"{MAX_PATTERN_LENGTH} characters.")
+        raise EntryRefused(tr("{shown}…/` is too long: a regex may have at most "
+                              "{max_pattern_length} characters.",
+                              shown=shown[:40], max_pattern_length=MAX_PATTERN_LENGTH))
     try:
         pattern = regex.compile(source, regex.IGNORECASE | regex.FULLCASE | regex.VERSION0)
     except (regex.error, OverflowError, RecursionError) as exc:
         message = getattr(exc, "msg", None) or "it cannot be compiled"
-        raise EntryRefused(f"{shown} is not a valid regex: {message}.") from None
+        raise EntryRefused(tr("{shown} is not a valid regex: {message}.",
+                              shown=shown, message=message)) from None
     try:
         empty = pattern.search("", timeout=PROBE_TIMEOUT)
     except TimeoutError:
         empty = None
     if empty is not None:
-        raise EntryRefused(f"{shown} matches an empty prompt, so it would block every "
-                           "prompt. Make it require at least one character.")
+        raise EntryRefused(tr("{shown} matches an empty prompt, so it would block every prompt. "
+                              "Make it require at least one character.",
+                              shown=shown))
     if probe and any(_too_slow(pattern, hostile) for hostile in probes(source)):
         raise EntryRefused(
-            f"{shown} could take too long on some prompts (catastrophic backtracking, "
-            "usually a repetition inside a repetition such as `(a+)+`). Rewrite it "
-            "without the nested repetition."
+            tr("{shown} could take too long on some prompts (catastrophic backtracking, usually "
+               "a repetition inside a repetition such as `(a+)+`). Rewrite it without the nested"
+               " repetition.",
+               shown=shown)
         )
     return pattern
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.errors import UserError
+from bot.i18n import join, tr, trn
 from bot.moderation import store
 from bot.moderation.blocklist import Blocklist, Entry, check, parse_entry
 from bot.moderation.events import AdminEvent, admin_event
@@ -65,20 +66,24 @@ class MemberReport:
         return recent_strikes(self.record, self.now, self.policy)
 
     def describe(self, mention: str) -> str:
-        lines = []
+        lines: list[str] = []
         state = standing(self.record, self.now, self.policy)
         if isinstance(state, Blocked):
-            why = f": {state.reason}" if state.reason else ""
-            lines.append(f"{mention} is blocked{why}.")
+            lines.append(tr("{member} is blocked: {reason}.", member=mention,
+                            reason=state.reason) if state.reason else
+                         tr("{member} is blocked.", member=mention))
         elif isinstance(state, CoolingDown):
-            lines.append(f"{mention} is cooling down until {discord_time(state.until)}.")
+            lines.append(tr("{member} is cooling down until {when}.", member=mention,
+                            when=discord_time(state.until)))
         recent = self.recent
-        lines.append(f"{mention} has {len(recent)} strike{'s' if len(recent) != 1 else ''} "
-                     f"in the last 24 hours ({self.policy.strikes_before_cooldown} start a "
-                     "cooldown).")
+        lines.append(trn("{member} has {n} strike in the last 24 hours ({cooldown} start a "
+                         "cooldown).",
+                         "{member} has {n} strikes in the last 24 hours ({cooldown} start a "
+                         "cooldown).", len(recent), member=mention,
+                         cooldown=self.policy.strikes_before_cooldown))
         for strike in recent[-10:]:
             lines.append(f"- {discord_time(strike.at)}: {strike.kind}, {strike.reason}")
-        return "\n".join(lines)
+        return join(lines, "\n")
 
 
 class Moderation:
@@ -160,15 +165,17 @@ class Moderation:
         after = MemberRecord([*record.strikes, Strike(_dt(now), kind, reason, subject.prompt)],
                              record.pardoned_at, record.block, record.appeals)
         state = standing(after, _dt(now), self.policy)
-        what = f"the blocklist entry `{reason}`" if kind == "blocklist" else reason
-        await self._on_event(subject.guild_id,
-                            f"Strike for <@{subject.user_id}>: a prompt refused by {what}.")
+        member = f"<@{subject.user_id}>"
+        await self._on_event(subject.guild_id, tr(
+            "Strike for {member}: a prompt refused by the blocklist entry `{entry}`.",
+            member=member, entry=reason) if kind == "blocklist" else tr(
+            "Strike for {member}: a prompt refused by {what}.", member=member, what=reason))
         note = ""
         if isinstance(state, CoolingDown):
-            note = f" {state.message}"
+            note = " " + state.message
             await self._on_event(subject.guild_id,
-                                f"<@{subject.user_id}> is cooling down until "
-                                f"{discord_time(state.until)}.")
+                                tr("{member} is cooling down until {when}.",
+                                   member=member, when=discord_time(state.until)))
         return _Struck(row.id, note)
 
     # -- blocklist -----------------------------------------------------------------------
@@ -181,15 +188,18 @@ class Moderation:
         async def add(tx: Transaction) -> bool:
             await tx.lock_guild(guild_id)  # two adds at once cannot both take the last place
             if len(await store.blocklist_entries(tx, guild_id)) >= MAX_SERVER_ENTRIES:
-                raise UserError(f"This server's blocklist is full: at most "
-                                f"{MAX_SERVER_ENTRIES:,} entries. Remove some with "
-                                "/moderation blocklist remove first.")
+                raise UserError(tr("This server's blocklist is full: at most "
+                                   "{max_server_entries} entries. Remove some with /moderation "
+                                   "blocklist remove first.",
+                                   max_server_entries=format(MAX_SERVER_ENTRIES, ',')))
             return await store.add_blocklist_entry(tx, guild_id, entry.key, entry.text, by,
                                                 self._clock())
 
         if not await self._db.write(add):
-            raise UserError(f"`{_shown(entry.text)}` is already on this server's blocklist.")
-        await self._on_event(guild_id, f"<@{by}> added `{_shown(entry.text)}` to the blocklist.")
+            raise UserError(tr("`{shown}` is already on this server's blocklist.",
+                               shown=_shown(entry.text)))
+        await self._on_event(guild_id, tr("{admin} added `{entry}` to the blocklist.",
+                                          admin=f"<@{by}>", entry=_shown(entry.text)))
         return entry
 
     async def remove_entry(self, guild_id: int, raw: str, by: int) -> str:
@@ -200,10 +210,11 @@ class Moderation:
             key = raw.strip()
         removed = await self._db.write(lambda tx: store.remove_blocklist_entry(tx, guild_id, key))
         if removed is None:
-            raise UserError(f"`{_shown(raw.strip())}` is not on this server's blocklist. "
-                            "See /moderation blocklist show.")
-        await self._on_event(guild_id, f"<@{by}> removed `{_shown(removed)}` from the "
-                            "blocklist.")
+            raise UserError(tr("`{shown}` is not on this server's blocklist. See /moderation "
+                               "blocklist show.",
+                               shown=_shown(raw.strip())))
+        await self._on_event(guild_id, tr("{admin} removed `{entry}` from the blocklist.",
+                                          admin=f"<@{by}>", entry=_shown(removed)))
         return removed
 
     async def entries(self, guild_id: int) -> list[str]:
@@ -228,8 +239,8 @@ class Moderation:
             return len(recent_strikes(record, _dt(now), self.policy))
 
         cleared = await self._db.write(pardon)
-        await self._on_event(guild_id, f"<@{by}> pardoned <@{user_id}>: strikes and cooldown "
-                            "cleared.")
+        await self._on_event(guild_id, tr("{admin} pardoned {member}: strikes and cooldown "
+                                          "cleared.", admin=f"<@{by}>", member=f"<@{user_id}>"))
         return cleared
 
     async def block(self, guild_id: int, user_id: int, reason: str | None, by: int) -> None:
@@ -242,8 +253,10 @@ class Moderation:
                                                   blocked_by=by))
 
         await self._db.write(block)
-        why = f" Reason: {reason}" if reason else ""
-        await self._on_event(guild_id, f"<@{by}> blocked <@{user_id}>.{why}")
+        who = {"admin": f"<@{by}>", "member": f"<@{user_id}>"}
+        await self._on_event(guild_id, tr("{admin} blocked {member}. Reason: {reason}",
+                                          reason=reason, **who)
+                             if reason else tr("{admin} blocked {member}.", **who))
 
     async def unblock(self, guild_id: int, user_id: int, by: int) -> bool:
         """Lifts a block; False when the member was not blocked."""
@@ -258,7 +271,8 @@ class Moderation:
 
         done = await self._db.write(unblock)
         if done:
-            await self._on_event(guild_id, f"<@{by}> unblocked <@{user_id}>.")
+            await self._on_event(guild_id, tr("{admin} unblocked {member}.", admin=f"<@{by}>",
+                                              member=f"<@{user_id}>"))
         return done
 
     # -- review and appeal ---------------------------------------------------------------
@@ -278,8 +292,9 @@ class Moderation:
     async def set_review_channel(self, guild_id: int, channel_id: int | None, by: int) -> None:
         """Sets the review channel; None turns appeals off."""
         await self._db.write(lambda tx: store.set_review_channel(tx, guild_id, channel_id))
-        where = f"<#{channel_id}>" if channel_id else "off"
-        await self._on_event(guild_id, f"<@{by}> set the review channel: {where}.")
+        where = f"<#{channel_id}>" if channel_id else tr("off")
+        await self._on_event(guild_id, tr("{admin} set the review channel: {where}.",
+                                          admin=f"<@{by}>", where=where))
 
     async def open_appeal(self, strike_id: str, user_id: int) -> tuple[AppealRow, int]:
         """Records the member's appeal of a strike; returns it and the review channel.
@@ -290,12 +305,12 @@ class Moderation:
         async def appeal(tx: Transaction) -> tuple[AppealRow, int]:
             strike = await store.strike(tx, strike_id)
             if strike is None or strike.user_id != user_id:
-                raise UserError("This refusal can no longer be appealed.")
+                raise UserError(tr("This refusal can no longer be appealed."))
             if await store.appeal(tx, strike_id) is not None:
-                raise UserError("You have appealed this refusal already.")
+                raise UserError(tr("You have appealed this refusal already."))
             review = await store.review_channel(tx, strike.guild_id)
             if review is None:
-                raise UserError("This server does not review appeals any more.")
+                raise UserError(tr("This server does not review appeals any more."))
             await tx.lock_member(strike.guild_id, user_id)
             since = now - self.policy.window.total_seconds()
             times = await store.member_appeal_times(tx, strike.guild_id, user_id, since)
@@ -307,7 +322,7 @@ class Moderation:
                             strike.kind, strike.reason, strike.prompt, strike.request,
                             "pending", None, None, now)
             if not await store.insert_appeal(tx, row):
-                raise UserError("You have appealed this refusal already.")
+                raise UserError(tr("You have appealed this refusal already."))
             return row, review
 
         return await self._db.write(appeal)
@@ -325,11 +340,11 @@ class Moderation:
         async def decide(tx: Transaction) -> AppealRow:
             pending = await store.appeal(tx, strike_id)
             if pending is not None and pending.user_id == by:
-                raise UserError("You cannot decide your own appeal: another moderator has "
-                                "to. Nothing was changed.")
+                raise UserError(tr("You cannot decide your own appeal: another moderator has to."
+                                   " Nothing was changed."))
             state: AppealState = "approved" if approve else "rejected"
             if not await store.decide_appeal(tx, strike_id, state, by, now):
-                raise UserError("This appeal has been decided already.")
+                raise UserError(tr("This appeal has been decided already."))
             if approve:
                 await store.delete_strike(tx, strike_id)
             appeal = await store.appeal(tx, strike_id)

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
+from bot.i18n import tr, trn
+
 WINDOW = timedelta(hours=24)
 Clock = Callable[[], datetime]
 
@@ -101,8 +103,10 @@ class Blocked:
 
     @property
     def message(self) -> str:
-        why = f" Reason: {self.reason}" if self.reason else ""
-        return f"A moderator has blocked you from generating images in this server.{why}"
+        if self.reason:
+            return tr("A moderator has blocked you from generating images in this server. "
+                      "Reason: {reason}", reason=self.reason)
+        return tr("A moderator has blocked you from generating images in this server.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +117,10 @@ class CoolingDown:
     @property
     def message(self) -> str:
         stamp = discord_time(self.until)
-        return (f"{self.strikes} of your prompts were refused within 24 hours, so you can "
-                f"generate again {stamp}.")
+        return trn("{n} of your prompts was refused within 24 hours, so you can generate "
+                   "again {when}.",
+                   "{n} of your prompts were refused within 24 hours, so you can generate "
+                   "again {when}.", self.strikes, when=stamp)
 
 
 Standing = Allowed | Blocked | CoolingDown
@@ -172,8 +178,10 @@ class AppealAllowance:
 
     @property
     def message(self) -> str:
-        when = f" You can appeal again {discord_time(self.next_at)}." if self.next_at else ""
-        return f"You have no appeals left for today.{when}"
+        if self.next_at:
+            return tr("You have no appeals left for today. You can appeal again {when}.",
+                      when=discord_time(self.next_at))
+        return tr("You have no appeals left for today.")
 
 
 def appeal_allowance(record: MemberRecord, now: datetime, policy: Policy) -> AppealAllowance:

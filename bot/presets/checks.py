@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.catalogue import MODELS, Model, OptionError, check_options
 from bot.errors import UserError
+from bot.i18n import tr
 
 SUFFIX_MAX = 200
 NAME_MAX = 50
@@ -25,7 +26,8 @@ def check_values(model: str | None, options: Mapping[str, Any],
     if model is not None:
         chosen = offered.get(model) or MODELS.get(model)
         if chosen is None:
-            raise UserError(f"There is no model `{model}`. See /models.")
+            raise UserError(tr("There is no model `{model}`. See /models.",
+                               model=model))
     for name, value in options.items():
         if name == "seed":
             continue
@@ -36,10 +38,12 @@ def check_values(model: str | None, options: Mapping[str, Any],
             except OptionError:
                 where = f" It works with {', '.join(takers)}." if takers else ""
                 named = (offered.get(model) or MODELS[model]).named
-                raise UserError(f"`{name}: {value}` does not work with {named}.{where}"
+                raise UserError(tr("`{name}: {value}` does not work with {named}.{where}",
+                                   name=name, value=value, named=named, where=where)
                                 ) from None
         elif not takers:
-            raise UserError(f"No model takes `{name}: {value}`. See /models.")
+            raise UserError(tr("No model takes `{name}: {value}`. See /models.",
+                               name=name, value=value))
     if model is not None:
         check_options(offered.get(model) or MODELS[model],
                       {k: v for k, v in options.items() if k != "seed"}, offered)
@@ -50,11 +54,12 @@ def check_preferences(prefs: Mapping[str, Any], offered: Mapping[str, Model] = M
     """The preferences to store (None values removed, the suffix tidied)."""
     prefs = {k: v for k, v in prefs.items() if v is not None}
     if prefs.get("aspect_ratio") == "custom":
-        raise UserError("A preference cannot be `aspect_ratio: custom` (it has no width "
-                        "and height); pick a fixed ratio.")
+        raise UserError(tr("A preference cannot be `aspect_ratio: custom` (it has no width and "
+                           "height); pick a fixed ratio."))
     suffix = " ".join(str(prefs.pop("prompt_suffix", "")).split())
     if len(suffix) > SUFFIX_MAX:
-        raise UserError(f"`prompt_suffix` is at most {SUFFIX_MAX} characters.")
+        raise UserError(tr("`prompt_suffix` is at most {suffix_max} characters.",
+                           suffix_max=SUFFIX_MAX))
     options = {k: v for k, v in prefs.items() if k != "model"}
     check_values(prefs.get("model"), options, offered)
     return {**prefs, **({"prompt_suffix": suffix} if suffix else {})}
@@ -65,12 +70,13 @@ def check_preset(name: str, model: str | None, options: Mapping[str, Any],
     """The preset's tidied name and the options to store (model included)."""
     name = " ".join(name.split())
     if not 1 <= len(name) <= NAME_MAX:
-        raise UserError(f"A preset's name is 1-{NAME_MAX} characters.")
+        raise UserError(tr("A preset's name is 1-{name_max} characters.",
+                           name_max=NAME_MAX))
     options = {k: v for k, v in options.items() if v is not None}
     if ("width" in options or "height" in options) and "aspect_ratio" not in options:
         options["aspect_ratio"] = "custom"  # as /imagine reads width and height
     if not options and model is None:
-        raise UserError("Give the preset at least one option to keep.")
+        raise UserError(tr("Give the preset at least one option to keep."))
     check_values(model, options, offered)
     return name, {**({"model": model} if model else {}), **options}
 

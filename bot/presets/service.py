@@ -10,6 +10,7 @@ from typing import Any
 from bot.catalogue import MODELS, Model
 from bot.catalogue.resolve import EMPTY, Layer
 from bot.errors import UserError
+from bot.i18n import tr
 from bot.presets import store
 from bot.presets.checks import check_preferences, check_preset
 from bot.presets.store import Preset, preset_key
@@ -84,8 +85,9 @@ class Presets:
             existing = await store.presets(tx, guild_id, user_id)
             if (len(existing) >= MAX_PRESETS
                     and all(p.key != preset.key for p in existing)):
-                raise UserError(f"You have {MAX_PRESETS} presets here, the most there can "
-                                "be. Delete one with `/preset delete` first.")
+                raise UserError(tr("You have {max_presets} presets here, the most there can be. "
+                                   "Delete one with `/preset delete` first.",
+                                   max_presets=MAX_PRESETS))
             return await store.put_preset(tx, preset)
 
         return preset, await self._db.write(write)
@@ -136,7 +138,7 @@ def layers_rule(guild_id: int, user_id: int, preset: str | None) -> Rule[StoredL
     async def read(tx: Transaction) -> StoredLayers:
         if guild_id == 0:  # direct messages run on the operator's defaults
             if preset is not None:
-                raise UserError("Presets live in a server; use one there.")
+                raise UserError(tr("Presets live in a server; use one there."))
             return None, {}
         found = None
         if preset is not None:

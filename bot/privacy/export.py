@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.i18n import SOURCE, render, tr
 from bot.privacy.store import EXPORT_PARTS
 
 FORMAT = "fluxcord-member-export"
@@ -19,8 +20,8 @@ _JSON_COLUMNS = frozenset({"options", "prefs", "request"})
 # Columns that hold epoch seconds: exported as ISO 8601 UTC, which a person can read.
 _TIME_COLUMNS = frozenset({"created_at", "updated_at", "decided_at", "added_at",
                            "pardoned_at", "blocked_at", "period_start"})
-BALANCE_ABOUT = ("What you can spend per server now: allowance left plus bonus (role tiers, "
-                 "which depend on your roles at the moment you ask, are not counted).")
+BALANCE_ABOUT = tr("What you can spend per server now: allowance left plus bonus (role "
+                   "tiers, which depend on your roles at the moment you ask, are not counted).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,21 +58,22 @@ def _value(column: str, value: Any) -> Any:
 
 
 def build_export(user_id: int, data: Mapping[str, list[dict[str, Any]]],
-                 balances: Mapping[int, int], now: float) -> bytes:
-    """The export document of `user_id` as UTF-8 JSON. `data` is storage's
-    `member_data`; `balances` the credits they can spend now, per server."""
+                 balances: Mapping[int, int], now: float, lang: str = SOURCE) -> bytes:
+    """The export document of `user_id` as UTF-8 JSON, its explanations in `lang`.
+    `data` is storage's `member_data`; `balances` the credits they can spend now, per
+    server."""
     parts = {part: [{column: _value(column, value) for column, value in row.items()}
                     for row in rows] for part, rows in data.items()}
-    about = {part: text for part, (_sql, text) in EXPORT_PARTS.items()}
-    about["credits_now"] = BALANCE_ABOUT
+    about = {part: render(text, lang) for part, (_sql, text) in EXPORT_PARTS.items()}
+    about["credits_now"] = BALANCE_ABOUT.render(lang)
     document = {
         "format": FORMAT,
         "version": VERSION,
         "member_id": str(user_id),
         "made_at": iso(now),
         "about": {
-            "this file": "Everything fluxcord keeps about you, in every server where it "
-                         "knows you. Times are UTC; ids are Discord's.",
+            "this file": tr("Everything fluxcord keeps about you, in every server where it "
+                            "knows you. Times are UTC; ids are Discord's.").render(lang),
             **about,
         },
         "credits_now": [{"guild_id": str(g), "credits": c} for g, c in sorted(balances.items())],

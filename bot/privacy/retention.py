@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import UserError
+from bot.i18n import Text, tr, trn
 from bot.privacy import store
 from bot.storage import Transaction
 
@@ -19,11 +20,17 @@ class Retention:
     days: int
     chosen: bool
 
-    def describe(self) -> str:
+    def describe(self) -> Text:
         """One line for /server retention and /server settings."""
-        whose = "chosen here" if self.chosen else "the bot's maximum"
-        return (f"Prompts and job details are erased after {self.days} "
-                f"day{'s' if self.days != 1 else ''} ({whose}); credit records stay.")
+        if self.chosen:
+            return trn("Prompts and job details are erased after {n} day (chosen here); "
+                       "credit records stay.",
+                       "Prompts and job details are erased after {n} days (chosen here); "
+                       "credit records stay.", self.days)
+        return trn("Prompts and job details are erased after {n} day (the bot's maximum); "
+                   "credit records stay.",
+                   "Prompts and job details are erased after {n} days (the bot's maximum); "
+                   "credit records stay.", self.days)
 
 
 def in_force(own: int | None, maximum: int) -> Retention:
@@ -36,8 +43,9 @@ def in_force(own: int | None, maximum: int) -> Retention:
 def check_days(days: int, maximum: int) -> None:
     """Refuses a retention the operator does not allow, naming the ceiling."""
     if days < 1 or days > maximum:
-        raise UserError(f"Choose between 1 and {maximum} days: the bot's operator keeps "
-                        f"prompts at most {maximum} days.")
+        raise UserError(tr("Choose between 1 and {maximum} days: the bot's operator keeps "
+                           "prompts at most {maximum} days.",
+                           maximum=maximum))
 
 
 async def expire(tx: Transaction, now: float, maximum: int) -> int:

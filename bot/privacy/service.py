@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.i18n import SOURCE
 from bot.privacy import retention, store
 from bot.privacy.export import build_export
 from bot.privacy.retention import Retention
@@ -31,8 +32,9 @@ class Privacy:
         self.max_retention_days = max_retention_days
         self._clock = clock
 
-    async def export(self, user_id: int) -> bytes:
-        """Everything kept about the member, in every server, as the JSON document."""
+    async def export(self, user_id: int, lang: str = SOURCE) -> bytes:
+        """Everything kept about the member, in every server, as the JSON document (its
+        explanations in `lang`)."""
 
         async def read(tx: Transaction) -> dict[str, list[dict[str, Any]]]:
             return await store.member_data(tx, user_id)
@@ -42,7 +44,7 @@ class Privacy:
         for row in data["balances"]:
             guild_id = int(row["guild_id"])
             balances[guild_id] = (await self._credits.balance(guild_id, user_id)).total
-        return build_export(user_id, data, balances, self._clock())
+        return build_export(user_id, data, balances, self._clock(), lang)
 
     async def forget(self, user_id: int) -> Erased:
         """Erases the member's prompts, options, presets, preferences, strike and appeal

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.i18n import tr
 from bot.storage.base import Statements
 
 ERASED = ""
@@ -23,50 +24,50 @@ EXPORT_PARTS: dict[str, tuple[str, str]] = {
     "balances": (
         "SELECT guild_id, period_start, spent, bonus FROM members WHERE user_id = $1 "
         "ORDER BY guild_id",
-        "Your credit state per server: the allowance spent in the current period (which "
-        "started at period_start, epoch seconds) and your bonus credits."),
+        tr("Your credit state per server: the allowance spent in the current period (which "
+           "started at period_start, epoch seconds) and your bonus credits.")),
     "ledger": (
         "SELECT guild_id, created_at, bucket, delta, reason, job_id, actor_id FROM ledger "
         "WHERE user_id = $1 ORDER BY id",
-        "Every change of your balances: when, which bucket, how much, why, for which job, "
-        "and who made it when it was a server admin."),
+        tr("Every change of your balances: when, which bucket, how much, why, for which job, "
+           "and who made it when it was a server admin.")),
     "jobs": (
         "SELECT id, guild_id, channel_id, model, prompt, options, seed, cost, status, "
         "provider, message_id, error, created_at FROM jobs WHERE user_id = $1 "
         "ORDER BY created_at",
-        "Every image job you started: prompt, options, model, seed, cost, outcome, and the "
-        "message it was posted in. An empty prompt was erased."),
+        tr("Every image job you started: prompt, options, model, seed, cost, outcome, and the "
+           "message it was posted in. An empty prompt was erased.")),
     "presets": (
         "SELECT guild_id, name, options, created_at FROM presets WHERE user_id = $1 "
         "ORDER BY guild_id, name_key",
-        "Your named presets (/preset), per server."),
+        tr("Your named presets (/preset), per server.")),
     "preferences": (
         "SELECT guild_id, prefs, updated_at FROM preferences WHERE user_id = $1 "
         "ORDER BY guild_id",
-        "Your defaults (/preferences), per server."),
+        tr("Your defaults (/preferences), per server.")),
     "strikes": (
         "SELECT id, guild_id, channel_id, kind, reason, prompt, request, created_at "
         "FROM strikes WHERE user_id = $1 ORDER BY created_at",
-        "Prompts moderation refused: the rule that refused them and the request."),
+        tr("Prompts moderation refused: the rule that refused them and the request.")),
     "appeals": (
         "SELECT strike_id, guild_id, channel_id, kind, reason, prompt, request, state, "
         "created_at, decided_at FROM appeals WHERE user_id = $1 ORDER BY created_at",
-        "Your appeals of refusals and how they were decided."),
+        tr("Your appeals of refusals and how they were decided.")),
     "standing": (
         "SELECT guild_id, pardoned_at, blocked_at, block_reason FROM member_standing "
         "WHERE user_id = $1 ORDER BY guild_id",
-        "Moderators' pardons and blocks of you, per server."),
+        tr("Moderators' pardons and blocks of you, per server.")),
     "board_items": (
         "SELECT b.guild_id, b.name AS board, i.number, i.job_id, i.prompt, i.model, i.seed, "
         "i.author_id, i.added_by, i.link, i.added_at FROM board_items i "
         "JOIN boards b ON b.id = i.board_id WHERE i.author_id = $1 OR i.added_by = $1 "
         "ORDER BY i.added_at",
-        "Moodboard items whose image you made or that you added to a board."),
+        tr("Moodboard items whose image you made or that you added to a board.")),
     "input_images": (
         "SELECT i.job_id, i.filename, i.content_type, i.created_at FROM job_inputs i "
         "JOIN jobs j ON j.id = i.job_id WHERE j.user_id = $1 ORDER BY i.created_at",
-        "Images you gave a job as input, kept for Reroll and Edit for a few days (the "
-        "files themselves are not in this export)."),
+        tr("Images you gave a job as input, kept for Reroll and Edit for a few days (the "
+           "files themselves are not in this export).")),
 }
 
 # The erasure, first the reads of what Discord must be told afterwards, then the writes.

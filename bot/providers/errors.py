@@ -6,6 +6,8 @@ Each error carries the provider, the HTTP status and a truncated body for the lo
 
 from __future__ import annotations
 
+from bot.i18n import Text, tr
+
 BODY_LIMIT = 300
 
 
@@ -14,7 +16,7 @@ class ProviderError(Exception):
 
     #: May the same request go to the next provider of the route (or be retried)?
     retryable = False
-    user_message = "The image provider failed."
+    user_message: Text = tr("The image provider failed.")
 
     def __init__(
         self,
@@ -35,22 +37,23 @@ class ProviderError(Exception):
 
 
 class ProviderNotConfigured(ProviderError):
-    user_message = "This model's provider is not set up on this bot."
+    user_message: Text = tr("This model's provider is not set up on this bot.")
 
 
 class AuthenticationError(ProviderError):
-    user_message = (
+    user_message: Text = tr(
         "The image provider refused the bot's credentials; the bot's operator has to fix its key."
     )
 
 
 class InsufficientProviderCredit(ProviderError):
-    user_message = "The bot's account with the image provider is out of credit. Try again later."
+    user_message: Text = tr(
+        "The bot's account with the image provider is out of credit. Try again later.")
 
 
 class RateLimitError(ProviderError):
     retryable = True
-    user_message = "The image provider is busy. Try again in a minute."
+    user_message: Text = tr("The image provider is busy. Try again in a minute.")
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
@@ -58,35 +61,35 @@ class RateLimitError(ProviderError):
 
 
 class InvalidRequestError(ProviderError):
-    user_message = "The image provider did not accept these options."
+    user_message: Text = tr("The image provider did not accept these options.")
 
 
 class ModerationError(ProviderError):
-    user_message = "The image provider refused this prompt under its content policy."
+    user_message: Text = tr("The image provider refused this prompt under its content policy.")
 
 
 class ServerError(ProviderError):
     retryable = True
-    user_message = "The image provider is unavailable right now. Try again later."
+    user_message: Text = tr("The image provider is unavailable right now. Try again later.")
 
 
 class ProviderTimeout(ProviderError):
     retryable = True
-    user_message = "The image provider took too long to answer."
+    user_message: Text = tr("The image provider took too long to answer.")
 
 
 class ProviderConnectionError(ProviderError):
     retryable = True
-    user_message = "The image provider could not be reached."
+    user_message: Text = tr("The image provider could not be reached.")
 
 
 class MalformedResponseError(ProviderError):
     retryable = True
-    user_message = "The image provider sent back something that is not a usable image."
+    user_message: Text = tr("The image provider sent back something that is not a usable image.")
 
 
 class NoProviderAvailable(ProviderError):
-    user_message = "No provider can make this image right now."
+    user_message: Text = tr("No provider can make this image right now.")
 
 
 class ResultUnavailable(MalformedResponseError):
@@ -95,4 +98,4 @@ class ResultUnavailable(MalformedResponseError):
     Not retried: a new attempt would be a second paid generation."""
 
     retryable = False
-    user_message = "The image was made but could not be fetched from the provider."
+    user_message: Text = tr("The image was made but could not be fetched from the provider.")

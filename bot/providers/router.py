@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.catalogue import MODELS, Model, ProviderSchema
 from bot.catalogue.plan import Plan, make_plan
+from bot.i18n import tr
 from bot.observers import Leases, ProviderObserver
 from bot.providers.base import GeneratedImage, GenerationRequest, Provider, ProviderHealth
 from bot.providers.errors import (
@@ -426,7 +427,7 @@ class Router:
     def unavailable(self, model: str, options: Mapping[str, Any], cap: int) -> NoProviderAvailable:
         error = NoProviderAvailable(f"no candidate for {model}", provider="router")
         if model not in MODELS:
-            error.user_message = f"There is no model `{model}`."
+            error.user_message = tr("There is no model `{model}`.", model=model)
             return error
         label = MODELS[model].label
         route = self.route(model)
@@ -435,23 +436,25 @@ class Router:
         schemas = [s for n in configured
                    if not self._states[n].fatal and (s := self._schema(model, n))]
         if not route:
-            error.user_message = f"{label} is turned off on this bot."
+            error.user_message = tr("{label} is turned off on this bot.", label=label)
         elif configured and not schemas:
-            error.user_message = (
-                f"{label} cannot be made right now: its provider refused the bot's key or is "
-                "out of credit, and the bot's operator has to fix that."
+            error.user_message = tr(
+                "{label} cannot be made right now: its provider refused the bot's key or is "
+                "out of credit, and the bot's operator has to fix that.", label=label
             )
         elif not schemas:
-            error.user_message = (
-                f"{label} is not available on this bot: its provider ({names}) is not set up."
+            error.user_message = tr(
+                "{label} is not available on this bot: its provider ({names}) is not set up.",
+                label=label, names=names
             )
         elif not any(provider_allowed(s, cap) for s in schemas):
-            error.user_message = (
-                f"{label}'s provider applies its own safety level ({IMPLICIT_TOLERANCE}), "
-                f"above the cap of {cap} here."
+            error.user_message = tr(
+                "{label}'s provider applies its own safety level ({level}), "
+                "above the cap of {cap} here.", label=label, level=IMPLICIT_TOLERANCE, cap=cap
             )
         else:
             untaken = sorted(o for o in options if not any(s.takes(o) for s in schemas))
-            what = ", ".join(f"`{o}`" for o in untaken) or "this combination of options"
-            error.user_message = f"The provider of {label} set up on this bot cannot take {what}."
+            what = ", ".join(f"`{o}`" for o in untaken) or tr("this combination of options")
+            error.user_message = tr("The provider of {label} set up on this bot cannot take "
+                                    "{what}.", label=label, what=what)
         return error

@@ -9,12 +9,15 @@ from discord.ext import commands
 
 from bot import texts
 from bot.client import FluxBot
+from bot.i18n import NAMES, tr, trn
 from bot.replies import defer_private, reply
 from cogs.admin.settings import show_settings
 from cogs.common.admin_log import log_event
 from cogs.common.context import MODEL_CHOICES, manage_server
 from cogs.common.pages import PageButton
 
+# The languages of /server language, each named in itself.
+LANGUAGE_CHOICES = [app_commands.Choice(name=name, value=locale) for locale, name in NAMES.items()]
 # Channels a log line can be posted in.
 LogChannel = discord.TextChannel | discord.VoiceChannel | discord.StageChannel | discord.Thread
 
@@ -58,8 +61,11 @@ class ServerCommands(commands.GroupCog, group_name="server"):
             text += (" It is still this server's default model, so /imagine without a model "
                      "is refused: choose another with /default-model.")
         await interaction.response.send_message(text, ephemeral=True)
-        await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} {state} {texts.model_label(model)}.")
+        event = (tr("{admin} allowed {model}.", admin=interaction.user.mention,
+                    model=texts.model_label(model)) if enabled else
+                 tr("{admin} forbidden {model}.", admin=interaction.user.mention,
+                    model=texts.model_label(model)))
+        await log_event(self.bot, interaction.guild_id, event)
 
     @app_commands.command()
     @manage_server
@@ -75,10 +81,11 @@ class ServerCommands(commands.GroupCog, group_name="server"):
             await reply(interaction, (await privacy.retention(interaction.guild_id)).describe())
             return
         retention = await privacy.set_retention(interaction.guild_id, days)
-        await reply(interaction, retention.describe() + " Older ones go within the hour.")
+        await reply(interaction, retention.describe() + " " + tr("Older ones go within the hour."))
         await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} set the retention of prompts to "
-                        f"{retention.days} days.")
+                        trn("{admin} set the retention of prompts to {n} day.",
+                            "{admin} set the retention of prompts to {n} days.",
+                            retention.days, admin=interaction.user.mention))
 
     @app_commands.command(name="log-channel")
     @manage_server
@@ -93,18 +100,29 @@ class ServerCommands(commands.GroupCog, group_name="server"):
         await admin.set_log_channel(interaction.guild_id, channel.id if channel else None,
                                     interaction.user.id)
         if channel is None:
-            await reply(interaction, "Admin events are no longer reported in a channel.")
+            await reply(interaction, tr("Admin events are no longer reported in a channel."))
             return
         text = f"Admin events will be reported in {channel.mention}."
         # The first line is the test: Discord's answer is the truth about permissions.
         posted = await log_event(
             self.bot, interaction.guild_id,
-            f"{interaction.user.mention} chose this channel for admin events.",
+            tr("{admin} chose this channel for admin events.", admin=interaction.user.mention),
             warn_admin=False)
         if not posted:
             text += (" But the bot cannot post there yet: give it View Channel and Send "
                      "Messages in that channel.")
         await reply(interaction, text)
+
+    @app_commands.command()
+    @manage_server
+    @app_commands.describe(language="The language of results, boards and the log channel")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def language(self, interaction: discord.Interaction[FluxBot], language: str) -> None:
+        """Set the language of what everyone in this server sees"""
+        assert interaction.guild_id is not None
+        await self.bot.services.admin.set_language(interaction.guild_id, language)
+        await reply(interaction, tr("Results, boards and the log channel are now in {language}.",
+                                    language=NAMES[language]))
 
 
 async def setup(bot: FluxBot) -> None:

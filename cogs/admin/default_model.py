@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.catalogue import MODELS
 from bot.client import FluxBot
+from bot.i18n import tr
 from cogs.common.admin_log import log_event
 from cogs.common.context import MODEL_CHOICES, manage_server
 
@@ -32,11 +33,13 @@ class Server(commands.Cog):
         chosen = MODELS[config.default_model]
         where = "chosen for this server" if model else "the bot's default"
         await interaction.response.send_message(
-            f"/imagine now uses {chosen.label} (`{chosen.id}`, {where}) when no model is given.",
+            tr("/imagine now uses {label} (`{id}`, {where}) when no model is given.",
+               label=chosen.label, id=chosen.id, where=where).render(interaction.locale),
             ephemeral=True,
         )
         await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} set the default model to {chosen.label}.")
+                        tr("{admin} set the default model to {model}.",
+                           admin=interaction.user.mention, model=chosen.label))
 
 
 async def setup(bot: FluxBot) -> None:

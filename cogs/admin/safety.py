@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import FluxBot
+from bot.i18n import catalogue, tr
 from bot.safety import cap_in_force
 from cogs.common.admin_log import log_event
 from cogs.common.context import CappableChannel, manage_server
@@ -38,15 +39,17 @@ class Safety(commands.GroupCog, group_name="safety"):
         guilds = self.bot.services.guilds
         sfw_max = self.bot.services.settings.SFW_SAFETY_MAX
         await guilds.set_safety_cap(interaction.guild_id, level, channel.id if channel else None)
-        where = channel.mention if channel else "this server"
-        text = f"The safety_tolerance cap for {where} is now {level}."
+        where = channel.mention if channel else tr("this server")
+        text = tr("The safety_tolerance cap for {where} is now {level}.", where=where,
+                  level=level)
         if level > sfw_max and not (channel is not None and channel.is_nsfw()):
-            text += (
-                f" Outside age-restricted channels the bot's limit of {sfw_max} still applies."
-            )
-        await interaction.response.send_message(text, ephemeral=True)
+            text += " " + tr("Outside age-restricted channels the bot's limit of {sfw} still "
+                             "applies.", sfw=sfw_max)
+        await interaction.response.send_message(text.render(interaction.locale), ephemeral=True)
         await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} set the safety cap of {where} to {level}.")
+                        tr("{admin} set the safety cap of {where} to {level}.",
+                           admin=interaction.user.mention,
+                           where=channel.mention if channel else tr("this server"), level=level))
 
     @app_commands.command()
     @manage_server
@@ -56,7 +59,9 @@ class Safety(commands.GroupCog, group_name="safety"):
         guilds = self.bot.services.guilds
         sfw_max = self.bot.services.settings.SFW_SAFETY_MAX
         server_cap, channel_caps = await guilds.safety_caps(interaction.guild.id)
-        lines = [f"Server cap: {server_cap} (limit outside age-restricted channels: {sfw_max})"]
+        lang = catalogue(interaction.locale)
+        lines = [tr("Server cap: {cap} (limit outside age-restricted channels: {sfw})",
+                    cap=server_cap, sfw=sfw_max).render(lang)]
         channels = [c for c in interaction.guild.channels if isinstance(c, CappableChannel)]
         for channel in sorted(channels, key=lambda c: (c.position, c.id)):
             own = channel_caps.get(channel.id)
@@ -68,9 +73,9 @@ class Safety(commands.GroupCog, group_name="safety"):
             )
             detail = []
             if own is not None:
-                detail.append(f"channel cap {own}")
+                detail.append(tr("channel cap {cap}", cap=own).render(lang))
             if channel.is_nsfw():
-                detail.append("age-restricted")
+                detail.append(tr("age-restricted").render(lang))
             suffix = f" ({', '.join(detail)})" if detail else ""
             lines.append(f"{channel.mention}: {cap}{suffix}")
         await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import texts
+from bot.i18n import NAMES, Text, catalogue, tr, trn
 from bot.safety import cap_in_force
 from cogs.common.context import CappableChannel, ensure_manage_server
 from cogs.common.pages import Page, pager, send_page
@@ -67,64 +68,80 @@ async def settings_fields(interaction: discord.Interaction[FluxBot]) -> list[Fie
     log_channel = await services.admin.log_channel(guild.id)
     moderation = await _moderation_lines(interaction.client, guild.id)
     retention = await services.privacy.retention(guild.id)
+    language = await services.admin.language(guild.id)
+    lang = catalogue(interaction.locale)  # only the admin who asked reads it
+
+    def _(text: Text) -> str:
+        return text.render(lang)
 
     credits = [
-        f"Allowance: {texts.credits(config.allowance)} every {config.period_hours} h",
-        f"Daily budget: {texts.credits(config.daily_budget)}; spent today "
-        f"{texts.credits(config.daily_budget - left)}, left {texts.credits(left)}",
-        f"Ceilings set by the bot's operator: allowance {texts.credits(settings.MAX_ALLOWANCE)}"
-        f", budget {texts.credits(settings.MAX_DAILY_BUDGET)}",
+        _(tr("Allowance: {credits} every {hours} h", credits=texts.credits(config.allowance),
+             hours=config.period_hours)),
+        _(tr("Daily budget: {budget}; spent today {spent}, left {left}",
+             budget=texts.credits(config.daily_budget),
+             spent=texts.credits(config.daily_budget - left), left=texts.credits(left))),
+        _(tr("Ceilings set by the bot's operator: allowance {allowance}, budget {budget}",
+             allowance=texts.credits(settings.MAX_ALLOWANCE),
+             budget=texts.credits(settings.MAX_DAILY_BUDGET))),
     ]
-    tier_lines = [f"<@&{t.role_id}>: {texts.credits(t.allowance)} every "
-                  f"{t.period_hours or config.period_hours} h" for t in tiers]
+    tier_lines = [_(tr("{role}: {credits} every {hours} h", role=f"<@&{t.role_id}>",
+                       credits=texts.credits(t.allowance),
+                       hours=t.period_hours or config.period_hours)) for t in tiers]
     offered = list(services.router.offered())
+    allowed = texts.listing([texts.model_label(m) for m in offered if m not in forbidden])
     models = [
-        f"Default: {texts.model_with_value(config.default_model)}",
-        "Allowed: " + (texts.listing([texts.model_label(m) for m in offered
-                                      if m not in forbidden]) or "none"),
+        _(tr("Default: {model}", model=texts.model_with_value(config.default_model))),
+        _(tr("Allowed: {models}", models=allowed or tr("none"))),
     ]
     if forbidden:
-        models.append("Forbidden here: "
-                      + texts.listing([texts.model_label(m) for m in sorted(forbidden)]))
-    cap_lines = [f"Server cap: {server_cap} (outside age-restricted channels at most "
-                 f"{settings.SFW_SAFETY_MAX})"]
+        models.append(_(tr("Forbidden here: {models}", models=texts.listing(
+            [texts.model_label(m) for m in sorted(forbidden)]))))
+    cap_lines = [_(tr("Server cap: {cap} (outside age-restricted channels at most {sfw})",
+                      cap=server_cap, sfw=settings.SFW_SAFETY_MAX))]
     channels = {c.id: c for c in guild.channels if isinstance(c, CappableChannel)}
     for channel_id, own in sorted(channel_caps.items()):
         channel = channels.get(channel_id)
         nsfw = channel is not None and channel.is_nsfw()
         cap = cap_in_force(server_cap=server_cap, channel_cap=own, age_restricted=nsfw,
                            sfw_max=settings.SFW_SAFETY_MAX)
-        cap_lines.append(f"<#{channel_id}>: {cap}" + (" (age-restricted)" if nsfw else "")
-                         + "; its threads and posts too")
+        where = (tr("{channel}: {cap} (age-restricted); its threads and posts too",
+                    channel=f"<#{channel_id}>", cap=cap) if nsfw else
+                 tr("{channel}: {cap}; its threads and posts too",
+                    channel=f"<#{channel_id}>", cap=cap))
+        cap_lines.append(_(where))
     limits = [
-        f"Jobs at once: {settings.MAX_JOBS_PER_MEMBER} per member, "
-        f"{settings.MAX_JOBS_PER_SERVER} per server",
-        f"Log channel: <#{log_channel.channel_id}>" if log_channel else "Log channel: none",
-        f"Retention: {retention.describe()}",
+        _(tr("Jobs at once: {member} per member, {server} per server",
+             member=settings.MAX_JOBS_PER_MEMBER, server=settings.MAX_JOBS_PER_SERVER)),
+        _(tr("Log channel: {channel}", channel=f"<#{log_channel.channel_id}>")
+          if log_channel else tr("Log channel: none")),
+        _(tr("Retention: {retention}", retention=retention.describe())),
+        _(tr("Language: {language}", language=NAMES.get(language, language))),
     ]
     return [
-        *_chunks("Credits", credits),
-        *_chunks("Role tiers", tier_lines or ["none: every member gets the allowance"]),
-        *_chunks("Models", models),
-        *_chunks("Safety caps", cap_lines),
-        *_chunks("Moderation", moderation),
-        *_chunks("Limits and log", limits),
+        *_chunks(_(tr("Credits")), credits),
+        *_chunks(_(tr("Role tiers")),
+                 tier_lines or [_(tr("none: every member gets the allowance"))]),
+        *_chunks(_(tr("Models")), models),
+        *_chunks(_(tr("Safety caps")), cap_lines),
+        *_chunks(_(tr("Moderation")), [_(line) for line in moderation]),
+        *_chunks(_(tr("Limits and log")), limits),
     ]
 
 
-async def _moderation_lines(bot: FluxBot, guild_id: int) -> list[str]:
+async def _moderation_lines(bot: FluxBot, guild_id: int) -> list[Text]:
     moderation = bot.services.moderation
     entries = await moderation.entries(guild_id)
     review = await moderation.review_channel(guild_id)
     return [
-        f"Blocklist: {_entries(len(entries))} here, {_entries(len(moderation.operator))} "
-        "from the bot's operator",
-        f"Review channel: <#{review}>" if review else "Review channel: none (no appeals)",
+        tr("Blocklist: {here} here, {operator} from the bot's operator",
+           here=_entries(len(entries)), operator=_entries(len(moderation.operator))),
+        tr("Review channel: {channel}", channel=f"<#{review}>") if review else
+        tr("Review channel: none (no appeals)"),
     ]
 
 
-def _entries(count: int) -> str:
-    return f"{count:,} entr{'y' if count == 1 else 'ies'}"
+def _entries(count: int) -> Text:
+    return trn("{n} entry", "{n} entries", count)
 
 
 async def render(interaction: discord.Interaction[FluxBot], _target: int, page: int) -> Page:
@@ -132,11 +149,14 @@ async def render(interaction: discord.Interaction[FluxBot], _target: int, page: 
     ensure_manage_server(interaction)
     pages = _paginate(await settings_fields(interaction))
     page = min(page, len(pages) - 1)
-    embed = discord.Embed(title="Settings in force here", colour=discord.Colour.blurple())
+    lang = catalogue(interaction.locale)
+    embed = discord.Embed(title=tr("Settings in force here").render(lang),
+                          colour=discord.Colour.blurple())
     for name, value in pages[page]:
         embed.add_field(name=name, value=value, inline=False)
     if len(pages) > 1:
-        embed.set_footer(text=f"Page {page + 1} of {len(pages)}")
+        embed.set_footer(text=tr("Page {page} of {pages}", page=page + 1,
+                                 pages=len(pages)).render(lang))
     return Page(embed, len(pages))
 
 

@@ -21,9 +21,11 @@ from bot.boards.store import Board, BoardItem, KeptResult
 from bot.client import report_error
 from bot.credits.rows import Job
 from bot.errors import UserError
+from bot.i18n import SOURCE, tr
 from bot.replies import defer_private, reply
 from bot.texts import model_label
 from cogs.common.component import JOB, JobChecked, ascii_number
+from cogs.common.language import server_language
 from cogs.common.links import jump_link
 from cogs.common.posted import PostedImage, read_posted
 
@@ -43,9 +45,9 @@ class AddToBoardButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]
     """Adds the result to the server's only board, or asks which of them (and, with
     several images, first which image)."""
 
-    def __init__(self, job_id: str) -> None:
+    def __init__(self, job_id: str, lang: str = SOURCE) -> None:
         super().__init__(discord.ui.Button(
-            label="Add to board", style=discord.ButtonStyle.secondary, emoji="📌",
+            label=tr("Add to board").render(lang), style=discord.ButtonStyle.secondary, emoji="📌",
             custom_id=f"fluxcord:board-add:{job_id}"))
         self.job_id = job_id
 
@@ -59,8 +61,8 @@ class AddToBoardButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]
                 return
             view = discord.ui.View(timeout=None)
             view.add_item(ImagePick(self.job_id, images))
-            await interaction.edit_original_response(content="Add which image to a board?",
-                                                     view=view)
+            await interaction.edit_original_response(
+                content=tr("Add which image to a board?").render(interaction.locale), view=view)
         except Exception as exc:
             await report_error(interaction, exc)
 
@@ -79,14 +81,15 @@ class ImagePick(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         data: Any = interaction.data or {}
         chosen = str(next(iter(data.get("values") or []), "1"))
-        await interaction.response.edit_message(content="Adding…", view=None)
+        await interaction.response.edit_message(content=tr("Adding…").render(interaction.locale),
+                                                view=None)
         try:
             # A client may send any value: only one of the result's images counts.
             images = int(self.job.options.get("count", 1))
             number = ascii_number(chosen, 1, max(images, 1))
             if number is None:
-                raise UserError(f"Pick an image from 1 to {images}. Press Add to board "
-                                "again.")
+                raise UserError(tr("Pick an image from 1 to {images}. Press Add to board again.",
+                                   images=images))
             await _offer_boards(interaction, self.job_id, number)
         except Exception as exc:
             await report_error(interaction, exc)
@@ -115,13 +118,14 @@ class BoardPick(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         data: Any = interaction.data or {}
         chosen = next(iter(data.get("values") or []), None)
-        await interaction.response.edit_message(content="Adding…", view=None)
+        await interaction.response.edit_message(content=tr("Adding…").render(interaction.locale),
+                                                view=None)
         try:
             guild_id = interaction.guild_id or 0
             boards = interaction.client.services.boards
             board = next((b for b, _ in await boards.boards(guild_id) if b.id == chosen), None)
             if board is None:
-                raise UserError("That board no longer exists. See /board list.")
+                raise UserError(tr("That board no longer exists. See /board list."))
             await add_to_board(interaction, board, self.job_id, self.number)
         except Exception as exc:
             await report_error(interaction, exc)
@@ -130,12 +134,12 @@ class BoardPick(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
 async def _listed(interaction: discord.Interaction[FluxBot]) -> list[Board]:
     """The server's boards, most recently used first; a UserError when there are none."""
     if interaction.guild_id is None:
-        raise UserError("Boards belong to servers: add images from a server channel.")
+        raise UserError(tr("Boards belong to servers: add images from a server channel."))
     listed = [b for b, _ in await interaction.client.services.boards.boards(
         interaction.guild_id)]
     if not listed:
-        raise UserError("This server has no boards yet: someone with Manage Channels "
-                        "can make one with /board create.")
+        raise UserError(tr("This server has no boards yet: someone with Manage Channels can make"
+                           " one with /board create."))
     return listed
 
 
@@ -148,8 +152,8 @@ async def _offer_boards(interaction: discord.Interaction[FluxBot], job_id: str,
         return
     view = discord.ui.View(timeout=None)
     view.add_item(BoardPick(job_id, listed[:PICK_LIMIT], number))
-    await interaction.edit_original_response(content="Add this image to which board?",
-                                             view=view)
+    await interaction.edit_original_response(
+        content=tr("Add this image to which board?").render(interaction.locale), view=view)
 
 
 async def add_to_board(interaction: discord.Interaction[FluxBot], board: Board,
@@ -159,19 +163,19 @@ async def add_to_board(interaction: discord.Interaction[FluxBot], board: Board,
     services = interaction.client.services
     job = await services.records.get_job(job_id)
     if job is None or job.guild_id != board.guild_id:
-        raise UserError("That image is no longer known to the bot.")
+        raise UserError(tr("That image is no longer known to the bot."))
     if board.thread_state == "deleted":
         raise _thread_gone(board, "was deleted")
     if job.message_id is None:
-        raise UserError("That image was never posted, so it cannot be added to a board.")
+        raise UserError(tr("That image was never posted, so it cannot be added to a board."))
     filename, data = await read_posted(interaction.client, PostedImage(
         job.guild_id, job.channel_id, job.message_id, number), "added to a board")
     kept = KeptResult(job.id, filename, data)
     link = jump_link(job.guild_id, job.channel_id, job.message_id)
     added = await services.boards.add(board, job, kept, interaction.user.id, link)
     if added.duplicate:
-        await reply(interaction, f"That image is already on “{board.name}” as number "
-                                 f"{added.item.number}.")
+        await reply(interaction, tr("That image is already on “{name}” as number {number}.",
+                                    name=board.name, number=added.item.number))
         return
     try:
         message = await _post_copy(interaction, board, added, job, kept)
@@ -180,7 +184,8 @@ async def add_to_board(interaction: discord.Interaction[FluxBot], board: Board,
         raise
     await services.boards.posted(added.item, message.id)
     where = jump_link(job.guild_id, board.thread_id, message.id)
-    await reply(interaction, f"Added to “{board.name}” as number {added.item.number}: {where}")
+    await reply(interaction, tr("Added to “{name}” as number {number}: {where}",
+                                name=board.name, number=added.item.number, where=where))
 
 
 async def _post_copy(interaction: discord.Interaction[FluxBot], board: Board, added: Added,
@@ -189,7 +194,8 @@ async def _post_copy(interaction: discord.Interaction[FluxBot], board: Board, ad
     thread = interaction.client.get_partial_messageable(
         board.thread_id, guild_id=board.guild_id, type=discord.ChannelType.public_thread)
     try:
-        return await thread.send(embed=item_embed(added.item, kept.filename, interaction.user.id),
+        return await thread.send(embed=item_embed(added.item, kept.filename, interaction.user.id,
+                                                  await server_language(interaction)),
                                  file=discord.File(io.BytesIO(kept.data), kept.filename))
     except discord.NotFound as exc:
         if exc.code == UNKNOWN_CHANNEL:
@@ -202,24 +208,27 @@ async def _post_copy(interaction: discord.Interaction[FluxBot], board: Board, ad
                                                                     "archived")
             raise _thread_gone(board, "is archived and locked") from None
         if exc.status == 403:
-            raise UserError(f"I may not post in the thread of “{board.name}”: "
-                            "ask a moderator to let me send messages there.") from None
+            raise UserError(tr("I may not post in the thread of “{name}”: ask a moderator to let"
+                               " me send messages there.",
+                               name=board.name)) from None
         raise
 
 
-def item_embed(item: BoardItem, filename: str, added_by: int) -> discord.Embed:
-    """What the board's thread shows under an added image."""
+def item_embed(item: BoardItem, filename: str, added_by: int, lang: str = SOURCE
+               ) -> discord.Embed:
+    """What the board's thread shows under an added image, in the server's language."""
     embed = discord.Embed(title=f"#{item.number}", description=item.prompt[:4000],
                           colour=BOARD_COLOUR)
-    embed.add_field(name="Model", value=model_label(item.model))
-    embed.add_field(name="Seed", value=str(item.seed))
-    embed.add_field(name="Made by", value=f"<@{item.author_id}>")
-    embed.add_field(name="Added by", value=f"<@{added_by}>")
-    embed.add_field(name="Original", value=item.link, inline=False)
+    embed.add_field(name=tr("Model").render(lang), value=model_label(item.model))
+    embed.add_field(name=tr("Seed").render(lang), value=str(item.seed))
+    embed.add_field(name=tr("Made by").render(lang), value=f"<@{item.author_id}>")
+    embed.add_field(name=tr("Added by").render(lang), value=f"<@{added_by}>")
+    embed.add_field(name=tr("Original").render(lang), value=item.link, inline=False)
     embed.set_image(url=f"attachment://{filename}")
     return embed
 
 
 def _thread_gone(board: Board, what: str) -> UserError:
-    return UserError(f"The thread of board “{board.name}” {what}. Someone with Manage "
-                     f"Channels can make it again with /board create name:{board.name}.")
+    return UserError(tr("The thread of board “{name}” {what}. Someone with Manage Channels can "
+                        "make it again with /board create name:{name}.",
+                        name=board.name, what=what))

@@ -18,12 +18,14 @@ from bot.boards.sheet import SheetItem, draw_sheet_async
 from bot.boards.style import check_style, describe_style
 from bot.client import FluxBot
 from bot.errors import UserError
+from bot.i18n import tr, trn
 from bot.replies import defer_private, reply
 from cogs.boards.board_add import AddToBoardButton, BoardPick, ImagePick
 from cogs.boards.repost import repost_items
 from cogs.common.autocomplete import board_names
 from cogs.common.context import MODEL_CHOICES
 from cogs.common.job.rows import result_rows
+from cogs.common.language import server_language
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,8 @@ def require(allowed: bool, permission: str, where: Place | None = None) -> None:
     """Refuses a member without `permission` (Discord's name for it), in `where` if given."""
     if not allowed:
         place = f" in {where.mention}" if where is not None else ""
-        raise UserError(f"You need the {permission} permission{place} for this.")
+        raise UserError(tr("You need the {permission} permission{place} for this.",
+                           permission=permission, place=place))
 
 
 def permissions_in(interaction: discord.Interaction[Any], where: Place | None
@@ -108,17 +111,18 @@ class BoardCommands(commands.GroupCog, group_name="board"):
             if isinstance(target, discord.ForumChannel):
                 post = await target.create_thread(
                     name=title, reason=reason, auto_archive_duration=ARCHIVE_AFTER_MINUTES,
-                    content=f"Moodboard **{name}**: images added with *Add to board* land "
-                            "in this post.")
+                    content=tr("Moodboard **{name}**: images added with *Add to board* land "
+                               "in this post.", name=name
+                               ).render(await server_language(interaction)))
                 thread = post.thread
             else:
                 thread = await target.create_thread(
                     name=title, type=discord.ChannelType.public_thread, reason=reason,
                     auto_archive_duration=ARCHIVE_AFTER_MINUTES)
         except discord.Forbidden:
-            raise UserError(f"I may not create threads in {target.mention}: give me Create "
-                            "Public Threads (and Send Messages) there, or pick another "
-                            "channel.") from None
+            raise UserError(tr("I may not create threads in {mention}: give me Create Public "
+                               "Threads (and Send Messages) there, or pick another channel.",
+                               mention=target.mention)) from None
         board = await boards.record_board(interaction.guild_id, name, target.id, thread.id,
                                           interaction.user.id)
         again = ""
@@ -127,7 +131,8 @@ class BoardCommands(commands.GroupCog, group_name="board"):
             task = asyncio.create_task(repost_items(self.bot, board))
             self._reposts.add(task)  # held until done: a task nobody holds may vanish
             task.add_done_callback(self._reposts.discard)
-        await reply(interaction, f"Board “{board.name}” is ready{again}: {thread.mention}")
+        await reply(interaction, tr("Board “{name}” is ready{again}: {mention}",
+                                    name=board.name, again=again, mention=thread.mention))
 
     @app_commands.command(name="list")
     async def list_boards(self, interaction: discord.Interaction[FluxBot]) -> None:
@@ -135,8 +140,8 @@ class BoardCommands(commands.GroupCog, group_name="board"):
         assert interaction.guild_id is not None
         boards = await self.bot.services.boards.boards(interaction.guild_id)
         if not boards:
-            await reply(interaction, "This server has no boards yet. Someone with Manage "
-                                     "Channels can make one with /board create.")
+            await reply(interaction, tr("This server has no boards yet. Someone with Manage "
+                                        "Channels can make one with /board create."))
             return
         lines = [
             f"**{b.name}**: {count} image{'s' if count != 1 else ''} · <#{b.thread_id}>"
@@ -163,16 +168,18 @@ class BoardCommands(commands.GroupCog, group_name="board"):
         boards = self.bot.services.boards
         board = await boards.board(interaction.guild_id, name)
         if all(v is None for v in (model, aspect_ratio, prompt_suffix, output_format)):
-            await reply(interaction, f"Style of “{board.name}”: {describe_style(board.style)}.")
+            await reply(interaction, tr("Style of “{name}”: {describe_style}.",
+                                        name=board.name,
+                                        describe_style=describe_style(board.style)))
             return
         where = _board_place(interaction, board.thread_id, board.channel_id)
         require(permissions_in(interaction, where).manage_channels, "Manage Channels", where)
         style = check_style(model, aspect_ratio, output_format, prompt_suffix,
                             self.bot.services.router.offered())
         await boards.set_style(board, style)
-        await reply(interaction, f"Style of “{board.name}” set: {describe_style(style)}. "
-                                 f"`/imagine board:{board.name}` uses it for every option "
-                                 "you leave unset.")
+        await reply(interaction, tr("Style of “{name}” set: {describe_style}. `/imagine "
+                                    "board:{name}` uses it for every option you leave unset.",
+                                    name=board.name, describe_style=describe_style(style)))
 
     @app_commands.command()
     @app_commands.describe(name="The board")
@@ -185,17 +192,21 @@ class BoardCommands(commands.GroupCog, group_name="board"):
         board = await boards.board(interaction.guild_id, name)
         items = await boards.sheet_items(board)
         if not items:
-            raise UserError(f"“{board.name}” has no images yet: add some with Add to board.")
+            raise UserError(tr("“{name}” has no images yet: add some with Add to board.",
+                               name=board.name))
         csv = sheet_csv(SheetRow(i.number, i.prompt, i.model, i.seed, i.author_id, i.added_by,
                                  i.link) for i in items)
         limit = interaction.filesize_limit - len(csv) - SHEET_HEADROOM
         sheet = await draw_sheet_async(
             [SheetItem(i.number, i.thumbnail, i.prompt) for i in items], limit)
         stem = f"board-{board.id[:8]}"
-        await reply(interaction, f"Contact sheet of “{board.name}”: {len(items)} images.")
+        await reply(interaction, trn("Contact sheet of “{name}”: {n} image.",
+                                     "Contact sheet of “{name}”: {n} images.", len(items),
+                                     name=board.name))
         await interaction.followup.send(
-            content=f"**{board.name}**: the newest {len(items)} images, numbered as on the "
-                    "board.",
+            content=trn("**{name}**: the newest {n} image, numbered as on the board.",
+                        "**{name}**: the newest {n} images, numbered as on the board.",
+                        len(items), name=board.name).render(await server_language(interaction)),
             files=[discord.File(io.BytesIO(sheet.png), f"{stem}.png"),
                    discord.File(io.BytesIO(csv), f"{stem}.csv")],
             ephemeral=False)
@@ -220,7 +231,8 @@ class BoardCommands(commands.GroupCog, group_name="board"):
                 await thread.get_partial_message(item.message_id).delete()
             except discord.HTTPException as exc:  # gone already, or not ours to delete
                 log.info("board copy %d not deleted: HTTP %s", item.message_id, exc.status)
-        await reply(interaction, f"Removed number {number} from “{board.name}”.")
+        await reply(interaction, tr("Removed number {number} from “{name}”.",
+                                    number=number, name=board.name))
 
 
 def _board_place(interaction: discord.Interaction[Any], thread_id: int, channel_id: int
@@ -243,7 +255,7 @@ def _home_channel(interaction: discord.Interaction[Any]
     if isinstance(channel, discord.Thread):
         channel = channel.parent
     if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
-        raise UserError("Boards live in text or forum channels: pick one with `channel`.")
+        raise UserError(tr("Boards live in text or forum channels: pick one with `channel`."))
     return channel
 
 

@@ -14,6 +14,7 @@ import discord
 from bot.boards.store import Board, BoardItem
 from bot.errors import UserError
 from cogs.boards.board_add import item_embed
+from cogs.common.language import guild_language
 from cogs.common.posted import PostedImage, read_posted
 
 if TYPE_CHECKING:
@@ -30,13 +31,14 @@ async def repost_items(bot: FluxBot, board: Board) -> int:
     thread = bot.get_partial_messageable(board.thread_id, guild_id=board.guild_id,
                                          type=discord.ChannelType.public_thread)
     posted = 0
+    lang = await guild_language(bot, board.guild_id)
     for item in await boards.items_to_repost(board):
         data = await _original(bot, item)
         if data is None:
             continue
         try:
             message = await thread.send(
-                embed=item_embed(item, item.filename, item.added_by),
+                embed=item_embed(item, item.filename, item.added_by, lang),
                 file=discord.File(io.BytesIO(data), item.filename))
         except discord.HTTPException as exc:
             log.warning("board %s: posting its images again stopped at number %d: HTTP %s",

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import texts
+from bot.i18n import render, tr
+from cogs.common.language import guild_language
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -19,7 +21,8 @@ log = logging.getLogger(__name__)
 
 async def log_event(bot: FluxBot, guild_id: int | None, line: str, *,
                     warn_admin: bool = True) -> bool:
-    """Posts `line` in the server's log channel, if it has one; True when posted.
+    """Posts `line` in the server's log channel (in the server's language), if it has one;
+    True when posted.
 
     When the bot may not post there, the admin who chose the channel is told once
     (`warn_admin=False`: the caller tells them itself)."""
@@ -30,6 +33,7 @@ async def log_event(bot: FluxBot, guild_id: int | None, line: str, *,
     if target is None:
         return False
     channel = bot.get_partial_messageable(target.channel_id, guild_id=guild_id)
+    line = render(line, await guild_language(bot, guild_id))
     try:
         await channel.send(line[:2000], allowed_mentions=discord.AllowedMentions.none())
     except (discord.Forbidden, discord.NotFound) as exc:
@@ -67,5 +71,6 @@ async def report_budget(bot: FluxBot, guild_id: int, log_channel: bool | None = 
         return  # nowhere to report: nothing to claim
     config = await bot.services.guilds.guild_config(guild_id)
     for level in await bot.services.admin.budget_alerts(guild_id, config.daily_budget):
-        await log_event(bot, guild_id, f"Budget: {level} % of today's "
-                        f"{texts.credits(config.daily_budget)} is spent.")
+        await log_event(bot, guild_id, tr("Budget: {share} of today's {credits} is spent.",
+                                          share=f"{level} %",
+                                          credits=texts.credits(config.daily_budget)))

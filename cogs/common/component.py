@@ -19,13 +19,14 @@ import discord
 from bot.client import report_error
 from bot.credits.rows import Job
 from bot.errors import UserError
+from bot.i18n import tr
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
 
 T = TypeVar("T")
 
-NOT_HERE = "That is not available here."
+NOT_HERE = tr("That is not available here.")
 DELETED = "That image was deleted; nothing of it is kept."
 # Parts of the templates: ids are lowercase hex, numbers ASCII digits of bounded length.
 JOB = r"(?P<job>[0-9a-f]{32})"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.errors import UserError
+from bot.i18n import tr
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -46,25 +47,28 @@ async def read_posted(bot: FluxBot, where: PostedImage, purpose: str
     try:
         message = await channel.fetch_message(where.message_id)
     except discord.NotFound:
-        raise UserError("That image is no longer in the channel (its message was deleted), "
-                        f"so it cannot be {purpose}.") from None
+        raise UserError(tr("That image is no longer in the channel (its message was deleted), so"
+                           " it cannot be {purpose}.",
+                           purpose=purpose)) from None
     except discord.Forbidden:
-        raise UserError(f"I can no longer read that image's channel, so it cannot be "
-                        f"{purpose}. Ask a moderator to let me read its message "
-                        "history.") from None
+        raise UserError(tr("I can no longer read that image's channel, so it cannot be "
+                           "{purpose}. Ask a moderator to let me read its message history.",
+                           purpose=purpose)) from None
     attachment = _pick(message.attachments, where)
     if attachment is None:
-        raise UserError(f"That image is no longer in its message, so it cannot be {purpose}.")
+        raise UserError(tr("That image is no longer in its message, so it cannot be {purpose}.",
+                           purpose=purpose))
     if attachment.size > POSTED_MAX_BYTES:
-        raise UserError(f"That image is over {POSTED_MAX_BYTES // 2**20} MB, so it cannot be "
-                        f"{purpose}.")
+        raise UserError(tr("That image is over {mb} MB, so it cannot be "
+                           "{purpose}.",
+                           mb=POSTED_MAX_BYTES // 2**20, purpose=purpose))
     try:
         data = await attachment.read()
     except discord.HTTPException as exc:
         log.info("posted image %d/%d not downloaded: HTTP %s", where.message_id,
                  where.number, exc.status)
-        raise UserError("Discord did not hand over that image just now: try again in a "
-                        "moment.") from None
+        raise UserError(tr("Discord did not hand over that image just now: try again in a "
+                           "moment.")) from None
     return attachment.filename, data
 
 

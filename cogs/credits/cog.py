@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot import texts
 from bot.client import FluxBot
+from bot.i18n import Text, join, tr, trn
 from cogs.common.admin_log import log_event
 from cogs.common.context import ensure_manage_server, manage_server, role_ids_of
 from cogs.credits.history import show_history
@@ -25,9 +26,9 @@ def _when(epoch: float) -> str:
     return f"<t:{int(epoch)}:R>"
 
 
-def _bonus(n: int) -> str:
+def _bonus(n: int) -> Text:
     """`1 bonus credit`, `1,000 bonus credits`."""
-    return texts.credits(n).replace(" credit", " bonus credit")
+    return trn("{n} bonus credit", "{n} bonus credits", n)
 
 
 def _member_roles(member: discord.Member | discord.User) -> tuple[int, ...]:
@@ -61,16 +62,17 @@ class Credits(commands.GroupCog, group_name="credits"):
         roles = role_ids_of(interaction) if member is None else _member_roles(member)
         balance = await self._credits.balance(interaction.guild_id, target.id, roles)
         whose = "" if target.id == interaction.user.id else f" ({target.mention})"
-        tier = (f"the tier of <@&{balance.tier_role_id}>" if balance.tier_role_id
-                else "this server's allowance")
+        tier = (tr("the tier of {role}", role=f"<@&{balance.tier_role_id}>")
+                if balance.tier_role_id else tr("this server's allowance"))
         lines = [
-            f"Balance: {texts.credits(balance.total)}{whose}",
-            f"Allowance left this period: {balance.allowance_left} of {balance.allowance_total}"
-            f" ({tier})",
-            f"Bonus credits: {balance.bonus}",
-            f"Allowance refills {_when(balance.refills_at)}",
+            tr("Balance: {credits}{whose}", credits=texts.credits(balance.total), whose=whose),
+            tr("Allowance left this period: {left} of {total} ({tier})",
+               left=balance.allowance_left, total=balance.allowance_total, tier=tier),
+            tr("Bonus credits: {bonus}", bonus=balance.bonus),
+            tr("Allowance refills {when}", when=_when(balance.refills_at)),
         ]
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        await interaction.response.send_message(join(lines, "\n").render(interaction.locale),
+                                                ephemeral=True)
 
     @app_commands.command()
     @app_commands.describe(member="Whose history (needs Manage Server for someone else)")
@@ -117,18 +119,28 @@ class Credits(commands.GroupCog, group_name="credits"):
         )
         moved = balance.change
         if amount >= 0:
-            text = f"Added {_bonus(moved)} for {member.mention}."
-        else:
+            text = tr("Added {credits} for {member}.", credits=_bonus(moved),
+                      member=member.mention)
+        elif moved == amount:
             # Never below zero: say what was really removed, not what was asked.
-            text = f"Removed {_bonus(-moved)} from {member.mention}"
-            text += "." if moved == amount else f" (they had only {-moved})."
+            text = tr("Removed {credits} from {member}.", credits=_bonus(-moved),
+                      member=member.mention)
+        else:
+            text = tr("Removed {credits} from {member} (they had only {had}).",
+                      credits=_bonus(-moved), member=member.mention, had=-moved)
         await interaction.response.send_message(
-            f"{text} Their balance: {texts.credits(balance.total)}.", ephemeral=True)
-        verb = "granted" if amount >= 0 else "removed"
-        await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} {verb} {_bonus(abs(moved))} "
-                        f"{'to' if amount >= 0 else 'from'} {member.mention}"
-                        + (f": {reason}" if reason else "."))
+            tr("{text} Their balance: {credits}.", text=text,
+               credits=texts.credits(balance.total)).render(interaction.locale), ephemeral=True)
+        who = {"admin": interaction.user.mention, "credits": _bonus(abs(moved)),
+               "member": member.mention}
+        if amount >= 0:
+            event = (tr("{admin} granted {credits} to {member}: {reason}", reason=reason, **who)
+                     if reason else tr("{admin} granted {credits} to {member}.", **who))
+        else:
+            event = (tr("{admin} removed {credits} from {member}: {reason}", reason=reason,
+                        **who)
+                     if reason else tr("{admin} removed {credits} from {member}.", **who))
+        await log_event(self.bot, interaction.guild_id, event)
 
     @app_commands.command()
     @manage_server
@@ -148,22 +160,26 @@ class Credits(commands.GroupCog, group_name="credits"):
         if amount is None and period_hours is None:
             config = await services.guilds.guild_config(interaction.guild_id)
             tiers = await services.admin.tiers(interaction.guild_id)
-            text = (f"Each member gets {texts.credits(config.allowance)} every "
-                    f"{config.period_hours} h.")
+            text = tr("Each member gets {credits} every {hours} h.",
+                      credits=texts.credits(config.allowance), hours=config.period_hours)
             if tiers:
-                text += f" {len(tiers)} role tier{'s' if len(tiers) != 1 else ''} give more: "
-                text += "see `/server settings`."
-            await interaction.response.send_message(text, ephemeral=True)
+                text += " " + trn("{n} role tier gives more: see `/server settings`.",
+                                  "{n} role tiers give more: see `/server settings`.",
+                                  len(tiers))
+            await interaction.response.send_message(text.render(interaction.locale),
+                                                    ephemeral=True)
             return
         services.admin.check_allowance(amount)
         if amount is None:
             amount = (await services.guilds.guild_config(interaction.guild_id)).allowance
         config = await services.guilds.set_allowance(interaction.guild_id, amount, period_hours)
-        text = f"Each member now gets {texts.credits(amount)} every {config.period_hours} h."
-        await interaction.response.send_message(text, ephemeral=True)
+        text = tr("Each member now gets {credits} every {hours} h.",
+                  credits=texts.credits(amount), hours=config.period_hours)
+        await interaction.response.send_message(text.render(interaction.locale), ephemeral=True)
         await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} set the allowance to "
-                        f"{texts.credits(amount)} every {config.period_hours} h.")
+                        tr("{admin} set the allowance to {credits} every {hours} h.",
+                           admin=interaction.user.mention, credits=texts.credits(amount),
+                           hours=config.period_hours))
 
     @app_commands.command()
     @manage_server
@@ -181,22 +197,25 @@ class Credits(commands.GroupCog, group_name="credits"):
             config = await services.guilds.guild_config(interaction.guild_id)
             left = await self._credits.budget_left(interaction.guild_id)
             await interaction.response.send_message(
-                f"This server may spend {texts.credits(config.daily_budget)} per day; "
-                f"{texts.credits(config.daily_budget - left)} spent today, "
-                f"{texts.credits(left)} left. It resets at midnight UTC.",
+                tr("This server may spend {budget} per day; {spent} spent today, {left} "
+                   "left. It resets at midnight UTC.",
+                   budget=texts.credits(config.daily_budget),
+                   spent=texts.credits(config.daily_budget - left),
+                   left=texts.credits(left)).render(interaction.locale),
                 ephemeral=True)
             return
         services.admin.check_budget(amount)
         await services.guilds.set_budget(interaction.guild_id, amount)
         left = await self._credits.budget_left(interaction.guild_id)
         await interaction.response.send_message(
-            f"This server may now spend {texts.credits(amount)} per day "
-            f"({texts.credits(left)} left today).",
+            tr("This server may now spend {budget} per day ({left} left today).",
+               budget=texts.credits(amount), left=texts.credits(left)
+               ).render(interaction.locale),
             ephemeral=True,
         )
         await log_event(self.bot, interaction.guild_id,
-                        f"{interaction.user.mention} set the daily budget to "
-                        f"{texts.credits(amount)}.")
+                        tr("{admin} set the daily budget to {credits}.",
+                           admin=interaction.user.mention, credits=texts.credits(amount)))
 
 
 async def setup(bot: FluxBot) -> None:

@@ -9,6 +9,7 @@ import discord
 from bot import texts
 from bot.admin.history import describe as describe_entry
 from bot.admin.history import history_page
+from bot.i18n import catalogue, tr, trn
 from cogs.common.context import ensure_manage_server
 from cogs.common.pages import Page, pager, send_page
 
@@ -25,19 +26,24 @@ async def render(interaction: discord.Interaction[FluxBot], user_id: int, page: 
         ensure_manage_server(interaction)
     services = interaction.client.services
     found = await history_page(services.store, interaction.guild_id, user_id, page)
+    lang = catalogue(interaction.locale)
     lines = []
     for entry in found.entries:
-        change = f"{'+' if entry.delta > 0 else ''}{texts.credits(entry.delta)}"
-        job = f" · job `{entry.job_id[-8:]}`" if entry.job_id else ""
+        change = f"{'+' if entry.delta > 0 else ''}{texts.credits(entry.delta).render(lang)}"
+        job = (" · " + tr("job {job}", job=f"`{entry.job_id[-8:]}`").render(lang)
+               if entry.job_id else "")
         lines.append(f"<t:{int(entry.created_at)}:f> · **{change}** ({entry.bucket}) · "
                      f"{describe_entry(entry)}{job}")
     embed = discord.Embed(
-        title="Credit history",
-        description=f"<@{user_id}> in this server, newest first.\n\n"
-                    + ("\n".join(lines) or "No credit has moved yet."),
+        title=tr("Credit history").render(lang),
+        description=tr("{member} in this server, newest first.", member=f"<@{user_id}>"
+                       ).render(lang) + "\n\n"
+                    + ("\n".join(lines) or tr("No credit has moved yet.").render(lang)),
         colour=discord.Colour.blurple(),
     )
-    embed.set_footer(text=f"Page {found.page + 1} of {found.pages} · {found.total} entries")
+    embed.set_footer(text=trn("Page {page} of {pages} · {n} entry",
+                              "Page {page} of {pages} · {n} entries", found.total,
+                              page=found.page + 1, pages=found.pages).render(lang))
     return Page(embed, found.pages)
 
 

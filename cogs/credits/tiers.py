@@ -7,6 +7,7 @@ from discord import app_commands
 
 from bot import texts
 from bot.client import FluxBot
+from bot.i18n import tr
 from cogs.common.admin_log import log_event
 from cogs.common.context import manage_server
 
@@ -43,8 +44,9 @@ class TierCommands(app_commands.Group):
                      f"{texts.credits(config.allowance)}: it changes nothing until that is lower")
         await interaction.response.send_message(text + ".", ephemeral=True)
         await log_event(interaction.client, interaction.guild_id,
-                        f"{interaction.user.mention} set the tier of {role.mention} to "
-                        f"{texts.credits(amount)} every {every} h.")
+                        tr("{admin} set the tier of {role} to {credits} every {hours} h.",
+                           admin=interaction.user.mention, role=role.mention,
+                           credits=texts.credits(amount), hours=every))
 
     @app_commands.command(name="remove")
     @manage_server
@@ -58,10 +60,13 @@ class TierCommands(app_commands.Group):
             interaction.guild_id, role.id)
         if not removed:
             await interaction.response.send_message(
-                f"{role.mention} has no tier; nothing changed.", ephemeral=True)
+                tr("{mention} has no tier; nothing changed.",
+                   mention=role.mention).render(interaction.locale), ephemeral=True)
             return
         await interaction.response.send_message(
-            f"{role.mention} no longer has a tier: its members get the server's allowance.",
+            tr("{mention} no longer has a tier: its members get the server's allowance.",
+               mention=role.mention).render(interaction.locale),
             ephemeral=True)
         await log_event(interaction.client, interaction.guild_id,
-                        f"{interaction.user.mention} removed the tier of {role.mention}.")
+                        tr("{admin} removed the tier of {role}.", admin=interaction.user.mention,
+                           role=role.mention))

@@ -17,6 +17,7 @@ from bot.catalogue import MODELS
 from bot.client import report_error
 from bot.credits.rows import Job
 from bot.errors import UserError
+from bot.i18n import SOURCE, tr
 from bot.jobs.request import Attachment, ImagineRequest
 from bot.replies import defer_private
 from cogs.common.component import (
@@ -43,16 +44,16 @@ class EditImageButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]]
                       template=r"fluxcord:edit-image:" + JOB):
     """Opens the modal that asks what to change in this result."""
 
-    def __init__(self, job_id: str) -> None:
+    def __init__(self, job_id: str, lang: str = SOURCE) -> None:
         super().__init__(discord.ui.Button(
-            label="Edit image", style=discord.ButtonStyle.secondary, emoji="🖌️",
+            label=tr("Edit image").render(lang), style=discord.ButtonStyle.secondary, emoji="🖌️",
             custom_id=f"fluxcord:edit-image:{job_id}"))
         self.job_id = job_id
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         images = len(interaction.message.attachments) if interaction.message else 0
         if not images:
-            await report_error(interaction, UserError("This result has no image left."))
+            await report_error(interaction, UserError(tr("This result has no image left.")))
             return
         await interaction.response.send_modal(
             EditImageModal(self.job_id, images, interaction.id))
@@ -116,10 +117,11 @@ def edit_image_fields(components: list[Any], images: int) -> tuple[str, int]:
     values = _values(components)
     change = values.get("change", "").strip()
     if not change:
-        raise UserError("Say what to change. Press Edit image again.")
+        raise UserError(tr("Say what to change. Press Edit image again."))
     if len(change) > CHANGE_MAX:
-        raise UserError(f"Say what to change in at most {CHANGE_MAX} characters. Press "
-                        "Edit image again.")
+        raise UserError(tr("Say what to change in at most {change_max} characters. Press Edit "
+                           "image again.",
+                           change_max=CHANGE_MAX))
     return change, image_number(values.get("which", "1"), images)
 
 
@@ -127,10 +129,11 @@ def image_number(which: str, images: int) -> int:
     """The "which image" field as a number from 1 to `images` (an empty field: 1);
     anything else is a UserError that says what to type."""
     if images < 1:
-        raise UserError("This result has no image left.")
+        raise UserError(tr("This result has no image left."))
     number = ascii_number(which, 1, images) if which.strip() else 1
     if number is None:
-        raise UserError(f"Pick an image from 1 to {images}. Press Edit image again.")
+        raise UserError(tr("Pick an image from 1 to {images}. Press Edit image again.",
+                           images=images))
     return number
 
 

@@ -11,10 +11,12 @@ from discord.ext import commands
 
 from bot import texts
 from bot.client import FluxBot
+from bot.i18n import Text, tr
 from cogs.common.context import role_ids_of
+from cogs.common.language import member_language
 
 FIELD_VALUE_MAX = 1024
-ABOUT = (
+ABOUT = tr(
     "fluxcord makes images with FLUX models from what you describe. "
     "Use `/imagine` with a prompt and the picture is posted in the channel. "
     "Each image costs credits from your balance in this server; `/models` lists the models "
@@ -90,35 +92,42 @@ class Help(commands.Cog):
     async def help_command(self, interaction: discord.Interaction[FluxBot]) -> None:
         """What fluxcord does, the commands you can use here and your balance"""
         services = self.bot.services
-        embed = discord.Embed(title="fluxcord", description=ABOUT,
+        lang = member_language(interaction)
+
+        def _(text: Text) -> str:
+            return text.render(lang)
+
+        embed = discord.Embed(title="fluxcord", description=_(ABOUT),
                               colour=discord.Colour.blurple())
         if interaction.guild_id is not None:
             balance = await services.credits.balance(interaction.guild_id, interaction.user.id,
                                                      role_ids_of(interaction))
             config = await services.guilds.guild_config(interaction.guild_id)
             embed.add_field(
-                name="Your balance",
-                value=f"{texts.credits(balance.total)}; your allowance refills "
-                f"<t:{balance.refills_at}:R>.",
+                name=_(tr("Your balance")),
+                value=_(tr("{credits}; your allowance refills {when}.",
+                           credits=texts.credits(balance.total),
+                           when=f"<t:{balance.refills_at}:R>")),
                 inline=False,
             )
-            default, where = config.default_model, "this server"
+            default, where = config.default_model, tr("Default model in this server")
         else:
-            default, where = services.settings.DEFAULT_MODEL, "direct messages"
+            default, where = services.settings.DEFAULT_MODEL, tr("Default model in direct "
+                                                                 "messages")
+        price = services.settings.costs.get(default, services.settings.cost(default))
         embed.add_field(
-            name=f"Default model in {where}",
-            value=f"{texts.model_with_value(default)}, "
-            f"{texts.cost(services.settings.costs.get(default, services.settings.cost(default)))}"
-            " an image",
+            name=_(where),
+            value=_(tr("{model}, {cost} an image", model=texts.model_with_value(default),
+                       cost=texts.cost(price))),
             inline=False,
         )
         lines = [
-            f"`/{command.qualified_name}`: {command.description}"
+            f"`/{command.qualified_name}`: {_(tr(command.description))}"
             for command in leaf_commands(self.bot.tree.get_commands())
             if usable_here(command, interaction)
         ]
         for index, block in enumerate(chunk_lines(lines)):
-            embed.add_field(name="Commands you can use here" if index == 0 else "\u200b",
+            embed.add_field(name=_(tr("Commands you can use here")) if index == 0 else "\u200b",
                             value=block, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

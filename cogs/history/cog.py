@@ -14,6 +14,7 @@ from bot.boards.service import HISTORY_PAGE
 from bot.boards.store import HistoryEntry
 from bot.client import FluxBot, report_error
 from bot.errors import UserError
+from bot.i18n import SOURCE, catalogue, tr
 from bot.replies import defer_private
 from bot.texts import model_label
 from cogs.common.component import Checked, job_here
@@ -31,27 +32,31 @@ async def history_page(interaction: discord.Interaction[FluxBot], query: str | N
     entries, more = await boards.history(interaction.guild_id or 0, interaction.user.id,
                                          query, page)
     if not entries and page == 0:
-        found = f" matching “{query}”" if query else ""
-        raise UserError(f"You have no images{found} in this server yet.")
-    title = f"Your images matching “{query}”" if query else "Your images"
-    embed = discord.Embed(title=title, colour=HISTORY_COLOUR,
-                          description="\n\n".join(_line(page * HISTORY_PAGE + n, e)
+        raise UserError(tr("You have no images matching “{query}” in this server yet.",
+                           query=query) if query else
+                        tr("You have no images in this server yet."))
+    lang = catalogue(interaction.locale)
+    title = (tr("Your images matching “{query}”", query=query) if query
+             else tr("Your images"))
+    embed = discord.Embed(title=title.render(lang), colour=HISTORY_COLOUR,
+                          description="\n\n".join(_line(page * HISTORY_PAGE + n, e, lang)
                                                   for n, e in enumerate(entries, start=1)))
-    embed.set_footer(text=f"Page {page + 1}")
+    embed.set_footer(text=tr("Page {page}", page=page + 1).render(lang))
     view = discord.ui.View(timeout=None)
-    view.add_item(HistoryPage("prev", page - 1, query or "", disabled=page == 0))
-    view.add_item(HistoryPage("next", page + 1, query or "", disabled=not more))
+    view.add_item(HistoryPage("prev", page - 1, query or "", disabled=page == 0, lang=lang))
+    view.add_item(HistoryPage("next", page + 1, query or "", disabled=not more, lang=lang))
     if entries:
-        view.add_item(HistoryReroll(entries, page * HISTORY_PAGE))
+        view.add_item(HistoryReroll(entries, page * HISTORY_PAGE, lang))
     return embed, view
 
 
-def _line(number: int, entry: HistoryEntry) -> str:
+def _line(number: int, entry: HistoryEntry, lang: str = SOURCE) -> str:
     prompt = entry.prompt if len(entry.prompt) <= 150 else entry.prompt[:149] + "…"
     link = jump_link(entry.guild_id, entry.channel_id, entry.message_id)
     return (f"**{number}.** {discord.utils.escape_markdown(prompt)}\n"
-            f"{model_label(entry.model)} · seed {entry.seed} · "
-            f"<t:{int(entry.created_at)}:R> · [image]({link})")
+            + tr("{model} · seed {seed} · {when} · [image]({link})",
+                 model=model_label(entry.model), seed=entry.seed,
+                 when=f"<t:{int(entry.created_at)}:R>", link=link).render(lang))
 
 
 class HistoryPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
@@ -59,11 +64,11 @@ class HistoryPage(discord.ui.DynamicItem[discord.ui.Button[Any]],
     """Previous / Next: the page and the query are in the custom_id, so the buttons work
     after a restart. The history is always the clicking member's own."""
 
-    def __init__(self, direction: str, page: int, query: str, *, disabled: bool = False
-                 ) -> None:
-        label = "Previous" if direction == "prev" else "Next"
+    def __init__(self, direction: str, page: int, query: str, *, disabled: bool = False,
+                 lang: str = SOURCE) -> None:
+        label = tr("Previous") if direction == "prev" else tr("Next")
         super().__init__(discord.ui.Button(
-            label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
+            label=label.render(lang), style=discord.ButtonStyle.secondary, disabled=disabled,
             custom_id=f"fluxcord:history:{direction}:{page}:{query}"))
         self.page = page
         self.query = query
@@ -88,14 +93,18 @@ class HistoryReroll(Checked, discord.ui.DynamicItem[discord.ui.Select[Any]],
     """A select of the page's entries: choosing one runs it again with a new seed,
     charged like Reroll. The chosen value is a job id: the member's own, here."""
 
-    def __init__(self, entries: list[HistoryEntry] | None = None, first: int = 0) -> None:
+    def __init__(self, entries: list[HistoryEntry] | None = None, first: int = 0,
+                 lang: str = SOURCE) -> None:
         options = [
             discord.SelectOption(label=f"{first + n}. {e.prompt[:90]}", value=e.job_id,
-                                 description=f"{model_label(e.model)} · seed {e.seed}"[:100])
+                                 description=tr("{model} · seed {seed}",
+                                                model=model_label(e.model), seed=e.seed
+                                                ).render(lang)[:100])
             for n, e in enumerate(entries or [], start=1)
         ]
         super().__init__(discord.ui.Select(
-            custom_id="fluxcord:history-reroll", placeholder="Reroll one of these…",
+            custom_id="fluxcord:history-reroll",
+            placeholder=tr("Reroll one of these…").render(lang),
             options=options or [discord.SelectOption(label="-", value="-")]))
 
     @classmethod

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import FluxBot
+from bot.i18n import render, tr, trn
 from bot.moderation.blocklist import MAX_ENTRY_LENGTH
 from bot.moderation.events import admin_event
 from bot.moderation.service import Moderation
@@ -27,6 +28,7 @@ def _shown(text: str) -> str:
 
 
 async def _answer(interaction: discord.Interaction[FluxBot], text: str) -> None:
+    text = render(text, interaction.locale)
     await interaction.response.send_message(text[:MESSAGE_LIMIT], ephemeral=True,
                                             allowed_mentions=NO_MENTIONS)
 
@@ -78,7 +80,8 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
         added = await self._moderation.add_entry(interaction.guild_id, entry,
                                                  interaction.user.id)
         await interaction.edit_original_response(
-            content=f"Added `{_shown(added.text)}` ({added.kind}) to this server's blocklist.",
+            content=tr("Added `{shown}` ({kind}) to this server's blocklist.",
+                       shown=_shown(added.text), kind=added.kind).render(interaction.locale),
             allowed_mentions=NO_MENTIONS)
 
     @blocklist.command(name="remove")
@@ -90,7 +93,8 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
         assert interaction.guild_id is not None
         removed = await self._moderation.remove_entry(interaction.guild_id, entry,
                                                       interaction.user.id)
-        await _answer(interaction, f"Removed `{_shown(removed)}` from this server's blocklist.")
+        await _answer(interaction, tr("Removed `{entry}` from this server's blocklist.",
+                                      entry=_shown(removed)))
 
     @blocklist.command(name="show")
     @manage_server
@@ -99,9 +103,10 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
         assert interaction.guild_id is not None
         entries = await self._moderation.entries(interaction.guild_id)
         operator = len(self._moderation.operator)
-        lines = [f"This server's blocklist has {len(entries)} "
-                 f"entr{'y' if len(entries) == 1 else 'ies'}; the bot's own list has "
-                 f"{operator}."]
+        lines = [trn("This server's blocklist has {n} entry; the bot's own list has {operator}.",
+                     "This server's blocklist has {n} entries; the bot's own list has "
+                     "{operator}.", len(entries), operator=operator
+                     ).render(interaction.locale)]
         lines += [f"- `{_shown(e)}`" for e in entries]
         text = "\n".join(lines)
         if len(text) > MESSAGE_LIMIT:
@@ -127,8 +132,10 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
         assert interaction.guild_id is not None
         cleared = await self._moderation.pardon(interaction.guild_id, member.id,
                                                 interaction.user.id)
-        await _answer(interaction, f"Pardoned {member.mention}: {cleared} recent "
-                      f"strike{'s' if cleared != 1 else ''} and any cooldown cleared.")
+        await _answer(interaction, trn("Pardoned {member}: {n} recent strike and any cooldown "
+                                       "cleared.",
+                                       "Pardoned {member}: {n} recent strikes and any cooldown "
+                                       "cleared.", cleared, member=member.mention))
 
     @app_commands.command()
     @manage_server
@@ -140,7 +147,8 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
         assert interaction.guild_id is not None
         await self._moderation.block(interaction.guild_id, member.id, reason,
                                      interaction.user.id)
-        await _answer(interaction, f"Blocked {member.mention} from generating images here.")
+        await _answer(interaction, tr("Blocked {member} from generating images here.",
+                                      member=member.mention))
 
     @app_commands.command()
     @manage_server
@@ -151,8 +159,8 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
         assert interaction.guild_id is not None
         done = await self._moderation.unblock(interaction.guild_id, member.id,
                                               interaction.user.id)
-        text = (f"Unblocked {member.mention}." if done
-                else f"{member.mention} was not blocked.")
+        text = (tr("Unblocked {member}.", member=member.mention) if done
+                else tr("{member} was not blocked.", member=member.mention))
         await _answer(interaction, text)
 
     @app_commands.command(name="review-channel")
@@ -164,8 +172,9 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
         assert interaction.guild_id is not None
         await self._moderation.set_review_channel(
             interaction.guild_id, channel.id if channel else None, interaction.user.id)
-        text = (f"Appeals now go to {channel.mention}; refusals offer an Appeal button."
-                if channel else "Appeals are off: refusals no longer offer an Appeal button.")
+        text = (tr("Appeals now go to {channel}; refusals offer an Appeal button.",
+                   channel=channel.mention)
+                if channel else tr("Appeals are off: refusals no longer offer an Appeal button."))
         await _answer(interaction, text)
 
 

@@ -16,6 +16,7 @@ import discord
 
 from bot.client import report_error
 from bot.errors import UserError
+from bot.i18n import tr
 from bot.jobs.ports import JobUI
 from bot.jobs.request import Progress
 from bot.moderation.screen import request_from_subject
@@ -27,6 +28,7 @@ from cogs.common.job.delivery import fit_upload, post_result
 from cogs.common.job.embed import result_embed
 from cogs.common.job.refusal import decided_line, review_embed, review_view, tell_member
 from cogs.common.job.result import result_view
+from cogs.common.language import server_language
 from cogs.common.links import jump_link
 
 if TYPE_CHECKING:
@@ -57,48 +59,54 @@ class _DecisionButton(Checked):
 
     async def _decide(self, interaction: discord.Interaction[FluxBot]) -> None:
         if not interaction.permissions.manage_messages:
-            raise UserError("Only members with the Manage Messages permission can decide "
-                            "appeals.")
+            raise UserError(tr("Only members with the Manage Messages permission can decide "
+                               "appeals."))
         await defer_private(interaction)
         bot = interaction.client
         appeal = await bot.services.moderation.decide(self.strike_id, self.approve,
                                                       interaction.user.id)
         if interaction.message is not None:
-            embed = review_embed(appeal)
-            embed.add_field(name="Decision", value=decided_line(appeal), inline=False)
+            lang = await server_language(interaction)
+            embed = review_embed(appeal, lang)
+            embed.add_field(name=tr("Decision").render(lang),
+                            value=decided_line(appeal).render(lang), inline=False)
             try:
-                await interaction.message.edit(embed=embed,
-                                               view=review_view(appeal, decided=appeal.state))
+                await interaction.message.edit(
+                    embed=embed, view=review_view(appeal, decided=appeal.state, lang=lang))
             except discord.HTTPException:
                 pass  # the decision stands; the message only shows it
         if not self.approve:
-            await tell_member(bot, appeal, "Your appeal was rejected by the moderators: the "
-                              "strike stays.")
-            await reply(interaction, "Rejected: the strike stays. The member has been told.")
+            await tell_member(bot, appeal, tr("Your appeal was rejected by the moderators: the "
+                                              "strike stays."))
+            await reply(interaction, tr("Rejected: the strike stays. The member has been "
+                                        "told."))
             return
         if appeal.kind != "blocklist":
-            await tell_member(bot, appeal, "Your appeal was approved: the strike is removed.")
-            await reply(interaction, "Approved: the strike is removed. The member has been "
-                        "told.")
+            await tell_member(bot, appeal, tr("Your appeal was approved: the strike is "
+                                              "removed."))
+            await reply(interaction, tr("Approved: the strike is removed. The member has been "
+                                        "told."))
             return
         try:
             link = await run_approved(interaction, appeal)
         except UserError as exc:
-            await tell_member(bot, appeal, "Your appeal was approved and the strike removed, "
-                              f"but the image could not be made: {exc.message}")
-            await reply(interaction, f"Approved: the strike is removed, but the job did not "
-                        f"run: {exc.message}")
+            await tell_member(bot, appeal, tr("Your appeal was approved and the strike "
+                                              "removed, but the image could not be made: "
+                                              "{reason}", reason=exc.message))
+            await reply(interaction, tr("Approved: the strike is removed, but the job did not "
+                                        "run: {reason}", reason=exc.message))
             return
-        await tell_member(bot, appeal, f"Your appeal was approved: your image is at {link}.")
-        await reply(interaction, f"Approved: the strike is removed and the image posted: "
-                    f"{link}")
+        await tell_member(bot, appeal, tr("Your appeal was approved: your image is at {link}.",
+                                          link=link))
+        await reply(interaction, tr("Approved: the strike is removed and the image posted: "
+                                    "{link}", link=link))
 
 
 async def run_approved(interaction: discord.Interaction[FluxBot], appeal: AppealRow) -> str:
     """Runs the appealed job once, for the member, and posts it where they asked; returns
     the link to the image. Raises UserError (refunded) when it cannot be made."""
     if not appeal.prompt:  # a custom_id can outlive the buttons /privacy forget-me removed
-        raise UserError("the member erased this prompt at their request.")
+        raise UserError(tr("the member erased this prompt at their request."))
     jobs = interaction.client.services.jobs
     request = request_from_subject(appeal.request)
     prepared = await jobs.prepare(request)

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import FluxBot
+from bot.i18n import tr
 from bot.presets.checks import NAME_MAX, SUFFIX_MAX, describe
 from bot.replies import reply
 from cogs.common.autocomplete import preset_names
@@ -64,29 +65,31 @@ class Preferences(commands.GroupCog, group_name="preferences"):
         values = {"model": model, "aspect_ratio": aspect_ratio,
                   "output_format": output_format, "prompt_suffix": prompt_suffix}
         if all(v is None for v in values.values()):
-            await reply(interaction, "Give at least one value to set; `/preferences show` "
-                                     "shows yours.")
+            await reply(interaction, tr("Give at least one value to set; `/preferences show` "
+                                        "shows yours."))
             return
         prefs = await self.bot.services.presets.set_preferences(
             *_member(interaction), values, self.bot.services.router.offered())
-        await reply(interaction, f"Your preferences here: {describe(prefs)}. A value a "
-                                 "command, preset or board sets comes first.")
+        await reply(interaction, tr("Your preferences here: {describe}. A value a command, "
+                                    "preset or board sets comes first.",
+                                    describe=describe(prefs)))
 
     @app_commands.command()
     async def show(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Show your defaults for /imagine here"""
         prefs = await self.bot.services.presets.preferences(*_member(interaction))
         if not prefs:
-            await reply(interaction, "You have no preferences here. Set some with "
-                                     "`/preferences set`.")
+            await reply(interaction, tr("You have no preferences here. Set some with "
+                                        "`/preferences set`."))
             return
-        await reply(interaction, f"Your preferences here: {describe(prefs)}.")
+        await reply(interaction, tr("Your preferences here: {describe}.",
+                                    describe=describe(prefs)))
 
     @app_commands.command()
     async def clear(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Forget your defaults for /imagine here"""
         await self.bot.services.presets.clear_preferences(*_member(interaction))
-        await reply(interaction, "Your preferences here are cleared.")
+        await reply(interaction, tr("Your preferences here are cleared."))
 
 
 @app_commands.guild_only()
@@ -123,16 +126,18 @@ class Presets(commands.GroupCog, group_name="preset"):
         options = given_options(given_values(interaction), PRESET_OPTIONS)
         preset, replaced = await self.bot.services.presets.save_preset(
             *_member(interaction), name, model, options, self.bot.services.router.offered())
-        verb = "replaced" if replaced else "saved"
-        await reply(interaction, f"Preset “{preset.name}” {verb}: {describe(preset.options)}. "
-                                 f"Use it with `/imagine preset:{preset.name}`.")
+        said = (tr("Preset “{name}” replaced: {describe}. Use it with `/imagine preset:{name}`.",
+                   name=preset.name, describe=describe(preset.options)) if replaced else
+                tr("Preset “{name}” saved: {describe}. Use it with `/imagine preset:{name}`.",
+                   name=preset.name, describe=describe(preset.options)))
+        await reply(interaction, said)
 
     @app_commands.command(name="list")
     async def list_presets(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Your presets here"""
         presets = await self.bot.services.presets.presets(*_member(interaction))
         if not presets:
-            await reply(interaction, "You have no presets here. Save one with `/preset save`.")
+            await reply(interaction, tr("You have no presets here. Save one with `/preset save`."))
             return
         lines = [f"**{p.name}**: {describe(p.options)}" for p in presets]
         embed = discord.Embed(title="Your presets", description="\n".join(lines)[:4000])
@@ -145,7 +150,8 @@ class Presets(commands.GroupCog, group_name="preset"):
                      name: app_commands.Range[str, 1, NAME_MAX]) -> None:
         """Delete one of your presets"""
         await self.bot.services.presets.delete_preset(*_member(interaction), name)
-        await reply(interaction, f"Preset “{name}” deleted.")
+        await reply(interaction, tr("Preset “{name}” deleted.",
+                                    name=name))
 
 
 async def setup(bot: FluxBot) -> None:

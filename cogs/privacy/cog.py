@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.client import FluxBot
+from bot.i18n import catalogue, tr
 from bot.privacy import fit_export
 from bot.privacy.store import Erased
 from bot.replies import defer_private
@@ -70,7 +71,8 @@ class Privacy(commands.Cog):
     async def export(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Get everything fluxcord keeps about you, as a private JSON file"""
         await defer_private(interaction)
-        document = await self.bot.services.privacy.export(interaction.user.id)
+        document = await self.bot.services.privacy.export(interaction.user.id,
+                                                          catalogue(interaction.locale))
         limit = max(interaction.filesize_limit - UPLOAD_HEADROOM, 64 * 1024)
         made, how = fit_export(document, limit, f"fluxcord-data-{interaction.user.id}")
         files = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in made]
@@ -85,13 +87,15 @@ class Privacy(commands.Cog):
         """Erase your prompts, presets, preferences and history in every server"""
         await defer_private(interaction)
         if not await ask(interaction, WHAT_GOES):
-            await interaction.edit_original_response(content="Nothing was erased.", view=None)
+            await interaction.edit_original_response(
+                content=tr("Nothing was erased.").render(interaction.locale), view=None)
             return
         erased = await self.bot.services.privacy.forget(interaction.user.id)
         left = await tidy_discord(self.bot, erased)
         for guild_id in erased.servers:
             await log_event(self.bot, guild_id,
-                            f"{interaction.user.mention} used /privacy forget-me.")
+                            tr("{member} used /privacy forget-me.",
+                               member=interaction.user.mention))
         text = "Done: what fluxcord kept about you is erased, in every server."
         if left:
             text += (f" {left} of the bot's posts about your prompts could not be changed "

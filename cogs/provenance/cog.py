@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import FluxBot
+from bot.i18n import tr
 from bot.jobs.request import MAX_INPUT_BYTES
 from bot.provenance.reading import Manifest, read
 from bot.replies import defer_private, reply
@@ -70,7 +71,7 @@ class Provenance(commands.Cog):
         images = [a for a in message.attachments if (a.content_type or "").startswith("image/")
                   or a.filename.lower().endswith(IMAGE_SUFFIXES)][:MAX_IMAGES]
         if not images:
-            await reply(interaction, "That message has no images to check.")
+            await reply(interaction, tr("That message has no images to check."))
             return
         lines = []
         for attachment in images:

@@ -14,6 +14,7 @@ import discord
 
 from bot.client import report_error
 from bot.errors import UserError
+from bot.i18n import SOURCE
 from bot.tools import TOOLS, Tool, tool
 from bot.tools.mask import CELL_NAMES, CELLS, parse_cells
 from cogs.common.component import JOB, JobChecked
@@ -29,7 +30,7 @@ class ToolButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],
                  template=r"fluxcord:tool:(?P<tool>" + KEYS + r"):" + JOB):
     """One tool under a result; charged to whoever clicks, as Reroll is."""
 
-    def __init__(self, job_id: str, which: Tool) -> None:
+    def __init__(self, job_id: str, which: Tool, lang: str = SOURCE) -> None:
         emoji = "🔲" if which.model == "vary-region" else None
         super().__init__(discord.ui.Button(
             label=which.label, style=discord.ButtonStyle.secondary, row=which.row,

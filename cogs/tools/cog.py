@@ -46,8 +46,8 @@ def _served(router: Router, model: str) -> Callable[[], bool]:
     return lambda: model in router.servable_models()
 
 
-def _maker(which: Tool) -> Callable[[str], discord.ui.Item[Any]]:
-    return lambda job_id: ToolButton(job_id, which)
+def _maker(which: Tool) -> Callable[[str, str], discord.ui.Item[Any]]:
+    return lambda job_id, lang: ToolButton(job_id, which, lang)
 
 
 async def setup(bot: FluxBot) -> None:

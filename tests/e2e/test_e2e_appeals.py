@@ -138,5 +138,5 @@ async def test_a_full_blocklist_refuses_another_entry_naming_the_cap(world: Worl
     assert "Added `last one`" in await admin(world, "blocklist", "add", entry="last one")
     refused = await admin(world, "blocklist", "add", entry="one more")
     assert "full" in refused and "2,000 entries" in refused
-    assert "has 2000 entries" in await admin(world, "blocklist", "show")
+    assert "has 2,000 entries" in await admin(world, "blocklist", "show")
     assert len(await services.moderation.entries(guild)) == 2000

@@ -9,16 +9,17 @@ import discord
 from bot.cancelling import CancelOutcome
 from bot.client import report_error
 from bot.errors import UserError
+from bot.i18n import SOURCE, tr
 from cogs.common.component import JOB, JobChecked
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
 
 _REFUSALS = {
-    CancelOutcome.NOT_YOURS: "Only the member who asked can cancel this job.",
-    CancelOutcome.STARTED: "Your job is already at the provider; it can no longer be "
-                           "cancelled.",
-    CancelOutcome.UNKNOWN: "That job is no longer waiting.",
+    CancelOutcome.NOT_YOURS: tr("Only the member who asked can cancel this job."),
+    CancelOutcome.STARTED: tr("Your job is already at the provider; it can no longer be "
+                              "cancelled."),
+    CancelOutcome.UNKNOWN: tr("That job is no longer waiting."),
 }
 
 
@@ -26,9 +27,9 @@ class CancelButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],
                    template=r"fluxcord:cancel:" + JOB):
     """Cancels the job while it waits in the queue; its credits come back at once."""
 
-    def __init__(self, job_id: str) -> None:
+    def __init__(self, job_id: str, lang: str = SOURCE) -> None:
         super().__init__(discord.ui.Button(
-            label="Cancel", style=discord.ButtonStyle.secondary,
+            label=tr("Cancel").render(lang), style=discord.ButtonStyle.secondary,
             custom_id=f"fluxcord:cancel:{job_id}",
         ))
         self.job_id = job_id
@@ -45,8 +46,8 @@ class CancelButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],
         await report_error(interaction, UserError(_REFUSALS[outcome]))
 
 
-def cancel_view(job_id: str) -> discord.ui.View:
-    """The view of a queued job's progress message."""
+def cancel_view(job_id: str, lang: str = SOURCE) -> discord.ui.View:
+    """The view of a queued job's progress message, in the member's language `lang`."""
     view = discord.ui.View(timeout=None)
-    view.add_item(CancelButton(job_id))
+    view.add_item(CancelButton(job_id, lang))
     return view

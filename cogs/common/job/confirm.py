@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import texts
+from bot.i18n import SOURCE, Text, catalogue, join, tr, trn
 from bot.jobs.ports import Confirm
 from cogs.common.component import NOT_HERE
 
@@ -24,20 +25,25 @@ log = logging.getLogger(__name__)
 CONFIRM_SECONDS = 120.0
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float) -> Text:
     if seconds >= 60 and seconds % 60 == 0:
-        minutes = int(seconds // 60)
-        return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
-    return f"{seconds:g} seconds"
+        return trn("{n} minute", "{n} minutes", int(seconds // 60))
+    if seconds != int(seconds):
+        return tr("{seconds} seconds", seconds=f"{seconds:g}")
+    return trn("{n} second", "{n} seconds", int(seconds))
 
 
 class _Question(discord.ui.View):
     """Confirm and Cancel, for the member who asked only. Their custom_ids name the
     question, so a click sent for it from anywhere else is refused (cogs.common.component)."""
 
-    def __init__(self, user_id: int, timeout: float, question_id: int) -> None:
+    def __init__(self, user_id: int, timeout: float, question_id: int,
+                 lang: str = SOURCE) -> None:
         super().__init__(timeout=timeout)
         self.user_id = user_id
+        self.lang = lang
+        self.confirm.label = tr("Confirm").render(lang)
+        self.cancel.label = tr("Cancel").render(lang)
         self.answer: bool | None = None
         self.confirm.custom_id = f"fluxcord:confirm:{question_id}"
         self.cancel.custom_id = f"fluxcord:confirm-cancel:{question_id}"
@@ -45,24 +51,25 @@ class _Question(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id == self.user_id:
             return True
-        await interaction.response.send_message(NOT_HERE, ephemeral=True)
+        await interaction.response.send_message(NOT_HERE.render(interaction.locale),
+                                                ephemeral=True)
         return False
 
     async def _answer(self, interaction: discord.Interaction[Any], answer: bool,
-                      text: str) -> None:
+                      text: Text) -> None:
         self.answer = answer
         self.stop()
-        await interaction.response.edit_message(content=text, view=None)
+        await interaction.response.edit_message(content=text.render(self.lang), view=None)
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
     async def confirm(self, interaction: discord.Interaction[Any],
                       button: discord.ui.Button[Any]) -> None:
-        await self._answer(interaction, True, "Confirmed: starting…")
+        await self._answer(interaction, True, tr("Confirmed: starting…"))
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction[Any],
                      button: discord.ui.Button[Any]) -> None:
-        await self._answer(interaction, False, "Cancelled; nothing was charged.")
+        await self._answer(interaction, False, tr("Cancelled; nothing was charged."))
 
 
 def cost_question(interaction: discord.Interaction[FluxBot]) -> Confirm:
@@ -70,18 +77,20 @@ def cost_question(interaction: discord.Interaction[FluxBot]) -> Confirm:
     private answer whether the member takes the cost; True when they pressed Confirm."""
 
     async def confirm(cost: int, what: str) -> bool:
-        question = _Question(interaction.user.id, CONFIRM_SECONDS, interaction.id)
+        lang = catalogue(interaction.locale)
+        question = _Question(interaction.user.id, CONFIRM_SECONDS, interaction.id, lang)
         wait = _duration(CONFIRM_SECONDS)
         await interaction.edit_original_response(
-            content=(f"This costs {texts.credits(cost)} ({what}). Confirm within {wait}; "
-                     "nothing is charged before you do."),
+            content=tr("This costs {cost} ({what}). Confirm within {wait}; nothing is "
+                       "charged before you do.", cost=texts.credits(cost), what=what,
+                       wait=wait).render(lang),
             view=question,
         )
         if await question.wait():  # timed out
             log.debug("cost question of %s expired", interaction.id)
             await interaction.edit_original_response(
-                content=f"Not confirmed within {wait}: nothing was made or charged.",
-                view=None)
+                content=tr("Not confirmed within {wait}: nothing was made or charged.",
+                           wait=wait).render(lang), view=None)
             return False
         return bool(question.answer)
 
@@ -92,9 +101,11 @@ async def ask(interaction: discord.Interaction[FluxBot], question: str) -> bool:
     """Asks `question` with Confirm and Cancel in the deferred private answer of
     `interaction`; True when the member pressed Confirm within `CONFIRM_SECONDS`. The
     caller then says what happened, in the same answer."""
-    view = _Question(interaction.user.id, CONFIRM_SECONDS, interaction.id)
+    lang = catalogue(interaction.locale)
+    view = _Question(interaction.user.id, CONFIRM_SECONDS, interaction.id, lang)
     await interaction.edit_original_response(
-        content=f"{question}\nConfirm within {_duration(CONFIRM_SECONDS)}.", view=view,
+        content=join([question, tr("Confirm within {wait}.", wait=_duration(CONFIRM_SECONDS))],
+                     "\n").render(lang), view=view,
         allowed_mentions=discord.AllowedMentions.none())
     if await view.wait():  # timed out
         return False

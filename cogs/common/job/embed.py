@@ -9,6 +9,7 @@ import discord
 
 from bot import provenance, texts
 from bot.catalogue import Model
+from bot.i18n import SOURCE, Text, render, tr, trn
 from bot.jobs.request import ImagineRequest
 from bot.providers.base import GeneratedImage
 from bot.providers.registry import label as provider_label
@@ -24,66 +25,73 @@ def result_embed(
     cost: int,
     balance: int,
     notes: tuple[str, ...],
+    lang: str = SOURCE,
 ) -> discord.Embed:
     """The public embed under a result: prompt, model, provider, seed, size, cost, the
     balance left, the parameters set, what the bot adjusted, and that it is AI-generated
-    (by which model and provider)."""
+    (by which model and provider); in the server's language `lang`."""
+
+    def _(text: Text) -> str:
+        return text.render(lang)
+
     embed = discord.Embed(description=request.prompt[:4000], colour=EMBED_COLOUR)
-    embed.add_field(name="Model", value=model.label)
-    embed.add_field(name="Provider", value=provider_label(image.provider))
-    embed.add_field(name="Seed", value=str(image.seed))
-    embed.add_field(name="Size", value=f"{image.width}×{image.height}")
-    embed.add_field(name="Cost", value=texts.credits(cost))
-    embed.add_field(name="Balance", value=f"{texts.credits(balance)} left")
-    shown = parameters_line(request)
+    embed.add_field(name=_(tr("Model")), value=model.label)
+    embed.add_field(name=_(tr("Provider")), value=provider_label(image.provider))
+    embed.add_field(name=_(tr("Seed")), value=str(image.seed))
+    embed.add_field(name=_(tr("Size")), value=f"{image.width}×{image.height}")
+    embed.add_field(name=_(tr("Cost")), value=_(texts.credits(cost)))
+    embed.add_field(name=_(tr("Balance")),
+                    value=_(trn("{n} credit left", "{n} credits left", balance)))
+    shown = parameters_line(request, lang)
     if shown:
-        embed.add_field(name="Parameters", value=shown[:1024], inline=False)
+        embed.add_field(name=_(tr("Parameters")), value=shown[:1024], inline=False)
     if request.preset:
-        embed.add_field(name="Preset", value=request.preset[:1024], inline=False)
+        embed.add_field(name=_(tr("Preset")), value=request.preset[:1024], inline=False)
     if model.edits and request.attachment is not None:
-        embed.add_field(name="Source image", value=request.attachment.filename[:1024],
+        embed.add_field(name=_(tr("Source image")), value=request.attachment.filename[:1024],
                         inline=False)
     if request.references:
         embed.add_field(name="References", value=references_line(request)[:1024],
                         inline=False)
     if request.board:
-        embed.add_field(name="Board style", value=request.board[:1024], inline=False)
+        embed.add_field(name=_(tr("Board style")), value=request.board[:1024], inline=False)
     if request.preferences_applied:
-        embed.add_field(name="Preferences", value="applied",
+        embed.add_field(name=_(tr("Preferences")), value=_(tr("applied")),
                         inline=False)
     if notes:
-        embed.add_field(name="Adjusted", value="\n".join(notes)[:1024], inline=False)
+        embed.add_field(name=_(tr("Adjusted")), value="\n".join(render(n, lang) for n in notes
+                                                                )[:1024], inline=False)
     made_by = provenance.made_by(model.label, provider_label(image.provider))
-    embed.set_footer(text=f"{made_by} · job {job_id[-8:]}")
+    embed.set_footer(text=_(tr("{made_by} · job {job}", made_by=made_by, job=job_id[-8:])))
     return embed
 
 
 # How each option reads in the embed; width and height are in the Size field already.
-_READABLE: dict[str, Callable[[Any], str | None]] = {
-    "aspect_ratio": lambda v: f"aspect ratio {v}" if v != "custom" else None,
-    "steps": lambda v: f"{v} steps",
-    "guidance": lambda v: f"guidance {v}",
-    "prompt_strength": lambda v: f"prompt strength {v}",
+_READABLE: dict[str, Callable[[Any], str | Text | None]] = {
+    "aspect_ratio": lambda v: tr("aspect ratio {value}", value=v) if v != "custom" else None,
+    "steps": lambda v: trn("{n} step", "{n} steps", int(v)),
+    "guidance": lambda v: tr("guidance {value}", value=v),
+    "prompt_strength": lambda v: tr("prompt strength {value}", value=v),
     "output_format": lambda v: str(v).upper(),
-    "output_quality": lambda v: f"quality {v}",
-    "safety_tolerance": lambda v: f"safety tolerance {v}",
-    "prompt_upsampling": lambda v: "prompt upsampling" if v else "no prompt upsampling",
+    "output_quality": lambda v: tr("quality {value}", value=v),
+    "safety_tolerance": lambda v: tr("safety tolerance {value}", value=v),
+    "prompt_upsampling": lambda v: tr("prompt upsampling") if v else tr("no prompt upsampling"),
     "megapixels": lambda v: f"{v} MP",
-    "go_fast": lambda v: "go fast" if v else "not go fast",
+    "go_fast": lambda v: tr("go fast") if v else tr("not go fast"),
     "width": lambda v: None,
     "height": lambda v: None,
 }
 
 
-def parameters_line(request: ImagineRequest) -> str:
+def parameters_line(request: ImagineRequest, lang: str = SOURCE) -> str:
     """The options the member set, as one readable line: '16:9 · 30 steps · PNG'."""
     parts = []
     for name, value in request.options.items():
         readable = _READABLE.get(name, lambda v, name=name: f"{name} {v}")(value)
         if readable:
-            parts.append(readable)
+            parts.append(render(readable, lang))
     if request.attachment is not None:
-        parts.append(f"from {request.attachment.filename}")
+        parts.append(tr("from {file}", file=request.attachment.filename).render(lang))
     return " · ".join(parts)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.i18n import SOURCE, tr
 from bot.jobs.request import Prepared
 
 # Characters of a variant in its private messages (the result's embed shows it whole).
@@ -37,10 +38,11 @@ def variant_heading(variant: str) -> str:
     return f"Variant **{as_text(variant)}**"
 
 
-def name_variant(embed: discord.Embed, variant: str) -> None:
-    """Adds the Variant field: which option of each group made this image. The options
-    are the member's own text, shown as text."""
-    embed.add_field(name="Variant", value=as_text(variant)[:1024], inline=False)
+def name_variant(embed: discord.Embed, variant: str, lang: str = SOURCE) -> None:
+    """Adds the Variant field, named in the server's language `lang`: which option of each
+    group made this image. The options are the member's own text, shown as text."""
+    embed.add_field(name=tr("Variant").render(lang), value=as_text(variant)[:1024],
+                    inline=False)
 
 
 def as_text(typed: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import discord
 
+from bot.i18n import Text, catalogue, render, tr
 from bot.jobs.request import Progress
 from cogs.common.job.cancel import cancel_view
 
@@ -33,6 +34,7 @@ class ProgressMessage:
         self._interaction = interaction
         self._message = message
         self._heading = heading
+        self._lang = catalogue(interaction.locale)  # only the member reads it
         self._label = model_label
         self._state: Progress | None = None
         self._shown: str | None = None
@@ -56,11 +58,11 @@ class ProgressMessage:
         elif self._ticker is None:
             self._ticker = asyncio.create_task(self._tick(FIRST_EDIT_DELAY))
         if progress.state == "queued" and progress.job_id and self._view is None:
-            self._view = cancel_view(progress.job_id)
+            self._view = cancel_view(progress.job_id, self._lang)
         if first and progress.state == "queued":
             await self._edit(self._text())  # a queue is worth saying at once
 
-    async def before_posting(self, text: str) -> bool:
+    async def before_posting(self, text: str | Text) -> bool:
         """Shows the final `text` just before the result is posted.
 
         The edit also ends the 'thinking' state, so the public followup that comes next is
@@ -69,13 +71,13 @@ class ProgressMessage:
         """
         return await self.finish(text)
 
-    async def finish(self, text: str, view: discord.ui.View | None = None) -> bool:
+    async def finish(self, text: str | Text, view: discord.ui.View | None = None) -> bool:
         """Stops the updates and shows `text` (with `view`'s buttons) as the job's last
         word; False if Discord refused the edit."""
         self.stop()
         # The job's last word: nothing left to cancel; a Try again button, perhaps.
         self._view = view
-        return await self._edit(text)
+        return await self._edit(render(text, self._lang))
 
     def stop(self) -> None:
         if self._ticker is not None:
@@ -86,9 +88,11 @@ class ProgressMessage:
         state = self._state
         if state is None or state.state == "queued":
             position = state.position if state else 1
-            return f"Queued at position {position} for {self._label}…"
+            return tr("Queued at position {position} for {model}…", position=position,
+                      model=self._label).render(self._lang)
         elapsed = int(time.monotonic() - state.started_at)
-        return f"Generating with {self._label}… {elapsed} s"
+        return tr("Generating with {model}… {seconds} s", model=self._label,
+                  seconds=elapsed).render(self._lang)
 
     async def _tick(self, delay: float) -> None:
         await asyncio.sleep(delay)

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.client import report_error
+from bot.i18n import SOURCE, Text, catalogue, render, tr
 from bot.moderation.refusal import ModerationRefusal
 from bot.moderation.store import AppealRow
 from bot.moderation.strikes import discord_time
 from bot.replies import defer_private
 from cogs.common.component import STRIKE, Checked, NotHere
+from cogs.common.language import guild_language, server_language
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -41,10 +43,12 @@ async def send_refusal(interaction: discord.Interaction[Any], refusal: Moderatio
                        ) -> None:
     """Answers privately with the refusal and, when it may be appealed, an Appeal button."""
     view = None
+    lang = catalogue(interaction.locale)
     if refusal.appealable and refusal.strike_id is not None:
         view = discord.ui.View(timeout=None)
-        view.add_item(AppealButton(refusal.strike_id))
-    kwargs: dict[str, Any] = {"content": refusal.message, "allowed_mentions": NO_MENTIONS}
+        view.add_item(AppealButton(refusal.strike_id, lang))
+    kwargs: dict[str, Any] = {"content": refusal.render(lang),
+                              "allowed_mentions": NO_MENTIONS}
     if view is not None:
         kwargs["view"] = view
     if interaction.response.is_done():
@@ -58,9 +62,9 @@ class AppealButton(Checked, discord.ui.DynamicItem[discord.ui.Button[Any]],
     """Sends the refused prompt to the server's review channel (once per strike); only
     the struck member, in the strike's server."""
 
-    def __init__(self, strike_id: str) -> None:
+    def __init__(self, strike_id: str, lang: str = SOURCE) -> None:
         super().__init__(discord.ui.Button(
-            label="Appeal", style=discord.ButtonStyle.secondary,
+            label=tr("Appeal").render(lang), style=discord.ButtonStyle.secondary,
             custom_id=f"fluxcord:appeal:{strike_id}", emoji="⚖️"))
         self.strike_id = strike_id
 
@@ -86,15 +90,18 @@ class AppealButton(Checked, discord.ui.DynamicItem[discord.ui.Button[Any]],
         moderation = interaction.client.services.moderation
         appeal, channel_id = await moderation.open_appeal(self.strike_id, interaction.user.id)
         channel = interaction.client.get_partial_messageable(channel_id)
+        mine, theirs = catalogue(interaction.locale), await server_language(interaction)
         try:
-            message = await channel.send(embed=review_embed(appeal), view=review_view(appeal),
+            message = await channel.send(embed=review_embed(appeal, theirs),
+                                         view=review_view(appeal, lang=theirs),
                                          allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("appeal %s could not be posted in review channel %d: %s",
                         appeal.strike_id, channel_id, exc)
             await interaction.edit_original_response(
-                content="Your appeal is recorded, but the review channel could not be "
-                        "reached. Ask the server's moderators to check it.", view=None)
+                content=tr("Your appeal is recorded, but the review channel could not be "
+                           "reached. Ask the server's moderators to check it.").render(mine),
+                view=None)
             return
         await moderation.set_appeal_message(appeal.strike_id, message.id)
         for strike_id in [k for k, ix in _waiting.items()
@@ -102,26 +109,32 @@ class AppealButton(Checked, discord.ui.DynamicItem[discord.ui.Button[Any]],
             del _waiting[strike_id]
         _waiting[appeal.strike_id] = interaction
         await interaction.edit_original_response(
-            content="Your appeal was sent to the server's moderators. You will hear the "
-                    "outcome here, or by a mention if this message is gone by then.",
+            content=tr("Your appeal was sent to the server's moderators. You will hear the "
+                       "outcome here, or by a mention if this message is gone by then."
+                       ).render(mine),
             view=None, allowed_mentions=NO_MENTIONS)
 
 
-def review_embed(appeal: AppealRow) -> discord.Embed:
+def review_embed(appeal: AppealRow, lang: str = SOURCE) -> discord.Embed:
     """What the moderators review: exactly what Approve runs (the final prompt, with any
     suffix of a preset, board or preferences, the model and the options), the member and
-    the reason."""
-    embed = discord.Embed(title="Appeal", description=appeal.prompt[:4000],
+    the reason; in the server's language `lang`."""
+
+    def _(text: Text) -> str:
+        return text.render(lang)
+
+    embed = discord.Embed(title=_(tr("Appeal")), description=appeal.prompt[:4000],
                           colour=REVIEW_COLOUR)
-    embed.add_field(name="Member", value=f"<@{appeal.user_id}>")
-    embed.add_field(name="Model", value=str(appeal.request.get("model") or "default"))
-    refused_by = ("blocklist entry" if appeal.kind == "blocklist" else "provider")
-    embed.add_field(name="Refused by", value=f"{refused_by}: {appeal.reason}"[:1024])
-    embed.add_field(name="Channel", value=f"<#{appeal.channel_id}>")
+    embed.add_field(name=_(tr("Member")), value=f"<@{appeal.user_id}>")
+    embed.add_field(name=_(tr("Model")),
+                    value=str(appeal.request.get("model") or _(tr("default"))))
+    refused_by = (tr("blocklist entry") if appeal.kind == "blocklist" else tr("provider"))
+    embed.add_field(name=_(tr("Refused by")), value=f"{_(refused_by)}: {appeal.reason}"[:1024])
+    embed.add_field(name=_(tr("Channel")), value=f"<#{appeal.channel_id}>")
     # Only a blocklist hit is run on approval; a provider's refusal shows what was asked.
-    label = "Approve runs it with" if appeal.kind == "blocklist" else "Asked with"
-    embed.add_field(name=label, value=runs_with(appeal.request)[:1024], inline=False)
-    embed.set_footer(text=f"strike {appeal.strike_id[-8:]}")
+    label = tr("Approve runs it with") if appeal.kind == "blocklist" else tr("Asked with")
+    embed.add_field(name=_(label), value=runs_with(appeal.request)[:1024], inline=False)
+    embed.set_footer(text=_(tr("strike {strike}", strike=appeal.strike_id[-8:])))
     return embed
 
 
@@ -153,14 +166,15 @@ def _code(value: object) -> str:
     return "`" + str(value).replace("`", "'")[:100] + "`"
 
 
-def review_view(appeal: AppealRow, *, decided: str | None = None) -> discord.ui.View:
+def review_view(appeal: AppealRow, *, decided: str | None = None,
+                lang: str = SOURCE) -> discord.ui.View:
     """Approve and Reject; disabled once decided. The buttons are answered by their
     custom_id (cogs.moderation.review), so they work after a restart."""
     view = discord.ui.View(timeout=None)
-    for action, label, style in (("approve", "Approve", discord.ButtonStyle.success),
-                                 ("reject", "Reject", discord.ButtonStyle.danger)):
+    for action, label, style in (("approve", tr("Approve"), discord.ButtonStyle.success),
+                                 ("reject", tr("Reject"), discord.ButtonStyle.danger)):
         view.add_item(discord.ui.Button(
-            label=label, style=style, disabled=decided is not None,
+            label=label.render(lang), style=style, disabled=decided is not None,
             custom_id=f"fluxcord:appeal-{action}:{appeal.strike_id}"))
     return view
 
@@ -172,17 +186,19 @@ def _alive(interaction: discord.Interaction[Any]) -> bool:
 async def tell_member(bot: FluxBot, appeal: AppealRow, text: str) -> None:
     """Tells the member the outcome of their appeal: privately while their appeal's
     interaction lives, else by a mention in the channel they asked in (without the
-    prompt)."""
+    prompt); in the member's language while their interaction lives, else the server's."""
     waiting = _waiting.pop(appeal.strike_id, None)
     # (Only this bot's own: a bot started again in the same process has a new session.)
     if waiting is not None and waiting.client is bot and _alive(waiting):
         try:
-            await waiting.edit_original_response(content=text, view=None,
+            await waiting.edit_original_response(content=render(text, waiting.locale),
+                                                 view=None,
                                                  allowed_mentions=NO_MENTIONS)
             return
         except discord.HTTPException as exc:
             log.info("appeal outcome not shown privately (%s); mentioning instead", exc)
     channel = bot.get_partial_messageable(appeal.channel_id)
+    text = render(text, await guild_language(bot, appeal.guild_id))
     try:
         await channel.send(f"<@{appeal.user_id}> {text}",
                            allowed_mentions=discord.AllowedMentions(
@@ -191,8 +207,10 @@ async def tell_member(bot: FluxBot, appeal: AppealRow, text: str) -> None:
         log.warning("could not tell member %d about their appeal: %s", appeal.user_id, exc)
 
 
-def decided_line(appeal: AppealRow) -> str:
+def decided_line(appeal: AppealRow) -> Text:
     """The review message's last word, for the moderators."""
-    verb = "Approved" if appeal.state == "approved" else "Rejected"
     when = discord_time(datetime.fromtimestamp(appeal.decided_at or 0, UTC))
-    return f"{verb} by <@{appeal.decided_by}> {when}."
+    moderator = f"<@{appeal.decided_by}>"
+    if appeal.state == "approved":
+        return tr("Approved by {moderator} {when}.", moderator=moderator, when=when)
+    return tr("Rejected by {moderator} {when}.", moderator=moderator, when=when)

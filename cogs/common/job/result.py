@@ -21,6 +21,7 @@ from bot import texts
 from bot.catalogue import PROMPT_MAX
 from bot.client import report_error
 from bot.errors import UserError
+from bot.i18n import SOURCE, Text, catalogue, tr
 from bot.jobs.ports import JobUI
 from bot.jobs.request import (
     ImagineRequest,
@@ -45,6 +46,7 @@ from cogs.common.job.refusal import send_refusal
 from cogs.common.job.resume import refunded_text
 from cogs.common.job.rows import result_rows
 from cogs.common.job.try_again import try_again_view
+from cogs.common.language import member_language, server_language
 from cogs.common.links import jump_link
 
 if TYPE_CHECKING:
@@ -79,6 +81,8 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
     else:
         prepared = await jobs.prepare(request)
         progress = ProgressMessage(interaction, prepared.model.label)
+    # What everyone sees (the embed, the buttons) is in the server's language.
+    lang = await server_language(interaction)
 
     async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
         image = images[0]
@@ -87,30 +91,30 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         upload = uploads[0]
         notes = (*prepared.notes, *image.notes, *(u.note for u in uploads if u.note))
         embed = result_embed(prepared.model, prepared.request, job_id, image, prepared.cost,
-                             balance, notes)
-        name_seeds(embed, images)
+                             balance, notes, lang)
+        name_seeds(embed, images, lang)
         if part is not None:
-            name_variant(embed, part.variant)
+            name_variant(embed, part.variant, lang)
         embed.set_image(url=f"attachment://{upload.filename}")  # shown inside the embed
         embed.set_author(
             name=interaction.user.display_name, icon_url=interaction.user.display_avatar.url
         )
         # Said before the upload: a failed upload then replaces it with the reason.
         answered = await progress.before_posting(
-            f"Done: your image is in the channel (seed {image.seed})."
+            tr("Done: your image is in the channel (seed {seed}).", seed=image.seed)
         )
         message = await post_result(
             interaction, channel_id=request.channel_id, user_id=request.user_id,
-            upload=upload, embed=embed, view=result_view(interaction.client, job_id),
+            upload=upload, embed=embed, view=result_view(interaction.client, job_id, lang),
             through_interaction=answered, more=uploads[1:],
         )
         # discord.py's jump_url says @me for a followup, whose guild it does not resolve.
         link = jump_link(request.guild_id, message.channel.id, message.id)
-        done.append(f"Done: {link} (seed {image.seed}). "
-                    f"You have {texts.credits(balance)} left.")
+        done.append(tr("Done: {link} (seed {seed}). You have {credits} left.",
+                       link=link, seed=image.seed, credits=texts.credits(balance)))
         return message.id
 
-    done: list[str] = []
+    done: list[Text] = []
     reserved: list[str] = []  # the job's id, once it has one
 
     async def on_progress(state: Progress) -> None:
@@ -142,7 +146,7 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
             raise
         # Only a stop cancels a job, and the job has been refunded by now: say so while
         # Discord is still reachable, instead of leaving "Generating…" up for good.
-        view = try_again_view(reserved[0]) if reserved else None
+        view = try_again_view(reserved[0], member_language(interaction)) if reserved else None
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(progress.finish(refunded_text(prepared.cost), view),
                                    LAST_WORD_SECONDS)
@@ -154,10 +158,11 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
         await report_budget(interaction.client, request.guild_id, prepared.log_channel)
 
 
-def result_view(bot: discord.Client, job_id: str) -> discord.ui.View:
+def result_view(bot: discord.Client, job_id: str, lang: str = SOURCE) -> discord.ui.View:
     """The buttons under job `job_id`'s result: Reroll, Edit and Delete, and those the
-    feature cogs add (`cogs.common.job.rows`), each in its place."""
-    return result_rows(bot).view(job_id)
+    feature cogs add (`cogs.common.job.rows`), each in its place, labelled in the server's
+    language `lang`."""
+    return result_rows(bot).view(job_id, lang)
 
 
 def add_result_buttons(bot: discord.Client) -> None:
@@ -175,8 +180,8 @@ async def stored_request(
     # Also for a select's value, which a client may send for any job.
     job = await job_here(interaction, job_id)
     if prompt is None and not job.prompt:
-        raise UserError("This image's prompt was erased, so it cannot be made again. "
-                        "Use /imagine with a new prompt.")
+        raise UserError(tr("This image's prompt was erased, so it cannot be made again. "
+                           "Use /imagine with a new prompt."))
     options = dict(job.options)
     attachment = attachment_from_stored(options, job.id)
     references = references_from_stored(options)  # /blend's, in their order
@@ -190,10 +195,10 @@ async def stored_request(
     return dataclasses.replace(request, references=references) if references else request
 
 
-def _button(action: str, job_id: str, label: str, style: discord.ButtonStyle,
-            emoji: str) -> discord.ui.Button[Any]:
+def _button(action: str, job_id: str, label: Text, style: discord.ButtonStyle,
+            emoji: str, lang: str) -> discord.ui.Button[Any]:
     return discord.ui.Button(
-        label=label, style=style, custom_id=f"fluxcord:{action}:{job_id}", emoji=emoji
+        label=label.render(lang), style=style, custom_id=f"fluxcord:{action}:{job_id}", emoji=emoji
     )
 
 
@@ -202,8 +207,9 @@ class RerollButton(
 ):
     """Same prompt and options, a new seed; charged again to whoever clicks."""
 
-    def __init__(self, job_id: str) -> None:
-        super().__init__(_button("reroll", job_id, "Reroll", discord.ButtonStyle.primary, "🎲"))
+    def __init__(self, job_id: str, lang: str = SOURCE) -> None:
+        super().__init__(_button("reroll", job_id, tr("Reroll"), discord.ButtonStyle.primary,
+                                 "🎲", lang))
         self.job_id = job_id
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
@@ -219,16 +225,18 @@ class EditButton(
 ):
     """Opens a modal to change the prompt; the rest (seed included) stays."""
 
-    def __init__(self, job_id: str) -> None:
-        super().__init__(_button("edit", job_id, "Edit", discord.ButtonStyle.secondary, "✏️"))
+    def __init__(self, job_id: str, lang: str = SOURCE) -> None:
+        super().__init__(_button("edit", job_id, tr("Edit"), discord.ButtonStyle.secondary,
+                                 "✏️", lang))
         self.job_id = job_id
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         await interaction.response.send_modal(
-            EditPrompt(self.job_id, self.job.prompt, interaction.id))
+            EditPrompt(self.job_id, self.job.prompt, interaction.id,
+                       catalogue(interaction.locale)))
 
 
-class EditPrompt(discord.ui.Modal, title="Edit the prompt"):
+class EditPrompt(discord.ui.Modal):
     """Asks for the new prompt.
 
     Its custom_id names the job and this opening, so two members editing one image each
@@ -236,10 +244,12 @@ class EditPrompt(discord.ui.Modal, title="Edit the prompt"):
     submitted text alone, so it needs nothing kept in memory and works after a restart.
     """
 
-    def __init__(self, job_id: str, prompt: str, opening_id: int) -> None:
-        super().__init__(custom_id=f"fluxcord:edit-modal:{job_id}:{opening_id}", timeout=None)
+    def __init__(self, job_id: str, prompt: str, opening_id: int, lang: str = SOURCE) -> None:
+        super().__init__(title=tr("Edit the prompt").render(lang),
+                         custom_id=f"fluxcord:edit-modal:{job_id}:{opening_id}", timeout=None)
         self.add_item(discord.ui.TextInput(
-            label="Prompt", style=discord.TextStyle.paragraph, default=prompt[:PROMPT_MAX],
+            label=tr("Prompt").render(lang), style=discord.TextStyle.paragraph,
+            default=prompt[:PROMPT_MAX],
             max_length=PROMPT_MAX, custom_id="prompt",
         ))
         self.stop()  # finished before it is sent: discord.py then keeps no copy of it
@@ -272,10 +282,10 @@ def edited_prompt(components: list[Any]) -> str:
     modal allows (a client may send anything)."""
     prompt = _submitted_text(components, "prompt").strip()
     if not prompt:
-        raise UserError("The prompt cannot be empty. Press Edit again.")
+        raise UserError(tr("The prompt cannot be empty. Press Edit again."))
     if len(prompt) > PROMPT_MAX:
-        raise UserError(f"The prompt can be at most {PROMPT_MAX} characters. Press Edit "
-                        "again.")
+        raise UserError(tr("The prompt can be at most {max} characters. Press Edit again.",
+                           max=PROMPT_MAX))
     return prompt
 
 
@@ -294,8 +304,9 @@ class DeleteButton(
 ):
     """Removes the image: its requester, or a member with Manage Messages."""
 
-    def __init__(self, job_id: str) -> None:
-        super().__init__(_button("delete", job_id, "Delete", discord.ButtonStyle.danger, "🗑️"))
+    def __init__(self, job_id: str, lang: str = SOURCE) -> None:
+        super().__init__(_button("delete", job_id, tr("Delete"), discord.ButtonStyle.danger,
+                                 "🗑️", lang))
         self.job_id = job_id
 
     deleted_ok = True  # a second Delete is told so
@@ -312,10 +323,10 @@ class DeleteButton(
     async def _delete(self, interaction: discord.Interaction[FluxBot]) -> None:
         requester = self.job.user_id
         if interaction.user.id != requester and not interaction.permissions.manage_messages:
-            raise UserError(
+            raise UserError(tr(
                 "Only the member who asked for this image, or someone with Manage Messages, "
                 "can delete it."
-            )
+            ))
         await defer_private(interaction)
         gone = False
         try:
@@ -326,10 +337,11 @@ class DeleteButton(
         # Recorded with the job, so every button, select and modal of this result (also
         # one already open) refuses from now on, after a restart too; its input image goes.
         if not await interaction.client.services.records.delete_result(self.job_id) or gone:
-            await reply(interaction, "That image is already deleted.")
+            await reply(interaction, tr("That image is already deleted."))
             return
-        await reply(interaction, "Deleted.")
+        await reply(interaction, tr("Deleted."))
         if interaction.user.id != requester:
             await log_event(interaction.client, interaction.guild_id,
-                            f"{interaction.user.mention} deleted an image by <@{requester}> "
-                            f"in <#{interaction.channel_id}>.")
+                            tr("{admin} deleted an image by {member} in {channel}.",
+                               admin=interaction.user.mention, member=f"<@{requester}>",
+                               channel=f"<#{interaction.channel_id}>"))

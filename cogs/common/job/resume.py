@@ -18,15 +18,16 @@ from bot import images, provenance
 from bot.catalogue import MODELS
 from bot.continuity.store import ResumeRow
 from bot.credits.rows import Job
+from bot.i18n import Text, render, tr, trn
 from bot.jobs.request import ImagineRequest, attachment_from_stored, references_from_stored
 from bot.provenance.signing import Generation, sign_or_keep
 from bot.providers.base import GeneratedImage, Submission
 from bot.providers.registry import label as provider_label
 from bot.texts import credits as credit_text
-from bot.texts import credits_back
 from cogs.common.job.delivery import TOKEN_MARGIN, UPLOAD_HEADROOM, discord_file
 from cogs.common.job.embed import result_embed
 from cogs.common.job.try_again import try_again_view
+from cogs.common.language import guild_language
 from cogs.common.links import jump_link
 
 if TYPE_CHECKING:
@@ -34,16 +35,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-def refunded_text(cost: int) -> str:
+def refunded_text(cost: int) -> Text:
     """What a member reads when a restart refunded their job."""
-    return f"The bot restarted while making your image; your {credits_back(cost)}."
+    return trn("The bot restarted while making your image; your {n} credit is back.",
+               "The bot restarted while making your image; your {n} credits are back.", cost)
 
 
-async def tell_refunded(bot: FluxBot, job: Job, reason: str | None = None) -> None:
-    """Tells the member their job was refunded, with a Try again button."""
-    text = refunded_text(job.cost) if reason is None else reason
+async def tell_refunded(bot: FluxBot, job: Job, reason: str | Text | None = None) -> None:
+    """Tells the member their job was refunded, with a Try again button (in the server's
+    language: the member's own is not known after a restart)."""
+    lang = await guild_language(bot, job.guild_id)
+    text = render(refunded_text(job.cost) if reason is None else reason, lang)
     row = await bot.services.continuity.resume_row(job.id)
-    view = try_again_view(job.id)
+    view = try_again_view(job.id, lang)
     if _token_alive(row):
         assert row is not None
         try:
@@ -97,9 +101,11 @@ async def _done(bot: FluxBot, job: Job, message: discord.Message, seed: int) -> 
     balance = (await bot.services.credits.balance(job.guild_id, job.user_id)).total
     link = jump_link(job.guild_id, job.channel_id, message.id)
     try:
+        done = tr("Done: {link} (seed {seed}). You have {credits} left.",
+                  link=link, seed=seed, credits=credit_text(balance))
         await _webhook(bot, row).edit_message(
             cast(int, "@original"),
-            content=f"Done: {link} (seed {seed}). You have {credit_text(balance)} left.")
+            content=done.render(await guild_language(bot, job.guild_id)))
     except discord.HTTPException:
         log.info("job %s: the interaction could not be edited after posting", job.id)
 

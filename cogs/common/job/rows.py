@@ -16,8 +16,9 @@ from typing import Any
 
 import discord
 
-# Makes a button (most often a DynamicItem carrying the job id) for job `job_id`'s result.
-MakeItem = Callable[[str], discord.ui.Item[Any]]
+# Makes a button (most often a DynamicItem carrying the job id) for job `job_id`'s result,
+# labelled in language `lang`.
+MakeItem = Callable[[str, str], discord.ui.Item[Any]]
 # Whether the button is shown now (a tool no configured provider serves is not).
 Shown = Callable[[], bool]
 
@@ -64,13 +65,14 @@ class ResultRows:
         """No longer puts button `name` under results (its cog was unloaded)."""
         self._buttons.pop(name, None)
 
-    def view(self, job_id: str) -> discord.ui.View:
-        """The buttons of job `job_id`'s result, each in its row, in order."""
+    def view(self, job_id: str, lang: str) -> discord.ui.View:
+        """The buttons of job `job_id`'s result, each in its row, in order, labelled in
+        language `lang`."""
         view = discord.ui.View(timeout=None)
         for button in sorted(self._buttons.values(), key=lambda b: (b.row, b.position)):
             if not button.shown():
                 continue
-            item = button.make(job_id)
+            item = button.make(job_id, lang)
             item.row = button.row
             view.add_item(item)
         return view

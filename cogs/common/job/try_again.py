@@ -8,19 +8,20 @@ from typing import Any
 
 import discord
 
+from bot.i18n import SOURCE, tr
 from cogs.common.component import JOB
 
 TEMPLATE = r"fluxcord:again:" + JOB
 
 
-def try_again_button(job_id: str) -> discord.ui.Button[Any]:
+def try_again_button(job_id: str, lang: str = SOURCE) -> discord.ui.Button[Any]:
     """The button of job `job_id`: same options again, as a new job."""
-    return discord.ui.Button(label="Try again", style=discord.ButtonStyle.primary,
+    return discord.ui.Button(label=tr("Try again").render(lang), style=discord.ButtonStyle.primary,
                              custom_id=f"fluxcord:again:{job_id}", emoji="🔁")
 
 
-def try_again_view(job_id: str) -> discord.ui.View:
+def try_again_view(job_id: str, lang: str = SOURCE) -> discord.ui.View:
     """A view holding only the Try again button of job `job_id`."""
     view = discord.ui.View(timeout=None)
-    view.add_item(try_again_button(job_id))
+    view.add_item(try_again_button(job_id, lang))
     return view

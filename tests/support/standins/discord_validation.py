@@ -180,6 +180,25 @@ def validate_command(command: JSON, path: str) -> None:
 def _check_description(item: JSON, path: str) -> None:
     if not 1 <= len(item.get("description") or "") <= 100:
         raise ApiError.form(path, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+    _check_localizations(item.get("description_localizations"), f"{path}_localizations")
+
+
+# The locales Discord accepts as keys of name_localizations/description_localizations.
+DISCORD_LOCALES = frozenset({
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi",
+    "th", "zh-CN", "ja", "zh-TW", "ko",
+})
+
+
+def _check_localizations(found: JSON | None, path: str) -> None:
+    """A localizations dictionary: known locales only, each text 1-100 characters."""
+    for locale, text in (found or {}).items():
+        if locale not in DISCORD_LOCALES:
+            raise ApiError.form(f"{path}.{locale}", "LOCALE_INVALID", f"Invalid locale {locale}")
+        if not 1 <= len(text or "") <= 100:
+            raise ApiError.form(f"{path}.{locale}", "BASE_TYPE_BAD_LENGTH",
+                                "Must be between 1 and 100 in length.")
 
 
 def _validate_options(options: list[JSON], path: str) -> None:
@@ -208,3 +227,6 @@ def _validate_options(options: list[JSON], path: str) -> None:
             raise ApiError.form(
                 f"{where}.choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
             )
+        for number, choice in enumerate(option.get("choices") or []):
+            _check_localizations(choice.get("name_localizations"),
+                                 f"{where}.choices.{number}.name_localizations")
