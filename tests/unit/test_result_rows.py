@@ -12,7 +12,8 @@ from cogs.common.job.rows import PER_ROW, result_rows
 
 
 def _button(action: str) -> Any:
-    return lambda job_id: discord.ui.Button(label=action, custom_id=f"fluxcord:{action}:{job_id}")
+    return lambda job_id, lang: discord.ui.Button(label=action,
+                                               custom_id=f"fluxcord:{action}:{job_id}")
 
 
 def _layout(view: discord.ui.View) -> list[list[str]]:
@@ -27,14 +28,15 @@ async def test_buttons_stand_in_their_rows_and_positions_whoever_added_them_firs
     rows.add("reroll", _button("reroll"), position=10)
     rows.add("board-add", _button("board-add"), position=40)
     assert result_rows(bot) is rows
-    assert _layout(rows.view("j1")) == [
+    assert _layout(rows.view("j1", "en")) == [
         ["fluxcord:reroll:j1", "fluxcord:board-add:j1", "fluxcord:edit-image:j1"],
         ["fluxcord:vary:j1"],
     ]
     rows.remove("board-add")  # its cog was unloaded
-    assert _layout(rows.view("j2"))[0] == ["fluxcord:reroll:j2", "fluxcord:edit-image:j2"]
+    assert _layout(rows.view("j2", "en"))[0] == ["fluxcord:reroll:j2", "fluxcord:edit-image:j2"]
     # Another bot in the same process has rows of its own.
-    assert _layout(result_rows(discord.Client(intents=discord.Intents.none())).view("j")) == []
+    other = result_rows(discord.Client(intents=discord.Intents.none()))
+    assert _layout(other.view("j", "en")) == []
 
 
 async def test_a_full_row_refuses_one_more() -> None:
