@@ -13,8 +13,6 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from bot.errors import UserError
-from bot.i18n import tr
 from bot.providers.base import GeneratedImage, GenerationRequest
 from bot.providers.router import Router
 
@@ -65,10 +63,3 @@ async def generate_images(router: Router, request: GenerationRequest, count: int
         log.info("job %s: %d of %d images failed (%s)", request.job_id, len(failures), count,
                  ", ".join(type(f).__name__ for f in failures))
     return CountedImages(images, failures)
-
-
-def check_count(count: int) -> None:
-    """Refuses a number of images the bot does not make in one job."""
-    if not 1 <= count <= COUNT_MAX:
-        raise UserError(tr("`count` must be 1-{count_max}.",
-                           count_max=COUNT_MAX))

@@ -64,6 +64,20 @@ def cap_in_force(
     return max(1, cap)
 
 
+async def cap_in_channel(channels: ChannelLookup, guild_id: int, channel_id: int, *,
+                         server_cap: int, channel_caps: Mapping[int, int], sfw_max: int
+                         ) -> int:
+    """The cap in force in channel `channel_id` of server `guild_id`, the channel read
+    through `channels` as Discord has it now (a thread's cap is its parent's)."""
+    channel = await channels(guild_id, channel_id)
+    return cap_in_force(
+        server_cap=server_cap,
+        channel_cap=channel_caps.get(channel.cap_channel_id),
+        age_restricted=channel.age_restricted,
+        sfw_max=sfw_max,
+    )
+
+
 def check_requested(requested: int | None, cap: int) -> None:
     """Refuses a requested tolerance above the cap; never raises it silently."""
     if requested is not None and requested > cap:

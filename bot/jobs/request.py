@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from bot.catalogue import Model
 from bot.catalogue.plan import Plan
@@ -161,13 +160,3 @@ def attachment_from_stored(options: Mapping[str, Any], job_id: str | None = None
         return None
     return Attachment(ref["url"], ref["filename"], ref.get("content_type"), int(ref["size"]),
                       kept_job=job_id)
-
-
-def attachment_expired(url: str, now: float) -> bool:
-    """True when a Discord CDN URL's signed expiry (`ex`, hex epoch seconds) is past. A URL
-    without one is taken as alive."""
-    try:
-        values = parse_qs(urlsplit(url).query).get("ex") or []
-        return bool(values) and int(values[0], 16) <= now
-    except ValueError:
-        return False

@@ -20,10 +20,9 @@ from typing import Any
 
 from bot import images, texts
 from bot.cancelling import JobCancelled, WaitingJobs
-from bot.catalogue import MODELS, Model, check_options
-from bot.catalogue.plan import Plan
+from bot.catalogue import MODELS, Model
 from bot.catalogue.resolve import EMPTY, PREFERENCES, Layer, resolve
-from bot.count import CountedImages, check_count, generate_images
+from bot.count import CountedImages, generate_images
 from bot.credits import Credits, NewJob, ServerSettings
 from bot.credits.records import JobRecords
 from bot.credits.rows import Job
@@ -31,7 +30,6 @@ from bot.errors import JobFailed, UserError
 from bot.fleet import shard_of
 from bot.guilds import Guilds
 from bot.i18n import Text, join, tr, trn
-from bot.job_settings import JobSettings, job_settings_rule
 from bot.jobs.ports import (
     Deliver,
     JobUI,
@@ -51,10 +49,10 @@ from bot.jobs.request import (
     Prepared,
     Progress,
     ReplyRef,
-    attachment_expired,
     storable,
 )
 from bot.jobs.resume import ResumeUI, resume_job
+from bot.jobs.terms import JobSettings, job_settings_rule, terms
 from bot.limits import FairScheduler, Ticket
 from bot.log import bind
 from bot.observers import JobObserver, Outcome
@@ -65,12 +63,12 @@ from bot.providers.base import (
     OnSubmitted,
     Submission,
 )
-from bot.providers.errors import ModerationError, NoProviderAvailable, ProviderError
+from bot.providers.errors import ModerationError, ProviderError
 from bot.providers.router import Router
 from bot.safety import (
     ChannelLookup,
     SafetyCapExceeded,
-    cap_in_force,
+    cap_in_channel,
     check_requested,
     not_age_restricted,
 )
@@ -168,34 +166,12 @@ class JobService:
             request, model, notes = await self._resolve(request, found, from_sources)
         for screen, read in zip(self._screens, from_screens, strict=True):
             await screen.screen(request, model.id, read)  # before any charge and provider
-        options = dict(request.options)
-        if request.attachment is not None:
-            options["image"] = request.attachment
-        # The image itself is downloaded and checked once the member's limit admits the job.
-        check_options(model, options, self._router.offered())
-        cap = await self._cap(request, self._guilds.server_cap_of(found.config),
-                              found.channel_caps)
-        check_requested(options.get("safety_tolerance"), cap)
-        chosen = {k: v for k, v in options.items() if k != "image"}
-        try:
-            plan = self._router.plan(
-                model.id, chosen, cap, image=request.attachment is not None
-            )
-        except NoProviderAvailable as exc:
-            raise UserError(exc.user_message) from None
-        if request.attachment is not None and request.attachment.kept_job is not None:
-            plan = self._without_expired_url(plan, request.attachment, model)
-        if len(request.references) > model.references:
-            raise UserError(f"{model.label} takes at most {model.references} reference "
-                            f"images; this asks for {len(request.references)}.")
+        agreed = await terms(request, model, server_cap=self._guilds.server_cap_of(found.config),
+                             channel_caps=found.channel_caps, router=self._router,
+                             settings=self._settings, channels=self._channels)
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
-        check_count(request.count)
-        cost = (self._settings.cost(model.id, options.get("megapixels"))
-                + self._settings.reference_cost(model.id, [
-                    (r.width or 0) * (r.height or 0) for r in request.references])
-                ) * request.count
-        return Prepared(request, model, options, cap, seed, cost, None, plan, notes,
-                        log_channel=found.log_channel)
+        return Prepared(request, model, agreed.options, agreed.cap, seed, agreed.cost, None,
+                        agreed.plan, notes, log_channel=found.log_channel)
 
     async def _read(self, request: ImagineRequest, sources: Sequence[OptionSource[Any]]
                     ) -> tuple[JobSettings, list[Any], list[Any]]:
@@ -213,19 +189,6 @@ class JobService:
             return await own(tx), await each(tx, by_source), await each(tx, by_screen)
 
         return await self._store.read(read)
-
-    def _without_expired_url(self, plan: Plan, attachment: Attachment, model: Model) -> Plan:
-        """The plan without the providers that take an image only by URL once Discord's
-        URL of the kept image has expired (the kept bytes serve the others)."""
-        if not attachment_expired(attachment.url, time.time()):
-            return plan
-        kept = self._router.bytes_only(plan)
-        if not kept.attempts:
-            raise UserError(tr(
-                "The image of that job has expired at Discord, and {label}'s provider "
-                "here takes images only by link. Use /imagine with the image attached again.",
-                label=model.label))
-        return kept
 
     def _frozen_model(self, request: ImagineRequest) -> Model:
         """The model a frozen request names (it was resolved when it was made)."""
@@ -269,17 +232,10 @@ class JobService:
         """The safety_tolerance cap in force in the request's channel now: the caps as
         stored now, and the channel (a thread's parent) as Discord has it now, never as
         it was when the request was made."""
-        return await self._cap(request, *await self._guilds.safety_caps(request.guild_id))
-
-    async def _cap(self, request: ImagineRequest, server_cap: int,
-                   channel_caps: dict[int, int]) -> int:
-        channel = await self._channels(request.guild_id, request.channel_id)
-        return cap_in_force(
-            server_cap=server_cap,
-            channel_cap=channel_caps.get(channel.cap_channel_id),
-            age_restricted=channel.age_restricted,
-            sfw_max=self._settings.SFW_SAFETY_MAX,
-        )
+        server_cap, channel_caps = await self._guilds.safety_caps(request.guild_id)
+        return await cap_in_channel(self._channels, request.guild_id, request.channel_id,
+                                    server_cap=server_cap, channel_caps=channel_caps,
+                                    sfw_max=self._settings.SFW_SAFETY_MAX)
 
     async def run(
         self, prepared: Prepared, ui: JobUI,

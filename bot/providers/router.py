@@ -192,12 +192,14 @@ class Router:
         return route
 
     def plan(
-        self, model: str, options: Mapping[str, Any], cap: int, *, image: bool = False
+        self, model: str, options: Mapping[str, Any], cap: int, *, image: bool = False,
+        by_link: bool = True,
     ) -> Plan:
         """The job's plan: for each configured provider of `model`'s route, in order, that
         can take the member's `options` (catalogue names, without prompt, seed and image)
-        under the safety `cap`, the exact wire parameters. Raises NoProviderAvailable,
-        with a message for the member, when no provider can."""
+        under the safety `cap`, the exact wire parameters; without those that take an
+        input image only by link when `by_link` is False (its link has expired). Raises
+        NoProviderAvailable, with a message for the member, when no provider can."""
         schemas = [
             schema for name in self.route(model)
             if self._configured(name) and not self._states[name].fatal
@@ -207,6 +209,18 @@ class Router:
         if not found.attempts:
             asked = {**options, "image": True} if image else dict(options)
             raise self.unavailable(model, asked, cap)
+        if not by_link:
+            found = Plan(model, tuple(
+                a for a in found.attempts
+                if not getattr(self._providers.get(a.provider), "image_by_url", False)))
+            if not found.attempts:
+                error = NoProviderAvailable(f"no candidate by bytes for {model}",
+                                            provider="router")
+                error.user_message = tr(
+                    "The image of that job has expired at Discord, and {label}'s provider "
+                    "here takes images only by link. Use /imagine with the image attached "
+                    "again.", label=MODELS[model].label)
+                raise error
         return found
 
     async def generate(self, request: GenerationRequest) -> GeneratedImage:
@@ -233,12 +247,6 @@ class Router:
                                 attempts[index + 1].provider)
         assert last is not None
         raise last
-
-    def bytes_only(self, plan: Plan) -> Plan:
-        """The plan without the providers that take an input image only by URL."""
-        attempts = tuple(a for a in plan.attempts
-                         if not getattr(self._providers.get(a.provider), "image_by_url", False))
-        return Plan(plan.model, attempts)
 
     async def resume(self, request: GenerationRequest) -> GeneratedImage:
         """Finishes a job submitted before a restart (`request.resume`) at the provider

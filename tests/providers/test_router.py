@@ -102,6 +102,31 @@ async def test_a_provider_is_chosen_only_if_it_takes_every_option_set(
     assert names(router, "flux-dev", {}, cap=1) == []  # its filter is fixed at 2
 
 
+async def test_an_expired_link_leaves_out_the_providers_taking_images_only_by_link(
+    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    fast_timing: ProviderTiming, fast_policy: RetryPolicy,
+) -> None:
+    by_link_only = router_for(provider_standins, provider_http, fast_timing, fast_policy)
+    assert by_link_only.plan("flux-1.1-pro", {}, 6, image=True).providers == ["apiframe"]
+    with pytest.raises(NoProviderAvailable) as caught:
+        by_link_only.plan("flux-1.1-pro", {}, 6, image=True, by_link=False)
+    assert caught.value.user_message == (
+        "The image of that job has expired at Discord, and FLUX1.1 [pro]'s provider here "
+        "takes images only by link. Use /imagine with the image attached again.")
+    # A route with no provider at all says so, not that the link expired.
+    with pytest.raises(NoProviderAvailable) as caught:
+        by_link_only.plan("flux-1.1-pro", {"safety_tolerance": 5}, 6, image=True,
+                          by_link=False)
+    assert "cannot take" in caught.value.user_message
+    with_bytes = build_router(settings_for(
+        provider_standins, BFL_API_KEY=provider_standins.bfl.api_key,
+        BFL_BASE_URL=provider_standins.bfl.base_url), provider_http, timing=fast_timing,
+        policy=fast_policy)
+    assert with_bytes.plan("flux-1.1-pro", {}, 6, image=True).providers == ["apiframe", "bfl"]
+    assert with_bytes.plan("flux-1.1-pro", {}, 6, image=True, by_link=False).providers == [
+        "bfl"]
+
+
 async def test_a_provider_without_a_key_is_skipped_and_reported(
     provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,

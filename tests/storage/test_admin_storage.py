@@ -17,7 +17,7 @@ from bot.admin.server import log_channel_rule
 from bot.credits import Credits, NewJob, OutOfCredits
 from bot.errors import UserError
 from bot.guilds import Guilds
-from bot.job_settings import read_job_settings
+from bot.jobs.terms import read_job_settings
 from bot.settings import Settings
 from bot.storage import Store
 

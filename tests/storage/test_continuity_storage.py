@@ -4,7 +4,8 @@ on SQLite and PostgreSQL): its reply, its provider job, its input image, and the
 from __future__ import annotations
 
 from bot.continuity import Continuity
-from bot.jobs.request import ReplyRef, attachment_expired
+from bot.jobs.request import ReplyRef
+from bot.jobs.terms import attachment_expired
 from bot.providers.base import InputImage, Submission
 from bot.storage import Store
 from tests.conftest import FakeClock
