@@ -434,10 +434,10 @@ class JobService:
             if made.failures:
                 prepared.notes = (*prepared.notes, await self._refund_failed(
                     prepared, job_id, made.failures))
-            await self._records.mark(job_id, "posting", provider=made.images[0].provider)
             request = prepared.request
-            balance = (await self._credits.balance(request.guild_id, request.user_id,
-                                                   request.role_ids)).total
+            balance = (await self._credits.posting(
+                job_id, made.images[0].provider, request.guild_id, request.user_id,
+                request.role_ids)).total
             message_id = await deliver(job_id, made.images, balance)
         finally:
             for image in made.images:

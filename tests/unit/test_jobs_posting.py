@@ -1,0 +1,103 @@
+"""bot/jobs/ between the provider and the upload: the job is marked posting and the
+member's balance for the result is read in one transaction, on each engine.
+
+Real SQLite and PostgreSQL, the real services and the placeholder provider; only the
+transactions are counted, around the store, and the upload (Discord's part) is played by
+the `deliver` callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pytest
+
+from bot.admin.screen import AllowedModels
+from bot.credits import CreditDefaults, Credits
+from bot.credits.records import JobRecords
+from bot.guilds import Guilds
+from bot.jobs.ports import JobUI
+from bot.jobs.request import ImagineRequest, Progress
+from bot.jobs.service import JobService
+from bot.limits import FairScheduler
+from bot.providers import build_router
+from bot.providers.base import GeneratedImage
+from bot.providers.http import make_http_client
+from bot.schema import open_store
+from bot.settings import Settings
+from bot.storage import Rule, Store
+
+GUILD, CHANNEL, MEMBER = 1, 2, 3
+
+
+class CountedTransactions:
+    """The real store, counting the transactions run on it."""
+
+    def __init__(self, db: Store) -> None:
+        self._db = db
+        self.count = 0
+
+    async def read(self, rule: Rule[Any]) -> Any:
+        self.count += 1
+        return await self._db.read(rule)
+
+    async def write(self, rule: Rule[Any], *, one_statement: bool = False) -> Any:
+        self.count += 1
+        return await self._db.write(rule, one_statement=one_statement)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+
+@pytest.fixture
+async def wired(store_url: str
+                ) -> AsyncIterator[tuple[JobService, CountedTransactions, Credits, JobRecords]]:
+    values = {"DISCORD_TOKEN": "token", "PLACEHOLDER_PROVIDER": True,
+              "DATABASE_URL": store_url}
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+    real = await open_store(settings.DATABASE_URL)
+    db: Any = CountedTransactions(real)
+    async with make_http_client() as http:
+        defaults = CreditDefaults.from_settings(settings)
+        credits, records = Credits(db, defaults), JobRecords(db)
+        jobs = JobService(settings=settings, store=db, credits=credits,
+                          guilds=Guilds(db, defaults), records=records,
+                          scheduler=FairScheduler(),
+                          router=(router := build_router(settings, http)), fetch=_no_fetch,
+                          screens=(AllowedModels(router.offered),))
+        yield jobs, db, credits, records
+    await real.close()
+
+
+async def _no_fetch(url: str) -> bytes:
+    raise AssertionError("no attachment in these tests")
+
+
+async def test_posting_is_marked_with_the_balance_read_in_one_transaction(
+    wired: tuple[JobService, CountedTransactions, Credits, JobRecords],
+) -> None:
+    jobs, db, credits, records = wired
+    await credits.grant(GUILD, MEMBER, 20, "a gift", actor_id=None)
+    seen: dict[str, Any] = {}
+
+    async def on_progress(progress: Progress) -> None:
+        if progress.state == "generating":
+            seen["generating"] = db.count
+
+    async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
+        seen["between"] = db.count - seen["generating"]
+        seen["balance"] = balance
+        seen["job"] = await records.get_job(job_id)
+        return 1234
+
+    prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",
+                                                 model="flux-dev"))
+    await jobs.run(prepared, JobUI(on_progress, deliver))
+    # The placeholder keeps no provider job: after its image, one transaction only.
+    assert seen["between"] == 1
+    assert seen["job"].status == "posting"
+    assert seen["job"].provider == "placeholder"
+    # The balance shown is the one the member has, the job's cost already taken.
+    assert seen["balance"] == 50 + 20 - 3 == (await credits.balance(GUILD, MEMBER)).total
+    assert await credits.audit() == []
