@@ -97,6 +97,8 @@ class Prepared:
     notes: tuple[str, ...] = ()
     # Whether the server had a log channel when the job was read (None: not known).
     log_channel: bool | None = None
+    # When `cap` was read (time.monotonic()); 0: never, so it is read again at the start.
+    cap_read_at: float = 0.0
 
     @property
     def unit_cost(self) -> int:

@@ -82,6 +82,9 @@ log = logging.getLogger(__name__)
 # delays, doubling up to the cap, until it is written: the credits are the member's.
 REFUND_RETRY_FIRST = 0.5
 REFUND_RETRY_MAX = 30.0
+# A job that starts within this many seconds of its checks, without waiting in the queue,
+# keeps the safety cap they read instead of reading it again.
+CAP_STILL_CURRENT = 1.0
 
 
 class JobService:
@@ -174,6 +177,7 @@ class JobService:
             options["image"] = request.attachment
         # The image itself is downloaded and checked once the member's limit admits the job.
         check_options(model, options, self._router.offered())
+        cap_read_at = time.monotonic()
         cap = await self._cap(request, self._guilds.server_cap_of(found.config),
                               found.channel_caps)
         check_requested(options.get("safety_tolerance"), cap)
@@ -190,7 +194,7 @@ class JobService:
         check_count(request.count)
         cost = self._settings.cost(model.id, options.get("megapixels")) * request.count
         return Prepared(request, model, options, cap, seed, cost, None, plan, notes,
-                        log_channel=found.log_channel)
+                        log_channel=found.log_channel, cap_read_at=cap_read_at)
 
     def _without_expired_url(self, plan: Plan, attachment: Attachment, model: Model) -> Plan:
         """The plan without the providers that take an image only by URL once Discord's
@@ -420,13 +424,17 @@ class JobService:
         on_progress: ProgressCallback,
         deliver: Deliver,
     ) -> tuple[list[GeneratedImage], int]:
+        queued = False
+
         async def on_position(position: int) -> None:
+            nonlocal queued
             if position > 0:
+                queued = True
                 await on_progress(Progress("queued", position, job_id=job_id))
 
         async with self._scheduler.run(ticket, on_position=on_position):
             self.waiting.start(job_id)
-            made = await self._generate(prepared, job_id, on_progress)
+            made = await self._generate(prepared, job_id, on_progress, queued=queued)
         # Each image holds one of MAX_IMAGES_IN_FLIGHT slots from its first byte read
         # until it is uploaded: that bounds the results in memory, whatever the burst,
         # while a provider still working holds none.
@@ -457,10 +465,14 @@ class JobService:
                 f"their {amount} credits are back.")
 
     async def _generate(
-        self, prepared: Prepared, job_id: str, on_progress: ProgressCallback
+        self, prepared: Prepared, job_id: str, on_progress: ProgressCallback, *,
+        queued: bool = False,
     ) -> CountedImages:
         # Looked up again now that the job starts: a cap changed while it waited applies.
-        cap = await self.cap_for(prepared.request)
+        # A job that starts at once, moments after its checks, starts with the cap they
+        # read: a change in between could as well have come just after the start.
+        fresh = not queued and time.monotonic() - prepared.cap_read_at < CAP_STILL_CURRENT
+        cap = prepared.cap if fresh else await self.cap_for(prepared.request)
         plan = prepared.plan
         if cap != prepared.cap:
             check_requested(prepared.options.get("safety_tolerance"), cap)

@@ -1,5 +1,8 @@
-"""bot/jobs/ between the provider and the upload: the job is marked posting and the
-member's balance for the result is read in one transaction, on each engine.
+"""bot/jobs/: the database transactions on a job's way, which the member waits for.
+
+Between the provider and the upload the job is marked posting and the member's balance
+for the result is read in one transaction; a job that starts at once keeps the safety
+cap its checks read a moment before, while one that starts later reads it again.
 
 Real SQLite and PostgreSQL, the real services and the placeholder provider; only the
 transactions are counted, around the store, and the upload (Discord's part) is played by
@@ -16,6 +19,7 @@ import pytest
 from bot.admin.screen import AllowedModels
 from bot.credits import CreditDefaults, Credits
 from bot.credits.records import JobRecords
+from bot.errors import JobFailed
 from bot.guilds import Guilds
 from bot.jobs.ports import JobUI
 from bot.jobs.request import ImagineRequest, Progress
@@ -101,3 +105,44 @@ async def test_posting_is_marked_with_the_balance_read_in_one_transaction(
     # The balance shown is the one the member has, the job's cost already taken.
     assert seen["balance"] == 50 + 20 - 3 == (await credits.balance(GUILD, MEMBER)).total
     assert await credits.audit() == []
+
+
+async def test_a_job_that_starts_at_once_does_not_read_the_cap_again(
+    wired: tuple[JobService, CountedTransactions, Credits, JobRecords],
+) -> None:
+    jobs, db, _, _ = wired
+    prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",
+                                                 model="flux-dev"))
+    checked = db.count
+    seen: list[int] = []
+
+    async def on_progress(progress: Progress) -> None:
+        if progress.state == "generating":
+            seen.append(db.count - checked)
+
+    await jobs.run(prepared, JobUI(on_progress, _posted))
+    # The reservation and the mark `generating`; the cap is the one just read.
+    assert seen == [2]
+
+
+async def test_a_job_that_starts_later_reads_the_cap_as_it_is_then(
+    wired: tuple[JobService, CountedTransactions, Credits, JobRecords], store_url: str,
+) -> None:
+    jobs, db, credits, _ = wired
+    prepared = await jobs.prepare(ImagineRequest(
+        GUILD, CHANNEL, MEMBER, "a cat", model="flux-dev", options={"safety_tolerance": 2}))
+    await Guilds(db, credits.defaults).set_safety_cap(GUILD, 1)
+    prepared.cap_read_at -= 60  # checked a minute ago (a confirmation, say)
+    with pytest.raises(JobFailed) as failed:
+        await jobs.run(prepared, JobUI(_quiet, _posted))
+    assert "The cap changed while your job waited" in failed.value.message
+    assert (await credits.balance(GUILD, MEMBER)).total == 50
+    assert await credits.audit() == []
+
+
+async def _quiet(progress: Progress) -> None:
+    pass
+
+
+async def _posted(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
+    return 1234
