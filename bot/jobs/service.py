@@ -333,7 +333,7 @@ class JobService:
         try:
             # Before the provider: a restart may follow.
             await self._keeper.reserved(job.id, reply, prepared.image)
-            made, message_id = await self._generate_and_deliver(
+            provider, message_id = await self._generate_and_deliver(
                 prepared, job.id, ticket, on_progress, upload
             )
         except BaseException as exc:
@@ -380,7 +380,7 @@ class JobService:
         # The image is in the channel: from here on the job is never refunded. Should the
         # settlement itself fail, start-up recovery finds the message and settles it.
         await self._credits.settle(job.id, message_id)
-        return made[0].provider
+        return provider
 
     async def resume(self, job: Job, submission: Submission, ui: ResumeUI) -> None:
         """Finishes a job a restart interrupted after its provider accepted it (see
@@ -423,7 +423,9 @@ class JobService:
         ticket: Ticket,
         on_progress: ProgressCallback,
         deliver: Deliver,
-    ) -> tuple[list[GeneratedImage], int]:
+    ) -> tuple[str, int]:
+        """The provider that made the images, and the message they were posted in. Nothing
+        keeps the images after this: they go once uploaded, not after the settlement."""
         queued = False
 
         async def on_position(position: int) -> None:
@@ -450,7 +452,7 @@ class JobService:
         finally:
             for image in made.images:
                 image.release()
-        return made.images, message_id
+        return made.images[0].provider, message_id
 
     async def _refund_failed(self, prepared: Prepared, job_id: str,
                              failures: Sequence[BaseException]) -> str:

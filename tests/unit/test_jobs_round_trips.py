@@ -11,7 +11,8 @@ the `deliver` callback.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import gc
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import pytest
@@ -36,11 +37,12 @@ GUILD, CHANNEL, MEMBER = 1, 2, 3
 
 
 class CountedTransactions:
-    """The real store, counting the transactions run on it."""
+    """The real store, counting the transactions run on it (and telling `on_write`)."""
 
     def __init__(self, db: Store) -> None:
         self._db = db
         self.count = 0
+        self.on_write: Callable[[], None] = lambda: None
 
     async def read(self, rule: Rule[Any]) -> Any:
         self.count += 1
@@ -48,6 +50,7 @@ class CountedTransactions:
 
     async def write(self, rule: Rule[Any], *, one_statement: bool = False) -> Any:
         self.count += 1
+        self.on_write()
         return await self._db.write(rule, one_statement=one_statement)
 
     def __getattr__(self, name: str) -> Any:
@@ -146,3 +149,28 @@ async def _quiet(progress: Progress) -> None:
 
 async def _posted(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
     return 1234
+
+
+async def test_the_images_are_let_go_once_uploaded_before_the_settlement(
+    wired: tuple[JobService, CountedTransactions, Credits, JobRecords],
+) -> None:
+    # The settlement may wait for the database behind a burst's other jobs: the images
+    # (a megabyte each) must not wait with it, beyond their MAX_IMAGES_IN_FLIGHT slot.
+    jobs, db, _, _ = wired
+    kept: list[GeneratedImage] = []
+    holders: list[list[str]] = []
+
+    async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
+        kept.append(images[0])
+        return 1234
+
+    def on_write() -> None:
+        if kept:  # the settlement: the only write after the upload
+            holders.append([type(r).__name__ for r in gc.get_referrers(kept[0])
+                            if r is not kept])
+
+    db.on_write = on_write
+    prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",
+                                                 model="flux-dev"))
+    await jobs.run(prepared, JobUI(_quiet, deliver))
+    assert holders == [[]]
