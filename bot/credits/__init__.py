@@ -103,6 +103,20 @@ class Credits:
             await self.refund(job.id, "cancelled")
             raise
 
+    async def posting(self, job_id: str, provider: str, guild_id: int, user_id: int,
+                      role_ids: Collection[int] = ()) -> Balance:
+        """Records that the job's images, made by `provider`, are about to be posted, and
+        reads the member's balance to show beside them: one transaction, not two, on the
+        way of every job."""
+        now = self._clock()
+
+        async def posting(tx: Transaction) -> Balance:
+            await store.advance_job(tx, job_id, JobStatus.POSTING, now, provider=provider)
+            return await _read_balance(tx, guild_id=guild_id, user_id=user_id, now=now,
+                                       defaults=self.defaults, role_ids=tuple(role_ids))
+
+        return await self._db.write(posting)
+
     async def settle(self, job_id: str, message_id: int) -> bool:
         """The job's image was posted: its charge is final. Exactly once: False (and no
         change) when the job was already settled or refunded, or is unknown."""

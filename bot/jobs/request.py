@@ -105,6 +105,8 @@ class Prepared:
     log_channel: bool | None = None
     # The reference images, downloaded and checked once the member's limit admits the job.
     references: tuple[InputImage, ...] = ()
+    # When `cap` was read (time.monotonic()); 0: never, so it is read again at the start.
+    cap_read_at: float = 0.0
 
     @property
     def unit_cost(self) -> int:

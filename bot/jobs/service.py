@@ -81,6 +81,9 @@ log = logging.getLogger(__name__)
 # delays, doubling up to the cap, until it is written: the credits are the member's.
 REFUND_RETRY_FIRST = 0.5
 REFUND_RETRY_MAX = 30.0
+# A job that starts within this many seconds of its checks, without waiting in the queue,
+# keeps the safety cap they read instead of reading it again.
+CAP_STILL_CURRENT = 1.0
 
 
 class JobService:
@@ -166,12 +169,14 @@ class JobService:
             request, model, notes = await self._resolve(request, found, from_sources)
         for screen, read in zip(self._screens, from_screens, strict=True):
             await screen.screen(request, model.id, read)  # before any charge and provider
+        cap_read_at = time.monotonic()
         agreed = await terms(request, model, server_cap=self._guilds.server_cap_of(found.config),
                              channel_caps=found.channel_caps, router=self._router,
                              settings=self._settings, channels=self._channels)
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
         return Prepared(request, model, agreed.options, agreed.cap, seed, agreed.cost, None,
-                        agreed.plan, notes, log_channel=found.log_channel)
+                        agreed.plan, notes, log_channel=found.log_channel,
+                        cap_read_at=cap_read_at)
 
     async def _read(self, request: ImagineRequest, sources: Sequence[OptionSource[Any]]
                     ) -> tuple[JobSettings, list[Any], list[Any]]:
@@ -321,7 +326,7 @@ class JobService:
         try:
             # Before the provider: a restart may follow.
             await self._keeper.reserved(job.id, reply, prepared.image)
-            made, message_id = await self._generate_and_deliver(
+            provider, message_id = await self._generate_and_deliver(
                 prepared, job.id, ticket, on_progress, upload
             )
         except BaseException as exc:
@@ -369,7 +374,7 @@ class JobService:
         # The image is in the channel: from here on the job is never refunded. Should the
         # settlement itself fail, start-up recovery finds the message and settles it.
         await self._credits.settle(job.id, message_id)
-        return made[0].provider
+        return provider
 
     async def resume(self, job: Job, submission: Submission, ui: ResumeUI) -> None:
         """Finishes a job a restart interrupted after its provider accepted it (see
@@ -412,14 +417,20 @@ class JobService:
         ticket: Ticket,
         on_progress: ProgressCallback,
         deliver: Deliver,
-    ) -> tuple[list[GeneratedImage], int]:
+    ) -> tuple[str, int]:
+        """The provider that made the images, and the message they were posted in. Nothing
+        keeps the images after this: they go once uploaded, not after the settlement."""
+        queued = False
+
         async def on_position(position: int) -> None:
+            nonlocal queued
             if position > 0:
+                queued = True
                 await on_progress(Progress("queued", position, job_id=job_id))
 
         async with self._scheduler.run(ticket, on_position=on_position):
             self.waiting.start(job_id)
-            made = await self._generate(prepared, job_id, on_progress)
+            made = await self._generate(prepared, job_id, on_progress, queued=queued)
         # Each image holds one of MAX_IMAGES_IN_FLIGHT slots from its first byte read
         # until it is uploaded: that bounds the results in memory, whatever the burst,
         # while a provider still working holds none.
@@ -427,15 +438,15 @@ class JobService:
             if made.failures:
                 prepared.notes = (*prepared.notes, await self._refund_failed(
                     prepared, job_id, made.failures))
-            await self._records.mark(job_id, "posting", provider=made.images[0].provider)
             request = prepared.request
-            balance = (await self._credits.balance(request.guild_id, request.user_id,
-                                                   request.role_ids)).total
+            balance = (await self._credits.posting(
+                job_id, made.images[0].provider, request.guild_id, request.user_id,
+                request.role_ids)).total
             message_id = await deliver(job_id, made.images, balance)
         finally:
             for image in made.images:
                 image.release()
-        return made.images, message_id
+        return made.images[0].provider, message_id
 
     async def _refund_failed(self, prepared: Prepared, job_id: str,
                              failures: Sequence[BaseException]) -> Text:
@@ -451,10 +462,14 @@ class JobService:
                    count, failed=len(failures), credits=texts.credits(amount), why=why)
 
     async def _generate(
-        self, prepared: Prepared, job_id: str, on_progress: ProgressCallback
+        self, prepared: Prepared, job_id: str, on_progress: ProgressCallback, *,
+        queued: bool = False,
     ) -> CountedImages:
         # Looked up again now that the job starts: a cap changed while it waited applies.
-        cap = await self.cap_for(prepared.request)
+        # A job that starts at once, moments after its checks, starts with the cap they
+        # read: a change in between could as well have come just after the start.
+        fresh = not queued and time.monotonic() - prepared.cap_read_at < CAP_STILL_CURRENT
+        cap = prepared.cap if fresh else await self.cap_for(prepared.request)
         plan = prepared.plan
         if cap != prepared.cap:
             check_requested(prepared.options.get("safety_tolerance"), cap)

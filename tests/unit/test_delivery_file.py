@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import weakref
 
 import aiohttp
+import discord
 from aiohttp import web
 
 from cogs.common.job.delivery import discord_file
@@ -42,3 +45,19 @@ async def test_the_upload_sends_the_images_bytes_without_copying_them() -> None:
     finally:
         await runner.cleanup()
     assert received == [data]
+
+
+def test_a_sent_files_image_is_freed_with_the_file_without_the_collector() -> None:
+    # discord.py closes each file after sending it (MultipartParameters' exit); the
+    # buffer holding the image must then go with the file by reference counting alone,
+    # not wait for the cycle collector's full pass.
+    gc.disable()
+    try:
+        file = discord_file(os.urandom(1_000), "image.png")
+        with discord.http.handle_message_parameters(file=file) as params:
+            assert params.files == [file]
+        buffer = weakref.ref(file.fp)
+        del file, params
+        assert buffer() is None
+    finally:
+        gc.enable()

@@ -56,9 +56,26 @@ class _SharedBytesPayload(aiohttp.payload.BytesPayload):
         self._size = len(value.data)
 
 
+class _UploadFile(discord.File):
+    """A discord.File whose buffer goes as soon as the file is dropped.
+
+    discord.File's `close()` (run after each send) puts the buffer's own `close` back on
+    it, `fp.close = fp.close`: a reference cycle, which plain reference counting never
+    frees. The image in the buffer then waited for the collector's rare full pass, long
+    after its upload and its MAX_IMAGES_IN_FLIGHT slot were done: in a burst, dozens of
+    megabyte images at once."""
+
+    __slots__ = ()
+
+    def close(self) -> None:
+        super().close()
+        vars(self.fp).pop("close", None)  # the class's own close is the same method
+
+
 def discord_file(data: bytes, filename: str) -> discord.File:
-    """A file for discord.py to upload, whose bytes are sent without a copy."""
-    return discord.File(SharedBytes(data), filename=filename)
+    """A file for discord.py to upload, whose bytes are sent without a copy and freed
+    with the file."""
+    return _UploadFile(SharedBytes(data), filename=filename)
 
 
 @dataclass(frozen=True, slots=True)

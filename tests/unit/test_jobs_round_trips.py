@@ -1,0 +1,176 @@
+"""bot/jobs/: the database transactions on a job's way, which the member waits for.
+
+Between the provider and the upload the job is marked posting and the member's balance
+for the result is read in one transaction; a job that starts at once keeps the safety
+cap its checks read a moment before, while one that starts later reads it again.
+
+Real SQLite and PostgreSQL, the real services and the placeholder provider; only the
+transactions are counted, around the store, and the upload (Discord's part) is played by
+the `deliver` callback.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+import pytest
+
+from bot.admin.screen import AllowedModels
+from bot.credits import CreditDefaults, Credits
+from bot.credits.records import JobRecords
+from bot.errors import JobFailed
+from bot.guilds import Guilds
+from bot.jobs.ports import JobUI
+from bot.jobs.request import ImagineRequest, Progress
+from bot.jobs.service import JobService
+from bot.limits import FairScheduler
+from bot.providers import build_router
+from bot.providers.base import GeneratedImage
+from bot.providers.http import make_http_client
+from bot.schema import open_store
+from bot.settings import Settings
+from bot.storage import Rule, Store
+
+GUILD, CHANNEL, MEMBER = 1, 2, 3
+
+
+class CountedTransactions:
+    """The real store, counting the transactions run on it (and telling `on_write`)."""
+
+    def __init__(self, db: Store) -> None:
+        self._db = db
+        self.count = 0
+        self.on_write: Callable[[], None] = lambda: None
+
+    async def read(self, rule: Rule[Any]) -> Any:
+        self.count += 1
+        return await self._db.read(rule)
+
+    async def write(self, rule: Rule[Any], *, one_statement: bool = False) -> Any:
+        self.count += 1
+        self.on_write()
+        return await self._db.write(rule, one_statement=one_statement)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+
+@pytest.fixture
+async def wired(store_url: str
+                ) -> AsyncIterator[tuple[JobService, CountedTransactions, Credits, JobRecords]]:
+    values = {"DISCORD_TOKEN": "token", "PLACEHOLDER_PROVIDER": True,
+              "DATABASE_URL": store_url}
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+    real = await open_store(settings.DATABASE_URL)
+    db: Any = CountedTransactions(real)
+    async with make_http_client() as http:
+        defaults = CreditDefaults.from_settings(settings)
+        credits, records = Credits(db, defaults), JobRecords(db)
+        jobs = JobService(settings=settings, store=db, credits=credits,
+                          guilds=Guilds(db, defaults), records=records,
+                          scheduler=FairScheduler(),
+                          router=(router := build_router(settings, http)), fetch=_no_fetch,
+                          screens=(AllowedModels(router.offered),))
+        yield jobs, db, credits, records
+    await real.close()
+
+
+async def _no_fetch(url: str) -> bytes:
+    raise AssertionError("no attachment in these tests")
+
+
+async def test_posting_is_marked_with_the_balance_read_in_one_transaction(
+    wired: tuple[JobService, CountedTransactions, Credits, JobRecords],
+) -> None:
+    jobs, db, credits, records = wired
+    await credits.grant(GUILD, MEMBER, 20, "a gift", actor_id=None)
+    seen: dict[str, Any] = {}
+
+    async def on_progress(progress: Progress) -> None:
+        if progress.state == "generating":
+            seen["generating"] = db.count
+
+    async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
+        seen["between"] = db.count - seen["generating"]
+        seen["balance"] = balance
+        seen["job"] = await records.get_job(job_id)
+        return 1234
+
+    prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",
+                                                 model="flux-dev"))
+    await jobs.run(prepared, JobUI(on_progress, deliver))
+    # The placeholder keeps no provider job: after its image, one transaction only.
+    assert seen["between"] == 1
+    assert seen["job"].status == "posting"
+    assert seen["job"].provider == "placeholder"
+    # The balance shown is the one the member has, the job's cost already taken.
+    assert seen["balance"] == 50 + 20 - 3 == (await credits.balance(GUILD, MEMBER)).total
+    assert await credits.audit() == []
+
+
+async def test_a_job_that_starts_at_once_does_not_read_the_cap_again(
+    wired: tuple[JobService, CountedTransactions, Credits, JobRecords],
+) -> None:
+    jobs, db, _, _ = wired
+    prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",
+                                                 model="flux-dev"))
+    checked = db.count
+    seen: list[int] = []
+
+    async def on_progress(progress: Progress) -> None:
+        if progress.state == "generating":
+            seen.append(db.count - checked)
+
+    await jobs.run(prepared, JobUI(on_progress, _posted))
+    # The reservation and the mark `generating`; the cap is the one just read.
+    assert seen == [2]
+
+
+async def test_a_job_that_starts_later_reads_the_cap_as_it_is_then(
+    wired: tuple[JobService, CountedTransactions, Credits, JobRecords], store_url: str,
+) -> None:
+    jobs, db, credits, _ = wired
+    prepared = await jobs.prepare(ImagineRequest(
+        GUILD, CHANNEL, MEMBER, "a cat", model="flux-dev", options={"safety_tolerance": 2}))
+    await Guilds(db, credits.defaults).set_safety_cap(GUILD, 1)
+    prepared.cap_read_at -= 60  # checked a minute ago (a confirmation, say)
+    with pytest.raises(JobFailed) as failed:
+        await jobs.run(prepared, JobUI(_quiet, _posted))
+    assert "The cap changed while your job waited" in failed.value.message
+    assert (await credits.balance(GUILD, MEMBER)).total == 50
+    assert await credits.audit() == []
+
+
+async def _quiet(progress: Progress) -> None:
+    pass
+
+
+async def _posted(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
+    return 1234
+
+
+async def test_the_images_are_let_go_once_uploaded_before_the_settlement(
+    wired: tuple[JobService, CountedTransactions, Credits, JobRecords],
+) -> None:
+    # The settlement may wait for the database behind a burst's other jobs: the images
+    # (a megabyte each) must not wait with it, beyond their MAX_IMAGES_IN_FLIGHT slot.
+    jobs, db, _, _ = wired
+    kept: list[GeneratedImage] = []
+    holders: list[list[str]] = []
+
+    async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
+        kept.append(images[0])
+        return 1234
+
+    def on_write() -> None:
+        if kept:  # the settlement: the only write after the upload
+            holders.append([type(r).__name__ for r in gc.get_referrers(kept[0])
+                            if r is not kept])
+
+    db.on_write = on_write
+    prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",
+                                                 model="flux-dev"))
+    await jobs.run(prepared, JobUI(_quiet, deliver))
+    assert holders == [[]]
