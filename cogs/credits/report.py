@@ -4,7 +4,6 @@ spend.png, the credits spent per day by model."""
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from bot.admin.chart import FILENAME as CHART_FILENAME
 from bot.admin.chart import spend_chart
 from bot.admin.report import Report, build_report
 from bot.replies import defer_private
+from cogs.common.job.delivery import discord_file
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -42,11 +42,11 @@ async def send_report(interaction: discord.Interaction[FluxBot], days: int,
     report = await build_report(services.store, interaction.guild_id, since,
                                 member.id if member else None, limit, name)
     embed = summary_embed(report, days, member)
-    files = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in report.files]
+    files = [discord_file(f.data, f.filename) for f in report.files]
     try:
         names = await member_names(interaction.guild, report.summary.top_spenders)
         chart = await spend_chart(report.summary.by_day, since, services.admin.now(), names)
-        files.append(discord.File(io.BytesIO(chart), filename=CHART_FILENAME))
+        files.append(discord_file(chart, CHART_FILENAME))
     except Exception:  # the summary and the CSV still go out without the picture
         log.exception("spend chart of server %d not drawn", interaction.guild_id)
     await interaction.edit_original_response(
