@@ -164,7 +164,9 @@ class BflProvider(HostedProvider):
         return False
 
 
+# A task's result link lasts 10 minutes (BFL's docs): a job is resumed within that.
 ENTRY = hosted_entry(BflProvider, label="BFL", key_setting="BFL_API_KEY",
-                     url_setting="BFL_BASE_URL", url_default=DEFAULT_BASE_URL)
+                     url_setting="BFL_BASE_URL", url_default=DEFAULT_BASE_URL,
+                     resumable_for=600.0)
 
 
