@@ -30,6 +30,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     boards.FOOTPRINT,       # 8
     credits.DELETED,        # 9
     privacy.RETENTION,      # 10
+    continuity.IMAGES,      # 11
 )
 
 # Every table, in the order a copy must fill them (the ledger refers to jobs, a board's

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.continuity import Continuity
 from bot.jobs.request import ReplyRef, attachment_expired
+from bot.jobs.resume import StoredImage
 from bot.providers.base import InputImage, Submission
 from bot.storage import Store
 from tests.conftest import FakeClock
@@ -39,6 +40,31 @@ async def test_a_jobs_reply_and_provider_job_are_kept_together(
     # provider job.
     await continuity.submitted("job-2", Submission("apiframe", "af-1"))
     assert await continuity.submission("job-2") == Submission("apiframe", "af-1")
+
+
+async def test_each_image_of_a_job_of_several_is_kept_then_purged(
+    db: Store, clock: FakeClock
+) -> None:
+    continuity = Continuity(db, clock=clock)
+    assert await continuity.stored_images("job-1") == []
+    # Accepted in any order; handed back in the job's order, each with its seed and the
+    # cost of one image. A second report of one image replaces the first.
+    for index, task in ((2, "af-3"), (0, "af-1"), (1, "old"), (1, "af-2")):
+        kept = StoredImage(index, Submission("apiframe", task), 2**32 - index, 4)
+        assert await continuity.submitted_image("job-1", kept)
+    assert await continuity.stored_images("job-1") == [
+        StoredImage(0, Submission("apiframe", "af-1"), 2**32, 4),
+        StoredImage(1, Submission("apiframe", "af-2"), 2**32 - 1, 4),
+        StoredImage(2, Submission("apiframe", "af-3"), 2**32 - 2, 4),
+    ]
+    # A job of one image: its one provider job, with the job's own seed and cost.
+    await continuity.submitted("job-2", Submission("bfl", "task-9", "https://x/poll?id=9"))
+    assert await continuity.stored_images("job-2") == [
+        StoredImage(0, Submission("bfl", "task-9", "https://x/poll?id=9"))]
+
+    clock.advance(2 * DAY + 1)
+    assert await continuity.prune() == 4
+    assert await continuity.stored_images("job-1") == []
 
 
 async def test_input_images_are_kept_for_the_retention_then_purged(

@@ -1,12 +1,15 @@
 """Asks a member to confirm a costly job before anything is reserved (`CONFIRM_ABOVE`).
 
-The question lives only in memory and only for `CONFIRM_SECONDS`: an unanswered one
-expires and costs nothing, and a restart simply drops it (nothing was reserved).
+The question lasts `CONFIRM_SECONDS`: an unanswered one expires and costs nothing. It is
+kept with the request it runs (bot/continuity/questions.py), so a click after a restart
+still runs it (cogs/continuity/confirm.py); nothing was reserved, so a restart costs
+nothing either.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -16,10 +19,13 @@ from cogs.common.component import NOT_HERE
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
+    from bot.jobs.request import ImagineRequest
 
 log = logging.getLogger(__name__)
 
 CONFIRM_SECONDS = 120.0
+# The questions this process waits on; a click on another was asked before a restart.
+WAITING: set[int] = set()
 
 
 def _duration(seconds: float) -> str:
@@ -63,19 +69,32 @@ class _Question(discord.ui.View):
         await self._answer(interaction, False, "Cancelled; nothing was charged.")
 
 
-async def confirmed(interaction: discord.Interaction[FluxBot], cost: int, what: str) -> bool:
+async def confirmed(interaction: discord.Interaction[FluxBot], cost: int, what: str,
+                    request: ImagineRequest | None = None) -> bool:
     """True when the job may go ahead: it costs no more than `CONFIRM_ABOVE`, or the
-    member pressed Confirm. Asks in the deferred private answer of `interaction`."""
+    member pressed Confirm. Asks in the deferred private answer of `interaction`;
+    `request`, what a click after a restart runs instead."""
     if cost <= interaction.client.services.settings.CONFIRM_ABOVE:
         return True
     question = _Question(interaction.user.id, CONFIRM_SECONDS, interaction.id)
     wait = _duration(CONFIRM_SECONDS)
-    await interaction.edit_original_response(
-        content=(f"This costs {texts.credits(cost)} ({what}). Confirm within {wait}; "
-                 "nothing is charged before you do."),
-        view=question,
-    )
-    if await question.wait():  # timed out
+    continuity = interaction.client.services.continuity
+    if request is not None:
+        await continuity.keep_question(str(interaction.id), request,
+                                       time.time() + CONFIRM_SECONDS)
+    WAITING.add(interaction.id)
+    try:
+        await interaction.edit_original_response(
+            content=(f"This costs {texts.credits(cost)} ({what}). Confirm within {wait}; "
+                     "nothing is charged before you do."),
+            view=question,
+        )
+        timed_out = await question.wait()
+    finally:
+        WAITING.discard(interaction.id)
+    # Answered here (a stop, which cancels the wait, leaves it for after the restart).
+    await continuity.close_question(str(interaction.id))
+    if timed_out:
         log.debug("cost question of %s expired", interaction.id)
         await interaction.edit_original_response(
             content=f"Not confirmed within {wait}: nothing was made or charged.", view=None)

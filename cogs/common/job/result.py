@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from bot.client import report_error
 from bot.errors import UserError
 from bot.jobs.ports import JobUI
 from bot.jobs.request import ImagineRequest, Progress, ReplyRef, attachment_from_stored
+from bot.jobs.resume import LeftForRestart
 from bot.moderation.refusal import ModerationRefusal
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
@@ -35,7 +37,7 @@ from cogs.common.job.edit_image import EditImageButton
 from cogs.common.job.embed import result_embed
 from cogs.common.job.progress import ProgressMessage
 from cogs.common.job.refusal import send_refusal
-from cogs.common.job.resume import refunded_text
+from cogs.common.job.resume import left_text, refunded_text
 from cogs.common.job.try_again import try_again_view
 from cogs.common.links import jump_link
 
@@ -46,19 +48,26 @@ if TYPE_CHECKING:
 LAST_WORD_SECONDS = 5.0
 
 
-async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
+async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest, *,
+                  confirmed_already: bool = False) -> None:
     """Runs a job for an already deferred interaction, showing its progress privately and
-    posting the result publicly. A moderation refusal is answered with its Appeal button."""
+    posting the result publicly. A moderation refusal is answered with its Appeal button.
+    `confirmed_already`: the member confirmed its cost (a question kept over a restart)."""
     try:
-        await _run_job(interaction, request)
+        await _run_job(interaction, request, confirmed_already)
     except ModerationRefusal as refusal:
         await send_refusal(interaction, refusal)
 
 
-async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest) -> None:
+async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest,
+                   confirmed_already: bool) -> None:
     jobs = interaction.client.services.jobs
     prepared = await jobs.prepare(request)
-    if not await confirmed(interaction, prepared.cost, prepared.model.label):
+    # Kept as resolved, so a Confirm clicked after a restart runs just this.
+    kept = dataclasses.replace(prepared.request, model=prepared.model.id, seed=prepared.seed,
+                               frozen=True)
+    if not confirmed_already and not await confirmed(
+            interaction, prepared.cost, prepared.model.label, kept):
         return
     progress = ProgressMessage(interaction, prepared.model.label)
 
@@ -103,6 +112,12 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
                      interaction.expires_at.timestamp())
     try:
         await jobs.run(prepared, JobUI(on_progress, deliver, reply))
+    except LeftForRestart:
+        # Still at the provider, which was paid: the next start posts the image.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(progress.finish(left_text(prepared.cost)),
+                                   LAST_WORD_SECONDS)
+        raise
     except asyncio.CancelledError:
         # Only a stop cancels a job, and the job has been refunded by now: say so while
         # Discord is still reachable, instead of leaving "Generating…" up for good.
