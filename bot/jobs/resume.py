@@ -50,10 +50,21 @@ class LeftForRestart(asyncio.CancelledError):
     resumes it."""
 
 
+# How long after a posting job's last change the posting check judges it: Discord stores
+# an upload within moments of taking it in, or never.
+POSTING_SETTLE = 30.0
+
+
+def posting_settle(interval: float) -> float:
+    """Seconds a posting job is left alone before the check, every `interval` s, judges
+    it."""
+    return min(interval, POSTING_SETTLE)
+
+
 def posting_check_within(interval: float) -> int:
     """Minutes within which the posting check, every `interval` s, judges an interrupted
-    upload: at its first round at least `interval` s after the upload ended."""
-    return max(1, math.ceil(2 * interval / 60))
+    upload."""
+    return max(1, math.ceil((interval + posting_settle(interval)) / 60))
 
 
 def upload_unconfirmed(cost: int, interval: float) -> str:

@@ -16,7 +16,7 @@ from discord.ext import commands, tasks
 
 from bot.client import report_error
 from bot.credits.rows import Job
-from bot.jobs.resume import StoredImage
+from bot.jobs.resume import StoredImage, posting_settle
 from bot.observers import Outcome
 from bot.recovery import Refund
 from bot.replies import defer_private
@@ -87,7 +87,7 @@ class Continuity(commands.Cog):
                 await asyncio.wait_for(self._check_now.wait(), interval)
             self._check_now.clear()
             try:
-                await self.bot.recovery.check_posting(settle=interval)
+                await self.bot.recovery.check_posting(settle=posting_settle(interval))
             except Exception:  # the next round tries again
                 log.exception("checking the jobs left posting failed")
 

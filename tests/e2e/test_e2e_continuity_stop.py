@@ -319,3 +319,25 @@ async def test_a_confirm_clicked_after_a_restart_runs_the_job_once(scene: Scene)
                              and private_text(i).startswith("Done: https://"), timeout=10)
 
     assert buttons(clicked.original) == []  # answered: the question's buttons are gone
+
+
+async def test_an_upload_cut_by_an_outage_is_judged_once_discord_answers_again(
+    scene: Scene,
+) -> None:
+    scene.bot.env["POSTING_CHECK_SECONDS"] = "3600"  # only the reconnection can judge it
+    await scene.bot.kill()
+    await scene.bot.start()
+    await scene.bot.ready()
+    ix, job = await posting_then(scene, served=True)
+    await age_jobs(scene, 60)  # past the moments Discord may still take to store it
+    await asyncio.sleep(1.0)
+    assert (await scene.jobs())[0].status == JobStatus.POSTING
+
+    assert scene.discord.gateway.request_reconnect() == 1  # the session RESUMEs
+    (job,) = await scene.wait_for("settled", lambda jobs: jobs[0].status == JobStatus.SETTLED)
+    (posted,) = results(scene.channel)
+    assert job.message_id == posted.id
+    assert await scene.ledger_moves(job.id) == ["reserve"]
+    await ix.wait_until(  # type: ignore[attr-defined]
+        lambda i: private_text(i).startswith("Done: https://discord.com/channels/"),
+        timeout=10)
