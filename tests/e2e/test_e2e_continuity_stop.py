@@ -18,7 +18,7 @@ from bot.schema import open_store
 from tests.e2e.test_e2e_continuity_kill import Scene, buttons
 from tests.support.bot_process import BotProcess
 from tests.support.e2e_fixtures import private_text, results
-from tests.support.standins.discord_api import DiscordStandIn
+from tests.support.standins.discord_api import DiscordStandIn, Perm
 from tests.support.standins.providers import ProviderStandIns
 
 pytestmark = pytest.mark.asyncio
@@ -341,3 +341,26 @@ async def test_an_upload_cut_by_an_outage_is_judged_once_discord_answers_again(
     await ix.wait_until(  # type: ignore[attr-defined]
         lambda i: private_text(i).startswith("Done: https://discord.com/channels/"),
         timeout=10)
+
+
+async def test_a_job_settled_by_recovery_raises_the_budget_alert(scene: Scene) -> None:
+    log = scene.guild.add_channel("admin-log")
+    admin = scene.discord.add_user("admin", permissions=Perm.MANAGE_GUILD)
+    for path, options in (("log-channel", {"channel": log}), ("budget", {"amount": 5})):
+        group = "server" if path == "log-channel" else "credits"
+        done = await scene.discord.slash(scene.channel, admin, group, path, **options)
+        await done.wait_until(lambda i: i.original is not None and not i.original.loading,
+                              timeout=20)
+    apiframe = scene.providers.apiframe
+    apiframe.inject("stuck")
+    await scene.discord.slash(scene.channel, scene.alice, "imagine", prompt="a harbour",
+                              model="flux-1.1-pro")  # 4 of the day's 5 credits
+    (provider_job,) = await stored_submissions(scene, 1)
+    await scene.bot.kill()
+    apiframe.jobs[provider_job].stuck = False
+
+    await scene.restart()
+    await scene.wait_for("settled", lambda jobs: jobs[0].status == JobStatus.SETTLED)
+    await scene.discord.wait_until(lambda: any(
+        str(m.content).startswith("Budget: 80 % of today's 5 credits is spent")
+        for m in log.messages), timeout=20)
