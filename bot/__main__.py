@@ -288,7 +288,7 @@ async def describe_jobs(services: Services) -> str:
     posting = sum(1 for job in unfinished if job.status == JobStatus.POSTING)
     at_provider = 0
     for job in unfinished:
-        if job.status != JobStatus.POSTING and await services.continuity.submission(job.id):
+        if job.status != JobStatus.POSTING and await services.continuity.stored_images(job.id):
             at_provider += 1
     others = len(unfinished) - posting - at_provider
     return lines + (f"jobs left waiting: {len(unfinished)} ({at_provider} at their provider, "

@@ -131,6 +131,7 @@ class JobService:
         # provider job is kept (a stop leaves them for the next start).
         self._running: set[str] = set()
         self._at_provider: set[str] = set()
+        self._left = 0  # of them, left for the next start by a stop
         # Reserved jobs still in the queue, which their requester may cancel.
         self.waiting = WaitingJobs()
         self.draining = False
@@ -157,6 +158,9 @@ class JobService:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._left:
+            log.warning("left %d jobs at their provider for the next start to resume",
+                        self._left)
 
     def running(self, job_id: str) -> bool:
         """True while this process runs or resumes the job (recovery leaves it alone)."""
@@ -375,6 +379,7 @@ class JobService:
                 # and posts the image, so nothing is refunded now.
                 log.info("job %s: stopping while at its provider; left for the next start",
                          job.id)
+                self._left += 1
                 raise LeftForRestart from None
             reason = "cancelled by the member while queued" if cancelled else _refund_reason(exc)
             await asyncio.shield(self._refund(job.id, reason))

@@ -121,6 +121,7 @@ async def test_a_stop_leaves_jobs_at_apiframe_and_bfl_for_the_next_start(scene: 
     at_apiframe, at_bfl, apiframe_job, _ = await at_apiframe_and_bfl(scene)
 
     assert await scene.bot.stop() == 0  # SIGTERM; the grace period (0.2 s) runs out
+    assert "left 2 jobs at their provider for the next start" in scene.bot.log
     jobs = await scene.jobs()
     assert [j.status for j in jobs] == [JobStatus.GENERATING] * 2  # not refunded
     for ix, job in zip((at_apiframe, at_bfl), jobs, strict=True):
