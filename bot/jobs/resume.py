@@ -22,6 +22,7 @@ from bot.catalogue.plan import make_plan
 from bot.credits import Credits
 from bot.credits.records import JobRecords
 from bot.credits.rows import Job
+from bot.errors import JobFailed
 from bot.providers.base import GeneratedImage, GenerationRequest, Submission
 from bot.providers.errors import ProviderError
 from bot.providers.router import Router
@@ -65,6 +66,11 @@ def posting_check_within(interval: float) -> int:
     """Minutes within which the posting check, every `interval` s, judges an interrupted
     upload."""
     return max(1, math.ceil((interval + posting_settle(interval)) / 60))
+
+
+class UploadUnconfirmed(JobFailed):
+    """Discord never answered the job's upload: the job stays `posting` until the posting
+    check finds its image (settled) or not (refunded), and is counted then."""
 
 
 def upload_unconfirmed(cost: int, interval: float) -> str:

@@ -57,6 +57,7 @@ from bot.jobs.resume import (
     LeftForRestart,
     ResumeUI,
     StoredImage,
+    UploadUnconfirmed,
     resume_job,
     upload_unconfirmed,
 )
@@ -302,8 +303,8 @@ class JobService:
         try:
             provider = await self._run(prepared, ui.progress, ui.deliver, ui.reply)
             outcome = Outcome.POSTED
-        except LeftForRestart:
-            outcome = None  # it ends after the restart, and is counted then
+        except (LeftForRestart, UploadUnconfirmed):
+            outcome = None  # it ends later (after the restart, or the posting check)
             raise
         except BaseException as exc:
             outcome = _outcome(exc)
@@ -369,7 +370,7 @@ class JobService:
                 log.warning("job %s: upload interrupted (%s); left to recovery",
                             job.id, type(exc).__name__)
                 if isinstance(exc, Exception):
-                    raise JobFailed(upload_unconfirmed(
+                    raise UploadUnconfirmed(upload_unconfirmed(
                         prepared.cost, self._settings.POSTING_CHECK_SECONDS)) from exc
                 raise
             cancelled = self.waiting.cancelled(job.id, exc)

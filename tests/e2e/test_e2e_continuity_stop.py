@@ -16,6 +16,7 @@ from bot.continuity import store as continuity_store
 from bot.credits.rows import Job, JobStatus
 from bot.schema import open_store
 from tests.e2e.test_e2e_continuity_kill import Scene, buttons
+from tests.e2e.test_e2e_metrics import free_port, scrape
 from tests.support.bot_process import BotProcess
 from tests.support.e2e_fixtures import private_text, results
 from tests.support.standins.discord_api import DiscordStandIn, Perm
@@ -365,3 +366,28 @@ async def test_a_job_settled_by_recovery_raises_the_budget_alert(scene: Scene) -
     await scene.discord.wait_until(lambda: any(
         str(m.content).startswith("Budget: 80 % of today's 5 credits is spent")
         for m in log.messages), timeout=20)
+
+
+async def test_jobs_settled_or_refunded_by_the_posting_check_are_counted_once(
+    scene: Scene,
+) -> None:
+    port = free_port()
+    scene.bot.env["METRICS_PORT"] = str(port)
+    await scene.bot.kill()
+    await scene.bot.start()
+    await scene.bot.ready()
+    await posting_then(scene, served=True)
+    await scene.wait_for("settled", lambda jobs: jobs[0].status == JobStatus.SETTLED)
+    scene.discord.drop("POST", "/webhooks/{app}/{token}", served=False)
+    await scene.discord.slash(scene.channel, scene.alice, "imagine", prompt="a quay",
+                              model="flux-dev")
+    await scene.wait_for("refunded", lambda jobs: len(jobs) == 2
+                         and jobs[1].status == JobStatus.REFUNDED)
+
+    samples = await scrape(f"http://127.0.0.1:{port}")
+    counted = {labels: value for (name, labels), value in samples.items()
+               if name == "fluxcord_jobs_total" and value}
+    assert counted == {
+        (("model", "flux-dev"), ("outcome", "posted"), ("provider", "onemin")): 1.0,
+        (("model", "flux-dev"), ("outcome", "refunded"), ("provider", "onemin")): 1.0,
+    }
