@@ -86,6 +86,8 @@ class Continuity(commands.Cog):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._check_now.wait(), interval)
             self._check_now.clear()
+            if self.bot.services.jobs.draining:
+                return  # stopping: what is left posting now is the next start's
             try:
                 await self.bot.recovery.check_posting(settle=posting_settle(interval))
             except Exception:  # the next round tries again

@@ -1,25 +1,21 @@
 """A real bot process (`python -m bot`) stopped with SIGTERM while jobs are at apiframe
 and BFL: they are left for the next start (not refunded), their members told, and
 resumed then, charged once; unless the bot stayed down longer than the provider keeps a
-job. Also uploads Discord never answered, judged while the bot runs."""
+job. Also a job of several images cut by kill -9, a Confirm answered after a restart, and
+the budget alert of a job recovery settled."""
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.continuity import store as continuity_store
 from bot.credits.rows import Job, JobStatus
-from bot.schema import open_store
 from tests.e2e.test_e2e_continuity_kill import Scene, buttons
-from tests.e2e.test_e2e_metrics import free_port, scrape
-from tests.support.bot_process import BotProcess
 from tests.support.e2e_fixtures import private_text, results
-from tests.support.standins.discord_api import DiscordStandIn, Perm
+from tests.support.restart_scene import age_jobs, check, restart_scene, stored_submissions
+from tests.support.standins.discord_api import Perm
 from tests.support.standins.providers import ProviderStandIns
 
 pytestmark = pytest.mark.asyncio
@@ -28,57 +24,13 @@ LEFT = ("fluxcord is restarting while your image is being made. It will be poste
         "after the restart; if it cannot be, your {} credits come back then.")
 EXPIRED = ("fluxcord was stopped for longer than BFL keeps images, so your image could not "
            "be posted; your {} credits are back.")
-NOT_POSTED = "Your image did not reach the channel; your {} credits are back."
-# flux-pro goes to BFL alone, so a job of it waits at BFL.
-CONFIG = """
-[routing]
-"flux-pro" = ["bfl"]
-"""
 
 
 @pytest.fixture
 async def scene(tmp_path: Path, provider_standins: ProviderStandIns
                 ) -> AsyncIterator[Scene]:
-    config = tmp_path / "fluxcord.toml"
-    config.write_text(CONFIG)
-    async with DiscordStandIn() as discord:
-        guild = discord.add_guild("Moodboard")
-        channel = guild.add_channel("general")
-        alice = discord.add_user("alice")
-        url = f"sqlite:///{tmp_path / 'fluxcord.db'}"
-        bot = BotProcess("bot", discord, tmp_path, DATABASE_URL=url,
-                         APIFRAME_POLL_SECONDS="0.05", SHUTDOWN_GRACE_SECONDS="0.2",
-                         POSTING_CHECK_SECONDS="1", FLUXCORD_CONFIG=str(config),
-                         **provider_standins.settings_env(bfl=True))
-        await bot.start()
-        await bot.ready()
-        try:
-            yield Scene(discord, provider_standins, guild, channel, alice, url, bot)
-        finally:
-            for standin in provider_standins.all:
-                standin.release()
-            if bot.process is not None and bot.process.returncode is None:
-                await bot.kill()
-        assert discord.unknown_requests == []
-        assert discord.internal_errors == []
-
-
-async def stored_submissions(scene: Scene, count: int) -> list[str]:
-    """The provider job ids once the bot has stored `count` of them, oldest job first."""
-    db = await open_store(scene.url)
-    try:
-        for _ in range(600):
-            ids = []
-            for job in await scene.jobs():
-                row = await db.read(lambda tx, i=job.id: continuity_store.resume_row(tx, i))
-                if row is not None and row.provider_job_id:
-                    ids.append(row.provider_job_id)
-            if len(ids) == count:
-                return ids
-            await asyncio.sleep(0.05)
-    finally:
-        await db.close()
-    raise AssertionError(f"not {count} provider jobs stored\n{scene.bot.log}")
+    async for scene in restart_scene(tmp_path, provider_standins):
+        yield scene
 
 
 async def at_apiframe_and_bfl(scene: Scene) -> tuple[object, object, str, str]:
@@ -94,27 +46,6 @@ async def at_apiframe_and_bfl(scene: Scene) -> tuple[object, object, str, str]:
     apiframe_job, bfl_task = await stored_submissions(scene, 2)
     await scene.discord.wait_until(lambda: bfl.tasks[bfl_task].polls >= 1, timeout=10)
     return at_apiframe, at_bfl, apiframe_job, bfl_task
-
-
-async def check(scene: Scene) -> str:
-    """What `python -m bot check` says, on the scene's settings and database."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "check", env=scene.bot.env, cwd=scene.bot.cwd,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL)
-    out, _ = await asyncio.wait_for(process.communicate(), 60)
-    return out.decode()
-
-
-async def age_jobs(scene: Scene, seconds: float) -> None:
-    """As if the bot had been down `seconds` longer."""
-    db = await open_store(scene.url)
-    try:
-        await db.write(lambda tx: tx.execute(
-            "UPDATE jobs SET updated_at = updated_at - $1, created_at = created_at - $1",
-            seconds))
-    finally:
-        await db.close()
 
 
 async def test_a_stop_leaves_jobs_at_apiframe_and_bfl_for_the_next_start(scene: Scene) -> None:
@@ -178,53 +109,6 @@ async def test_a_job_left_longer_than_bfl_keeps_it_is_refunded_and_told(scene: S
     # apiframe keeps its jobs longer: that one is resumed (still stuck there).
     assert jobs[0].status == JobStatus.GENERATING
     await scene.bot.wait_for("1 resumed, 0 settled, 1 refunded")
-
-
-async def posting_then(scene: Scene, *, served: bool) -> tuple[object, Job]:
-    """A flux-dev job whose upload's connection is cut (after Discord stored the message,
-    or before); the member's text once the job has given up on the answer."""
-    scene.discord.drop("POST", "/webhooks/{app}/{token}", served=served)
-    ix = await scene.discord.slash(scene.channel, scene.alice, "imagine", prompt="a harbour",
-                                   model="flux-dev")
-    await ix.wait_until(lambda i: i.original is not None
-                        and "Discord did not confirm" in private_text(i), timeout=20)
-    (job,) = await scene.jobs()
-    return ix, job
-
-
-async def test_an_upload_stored_but_unanswered_is_settled_while_the_bot_runs(
-    scene: Scene,
-) -> None:
-    ix, job = await posting_then(scene, served=True)
-    (posted,) = results(scene.channel)
-    told = private_text(ix)
-
-    (job,) = await scene.wait_for("settled", lambda jobs: jobs[0].status == JobStatus.SETTLED)
-    assert job.message_id == posted.id
-    await ix.wait_until(  # type: ignore[attr-defined]
-        lambda i: private_text(i).startswith("Done: https://discord.com/channels/"),
-        timeout=10)
-    assert await scene.ledger_moves(job.id) == ["reserve"]
-    assert scene.bot.process is not None and scene.bot.process.returncode is None
-    assert len(results(scene.channel)) == 1
-    # What the member was told meanwhile was true: looked for within a minute.
-    assert "looks for it in the channel within 1 minute;" in told
-
-
-async def test_an_upload_that_never_arrived_is_refunded_while_the_bot_runs(
-    scene: Scene,
-) -> None:
-    ix, job = await posting_then(scene, served=False)
-    assert results(scene.channel) == []
-
-    (job,) = await scene.wait_for("refunded", lambda jobs: jobs[0].status == JobStatus.REFUNDED)
-    assert await scene.ledger_moves(job.id) == [
-        "refund: its upload never reached the channel", "reserve"]
-    await ix.wait_until(  # type: ignore[attr-defined]
-        lambda i: private_text(i) == NOT_POSTED.format(job.cost), timeout=10)
-    assert buttons(ix.original) == ["Try again"]  # type: ignore[attr-defined]
-    assert await scene.balance() == 50
-    assert scene.bot.process is not None and scene.bot.process.returncode is None
 
 
 async def killed_during_a_job_of_three(scene: Scene) -> tuple[object, Job, list[str]]:
@@ -323,28 +207,6 @@ async def test_a_confirm_clicked_after_a_restart_runs_the_job_once(scene: Scene)
     assert buttons(clicked.original) == []  # answered: the question's buttons are gone
 
 
-async def test_an_upload_cut_by_an_outage_is_judged_once_discord_answers_again(
-    scene: Scene,
-) -> None:
-    scene.bot.env["POSTING_CHECK_SECONDS"] = "3600"  # only the reconnection can judge it
-    await scene.bot.kill()
-    await scene.bot.start()
-    await scene.bot.ready()
-    ix, job = await posting_then(scene, served=True)
-    await age_jobs(scene, 60)  # past the moments Discord may still take to store it
-    await asyncio.sleep(1.0)
-    assert (await scene.jobs())[0].status == JobStatus.POSTING
-
-    assert scene.discord.gateway.request_reconnect() == 1  # the session RESUMEs
-    (job,) = await scene.wait_for("settled", lambda jobs: jobs[0].status == JobStatus.SETTLED)
-    (posted,) = results(scene.channel)
-    assert job.message_id == posted.id
-    assert await scene.ledger_moves(job.id) == ["reserve"]
-    await ix.wait_until(  # type: ignore[attr-defined]
-        lambda i: private_text(i).startswith("Done: https://discord.com/channels/"),
-        timeout=10)
-
-
 async def test_a_job_settled_by_recovery_raises_the_budget_alert(scene: Scene) -> None:
     log = scene.guild.add_channel("admin-log")
     admin = scene.discord.add_user("admin", permissions=Perm.MANAGE_GUILD)
@@ -367,27 +229,3 @@ async def test_a_job_settled_by_recovery_raises_the_budget_alert(scene: Scene) -
         str(m.content).startswith("Budget: 80 % of today's 5 credits is spent")
         for m in log.messages), timeout=20)
 
-
-async def test_jobs_settled_or_refunded_by_the_posting_check_are_counted_once(
-    scene: Scene,
-) -> None:
-    port = free_port()
-    scene.bot.env["METRICS_PORT"] = str(port)
-    await scene.bot.kill()
-    await scene.bot.start()
-    await scene.bot.ready()
-    await posting_then(scene, served=True)
-    await scene.wait_for("settled", lambda jobs: jobs[0].status == JobStatus.SETTLED)
-    scene.discord.drop("POST", "/webhooks/{app}/{token}", served=False)
-    await scene.discord.slash(scene.channel, scene.alice, "imagine", prompt="a quay",
-                              model="flux-dev")
-    await scene.wait_for("refunded", lambda jobs: len(jobs) == 2
-                         and jobs[1].status == JobStatus.REFUNDED)
-
-    samples = await scrape(f"http://127.0.0.1:{port}")
-    counted = {labels: value for (name, labels), value in samples.items()
-               if name == "fluxcord_jobs_total" and value}
-    assert counted == {
-        (("model", "flux-dev"), ("outcome", "posted"), ("provider", "onemin")): 1.0,
-        (("model", "flux-dev"), ("outcome", "refunded"), ("provider", "onemin")): 1.0,
-    }
