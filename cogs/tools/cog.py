@@ -10,7 +10,6 @@ import discord
 from discord.ext import commands
 
 from bot.client import FluxBot
-from bot.providers.router import Router
 from bot.tools import TOOLS, Tool
 from cogs.common.job.rows import result_rows
 from cogs.tools.buttons import RegionSelect, ToolButton
@@ -23,13 +22,15 @@ class Tools(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ToolButton, RegionSelect)
-        router = self.bot.services.router
+        # Which providers are configured does not change while the bot runs: the models
+        # served are worked out once, not for every result posted.
+        served = frozenset(self.bot.services.router.servable_models())
         rows = result_rows(self.bot)
         # The second and third rows, in TOOLS' order; each shown while a configured
         # provider serves its model.
         for position, which in enumerate(TOOLS):
             rows.add(f"tool-{which.key}", _maker(which), row=which.row, position=position,
-                     shown=_served(router, which.model))
+                     shown=_served(served, which.model))
 
     async def cog_unload(self) -> None:
         rows = result_rows(self.bot)
@@ -42,8 +43,9 @@ class Tools(commands.Cog):
         await answer_tool_modal(interaction)
 
 
-def _served(router: Router, model: str) -> Callable[[], bool]:
-    return lambda: model in router.servable_models()
+def _served(served: frozenset[str], model: str) -> Callable[[], bool]:
+    shown = model in served
+    return lambda: shown
 
 
 def _maker(which: Tool) -> Callable[[str, str], discord.ui.Item[Any]]:
