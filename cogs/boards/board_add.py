@@ -200,13 +200,13 @@ async def _post_copy(interaction: discord.Interaction[FluxBot], board: Board, ad
     except discord.NotFound as exc:
         if exc.code == UNKNOWN_CHANNEL:
             await interaction.client.services.boards.thread_changed(board.thread_id, "deleted")
-            raise _thread_gone(board, "was deleted") from None
+            raise _thread_gone(board, tr("was deleted")) from None
         raise
     except discord.HTTPException as exc:
         if exc.code == THREAD_ARCHIVED:
             await interaction.client.services.boards.thread_changed(board.thread_id,
                                                                     "archived")
-            raise _thread_gone(board, "is archived and locked") from None
+            raise _thread_gone(board, tr("is archived and locked")) from None
         if exc.status == 403:
             raise UserError(tr("I may not post in the thread of “{name}”: ask a moderator to let"
                                " me send messages there.",

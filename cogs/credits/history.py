@@ -10,6 +10,7 @@ from bot import texts
 from bot.admin.history import describe as describe_entry
 from bot.admin.history import history_page
 from bot.i18n import catalogue, tr, trn
+from bot.i18n import render as render_text
 from cogs.common.context import ensure_manage_server
 from cogs.common.pages import Page, pager, send_page
 
@@ -33,7 +34,7 @@ async def render(interaction: discord.Interaction[FluxBot], user_id: int, page: 
         job = (" · " + tr("job {job}", job=f"`{entry.job_id[-8:]}`").render(lang)
                if entry.job_id else "")
         lines.append(f"<t:{int(entry.created_at)}:f> · **{change}** ({entry.bucket}) · "
-                     f"{describe_entry(entry)}{job}")
+                     f"{render_text(describe_entry(entry), lang)}{job}")
     embed = discord.Embed(
         title=tr("Credit history").render(lang),
         description=tr("{member} in this server, newest first.", member=f"<@{user_id}>"
