@@ -25,7 +25,7 @@ from bot.i18n import SOURCE, tr
 from bot.replies import defer_private, reply
 from bot.texts import model_label
 from cogs.common.component import JOB, JobChecked, ascii_number
-from cogs.common.language import server_language
+from cogs.common.language import member_language, server_language
 from cogs.common.links import jump_link
 from cogs.common.posted import PostedImage, read_posted
 
@@ -60,7 +60,7 @@ class AddToBoardButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]
                 await _offer_boards(interaction, self.job_id, 1)
                 return
             view = discord.ui.View(timeout=None)
-            view.add_item(ImagePick(self.job_id, images))
+            view.add_item(ImagePick(self.job_id, images, member_language(interaction)))
             await interaction.edit_original_response(
                 content=tr("Add which image to a board?").render(interaction.locale), view=view)
         except Exception as exc:
@@ -71,10 +71,11 @@ class ImagePick(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
                 template=r"fluxcord:board-image:" + JOB):
     """The private select of a result's images, "Image 1" to "Image n"."""
 
-    def __init__(self, job_id: str, images: int = 1) -> None:
+    def __init__(self, job_id: str, images: int = 1, lang: str = SOURCE) -> None:
         super().__init__(discord.ui.Select(
-            custom_id=f"fluxcord:board-image:{job_id}", placeholder="Choose an image",
-            options=[discord.SelectOption(label=f"Image {n}", value=str(n))
+            custom_id=f"fluxcord:board-image:{job_id}",
+            placeholder=tr("Choose an image").render(lang),
+            options=[discord.SelectOption(label=tr("Image {n}", n=n).render(lang), value=str(n))
                      for n in range(1, max(images, 1) + 1)]))
         self.job_id = job_id
 
@@ -100,12 +101,13 @@ class BoardPick(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
     """The private select of the server's boards, most recently used first."""
 
     def __init__(self, job_id: str, boards: list[Board] | None = None,
-                 number: int = 1) -> None:
+                 number: int = 1, lang: str = SOURCE) -> None:
         options = [discord.SelectOption(label=b.name[:100], value=b.id) for b in boards or []]
         # Image 1 keeps the custom_id selects had before results had several images.
         suffix = f":{number}" if number > 1 else ""
         super().__init__(discord.ui.Select(
-            custom_id=f"fluxcord:board-pick:{job_id}{suffix}", placeholder="Choose a board",
+            custom_id=f"fluxcord:board-pick:{job_id}{suffix}",
+            placeholder=tr("Choose a board").render(lang),
             options=options or [discord.SelectOption(label="-", value="-")]))
         self.job_id = job_id
         self.number = number
@@ -151,7 +153,7 @@ async def _offer_boards(interaction: discord.Interaction[FluxBot], job_id: str,
         await add_to_board(interaction, listed[0], job_id, number)
         return
     view = discord.ui.View(timeout=None)
-    view.add_item(BoardPick(job_id, listed[:PICK_LIMIT], number))
+    view.add_item(BoardPick(job_id, listed[:PICK_LIMIT], number, member_language(interaction)))
     await interaction.edit_original_response(
         content=tr("Add this image to which board?").render(interaction.locale), view=view)
 
