@@ -34,6 +34,7 @@ from bot.storage import StorageError
 if TYPE_CHECKING:
     from bot.client import FluxBot
     from bot.providers.router import Router
+    from bot.services import Services
 
 log = logging.getLogger("bot")
 
@@ -185,7 +186,8 @@ async def stop_when_lost(client: FluxBot, grace: float) -> None:
 async def stop(client: FluxBot, grace: float) -> None:
     """Stops taking new jobs, lets those in flight finish for `grace` s, then closes.
 
-    Whatever is still running after that is refunded as the services close.
+    Whatever is still running after that is refunded as the services close, except a
+    job at a provider that keeps it: that one is left for the next start to resume.
     """
     jobs = client.services.jobs
     if jobs.draining:
@@ -193,7 +195,8 @@ async def stop(client: FluxBot, grace: float) -> None:
     log.info("stopping: waiting up to %.0f s for jobs in flight", grace)
     left = await jobs.drain(grace)
     if left:
-        log.warning("stopping with %d jobs still running; they will be refunded", left)
+        log.warning("stopping with %d jobs still running; those at a provider that keeps "
+                    "them are left for the next start, the others refunded", left)
     await client.close()
 
 
@@ -213,6 +216,7 @@ async def check(settings: Settings) -> int:
                                           if services.signer else "off\n"))
             lines, problems = await describe_providers(services.router)
             out.writelines(f"{line}\n" for line in lines)
+            out.write(await describe_jobs(services))
     except OSError as exc:
         out.write(f"database: cannot open {settings.database_name}: {exc.strerror}\n")
         return 1
@@ -271,6 +275,25 @@ async def describe_providers(router: Router) -> tuple[list[str], int]:
                      "PLACEHOLDER_PROVIDER=true")
         problems += 1
     return lines, problems
+
+
+async def describe_jobs(services: Services) -> str:
+    """`check`'s lines about the jobs: what the last start's recovery did, and the jobs
+    left unfinished now (what the next start does with them)."""
+    from bot.credits.rows import JobStatus
+
+    last = await services.continuity.last_recovery()
+    lines = f"last start's recovery: {last or 'none recorded'}\n"
+    unfinished = await services.records.unfinished_jobs()
+    posting = sum(1 for job in unfinished if job.status == JobStatus.POSTING)
+    at_provider = 0
+    for job in unfinished:
+        if job.status != JobStatus.POSTING and await services.continuity.stored_images(job.id):
+            at_provider += 1
+    others = len(unfinished) - posting - at_provider
+    return lines + (f"jobs left waiting: {len(unfinished)} ({at_provider} at their provider, "
+                    f"resumed at the next start; {posting} posting, looked for in their "
+                    f"channel; {others} refunded at the next start)\n")
 
 
 def url_secrets(url: str) -> list[str]:

@@ -11,9 +11,10 @@ import asyncio
 import dataclasses
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.providers.base import GeneratedImage, GenerationRequest
+from bot.providers.base import GeneratedImage, GenerationRequest, OnSubmitted
 from bot.providers.router import Router
 
 log = logging.getLogger(__name__)
@@ -34,13 +35,16 @@ def seeds(first: int, count: int) -> list[int]:
     return [first, *(secrets.randbelow(2**32) for _ in range(count - 1))]
 
 
-async def generate_images(router: Router, request: GenerationRequest, count: int
-                           ) -> CountedImages:
+async def generate_images(router: Router, request: GenerationRequest, count: int,
+                          submitted: Callable[[int, int], OnSubmitted] | None = None,
+                          ) -> CountedImages:
     """Makes `count` images of `request`, each with its own seed. Raises the first
-    failure when none came; a cancel gives back the slots of those that had come."""
+    failure when none came; a cancel gives back the slots of those that had come.
+    `submitted(index, seed)` gives what is told when image `index`'s provider accepts it."""
     requests = [
-        dataclasses.replace(request, seed=seed,
-                            job_id=request.job_id if n == 0 else f"{request.job_id}:{n}")
+        dataclasses.replace(
+            request, seed=seed, job_id=request.job_id if n == 0 else f"{request.job_id}:{n}",
+            on_submitted=submitted(n, seed) if submitted is not None else None)
         for n, seed in enumerate(seeds(request.seed, count))
     ]
     with router.results.bundle(count):

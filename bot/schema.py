@@ -31,6 +31,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     credits.DELETED,        # 9
     privacy.RETENTION,      # 10
     admin.LANGUAGE,         # 11
+    continuity.IMAGES,      # 12
 )
 
 # Every table, in the order a copy must fill them (the ledger refers to jobs, a board's

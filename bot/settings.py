@@ -149,6 +149,9 @@ class Settings(_WithProviders):
     MAX_PERMUTATIONS: Annotated[int, Field(ge=1, le=100)] = 8
     # On SIGTERM, how long jobs in flight may take to finish before they are refunded.
     SHUTDOWN_GRACE_SECONDS: Annotated[float, Field(ge=0, le=600)] = 60.0
+    # How often a job whose upload Discord never answered is looked for in its channel
+    # (settled when found, refunded when not); also at once when Discord answers again.
+    POSTING_CHECK_SECONDS: Annotated[float, Field(ge=1, le=3600)] = 120.0
     # The most one provider call may take, submit, polls and download together.
     PROVIDER_DEADLINE_SECONDS: Annotated[float, Field(gt=0, le=3600)] = 300.0
     # How often a provider taken out of the routes (bad key, no credit) is checked again.

@@ -29,5 +29,32 @@ CREATE TABLE job_inputs (
 CREATE INDEX job_inputs_age ON job_inputs (created_at);
 """)
 
+# Each image's provider job of a job of several images (`count`), with its seed and
+# what one image costs, so a restart resumes every one and refunds exactly the lost ones;
+# and each open Confirm question with the request it would run, until it expires.
+IMAGES = Migration("""
+CREATE TABLE job_images (
+    job_id          TEXT NOT NULL,
+    image           INTEGER NOT NULL,
+    seed            {int64} NOT NULL,
+    unit_cost       INTEGER NOT NULL,
+    provider        TEXT NOT NULL,
+    provider_job_id TEXT NOT NULL,
+    poll_url        TEXT,
+    created_at      {time} NOT NULL,
+    PRIMARY KEY (job_id, image)
+);
+CREATE INDEX job_images_age ON job_images (created_at);
+
+CREATE TABLE open_questions (
+    question_id TEXT PRIMARY KEY,
+    guild_id    {int64} NOT NULL,
+    user_id     {int64} NOT NULL,
+    request     TEXT NOT NULL,
+    expires_at  {time} NOT NULL
+);
+CREATE INDEX open_questions_expiry ON open_questions (expires_at);
+""")
+
 # The tables a copy to another engine fills, in the order it must fill them.
-TABLES: tuple[str, ...] = ("job_resume", "job_inputs")
+TABLES: tuple[str, ...] = ("job_resume", "job_inputs", "job_images", "open_questions")

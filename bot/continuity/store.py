@@ -70,6 +70,38 @@ async def resume_row(tx: Statements, job_id: str) -> ResumeRow | None:
     return ResumeRow(*row) if row else None
 
 
+@dataclass(frozen=True, slots=True)
+class ImageRow:
+    """One image's provider job, of a job of several images."""
+
+    image: int
+    seed: int
+    unit_cost: int
+    provider: str
+    provider_job_id: str
+    poll_url: str | None
+
+
+async def set_image_submitted(tx: Statements, job_id: str, row: ImageRow, now: float) -> None:
+    """Records the provider's job of one image of a job of several."""
+    await tx.execute(
+        "INSERT INTO job_images (job_id, image, seed, unit_cost, provider, provider_job_id, "
+        "poll_url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+        "ON CONFLICT (job_id, image) DO UPDATE SET seed = excluded.seed, "
+        "unit_cost = excluded.unit_cost, provider = excluded.provider, "
+        "provider_job_id = excluded.provider_job_id, poll_url = excluded.poll_url",
+        job_id, row.image, row.seed, row.unit_cost, row.provider, row.provider_job_id,
+        row.poll_url, now)
+
+
+async def image_rows(tx: Statements, job_id: str) -> list[ImageRow]:
+    """The stored provider jobs of the job's images, in image order."""
+    rows = await tx.fetch(
+        "SELECT image, seed, unit_cost, provider, provider_job_id, poll_url FROM job_images "
+        "WHERE job_id = $1 ORDER BY image", job_id)
+    return [ImageRow(*row) for row in rows]
+
+
 async def keep_input(tx: Statements, kept: StoredInput, now: float) -> None:
     """Keeps a job's input image (replacing one kept before for the job)."""
     await tx.execute(
@@ -101,4 +133,6 @@ async def prune_continuity(tx: Statements, inputs_before: float, replies_before:
         "DELETE FROM job_inputs WHERE created_at < $1", inputs_before)
     replies = await tx.execute(
         "DELETE FROM job_resume WHERE created_at < $1", replies_before)
-    return inputs + replies
+    images = await tx.execute(
+        "DELETE FROM job_images WHERE created_at < $1", replies_before)
+    return inputs + replies + images

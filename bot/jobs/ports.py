@@ -21,6 +21,7 @@ from typing import Protocol, TypeVar
 from bot.catalogue.resolve import Layer
 from bot.errors import UserError
 from bot.jobs.request import ImagineRequest, Progress, ReplyRef
+from bot.jobs.resume import StoredImage
 from bot.providers.base import GeneratedImage, InputImage, Submission
 from bot.storage import Rule
 
@@ -96,8 +97,12 @@ class Keeper(Protocol):
         """The job is reserved, before any provider call: a restart may follow."""
         ...
 
-    async def submitted(self, job_id: str, submission: Submission) -> None:
-        """A provider accepted the job."""
+    async def submitted(self, job_id: str, submission: Submission) -> bool:
+        """A provider accepted the job; True when it is kept, so a restart resumes it."""
+        ...
+
+    async def submitted_image(self, job_id: str, image: StoredImage) -> bool:
+        """A provider accepted one image of a job of several; True when it is kept."""
         ...
 
     async def drop_input(self, job_id: str) -> None:
@@ -116,8 +121,13 @@ class KeepNothing:
                        image: InputImage | None) -> None:
         """Keeps nothing."""
 
-    async def submitted(self, job_id: str, submission: Submission) -> None:
+    async def submitted(self, job_id: str, submission: Submission) -> bool:
         """Keeps nothing."""
+        return False
+
+    async def submitted_image(self, job_id: str, image: StoredImage) -> bool:
+        """Keeps nothing."""
+        return False
 
     async def drop_input(self, job_id: str) -> None:
         """Nothing to drop."""

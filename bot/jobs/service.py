@@ -51,7 +51,14 @@ from bot.jobs.request import (
     ReplyRef,
     storable,
 )
-from bot.jobs.resume import ResumeUI, resume_job
+from bot.jobs.resume import (
+    LeftForRestart,
+    ResumeUI,
+    StoredImage,
+    UploadUnconfirmed,
+    resume_job,
+    upload_unconfirmed,
+)
 from bot.jobs.terms import JobSettings, job_settings_rule, terms
 from bot.limits import FairScheduler, Ticket
 from bot.log import bind
@@ -122,6 +129,11 @@ class JobService:
         self._channels: ChannelLookup = not_age_restricted
         self._observers = tuple(observers)
         self._active: set[asyncio.Task[Any]] = set()
+        # The jobs this process is running or resuming now, and those of them whose
+        # provider job is kept (a stop leaves them for the next start).
+        self._running: set[str] = set()
+        self._at_provider: set[str] = set()
+        self._left = 0  # of them, left for the next start by a stop
         # Reserved jobs still in the queue, which their requester may cancel.
         self.waiting = WaitingJobs()
         self.draining = False
@@ -141,12 +153,27 @@ class JobService:
         return len(self._active)
 
     async def cancel_all(self) -> None:
-        """Cancels every job still in flight and waits until each has been refunded."""
+        """Cancels every job still in flight and waits until each has been refunded, or
+        left for the next start when its provider job is kept (`LeftForRestart`)."""
         self._closing = True
         tasks = set(self._active)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._left:
+            log.warning("left %d jobs at their provider for the next start to resume",
+                        self._left)
+
+    def running(self, job_id: str) -> bool:
+        """True while this process runs or resumes the job (recovery leaves it alone)."""
+        return job_id in self._running
+
+    def ended(self, outcome: Outcome, model: str, provider: str, seconds: float,
+              spent: int) -> None:
+        """Tells the observers that a job ended (also one settled or refunded by
+        recovery, as a live one is)."""
+        for observer in self._observers:
+            observer.job_ended(outcome, model, provider, seconds, spent)
 
     async def prepare(self, request: ImagineRequest) -> Prepared:
         """Every check that costs nothing: moderation, the models allowed here, options,
@@ -154,8 +181,7 @@ class JobService:
         try:
             return await self._prepare(request)
         except UserError:
-            for observer in self._observers:
-                observer.job_ended(Outcome.REFUSED, request.model or "", "", 0.0, 0)
+            self.ended(Outcome.REFUSED, request.model or "", "", 0.0, 0)
             raise
 
     async def _prepare(self, request: ImagineRequest) -> Prepared:
@@ -262,19 +288,23 @@ class JobService:
         guild_id = prepared.request.guild_id
         bind(server=guild_id, shard=shard_of(guild_id, self._settings.SHARD_COUNT))
         started = time.monotonic()
-        outcome, provider = Outcome.FAILED, self._lane(prepared)
+        outcome: Outcome | None = Outcome.FAILED
+        provider = self._lane(prepared)
         try:
             provider = await self._run(prepared, ui.progress, ui.deliver, ui.reply)
             outcome = Outcome.POSTED
+        except (LeftForRestart, UploadUnconfirmed):
+            outcome = None  # it ends later (after the restart, or the posting check)
+            raise
         except BaseException as exc:
             outcome = _outcome(exc)
             raise
         finally:
             self._active.discard(task)
-            spent = prepared.cost if outcome is Outcome.POSTED else 0
-            for observer in self._observers:
-                observer.job_ended(outcome, prepared.model.id, provider,
-                                   time.monotonic() - started, spent)
+            if outcome is not None:
+                spent = prepared.cost if outcome is Outcome.POSTED else 0
+                self.ended(outcome, prepared.model.id, provider,
+                           time.monotonic() - started, spent)
         return True
 
     async def _run(
@@ -317,6 +347,7 @@ class JobService:
         bind(job=job.id)
         uploading = False
         self.waiting.wait(job.id, request.user_id)
+        self._running.add(job.id)
 
         async def upload(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
             nonlocal uploading
@@ -336,13 +367,18 @@ class JobService:
                 log.warning("job %s: upload interrupted (%s); left to recovery",
                             job.id, type(exc).__name__)
                 if isinstance(exc, Exception):
-                    raise JobFailed(tr(
-                        "Discord did not confirm that your image was posted. If it is not in "
-                        "the channel, you get your {credits} back when fluxcord next starts.",
-                        credits=texts.credits(prepared.cost))
-                    ) from exc
+                    raise UploadUnconfirmed(upload_unconfirmed(
+                        prepared.cost, self._settings.POSTING_CHECK_SECONDS)) from exc
                 raise
             cancelled = self.waiting.cancelled(job.id, exc)
+            if (self._closing and job.id in self._at_provider and not cancelled
+                    and isinstance(exc, asyncio.CancelledError)):
+                # The provider was paid and keeps the job: the next start polls it again
+                # and posts the image, so nothing is refunded now.
+                log.info("job %s: stopping while at its provider; left for the next start",
+                         job.id)
+                self._left += 1
+                raise LeftForRestart from None
             reason = "cancelled by the member while queued" if cancelled else _refund_reason(exc)
             await asyncio.shield(self._refund(job.id, reason))
             if cancelled or not isinstance(exc, asyncio.CancelledError):
@@ -371,15 +407,27 @@ class JobService:
             raise
         finally:
             self.waiting.forget(job.id)
+            self._running.discard(job.id)
+            self._at_provider.discard(job.id)
         # The image is in the channel: from here on the job is never refunded. Should the
         # settlement itself fail, start-up recovery finds the message and settles it.
         await self._credits.settle(job.id, message_id)
         return provider
 
-    async def resume(self, job: Job, submission: Submission, ui: ResumeUI) -> None:
-        """Finishes a job a restart interrupted after its provider accepted it (see
-        `bot.jobs.resume`)."""
-        await resume_job(self._router, self._records, self._credits, job, submission, ui)
+    async def resume(self, job: Job, stored: Sequence[StoredImage], ui: ResumeUI) -> None:
+        """Finishes a job a restart interrupted after its provider accepted it (each of its
+        images: see `bot.jobs.resume`); its observers are told as of a live job."""
+        self._running.add(job.id)
+        started = time.monotonic()
+        outcome = Outcome.FAILED
+        try:
+            if await resume_job(self._router, self._records, self._credits, job,
+                                stored, ui):
+                outcome = Outcome.POSTED
+        finally:
+            self._running.discard(job.id)
+            self.ended(outcome, job.model, stored[0].submission.provider,
+                       time.monotonic() - started, job.cost if outcome is Outcome.POSTED else 0)
 
     async def _refund(self, job_id: str, reason: str) -> None:
         """Refunds the job, trying again with growing delays until the refund is written."""
@@ -489,17 +537,31 @@ class JobService:
             plan=plan,
             image=prepared.image,
             references=prepared.references,
-            # A job of several images is not resumed after a restart: only one provider
-            # job can be stored per job.
             on_submitted=self._on_submitted(job_id) if prepared.request.count == 1 else None,
         )
         if prepared.request.count == 1:
             return CountedImages([await self._router.generate(request)], [])
-        return await generate_images(self._router, request, prepared.request.count)
+        # Each image's provider job is kept as it is accepted, so a restart resumes each.
+        return await generate_images(self._router, request, prepared.request.count,
+                                     self._on_image_submitted(job_id, prepared.unit_cost))
 
     def _on_submitted(self, job_id: str) -> OnSubmitted:
         """Keeps the provider's job id as soon as it exists."""
-        return lambda submission: self._keeper.submitted(job_id, submission)
+        async def submitted(submission: Submission) -> None:
+            if await self._keeper.submitted(job_id, submission):
+                self._at_provider.add(job_id)
+        return submitted
+
+    def _on_image_submitted(self, job_id: str, unit_cost: int
+                            ) -> Callable[[int, int], OnSubmitted]:
+        """Keeps each image's provider job, with its seed, as soon as it exists."""
+        def for_image(index: int, seed: int) -> OnSubmitted:
+            async def submitted(submission: Submission) -> None:
+                image = StoredImage(index, submission, seed, unit_cost)
+                if await self._keeper.submitted_image(job_id, image):
+                    self._at_provider.add(job_id)
+            return submitted
+        return for_image
 
     async def _input_image(self, attachment: Attachment) -> InputImage:
         """Downloads the member's image and judges it by its header (bot/images.py); the

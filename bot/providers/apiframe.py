@@ -194,5 +194,7 @@ class ApiframeProvider(HostedProvider):
         self._ended[job_id] = self._ended.get(job_id, 0) + 1
 
 
+# apiframe keeps a job listed with its images; a day bounds how long one is waited for.
 ENTRY = hosted_entry(ApiframeProvider, label="apiframe", key_setting="APIFRAME_API_KEY",
-                     url_setting="APIFRAME_BASE_URL", url_default=DEFAULT_BASE_URL)
+                     url_setting="APIFRAME_BASE_URL", url_default=DEFAULT_BASE_URL,
+                     resumable_for=86400.0)

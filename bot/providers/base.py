@@ -177,3 +177,6 @@ class ProviderEntry:
     url_default: str | None = None
     # Served only when no configured provider of a model's route can (the placeholder).
     fallback_only: bool = False
+    # Seconds after its submit that a job there can still be polled for its image (a
+    # restart resumes it within that); 0 for a provider that keeps no job to poll.
+    resumable_for: float = 0.0

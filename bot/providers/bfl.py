@@ -204,6 +204,8 @@ def _log_cost(job_id: str, submitted: _Submitted) -> None:
     if submitted.cost is not None:
         log.info("bfl: job %s costs %g BFL credits (input %s MP, output %s MP)", job_id,
                  submitted.cost, submitted.input_mp, submitted.output_mp)
+
+
 async def _fill_mask(image: bytes, cells: str) -> str:
     """Fill's `mask` for the member's cells: base64 of an RGB PNG of the input's own size
     (the endpoint refuses any other), white where it repaints (bot.tools.mask)."""
@@ -213,7 +215,9 @@ async def _fill_mask(image: bytes, cells: str) -> str:
     return base64.b64encode(png).decode("ascii")
 
 
+# A task's result link lasts 10 minutes (BFL's docs): a job is resumed within that.
 ENTRY = hosted_entry(BflProvider, label="BFL", key_setting="BFL_API_KEY",
-                     url_setting="BFL_BASE_URL", url_default=DEFAULT_BASE_URL)
+                     url_setting="BFL_BASE_URL", url_default=DEFAULT_BASE_URL,
+                     resumable_for=600.0)
 
 

@@ -124,12 +124,14 @@ class HostedProvider(Provider):
 
 
 def hosted_entry(cls: type[HostedProvider], *, label: str, key_setting: str,
-                 url_setting: str, url_default: str) -> ProviderEntry:
+                 url_setting: str, url_default: str, resumable_for: float = 0.0
+                 ) -> ProviderEntry:
     """The registry entry of a hosted provider: its settings (the key, and the base URL
     with its default) and a factory that reads them."""
     return ProviderEntry(
         name=cls.name, label=label, factory=_hosted_factory(cls, key_setting, url_setting),
         key_setting=key_setting, url_setting=url_setting, url_default=url_default,
+        resumable_for=resumable_for,
     )
 
 

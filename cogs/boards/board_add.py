@@ -9,7 +9,6 @@ posted file.
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from bot.i18n import SOURCE, tr
 from bot.replies import defer_private, reply
 from bot.texts import model_label
 from cogs.common.component import JOB, JobChecked, ascii_number
+from cogs.common.job.delivery import discord_file
 from cogs.common.language import member_language, server_language
 from cogs.common.links import jump_link
 from cogs.common.posted import PostedImage, read_posted
@@ -198,7 +198,7 @@ async def _post_copy(interaction: discord.Interaction[FluxBot], board: Board, ad
     try:
         return await thread.send(embed=item_embed(added.item, kept.filename, interaction.user.id,
                                                   await server_language(interaction)),
-                                 file=discord.File(io.BytesIO(kept.data), kept.filename))
+                                 file=discord_file(kept.data, kept.filename))
     except discord.NotFound as exc:
         if exc.code == UNKNOWN_CHANNEL:
             await interaction.client.services.boards.thread_changed(board.thread_id, "deleted")

@@ -4,7 +4,6 @@ a post in a forum; results are added to it with the `Add to board` button."""
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 from typing import Any, Literal
 
@@ -24,6 +23,7 @@ from cogs.boards.board_add import AddToBoardButton, BoardPick, ImagePick
 from cogs.boards.repost import repost_items
 from cogs.common.autocomplete import board_names
 from cogs.common.context import MODEL_CHOICES
+from cogs.common.job.delivery import discord_file
 from cogs.common.job.rows import result_rows
 from cogs.common.language import member_language, server_language
 
@@ -216,8 +216,8 @@ class BoardCommands(commands.GroupCog, group_name="board"):
             content=trn("**{name}**: the newest {n} image, numbered as on the board.",
                         "**{name}**: the newest {n} images, numbered as on the board.",
                         len(items), name=board.name).render(await server_language(interaction)),
-            files=[discord.File(io.BytesIO(sheet.png), f"{stem}.png"),
-                   discord.File(io.BytesIO(csv), f"{stem}.csv")],
+            files=[discord_file(sheet.png, f"{stem}.png"),
+                   discord_file(csv, f"{stem}.csv")],
             ephemeral=False)
 
     @app_commands.command()

@@ -5,7 +5,6 @@ read back from its original result message."""
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ import discord
 from bot.boards.store import Board, BoardItem
 from bot.errors import UserError
 from cogs.boards.board_add import item_embed
+from cogs.common.job.delivery import discord_file
 from cogs.common.language import guild_language
 from cogs.common.posted import PostedImage, read_posted
 
@@ -39,7 +39,7 @@ async def repost_items(bot: FluxBot, board: Board) -> int:
         try:
             message = await thread.send(
                 embed=item_embed(item, item.filename, item.added_by, lang),
-                file=discord.File(io.BytesIO(data), item.filename))
+                file=discord_file(data, item.filename))
         except discord.HTTPException as exc:
             log.warning("board %s: posting its images again stopped at number %d: HTTP %s",
                         board.id, item.number, exc.status)

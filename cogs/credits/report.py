@@ -4,7 +4,6 @@ spend.png, the credits spent per day by model."""
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -17,6 +16,7 @@ from bot.admin.chart import spend_chart
 from bot.admin.report import Report, build_report
 from bot.i18n import SOURCE, Text, tr, trn
 from bot.replies import defer_private
+from cogs.common.job.delivery import discord_file
 from cogs.common.language import member_language
 
 if TYPE_CHECKING:
@@ -44,11 +44,11 @@ async def send_report(interaction: discord.Interaction[FluxBot], days: int,
     report = await build_report(services.store, interaction.guild_id, since,
                                 member.id if member else None, limit, name)
     embed = summary_embed(report, days, member, member_language(interaction))
-    files = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in report.files]
+    files = [discord_file(f.data, f.filename) for f in report.files]
     try:
         names = await member_names(interaction.guild, report.summary.top_spenders)
         chart = await spend_chart(report.summary.by_day, since, services.admin.now(), names)
-        files.append(discord.File(io.BytesIO(chart), filename=CHART_FILENAME))
+        files.append(discord_file(chart, CHART_FILENAME))
     except Exception:  # the summary and the CSV still go out without the picture
         log.exception("spend chart of server %d not drawn", interaction.guild_id)
     await interaction.edit_original_response(

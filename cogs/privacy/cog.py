@@ -4,7 +4,6 @@ erasure of prompts past each server's retention (`/server retention`)."""
 
 from __future__ import annotations
 
-import io
 import logging
 
 import discord
@@ -18,6 +17,7 @@ from bot.privacy.store import Erased
 from bot.replies import defer_private
 from cogs.common.admin_log import log_event
 from cogs.common.job.confirm import ask
+from cogs.common.job.delivery import discord_file
 from cogs.common.language import guild_language
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class Privacy(commands.Cog):
                                                           catalogue(interaction.locale))
         limit = max(interaction.filesize_limit - UPLOAD_HEADROOM, 64 * 1024)
         made, how = fit_export(document, limit, f"fluxcord-data-{interaction.user.id}")
-        files = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in made]
+        files = [discord_file(f.data, f.filename) for f in made]
         await interaction.edit_original_response(
             content=tr(HOW[how].msgid, count=len(files),
                        command="`cat name.json.gz.* > name.json.gz`"

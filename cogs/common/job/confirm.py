@@ -1,13 +1,16 @@
 """Asks a member to confirm a costly job before anything is reserved (the job asks
 through its UI when the cost is over `CONFIRM_ABOVE`).
 
-The question lives only in memory and only for `CONFIRM_SECONDS`: an unanswered one
-expires and costs nothing, and a restart simply drops it (nothing was reserved).
+The question lasts `CONFIRM_SECONDS`: an unanswered one expires and costs nothing. It is
+kept with the request it runs (bot/continuity/questions.py), so a click after a restart
+still runs it (cogs/continuity/confirm.py); nothing was reserved, so a restart costs
+nothing either.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -19,10 +22,13 @@ from cogs.common.component import NOT_HERE
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
+    from bot.jobs.request import ImagineRequest
 
 log = logging.getLogger(__name__)
 
 CONFIRM_SECONDS = 120.0
+# The questions this process waits on; a click on another was asked before a restart.
+WAITING: set[int] = set()
 
 
 def _duration(seconds: float) -> Text:
@@ -72,21 +78,34 @@ class _Question(discord.ui.View):
         await self._answer(interaction, False, tr("Cancelled; nothing was charged."))
 
 
-def cost_question(interaction: discord.Interaction[FluxBot]) -> Confirm:
+def cost_question(interaction: discord.Interaction[FluxBot],
+                  request: ImagineRequest | None = None) -> Confirm:
     """The job's `confirm` (bot/jobs/ports.py) for `interaction`: asks in its deferred
-    private answer whether the member takes the cost; True when they pressed Confirm."""
+    private answer whether the member takes the cost; True when they pressed Confirm.
+    `request`, what a click after a restart runs instead."""
 
     async def confirm(cost: int, what: str) -> bool:
         lang = catalogue(interaction.locale)
         question = _Question(interaction.user.id, CONFIRM_SECONDS, interaction.id, lang)
         wait = _duration(CONFIRM_SECONDS)
-        await interaction.edit_original_response(
-            content=tr("This costs {cost} ({what}). Confirm within {wait}; nothing is "
-                       "charged before you do.", cost=texts.credits(cost), what=what,
-                       wait=wait).render(lang),
-            view=question,
-        )
-        if await question.wait():  # timed out
+        continuity = interaction.client.services.continuity
+        if request is not None:
+            await continuity.keep_question(str(interaction.id), request,
+                                           time.time() + CONFIRM_SECONDS)
+        WAITING.add(interaction.id)
+        try:
+            await interaction.edit_original_response(
+                content=tr("This costs {cost} ({what}). Confirm within {wait}; nothing is "
+                           "charged before you do.", cost=texts.credits(cost), what=what,
+                           wait=wait).render(lang),
+                view=question,
+            )
+            timed_out = await question.wait()
+        finally:
+            WAITING.discard(interaction.id)
+        # Answered here (a stop, which cancels the wait, leaves it for after the restart).
+        await continuity.close_question(str(interaction.id))
+        if timed_out:
             log.debug("cost question of %s expired", interaction.id)
             await interaction.edit_original_response(
                 content=tr("Not confirmed within {wait}: nothing was made or charged.",

@@ -30,6 +30,7 @@ from bot.jobs.request import (
     attachment_from_stored,
     references_from_stored,
 )
+from bot.jobs.resume import LeftForRestart
 from bot.moderation.refusal import ModerationRefusal
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
@@ -43,7 +44,7 @@ from cogs.common.job.embed import result_embed
 from cogs.common.job.part import Part, name_variant
 from cogs.common.job.progress import ProgressMessage
 from cogs.common.job.refusal import send_refusal
-from cogs.common.job.resume import refunded_text
+from cogs.common.job.resume import left_text, refunded_text
 from cogs.common.job.rows import result_rows
 from cogs.common.job.try_again import try_again_view
 from cogs.common.language import member_language, server_language
@@ -59,13 +60,14 @@ REROLL, EDIT, DELETE = 10, 20, 30
 
 
 async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest,
-                  part: Part | None = None) -> None:
+                  part: Part | None = None, *, confirmed_already: bool = False) -> None:
     """Runs a job for an already deferred interaction, showing its progress privately and
     posting the result publicly. A moderation refusal is answered with its Appeal button.
     A `part` of several jobs was checked and confirmed already; its refusals and failures
-    are raised for its own message."""
+    are raised for its own message. `confirmed_already`: the member confirmed its cost (a
+    question kept over a restart)."""
     try:
-        await _run_job(interaction, request, part)
+        await _run_job(interaction, request, part, confirmed_already)
     except ModerationRefusal as refusal:
         if part is not None:
             raise
@@ -73,7 +75,7 @@ async def run_job(interaction: discord.Interaction[FluxBot], request: ImagineReq
 
 
 async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRequest,
-                   part: Part | None) -> None:
+                   part: Part | None, confirmed_already: bool) -> None:
     jobs = interaction.client.services.jobs
     if part is not None:
         prepared = part.prepared
@@ -122,13 +124,16 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
             reserved.append(state.job_id)
         await progress.update(state)
 
-    question = cost_question(interaction)
+    # Kept as resolved, so a Confirm clicked after a restart runs just this.
+    kept = dataclasses.replace(prepared.request, model=prepared.model.id, seed=prepared.seed,
+                               frozen=True)
+    question = cost_question(interaction, kept)
     asking = False  # while the cost question waits for the member's answer
 
     async def confirm(cost: int, what: str) -> bool:
         nonlocal asking
-        if part is not None:
-            return True  # the whole command's cost was confirmed once
+        if part is not None or confirmed_already:
+            return True  # the whole command's cost was confirmed once, or before a restart
         asking = True
         try:
             return await question(cost, what)
@@ -141,6 +146,12 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
     try:
         if not await jobs.run(prepared, JobUI(on_progress, deliver, reply, confirm)):
             return  # not confirmed: the question says so
+    except LeftForRestart:
+        # Still at the provider, which was paid: the next start posts the image.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(progress.finish(left_text(prepared.cost)),
+                                   LAST_WORD_SECONDS)
+        raise
     except asyncio.CancelledError:
         if asking:  # stopped before the member answered: nothing was reserved
             raise

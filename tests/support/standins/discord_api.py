@@ -352,6 +352,14 @@ class DiscordStandIn:
         error = ApiError(status, code, message or f"{status}: stand-in fault")
         self.rest.faults.setdefault((method, route), []).extend([error] * times)
 
+    def drop(self, method: str, route: str, *, served: bool, times: int = 1) -> None:
+        """Cut the connection of the next ``times`` requests to ``route`` (a template)
+        without an answer: after serving them (``served``: the message is stored, as when
+        Discord's answer is lost on the way) or before (nothing reaches Discord)."""
+        if not any(r.method == method and r.template == route for r in self.rest._routes):
+            raise LookupError(f"the stand-in has no route {method} {route}")
+        self.rest.drops.setdefault((method, route), []).extend([served] * times)
+
     def slow(self, method: str, route: str, seconds: float) -> None:
         """Serve every request to ``route`` (a template) only after ``seconds``."""
         if not any(r.method == method and r.template == route for r in self.rest._routes):

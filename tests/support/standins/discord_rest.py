@@ -117,6 +117,14 @@ def ratelimit_headers(
     }
 
 
+def _cut(request: web.Request) -> None:
+    """Ends the connection without an answer, as a network failure does."""
+    log.info("cutting the connection of %s %s", request.method, request.path)
+    if request.transport is not None:
+        request.transport.abort()
+    raise ConnectionResetError("cut by the stand-in")
+
+
 class RestApi:
     def __init__(
         self,
@@ -136,6 +144,9 @@ class RestApi:
         """Errors to answer instead of the route, by (method, route template), first first."""
         self.delays: dict[tuple[str, str], float] = {}
         """Seconds to wait before serving a route, by (method, route template)."""
+        self.drops: dict[tuple[str, str], list[bool]] = {}
+        """Connections to cut instead of answering, by (method, route template), first
+        first: True once the request was served (what it made is kept), False before."""
         self._register()
 
     def add(
@@ -247,10 +258,18 @@ class RestApi:
                 faults = self.faults.get((route.method, route.template))
                 if faults:
                     raise faults.pop(0)
+                drops = self.drops.get((route.method, route.template))
+                served = drops.pop(0) if drops else None
+                if served is False:
+                    _cut(request)
                 response = await route.handler(request, params)  # type: ignore[assignment]
+                if served:
+                    _cut(request)
             except ApiError as error:
                 log.info("%s %s -> %s %s", request.method, request.path, error.status, error.body())
                 response = json_response(error.body(), error.status)
+            except ConnectionResetError:
+                raise  # cut on purpose (`drops`): no answer at all
             except Exception as exc:  # a stand-in bug: fail fast (a 500 would be retried ~25 s)
                 log.exception("stand-in error on %s %s", request.method, request.path)
                 self.state.internal_errors.append(f"{request.method} {request.path}: {exc!r}")
