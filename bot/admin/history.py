@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import mentions
 from bot.admin import store
 from bot.credits.rows import LedgerEntry
 from bot.i18n import tr
@@ -44,6 +45,6 @@ def describe(entry: LedgerEntry) -> str:
             return tr("charged for {tool}", tool=entry.reason.removeprefix("reserve: "))
         return tr("given back: {reason}", reason=entry.reason.removeprefix("refund: "))
     if entry.actor_id:
-        admin = f"<@{entry.actor_id}>"
-        return tr("{reason} (by {admin})", reason=entry.reason, admin=admin)
+        return tr("{reason} (by {admin})", reason=entry.reason,
+                  admin=mentions.member(entry.actor_id))
     return entry.reason

@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import mentions
 from bot.boards.export import SheetRow, sheet_csv
 from bot.boards.names import thread_name
 from bot.boards.sheet import SheetItem, draw_sheet_async
@@ -40,11 +41,6 @@ ARCHIVE_AFTER_MINUTES: Literal[10080] = 10080  # a week: the longest Discord off
 Place = discord.TextChannel | discord.ForumChannel | discord.Thread
 _STATE_NOTES = {"archived": tr(" (thread archived)"),
                 "deleted": tr(" (thread deleted: `/board create` makes it again)")}
-
-
-def mention_channel(channel_id: int) -> str:
-    """`<#id>`: how a message links a channel or thread."""
-    return f"<#{channel_id}>"
 
 
 def require(allowed: bool, permission: str, where: Place | None = None) -> None:
@@ -152,7 +148,7 @@ class BoardCommands(commands.GroupCog, group_name="board"):
         lines = [
             trn("**{name}**: {n} image · {thread}{state}",
                 "**{name}**: {n} images · {thread}{state}", count, name=b.name,
-                thread=mention_channel(b.thread_id), state=_STATE_NOTES.get(b.thread_state, "")
+                thread=mentions.channel(b.thread_id), state=_STATE_NOTES.get(b.thread_state, "")
                 ).render(lang)
             for b, count in boards
         ]

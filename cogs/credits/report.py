@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import texts
+from bot import mentions, texts
 from bot.admin.chart import FILENAME as CHART_FILENAME
 from bot.admin.chart import spend_chart
 from bot.admin.report import Report, build_report
@@ -73,11 +73,6 @@ async def member_names(guild: discord.Guild | None, spenders: Sequence[tuple[int
     return named
 
 
-def mention_member(member_id: int) -> str:
-    """`<@id>`: how a message names a member."""
-    return f"<@{member_id}>"
-
-
 def summary_embed(report: Report, days: int,
                   member: discord.Member | discord.User | None,
                   lang: str = SOURCE) -> discord.Embed:
@@ -115,7 +110,7 @@ def summary_embed(report: Report, days: int,
     if s.top_spenders:
         embed.add_field(name=_(tr("Top spenders")), inline=False, value="\n".join(
             _(tr("{rank}. {member}: {credits}, {posted} posted, {failed} failed",
-                 rank=n, member=mention_member(m), credits=texts.credits(c),
+                 rank=n, member=mentions.member(m), credits=texts.credits(c),
                  posted=s.posted_by_member[m], failed=s.failed_by_member[m]))
             for n, (m, c) in enumerate(s.top_spenders, start=1))[:1024])
     members = len([m for m, c in s.by_member.items() if c])
