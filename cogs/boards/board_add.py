@@ -171,7 +171,7 @@ async def add_to_board(interaction: discord.Interaction[FluxBot], board: Board,
     if job.message_id is None:
         raise UserError(tr("That image was never posted, so it cannot be added to a board."))
     filename, data = await read_posted(interaction.client, PostedImage(
-        job.guild_id, job.channel_id, job.message_id, number), "added to a board")
+        job.guild_id, job.channel_id, job.message_id, number), tr("added to a board"))
     kept = KeptResult(job.id, filename, data)
     link = jump_link(job.guild_id, job.channel_id, job.message_id)
     added = await services.boards.add(board, job, kept, interaction.user.id, link)

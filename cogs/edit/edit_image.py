@@ -110,7 +110,7 @@ async def _request(interaction: discord.Interaction[FluxBot], job: Job,
     # deleted since the modal opened is found out here, before any charge.
     _, data = await read_posted(interaction.client, PostedImage(
         interaction.guild_id or 0, interaction.message.channel.id, interaction.message.id,
-        which), "edited")
+        which), tr("edited"))
     return request_here(interaction, change, model=EDITOR.id,
                         attachment=Attachment(image.url, image.filename, image.content_type,
                                               image.size, data=data))

@@ -124,7 +124,7 @@ async def _run(interaction: discord.Interaction[FluxBot], job: Job, chosen: Tool
     # Discord's copy, through the message fetched again: fresh links, and a message
     # deleted since is found out here, before any charge.
     filename, data = await read_posted(bot, PostedImage(
-        job.guild_id, job.channel_id, job.message_id, which), "remade")
+        job.guild_id, job.channel_id, job.message_id, which), tr("remade"))
     made = await tool_input(chosen, data, bot.services.settings.MAX_INPUT_PIXELS, cells)
     request = request_here(
         interaction, prompt or job.prompt, model=chosen.model, options=made.options,
