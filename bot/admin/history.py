@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import mentions
 from bot.admin import store
 from bot.credits.rows import LedgerEntry
+from bot.i18n import tr
 from bot.storage import Store
 
 PAGE_SIZE = 10
@@ -34,12 +36,15 @@ async def history_page(db: Store, guild_id: int, user_id: int, page: int) -> His
 
 
 def describe(entry: LedgerEntry) -> str:
-    """Why a balance changed, in a member's words."""
+    """Why a balance changed, in a member's words (a `Text`; the stored reason itself, an
+    admin's or the job's, stays as written)."""
     if entry.job_id is not None:
         if entry.reason == "reserve":
-            return "charged for an image"
+            return tr("charged for an image")
         if entry.reason.startswith("reserve: "):  # a tool under a result
-            return "charged for " + entry.reason.removeprefix("reserve: ")
-        return "given back: " + entry.reason.removeprefix("refund: ")
-    by = f" (by <@{entry.actor_id}>)" if entry.actor_id else ""
-    return f"{entry.reason}{by}"
+            return tr("charged for {tool}", tool=entry.reason.removeprefix("reserve: "))
+        return tr("given back: {reason}", reason=entry.reason.removeprefix("refund: "))
+    if entry.actor_id:
+        return tr("{reason} (by {admin})", reason=entry.reason,
+                  admin=mentions.member(entry.actor_id))
+    return entry.reason

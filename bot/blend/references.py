@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from bot.catalogue import MODELS
 from bot.errors import UserError
+from bot.i18n import tr
 from bot.jobs.request import MAX_INPUT_BYTES, Attachment
 
 # The catalogue's blend of references (cost key and route `blend`).
@@ -29,16 +30,17 @@ def check_attachment(attachment: Attachment, max_pixels: int) -> None:
     name = attachment.name
     kind = (attachment.content_type or "").split(";")[0].strip().lower()
     if kind not in _PICTURES or not attachment.width or not attachment.height:
-        raise UserError(f"`{name}` is not a picture that can be read: attach a PNG, JPEG "
-                        "or WebP image. Nothing was charged.")
+        raise UserError(tr("`{name}` is not a picture that can be read: attach a PNG, JPEG "
+                           "or WebP image. Nothing was charged.", name=name))
     if attachment.size > MAX_INPUT_BYTES:
-        raise UserError(f"`{name}` is too large: at most {MAX_INPUT_BYTES // 2**20} MB. "
-                        "Nothing was charged.")
+        raise UserError(tr("`{name}` is too large: at most {mb} MB. Nothing was charged.",
+                           name=name, mb=MAX_INPUT_BYTES // 2**20))
     if attachment.width * attachment.height > max_pixels:
-        raise UserError(
-            f"`{name}` is {attachment.width}×{attachment.height} pixels; at most "
-            f"{max_pixels / 1e6:g} million pixels are accepted. Scale it down and try "
-            "again. Nothing was charged.")
+        millions = f"{max_pixels / 1e6:g}"
+        raise UserError(tr(
+            "`{name}` is {width}×{height} pixels; at most {millions} million pixels are "
+            "accepted. Scale it down and try again. Nothing was charged.",
+            name=name, width=attachment.width, height=attachment.height, millions=millions))
 
 
 def gather(attachments: Sequence[Attachment], board: Sequence[Attachment]
@@ -48,7 +50,8 @@ def gather(attachments: Sequence[Attachment], board: Sequence[Attachment]
     that are refused, naming the first one over."""
     if len(attachments) > MAX_REFERENCES:
         over = attachments[MAX_REFERENCES]
-        raise UserError(f"`{over.name}` would be reference image {MAX_REFERENCES + 1}; "
-                        f"FLUX.2 [pro] takes at most {MAX_REFERENCES}. Nothing was charged.")
+        raise UserError(tr("`{name}` would be reference image {number}; FLUX.2 [pro] takes "
+                           "at most {most}. Nothing was charged.", name=over.name,
+                           number=MAX_REFERENCES + 1, most=MAX_REFERENCES))
     room = MAX_REFERENCES - len(attachments)
     return (*attachments, *board[:room])

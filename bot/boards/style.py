@@ -17,7 +17,7 @@ from typing import Any
 from bot.catalogue import MODELS, Model, OptionError, check_options
 from bot.catalogue.resolve import Layer, resolve, with_suffix
 from bot.errors import UserError
-from bot.i18n import tr
+from bot.i18n import Text, join, tr
 
 __all__ = ["STYLE_OPTIONS", "StyleLayer", "check_style", "describe_style", "with_suffix"]
 from bot.texts import model_label
@@ -99,9 +99,9 @@ def _takes(model: Model, name: str, value: Any, offered: Mapping[str, Model]) ->
     return True
 
 
-def describe_style(style: Mapping[str, Any]) -> str:
+def describe_style(style: Mapping[str, Any]) -> Text:
     """The style in one line, for the member: 'FLUX1.1 [pro] · 16:9 · PNG · “…”'."""
-    parts = []
+    parts: list[str] = []
     if style.get("model"):
         parts.append(model_label(str(style["model"])))
     if style.get("aspect_ratio"):
@@ -109,5 +109,5 @@ def describe_style(style: Mapping[str, Any]) -> str:
     if style.get("output_format"):
         parts.append(str(style["output_format"]).upper())
     if style.get("prompt_suffix"):
-        parts.append(f"suffix “{style['prompt_suffix']}”")
-    return " · ".join(parts) or "no style"
+        parts.append(tr("suffix “{suffix}”", suffix=style["prompt_suffix"]))
+    return join(parts, " · ") if parts else tr("no style")

@@ -8,6 +8,7 @@ from typing import Any
 from bot.catalogue.data import MODELS, PROMPT_MAX, RATIOS, SEED_MAX
 from bot.catalogue.schema import Kind, Model, OptionError, Param, ProviderSchema, snap
 from bot.catalogue.shape import can_shape
+from bot.i18n import tr
 
 __all__ = [
     "MODELS",
@@ -42,14 +43,16 @@ def check_options(
             continue  # a provider that takes only a size makes it (bot/catalogue/shape.py)
         if not model.takes(name):
             takers = [offered[m].named for m in models_taking(name, offered)]
-            where = f" It works with {', '.join(takers)}." if takers else ""
-            raise OptionError(name, f"{model.named} does not take `{name}`.{where}")
+            where = tr(" It works with {models}.", models=", ".join(takers)) if takers else ""
+            raise OptionError(name, tr("{model} does not take `{option}`.{where}",
+                                       model=model.named, option=name, where=where))
         param = model.param(name)
         assert param is not None
         # Within the union of the providers' ranges (snapping happens per provider later).
         if not any(s.accepts({name: value}) for s in model.schemas if s.takes(name)):
             param.check(value)  # raises with the range in words
-            raise OptionError(name, f"`{name}` must be {param.describe_range()} for {model.named}.")
+            raise OptionError(name, tr("`{option}` must be {values} for {model}.", option=name,
+                                       values=param.describe_range(), model=model.named))
     ratio = options.get("aspect_ratio")
     sized = [n for n in ("width", "height") if n in options]
     if sized and ratio is not None and ratio != "custom":

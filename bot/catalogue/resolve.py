@@ -84,10 +84,10 @@ def resolve(prompt: str, *, command: Layer = EMPTY, preset: Layer = EMPTY,
                     check_options(model, {name: value}, offered)
                 except OptionError as exc:
                     if source == PRESET:
-                        raise OptionError(name, f"Your preset “{layer.name}” sets "
-                                                f"`{name}`: {exc.message}") from None
-                    notes.append(f"{_origin(source, layer)} {name} {value} left out: "
-                                 f"{model.label} does not take it")
+                        raise OptionError(name, tr("Your preset “{preset}” sets `{option}`: "
+                                                   "{reason}", preset=layer.name,
+                                                   option=name, reason=exc.message)) from None
+                    notes.append(_left_out(source, name, value, model))
                     continue
             options[name] = value
             sources[name] = source
@@ -111,10 +111,13 @@ def _shadowed(name: str, value: Any, options: Mapping[str, Any]) -> bool:
     return False
 
 
-def _origin(source: str, layer: Layer) -> str:
+def _left_out(source: str, name: str, value: Any, model: Model) -> str:
+    """The note for a board's or a preference's option the model does not take."""
     if source == BOARD:
-        return "board style's"
-    return "your preference's" if source == PREFERENCES else f"{source}'s"
+        return tr("board style's {option} {value} left out: {model} does not take it",
+                  option=name, value=value, model=model.label)
+    return tr("your preference's {option} {value} left out: {model} does not take it",
+              option=name, value=value, model=model.label)
 
 
 def with_suffix(prompt: str, suffix: str | None) -> str:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.errors import UserError
+from bot.i18n import tr
 
 
 class Kind(StrEnum):
@@ -70,15 +71,19 @@ class Param:
             return ", ".join(self.choices)
         if self.min is not None and self.max is not None:
             text = f"{_fmt(self.min)}-{_fmt(self.max)}"
-            return text + (f", a multiple of {self.multiple}" if self.multiple else "")
-        return "any value"
+            if self.multiple:
+                return tr("{range}, a multiple of {multiple}", range=text,
+                          multiple=self.multiple)
+            return text
+        return tr("any value")
 
     def check(self, value: Any) -> tuple[Any, str | None]:
         """Returns the value to send and a note when it was adjusted; raises OptionError."""
         if self.kind is Kind.ENUM:
             if str(value) not in self.choices:
                 raise OptionError(
-                    self.name, f"`{self.name}` must be one of {self.describe_range()}."
+                    self.name, tr("`{option}` must be one of {values}.", option=self.name,
+                                  values=self.describe_range())
                 )
             return str(value), None
         if self.kind is Kind.BOOL:
@@ -86,7 +91,8 @@ class Param:
         if self.kind is Kind.TEXT:
             if self.max is not None and len(str(value)) > self.max:
                 raise OptionError(
-                    self.name, f"`{self.name}` can be at most {_fmt(self.max)} characters long."
+                    self.name, tr("`{option}` can be at most {most} characters long.",
+                                  option=self.name, most=_fmt(self.max))
                 )
             return value, None
         if self.kind is Kind.IMAGE:
@@ -96,7 +102,8 @@ class Param:
             self.max is not None and number > self.max
         ):
             raise OptionError(
-                self.name, f"`{self.name}` must be {self.describe_range()} (got {_fmt(number)})."
+                self.name, tr("`{option}` must be {values} (got {got}).", option=self.name,
+                              values=self.describe_range(), got=_fmt(number))
             )
         if self.kind is Kind.INT:
             number = int(number)
@@ -104,7 +111,9 @@ class Param:
         if self.multiple:
             snapped = snap(int(number), self.multiple, self.min, self.max)
             if snapped != number:
-                note = f"{self.name} {int(number)} → {snapped} (a multiple of {self.multiple})"
+                note = tr("{option} {asked} → {snapped} (a multiple of {multiple})",
+                          option=self.name, asked=int(number), snapped=snapped,
+                          multiple=self.multiple)
             number = snapped
         return number, note
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot import mentions
 from bot.errors import UserError
 from bot.i18n import join, tr, trn
 from bot.moderation import store
@@ -199,7 +200,7 @@ class Moderation:
             raise UserError(tr("`{shown}` is already on this server's blocklist.",
                                shown=_shown(entry.text)))
         await self._on_event(guild_id, tr("{admin} added `{entry}` to the blocklist.",
-                                          admin=f"<@{by}>", entry=_shown(entry.text)))
+                                          admin=mentions.member(by), entry=_shown(entry.text)))
         return entry
 
     async def remove_entry(self, guild_id: int, raw: str, by: int) -> str:
@@ -214,7 +215,7 @@ class Moderation:
                                "blocklist show.",
                                shown=_shown(raw.strip())))
         await self._on_event(guild_id, tr("{admin} removed `{entry}` from the blocklist.",
-                                          admin=f"<@{by}>", entry=_shown(removed)))
+                                          admin=mentions.member(by), entry=_shown(removed)))
         return removed
 
     async def entries(self, guild_id: int) -> list[str]:
@@ -240,7 +241,8 @@ class Moderation:
 
         cleared = await self._db.write(pardon)
         await self._on_event(guild_id, tr("{admin} pardoned {member}: strikes and cooldown "
-                                          "cleared.", admin=f"<@{by}>", member=f"<@{user_id}>"))
+                                          "cleared.", admin=mentions.member(by),
+                                          member=mentions.member(user_id)))
         return cleared
 
     async def block(self, guild_id: int, user_id: int, reason: str | None, by: int) -> None:
@@ -253,7 +255,7 @@ class Moderation:
                                                   blocked_by=by))
 
         await self._db.write(block)
-        who = {"admin": f"<@{by}>", "member": f"<@{user_id}>"}
+        who = {"admin": mentions.member(by), "member": mentions.member(user_id)}
         await self._on_event(guild_id, tr("{admin} blocked {member}. Reason: {reason}",
                                           reason=reason, **who)
                              if reason else tr("{admin} blocked {member}.", **who))
@@ -271,8 +273,9 @@ class Moderation:
 
         done = await self._db.write(unblock)
         if done:
-            await self._on_event(guild_id, tr("{admin} unblocked {member}.", admin=f"<@{by}>",
-                                              member=f"<@{user_id}>"))
+            await self._on_event(guild_id, tr("{admin} unblocked {member}.",
+                                              admin=mentions.member(by),
+                                              member=mentions.member(user_id)))
         return done
 
     # -- review and appeal ---------------------------------------------------------------
@@ -292,9 +295,9 @@ class Moderation:
     async def set_review_channel(self, guild_id: int, channel_id: int | None, by: int) -> None:
         """Sets the review channel; None turns appeals off."""
         await self._db.write(lambda tx: store.set_review_channel(tx, guild_id, channel_id))
-        where = f"<#{channel_id}>" if channel_id else tr("off")
+        where = mentions.channel(channel_id) if channel_id else tr("off")
         await self._on_event(guild_id, tr("{admin} set the review channel: {where}.",
-                                          admin=f"<@{by}>", where=where))
+                                          admin=mentions.member(by), where=where))
 
     async def open_appeal(self, strike_id: str, user_id: int) -> tuple[AppealRow, int]:
         """Records the member's appeal of a strike; returns it and the review channel.
@@ -352,9 +355,10 @@ class Moderation:
             return appeal
 
         appeal = await self._db.write(decide)
-        verb = "approved" if approve else "rejected"
+        who = {"admin": mentions.member(by), "member": mentions.member(appeal.user_id)}
         await self._on_event(appeal.guild_id,
-                            f"<@{by}> {verb} the appeal of <@{appeal.user_id}>.")
+                             tr("{admin} approved the appeal of {member}.", **who) if approve
+                             else tr("{admin} rejected the appeal of {member}.", **who))
         return appeal
 
 

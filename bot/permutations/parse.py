@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from itertools import product
 
 from bot.errors import UserError
+from bot.i18n import tr
 
 _ESCAPABLE = frozenset("{},\\")
-_LITERAL_HINT = "write `\\{` or `\\}` for a literal brace"
+_LITERAL_HINT = tr("write {open} or {close} for a literal brace", open="`\\{`",
+                   close="`\\}`")
 
 
 class PermutationError(UserError):
@@ -77,15 +79,17 @@ def parse(prompt: str) -> Template:
             continue
         if char == "{":
             if options is not None:
-                raise PermutationError(
-                    f"A group inside a group (the `{{` at character {i + 1}) is not "
-                    f"supported: list every option in one group, or {_LITERAL_HINT}.")
+                raise PermutationError(tr(
+                    "A group inside a group (the `{{` at character {at}) is not "
+                    "supported: list every option in one group, or {hint}.",
+                    at=i + 1, hint=_LITERAL_HINT))
             parts.append("".join(text))
             text, options, opened_at = [], [], i
         elif char == "}":
             if options is None:
-                raise PermutationError(
-                    f"The `}}` at character {i + 1} closes no group: {_LITERAL_HINT}.")
+                raise PermutationError(tr(
+                    "The `}}` at character {at} closes no group: {hint}.",
+                    at=i + 1, hint=_LITERAL_HINT))
             options.append(_option(text, opened_at))
             parts.append(_group(options, opened_at))
             text, options = [], None
@@ -96,9 +100,9 @@ def parse(prompt: str) -> Template:
             text.append(char)
         i += 1
     if options is not None:
-        raise PermutationError(
-            f"The `{{` at character {opened_at + 1} is never closed: end the group with "
-            f"`}}`, or {_LITERAL_HINT}.")
+        raise PermutationError(tr(
+            "The `{{` at character {at} is never closed: end the group with `}}`, or "
+            "{hint}.", at=opened_at + 1, hint=_LITERAL_HINT))
     parts.append("".join(text))
     return Template(tuple(p for p in parts if p != ""))
 
@@ -106,9 +110,9 @@ def parse(prompt: str) -> Template:
 def _option(text: list[str], opened_at: int) -> str:
     option = "".join(text).strip()
     if not option:
-        raise PermutationError(
-            f"The group at character {opened_at + 1} has an empty option: write something "
-            "between each pair of commas and braces, such as `{red, blue}`.")
+        raise PermutationError(tr(
+            "The group at character {at} has an empty option: write something between "
+            "each pair of commas and braces, such as `{{red, blue}}`.", at=opened_at + 1))
     return option
 
 
@@ -116,9 +120,9 @@ def _group(options: list[str], opened_at: int) -> tuple[str, ...]:
     seen: set[str] = set()
     for option in options:
         if option.casefold() in seen:
-            raise PermutationError(
-                f"The group at character {opened_at + 1} lists the same option twice: "
-                "each option makes its own image, so list it once.")
+            raise PermutationError(tr(
+                "The group at character {at} lists the same option twice: each option "
+                "makes its own image, so list it once.", at=opened_at + 1))
         seen.add(option.casefold())
     return tuple(options)
 
@@ -129,8 +133,14 @@ def check_jobs(template: Template, count: int, limit: int) -> int:
     combinations = template.combinations
     jobs = combinations * count
     if jobs > limit:
-        times = f" × {count} images each" if count > 1 else ""
-        raise PermutationError(
-            f"This prompt makes {combinations} combinations{times}: {jobs} jobs, and one "
-            f"command may make at most {limit}. Remove some options; nothing was charged.")
+        if count > 1:
+            raise PermutationError(tr(
+                "This prompt makes {combinations} combinations × {count} images each: "
+                "{jobs} jobs, and one command may make at most {limit}. Remove some "
+                "options; nothing was charged.",
+                combinations=combinations, count=count, jobs=jobs, limit=limit))
+        raise PermutationError(tr(
+            "This prompt makes {combinations} combinations: {jobs} jobs, and one command "
+            "may make at most {limit}. Remove some options; nothing was charged.",
+            combinations=combinations, jobs=jobs, limit=limit))
     return jobs

@@ -439,7 +439,7 @@ class Router:
             return error
         label = MODELS[model].label
         route = self.route(model)
-        names = ", ".join(provider_label(n) for n in route) or "none"
+        names = ", ".join(provider_label(n) for n in route) or tr("none")
         configured = [n for n in route if self._configured(n)]
         schemas = [s for n in configured
                    if not self._states[n].fatal and (s := self._schema(model, n))]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import tr
 from bot.tools.geometry import Expansion, expand_for
 
 __all__ = ["TOOLS", "Expansion", "Tool", "expand_for", "tool"]
@@ -22,7 +23,7 @@ class Tool:
     """One button under a result."""
 
     key: str  # in the button's custom_id
-    label: str  # exactly as SPEC section 2 names it
+    label: str  # as SPEC section 2 names it (a `tr` text, shown in the result's language)
     model: str  # the catalogue model (and cost key) it runs as
     # Vary: FLUX.1 [dev]'s prompt_strength (1 keeps nothing of the input).
     strength: float | None = None
@@ -43,11 +44,11 @@ class Tool:
 SUBTLE, STRONG = 0.35, 0.75
 
 TOOLS: tuple[Tool, ...] = (
-    Tool("vary-subtle", "Vary (Subtle)", "vary", strength=SUBTLE),
-    Tool("vary-strong", "Vary (Strong)", "vary", strength=STRONG),
-    Tool("zoom-2", "Zoom Out 2x", "zoom-out", factor=2.0),
-    Tool("zoom-1.5", "Zoom Out 1.5x", "zoom-out", factor=1.5),
-    Tool("region", "Vary Region", "vary-region"),
+    Tool("vary-subtle", tr("Vary (Subtle)"), "vary", strength=SUBTLE),
+    Tool("vary-strong", tr("Vary (Strong)"), "vary", strength=STRONG),
+    Tool("zoom-2", tr("Zoom Out 2x"), "zoom-out", factor=2.0),
+    Tool("zoom-1.5", tr("Zoom Out 1.5x"), "zoom-out", factor=1.5),
+    Tool("region", tr("Vary Region"), "vary-region"),
     Tool("pan-left", "⬅️", "pan", side="left", row=2),
     Tool("pan-right", "➡️", "pan", side="right", row=2),
     Tool("pan-up", "⬆️", "pan", side="top", row=2),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.catalogue.tools import EXPAND_MAX
 from bot.errors import UserError
+from bot.i18n import tr
 
 SIDES = ("top", "bottom", "left", "right")
 
@@ -44,7 +45,7 @@ def expand_for(width: int, height: int, *, factor: float | None = None,
     image's width or height). The input is shrunk, keeping its shape, when the canvas
     would pass `limit` px on an axis."""
     if width < 1 or height < 1:
-        raise UserError("That image has no size to work from.")
+        raise UserError(tr("That image has no size to work from."))
     if factor is not None:
         grow_x = grow_y = factor
     elif side in ("left", "right"):
@@ -66,6 +67,6 @@ def expand_for(width: int, height: int, *, factor: float | None = None,
         found = Expansion(w, h, shrunk=scale < 1.0, **{side: grown[side]})
     if max(found.canvas) > limit or max(found.margins().values()) > limit:
         # Cannot happen with the shrinking above; a refusal rather than a provider's 422.
-        raise UserError(f"The new canvas would pass {limit} px on a side. Nothing was "
-                        "charged.")
+        raise UserError(tr("The new canvas would pass {limit} px on a side. Nothing was "
+                           "charged.", limit=limit))
     return found

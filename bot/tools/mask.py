@@ -9,12 +9,13 @@ import io
 from PIL import Image, ImageDraw
 
 from bot.errors import UserError
+from bot.i18n import tr
 
 GRID = 3
 CELLS = GRID * GRID
 # The cells by number, row by row from the top left, as the member picks them.
-CELL_NAMES = ("top left", "top", "top right", "left", "centre", "right",
-              "bottom left", "bottom", "bottom right")
+CELL_NAMES = (tr("top left"), tr("top"), tr("top right"), tr("left"), tr("centre"),
+              tr("right"), tr("bottom left"), tr("bottom"), tr("bottom right"))
 
 
 def parse_cells(text: str) -> tuple[int, ...]:
@@ -22,11 +23,11 @@ def parse_cells(text: str) -> tuple[int, ...]:
     Anything else is a UserError (a client may send any value)."""
     parts = [p.strip() for p in str(text).split(",")]
     if not parts or any(len(p) != 1 or p not in "123456789" for p in parts):
-        raise UserError("Pick the parts to repaint from the list (cells 1-9).")
+        raise UserError(tr("Pick the parts to repaint from the list (cells 1-9)."))
     cells = sorted({int(p) for p in parts})
     if len(cells) == CELLS:
-        raise UserError("Vary Region repaints part of the image: leave at least one part "
-                        "as it is (or use Vary (Strong)).")
+        raise UserError(tr("Vary Region repaints part of the image: leave at least one "
+                           "part as it is (or use Vary (Strong))."))
     return tuple(cells)
 
 

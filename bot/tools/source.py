@@ -14,6 +14,7 @@ from PIL import Image
 from bot import images
 from bot.catalogue import RATIOS
 from bot.errors import UserError
+from bot.i18n import Text, tr
 from bot.tools import Tool
 from bot.tools.geometry import expand_for
 from bot.tools.mask import parse_cells
@@ -25,7 +26,7 @@ class ToolInput:
 
     data: bytes = field(repr=False)
     options: dict[str, Any]
-    note: str | None = None
+    note: Text | None = None
 
 
 async def tool_input(tool: Tool, data: bytes, max_pixels: int, cells: str = ""
@@ -35,8 +36,8 @@ async def tool_input(tool: Tool, data: bytes, max_pixels: int, cells: str = ""
     try:
         info = images.check_input(data, max_pixels)
     except images.InputRefused:
-        raise UserError("That image can no longer be read, so the tool cannot use it. "
-                        "Nothing was charged.") from None
+        raise UserError(tr("That image can no longer be read, so the tool cannot use it. "
+                           "Nothing was charged.")) from None
     if tool.strength is not None:
         return ToolInput(data, {"prompt_strength": tool.strength,
                                 "aspect_ratio": nearest_ratio(info.width, info.height)})
@@ -47,9 +48,11 @@ async def tool_input(tool: Tool, data: bytes, max_pixels: int, cells: str = ""
     if found.shrunk:
         data = await asyncio.to_thread(shrink, data, found.width, found.height)
         canvas = found.canvas
-        note = (f"Your image ({info.width}×{info.height}) was first scaled down to "
-                f"{found.width}×{found.height}, so that the new canvas "
-                f"({canvas[0]}×{canvas[1]}) stays within the provider's sides.")
+        note = tr("Your image ({width}×{height}) was first scaled down to "
+                  "{new_width}×{new_height}, so that the new canvas "
+                  "({canvas_width}×{canvas_height}) stays within the provider's sides.",
+                  width=info.width, height=info.height, new_width=found.width,
+                  new_height=found.height, canvas_width=canvas[0], canvas_height=canvas[1])
     return ToolInput(data, found.margins(), note)
 
 

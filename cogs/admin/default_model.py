@@ -31,7 +31,7 @@ class Server(commands.Cog):
         services = self.bot.services
         config = await services.guilds.set_default_model(interaction.guild_id, model)
         chosen = MODELS[config.default_model]
-        where = "chosen for this server" if model else "the bot's default"
+        where = tr("chosen for this server") if model else tr("the bot's default")
         await interaction.response.send_message(
             tr("/imagine now uses {label} (`{id}`, {where}) when no model is given.",
                label=chosen.label, id=chosen.id, where=where).render(interaction.locale),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import texts
+from bot import mentions, texts
 from bot.i18n import NAMES, Text, catalogue, tr, trn
 from bot.safety import cap_in_force
 from cogs.common.context import CappableChannel, ensure_manage_server
@@ -84,7 +84,7 @@ async def settings_fields(interaction: discord.Interaction[FluxBot]) -> list[Fie
              allowance=texts.credits(settings.MAX_ALLOWANCE),
              budget=texts.credits(settings.MAX_DAILY_BUDGET))),
     ]
-    tier_lines = [_(tr("{role}: {credits} every {hours} h", role=f"<@&{t.role_id}>",
+    tier_lines = [_(tr("{role}: {credits} every {hours} h", role=mentions.role(t.role_id),
                        credits=texts.credits(t.allowance),
                        hours=t.period_hours or config.period_hours)) for t in tiers]
     offered = list(services.router.offered())
@@ -105,14 +105,14 @@ async def settings_fields(interaction: discord.Interaction[FluxBot]) -> list[Fie
         cap = cap_in_force(server_cap=server_cap, channel_cap=own, age_restricted=nsfw,
                            sfw_max=settings.SFW_SAFETY_MAX)
         where = (tr("{channel}: {cap} (age-restricted); its threads and posts too",
-                    channel=f"<#{channel_id}>", cap=cap) if nsfw else
+                    channel=mentions.channel(channel_id), cap=cap) if nsfw else
                  tr("{channel}: {cap}; its threads and posts too",
-                    channel=f"<#{channel_id}>", cap=cap))
+                    channel=mentions.channel(channel_id), cap=cap))
         cap_lines.append(_(where))
     limits = [
         _(tr("Jobs at once: {member} per member, {server} per server",
              member=settings.MAX_JOBS_PER_MEMBER, server=settings.MAX_JOBS_PER_SERVER)),
-        _(tr("Log channel: {channel}", channel=f"<#{log_channel.channel_id}>")
+        _(tr("Log channel: {channel}", channel=mentions.channel(log_channel.channel_id))
           if log_channel else tr("Log channel: none")),
         _(tr("Retention: {retention}", retention=retention.describe())),
         _(tr("Language: {language}", language=NAMES.get(language, language))),
@@ -135,7 +135,7 @@ async def _moderation_lines(bot: FluxBot, guild_id: int) -> list[Text]:
     return [
         tr("Blocklist: {here} here, {operator} from the bot's operator",
            here=_entries(len(entries)), operator=_entries(len(moderation.operator))),
-        tr("Review channel: {channel}", channel=f"<#{review}>") if review else
+        tr("Review channel: {channel}", channel=mentions.channel(review)) if review else
         tr("Review channel: none (no appeals)"),
     ]
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.errors import UserError
+from bot.i18n import tr
 from bot.jobs.request import Attachment
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ async def board_references(bot: FluxBot, guild_id: int, name: str, room: int
                            ) -> list[Attachment]:
     """Up to `room` of board `name`'s most recent images, newest first."""
     if not guild_id:
-        raise UserError("Boards belong to servers: use `board` in a server's channel.")
+        raise UserError(tr("Boards belong to servers: use `board` in a server's channel."))
     boards = bot.services.boards
     board = await boards.board(guild_id, name)
     found: list[Attachment] = []
@@ -50,5 +51,5 @@ async def board_references(bot: FluxBot, guild_id: int, name: str, room: int
         picked = named[0] if named else message.attachments[0]
         found.append(Attachment(picked.url, picked.filename, picked.content_type, picked.size,
                                 width=picked.width, height=picked.height,
-                                name=f"board image {item.number}"))
+                                name=tr("board image {number}", number=item.number)))
     return found

@@ -25,7 +25,7 @@ from bot.replies import defer_private, reply
 from bot.texts import model_label
 from cogs.common.component import JOB, JobChecked, ascii_number
 from cogs.common.job.delivery import discord_file
-from cogs.common.language import server_language
+from cogs.common.language import member_language, server_language
 from cogs.common.links import jump_link
 from cogs.common.posted import PostedImage, read_posted
 
@@ -60,7 +60,7 @@ class AddToBoardButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]
                 await _offer_boards(interaction, self.job_id, 1)
                 return
             view = discord.ui.View(timeout=None)
-            view.add_item(ImagePick(self.job_id, images))
+            view.add_item(ImagePick(self.job_id, images, member_language(interaction)))
             await interaction.edit_original_response(
                 content=tr("Add which image to a board?").render(interaction.locale), view=view)
         except Exception as exc:
@@ -71,10 +71,11 @@ class ImagePick(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
                 template=r"fluxcord:board-image:" + JOB):
     """The private select of a result's images, "Image 1" to "Image n"."""
 
-    def __init__(self, job_id: str, images: int = 1) -> None:
+    def __init__(self, job_id: str, images: int = 1, lang: str = SOURCE) -> None:
         super().__init__(discord.ui.Select(
-            custom_id=f"fluxcord:board-image:{job_id}", placeholder="Choose an image",
-            options=[discord.SelectOption(label=f"Image {n}", value=str(n))
+            custom_id=f"fluxcord:board-image:{job_id}",
+            placeholder=tr("Choose an image").render(lang),
+            options=[discord.SelectOption(label=tr("Image {n}", n=n).render(lang), value=str(n))
                      for n in range(1, max(images, 1) + 1)]))
         self.job_id = job_id
 
@@ -100,12 +101,13 @@ class BoardPick(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
     """The private select of the server's boards, most recently used first."""
 
     def __init__(self, job_id: str, boards: list[Board] | None = None,
-                 number: int = 1) -> None:
+                 number: int = 1, lang: str = SOURCE) -> None:
         options = [discord.SelectOption(label=b.name[:100], value=b.id) for b in boards or []]
         # Image 1 keeps the custom_id selects had before results had several images.
         suffix = f":{number}" if number > 1 else ""
         super().__init__(discord.ui.Select(
-            custom_id=f"fluxcord:board-pick:{job_id}{suffix}", placeholder="Choose a board",
+            custom_id=f"fluxcord:board-pick:{job_id}{suffix}",
+            placeholder=tr("Choose a board").render(lang),
             options=options or [discord.SelectOption(label="-", value="-")]))
         self.job_id = job_id
         self.number = number
@@ -151,7 +153,7 @@ async def _offer_boards(interaction: discord.Interaction[FluxBot], job_id: str,
         await add_to_board(interaction, listed[0], job_id, number)
         return
     view = discord.ui.View(timeout=None)
-    view.add_item(BoardPick(job_id, listed[:PICK_LIMIT], number))
+    view.add_item(BoardPick(job_id, listed[:PICK_LIMIT], number, member_language(interaction)))
     await interaction.edit_original_response(
         content=tr("Add this image to which board?").render(interaction.locale), view=view)
 
@@ -169,7 +171,7 @@ async def add_to_board(interaction: discord.Interaction[FluxBot], board: Board,
     if job.message_id is None:
         raise UserError(tr("That image was never posted, so it cannot be added to a board."))
     filename, data = await read_posted(interaction.client, PostedImage(
-        job.guild_id, job.channel_id, job.message_id, number), "added to a board")
+        job.guild_id, job.channel_id, job.message_id, number), tr("added to a board"))
     kept = KeptResult(job.id, filename, data)
     link = jump_link(job.guild_id, job.channel_id, job.message_id)
     added = await services.boards.add(board, job, kept, interaction.user.id, link)
@@ -200,13 +202,13 @@ async def _post_copy(interaction: discord.Interaction[FluxBot], board: Board, ad
     except discord.NotFound as exc:
         if exc.code == UNKNOWN_CHANNEL:
             await interaction.client.services.boards.thread_changed(board.thread_id, "deleted")
-            raise _thread_gone(board, "was deleted") from None
+            raise _thread_gone(board, tr("was deleted")) from None
         raise
     except discord.HTTPException as exc:
         if exc.code == THREAD_ARCHIVED:
             await interaction.client.services.boards.thread_changed(board.thread_id,
                                                                     "archived")
-            raise _thread_gone(board, "is archived and locked") from None
+            raise _thread_gone(board, tr("is archived and locked")) from None
         if exc.status == 403:
             raise UserError(tr("I may not post in the thread of “{name}”: ask a moderator to let"
                                " me send messages there.",

@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import mentions
 from bot.boards.export import SheetRow, sheet_csv
 from bot.boards.names import thread_name
 from bot.boards.sheet import SheetItem, draw_sheet_async
@@ -25,7 +26,7 @@ from cogs.common.autocomplete import board_names
 from cogs.common.context import MODEL_CHOICES
 from cogs.common.job.delivery import discord_file
 from cogs.common.job.rows import result_rows
-from cogs.common.language import server_language
+from cogs.common.language import member_language, server_language
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +39,14 @@ ADD_TO_BOARD = 40
 SHEET_HEADROOM = 64 * 1024
 ARCHIVE_AFTER_MINUTES: Literal[10080] = 10080  # a week: the longest Discord offers
 Place = discord.TextChannel | discord.ForumChannel | discord.Thread
-_STATE_NOTES = {"archived": " (thread archived)",
-                "deleted": " (thread deleted: `/board create` makes it again)"}
+_STATE_NOTES = {"archived": tr(" (thread archived)"),
+                "deleted": tr(" (thread deleted: `/board create` makes it again)")}
 
 
 def require(allowed: bool, permission: str, where: Place | None = None) -> None:
     """Refuses a member without `permission` (Discord's name for it), in `where` if given."""
     if not allowed:
-        place = f" in {where.mention}" if where is not None else ""
+        place = tr(" in {channel}", channel=where.mention) if where is not None else ""
         raise UserError(tr("You need the {permission} permission{place} for this.",
                            permission=permission, place=place))
 
@@ -127,7 +128,7 @@ class BoardCommands(commands.GroupCog, group_name="board"):
                                           interaction.user.id)
         again = ""
         if existing is not None:
-            again = " again; its style is kept and its images are being posted there again"
+            again = tr(" again; its style is kept and its images are being posted there again")
             task = asyncio.create_task(repost_items(self.bot, board))
             self._reposts.add(task)  # held until done: a task nobody holds may vanish
             task.add_done_callback(self._reposts.discard)
@@ -143,12 +144,16 @@ class BoardCommands(commands.GroupCog, group_name="board"):
             await reply(interaction, tr("This server has no boards yet. Someone with Manage "
                                         "Channels can make one with /board create."))
             return
+        lang = member_language(interaction)
         lines = [
-            f"**{b.name}**: {count} image{'s' if count != 1 else ''} · <#{b.thread_id}>"
-            f"{_STATE_NOTES.get(b.thread_state, '')}"
+            trn("**{name}**: {n} image · {thread}{state}",
+                "**{name}**: {n} images · {thread}{state}", count, name=b.name,
+                thread=mentions.channel(b.thread_id), state=_STATE_NOTES.get(b.thread_state, "")
+                ).render(lang)
             for b, count in boards
         ]
-        embed = discord.Embed(title="Boards", description="\n".join(lines)[:4000])
+        embed = discord.Embed(title=tr("Boards").render(lang),
+                              description="\n".join(lines)[:4000])
         await reply(interaction, None, embed=embed)
 
     @app_commands.command()

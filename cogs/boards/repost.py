@@ -12,6 +12,7 @@ import discord
 
 from bot.boards.store import Board, BoardItem
 from bot.errors import UserError
+from bot.i18n import tr
 from cogs.boards.board_add import item_embed
 from cogs.common.job.delivery import discord_file
 from cogs.common.language import guild_language
@@ -60,7 +61,7 @@ async def _original(bot: FluxBot, item: BoardItem) -> bytes | None:
     try:
         _, data = await read_posted(bot, PostedImage(
             job.guild_id, job.channel_id, job.message_id, filename=item.filename),
-            "posted again")
+            tr("posted again"))
     except UserError as gone:
         log.info("board %s: number %d not posted again: %s", item.board_id, item.number,
                  gone.message)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import texts
+from bot import mentions, texts
 from bot.i18n import render, tr
 from cogs.common.language import guild_language
 
@@ -72,5 +72,5 @@ async def report_budget(bot: FluxBot, guild_id: int, log_channel: bool | None = 
     config = await bot.services.guilds.guild_config(guild_id)
     for level in await bot.services.admin.budget_alerts(guild_id, config.daily_budget):
         await log_event(bot, guild_id, tr("Budget: {share} of today's {credits} is spent.",
-                                          share=f"{level} %",
+                                          share=mentions.percent(level),
                                           credits=texts.credits(config.daily_budget)))

@@ -13,6 +13,7 @@ import discord
 from bot.client import report_error
 from bot.continuity.questions import OpenQuestion
 from bot.errors import UserError
+from bot.i18n import Text, tr
 from cogs.common.component import Checked, NotHere
 from cogs.common.job.confirm import WAITING
 from cogs.common.job.result import run_job
@@ -23,9 +24,10 @@ if TYPE_CHECKING:
 QUESTION = r"(?P<question>[0-9]{1,20})"
 
 
-def closed_text() -> str:
+def closed_text() -> Text:
     """What a click on a question no longer open reads."""
-    return "This question has expired: nothing was made or charged. Use the command again."
+    return tr("This question has expired: nothing was made or charged. Use the command "
+              "again.")
 
 
 class _KeptAnswer(Checked):
@@ -56,11 +58,12 @@ class _KeptAnswer(Checked):
         """Closes the question; False (the member told) when it expired or another click
         closed it first."""
         continuity = interaction.client.services.continuity
+        closed = closed_text().render(interaction.locale)
         if not await continuity.close_question(self.question_id):
-            await interaction.response.edit_message(content=closed_text(), view=None)
+            await interaction.response.edit_message(content=closed, view=None)
             return False
         if self.question.expires_at < time.time():
-            await interaction.response.edit_message(content=closed_text(), view=None)
+            await interaction.response.edit_message(content=closed, view=None)
             return False
         return True
 
@@ -77,7 +80,8 @@ class ConfirmKept(_KeptAnswer, discord.ui.DynamicItem[discord.ui.Button[Any]],
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         if not await self._close(interaction):
             return
-        await interaction.response.edit_message(content="Confirmed: starting…", view=None)
+        await interaction.response.edit_message(
+            content=tr("Confirmed: starting…").render(interaction.locale), view=None)
         try:
             await run_job(interaction, self.question.request, confirmed_already=True)
         except Exception as exc:
@@ -96,4 +100,5 @@ class CancelKept(_KeptAnswer, discord.ui.DynamicItem[discord.ui.Button[Any]],
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         if await self._close(interaction):
             await interaction.response.edit_message(
-                content="Cancelled; nothing was charged.", view=None)
+                content=tr("Cancelled; nothing was charged.").render(interaction.locale),
+                view=None)

@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import texts
+from bot import mentions, texts
 from bot.client import FluxBot
 from bot.i18n import Text, join, tr, trn
 from cogs.common.admin_log import log_event
@@ -62,7 +62,7 @@ class Credits(commands.GroupCog, group_name="credits"):
         roles = role_ids_of(interaction) if member is None else _member_roles(member)
         balance = await self._credits.balance(interaction.guild_id, target.id, roles)
         whose = "" if target.id == interaction.user.id else f" ({target.mention})"
-        tier = (tr("the tier of {role}", role=f"<@&{balance.tier_role_id}>")
+        tier = (tr("the tier of {role}", role=mentions.role(balance.tier_role_id))
                 if balance.tier_role_id else tr("this server's allowance"))
         lines = [
             tr("Balance: {credits}{whose}", credits=texts.credits(balance.total), whose=whose),

@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import texts
+from bot import mentions, texts
 from bot.admin.history import describe as describe_entry
 from bot.admin.history import history_page
 from bot.i18n import catalogue, tr, trn
+from bot.i18n import render as render_text
 from cogs.common.context import ensure_manage_server
 from cogs.common.pages import Page, pager, send_page
 
@@ -30,13 +31,13 @@ async def render(interaction: discord.Interaction[FluxBot], user_id: int, page: 
     lines = []
     for entry in found.entries:
         change = f"{'+' if entry.delta > 0 else ''}{texts.credits(entry.delta).render(lang)}"
-        job = (" · " + tr("job {job}", job=f"`{entry.job_id[-8:]}`").render(lang)
-               if entry.job_id else "")
+        short = f"`{entry.job_id[-8:]}`" if entry.job_id else ""
+        job = " · " + tr("job {job}", job=short).render(lang) if entry.job_id else ""
         lines.append(f"<t:{int(entry.created_at)}:f> · **{change}** ({entry.bucket}) · "
-                     f"{describe_entry(entry)}{job}")
+                     f"{render_text(describe_entry(entry), lang)}{job}")
     embed = discord.Embed(
         title=tr("Credit history").render(lang),
-        description=tr("{member} in this server, newest first.", member=f"<@{user_id}>"
+        description=tr("{member} in this server, newest first.", member=mentions.member(user_id)
                        ).render(lang) + "\n\n"
                     + ("\n".join(lines) or tr("No credit has moved yet.").render(lang)),
         colour=discord.Colour.blurple(),

@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import texts
+from bot import mentions, texts
 from bot.admin.chart import FILENAME as CHART_FILENAME
 from bot.admin.chart import spend_chart
 from bot.admin.report import Report, build_report
+from bot.i18n import SOURCE, Text, tr, trn
 from bot.replies import defer_private
 from cogs.common.job.delivery import discord_file
+from cogs.common.language import member_language
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -41,7 +43,7 @@ async def send_report(interaction: discord.Interaction[FluxBot], days: int,
     name = f"fluxcord-credits-{days}d" + (f"-{member.id}" if member else "")
     report = await build_report(services.store, interaction.guild_id, since,
                                 member.id if member else None, limit, name)
-    embed = summary_embed(report, days, member)
+    embed = summary_embed(report, days, member, member_language(interaction))
     files = [discord_file(f.data, f.filename) for f in report.files]
     try:
         names = await member_names(interaction.guild, report.summary.top_spenders)
@@ -72,42 +74,56 @@ async def member_names(guild: discord.Guild | None, spenders: Sequence[tuple[int
 
 
 def summary_embed(report: Report, days: int,
-                  member: discord.Member | discord.User | None) -> discord.Embed:
-    """The summary: spent, refunded, granted, jobs, per model, per member, top spenders."""
+                  member: discord.Member | discord.User | None,
+                  lang: str = SOURCE) -> discord.Embed:
+    """The summary: spent, refunded, granted, jobs, per model, per member, top spenders,
+    in the language `lang` of the member who asked."""
     s = report.summary
-    whose = f" of {member.mention}" if member else ""
+
+    def _(text: Text) -> str:
+        return text.render(lang)
+
+    ledger = (tr("Ledger of {member}: {n} entries.", member=member.mention, n=s.rows)
+              if member else tr("Ledger: {n} entries.", n=s.rows))
+    running = (tr("; still running: {running}", running=s.jobs_running)
+               if s.jobs_running else "")
     embed = discord.Embed(
-        title=f"Credit report: last {days} day{'s' if days != 1 else ''}",
-        description=(
-            f"Ledger{whose}: {s.rows} entries.\n"
-            f"Spent on images: {texts.credits(s.spent)}; refunded: {texts.credits(s.refunded)}"
-            f"; net: {texts.credits(s.spent - s.refunded)}.\n"
-            f"Granted by admins: {texts.credits(s.granted)}.\n"
-            f"Jobs posted: {s.jobs_posted}; failed (refunded): {s.jobs_failed}"
-            + (f"; still running: {s.jobs_running}" if s.jobs_running else "") + "."
-        ),
+        title=_(trn("Credit report: last {n} day", "Credit report: last {n} days", days)),
+        description="\n".join((
+            _(ledger),
+            _(tr("Spent on images: {spent}; refunded: {refunded}; net: {net}.",
+                 spent=texts.credits(s.spent), refunded=texts.credits(s.refunded),
+                 net=texts.credits(s.spent - s.refunded))),
+            _(tr("Granted by admins: {granted}.", granted=texts.credits(s.granted))),
+            _(tr("Jobs posted: {posted}; failed (refunded): {failed}{running}.",
+                 posted=s.jobs_posted, failed=s.jobs_failed, running=running)),
+        )),
         colour=discord.Colour.blurple(),
     )
     models = sorted(set(s.by_model) | set(s.posted_by_model) | set(s.failed_by_model))
     if models:
-        embed.add_field(name="Per model", inline=False, value="\n".join(
-            f"{texts.model_label(m)}: {texts.credits(s.by_model[m])}, "
-            f"{s.posted_by_model[m]} posted, {s.failed_by_model[m]} failed"
+        embed.add_field(name=_(tr("Per model")), inline=False, value="\n".join(
+            _(tr("{model}: {credits}, {posted} posted, {failed} failed",
+                 model=texts.model_label(m), credits=texts.credits(s.by_model[m]),
+                 posted=s.posted_by_model[m], failed=s.failed_by_model[m]))
             for m in models[:FIELD_LINES])[:1024])
     if s.top_spenders:
-        embed.add_field(name="Top spenders", inline=False, value="\n".join(
-            f"{n}. <@{m}>: {texts.credits(c)}, {s.posted_by_member[m]} posted, "
-            f"{s.failed_by_member[m]} failed"
+        embed.add_field(name=_(tr("Top spenders")), inline=False, value="\n".join(
+            _(tr("{rank}. {member}: {credits}, {posted} posted, {failed} failed",
+                 rank=n, member=mentions.member(m), credits=texts.credits(c),
+                 posted=s.posted_by_member[m], failed=s.failed_by_member[m]))
             for n, (m, c) in enumerate(s.top_spenders, start=1))[:1024])
     members = len([m for m, c in s.by_member.items() if c])
-    embed.add_field(name="Members who spent", value=str(members), inline=True)
+    embed.add_field(name=_(tr("Members who spent")), value=str(members), inline=True)
     note = {
-        "plain": "The CSV has one row per ledger entry.",
-        "compressed": "The CSV was too large to upload as it is, so it is gzip-compressed "
-                      "(.csv.gz).",
-        "split": f"The CSV was too large to upload even compressed, so it is split into "
-                 f"{len(report.files)} parts, each starting with the header row.",
+        "plain": tr("The CSV has one row per ledger entry."),
+        "compressed": tr("The CSV was too large to upload as it is, so it is "
+                         "gzip-compressed (.csv.gz)."),
+        "split": tr("The CSV was too large to upload even compressed, so it is split into "
+                    "{parts} parts, each starting with the header row.",
+                    parts=len(report.files)),
     }[report.how]
-    embed.set_footer(text=note + " Columns: time (UTC), member_id, delta, bucket, reason, "
-                     "job_id, model. spend.png: credits spent per day, by model.")
+    embed.set_footer(text=_(note) + _(tr(" Columns: time (UTC), member_id, delta, bucket, "
+                                         "reason, job_id, model. spend.png: credits spent "
+                                         "per day, by model.")))
     return embed

@@ -29,6 +29,7 @@ from cogs.common.component import (
     submitted_modal,
 )
 from cogs.common.context import request_here
+from cogs.common.language import member_language
 from cogs.common.posted import PostedImage, read_posted
 
 if TYPE_CHECKING:
@@ -56,22 +57,26 @@ class EditImageButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]]
             await report_error(interaction, UserError(tr("This result has no image left.")))
             return
         await interaction.response.send_modal(
-            EditImageModal(self.job_id, images, interaction.id))
+            EditImageModal(self.job_id, images, interaction.id,
+                           member_language(interaction)))
 
 
-class EditImageModal(discord.ui.Modal, title="Edit the image"):
+class EditImageModal(discord.ui.Modal):
     """What to change and, with several images, which one."""
 
-    def __init__(self, job_id: str, images: int, opening_id: int) -> None:
-        super().__init__(custom_id=f"fluxcord:edit-image-modal:{job_id}:{opening_id}",
+    def __init__(self, job_id: str, images: int, opening_id: int, lang: str = SOURCE
+                 ) -> None:
+        super().__init__(title=tr("Edit the image").render(lang),
+                         custom_id=f"fluxcord:edit-image-modal:{job_id}:{opening_id}",
                          timeout=None)
         self.add_item(discord.ui.TextInput(
-            label="What to change", style=discord.TextStyle.paragraph,
-            max_length=CHANGE_MAX, custom_id="change", placeholder="make it night, add snow…"))
+            label=tr("What to change").render(lang), style=discord.TextStyle.paragraph,
+            max_length=CHANGE_MAX, custom_id="change",
+            placeholder=tr("make it night, add snow…").render(lang)))
         if images > 1:
             self.add_item(discord.ui.TextInput(
-                label=f"Which image (1-{images})", max_length=1, custom_id="which",
-                default="1"))
+                label=tr("Which image (1-{images})", images=images).render(lang),
+                max_length=1, custom_id="which", default="1"))
         self.stop()  # answered by `answer_edit_image` from its custom_id, not kept
 
 
@@ -105,7 +110,7 @@ async def _request(interaction: discord.Interaction[FluxBot], job: Job,
     # deleted since the modal opened is found out here, before any charge.
     _, data = await read_posted(interaction.client, PostedImage(
         interaction.guild_id or 0, interaction.message.channel.id, interaction.message.id,
-        which), "edited")
+        which), tr("edited"))
     return request_here(interaction, change, model=EDITOR.id,
                         attachment=Attachment(image.url, image.filename, image.content_type,
                                               image.size, data=data))

@@ -103,11 +103,11 @@ class Help(commands.Cog):
             balance = await services.credits.balance(interaction.guild_id, interaction.user.id,
                                                      role_ids_of(interaction))
             config = await services.guilds.guild_config(interaction.guild_id)
+            refills = f"<t:{balance.refills_at}:R>"
             embed.add_field(
                 name=_(tr("Your balance")),
                 value=_(tr("{credits}; your allowance refills {when}.",
-                           credits=texts.credits(balance.total),
-                           when=f"<t:{balance.refills_at}:R>")),
+                           credits=texts.credits(balance.total), when=refills)),
                 inline=False,
             )
             default, where = config.default_model, tr("Default model in this server")

@@ -53,10 +53,11 @@ async def history_page(interaction: discord.Interaction[FluxBot], query: str | N
 def _line(number: int, entry: HistoryEntry, lang: str = SOURCE) -> str:
     prompt = entry.prompt if len(entry.prompt) <= 150 else entry.prompt[:149] + "…"
     link = jump_link(entry.guild_id, entry.channel_id, entry.message_id)
+    when = f"<t:{int(entry.created_at)}:R>"
     return (f"**{number}.** {discord.utils.escape_markdown(prompt)}\n"
             + tr("{model} · seed {seed} · {when} · [image]({link})",
-                 model=model_label(entry.model), seed=entry.seed,
-                 when=f"<t:{int(entry.created_at)}:R>", link=link).render(lang))
+                 model=model_label(entry.model), seed=entry.seed, when=when,
+                 link=link).render(lang))
 
 
 class HistoryPage(discord.ui.DynamicItem[discord.ui.Button[Any]],

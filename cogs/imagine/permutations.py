@@ -17,6 +17,7 @@ import discord
 
 from bot import texts
 from bot.errors import UserError
+from bot.i18n import Text, join, render, tr, trn
 from bot.jobs.request import ImagineRequest, Prepared
 from bot.moderation.refusal import ModerationRefusal
 from bot.permutations import Template, check_jobs
@@ -25,6 +26,7 @@ from cogs.common.job.confirm import cost_question
 from cogs.common.job.part import Part, variant_heading
 from cogs.common.job.refusal import AppealButton, send_refusal
 from cogs.common.job.result import run_job
+from cogs.common.language import member_language
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -51,13 +53,17 @@ async def run_permutations(interaction: discord.Interaction[FluxBot], request: I
         return
     total = sum(p.cost for _, p in prepared)
     label = prepared[0][1].model.label
+    what = trn("{n} variant, {model}", "{n} variants, {model}", len(prepared), model=label)
     if (total > services.settings.CONFIRM_ABOVE
-            and not await cost_question(interaction)(total, f"{len(prepared)} variants, {label}")):
+            and not await cost_question(interaction)(total, what)):
         return
     await interaction.edit_original_response(
-        content=(f"Making {len(prepared)} variants with {label}, "
-                 f"{texts.credits(total)} in all; each is charged on its own and refunded "
-                 "if it fails. Each one's progress follows."),
+        content=trn("Making {n} variant with {model}, {credits} in all; each is charged on "
+                    "its own and refunded if it fails. Each one's progress follows.",
+                    "Making {n} variants with {model}, {credits} in all; each is charged on "
+                    "its own and refunded if it fails. Each one's progress follows.",
+                    len(prepared), model=label, credits=texts.credits(total)
+                    ).render(member_language(interaction)),
         view=None)
     parts = [Part(p, name, await _status(interaction, name)) for name, p in prepared]
     # At most the member's own limit of these jobs in the queue at once: the rest wait
@@ -71,7 +77,8 @@ async def _status(interaction: discord.Interaction[FluxBot], variant: str
                   ) -> discord.WebhookMessage:
     """The private message where one variant's progress and outcome are shown."""
     return await interaction.followup.send(
-        f"{variant_heading(variant)}: waiting for its turn…", ephemeral=True, wait=True,
+        tr("{heading}: waiting for its turn…", heading=variant_heading(variant)
+           ).render(member_language(interaction)), ephemeral=True, wait=True,
         allowed_mentions=NO_MENTIONS)
 
 
@@ -79,6 +86,7 @@ async def _run_part(interaction: discord.Interaction[FluxBot], part: Part, numbe
                     running: asyncio.Semaphore) -> None:
     """Runs one variant's job; whatever ends it is said in that variant's message."""
     kwargs: dict[str, Any] = {}
+    text: str | Text
     try:
         if not await _turn(interaction, part, number, running):
             return  # cancelled while it waited here; the button's answer said so
@@ -91,15 +99,16 @@ async def _run_part(interaction: discord.Interaction[FluxBot], part: Part, numbe
         text = refusal.message
         if refusal.appealable and refusal.strike_id is not None:
             view = discord.ui.View(timeout=None)
-            view.add_item(AppealButton(refusal.strike_id))
+            view.add_item(AppealButton(refusal.strike_id, member_language(interaction)))
             kwargs["view"] = view
     except UserError as exc:
         text = exc.message
     except Exception:
         log.exception("variant of interaction %s failed", interaction.id)
-        text = "Something went wrong on our side. It has been logged; please try again."
+        text = tr("Something went wrong on our side. It has been logged; please try again.")
     try:
-        await part.status.edit(content=f"{part.heading}: {text}",
+        await part.status.edit(content=join((part.heading, ": ", text)).render(
+                                   member_language(interaction)),
                                allowed_mentions=NO_MENTIONS, **kwargs)
     except discord.HTTPException:
         log.warning("could not tell user %s how a variant ended", interaction.user.id)
@@ -112,8 +121,9 @@ async def _turn(interaction: discord.Interaction[FluxBot], part: Part, number: i
     if not running.locked():
         await running.acquire()
         return True
+    lang = member_language(interaction)
     view = _Waiting(interaction.user.id, f"fluxcord:variant-cancel:{interaction.id}:{number}",
-                    part.heading)
+                    part.heading, lang)
     await part.status.edit(view=view)
     acquire = asyncio.ensure_future(running.acquire())
     cancel = asyncio.ensure_future(view.cancelled.wait())
@@ -130,7 +140,8 @@ async def _turn(interaction: discord.Interaction[FluxBot], part: Part, number: i
         if not acquire.cancelled():
             running.release()
         return False
-    await part.status.edit(content=f"{part.heading}: starting…", view=None,
+    await part.status.edit(content=tr("{heading}: starting…", heading=part.heading
+                                      ).render(lang), view=None,
                            allowed_mentions=NO_MENTIONS)
     return True
 
@@ -139,17 +150,20 @@ class _Waiting(discord.ui.View):
     """Cancel, on a variant waiting for the member's earlier ones (the requester only).
     It lives only in memory, like the cost question: a restart ends the command anyway."""
 
-    def __init__(self, user_id: int, custom_id: str, name: str) -> None:
+    def __init__(self, user_id: int, custom_id: str, name: Text, lang: str) -> None:
         super().__init__(timeout=None)
         self.user_id = user_id
         self.name = name
+        self.lang = lang
         self.cancelled = asyncio.Event()
         self.cancel.custom_id = custom_id
+        self.cancel.label = tr("Cancel").render(lang)
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id == self.user_id:
             return True
-        await interaction.response.send_message(NOT_HERE, ephemeral=True)
+        await interaction.response.send_message(render(NOT_HERE, member_language(interaction)),
+                                                ephemeral=True)
         return False
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
@@ -158,5 +172,6 @@ class _Waiting(discord.ui.View):
         self.cancelled.set()
         self.stop()
         await interaction.response.edit_message(
-            content=f"{self.name}: cancelled; nothing was charged.", view=None,
+            content=tr("{heading}: cancelled; nothing was charged.", heading=self.name
+                       ).render(self.lang), view=None,
             allowed_mentions=NO_MENTIONS)

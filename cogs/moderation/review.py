@@ -120,12 +120,13 @@ async def run_approved(interaction: discord.Interaction[FluxBot], appeal: Appeal
                    for made in images]
         upload = uploads[0]
         notes = (*image.notes, upload.note) if upload.note else image.notes
+        lang = await server_language(interaction)  # posted for everyone
         embed = result_embed(prepared.model, request, job_id, image, prepared.cost, balance,
-                             notes)
+                             notes, lang)
         embed.set_image(url=f"attachment://{upload.filename}")
         message = await post_result(
             interaction, channel_id=request.channel_id, user_id=request.user_id,
-            upload=upload, embed=embed, view=result_view(interaction.client, job_id),
+            upload=upload, embed=embed, view=result_view(interaction.client, job_id, lang),
             through_interaction=False, more=uploads[1:])
         posted.append(message.id)
         return message.id

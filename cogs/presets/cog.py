@@ -15,6 +15,7 @@ from bot.presets.checks import NAME_MAX, SUFFIX_MAX, describe
 from bot.replies import reply
 from cogs.common.autocomplete import preset_names
 from cogs.common.context import MODEL_CHOICES
+from cogs.common.language import member_language
 from cogs.common.options import (
     FORMAT_CHOICES,
     PRESET_OPTIONS,
@@ -139,8 +140,10 @@ class Presets(commands.GroupCog, group_name="preset"):
         if not presets:
             await reply(interaction, tr("You have no presets here. Save one with `/preset save`."))
             return
-        lines = [f"**{p.name}**: {describe(p.options)}" for p in presets]
-        embed = discord.Embed(title="Your presets", description="\n".join(lines)[:4000])
+        lang = member_language(interaction)
+        lines = [f"**{p.name}**: {describe(p.options).render(lang)}" for p in presets]
+        embed = discord.Embed(title=tr("Your presets").render(lang),
+                              description="\n".join(lines)[:4000])
         await reply(interaction, None, embed=embed)
 
     @app_commands.command()

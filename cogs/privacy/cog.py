@@ -18,13 +18,14 @@ from bot.replies import defer_private
 from cogs.common.admin_log import log_event
 from cogs.common.job.confirm import ask
 from cogs.common.job.delivery import discord_file
+from cogs.common.language import guild_language
 
 log = logging.getLogger(__name__)
 
 FILES_PER_MESSAGE = 10  # Discord's limit
 UPLOAD_HEADROOM = 64 * 1024  # room for the multipart envelope around each file
-ERASED_NOTE = "(erased at the member's request)"
-WHAT_GOES = (
+ERASED_NOTE = tr("(erased at the member's request)")
+WHAT_GOES = tr(
     "This erases, in every server where fluxcord knows you: your prompts and the options "
     "of your images (also of a job still running), your presets and preferences, your "
     "/history and prompt suggestions, the texts of your strikes and appeals, the input "
@@ -34,13 +35,12 @@ WHAT_GOES = (
     "already posted in channels. This cannot be undone."
 )
 HOW = {
-    "plain": "Everything fluxcord keeps about you, in every server, is in this JSON file.",
-    "compressed": "Everything fluxcord keeps about you, in every server, is in this "
-                  "gzip-compressed JSON file (.json.gz): it was too large as it is.",
-    "split": "Everything fluxcord keeps about you, in every server, is in this gzip-"
-             "compressed JSON file, split into {count} numbered parts to fit the upload "
-             "limit: join them in order (e.g. `cat name.json.gz.* > name.json.gz`), then "
-             "decompress.",
+    "plain": tr("Everything fluxcord keeps about you, in every server, is in this JSON file."),
+    "compressed": tr("Everything fluxcord keeps about you, in every server, is in this "
+                     "gzip-compressed JSON file (.json.gz): it was too large as it is."),
+    "split": tr("Everything fluxcord keeps about you, in every server, is in this gzip-"
+                "compressed JSON file, split into {count} numbered parts to fit the upload "
+                "limit: join them in order (e.g. {command}), then decompress."),
 }
 
 
@@ -77,7 +77,9 @@ class Privacy(commands.Cog):
         made, how = fit_export(document, limit, f"fluxcord-data-{interaction.user.id}")
         files = [discord_file(f.data, f.filename) for f in made]
         await interaction.edit_original_response(
-            content=HOW[how].format(count=len(files)), attachments=files[:FILES_PER_MESSAGE])
+            content=tr(HOW[how].msgid, count=len(files),
+                       command="`cat name.json.gz.* > name.json.gz`"
+                       ).render(interaction.locale), attachments=files[:FILES_PER_MESSAGE])
         for start in range(FILES_PER_MESSAGE, len(files), FILES_PER_MESSAGE):
             await interaction.followup.send(files=files[start:start + FILES_PER_MESSAGE],
                                             ephemeral=True)
@@ -96,11 +98,12 @@ class Privacy(commands.Cog):
             await log_event(self.bot, guild_id,
                             tr("{member} used /privacy forget-me.",
                                member=interaction.user.mention))
-        text = "Done: what fluxcord kept about you is erased, in every server."
+        text = tr("Done: what fluxcord kept about you is erased, in every server.")
         if left:
-            text += (f" {left} of the bot's posts about your prompts could not be changed "
-                     "on Discord; a server's moderators can remove them.")
-        await interaction.edit_original_response(content=text, view=None)
+            text += tr(" {count} of the bot's posts about your prompts could not be changed "
+                       "on Discord; a server's moderators can remove them.", count=left)
+        await interaction.edit_original_response(content=text.render(interaction.locale),
+                                                 view=None)
 
 
 async def tidy_discord(bot: FluxBot, erased: Erased) -> int:
@@ -109,11 +112,13 @@ async def tidy_discord(bot: FluxBot, erased: Erased) -> int:
     others added; returns how many could not be changed (a message already gone counts
     as done)."""
     failed = 0
-    notice = discord.Embed(title="Appeal", description=ERASED_NOTE,
-                           colour=discord.Colour.light_grey())
     for post in erased.review_posts:
         message = bot.get_partial_messageable(
             post.channel_id, guild_id=post.guild_id).get_partial_message(post.message_id)
+        lang = await guild_language(bot, post.guild_id)  # the review channel's readers
+        notice = discord.Embed(title=tr("Appeal").render(lang),
+                               description=ERASED_NOTE.render(lang),
+                               colour=discord.Colour.light_grey())
         try:
             await message.edit(content=None, embed=notice, view=None)
         except discord.NotFound:
@@ -138,7 +143,8 @@ async def tidy_discord(bot: FluxBot, erased: Erased) -> int:
             post.channel_id, guild_id=post.guild_id).get_partial_message(post.message_id)
         try:
             shown = await message.fetch()
-            embeds = [discord.Embed.from_dict({**e.to_dict(), "description": ERASED_NOTE})
+            erased_note = ERASED_NOTE.render(await guild_language(bot, post.guild_id))
+            embeds = [discord.Embed.from_dict({**e.to_dict(), "description": erased_note})
                       for e in shown.embeds[:1]]
             await message.edit(embeds=embeds)
         except discord.NotFound:

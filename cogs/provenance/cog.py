@@ -12,10 +12,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import FluxBot
-from bot.i18n import tr
+from bot.i18n import Text, join, tr
 from bot.jobs.request import MAX_INPUT_BYTES
 from bot.provenance.reading import Manifest, read
 from bot.replies import defer_private, reply
+from cogs.common.language import member_language
 
 log = logging.getLogger(__name__)
 
@@ -29,25 +30,26 @@ def _text(value: str) -> str:
     return discord.utils.escape_markdown(value).replace("@", "@\u200b")[:200]
 
 
-def describe(name: str, found: Manifest | None) -> str:
+def describe(name: str, found: Manifest | None) -> Text:
     """One image's answer."""
     if found is None:
-        return f"`{name}`: no content credentials (C2PA)."
+        return tr("`{name}`: no content credentials (C2PA).", name=name)
     if found.state == "Invalid":
-        return (f"`{name}`: content credentials signed by {_text(found.signer)}, but the "
-                "signature does not hold: the file was changed after signing, or the "
-                "manifest is damaged.")
-    claims = "made by AI" if found.ai_generated else "no claim that AI made it"
+        return tr("`{name}`: content credentials signed by {signer}, but the signature does "
+                  "not hold: the file was changed after signing, or the manifest is damaged.",
+                  name=name, signer=_text(found.signer))
+    claims: Text = tr("made by AI") if found.ai_generated else tr("no claim that AI made it")
     if found.model:
-        claims += f", model {_text(found.model)}"
+        claims += tr(", model {model}", model=_text(found.model))
     if found.provider:
-        claims += f", provider {_text(found.provider)}"
-    trust = ("the signature holds, but the certificate is on no C2PA trust list"
+        claims += tr(", provider {provider}", provider=_text(found.provider))
+    trust = (tr("the signature holds, but the certificate is on no C2PA trust list")
              if found.untrusted or found.state != "Trusted" else
-             "the signature holds and the certificate is trusted")
-    line = f"`{name}`: signed by {_text(found.signer)}: {claims}; {trust}."
+             tr("the signature holds and the certificate is trusted"))
+    line = tr("`{name}`: signed by {signer}: {claims}; {trust}.", name=name,
+              signer=_text(found.signer), claims=claims, trust=trust)
     if found.parent_signer:
-        line += f" Made from an image signed by {_text(found.parent_signer)}."
+        line += tr(" Made from an image signed by {signer}.", signer=_text(found.parent_signer))
     return line
 
 
@@ -73,21 +75,22 @@ class Provenance(commands.Cog):
         if not images:
             await reply(interaction, tr("That message has no images to check."))
             return
-        lines = []
+        lines: list[Text] = []
         for attachment in images:
             name = attachment.filename.replace("`", "'")[:100]
             if attachment.size > MAX_INPUT_BYTES:
-                lines.append(f"`{name}`: too large to check here.")
+                lines.append(tr("`{name}`: too large to check here.", name=name))
                 continue
             try:
                 data = await attachment.read()
             except discord.HTTPException as exc:
                 log.info("could not download attachment to check: HTTP %s", exc.status)
-                lines.append(f"`{name}`: could not be downloaded from Discord.")
+                lines.append(tr("`{name}`: could not be downloaded from Discord.", name=name))
                 continue
             lines.append(describe(name, await asyncio.to_thread(read, data)))
         await interaction.edit_original_response(
-            content="\n".join(lines)[:2000], allowed_mentions=discord.AllowedMentions.none())
+            content=join(lines, "\n").render(member_language(interaction))[:2000],
+            allowed_mentions=discord.AllowedMentions.none())
 
 
 async def setup(bot: FluxBot) -> None:

@@ -14,10 +14,11 @@ import discord
 
 from bot.client import report_error
 from bot.errors import UserError
-from bot.i18n import SOURCE
+from bot.i18n import SOURCE, render, tr
 from bot.tools import TOOLS, Tool, tool
 from bot.tools.mask import CELL_NAMES, CELLS, parse_cells
 from cogs.common.component import JOB, JobChecked
+from cogs.common.language import member_language
 from cogs.tools.run import ToolModal, images_of, run_tool
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class ToolButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],
     def __init__(self, job_id: str, which: Tool, lang: str = SOURCE) -> None:
         emoji = "🔲" if which.model == "vary-region" else None
         super().__init__(discord.ui.Button(
-            label=which.label, style=discord.ButtonStyle.secondary, row=which.row,
+            label=render(which.label, lang), style=discord.ButtonStyle.secondary, row=which.row,
             custom_id=f"fluxcord:tool:{which.key}:{job_id}", emoji=emoji))
         self.job_id = job_id
         self.tool = which
@@ -45,20 +46,21 @@ class ToolButton(JobChecked, discord.ui.DynamicItem[discord.ui.Button[Any]],
 
     async def callback(self, interaction: discord.Interaction[FluxBot]) -> None:  # type: ignore[override]
         images = images_of(self.job.options)
+        lang = member_language(interaction)
         if self.tool.model == "vary-region":
             await interaction.response.send_message(
-                "Which parts should be repainted? The image is cut in a 3×3 grid.",
-                view=region_view(self.job_id), ephemeral=True)
+                tr("Which parts should be repainted? The image is cut in a 3×3 grid."
+                   ).render(lang), view=region_view(self.job_id, lang), ephemeral=True)
         elif self.tool.asks_prompt or images > 1:
             await interaction.response.send_modal(
-                ToolModal(self.tool, self.job_id, images, interaction.id))
+                ToolModal(self.tool, self.job_id, images, interaction.id, lang=lang))
         else:
             await run_tool(interaction, self.job, self.tool, which=1)
 
 
-def region_view(job_id: str) -> discord.ui.View:
+def region_view(job_id: str, lang: str = SOURCE) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(RegionSelect(job_id))
+    view.add_item(RegionSelect(job_id, lang))
     return view
 
 
@@ -66,11 +68,12 @@ class RegionSelect(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
                    template=r"fluxcord:region:" + JOB):
     """Vary Region's cells, then a modal for what to put there."""
 
-    def __init__(self, job_id: str) -> None:
+    def __init__(self, job_id: str, lang: str = SOURCE) -> None:
         super().__init__(discord.ui.Select(
-            custom_id=f"fluxcord:region:{job_id}", placeholder="Parts to repaint",
+            custom_id=f"fluxcord:region:{job_id}",
+            placeholder=tr("Parts to repaint").render(lang),
             min_values=1, max_values=CELLS - 1,
-            options=[discord.SelectOption(label=f"{n}: {name}", value=str(n))
+            options=[discord.SelectOption(label=f"{n}: {render(name, lang)}", value=str(n))
                      for n, name in enumerate(CELL_NAMES, start=1)]))
         self.job_id = job_id
 
@@ -79,7 +82,7 @@ class RegionSelect(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
         values = data.get("values") or []
         try:
             if not isinstance(values, list) or not values:
-                raise UserError("Pick the parts to repaint from the list (cells 1-9).")
+                raise UserError(tr("Pick the parts to repaint from the list (cells 1-9)."))
             cells = "".join(map(str, parse_cells(",".join(str(v) for v in values))))
         except UserError as exc:
             await report_error(interaction, exc)
@@ -87,4 +90,4 @@ class RegionSelect(JobChecked, discord.ui.DynamicItem[discord.ui.Select[Any]],
         region = tool("region")
         await interaction.response.send_modal(ToolModal(
             region, self.job_id, images_of(self.job.options), interaction.id,
-            cells=cells))
+            cells=cells, lang=member_language(interaction)))

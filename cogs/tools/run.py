@@ -18,6 +18,7 @@ from bot.catalogue import PROMPT_MAX
 from bot.client import report_error
 from bot.credits.rows import Job
 from bot.errors import UserError
+from bot.i18n import SOURCE, Text, render, tr
 from bot.jobs.request import Attachment
 from bot.replies import defer_private
 from bot.tools import TOOLS, Tool, tool
@@ -25,6 +26,7 @@ from bot.tools.source import tool_input
 from cogs.common.component import JOB, admit_job, ascii_number, modal_ids, submitted_modal
 from cogs.common.context import request_here
 from cogs.common.job.result import run_job
+from cogs.common.language import member_language
 from cogs.common.posted import PostedImage, read_posted
 
 if TYPE_CHECKING:
@@ -35,27 +37,31 @@ SUBMIT = modal_ids(r"fluxcord:tool-modal:(?P<tool>" + _KEYS + r"):" + JOB
                    + r":(?P<cells>[1-9]{0,8}):[0-9]{1,20}")
 
 
-class ToolModal(discord.ui.Modal, title="Remake the image"):
+class ToolModal(discord.ui.Modal):
     """What to paint (optional for Zoom Out and Pan, asked for Vary Region) and, with
     several images, which one."""
 
     def __init__(self, which: Tool, job_id: str, images: int, opening_id: int, *,
-                 cells: str = "") -> None:
+                 cells: str = "", lang: str = SOURCE) -> None:
         super().__init__(
+            title=tr("Remake the image").render(lang),
             custom_id=f"fluxcord:tool-modal:{which.key}:{job_id}:{cells}:{opening_id}",
             timeout=None)
         if which.asks_prompt:
             self.add_item(discord.ui.TextInput(
-                label="What to paint in the new area (optional)",
+                label=tr("What to paint in the new area (optional)").render(lang),
                 style=discord.TextStyle.paragraph, required=False, max_length=PROMPT_MAX,
-                custom_id="prompt", placeholder="empty: the image's own prompt"))
+                custom_id="prompt",
+                placeholder=tr("empty: the image's own prompt").render(lang)))
         elif which.model == "vary-region":
             self.add_item(discord.ui.TextInput(
-                label="What to put there", style=discord.TextStyle.paragraph,
-                max_length=PROMPT_MAX, custom_id="prompt", placeholder="a red kite…"))
+                label=tr("What to put there").render(lang), style=discord.TextStyle.paragraph,
+                max_length=PROMPT_MAX, custom_id="prompt",
+                placeholder=tr("a red kite…").render(lang)))
         if images > 1:
             self.add_item(discord.ui.TextInput(
-                label=f"Which image (1-{images})", max_length=1, custom_id="which",
+                label=tr("Which image (1-{images})", images=images).render(lang),
+                max_length=1, custom_id="which",
                 default="1"))
         self.stop()  # answered by `answer_tool_modal` from its custom_id, not kept
 
@@ -74,16 +80,17 @@ async def answer_tool_modal(interaction: discord.Interaction[FluxBot]) -> bool:
     try:
         prompt = values.get("prompt", "").strip()
         if len(prompt) > PROMPT_MAX:
-            raise UserError(f"Say it in at most {PROMPT_MAX} characters. Press "
-                            f"{chosen.label} again.")
+            raise UserError(tr("Say it in at most {most} characters. Press {button} again.",
+                               most=PROMPT_MAX, button=chosen.label))
         if chosen.model == "vary-region" and not prompt:
-            raise UserError("Say what to put in those parts. Press Vary Region again.")
+            raise UserError(tr("Say what to put in those parts. Press Vary Region again."))
         if chosen.model == "vary-region" and not match["cells"]:
-            raise UserError("Pick the parts to repaint first. Press Vary Region again.")
+            raise UserError(tr("Pick the parts to repaint first. Press Vary Region again."))
         images = images_of(job.options)
         which = ascii_number(values.get("which", "1") or "1", 1, images)
         if which is None:
-            raise UserError(f"Pick an image from 1 to {images}. Press {chosen.label} again.")
+            raise UserError(tr("Pick an image from 1 to {images}. Press {button} again.",
+                               images=images, button=chosen.label))
     except UserError as exc:
         await report_error(interaction, exc)
         return True
@@ -103,20 +110,21 @@ async def run_tool(interaction: discord.Interaction[FluxBot], job: Job, chosen: 
         await report_error(interaction, exc)
         return
     if note:
-        await interaction.followup.send(note, ephemeral=True)
+        await interaction.followup.send(render(note, member_language(interaction)),
+                                        ephemeral=True)
 
 
 async def _run(interaction: discord.Interaction[FluxBot], job: Job, chosen: Tool,
-               which: int, prompt: str, cells: str) -> str | None:
+               which: int, prompt: str, cells: str) -> Text | None:
     if chosen.model == "vary" and not job.prompt:
-        raise UserError("This image's prompt was erased, so it cannot be varied.")
+        raise UserError(tr("This image's prompt was erased, so it cannot be varied."))
     if job.message_id is None:
-        raise UserError("This result has no image left.")
+        raise UserError(tr("This result has no image left."))
     bot = interaction.client
     # Discord's copy, through the message fetched again: fresh links, and a message
     # deleted since is found out here, before any charge.
     filename, data = await read_posted(bot, PostedImage(
-        job.guild_id, job.channel_id, job.message_id, which), "remade")
+        job.guild_id, job.channel_id, job.message_id, which), tr("remade"))
     made = await tool_input(chosen, data, bot.services.settings.MAX_INPUT_PIXELS, cells)
     request = request_here(
         interaction, prompt or job.prompt, model=chosen.model, options=made.options,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.admin import store as admin_store
 from bot.continuity import store as continuity_store
 from bot.credits import CreditDefaults, Credits
 from bot.credits import store as credits_store
@@ -296,3 +297,26 @@ async def test_killed_while_queued_is_refunded_and_told(scene: Scene) -> None:
             "refund: interrupted by a restart", "reserve"]
     assert await scene.balance() == 50
     assert results(scene.channel) == []
+
+
+async def test_a_resumed_result_speaks_the_servers_language(scene: Scene) -> None:
+    scene.bot.env["APIFRAME_POLL_SECONDS"] = "30"
+    await scene.bot.kill()
+    await scene.bot.start()
+    await scene.bot.ready()
+    db = await open_store(scene.url)
+    try:
+        await db.write(lambda tx: admin_store.set_language(tx, scene.guild.id, "de"))
+    finally:
+        await db.close()
+    ix = await scene.discord.slash(scene.channel, scene.alice, "imagine", prompt="a harbour",
+                                   model="flux-1.1-pro")
+    await submitted_at_apiframe(scene)
+
+    await scene.restart(APIFRAME_POLL_SECONDS="0.05")
+    await scene.discord.wait_until(lambda: bool(results(scene.channel)), timeout=10)
+    (posted,) = results(scene.channel)
+    fields = {f["name"]: f["value"] for f in posted.embeds[0]["fields"]}
+    assert "Kosten" in fields, fields
+    assert "Neu würfeln" in buttons(posted), buttons(posted)
+    await ix.wait_until(lambda i: private_text(i).startswith("Fertig: https://"), timeout=10)

@@ -137,3 +137,22 @@ async def test_registered_commands_carry_their_translated_descriptions(world: Wo
         found = item.get("description_localizations") or {}
         assert set(found) == {"de", "fr", "es-ES", "pt-BR"}, (item["name"], found)
         assert item.get("name_localizations") in (None, {}), item["name"]
+
+
+async def test_a_tools_button_and_a_blend_refusal_speak_german(world: World) -> None:
+    services = world.runner.services
+    assert services is not None
+    await services.admin.set_language(world.guild.id, "de")
+    await imagine(world, world.alice, "left")
+    # The tools' buttons under the result, in the server's language.
+    result = results(world.general)[-1]
+    assert {"Variieren (leicht)", "Variieren (stark)"} <= labels(result), labels(result)
+
+    # A /blend refusal, privately, in the member's language.
+    member = world.discord.add_user("blend-member", locale="de")
+    notes = world.discord.register_attachment(b"just some words", "notes.txt", "text/plain")
+    refused = await answered(await world.discord.slash(
+        world.general, member, "blend", prompt="mix them", image1=notes))
+    assert private_text(refused) == ("`image1` ist kein lesbares Bild: hänge ein PNG-, "
+                                     "JPEG- oder WebP-Bild an. Nichts wurde berechnet."), \
+        private_text(refused)

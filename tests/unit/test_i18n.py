@@ -13,7 +13,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot import i18n, texts
-from bot.i18n import DOMAIN, KEYWORDS, LANGUAGES, LOCALES_DIR, SOURCE, tr, trn
+from bot.i18n import DOMAIN, KEYWORDS, LANGUAGES, LOCALES_DIR, SOURCE, render, tr, trn
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = sorted(set(LANGUAGES.values()) - {SOURCE})
@@ -130,3 +130,25 @@ def test_a_source_checkout_compiles_the_catalogue_in_memory(
         assert not (folder / f"{DOMAIN}.mo").exists()
     finally:
         i18n.translations.cache_clear()
+
+
+def test_an_option_refusal_and_a_tools_label_are_translated() -> None:
+    from bot.catalogue import MODELS, OptionError, check_options
+    from bot.tools import tool
+
+    with pytest.raises(OptionError) as caught:
+        check_options(MODELS["flux-2-pro"], {"width": 512})
+    german = render(caught.value.message, "de")
+    assert german.startswith("FLUX.2 [pro] (`flux-2-pro`) nimmt `width` nicht. Es "
+                             "funktioniert mit "), german
+    assert render(tool("zoom-1.5").label, "fr") == "Dézoomer 1,5x"
+    assert tool("zoom-1.5").label == "Zoom Out 1.5x"  # the English source, as SPEC names it
+
+
+def test_no_text_is_an_f_string_the_extraction_skips(capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    """An f-string inside tr() (even as a placeholder's value) is skipped by babel with a
+    warning; values are worked out before the call, so every text is extracted."""
+    code_texts()
+    skipped = [line for line in capsys.readouterr().err.splitlines() if "f-string" in line]
+    assert not skipped, skipped

@@ -35,7 +35,8 @@ def _duration(seconds: float) -> Text:
     if seconds >= 60 and seconds % 60 == 0:
         return trn("{n} minute", "{n} minutes", int(seconds // 60))
     if seconds != int(seconds):
-        return tr("{seconds} seconds", seconds=f"{seconds:g}")
+        shown = f"{seconds:g}"
+        return tr("{seconds} seconds", seconds=shown)
     return trn("{n} second", "{n} seconds", int(seconds))
 
 

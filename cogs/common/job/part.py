@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.i18n import SOURCE, tr
+from bot.i18n import SOURCE, Text, tr
 from bot.jobs.request import Prepared
 
 # Characters of a variant in its private messages (the result's embed shows it whole).
@@ -25,17 +25,17 @@ class Part:
     status: discord.WebhookMessage
 
     @property
-    def heading(self) -> str:
+    def heading(self) -> Text:
         """How the variant's private messages name it."""
         return variant_heading(self.variant)
 
 
-def variant_heading(variant: str) -> str:
+def variant_heading(variant: str) -> Text:
     """A variant as its private messages name it: the member's text shown as text, and
     short enough that a message with the longest answer stays within Discord's limit."""
     if len(variant) > HEADING_MAX:
         variant = variant[:HEADING_MAX - 1] + "…"
-    return f"Variant **{as_text(variant)}**"
+    return tr("Variant **{variant}**", variant=as_text(variant))
 
 
 def name_variant(embed: discord.Embed, variant: str, lang: str = SOURCE) -> None:

@@ -110,7 +110,7 @@ class ProgressMessage:
                 kwargs["view"] = self._view
             try:
                 if self._message is not None:
-                    await self._message.edit(content=f"{self._heading}: {text}",
+                    await self._message.edit(content=f"{render(self._heading, self._lang)}: {text}",
                                              allowed_mentions=_NO_MENTIONS, **kwargs)
                 else:
                     await self._interaction.edit_original_response(content=text, **kwargs)

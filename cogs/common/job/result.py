@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot import texts
+from bot import mentions, texts
 from bot.catalogue import PROMPT_MAX
 from bot.client import report_error
 from bot.errors import UserError
@@ -354,5 +354,5 @@ class DeleteButton(
         if interaction.user.id != requester:
             await log_event(interaction.client, interaction.guild_id,
                             tr("{admin} deleted an image by {member} in {channel}.",
-                               admin=interaction.user.mention, member=f"<@{requester}>",
-                               channel=f"<#{interaction.channel_id}>"))
+                               admin=interaction.user.mention, member=mentions.member(requester),
+                               channel=mentions.channel(interaction.channel_id or 0)))

@@ -113,10 +113,11 @@ class _Resumed:
 
 
 async def resume(bot: FluxBot, job: Job, stored: Sequence[StoredImage],
-                 result_view: Callable[[str], discord.ui.View]) -> None:
+                 result_view: Callable[[str, str], discord.ui.View]) -> None:
     """Resumes the job (`bot.jobs.resume`), posting its images with `result_view`'s
-    buttons."""
-    await bot.services.jobs.resume(job, stored, _Resumed(bot, job, result_view(job.id)))
+    buttons, labelled in the server's language."""
+    lang = await guild_language(bot, job.guild_id)
+    await bot.services.jobs.resume(job, stored, _Resumed(bot, job, result_view(job.id, lang)))
 
 
 async def tell_settled(bot: FluxBot, job: Job, message_id: int) -> None:
@@ -170,9 +171,11 @@ async def _post(bot: FluxBot, job: Job, images: Sequence[GeneratedImage],
     # The charge as it stands: the images lost in the restart were refunded.
     now = await services.records.get_job(job.id)
     cost = now.cost if now is not None else job.cost
+    # For everyone, and the member's own language is not known after a restart.
+    lang = await guild_language(bot, job.guild_id)
     embed = result_embed(MODELS[job.model], _as_request(job), job.id, first, cost,
-                         balance, (*notes, *first.notes, *fitted))
-    name_seeds(embed, images)
+                         balance, (*notes, *first.notes, *fitted), lang)
+    name_seeds(embed, images, lang)
     embed.set_image(url=f"attachment://{files[0].filename}")
     row = await services.continuity.resume_row(job.id)
     if _token_alive(row):
@@ -183,7 +186,8 @@ async def _post(bot: FluxBot, job: Job, images: Sequence[GeneratedImage],
             # followup is a message of its own rather than filling that one in.
             await webhook.edit_message(
                 cast(int, "@original"),
-                content=f"Done: your image is in the channel (seed {first.seed}).", view=None)
+                content=tr("Done: your image is in the channel (seed {seed}).",
+                           seed=first.seed).render(lang), view=None)
             return await webhook.send(embed=embed, files=files, view=view, wait=True)
         except discord.HTTPException as exc:
             log.info("job %s: posting through the interaction failed (%s); posting in "
