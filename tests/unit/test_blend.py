@@ -12,6 +12,7 @@ from bot.blend import MAX_REFERENCES, check_attachment, gather
 from bot.credits.rows import Job, JobStatus
 from bot.errors import UserError
 from bot.jobs.request import Attachment, ImagineRequest, storable
+from bot.jobs.resume import StoredImage
 from bot.jobs.resume import _request as resume_request
 from bot.moderation.screen import frozen_request, request_from_subject
 from bot.providers.base import Submission
@@ -67,7 +68,7 @@ def test_a_blend_job_is_polled_again_at_bfl_after_a_restart() -> None:
               provider="bfl", message_id=None, error=None, created_at=0.0, updated_at=0.0)
     submission = Submission("bfl", "task-1", "https://api.bfl.ai/v1/get_result?id=task-1")
 
-    request = resume_request(job, submission)
+    request = resume_request(job, StoredImage(0, submission))
 
     assert request.plan.providers == ["bfl"]
     assert request.resume == submission
