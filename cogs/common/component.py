@@ -55,6 +55,37 @@ def ascii_number(text: str, low: int, high: int) -> int | None:
     return number if low <= number <= high else None
 
 
+def modal_values(components: list[Any]) -> dict[str, str]:
+    """The text inputs of a modal submit by custom_id, in action rows or labels alike
+    (anything else a client sends there is ignored)."""
+    found: dict[str, str] = {}
+    for component in components:
+        if not isinstance(component, dict):
+            continue
+        for child in [*component.get("components", []), component.get("component") or {}]:
+            if isinstance(child, dict) and child.get("custom_id"):
+                found[str(child["custom_id"])] = str(child.get("value") or "")
+    return found
+
+
+def which_image_input(images: int, lang: str) -> discord.ui.TextInput[Any]:
+    """A modal's "which image" field, for a result of `images` images."""
+    return discord.ui.TextInput(label=tr("Which image (1-{images})", images=images).render(lang),
+                                max_length=1, custom_id="which", default="1")
+
+
+def image_number(which: str, images: int, button: str) -> int:
+    """The "which image" field as a number from 1 to `images` (an empty field: 1);
+    anything else is a UserError that says what to type and to press `button` again."""
+    if images < 1:
+        raise UserError(tr("This result has no image left."))
+    number = ascii_number(which, 1, images) if which.strip() else 1
+    if number is None:
+        raise UserError(tr("Pick an image from 1 to {images}. Press {button} again.",
+                           images=images, button=button))
+    return number
+
+
 async def job_here(interaction: discord.Interaction[FluxBot], job_id: str, *,
                    requester_only: bool = False, deleted_ok: bool = False) -> Job:
     """Job `job_id` when it belongs to the interaction's server (a direct message's job:

@@ -24,9 +24,11 @@ from cogs.common.component import (
     JOB,
     JobChecked,
     admit_job,
-    ascii_number,
+    image_number,
     modal_ids,
+    modal_values,
     submitted_modal,
+    which_image_input,
 )
 from cogs.common.context import request_here
 from cogs.common.language import member_language
@@ -74,9 +76,7 @@ class EditImageModal(discord.ui.Modal):
             max_length=CHANGE_MAX, custom_id="change",
             placeholder=tr("make it night, add snow…").render(lang)))
         if images > 1:
-            self.add_item(discord.ui.TextInput(
-                label=tr("Which image (1-{images})", images=images).render(lang),
-                max_length=1, custom_id="which", default="1"))
+            self.add_item(which_image_input(images, lang))
         self.stop()  # answered by `answer_edit_image` from its custom_id, not kept
 
 
@@ -119,7 +119,7 @@ async def _request(interaction: discord.Interaction[FluxBot], job: Job,
 def edit_image_fields(components: list[Any], images: int) -> tuple[str, int]:
     """What to change and which image (1 to `images`), from the modal's submit; a
     UserError that says what to type when either does not parse."""
-    values = _values(components)
+    values = modal_values(components)
     change = values.get("change", "").strip()
     if not change:
         raise UserError(tr("Say what to change. Press Edit image again."))
@@ -127,26 +127,4 @@ def edit_image_fields(components: list[Any], images: int) -> tuple[str, int]:
         raise UserError(tr("Say what to change in at most {change_max} characters. Press Edit "
                            "image again.",
                            change_max=CHANGE_MAX))
-    return change, image_number(values.get("which", "1"), images)
-
-
-def image_number(which: str, images: int) -> int:
-    """The "which image" field as a number from 1 to `images` (an empty field: 1);
-    anything else is a UserError that says what to type."""
-    if images < 1:
-        raise UserError(tr("This result has no image left."))
-    number = ascii_number(which, 1, images) if which.strip() else 1
-    if number is None:
-        raise UserError(tr("Pick an image from 1 to {images}. Press Edit image again.",
-                           images=images))
-    return number
-
-
-def _values(components: list[Any]) -> dict[str, str]:
-    """The text inputs of a modal submit by custom_id, in action rows or labels alike."""
-    found: dict[str, str] = {}
-    for component in components:
-        for child in [*component.get("components", []), component.get("component") or {}]:
-            if child.get("custom_id"):
-                found[str(child["custom_id"])] = str(child.get("value") or "")
-    return found
+    return change, image_number(values.get("which", "1"), images, tr("Edit image"))

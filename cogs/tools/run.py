@@ -23,7 +23,15 @@ from bot.jobs.request import Attachment
 from bot.replies import defer_private
 from bot.tools import TOOLS, Tool, tool
 from bot.tools.source import tool_input
-from cogs.common.component import JOB, admit_job, ascii_number, modal_ids, submitted_modal
+from cogs.common.component import (
+    JOB,
+    admit_job,
+    image_number,
+    modal_ids,
+    modal_values,
+    submitted_modal,
+    which_image_input,
+)
 from cogs.common.context import request_here
 from cogs.common.job.result import run_job
 from cogs.common.language import member_language
@@ -59,10 +67,7 @@ class ToolModal(discord.ui.Modal):
                 max_length=PROMPT_MAX, custom_id="prompt",
                 placeholder=tr("a red kite…").render(lang)))
         if images > 1:
-            self.add_item(discord.ui.TextInput(
-                label=tr("Which image (1-{images})", images=images).render(lang),
-                max_length=1, custom_id="which",
-                default="1"))
+            self.add_item(which_image_input(images, lang))
         self.stop()  # answered by `answer_tool_modal` from its custom_id, not kept
 
 
@@ -76,7 +81,7 @@ async def answer_tool_modal(interaction: discord.Interaction[FluxBot]) -> bool:
         return True  # refused, and told so
     chosen = tool(match["tool"])
     data: Any = interaction.data or {}
-    values = _values(data.get("components", []))
+    values = modal_values(data.get("components", []))
     try:
         prompt = values.get("prompt", "").strip()
         if len(prompt) > PROMPT_MAX:
@@ -87,10 +92,7 @@ async def answer_tool_modal(interaction: discord.Interaction[FluxBot]) -> bool:
         if chosen.model == "vary-region" and not match["cells"]:
             raise UserError(tr("Pick the parts to repaint first. Press Vary Region again."))
         images = images_of(job.options)
-        which = ascii_number(values.get("which", "1") or "1", 1, images)
-        if which is None:
-            raise UserError(tr("Pick an image from 1 to {images}. Press {button} again.",
-                               images=images, button=chosen.label))
+        which = image_number(values.get("which", "1"), images, chosen.label)
     except UserError as exc:
         await report_error(interaction, exc)
         return True
@@ -141,13 +143,3 @@ def images_of(job_options: Mapping[str, Any]) -> int:
     """How many images the job's result holds."""
     count = job_options.get("count", 1)
     return count if isinstance(count, int) and 1 <= count <= 4 else 1
-
-
-def _values(components: list[Any]) -> dict[str, str]:
-    """The text inputs of a modal submit by custom_id, in action rows or labels alike."""
-    found: dict[str, str] = {}
-    for component in components:
-        for child in [*component.get("components", []), component.get("component") or {}]:
-            if isinstance(child, dict) and child.get("custom_id"):
-                found[str(child["custom_id"])] = str(child.get("value") or "")
-    return found

@@ -18,13 +18,13 @@ from bot.errors import UserError
 from bot.moderation import parse_entry
 from bot.presets.checks import check_preferences, check_preset
 from cogs.boards.board_add import AddToBoardButton, BoardPick, ImagePick
-from cogs.common.component import ascii_number
+from cogs.common.component import ascii_number, image_number
 from cogs.common.job.cancel import CancelButton
 from cogs.common.job.refusal import AppealButton
 from cogs.common.job.result import DeleteButton, EditButton, RerollButton, edited_prompt
 from cogs.common.pages import PageButton
 from cogs.continuity.cog import TryAgainButton
-from cogs.edit.edit_image import EditImageButton, edit_image_fields, image_number
+from cogs.edit.edit_image import EditImageButton, edit_image_fields
 from cogs.history.cog import HistoryPage, HistoryReroll
 from cogs.moderation.review import ApproveButton, RejectButton
 
@@ -74,7 +74,7 @@ def test_a_number_is_ascii_digits_in_range_or_nothing(text: str, low: int, high:
 def test_which_image_is_a_number_in_range_or_a_request_to_pick(which: str, images: int
                                                                ) -> None:
     try:
-        number = image_number(which, images)
+        number = image_number(which, images, "Edit image")
     except UserError as exc:
         assert exc.message in (f"Pick an image from 1 to {images}. Press Edit image again.",
                                "This result has no image left.")

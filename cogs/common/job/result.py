@@ -35,7 +35,15 @@ from bot.moderation.refusal import ModerationRefusal
 from bot.providers.base import GeneratedImage
 from bot.replies import defer_private, reply
 from cogs.common.admin_log import log_event, report_budget
-from cogs.common.component import JOB, JobChecked, admit_job, job_here, modal_ids, submitted_modal
+from cogs.common.component import (
+    JOB,
+    JobChecked,
+    admit_job,
+    job_here,
+    modal_ids,
+    modal_values,
+    submitted_modal,
+)
 from cogs.common.context import request_here
 from cogs.common.job.confirm import cost_question
 from cogs.common.job.count import name_seeds
@@ -291,23 +299,13 @@ async def answer_edit_submit(interaction: discord.Interaction[FluxBot]) -> bool:
 def edited_prompt(components: list[Any]) -> str:
     """The Edit modal's new prompt; a UserError when it is empty or longer than the
     modal allows (a client may send anything)."""
-    prompt = _submitted_text(components, "prompt").strip()
+    prompt = modal_values(components).get("prompt", "").strip()
     if not prompt:
         raise UserError(tr("The prompt cannot be empty. Press Edit again."))
     if len(prompt) > PROMPT_MAX:
         raise UserError(tr("The prompt can be at most {max} characters. Press Edit again.",
                            max=PROMPT_MAX))
     return prompt
-
-
-def _submitted_text(components: list[Any], custom_id: str) -> str:
-    """A text input's value in a modal submit, in action rows or labels alike."""
-    for component in components:
-        children = [*component.get("components", []), component.get("component") or {}]
-        for child in children:
-            if child.get("custom_id") == custom_id:
-                return str(child.get("value") or "")
-    return ""
 
 
 class DeleteButton(
