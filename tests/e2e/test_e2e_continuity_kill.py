@@ -5,22 +5,17 @@ started again: what the member sees in the Discord stand-in, and what the ledger
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.admin import store as admin_store
 from bot.continuity import store as continuity_store
-from bot.credits import CreditDefaults, Credits
-from bot.credits import store as credits_store
 from bot.credits.rows import Job, JobStatus
 from bot.schema import open_store
-from tests.support.bot_process import BotProcess
 from tests.support.e2e_fixtures import private_text, results
-from tests.support.standins.discord_api import Channel, DiscordStandIn, Guild, User
+from tests.support.restart_scene import Scene, buttons, restart_scene
 from tests.support.standins.providers import ProviderStandIns
 
 pytestmark = pytest.mark.asyncio
@@ -28,93 +23,12 @@ pytestmark = pytest.mark.asyncio
 RESTARTED = "The bot restarted while making your image; your {} credits are back."
 
 
-@dataclass
-class Scene:
-    discord: DiscordStandIn
-    providers: ProviderStandIns
-    guild: Guild
-    channel: Channel
-    alice: User
-    url: str
-    bot: BotProcess
-
-    async def jobs(self) -> list[Job]:
-        """Every job, oldest first."""
-        db = await open_store(self.url)
-        try:
-            rows = await db.read(lambda tx: tx.dump("jobs"))
-            jobs = [await db.read(lambda tx, i=str(row[0]): credits_store.job(tx, i))
-                    for row in rows]
-        finally:
-            await db.close()
-        return sorted((j for j in jobs if j is not None), key=lambda j: j.created_at)
-
-    async def wait_for(self, what: str, check: Callable[[list[Job]], bool],
-                       timeout: float = 30.0) -> list[Job]:  # noqa: ASYNC109
-        give_up = time.monotonic() + timeout
-        while time.monotonic() < give_up:
-            jobs = await self.jobs()
-            if check(jobs):
-                return jobs
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"never {what}: {await self.jobs()}\n{self.bot.log}")
-
-    async def ledger_moves(self, job_id: str) -> list[str]:
-        db = await open_store(self.url)
-        try:
-            ledger = await db.read(
-                lambda tx: credits_store.ledger(tx, self.guild.id, self.alice.id))
-            assert await Credits(db, CreditDefaults()).audit() == []
-        finally:
-            await db.close()
-        return sorted(e.reason for e in ledger if e.job_id == job_id)
-
-    async def balance(self) -> int:
-        db = await open_store(self.url)
-        try:
-            return (await Credits(db, CreditDefaults()).balance(self.guild.id,
-                                                                self.alice.id)).total
-        finally:
-            await db.close()
-
-    async def restart(self, **settings: str) -> None:
-        """kill -9 (unless already done), then a new process on the same database."""
-        assert self.bot.process is not None
-        if self.bot.process.returncode is None:
-            await self.bot.kill()
-        self.bot.env.update(settings)
-        await self.bot.start()
-        await self.bot.ready()
-
-
 @pytest.fixture
 async def scene(tmp_path: Path, provider_standins: ProviderStandIns
                 ) -> AsyncIterator[Scene]:
-    async with DiscordStandIn() as discord:
-        guild = discord.add_guild("Moodboard")
-        channel = guild.add_channel("general")
-        alice = discord.add_user("alice")
-        url = f"sqlite:///{tmp_path / 'fluxcord.db'}"
-        bot = BotProcess("bot", discord, tmp_path, DATABASE_URL=url,
-                         APIFRAME_POLL_SECONDS="0.05", SHUTDOWN_GRACE_SECONDS="0.2",
-                         **provider_standins.settings_env())
-        await bot.start()
-        await bot.ready()
-        try:
-            yield Scene(discord, provider_standins, guild, channel, alice, url, bot)
-        finally:
-            for standin in provider_standins.all:
-                standin.release()
-            if bot.process is not None and bot.process.returncode is None:
-                await bot.kill()
-        assert discord.unknown_requests == []
-        assert discord.internal_errors == []
-
-
-def buttons(message: object) -> list[str]:
-    """The labels of a message's buttons."""
-    rows = getattr(message, "components", None) or []
-    return [c.get("label") for row in rows for c in row.get("components", [])]
+    async for each in restart_scene(tmp_path, provider_standins, config=None, bfl=False,
+                                    posting_check_seconds=None):
+        yield each
 
 
 def is_generating(job: Job) -> bool:

@@ -12,9 +12,15 @@ from pathlib import Path
 import pytest
 
 from bot.credits.rows import Job, JobStatus
-from tests.e2e.test_e2e_continuity_kill import Scene, buttons
 from tests.support.e2e_fixtures import private_text, results
-from tests.support.restart_scene import age_jobs, check, restart_scene, stored_submissions
+from tests.support.restart_scene import (
+    Scene,
+    age_jobs,
+    buttons,
+    check,
+    restart_scene,
+    stored_submissions,
+)
 from tests.support.standins.discord_api import Perm
 from tests.support.standins.providers import ProviderStandIns
 

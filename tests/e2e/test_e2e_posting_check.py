@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.credits.rows import JobStatus
-from tests.e2e.test_e2e_continuity_kill import Scene, buttons
 from tests.e2e.test_e2e_metrics import free_port, scrape
 from tests.support.e2e_fixtures import private_text, results
-from tests.support.restart_scene import age_jobs, posting_then, restart_scene
+from tests.support.restart_scene import Scene, age_jobs, buttons, posting_then, restart_scene
 from tests.support.standins.providers import ProviderStandIns
 
 pytestmark = pytest.mark.asyncio
