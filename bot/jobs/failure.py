@@ -22,11 +22,15 @@ from bot.safety import SafetyCapExceeded
 log = logging.getLogger(__name__)
 
 
-async def told(exc: BaseException, *, job_id: str, cost: int, request: ImagineRequest,
-               model: str, screens: Sequence[Screen[Any]]) -> BaseException | None:
-    """What the member of refunded job `job_id` of `cost` credits is told instead of `exc`;
-    None when `exc` goes on as it is (the bot stopped, or something unforeseen)."""
+async def told(exc: BaseException, *, cancelled: bool, job_id: str, cost: int,
+               request: ImagineRequest, model: str, screens: Sequence[Screen[Any]]
+               ) -> BaseException | None:
+    """What the member of refunded job `job_id` of `cost` credits is told instead of `exc`
+    (`cancelled`: they cancelled it while it was queued); None when `exc` goes on as it is
+    (the bot stopped, or something unforeseen)."""
     back = texts.your_credits_back(cost)
+    if cancelled:
+        return JobCancelled(tr("Cancelled. {back}", back=back))
     if isinstance(exc, ModerationError):
         for screen in screens:
             refused = await screen.provider_refused(request, model,
@@ -43,11 +47,6 @@ async def told(exc: BaseException, *, job_id: str, cost: int, request: ImagineRe
         return JobFailed(tr("The cap changed while your job waited: {reason} {back}",
                             reason=exc.message, back=back))
     return None
-
-
-def cancelled(cost: int) -> JobCancelled:
-    """What the member who cancelled a queued job of `cost` credits is told."""
-    return JobCancelled(tr("Cancelled. {back}", back=texts.your_credits_back(cost)))
 
 
 def outcome(exc: BaseException) -> Outcome:

@@ -11,25 +11,20 @@ from collections.abc import Awaitable, Callable
 
 from bot import images
 from bot.cancelling import WaitingJobs
+from bot.catalogue.plan import Plan
 from bot.count import CountedImages, generate_images
 from bot.credits.charge import Charge
 from bot.errors import UserError
 from bot.i18n import tr
 from bot.jobs.ports import Keeper, ProgressCallback
-from bot.jobs.request import MAX_INPUT_BYTES, Attachment, ImagineRequest, Prepared, Progress
+from bot.jobs.request import MAX_INPUT_BYTES, Attachment, Prepared, Progress
 from bot.jobs.resume import StoredImage
 from bot.limits import FairScheduler, Ticket
 from bot.providers.base import GenerationRequest, InputImage, OnSubmitted, Submission
 from bot.providers.router import Router
-from bot.safety import check_requested
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# A job that starts within this many seconds of its checks, without waiting in the queue,
-# keeps the safety cap they read instead of reading it again.
-CAP_STILL_CURRENT = 1.0
-
 
 def lane(prepared: Prepared) -> str:
     """The provider the job goes to first: the server's limit is counted per lane, so jobs
@@ -50,7 +45,7 @@ class Generation:
         keeper: Keeper,
         fetch: Callable[[str], Awaitable[bytes]],
         waiting: WaitingJobs,
-        cap_for: Callable[[ImagineRequest], Awaitable[int]],
+        plan_now: Callable[[Prepared, bool], Awaitable[Plan]],
         at_provider: Callable[[str], None],
     ) -> None:
         self._settings = settings
@@ -59,7 +54,8 @@ class Generation:
         self._keeper = keeper
         self._fetch = fetch
         self._waiting = waiting
-        self._cap_for = cap_for
+        # The job's plan under the cap in force as it starts (`Preparation.plan_now`).
+        self._plan_now = plan_now
         # Told the id of each job whose provider job is kept (a stop leaves it for the
         # next start).
         self._at_provider = at_provider
@@ -103,20 +99,9 @@ class Generation:
 
     async def _generate(self, prepared: Prepared, charge: Charge, on_progress: ProgressCallback,
                         *, queued: bool) -> CountedImages:
-        # Looked up again now that the job starts: a cap changed while it waited applies.
-        # A job that starts at once, moments after its checks, starts with the cap they
-        # read: a change in between could as well have come just after the start.
-        fresh = not queued and time.monotonic() - prepared.cap_read_at < CAP_STILL_CURRENT
-        cap = prepared.cap if fresh else await self._cap_for(prepared.request)
-        plan = prepared.plan
-        if cap != prepared.cap:
-            check_requested(prepared.options.get("safety_tolerance"), cap)
-            # Raises NoProviderAvailable (refunded like any provider failure) when no
-            # provider fits the new cap.
-            chosen = {k: v for k, v in prepared.options.items() if k != "image"}
-            plan = self._router.plan(
-                prepared.model.id, chosen, cap, image=prepared.image is not None
-            )
+        # A cap changed while the job waited applies: refunded like any provider failure
+        # when the job no longer fits it.
+        plan = await self._plan_now(prepared, queued)
         started = time.monotonic()
         job_id = charge.id
         await charge.generating()

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.catalogue import MODELS, Model
+from bot.catalogue.plan import Plan
 from bot.catalogue.resolve import EMPTY, PREFERENCES, Layer, resolve
 from bot.credits import ServerSettings
 from bot.errors import UserError
@@ -20,9 +21,13 @@ from bot.jobs.ports import LogChannelRead, OptionSource, Screen, Slot
 from bot.jobs.request import ImagineRequest, Prepared
 from bot.jobs.terms import JobSettings, job_settings_rule, terms
 from bot.providers.router import Router
-from bot.safety import ChannelLookup, cap_in_channel, not_age_restricted
+from bot.safety import ChannelLookup, cap_in_channel, check_requested, not_age_restricted
 from bot.settings import Settings
 from bot.storage import Rule, Store, Transaction
+
+# A job that starts within this many seconds of its checks, without waiting in the queue,
+# keeps the safety cap they read instead of reading it again.
+CAP_STILL_CURRENT = 1.0
 
 
 class Preparation:
@@ -72,6 +77,22 @@ class Preparation:
         return Prepared(request, model, agreed.options, agreed.cap, seed, agreed.cost, None,
                         agreed.plan, notes, log_channel=found.log_channel,
                         cap_read_at=cap_read_at)
+
+    async def plan_now(self, prepared: Prepared, queued: bool) -> Plan:
+        """The job's plan under the safety cap in force as it starts (`queued`: after
+        waiting in the queue). Raises SafetyCapExceeded when the member's own level is
+        now over the cap, NoProviderAvailable when no provider fits it."""
+        # Looked up again now that the job starts: a cap changed while it waited applies.
+        # A job that starts at once, moments after its checks, starts with the cap they
+        # read: a change in between could as well have come just after the start.
+        fresh = not queued and time.monotonic() - prepared.cap_read_at < CAP_STILL_CURRENT
+        cap = prepared.cap if fresh else await self.cap_for(prepared.request)
+        if cap == prepared.cap:
+            return prepared.plan
+        check_requested(prepared.options.get("safety_tolerance"), cap)
+        chosen = {k: v for k, v in prepared.options.items() if k != "image"}
+        return self._router.plan(prepared.model.id, chosen, cap,
+                                 image=prepared.image is not None)
 
     async def cap_for(self, request: ImagineRequest) -> int:
         """The safety_tolerance cap in force in the request's channel now: the caps as

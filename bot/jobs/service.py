@@ -106,7 +106,7 @@ class JobService:
             screens=self._screens, log_channel=log_channel)
         self._generation = Generation(
             settings=settings, router=router, scheduler=scheduler, keeper=self._keeper,
-            fetch=fetch, waiting=self.waiting, cap_for=self._preparation.cap_for,
+            fetch=fetch, waiting=self.waiting, plan_now=self._preparation.plan_now,
             at_provider=self._at_provider.add)
 
     def read_channels_with(self, lookup: ChannelLookup) -> None:
@@ -309,13 +309,11 @@ class JobService:
             # Nothing runs from this job again, so its input image is not kept. A stop
             # keeps it: the member is offered Try again.
             await asyncio.shield(self._drop_input(job_id))
-        if cancelled:
-            raise failure.cancelled(prepared.cost) from None
-        told = await failure.told(exc, job_id=job_id, cost=prepared.cost,
+        told = await failure.told(exc, cancelled=cancelled, job_id=job_id, cost=prepared.cost,
                                   request=prepared.request, model=prepared.model.id,
                                   screens=self._screens)
         if told is not None:
-            raise told from exc
+            raise told from (None if cancelled else exc)
 
     async def resume(self, job: Job, stored: Sequence[StoredImage], ui: ResumeUI) -> None:
         """Finishes a job a restart interrupted after its provider accepted it (each of its
