@@ -1,21 +1,16 @@
 """Where the safety_tolerance cap is decided and enforced (SPEC section 4).
 
 Pure functions: the caps come from storage, the channel's age restriction from Discord,
-`SFW_SAFETY_MAX` from the operator. Every provider request passes through
-`tolerance_for`, so no provider ever receives a value above the cap.
+`SFW_SAFETY_MAX` from the operator. How a provider's request is held under the cap is the
+plan's (`bot.catalogue.plan.tolerance_for`), so no provider ever receives a value above it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from bot.catalogue import ProviderSchema
 from bot.errors import UserError
-
-# What a provider without a safety_tolerance option applies on its own: FLUX's default.
-IMPLICIT_TOLERANCE = 2
 
 
 class SafetyCapExceeded(UserError):
@@ -82,29 +77,3 @@ def check_requested(requested: int | None, cap: int) -> None:
     """Refuses a requested tolerance above the cap; never raises it silently."""
     if requested is not None and requested > cap:
         raise SafetyCapExceeded(requested, cap)
-
-
-def provider_allowed(schema: ProviderSchema, cap: int) -> bool:
-    """A provider with no tolerance option applies its own default; only use it when the
-    cap allows that default."""
-    return schema.takes("safety_tolerance") or cap >= IMPLICIT_TOLERANCE
-
-
-def tolerance_for(schema: ProviderSchema, options: Mapping[str, Any], cap: int) -> dict[str, Any]:
-    """The options to send `schema`'s provider, with the tolerance settled.
-
-    A set value has already passed `check_requested`; an unset one becomes
-    min(the provider's default, cap). flux-dev's `disable_safety_checker` is not an
-    option at all: the catalogue pins it to false.
-    """
-    result = dict(options)
-    if not schema.takes("safety_tolerance"):
-        result.pop("safety_tolerance", None)
-        return result
-    requested = result.get("safety_tolerance")
-    if requested is None:
-        default = schema.params["safety_tolerance"].default
-        result["safety_tolerance"] = min(int(default), cap)
-    else:
-        result["safety_tolerance"] = min(int(requested), cap)
-    return result

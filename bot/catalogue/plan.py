@@ -13,7 +13,9 @@ from typing import Any
 
 from bot.catalogue.schema import OptionError, ProviderSchema
 from bot.catalogue.shape import can_shape, shaped
-from bot.safety import IMPLICIT_TOLERANCE, provider_allowed, tolerance_for
+
+# What a provider without a safety_tolerance option applies on its own: FLUX's default.
+IMPLICIT_TOLERANCE = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,32 @@ class Plan:
     @property
     def providers(self) -> list[str]:
         return [a.provider for a in self.attempts]
+
+
+def provider_allowed(schema: ProviderSchema, cap: int) -> bool:
+    """A provider with no tolerance option applies its own default; only use it when the
+    cap allows that default."""
+    return schema.takes("safety_tolerance") or cap >= IMPLICIT_TOLERANCE
+
+
+def tolerance_for(schema: ProviderSchema, options: Mapping[str, Any], cap: int) -> dict[str, Any]:
+    """The options to send `schema`'s provider, with the tolerance settled.
+
+    A set value has already passed `check_requested`; an unset one becomes
+    min(the provider's default, cap). flux-dev's `disable_safety_checker` is not an
+    option at all: the catalogue pins it to false.
+    """
+    result = dict(options)
+    if not schema.takes("safety_tolerance"):
+        result.pop("safety_tolerance", None)
+        return result
+    requested = result.get("safety_tolerance")
+    if requested is None:
+        default = schema.params["safety_tolerance"].default
+        result["safety_tolerance"] = min(int(default), cap)
+    else:
+        result["safety_tolerance"] = min(int(requested), cap)
+    return result
 
 
 def attempt_for(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalogue import MODELS, Model, ProviderSchema
-from bot.catalogue.plan import Plan, make_plan
+from bot.catalogue.plan import IMPLICIT_TOLERANCE, Plan, make_plan, provider_allowed
 from bot.i18n import tr
 from bot.observers import Leases, ProviderObserver
 from bot.providers.base import GeneratedImage, GenerationRequest, Provider, ProviderHealth
@@ -40,7 +40,6 @@ from bot.providers.errors import (
 from bot.providers.http import RetryPolicy
 from bot.providers.registry import label as provider_label
 from bot.providers.slots import ResultSlots
-from bot.safety import IMPLICIT_TOLERANCE, provider_allowed
 
 log = logging.getLogger(__name__)
 

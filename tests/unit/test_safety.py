@@ -1,4 +1,5 @@
-"""The safety_tolerance cap rules of bot/safety.py (SPEC section 4), as properties."""
+"""The safety_tolerance cap rules (SPEC section 4: bot/safety.py, and the plan's
+`tolerance_for` in bot/catalogue/plan.py), as properties."""
 
 from __future__ import annotations
 
@@ -7,14 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.catalogue import MODELS, ProviderSchema
-from bot.safety import (
-    IMPLICIT_TOLERANCE,
-    SafetyCapExceeded,
-    cap_in_force,
-    check_requested,
-    provider_allowed,
-    tolerance_for,
-)
+from bot.catalogue.plan import IMPLICIT_TOLERANCE, provider_allowed, tolerance_for
+from bot.safety import SafetyCapExceeded, cap_in_force, check_requested
 
 levels = st.integers(1, 6)
 SCHEMAS: list[ProviderSchema] = [s for m in MODELS.values() for s in m.schemas]
