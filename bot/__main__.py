@@ -125,8 +125,8 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
     """Runs the bot until it is stopped; 1 when it stopped because it lost its shards."""
     from bot.app import open_services
     from bot.client import FluxBot
+    from bot.endpoint import serve_metrics
     from bot.fleet import ShardSet, hold_shards
-    from bot.metrics import serve_metrics
 
     point_at_discord(settings)
     log.info("database: %s", describe_database(settings.DATABASE_URL))

@@ -1,9 +1,9 @@
-"""Metrics and health for an operator (SPEC section 14): `METRICS_PORT` serves
-`/metrics` in Prometheus' text format, `/healthz` and `/readyz`."""
+"""Metrics for an operator (SPEC section 14): the families the job path, the providers
+and the database feed. `bot.endpoint` serves them at `/metrics` in Prometheus' text
+format, with `/healthz` and `/readyz`, when `METRICS_PORT` is set."""
 
 from __future__ import annotations
 
-from bot.metrics.endpoint import Readiness, serve_metrics
 from bot.metrics.families import Metrics
 
-__all__ = ["Metrics", "Readiness", "serve_metrics"]
+__all__ = ["Metrics"]

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics import serve_metrics
+from bot.endpoint import serve_metrics
 from tests.support.bot_process import BotProcess
 from tests.support.e2e_fixtures import private_text, results, settled
 from tests.support.harness import BotRunner, e2e_settings

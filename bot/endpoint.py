@@ -1,5 +1,7 @@
-"""The small HTTP server an operator's Prometheus and orchestrator talk to:
-`/metrics`, `/healthz` (the process runs) and `/readyz` (it can serve members)."""
+"""The small HTTP server an operator's Prometheus and orchestrator talk to (SPEC section
+14): `/metrics` (the families of `bot.metrics`), `/healthz` (the process runs) and
+`/readyz` (it can serve members). It reads the running services, so it stands above them,
+beside the Discord client."""
 
 from __future__ import annotations
 
