@@ -121,7 +121,7 @@ async def test_a_refused_connection_is_a_connection_failure() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # bound, never listening: the connect is refused
         async with make_http_client() as http:
-            with pytest.raises(ProviderConnectionError, match="failed"):
+            with pytest.raises(ProviderConnectionError):
                 await get(http, f"http://127.0.0.1:{port}/")
 
 
