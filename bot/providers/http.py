@@ -77,8 +77,9 @@ class ProviderTiming:
 # Made once per pair of limits: every request asks for one.
 @functools.lru_cache(maxsize=32)
 def _timeout(connect: float, read: float) -> aiohttp.ClientTimeout:
-    # aiohttp's `connect` spans the wait for a pooled connection and the connect itself;
-    # `sock_read` also bounds a stalled upload, as nothing is read until it is sent.
+    # aiohttp's `connect` spans the wait for a pooled connection and the connect itself.
+    # It has no write timeout, and `sock_read` starts once the body is sent: an upload the
+    # provider stops reading is ended by the router's deadline.
     return aiohttp.ClientTimeout(total=None, connect=read, sock_connect=connect, sock_read=read)
 
 
