@@ -7,7 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 
-import httpx
+import aiohttp
 
 from bot.admin import ServerAdmin
 from bot.admin.screen import AllowedModels
@@ -33,6 +33,10 @@ from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.schema import open_store
 from bot.services import Services
 from bot.settings import Settings
+
+# Connect within 10 s; no wait for a connection and no gap between reads over 30 s.
+ATTACHMENT_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=30.0, sock_connect=10.0,
+                                           sock_read=30.0)
 
 
 @contextlib.asynccontextmanager
@@ -119,13 +123,14 @@ def _clock(clock: Callable[[], float] | None) -> dict[str, Callable[[], float]]:
     return {"clock": clock} if clock is not None else {}
 
 
-async def fetch_attachment(http: httpx.AsyncClient, url: str) -> bytes:
+async def fetch_attachment(http: aiohttp.ClientSession, url: str) -> bytes:
     """Downloads a Discord attachment, refusing anything over the input limit."""
     chunks: list[bytes] = []
     size = 0
-    async with http.stream("GET", url, timeout=httpx.Timeout(30.0, connect=10.0)) as response:
-        response.raise_for_status()
-        async for chunk in response.aiter_bytes():
+    async with http.get(url, timeout=ATTACHMENT_TIMEOUT, allow_redirects=False) as response:
+        if not 200 <= response.status < 300:
+            raise ValueError(f"attachment answered HTTP {response.status}")
+        async for chunk, _ in response.content.iter_chunks():
             size += len(chunk)
             if size > MAX_INPUT_BYTES:
                 raise ValueError("attachment larger than the input limit")

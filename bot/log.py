@@ -57,7 +57,7 @@ class RedactSecrets(logging.Filter):
     """Replaces any configured secret that reaches a log record with `***`.
 
     The code never logs a key on purpose; this is the net under that rule, for
-    third-party messages (an httpx URL, a library's repr) we do not control.
+    third-party messages (a library's URL or repr) we do not control.
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
@@ -88,8 +88,6 @@ def setup_logging(level: str, secrets: Iterable[str] = (), fmt: str = "plain") -
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("discord.http").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 def quiet_voice_warnings() -> None:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 
 from bot.catalogue import MODELS
@@ -135,7 +135,7 @@ def fast_policy() -> RetryPolicy:
 
 
 @pytest.fixture
-async def provider_http() -> AsyncIterator[httpx.AsyncClient]:
+async def provider_http() -> AsyncIterator[aiohttp.ClientSession]:
     async with make_http_client() as client:
         yield client
 

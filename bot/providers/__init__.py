@@ -1,7 +1,7 @@
 """The provider layer: one module per hosted API, the local placeholder, the registry
 that lists them, and the router.
 
-The entry point makes one `httpx.AsyncClient` (`make_http_client()`) and builds the
+The entry point makes one `aiohttp.ClientSession` (`make_http_client()`) and builds the
 router from the settings with `build_router(settings, http)`.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import httpx
+import aiohttp
 
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, Provider
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
@@ -36,7 +36,7 @@ __all__ = [
 
 def build_providers(
     settings: Settings,
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     *,
     timing: ProviderTiming | None = None,
     slots: ResultSlots | None = None,
@@ -49,7 +49,7 @@ def build_providers(
 
 def build_router(
     settings: Settings,
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     *,
     timing: ProviderTiming | None = None,
     policy: RetryPolicy | None = None,

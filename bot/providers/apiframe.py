@@ -13,7 +13,7 @@ import logging
 import time
 from typing import Any
 
-import httpx
+import aiohttp
 from pydantic import SecretStr
 
 from bot.providers.base import (
@@ -79,7 +79,7 @@ class ApiframeProvider(HostedProvider):
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: aiohttp.ClientSession,
         api_key: SecretStr | None,
         base_url: str = DEFAULT_BASE_URL,
         *,

@@ -12,7 +12,7 @@ from bot.catalogue.plan import Attempt, Plan
 from bot.providers.errors import InvalidRequestError
 
 if TYPE_CHECKING:
-    import httpx
+    import aiohttp
     from pydantic import SecretStr
 
     from bot.providers.http import ProviderTiming
@@ -159,7 +159,7 @@ class ProviderSettings(Protocol):
 
 #: Makes a provider's client from the settings, the shared HTTP client and the timing.
 Factory = Callable[
-    [ProviderSettings, "httpx.AsyncClient", "ProviderTiming | None", "ResultSlots"], Provider
+    [ProviderSettings, "aiohttp.ClientSession", "ProviderTiming | None", "ResultSlots"], Provider
 ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
-import httpx
+import aiohttp
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from bot.providers.base import (
@@ -46,7 +46,7 @@ class HostedProvider(Provider):
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: aiohttp.ClientSession,
         api_key: SecretStr | None,
         base_url: str,
         *,
@@ -139,7 +139,7 @@ def _hosted_factory(cls: type[HostedProvider], key_setting: str, url_setting: st
     """A factory that reads the provider's key and base URL from the named settings."""
 
     def make(
-        settings: ProviderSettings, http: httpx.AsyncClient, timing: ProviderTiming | None,
+        settings: ProviderSettings, http: aiohttp.ClientSession, timing: ProviderTiming | None,
         slots: ResultSlots,
     ) -> Provider:
         return cls(

@@ -1,7 +1,7 @@
 """Shared HTTP plumbing of the hosted providers: the client factory, timeouts, the retry
 policy, the mapping of HTTP answers onto the error tree, and streamed downloads.
 
-One `httpx.AsyncClient` serves the whole process: the entry point makes it with
+One `aiohttp.ClientSession` serves the whole process: the entry point makes it with
 `make_http_client()` and passes it to every provider; timeouts are given per request.
 """
 
@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import ipaddress
 import json
 import logging
 import random
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-from httpx_aiohttp import AiohttpTransport
-from httpx_aiohttp.transport import AiohttpResponseStream, map_aiohttp_exceptions
+import aiohttp
 
 from bot import images
 from bot.providers.errors import (
@@ -68,50 +67,42 @@ class ProviderTiming:
     download_attempts: int = 3
     download_backoff: float = 0.5
 
-    def timeout(self, read: float) -> httpx.Timeout:
-        """An httpx timeout with this connect limit and the given read limit."""
-        return httpx.Timeout(read, connect=self.connect, write=max(30.0, self.connect), pool=read)
+    def timeout(self, read: float) -> aiohttp.ClientTimeout:
+        """A request's timeouts: a new connection made within `connect`, a wait for a free
+        one (plus the connect) within `read`, and no gap between reads longer than `read`.
+        No total: a synchronous provider may take all of `sync_read` to start answering."""
+        return _timeout(self.connect, read)
 
 
-class _ReceivedChunks(AiohttpResponseStream):
-    """A response body in the pieces aiohttp received from the socket, as they are.
-
-    httpx-aiohttp's own stream cuts the body again into 16 KB pieces, each a copy, each
-    passing through the layers of async iterators up to `aiter_bytes`: for a megabyte
-    image, 64 of those round trips and one more copy of all its bytes."""
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with map_aiohttp_exceptions():
-            async for chunk, _ in self._aiohttp_response.content.iter_chunks():
-                yield chunk
+# Made once per pair of limits: every request asks for one.
+@functools.lru_cache(maxsize=32)
+def _timeout(connect: float, read: float) -> aiohttp.ClientTimeout:
+    # aiohttp's `connect` spans the wait for a pooled connection and the connect itself.
+    # It has no write timeout, and `sock_read` starts once the body is sent: an upload the
+    # provider stops reading is ended by the router's deadline.
+    return aiohttp.ClientTimeout(total=None, connect=read, sock_connect=connect, sock_read=read)
 
 
-class _Transport(AiohttpTransport):
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await super().handle_async_request(request)
-        if isinstance(response.stream, AiohttpResponseStream):
-            response.stream = _ReceivedChunks(response.stream._aiohttp_response)
-        return response
+# What a client does when a request names no timeouts (the providers always do).
+DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=30.0, sock_connect=10.0,
+                                        sock_read=30.0)
+# Compact, UTF-8, and no NaN: the bodies the providers have always been sent.
+_dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"),
+                           allow_nan=False)
 
 
-def make_http_client(*, max_connections: int = 64, keepalive: int = 16) -> httpx.AsyncClient:
-    """The process-wide client: pooled connections, explicit default timeouts, no redirects
-    (a download asks for them itself). Close it with `aclose()` or `async with`.
-
-    httpx's interface on aiohttp's transport: the provider code speaks httpx, and the
-    bytes move through aiohttp (already here for discord.py), which costs a fraction of
-    httpcore's CPU per request and queues requests over the connection limit cheaply.
-    """
-    limits = httpx.Limits(
-        max_connections=max_connections,
-        max_keepalive_connections=keepalive,
-        keepalive_expiry=30.0,
-    )
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(30.0, connect=10.0),
-        transport=_Transport(limits=limits),
+def make_http_client(*, max_connections: int = 64) -> aiohttp.ClientSession:
+    """The process-wide client: at most `max_connections` connections (a request over
+    that waits its turn, within its `connect` timeout), idle ones kept 30 s, our
+    User-Agent. Redirects are never followed implicitly: `fetch` refuses them and a
+    download follows them itself. Make it inside the event loop; close it with
+    `close()` or `async with`."""
+    connector = aiohttp.TCPConnector(limit=max_connections, keepalive_timeout=30.0)
+    return aiohttp.ClientSession(
+        connector=connector,
         headers={"User-Agent": USER_AGENT},
-        follow_redirects=False,
+        timeout=DEFAULT_TIMEOUT,
+        json_serialize=_dumps,
     )
 
 
@@ -167,7 +158,8 @@ class Reply:
     """An HTTP answer read in full (within a size ceiling)."""
 
     status: int
-    headers: httpx.Headers
+    # aiohttp's headers: looked up by name in any case.
+    headers: Mapping[str, str]
     content: bytes
 
     @property
@@ -184,52 +176,57 @@ class Reply:
 
 
 async def fetch(
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     method: str,
     url: str,
     *,
     provider: str,
-    http_timeout: httpx.Timeout,
+    http_timeout: aiohttp.ClientTimeout,
     limit: int = MAX_JSON_BYTES,
     on_headers: Callable[[int], Awaitable[None]] | None = None,
     **kwargs: Any,
 ) -> Reply:
-    """One HTTP exchange, body streamed with a ceiling. A read/write timeout becomes
-    ProviderTimeout (the provider may be working on it); a connect/pool timeout or any other
-    transport failure ProviderConnectionError; a body over `limit` MalformedResponseError.
-    `on_headers(status)` runs once the headers are in, before the body is read."""
+    """One HTTP exchange, body streamed with a ceiling, redirects not followed. A read
+    timeout becomes ProviderTimeout (the provider may be working on it); a connect timeout,
+    a wait for a free connection that runs out, or any other transport failure
+    ProviderConnectionError; a body over `limit` MalformedResponseError. `kwargs` go to
+    aiohttp (`headers`, `json`, `data`). `on_headers(status)` runs once the headers are in,
+    before the body is read."""
     try:
-        async with http.stream(method, url, timeout=http_timeout, **kwargs) as response:
+        async with http.request(
+            method, url, timeout=http_timeout, allow_redirects=False, **kwargs
+        ) as response:
             if on_headers is not None:
-                await on_headers(response.status_code)
+                await on_headers(response.status)
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise MalformedResponseError(
                     f"answer of {declared} bytes is over the {limit}-byte limit",
-                    provider=provider, status=response.status_code,
+                    provider=provider, status=response.status,
                 )
+            # The pieces as aiohttp received them, joined once (no copy for a single one).
             chunks: list[bytes] = []
             total = 0
-            async for chunk in response.aiter_bytes():
+            async for chunk, _ in response.content.iter_chunks():
                 total += len(chunk)
                 if total > limit:
                     raise MalformedResponseError(
                         f"answer is over the {limit}-byte limit",
-                        provider=provider, status=response.status_code,
+                        provider=provider, status=response.status,
                     )
                 chunks.append(chunk)
-            return Reply(response.status_code, response.headers, b"".join(chunks))
-    except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            return Reply(response.status, response.headers, b"".join(chunks))
+    except aiohttp.ConnectionTimeoutError as exc:
         # Nothing reached the provider: as safe to retry as a refused connection.
         raise ProviderConnectionError(
             f"{method} {safe_url(url)} could not connect ({type(exc).__name__})",
             provider=provider,
         ) from exc
-    except httpx.TimeoutException as exc:
+    except TimeoutError as exc:  # aiohttp's SocketTimeoutError: a read that did not come
         raise ProviderTimeout(
             f"{method} {safe_url(url)} timed out ({type(exc).__name__})", provider=provider
         ) from exc
-    except httpx.TransportError as exc:
+    except aiohttp.ClientError as exc:
         raise ProviderConnectionError(
             f"{method} {safe_url(url)} failed ({type(exc).__name__})", provider=provider
         ) from exc
@@ -340,7 +337,7 @@ async def check_result_url(url: str, *, provider: str, base_url: str) -> None:
 
 
 async def _get_following(
-    http: httpx.AsyncClient, url: str, *, provider: str, timing: ProviderTiming, base_url: str
+    http: aiohttp.ClientSession, url: str, *, provider: str, timing: ProviderTiming, base_url: str
 ) -> Reply:
     """GET `url`, following redirects one by one, each target checked first."""
     for _ in range(MAX_REDIRECTS + 1):
@@ -358,7 +355,7 @@ async def _get_following(
 
 
 async def download(
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     url: str,
     *,
     provider: str,
@@ -383,7 +380,7 @@ async def download(
 
 
 async def _download(
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     url: str,
     *,
     provider: str,

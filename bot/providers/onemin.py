@@ -9,8 +9,10 @@ Asset API and passed by its key; so is the image an edit changes (`imageUrl`).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
+import aiohttp
 from pydantic import ValidationError
 
 from bot.providers.base import GeneratedImage, GenerationRequest, InputImage
@@ -110,8 +112,7 @@ class OneMinProvider(HostedProvider):
         reply = await fetch(
             self._http, "POST", f"{self.base_url}/api/assets", provider=self.name,
             http_timeout=self.timing.timeout(self.timing.poll_read),
-            headers={"API-KEY": key},
-            files={"asset": (image.filename, image.data, image.content_type)},
+            headers={"API-KEY": key}, data=_one_file("asset", image),
         )
         if reply.status >= 300:
             raise self._error(reply)
@@ -151,6 +152,32 @@ class OneMinProvider(HostedProvider):
                 body=self._body(reply),
             )
         return url
+
+
+# What HTML5 (and so every browser) escapes in a form part's name and file name.
+_FORM_ESCAPES = {'"': "%22", "\\": "\\\\"} | {
+    chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B
+}
+_FORM_ESCAPED = re.compile("|".join(re.escape(c) for c in _FORM_ESCAPES))
+
+
+def _form_escape(value: str) -> str:
+    return _FORM_ESCAPED.sub(lambda m: _FORM_ESCAPES[m.group(0)], value)
+
+
+def _one_file(field: str, image: InputImage) -> aiohttp.MultipartWriter:
+    """A multipart/form-data body of one file. Its part headers are written as browsers
+    write them: the member's file name escaped per HTML5 (UTF-8 kept), so no quote or
+    line break in it can end the header early."""
+    part = aiohttp.BytesPayload(image.data)
+    part.headers.clear()
+    part.headers["Content-Disposition"] = (
+        f'form-data; name="{_form_escape(field)}"; filename="{_form_escape(image.filename)}"'
+    )
+    part.headers["Content-Type"] = image.content_type
+    form = aiohttp.MultipartWriter("form-data")
+    form.append_payload(part)
+    return form
 
 
 ENTRY = hosted_entry(OneMinProvider, label="1min.ai", key_setting="ONEMIN_API_KEY",

@@ -31,7 +31,7 @@ from bot.providers.slots import ResultSlots
 from bot.tools.mask import parse_cells, region_mask
 
 if TYPE_CHECKING:
-    import httpx
+    import aiohttp
 
     from bot.providers.http import ProviderTiming
 
@@ -212,7 +212,7 @@ class PlaceholderProvider(Provider):
 
 
 def _make(
-    settings: ProviderSettings, http: httpx.AsyncClient, timing: ProviderTiming | None,
+    settings: ProviderSettings, http: aiohttp.ClientSession, timing: ProviderTiming | None,
     slots: ResultSlots,
 ) -> Provider:
     """On when `PLACEHOLDER_PROVIDER` is set or an operator's route names it."""

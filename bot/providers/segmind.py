@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import httpx
+import aiohttp
 from pydantic import SecretStr
 
 from bot.catalogue.plan import Attempt
@@ -28,7 +28,7 @@ class SegmindProvider(HostedProvider):
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: aiohttp.ClientSession,
         api_key: SecretStr | None,
         base_url: str = DEFAULT_BASE_URL,
         *,

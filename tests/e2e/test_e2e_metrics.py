@@ -11,8 +11,8 @@ import json
 import socket
 from pathlib import Path
 
+import aiohttp
 import discord
-import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -38,22 +38,23 @@ Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 async def scrape(base: str) -> Samples:
     """Every sample of /metrics by name and labels, parsed by prometheus-client."""
-    async with httpx.AsyncClient() as http:
-        response = await http.get(f"{base}/metrics")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
+    async with aiohttp.ClientSession() as http, http.get(f"{base}/metrics") as response:
+        assert response.status == 200
+        assert response.headers["content-type"].startswith("text/plain")
+        text = await response.text()
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.text)
+        for family in text_string_to_metric_families(text)
         for sample in family.samples
     }
 
 
 async def status(base: str, path: str) -> int:
-    async with httpx.AsyncClient() as http:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
         try:
-            return (await http.get(f"{base}{path}", timeout=5)).status_code
-        except httpx.TransportError:
+            async with http.get(f"{base}{path}") as response:
+                return response.status
+        except (aiohttp.ClientError, TimeoutError):
             return 0  # not listening (yet, or any more)
 
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 
 from bot.__main__ import describe_providers
@@ -28,7 +28,7 @@ def closed_port() -> str:
 
 
 async def describe(
-    standins: ProviderStandIns, http: httpx.AsyncClient, timing: ProviderTiming, **env: Any
+    standins: ProviderStandIns, http: aiohttp.ClientSession, timing: ProviderTiming, **env: Any
 ) -> tuple[dict[str, str], int]:
     settings = Settings.model_validate(
         {"DISCORD_TOKEN": "t", **standins.settings_env(bfl=True), **env}
@@ -42,7 +42,7 @@ async def describe(
 
 
 async def test_every_key_works(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming,
 ) -> None:
     found, problems = await describe(provider_standins, provider_http, fast_timing)
@@ -60,7 +60,7 @@ async def test_every_key_works(
 
 @pytest.mark.parametrize("provider", ["apiframe", "segmind", "bfl"])
 async def test_a_refused_key_is_said_and_leaves_the_route(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, provider: str,
 ) -> None:
     found, problems = await describe(provider_standins, provider_http, fast_timing,
@@ -73,7 +73,7 @@ async def test_a_refused_key_is_said_and_leaves_the_route(
 
 @pytest.mark.parametrize("provider", ["apiframe", "segmind", "bfl"])
 async def test_an_unreachable_host_is_said_as_unreachable(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, provider: str,
 ) -> None:
     found, problems = await describe(provider_standins, provider_http, fast_timing,
@@ -84,7 +84,7 @@ async def test_an_unreachable_host_is_said_as_unreachable(
 
 
 async def test_the_placeholder_says_which_models_it_serves(
-    provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
 ) -> None:
     settings = Settings.model_validate({"DISCORD_TOKEN": "t", "PLACEHOLDER_PROVIDER": True})
     lines, problems = await describe_providers(build_router(settings, provider_http,

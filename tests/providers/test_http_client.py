@@ -1,93 +1,152 @@
-"""make_http_client(): requests beyond the connection limit wait their turn, and a wait
-that runs out is a timeout before anything was sent (which the provider layer may retry)."""
+"""make_http_client() and fetch(): requests beyond the connection limit wait their turn, a
+wait that runs out is a connection failure before anything was sent (which the provider
+layer may retry), a read that does not come is a timeout, a body over its ceiling is
+refused, a redirect is handed back rather than followed, and our User-Agent is sent."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 
-import httpx
+import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.providers.http import make_http_client
+from bot.providers.errors import MalformedResponseError, ProviderConnectionError, ProviderTimeout
+from bot.providers.http import USER_AGENT, ProviderTiming, Reply, fetch, make_http_client
 
 pytestmark = pytest.mark.asyncio
 
+TIMING = ProviderTiming(connect=2.0)
 
-class SlowServer:
+
+class Server:
     def __init__(self, delay: float) -> None:
         self.delay = delay
         self.in_flight = 0
         self.max_in_flight = 0
+        self.served = 0
 
-    async def handle(self, request: web.Request) -> web.Response:
+    async def slow(self, request: web.Request) -> web.Response:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             await asyncio.sleep(self.delay)
         finally:
             self.in_flight -= 1
+        self.served += 1
         return web.Response(body=b"x" * 100_000)
+
+    async def streamed(self, request: web.Request) -> web.StreamResponse:
+        # No Content-Length: only counting the pieces finds the body too large.
+        answer = web.StreamResponse()
+        answer.enable_chunked_encoding()
+        await answer.prepare(request)
+        for _ in range(int(request.query["pieces"])):
+            await answer.write(b"y" * 1000)
+        await answer.write_eof()
+        return answer
+
+    async def agent(self, request: web.Request) -> web.Response:
+        return web.Response(text=request.headers.get("User-Agent", ""))
+
+    async def moved(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound("/slow")
 
 
 @pytest.fixture
-async def slow_server() -> AsyncIterator[tuple[SlowServer, str]]:
-    server = SlowServer(0.05)
+async def server() -> AsyncIterator[tuple[Server, str]]:
+    server = Server(0.05)
     app = web.Application()
-    app.router.add_get("/", server.handle)
+    app.router.add_get("/slow", server.slow)
+    app.router.add_get("/streamed", server.streamed)
+    app.router.add_get("/agent", server.agent)
+    app.router.add_get("/moved", server.moved)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    yield server, f"http://127.0.0.1:{runner.addresses[0][1]}/"
+    yield server, f"http://127.0.0.1:{runner.addresses[0][1]}"
     await runner.cleanup()
 
 
+async def get(http: aiohttp.ClientSession, url: str, read: float = 5.0, limit: int = 1000
+              ) -> Reply:
+    return await fetch(http, "GET", url, provider="test", http_timeout=TIMING.timeout(read),
+                       limit=limit)
+
+
 async def test_requests_over_the_limit_queue_and_all_complete(
-    slow_server: tuple[SlowServer, str],
+    server: tuple[Server, str],
 ) -> None:
-    server, url = slow_server
-    async with make_http_client(max_connections=3, keepalive=3) as http:
-
-        async def get() -> int:
-            async with http.stream("GET", url) as response:
-                body = b"".join([chunk async for chunk in response.aiter_bytes()])
-                assert len(body) == 100_000
-                return response.status_code
-
-        statuses = await asyncio.gather(*(get() for _ in range(12)))
-    assert statuses == [200] * 12
-    assert server.max_in_flight == 3
+    slow, base = server
+    async with make_http_client(max_connections=3) as http:
+        replies = await asyncio.gather(
+            *(get(http, f"{base}/slow", limit=200_000) for _ in range(12))
+        )
+    assert [(r.status, len(r.content)) for r in replies] == [(200, 100_000)] * 12
+    assert slow.max_in_flight == 3
 
 
-async def test_a_request_waiting_for_a_connection_times_out_before_sending(
-    slow_server: tuple[SlowServer, str],
+async def test_a_request_waiting_for_a_connection_fails_before_sending(
+    server: tuple[Server, str],
 ) -> None:
-    server, url = slow_server
-    server.delay = 1.0
+    slow, base = server
+    slow.delay = 1.0
     async with make_http_client(max_connections=1) as http:
-        first = asyncio.create_task(http.get(url))
+        first = asyncio.create_task(get(http, f"{base}/slow", limit=200_000))
         await asyncio.sleep(0.05)
-        # aiohttp's transport reports the wait as a connect timeout; either way nothing
-        # reached the server, which is what makes a retry safe (bot/providers/http.py).
-        with pytest.raises((httpx.PoolTimeout, httpx.ConnectTimeout)):
-            await http.get(url, timeout=httpx.Timeout(5.0, pool=0.05))
-        assert server.max_in_flight == 1
-        assert (await first).status_code == 200
+        # Nothing reached the server, which is what makes a retry safe.
+        with pytest.raises(ProviderConnectionError, match="could not connect"):
+            await get(http, f"{base}/slow", read=0.05, limit=200_000)
+        assert slow.max_in_flight == 1
+        assert (await first).status == 200
+        assert slow.served == 1
         # The slot comes back: the next request goes through.
-        server.delay = 0.0
-        assert (await http.get(url)).status_code == 200
+        slow.delay = 0.0
+        assert (await get(http, f"{base}/slow", limit=200_000)).status == 200
 
 
-async def test_a_body_comes_in_the_pieces_the_socket_gave(
-    slow_server: tuple[SlowServer, str],
+async def test_a_read_that_does_not_come_is_a_timeout(server: tuple[Server, str]) -> None:
+    slow, base = server
+    slow.delay = 2.0
+    async with make_http_client() as http:
+        with pytest.raises(ProviderTimeout, match="timed out"):
+            await get(http, f"{base}/slow", read=0.1, limit=200_000)
+
+
+async def test_a_refused_connection_is_a_connection_failure() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, never listening: the connect is refused
+        async with make_http_client() as http:
+            with pytest.raises(ProviderConnectionError):
+                await get(http, f"http://127.0.0.1:{port}/")
+
+
+async def test_a_body_over_its_ceiling_is_refused_declared_or_not(
+    server: tuple[Server, str],
 ) -> None:
-    # Re-cutting a megabyte image into 16 KB pieces copied all of it and cost 64 trips
-    # through the stream's iterators per download.
-    server, url = slow_server
-    server.delay = 0
-    async with make_http_client() as http, http.stream("GET", url) as response:
-        chunks = [chunk async for chunk in response.aiter_bytes()]
-    assert b"".join(chunks) == b"x" * 100_000
-    assert max(len(chunk) for chunk in chunks) > 16 * 1024
+    _, base = server
+    async with make_http_client() as http:
+        with pytest.raises(MalformedResponseError, match="100000 bytes is over"):
+            await get(http, f"{base}/slow", limit=99_999)
+        with pytest.raises(MalformedResponseError, match="over the 5000-byte limit"):
+            await get(http, f"{base}/streamed?pieces=6", limit=5000)
+        reply = await get(http, f"{base}/streamed?pieces=5", limit=5000)
+    assert reply.content == b"y" * 5000
+
+
+async def test_a_redirect_is_handed_back_not_followed(server: tuple[Server, str]) -> None:
+    slow, base = server
+    async with make_http_client() as http:
+        reply = await get(http, f"{base}/moved")
+    assert (reply.status, reply.headers["location"], slow.served) == (302, "/slow", 0)
+
+
+async def test_our_user_agent_is_sent(server: tuple[Server, str]) -> None:
+    _, base = server
+    async with make_http_client() as http:
+        reply = await get(http, f"{base}/agent")
+    assert reply.text == USER_AGENT

@@ -8,8 +8,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
+from multidict import CIMultiDict
 
 from bot.providers import build_router
 from bot.providers.base import GenerationRequest
@@ -29,7 +30,7 @@ MakeRequest = Callable[..., GenerationRequest]
 
 
 def router_for(
-    standins: ProviderStandIns, http: httpx.AsyncClient, timing: ProviderTiming,
+    standins: ProviderStandIns, http: aiohttp.ClientSession, timing: ProviderTiming,
     policy: RetryPolicy, *, bfl: bool = False, **overrides: Any,
 ) -> Router:
     env = {"DISCORD_TOKEN": "discord-token", **standins.settings_env(bfl=bfl), **overrides}
@@ -38,7 +39,7 @@ def router_for(
 
 @pytest.mark.parametrize("fault", ["no_credit", "unauthorized"])
 async def test_a_provider_out_of_credit_leaves_every_route_until_it_works_again(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
     caplog: pytest.LogCaptureFixture, fault: str,
 ) -> None:
@@ -72,7 +73,7 @@ async def test_a_provider_out_of_credit_leaves_every_route_until_it_works_again(
 
 
 async def test_a_provider_stays_out_while_its_key_is_refused(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     router = router_for(provider_standins, provider_http, fast_timing, fast_policy,
@@ -88,7 +89,7 @@ async def test_a_provider_stays_out_while_its_key_is_refused(
 
 
 async def test_the_last_provider_refusing_its_key_is_the_error_raised(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     router = router_for(provider_standins, provider_http, fast_timing, fast_policy)
@@ -99,7 +100,7 @@ async def test_the_last_provider_refusing_its_key_is_the_error_raised(
 
 
 async def test_a_trickling_provider_is_cut_off_at_the_deadline(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     # Each byte arrives well within the read timeout, so only an overall deadline ends it.
@@ -113,7 +114,7 @@ async def test_a_trickling_provider_is_cut_off_at_the_deadline(
 
 
 async def test_bfl_serves_when_the_providers_before_it_fail(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     router = router_for(provider_standins, provider_http, fast_timing, fast_policy, bfl=True)
@@ -124,7 +125,7 @@ async def test_bfl_serves_when_the_providers_before_it_fail(
 
 
 async def test_a_malformed_answer_falls_back_to_the_next_provider(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     router = router_for(provider_standins, provider_http, fast_timing,
@@ -140,13 +141,13 @@ def test_an_error_body_nested_beyond_the_recursion_limit_is_still_an_error(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     body = b"[" * 200_000 + b"]" * 200_000
-    error = error_from_reply(Reply(500, httpx.Headers(), body), provider="apiframe")
+    error = error_from_reply(Reply(500, CIMultiDict(), body), provider="apiframe")
     assert isinstance(error, ServerError)
 
 
 @pytest.mark.parametrize("provider", ["apiframe", "segmind", "onemin", "bfl"])
 async def test_an_image_holds_its_slot_until_released_and_a_failure_holds_none(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest, provider: str,
 ) -> None:
     model = "flux-pro" if provider == "onemin" else "flux-1.1-pro"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-import httpx
+import aiohttp
 import pytest
 from pydantic import SecretStr
 
@@ -30,7 +30,7 @@ def told(into: list[Submission]) -> OnSubmitted:
 
 
 async def test_apiframe_tells_its_job_then_resumes_it_without_a_second_submit(
-    apiframe_standin: ApiframeStandIn, provider_http: httpx.AsyncClient,
+    apiframe_standin: ApiframeStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = ApiframeProvider(provider_http, SecretStr(TEST_KEYS["apiframe"]),
@@ -50,7 +50,7 @@ async def test_apiframe_tells_its_job_then_resumes_it_without_a_second_submit(
 
 
 async def test_bfl_tells_its_polling_url_then_resumes_there(
-    provider_http: httpx.AsyncClient, fast_timing: ProviderTiming, make_request: MakeRequest,
+    provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     async with BflStandIn(BFL_TEST_KEY) as standin:
         provider = BflProvider(provider_http, SecretStr(BFL_TEST_KEY), standin.base_url,

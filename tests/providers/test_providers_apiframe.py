@@ -6,7 +6,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 
-import httpx
+import aiohttp
 import pytest
 from pydantic import SecretStr
 
@@ -35,7 +35,7 @@ SCHEMA: ProviderSchema = MODELS["flux-1.1-pro"].schema("apiframe")  # type: igno
 
 
 def provider_for(
-    standin: ApiframeStandIn, http: httpx.AsyncClient, timing: ProviderTiming, key: str = KEY
+    standin: ApiframeStandIn, http: aiohttp.ClientSession, timing: ProviderTiming, key: str = KEY
 ) -> ApiframeProvider:
     return ApiframeProvider(http, SecretStr(key), standin.base_url, timing=timing)
 
@@ -45,7 +45,7 @@ def submits(standin: ApiframeStandIn) -> list:
 
 
 async def test_every_documented_parameter(
-    apiframe_standin: ApiframeStandIn, provider_http: httpx.AsyncClient,
+    apiframe_standin: ApiframeStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(apiframe_standin, provider_http, fast_timing)
@@ -78,7 +78,7 @@ async def test_every_documented_parameter(
 
 @pytest.mark.parametrize("shape", ["string", "images"])
 async def test_both_documented_result_shapes(
-    apiframe_standin: ApiframeStandIn, provider_http: httpx.AsyncClient,
+    apiframe_standin: ApiframeStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest, shape: str,
 ) -> None:
     apiframe_standin.result_shape = shape
@@ -89,7 +89,7 @@ async def test_both_documented_result_shapes(
 
 
 async def test_a_lost_submit_answer_is_retried_without_a_second_job(
-    apiframe_standin: ApiframeStandIn, provider_http: httpx.AsyncClient,
+    apiframe_standin: ApiframeStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(apiframe_standin, provider_http, fast_timing)
@@ -106,7 +106,7 @@ async def test_a_lost_submit_answer_is_retried_without_a_second_job(
 
 
 async def test_the_idempotency_key_is_per_job_and_stable(
-    provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
 ) -> None:
     one = ApiframeProvider(provider_http, SecretStr(KEY), "http://127.0.0.1:9", timing=fast_timing)
     two = ApiframeProvider(provider_http, SecretStr(KEY), "http://127.0.0.1:9", timing=fast_timing)
@@ -116,7 +116,7 @@ async def test_the_idempotency_key_is_per_job_and_stable(
 
 
 async def test_a_failed_job_is_retried_as_a_new_job(
-    apiframe_standin: ApiframeStandIn, provider_http: httpx.AsyncClient,
+    apiframe_standin: ApiframeStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     router = Router({"apiframe": provider_for(apiframe_standin, provider_http, fast_timing)},
@@ -131,7 +131,7 @@ async def test_a_failed_job_is_retried_as_a_new_job(
 
 
 async def test_a_content_policy_failure_is_final(
-    apiframe_standin: ApiframeStandIn, provider_http: httpx.AsyncClient,
+    apiframe_standin: ApiframeStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     router = Router({"apiframe": provider_for(apiframe_standin, provider_http, fast_timing)},
@@ -156,7 +156,7 @@ FAULTS: list[tuple[str, type[ProviderError], int | None]] = [
 
 @pytest.mark.parametrize(("kind", "expected", "status"), FAULTS)
 async def test_each_fault_maps_to_its_error(
-    apiframe_standin: ApiframeStandIn, provider_http: httpx.AsyncClient,
+    apiframe_standin: ApiframeStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest, caplog: pytest.LogCaptureFixture,
     kind: str, expected: type[ProviderError], status: int | None,
 ) -> None:
@@ -171,7 +171,7 @@ async def test_each_fault_maps_to_its_error(
 
 
 async def test_a_hung_submit_and_a_job_that_never_ends_are_timeouts(
-    apiframe_standin: ApiframeStandIn, provider_http: httpx.AsyncClient,
+    apiframe_standin: ApiframeStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     timing = dataclasses.replace(fast_timing, poll_read=0.2, poll_deadline=0.3)
@@ -187,7 +187,7 @@ async def test_a_hung_submit_and_a_job_that_never_ends_are_timeouts(
 
 
 async def test_a_failed_poll_only_costs_an_interval(
-    apiframe_standin: ApiframeStandIn, provider_http: httpx.AsyncClient,
+    apiframe_standin: ApiframeStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(apiframe_standin, provider_http, fast_timing)
@@ -197,7 +197,7 @@ async def test_a_failed_poll_only_costs_an_interval(
 
 
 async def test_health_uses_a_cheap_authenticated_call(
-    apiframe_standin: ApiframeStandIn, provider_http: httpx.AsyncClient,
+    apiframe_standin: ApiframeStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming,
 ) -> None:
     good = await provider_for(apiframe_standin, provider_http, fast_timing).health()

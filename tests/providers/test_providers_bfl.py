@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator, Callable
 
-import httpx
+import aiohttp
 import pytest
 from pydantic import SecretStr
 
@@ -44,13 +44,13 @@ async def bfl_standin() -> AsyncIterator[BflStandIn]:
 
 
 def provider_for(
-    standin: BflStandIn, http: httpx.AsyncClient, timing: ProviderTiming, key: str = KEY
+    standin: BflStandIn, http: aiohttp.ClientSession, timing: ProviderTiming, key: str = KEY
 ) -> BflProvider:
     return BflProvider(http, SecretStr(key), standin.base_url, timing=timing)
 
 
 async def test_every_documented_parameter_of_flux_dev(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest,
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
@@ -80,7 +80,7 @@ async def test_every_documented_parameter_of_flux_dev(
 
 @pytest.mark.parametrize("model", ["flux-1.1-pro", "flux-pro"])
 async def test_flux_pro_models_go_to_their_own_paths(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest, model: str,
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
@@ -91,7 +91,7 @@ async def test_flux_pro_models_go_to_their_own_paths(
 
 @pytest.mark.parametrize("prompt", ["a forbidden cat", "a flagged cat"])
 async def test_moderated_tasks_are_refusals(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest, prompt: str,
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
@@ -115,7 +115,7 @@ async def test_moderated_tasks_are_refusals(
     ],
 )
 async def test_submit_failures_map_onto_the_error_tree(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest, fault: str, error: type[Exception],
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
@@ -128,7 +128,7 @@ async def test_submit_failures_map_onto_the_error_tree(
 
 
 async def test_a_failed_task_may_go_elsewhere_and_a_poll_error_is_waited_out(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest,
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
@@ -142,7 +142,7 @@ async def test_a_failed_task_may_go_elsewhere_and_a_poll_error_is_waited_out(
 
 
 async def test_an_expired_sample_is_result_unavailable(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest,
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
@@ -151,7 +151,7 @@ async def test_an_expired_sample_is_result_unavailable(
         await provider.generate(make_request("flux-1.1-pro"))
 
 
-def test_the_key_goes_only_to_bfl_hosts(provider_http: httpx.AsyncClient) -> None:
+def test_the_key_goes_only_to_bfl_hosts(provider_http: aiohttp.ClientSession) -> None:
     provider = BflProvider(provider_http, SecretStr(KEY), "https://api.bfl.ai")
     assert provider._ours("https://api.us1.bfl.ai/v1/get_result?id=1")
     assert provider._ours("https://api.bfl.ai/v1/get_result?id=1")
@@ -162,7 +162,7 @@ def test_the_key_goes_only_to_bfl_hosts(provider_http: httpx.AsyncClient) -> Non
 
 
 async def test_health_uses_the_credits_call(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
 ) -> None:
     health = await provider_for(bfl_standin, provider_http, fast_timing).health()
     assert (health.configured, health.key_ok, health.detail) == (True, True, "120.5 credits")
@@ -172,7 +172,7 @@ async def test_health_uses_the_credits_call(
 
 
 async def test_a_redirect_on_the_providers_own_host_is_followed(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest,
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
@@ -189,7 +189,7 @@ async def test_a_redirect_on_the_providers_own_host_is_followed(
     "ftp://example.com/x.jpeg",
 ])
 async def test_a_redirect_inside_the_network_is_refused_before_any_connection(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest, target: str,
 ) -> None:
     async with BflStandIn(KEY) as elsewhere:

@@ -8,14 +8,14 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 
-import httpx
+import aiohttp
 import pytest
 from pydantic import SecretStr
 
 from bot.providers.base import GenerationRequest, InputImage
 from bot.providers.bfl import BflProvider
 from bot.providers.errors import InvalidRequestError
-from bot.providers.http import ProviderTiming
+from bot.providers.http import ProviderTiming, fetch
 from tests.support.standins.bfl import BflStandIn, flux_2_problems
 from tests.support.standins.images import make_image
 from tests.support.standins.providers import BFL_TEST_KEY
@@ -31,7 +31,7 @@ async def bfl_standin() -> AsyncIterator[BflStandIn]:
     assert standin.violations == []
 
 
-def provider_for(standin: BflStandIn, http: httpx.AsyncClient, timing: ProviderTiming
+def provider_for(standin: BflStandIn, http: aiohttp.ClientSession, timing: ProviderTiming
                  ) -> BflProvider:
     return BflProvider(http, SecretStr(BFL_TEST_KEY), standin.base_url, timing=timing)
 
@@ -42,7 +42,7 @@ def reference(number: int, url: str | None = None) -> InputImage:
 
 
 async def test_flux_2_pro_takes_a_ratio_as_a_size_and_the_mapped_tolerance(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest, caplog: pytest.LogCaptureFixture,
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
@@ -64,7 +64,7 @@ async def test_flux_2_pro_takes_a_ratio_as_a_size_and_the_mapped_tolerance(
 
 
 async def test_an_unset_tolerance_is_bfl_default_within_the_cap(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest,
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
@@ -78,7 +78,7 @@ async def test_an_unset_tolerance_is_bfl_default_within_the_cap(
 
 
 async def test_blend_sends_its_references_in_order(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest,
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
@@ -98,7 +98,7 @@ async def test_blend_sends_its_references_in_order(
 
 
 async def test_more_references_than_the_schema_takes_are_refused_before_any_call(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest,
 ) -> None:
     provider = provider_for(bfl_standin, provider_http, fast_timing)
@@ -114,7 +114,7 @@ async def test_more_references_than_the_schema_takes_are_refused_before_any_call
 
 
 async def test_the_standin_refuses_what_bfl_refuses(
-    bfl_standin: BflStandIn, provider_http: httpx.AsyncClient,
+    bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession,
 ) -> None:
     nine = {("input_image" if n == 1 else f"input_image_{n}"): CDN.format(n)
             for n in range(1, 10)}
@@ -128,10 +128,10 @@ async def test_the_standin_refuses_what_bfl_refuses(
     assert flux_2_problems({"prompt": "p", "width": 2048, "height": 2048,
                             "input_image": CDN.format(1), "safety_tolerance": 5}) == []
 
-    reply = await provider_http.post(f"{bfl_standin.base_url}/v1/flux-2-pro",
-                                     headers={"x-key": BFL_TEST_KEY},
-                                     json={"prompt": "p", **nine})
-    assert reply.status_code == 422
+    reply = await fetch(provider_http, "POST", f"{bfl_standin.base_url}/v1/flux-2-pro",
+                        provider="bfl", http_timeout=ProviderTiming().timeout(10.0),
+                        headers={"x-key": BFL_TEST_KEY}, json={"prompt": "p", **nine})
+    assert reply.status == 422
     assert "at most 8 reference images" in reply.text
     bfl_standin.violations.clear()  # refused as the test meant
 

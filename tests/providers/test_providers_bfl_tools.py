@@ -7,7 +7,7 @@ import base64
 import io
 from collections.abc import AsyncIterator, Callable
 
-import httpx
+import aiohttp
 import pytest
 from PIL import Image
 from pydantic import SecretStr
@@ -16,7 +16,7 @@ from bot import images
 from bot.providers.base import GenerationRequest
 from bot.providers.bfl import BflProvider
 from bot.providers.errors import ProviderError
-from bot.providers.http import ProviderTiming
+from bot.providers.http import ProviderTiming, Reply, fetch
 from bot.tools.mask import region_mask_png
 from tests.support.standins.bfl import BflStandIn, mask_of
 from tests.support.standins.images import make_image
@@ -31,13 +31,13 @@ async def bfl() -> AsyncIterator[BflStandIn]:
         yield standin
 
 
-def provider_for(standin: BflStandIn, http: httpx.AsyncClient,
+def provider_for(standin: BflStandIn, http: aiohttp.ClientSession,
                  timing: ProviderTiming) -> BflProvider:
     return BflProvider(http, SecretStr(BFL_TEST_KEY), standin.base_url, timing=timing)
 
 
 async def test_zoom_out_sends_the_image_and_its_margins_to_expand(
-    bfl: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest,
 ) -> None:
     request = make_request("zoom-out", image=True, seed=5, top=24, bottom=24, left=32,
@@ -56,7 +56,7 @@ async def test_zoom_out_sends_the_image_and_its_margins_to_expand(
 
 
 async def test_vary_region_sends_a_black_and_white_mask_of_the_images_size(
-    bfl: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest,
 ) -> None:
     request = make_request("vary-region", image=True, region="1,5", output_format="jpg")
@@ -79,10 +79,11 @@ async def test_vary_region_sends_a_black_and_white_mask_of_the_images_size(
     assert bfl.violations == []
 
 
-async def post(http: httpx.AsyncClient, bfl: BflStandIn, path: str,
-               body: dict[str, object]) -> httpx.Response:
-    return await http.post(f"{bfl.base_url}/v1/{path}", json=body,
-                           headers={"x-key": BFL_TEST_KEY})
+async def post(http: aiohttp.ClientSession, bfl: BflStandIn, path: str,
+               body: dict[str, object]) -> Reply:
+    return await fetch(http, "POST", f"{bfl.base_url}/v1/{path}", provider="bfl",
+                       http_timeout=ProviderTiming().timeout(10.0), json=body,
+                       headers={"x-key": BFL_TEST_KEY})
 
 
 def b64(data: bytes) -> str:
@@ -104,18 +105,18 @@ def rgba_mask() -> bytes:
     ("flux-pro-1.0-fill", {"guidance": 101}, "outside"),
 ])
 async def test_the_standin_refuses_what_bfl_refuses(
-    bfl: BflStandIn, provider_http: httpx.AsyncClient, path: str, extra: dict[str, object],
+    bfl: BflStandIn, provider_http: aiohttp.ClientSession, path: str, extra: dict[str, object],
     problem: str,
 ) -> None:
     body = {"prompt": "x", "image": b64(make_image(64, 48, "png")), **extra}
     answer = await post(provider_http, bfl, path, body)
-    assert answer.status_code == 422
+    assert answer.status == 422
     assert problem in answer.json()["detail"][0]["msg"]
     assert any(problem in v for v in bfl.violations)
 
 
 async def test_a_refused_tool_body_is_a_rejection_not_a_retry(
-    bfl: BflStandIn, provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    bfl: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: MakeRequest,
 ) -> None:
     request = make_request("zoom-out", image=True, top=10)

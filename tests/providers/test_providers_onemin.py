@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 from pydantic import SecretStr
 
@@ -40,7 +40,7 @@ MakeRequest = Callable[..., GenerationRequest]
 
 
 def provider_for(
-    standin: OneMinStandIn, http: httpx.AsyncClient, timing: ProviderTiming, key: str = KEY
+    standin: OneMinStandIn, http: aiohttp.ClientSession, timing: ProviderTiming, key: str = KEY
 ) -> OneMinProvider:
     return OneMinProvider(http, SecretStr(key), standin.base_url, timing=timing)
 
@@ -56,7 +56,7 @@ def feature_calls(standin: OneMinStandIn) -> list:
 
 
 async def test_flux_pro_with_every_documented_parameter(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(onemin_standin, provider_http, fast_timing)
@@ -92,8 +92,25 @@ async def test_flux_pro_with_every_documented_parameter(
     assert "api-key" not in download.headers  # the key never goes to the storage host
 
 
+async def test_a_file_name_with_quotes_and_line_breaks_stays_one_field_of_the_upload(
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
+    fast_timing: ProviderTiming, make_request: MakeRequest,
+) -> None:
+    # The name is the member's: it must not end the part's header and start another.
+    request = make_request("flux-pro", image=True)
+    assert request.image is not None
+    named = dataclasses.replace(request.image, filename='a"b\r\nContent-Type: text/x.png')
+    await provider_for(onemin_standin, provider_http, fast_timing).generate(
+        dataclasses.replace(request, image=named))
+
+    [upload] = onemin_standin.recorded("/api/assets")
+    assert upload.files == {"asset": "a%22b%0D%0AContent-Type: text/x.png"}
+    [asset_key] = onemin_standin.assets
+    assert onemin_standin.assets[asset_key] == named.data
+
+
 async def test_flux_2_pro_with_every_documented_parameter(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(onemin_standin, provider_http, fast_timing)
@@ -117,7 +134,7 @@ async def test_flux_2_pro_with_every_documented_parameter(
 
 
 async def test_flux_dev_with_every_documented_parameter(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(onemin_standin, provider_http, fast_timing)
@@ -143,7 +160,7 @@ async def test_flux_dev_with_every_documented_parameter(
 
 
 async def test_unset_tolerance_is_sent_as_the_lower_of_default_and_cap(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(onemin_standin, provider_http, fast_timing)
@@ -155,7 +172,7 @@ async def test_unset_tolerance_is_sent_as_the_lower_of_default_and_cap(
 
 
 async def test_an_option_the_page_does_not_list_is_refused_before_any_request(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(onemin_standin, provider_http, fast_timing)
@@ -185,7 +202,7 @@ FAULTS: list[tuple[str, dict[str, Any], type[ProviderError]]] = [
 
 @pytest.mark.parametrize(("kind", "params", "expected"), FAULTS)
 async def test_each_fault_maps_to_its_error(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
     kind: str, params: dict[str, Any], expected: type[ProviderError],
     caplog: pytest.LogCaptureFixture,
@@ -209,7 +226,7 @@ async def test_each_fault_maps_to_its_error(
 
 
 async def test_retry_after_as_an_http_date(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(onemin_standin, provider_http, fast_timing)
@@ -221,7 +238,7 @@ async def test_retry_after_as_an_http_date(
 
 
 async def test_a_hung_call_is_a_timeout(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     timing = dataclasses.replace(fast_timing, sync_read=0.2)
@@ -232,7 +249,7 @@ async def test_a_hung_call_is_a_timeout(
 
 
 async def test_a_moderated_prompt_is_a_moderation_error(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(onemin_standin, provider_http, fast_timing)
@@ -244,7 +261,7 @@ async def test_a_moderated_prompt_is_a_moderation_error(
 
 
 async def test_a_wrong_key_is_refused_and_never_echoed(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest, caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -258,7 +275,7 @@ async def test_a_wrong_key_is_refused_and_never_echoed(
 
 
 async def test_without_a_key_the_provider_is_not_configured(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = OneMinProvider(provider_http, None, onemin_standin.base_url, timing=fast_timing)
@@ -282,7 +299,7 @@ async def test_without_a_key_the_provider_is_not_configured(
     ],
 )
 async def test_router_retries_only_what_may_be_retried(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
     kind: str, attempts: int, outcome: type[ProviderError] | None,
 ) -> None:

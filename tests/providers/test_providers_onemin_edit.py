@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
+import aiohttp
 import pytest
 from pydantic import SecretStr
 
 from bot.catalogue import MODELS, OptionError, check_options
 from bot.providers.base import GenerationRequest
-from bot.providers.http import ProviderTiming
+from bot.providers.http import ProviderTiming, fetch, make_http_client
 from bot.providers.onemin import OneMinProvider
 from tests.support.standins.onemin import OneMinStandIn
 from tests.support.standins.providers import TEST_KEYS
@@ -20,7 +20,7 @@ MakeRequest = Callable[..., GenerationRequest]
 
 
 async def test_an_edit_uploads_the_image_and_sends_its_path_as_image_url(
-    onemin_standin: OneMinStandIn, provider_http: httpx.AsyncClient,
+    onemin_standin: OneMinStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = OneMinProvider(provider_http, SecretStr(TEST_KEYS["onemin"]),
@@ -77,16 +77,20 @@ async def test_the_standin_refuses_what_the_editor_does_not_take(
     onemin_standin: OneMinStandIn, prompt_object: dict[str, object], expected: str,
 ) -> None:
     headers = {"API-KEY": TEST_KEYS["onemin"]}
-    async with httpx.AsyncClient(base_url=onemin_standin.base_url) as http:
-        uploaded = await http.post("/api/assets", headers=headers,
-                                   files={"asset": ("in.png", b"png", "image/png")})
+    base, timeout = onemin_standin.base_url, ProviderTiming().timeout(10.0)
+    async with make_http_client() as http:
+        form = aiohttp.FormData()
+        form.add_field("asset", b"png", filename="in.png", content_type="image/png")
+        uploaded = await fetch(http, "POST", f"{base}/api/assets", provider="onemin",
+                               http_timeout=timeout, headers=headers, data=form)
         asset = uploaded.json()["asset"]["key"]
         if prompt_object.get("imageUrl") == "{asset}":
             prompt_object = {**prompt_object, "imageUrl": asset}
-        answer = await http.post("/api/features", headers=headers, json={
+        answer = await fetch(http, "POST", f"{base}/api/features", provider="onemin",
+                             http_timeout=timeout, headers=headers, json={
             "type": "IMAGE_EDITOR", "model": "black-forest-labs/flux-2-pro",
             "promptObject": prompt_object,
         })
-    assert answer.status_code == 400
+    assert answer.status == 400
     assert any(expected in v for v in onemin_standin.violations)
     onemin_standin.violations.clear()  # recorded as it should be; the fixture checks none

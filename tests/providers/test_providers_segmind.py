@@ -6,7 +6,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 
-import httpx
+import aiohttp
 import pytest
 from pydantic import SecretStr
 
@@ -35,13 +35,13 @@ SCHEMA: ProviderSchema = MODELS["flux-1.1-pro"].schema("segmind")  # type: ignor
 
 
 def provider_for(
-    standin: SegmindStandIn, http: httpx.AsyncClient, timing: ProviderTiming, key: str = KEY
+    standin: SegmindStandIn, http: aiohttp.ClientSession, timing: ProviderTiming, key: str = KEY
 ) -> SegmindProvider:
     return SegmindProvider(http, SecretStr(key), standin.base_url, timing=timing)
 
 
 async def test_every_documented_parameter(
-    segmind_standin: SegmindStandIn, provider_http: httpx.AsyncClient,
+    segmind_standin: SegmindStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(segmind_standin, provider_http, fast_timing)
@@ -67,7 +67,7 @@ async def test_every_documented_parameter(
 
 
 async def test_a_size_without_a_ratio_is_sent_as_custom(
-    segmind_standin: SegmindStandIn, provider_http: httpx.AsyncClient,
+    segmind_standin: SegmindStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(segmind_standin, provider_http, fast_timing)
@@ -80,7 +80,7 @@ async def test_a_size_without_a_ratio_is_sent_as_custom(
 
 @pytest.mark.parametrize("ratio", ["1:1", "16:9", "9:16", "3:2", "2:3", "4:5", "5:4", "3:4"])
 async def test_aspect_ratios_give_about_one_megapixel(
-    segmind_standin: SegmindStandIn, provider_http: httpx.AsyncClient,
+    segmind_standin: SegmindStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest, ratio: str,
 ) -> None:
     provider = provider_for(segmind_standin, provider_http, fast_timing)
@@ -93,7 +93,7 @@ async def test_aspect_ratios_give_about_one_megapixel(
 
 
 async def test_an_image_prompt_is_refused_before_any_request(
-    segmind_standin: SegmindStandIn, provider_http: httpx.AsyncClient,
+    segmind_standin: SegmindStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(segmind_standin, provider_http, fast_timing)
@@ -116,7 +116,7 @@ FAULTS: list[tuple[str, type[ProviderError], int]] = [
 
 @pytest.mark.parametrize(("kind", "expected", "status"), FAULTS)
 async def test_each_fault_maps_to_its_error(
-    segmind_standin: SegmindStandIn, provider_http: httpx.AsyncClient,
+    segmind_standin: SegmindStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest, caplog: pytest.LogCaptureFixture,
     kind: str, expected: type[ProviderError], status: int | None,
 ) -> None:
@@ -136,7 +136,7 @@ async def test_each_fault_maps_to_its_error(
 
 
 async def test_a_moderated_prompt_and_a_hang(
-    segmind_standin: SegmindStandIn, provider_http: httpx.AsyncClient,
+    segmind_standin: SegmindStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     provider = provider_for(segmind_standin, provider_http,
@@ -149,7 +149,7 @@ async def test_a_moderated_prompt_and_a_hang(
 
 
 async def test_a_wrong_key_is_refused_and_never_echoed(
-    segmind_standin: SegmindStandIn, provider_http: httpx.AsyncClient,
+    segmind_standin: SegmindStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     wrong = "SG_wrong_wrong_wrong_00"
@@ -161,7 +161,7 @@ async def test_a_wrong_key_is_refused_and_never_echoed(
 
 
 async def test_health_reads_the_credit_balance(
-    segmind_standin: SegmindStandIn, provider_http: httpx.AsyncClient,
+    segmind_standin: SegmindStandIn, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming,
 ) -> None:
     good = await provider_for(segmind_standin, provider_http, fast_timing).health()

@@ -10,7 +10,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 
 from bot import images
@@ -44,7 +44,7 @@ async def eventually(check: Callable[[], bool]) -> None:
 
 
 def router_for(
-    standins: ProviderStandIns | None, http: httpx.AsyncClient, timing: ProviderTiming,
+    standins: ProviderStandIns | None, http: aiohttp.ClientSession, timing: ProviderTiming,
     policy: RetryPolicy, **overrides: Any,
 ) -> Router:
     return build_router(settings_for(standins, **overrides), http, timing=timing, policy=policy)
@@ -69,7 +69,7 @@ def names(router: Router, model: str, options: dict[str, Any], cap: int = 6) -> 
 
 
 async def test_routes_follow_the_catalogue_unless_the_operator_reorders_them(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy,
 ) -> None:
     default = router_for(provider_standins, provider_http, fast_timing, fast_policy)
@@ -86,7 +86,7 @@ async def test_routes_follow_the_catalogue_unless_the_operator_reorders_them(
 
 
 async def test_a_provider_is_chosen_only_if_it_takes_every_option_set(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     router = router_for(provider_standins, provider_http, fast_timing, fast_policy)
@@ -103,7 +103,7 @@ async def test_a_provider_is_chosen_only_if_it_takes_every_option_set(
 
 
 async def test_an_expired_link_leaves_out_the_providers_taking_images_only_by_link(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy,
 ) -> None:
     by_link_only = router_for(provider_standins, provider_http, fast_timing, fast_policy)
@@ -128,7 +128,7 @@ async def test_an_expired_link_leaves_out_the_providers_taking_images_only_by_li
 
 
 async def test_a_provider_without_a_key_is_skipped_and_reported(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     router = router_for(provider_standins, provider_http, fast_timing, fast_policy,
@@ -148,7 +148,7 @@ async def test_a_provider_without_a_key_is_skipped_and_reported(
 
 
 async def test_the_offered_catalogue_is_built_once_until_a_key_changes(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     router = router_for(provider_standins, provider_http, fast_timing, fast_policy,
@@ -170,7 +170,7 @@ async def test_the_offered_catalogue_is_built_once_until_a_key_changes(
 
 
 async def test_apiframe_failing_falls_back_to_segmind(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -189,7 +189,7 @@ async def test_apiframe_failing_falls_back_to_segmind(
 
 
 async def test_a_rejected_prompt_is_not_retried_elsewhere(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     router = router_for(provider_standins, provider_http, fast_timing, fast_policy)
@@ -202,7 +202,7 @@ async def test_a_rejected_prompt_is_not_retried_elsewhere(
 
 
 async def test_when_every_candidate_fails_the_last_error_is_raised(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     router = router_for(provider_standins, provider_http, fast_timing, fast_policy)
@@ -216,7 +216,7 @@ async def test_when_every_candidate_fails_the_last_error_is_raised(
 
 
 async def test_a_429_slows_that_provider_only(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, make_request: MakeRequest,
 ) -> None:
     policy = RetryPolicy(attempts=2, base_delay=0.01, retry_after_cap=1.5)
@@ -240,7 +240,7 @@ async def test_a_429_slows_that_provider_only(
 
 
 async def test_per_provider_concurrency_is_bounded(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     router = router_for(provider_standins, provider_http, fast_timing, fast_policy,
@@ -255,7 +255,7 @@ async def test_per_provider_concurrency_is_bounded(
 
 
 async def test_the_placeholder_serves_only_when_configured(
-    provider_http: httpx.AsyncClient, fast_timing: ProviderTiming, fast_policy: RetryPolicy,
+    provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming, fast_policy: RetryPolicy,
     make_request: MakeRequest,
 ) -> None:
     off = router_for(None, provider_http, fast_timing, fast_policy)
@@ -279,7 +279,7 @@ async def test_the_placeholder_serves_only_when_configured(
 
 
 async def test_the_placeholder_steps_aside_for_a_configured_provider(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy,
 ) -> None:
     router = router_for(provider_standins, provider_http, fast_timing, fast_policy,
@@ -291,7 +291,7 @@ async def test_the_placeholder_steps_aside_for_a_configured_provider(
     assert names(named, "flux-2-pro", {}) == []  # not named there, and the fallback is off
 
 
-def test_build_providers_knows_every_provider(provider_http: httpx.AsyncClient) -> None:
+def test_build_providers_knows_every_provider(provider_http: aiohttp.ClientSession) -> None:
     secret = "SG_only_in_a_header_123"
     providers = build_providers(settings_for(None, SEGMIND_API_KEY=secret), provider_http)
     assert sorted(providers) == ["apiframe", "bfl", "onemin", "placeholder", "segmind"]
@@ -301,7 +301,7 @@ def test_build_providers_knows_every_provider(provider_http: httpx.AsyncClient) 
 
 
 async def test_a_timeout_before_an_image_falls_back(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     timing = dataclasses.replace(fast_timing, poll_read=0.2)
@@ -312,7 +312,7 @@ async def test_a_timeout_before_an_image_falls_back(
 
 
 async def test_an_unreachable_provider_is_retried_then_skipped(
-    provider_standins: ProviderStandIns, provider_http: httpx.AsyncClient,
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
     fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
 ) -> None:
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens

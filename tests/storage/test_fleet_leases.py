@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 
 from bot.fleet.leases import FleetLeases
@@ -68,7 +68,7 @@ async def test_racing_calls_of_two_processes_never_exceed_the_limit(
 
 async def test_a_429_in_one_process_holds_the_provider_back_in_the_other(
     two_processes: list[FleetLeases], provider_standins: ProviderStandIns,
-    provider_http: httpx.AsyncClient, fast_timing: ProviderTiming,
+    provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
     make_request: Callable[..., GenerationRequest],
 ) -> None:
     settings = Settings.model_validate({"DISCORD_TOKEN": "discord-token",

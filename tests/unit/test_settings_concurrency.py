@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.providers import build_router
+from bot.providers.http import make_http_client
 from bot.settings import SettingsError, load_settings
 
 
@@ -20,7 +20,7 @@ async def test_a_provider_limit_in_the_config_file_replaces_provider_concurrency
                              PROVIDER_CONCURRENCY="6")
     assert settings.provider_concurrency("bfl") == 24
     assert settings.provider_concurrency("onemin") == 6
-    async with httpx.AsyncClient() as http:
+    async with make_http_client() as http:
         router = build_router(settings, http)
     assert (router.limit("bfl"), router.limit("onemin")) == (24, 6)
 
