@@ -7,18 +7,19 @@ router from the settings with `build_router(settings, http)`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import aiohttp
 
-from bot.providers.base import GeneratedImage, GenerationRequest, InputImage, Provider
+from bot.providers.base import (
+    GeneratedImage,
+    GenerationRequest,
+    InputImage,
+    Provider,
+    ProviderSettings,
+)
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.providers.registry import PROVIDERS
 from bot.providers.router import Router
 from bot.providers.slots import ResultSlots
-
-if TYPE_CHECKING:  # bot.settings reads the registry: no import at run time
-    from bot.settings import Settings
 
 __all__ = [
     "GeneratedImage",
@@ -35,7 +36,7 @@ __all__ = [
 
 
 def build_providers(
-    settings: Settings,
+    settings: ProviderSettings,
     http: aiohttp.ClientSession,
     *,
     timing: ProviderTiming | None = None,
@@ -48,7 +49,7 @@ def build_providers(
 
 
 def build_router(
-    settings: Settings,
+    settings: ProviderSettings,
     http: aiohttp.ClientSession,
     *,
     timing: ProviderTiming | None = None,

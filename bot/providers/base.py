@@ -146,11 +146,17 @@ class Provider(ABC):
 
 
 class ProviderSettings(Protocol):
-    """What a provider's factory reads of the operator's settings (`bot.settings.Settings`,
-    which itself gains each provider's settings from the registry, so it is not named here)."""
+    """What the provider layer reads of the operator's settings, its factories and the
+    router's builder (`bot.settings.Settings`, which itself gains each provider's settings
+    from the registry, so it is not named here)."""
 
     routing: dict[str, list[str]]
     PLACEHOLDER_PROVIDER: bool
+    # What the router is built with (`bot.providers.build_router`).
+    MAX_IMAGES_IN_FLIGHT: int
+    PROVIDER_CONCURRENCY: int
+    PROVIDER_DEADLINE_SECONDS: float
+    concurrency: dict[str, int]
 
     def api_key(self, setting: str) -> SecretStr | None: ...
 
