@@ -1,6 +1,7 @@
 """The layers point one way: no import circle among fluxcord's modules (the benchmarks
-included), `bot/` never imports `cogs/`, storage imports no feature, and each cog package
-is a feature that imports no other, only the shared `cogs.common`."""
+included) nor among bot's packages taken whole, `bot/` never imports `cogs/`, storage
+imports no feature, and each cog package is a feature that imports no other, only the
+shared `cogs.common`."""
 
 from __future__ import annotations
 
@@ -79,6 +80,28 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_circles() -> None:
     assert circles(import_graph()) == []
+
+
+def _part(module: str) -> str:
+    """The part of the house a module belongs to: `bot.<package>` for a module of one of
+    bot's packages, the module itself for one at bot's top (`bot.settings`)."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "bot" and len(parts) > 2 else module
+
+
+def test_no_two_parts_of_bot_import_each_other() -> None:
+    # Whole packages as one (bot/providers/, bot/metrics/, ...): a package that imports a
+    # module which imports the package back runs up a layer, even when no two single
+    # modules make a circle.
+    graph: dict[str, set[str]] = {}
+    for module, targets in import_graph().items():
+        if module.startswith("bot"):
+            part = _part(module)
+            graph.setdefault(part, set()).update(
+                _part(t) for t in targets if t.startswith("bot") and _part(t) != part)
+    for part in {t for targets in graph.values() for t in targets}:
+        graph.setdefault(part, set())
+    assert circles(graph) == []
 
 
 def test_the_domain_never_imports_the_discord_side() -> None:
