@@ -92,9 +92,10 @@ class Keeper(Protocol):
     """Told as a job is reserved, submitted to a provider and ends; keeps the input image
     that Reroll, Edit and Try again may need once Discord's link has expired."""
 
-    async def reserved(self, job_id: str, reply: ReplyRef | None,
-                       image: InputImage | None) -> None:
-        """The job is reserved, before any provider call: a restart may follow."""
+    def reserving(self, job_id: str, reply: ReplyRef | None,
+                  image: InputImage | None) -> Rule[None] | None:
+        """What to keep of the job, written in the transaction that reserves it (before
+        any provider call: a restart may follow); None: nothing."""
         ...
 
     async def submitted(self, job_id: str, submission: Submission) -> bool:
@@ -117,9 +118,10 @@ class Keeper(Protocol):
 class KeepNothing:
     """The keeper when nothing is kept: a restart refunds, and nothing is resumed."""
 
-    async def reserved(self, job_id: str, reply: ReplyRef | None,
-                       image: InputImage | None) -> None:
+    def reserving(self, job_id: str, reply: ReplyRef | None,
+                  image: InputImage | None) -> Rule[None] | None:
         """Keeps nothing."""
+        return None
 
     async def submitted(self, job_id: str, submission: Submission) -> bool:
         """Keeps nothing."""

@@ -339,7 +339,8 @@ class JobService:
                     shard=shard_of(request.guild_id, self._settings.SHARD_COUNT),
                     # The ledger names the tool a charge was for.
                     reason=f"reserve: {prepared.model.id}" if prepared.model.tool else "reserve",
-                )
+                ),
+                lambda job_id: self._keeper.reserving(job_id, reply, prepared.image),
             )
         except BaseException:
             self._scheduler.release(ticket)
@@ -355,8 +356,6 @@ class JobService:
             return await deliver(job_id, images, balance)
 
         try:
-            # Before the provider: a restart may follow.
-            await self._keeper.reserved(job.id, reply, prepared.image)
             provider, message_id = await self._generate_and_deliver(
                 prepared, job.id, ticket, on_progress, upload
             )
