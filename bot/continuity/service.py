@@ -78,7 +78,8 @@ class Continuity:
         """Records the provider's job the moment the provider accepted it."""
         now = self._clock()
         await self._db.write(lambda tx: store.set_submitted(tx,
-            job_id, submission.provider, submission.job_id, submission.poll_url, now))
+            job_id, submission.provider, submission.job_id, submission.poll_url, now),
+            one_statement=True)
         return True
 
     async def submitted_image(self, job_id: str, image: StoredImage) -> bool:
@@ -87,7 +88,8 @@ class Continuity:
         sub = image.submission
         row = ImageRow(image.index, image.seed or 0, image.unit_cost or 0, sub.provider,
                        sub.job_id, sub.poll_url)
-        await self._db.write(lambda tx: store.set_image_submitted(tx, job_id, row, now))
+        await self._db.write(lambda tx: store.set_image_submitted(tx, job_id, row, now),
+                             one_statement=True)
         return True
 
     async def stored_images(self, job_id: str) -> list[StoredImage]:

@@ -1,6 +1,7 @@
 """bot/jobs/: what a restart needs of a job (how to answer its member, its input image) is
 written in the transaction that reserves it, not in one of its own, before any provider
-call; a reservation refused keeps nothing of it.
+call; a reservation refused keeps nothing of it. A provider's job is kept in one
+statement.
 
 Real SQLite and PostgreSQL, the real services (continuity's keeper among them) and the
 placeholder provider; only the transactions are counted, around the store.
@@ -21,10 +22,11 @@ from bot.credits.records import JobRecords
 from bot.guilds import Guilds
 from bot.jobs.ports import JobUI
 from bot.jobs.request import ImagineRequest, Progress, ReplyRef
+from bot.jobs.resume import StoredImage
 from bot.jobs.service import JobService
 from bot.limits import FairScheduler
 from bot.providers import build_router
-from bot.providers.base import GeneratedImage
+from bot.providers.base import GeneratedImage, Submission
 from bot.providers.http import make_http_client
 from bot.schema import open_store
 from bot.settings import Settings
@@ -115,3 +117,36 @@ async def test_a_refused_reservation_keeps_no_reply(
 
 async def _quiet(progress: Progress) -> None:
     pass
+
+
+class OneStatementWrites:
+    """The real store, noting for each write whether it promised one statement."""
+
+    def __init__(self, db: Store) -> None:
+        self._db = db
+        self.writes: list[bool] = []
+
+    async def write(self, rule: Rule[Any], *, one_statement: bool = False) -> Any:
+        self.writes.append(one_statement)
+        return await self._db.write(rule, one_statement=one_statement)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+
+async def test_a_provider_job_is_kept_in_one_statement(store_url: str) -> None:
+    # On PostgreSQL a one-statement write spares its BEGIN and COMMIT: two round trips
+    # on the way of every job at an asynchronous provider.
+    real = await open_store(store_url)
+    try:
+        db: Any = OneStatementWrites(real)
+        continuity = Continuity(db)
+        assert await continuity.submitted("job-1", Submission("apiframe", "task-1", None))
+        assert await continuity.submitted_image(
+            "job-2", StoredImage(1, Submission("bfl", "task-2", "https://bfl/poll"), 7, 3))
+        assert db.writes == [True, True]
+        assert await continuity.submission("job-1") == Submission("apiframe", "task-1", None)
+        assert [image.submission.job_id for image in await continuity.stored_images("job-2")
+                ] == ["task-2"]
+    finally:
+        await real.close()
