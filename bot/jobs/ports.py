@@ -139,8 +139,18 @@ class KeepNothing:
         return None
 
 
-# The read of whether server `guild_id` has a log channel, for its budget alerts.
-LogChannelRead = Callable[[int], Rule[bool]]
+@dataclass(frozen=True, slots=True)
+class ServerShared:
+    """What a job reads of its server's admin settings with its own: whether it has a log
+    channel (for the budget alerts) and the locale of its shared texts (the result's)."""
+
+    log_channel: bool
+    language: str
+
+
+# The read of server `guild_id`'s log channel and language (bot.admin's), in the job's
+# one transaction.
+LogChannelRead = Callable[[int], Rule[ServerShared]]
 
 ProgressCallback = Callable[[Progress], Awaitable[None]]
 # Posts the images of job `job_id` (one message) with the member's balance after them;

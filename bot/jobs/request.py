@@ -107,6 +107,8 @@ class Prepared:
     references: tuple[InputImage, ...] = ()
     # When `cap` was read (time.monotonic()); 0: never, so it is read again at the start.
     cap_read_at: float = 0.0
+    # The locale of the server's shared texts, read with the job (None: not read).
+    language: str | None = None
 
     @property
     def unit_cost(self) -> int:

@@ -202,7 +202,7 @@ class JobService:
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
         return Prepared(request, model, agreed.options, agreed.cap, seed, agreed.cost, None,
                         agreed.plan, notes, log_channel=found.log_channel,
-                        cap_read_at=cap_read_at)
+                        cap_read_at=cap_read_at, language=found.language)
 
     async def _read(self, request: ImagineRequest, sources: Sequence[OptionSource[Any]]
                     ) -> tuple[JobSettings, list[Any], list[Any]]:
