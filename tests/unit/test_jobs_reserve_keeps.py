@@ -26,7 +26,7 @@ from bot.jobs.resume import StoredImage
 from bot.jobs.service import JobService
 from bot.limits import FairScheduler
 from bot.providers import build_router
-from bot.providers.base import GeneratedImage, Submission
+from bot.providers.base import GeneratedImage, InputImage, Submission
 from bot.providers.http import make_http_client
 from bot.schema import open_store
 from bot.settings import Settings
@@ -148,5 +148,46 @@ async def test_a_provider_job_is_kept_in_one_statement(store_url: str) -> None:
         assert await continuity.submission("job-1") == Submission("apiframe", "task-1", None)
         assert [image.submission.job_id for image in await continuity.stored_images("job-2")
                 ] == ["task-2"]
+    finally:
+        await real.close()
+
+
+class SentAtOnce:
+    """A real transaction, noting the statements sent at once rather than held back."""
+
+    def __init__(self, tx: Any) -> None:
+        self._tx = tx
+        self.sent: list[str] = []
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        self.sent.append(sql)
+        return int(await self._tx.execute(sql, *args))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tx, name)
+
+
+async def test_the_reply_and_input_go_with_the_reservations_own_writes(
+    store_url: str,
+) -> None:
+    # Held back, a PostgreSQL reservation sends them in the one statement of its own
+    # writes instead of one round trip each.
+    real = await open_store(store_url)
+    try:
+        keep = Continuity(real).reserving(
+            "job-1", REPLY, InputImage(b"\x89PNG...", "cat.png", "image/png", "https://x/cat.png"))
+        assert keep is not None
+        seen: list[SentAtOnce] = []
+
+        async def rule(tx: Any) -> None:
+            seen.append(SentAtOnce(tx))
+            await keep(seen[0])
+
+        await real.write(rule)
+        assert seen[0].sent == []
+        kept = await Continuity(real).stored_input("job-1")
+        assert kept is not None and kept.data == b"\x89PNG..."
+        row = await Continuity(real).resume_row("job-1")
+        assert row is not None and row.interaction_token == "the interaction's token"
     finally:
         await real.close()
