@@ -324,6 +324,7 @@ class JobService:
             prepared.references = tuple(
                 [_by_link(await self._input_image(reference))
                  for reference in request.references])
+            prepared.generating = ticket.running
             job = await self._credits.reserve(
                 NewJob(
                     guild_id=request.guild_id,
@@ -339,6 +340,7 @@ class JobService:
                     shard=shard_of(request.guild_id, self._settings.SHARD_COUNT),
                     # The ledger names the tool a charge was for.
                     reason=f"reserve: {prepared.model.id}" if prepared.model.tool else "reserve",
+                    generating=prepared.generating,
                 ),
                 lambda job_id: self._keeper.reserving(job_id, reply, prepared.image),
             )
@@ -527,7 +529,8 @@ class JobService:
                 prepared.model.id, chosen, cap, image=prepared.image is not None
             )
         started = time.monotonic()
-        await self._records.mark(job_id, "generating")
+        if not prepared.generating:
+            await self._records.mark(job_id, "generating")
         await on_progress(Progress("generating", started_at=started, job_id=job_id))
         request = GenerationRequest(
             job_id=job_id,
