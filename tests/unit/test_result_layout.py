@@ -74,3 +74,21 @@ async def test_the_buttons_are_made_once_per_language_not_per_result() -> None:
     rows.add("delete", make, position=1)  # a cog loaded: laid out again
     assert len(rows.view("e" * 32, "en").to_components()[0]["components"]) == 2
     assert len(made) == 4
+
+
+async def test_the_posted_results_answer_is_read_for_its_id_and_channel_only() -> None:
+    # Discord's answer to the post carries the whole message (embed, attachments, every
+    # button); only where it went is read of it.
+    from cogs.common.job.delivery import _ResultWebhook
+
+    client = discord.Client(intents=discord.Intents.none())
+    hook = _ResultWebhook.from_state(data={"id": 1, "type": 3, "token": "t"},
+                                     state=client._connection)
+    hook.client = client
+    answer = {"id": "222", "channel_id": "333", "guild_id": "444", "embeds": [{}],
+              "components": [{"type": 1, "components": []}], "author": {}}
+    message = hook._create_message(answer, thread=discord.utils.MISSING)
+    assert isinstance(message, discord.PartialMessage)
+    assert (message.id, message.channel.id) == (222, 333)
+    assert isinstance(message.channel, discord.PartialMessageable)
+    assert message.channel.guild_id == 444
