@@ -60,6 +60,8 @@ class FleetLeases:
         self._freed: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
         # The slots this process holds now, per provider.
         self._held: defaultdict[str, set[int]] = defaultdict(set)
+        # One per provider, so that its tries never overlap: each leaves out the slots
+        # the one before took (its limit is the operator's, fixed while the bot runs).
         self._takes: dict[str, Batch[None, int | None]] = {}
         self._give_backs: Batch[tuple[str, int], None] = Batch(self._unlock)
         self._on_cool_down: Callable[[str, float], None] | None = None
