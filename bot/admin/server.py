@@ -19,6 +19,7 @@ from bot.credits._rules import utc_day
 from bot.credits.store import RoleTier
 from bot.errors import UserError
 from bot.i18n import DEFAULT_LOCALE, NAMES, tr
+from bot.jobs.ports import ServerShared
 from bot.settings import Settings
 from bot.storage import Rule, Store, Transaction
 
@@ -181,12 +182,14 @@ def forbidden_rule(guild_id: int) -> Rule[set[str]]:
     return read
 
 
-def log_channel_rule(guild_id: int) -> Rule[bool]:
-    """The read of whether a server has a log channel; a job runs it with its other
-    settings in one transaction, to know whether a budget alert is worked out."""
+def log_channel_rule(guild_id: int) -> Rule[ServerShared]:
+    """The read of whether a server has a log channel, and of its language; a job runs
+    it with its other settings in one transaction, to know whether a budget alert is
+    worked out and in which language its result speaks."""
 
-    async def read(tx: Transaction) -> bool:
-        return await store.log_channel(tx, guild_id) is not None
+    async def read(tx: Transaction) -> ServerShared:
+        return ServerShared(await store.log_channel(tx, guild_id) is not None,
+                            await store.language(tx, guild_id) or DEFAULT_LOCALE)
 
     return read
 

@@ -27,7 +27,7 @@ from bot.continuity.store import ImageRow, ResumeRow, StoredInput
 from bot.jobs.request import ImagineRequest, ReplyRef
 from bot.jobs.resume import StoredImage
 from bot.providers.base import InputImage, Submission
-from bot.storage import Store
+from bot.storage import Rule, Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -47,22 +47,39 @@ class Continuity:
         self._retention_days = input_retention_days
         self._clock = clock
 
-    async def reserved(self, job_id: str, reply: ReplyRef | None,
-                       image: InputImage | None) -> None:
-        """Records, as the job starts, how to answer its member and its input image."""
+    def reserving(self, job_id: str, reply: ReplyRef | None,
+                  image: InputImage | None) -> Rule[None] | None:
+        """How to answer the job's member and its input image, to record in the
+        transaction that reserves the job (None: nothing to keep)."""
         now = self._clock()
-        if reply is not None:
-            await self._db.write(lambda tx: store.set_reply(tx,
-                job_id, reply.application_id, reply.token, reply.expires_at, now))
+        kept = None
         if image is not None and self._retention_days > 0:
             kept = StoredInput(job_id, image.filename, image.content_type, image.data)
-            await self._db.write(lambda tx: store.keep_input(tx, kept, now))
+        if reply is None and kept is None:
+            return None
+
+        async def keep(tx: Transaction) -> None:
+            if reply is not None:
+                await store.set_reply(tx, job_id, reply.application_id, reply.token,
+                                      reply.expires_at, now)
+            if kept is not None:
+                await store.keep_input(tx, kept, now)
+
+        return keep
+
+    async def reserved(self, job_id: str, reply: ReplyRef | None,
+                       image: InputImage | None) -> None:
+        """Records how to answer the job's member and its input image on their own."""
+        keep = self.reserving(job_id, reply, image)
+        if keep is not None:
+            await self._db.write(keep)
 
     async def submitted(self, job_id: str, submission: Submission) -> bool:
         """Records the provider's job the moment the provider accepted it."""
         now = self._clock()
         await self._db.write(lambda tx: store.set_submitted(tx,
-            job_id, submission.provider, submission.job_id, submission.poll_url, now))
+            job_id, submission.provider, submission.job_id, submission.poll_url, now),
+            one_statement=True)
         return True
 
     async def submitted_image(self, job_id: str, image: StoredImage) -> bool:
@@ -71,7 +88,8 @@ class Continuity:
         sub = image.submission
         row = ImageRow(image.index, image.seed or 0, image.unit_cost or 0, sub.provider,
                        sub.job_id, sub.poll_url)
-        await self._db.write(lambda tx: store.set_image_submitted(tx, job_id, row, now))
+        await self._db.write(lambda tx: store.set_image_submitted(tx, job_id, row, now),
+                             one_statement=True)
         return True
 
     async def stored_images(self, job_id: str) -> list[StoredImage]:

@@ -42,8 +42,10 @@ class StoredInput:
 
 async def set_reply(tx: Statements, job_id: str, application_id: int, token: str,
                     expires_at: float, now: float) -> None:
-    """Records how to answer the job's member through their interaction."""
-    await tx.execute(
+    """Records how to answer the job's member through their interaction (held back, on
+    PostgreSQL, to go with the reservation's own writes in one statement)."""
+    await tx.defer(
+        ("job_resume", job_id),
         "INSERT INTO job_resume (job_id, application_id, interaction_token, "
         "token_expires_at, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (job_id) "
         "DO UPDATE SET application_id = excluded.application_id, "
@@ -103,8 +105,10 @@ async def image_rows(tx: Statements, job_id: str) -> list[ImageRow]:
 
 
 async def keep_input(tx: Statements, kept: StoredInput, now: float) -> None:
-    """Keeps a job's input image (replacing one kept before for the job)."""
-    await tx.execute(
+    """Keeps a job's input image (replacing one kept before for the job); held back like
+    the reply."""
+    await tx.defer(
+        ("job_inputs", kept.job_id),
         "INSERT INTO job_inputs (job_id, filename, content_type, data, created_at) "
         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (job_id) DO UPDATE SET "
         "filename = excluded.filename, content_type = excluded.content_type, "

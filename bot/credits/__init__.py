@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Collection
 from functools import partial
+from typing import Any
 
 from bot.credits import store
 from bot.credits._rules import (
@@ -41,7 +42,7 @@ from bot.credits._terms import (
     ServerSettings,
 )
 from bot.credits.rows import Job, JobStatus, LedgerEntry
-from bot.storage import Store, Transaction
+from bot.storage import Rule, Store, Transaction
 
 __all__ = [
     "Balance",
@@ -88,15 +89,26 @@ class Credits:
                                            now=self._clock(), defaults=self.defaults,
                                            role_ids=tuple(role_ids)))
 
-    async def reserve(self, job: NewJob) -> Job:
+    async def reserve(self, job: NewJob,
+                      also: Callable[[str], Rule[Any] | None] | None = None) -> Job:
         """Charges the job's cost and records the job as queued, atomically.
 
+        `also(job id)`: more of the job to write with the reservation (None: nothing),
+        committed with it or not at all, in the same transaction instead of one more.
         Raises OutOfCredits or BudgetExhausted, having changed nothing.
         """
         check_range("cost", job.cost, 0)
+        reserve = partial(_reserve, new=job, now=self._clock(), defaults=self.defaults)
+        extra = also(job.id) if also is not None else None
+
+        async def reserve_and_more(tx: Transaction) -> Job:
+            reserved = await reserve(tx)
+            if extra is not None:
+                await extra(tx)
+            return reserved
+
         try:
-            return await self._db.write(partial(_reserve, new=job, now=self._clock(),
-                                                defaults=self.defaults))
+            return await self._db.write(reserve if extra is None else reserve_and_more)
         except asyncio.CancelledError:
             # The reservation still runs to its end on the database thread. A refund queued
             # behind it undoes it if it was made, so a cancelled request is never charged.

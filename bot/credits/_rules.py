@@ -91,7 +91,8 @@ async def _reserve(tx: Transaction, new: NewJob, now: float, defaults: CreditDef
         id=new.id, guild_id=g, channel_id=new.channel_id, user_id=u, model=new.model,
         prompt=new.prompt, options=dict(new.options), seed=new.seed, cost=cost,
         allowance_part=from_allowance, bonus_part=from_bonus, budget_day=day,
-        period_start=member.period_start, status=JobStatus.QUEUED, provider=None,
+        period_start=member.period_start,
+        status=JobStatus.GENERATING if new.generating else JobStatus.QUEUED, provider=None,
         message_id=None, error=None, created_at=now, updated_at=now, shard=new.shard,
     )
     await store.insert_job(tx, job)

@@ -115,6 +115,9 @@ class NewJob:
     shard: int = 0  # the shard of its server (bot.fleet.shard_of), whose process owns it
     # The ledger's reason for the charge: "reserve", or "reserve: <tool>" for a tool's job.
     reason: str = "reserve"
+    # Recorded as generating at once (it starts without waiting in the queue), instead of
+    # queued and then marked generating in a transaction of its own.
+    generating: bool = False
 
 
 class CreditError(UserError):

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Collection
+from typing import Any
 
 from bot.credits import Credits, NewJob
 from bot.credits.records import JobRecords
 from bot.credits.rows import Job, JobStatus
+from bot.storage import Rule
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +38,13 @@ class Charge:
 
     @classmethod
     async def reserve(cls, credits: Credits, records: JobRecords, new: NewJob, *,
+                      also: Callable[[str], Rule[Any] | None] | None = None,
                       stopping: Callable[[], bool]) -> Charge:
-        """Charges the job's cost and records it as queued, atomically (raises
-        OutOfCredits or BudgetExhausted, having changed nothing). `stopping()`: True once
-        the bot stops, when a refund that fails is left to start-up recovery."""
-        return cls(credits, records, await credits.reserve(new), stopping=stopping)
+        """Charges the job's cost and records it as queued (or generating), atomically,
+        with what `also(job id)` writes (raises OutOfCredits or BudgetExhausted, having
+        changed nothing). `stopping()`: True once the bot stops, when a refund that fails
+        is left to start-up recovery."""
+        return cls(credits, records, await credits.reserve(new, also), stopping=stopping)
 
     @property
     def id(self) -> str:

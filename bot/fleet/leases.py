@@ -2,11 +2,13 @@
 
 On PostgreSQL a call to a provider first takes one of its `limit` slots: a session advisory
 lock (kind LOCK_PROVIDER, beside the LOCK_* kinds of bot/storage/postgres_tx.py; key: the
-provider's block plus the slot) on a connection this process keeps for them. Taking any
-free slot is one statement; giving it back is one statement that also notifies the
-processes waiting for that provider. A process that dies loses its connection and with it
-its slots: at once when killed (the kernel closes the socket), within about 25 s when its
-machine vanishes (the server's keepalive probes on that connection).
+provider's block plus the slot) on a connection this process keeps for them. Taking free
+slots is one statement, for all of this process's calls to the provider that asked while
+the connection was busy; giving slots back is one statement, for all that were given
+back meanwhile, which also notifies the processes waiting for those providers. A process
+that dies loses its connection and with it its slots: at once when killed (the kernel
+closes the socket), within about 25 s when its machine vanishes (the server's keepalive
+probes on that connection).
 
 A 429 met by one process is announced on a second channel, and every process holds that
 provider back as long (`Router.cool_down`).
@@ -25,8 +27,10 @@ import logging
 import os
 import zlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING
+
+from bot.fleet.batch import Batch
 
 if TYPE_CHECKING:
     from bot.providers.router import Router
@@ -56,7 +60,10 @@ class FleetLeases:
         self._freed: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
         # The slots this process holds now, per provider.
         self._held: defaultdict[str, set[int]] = defaultdict(set)
-        self._taking = asyncio.Lock()
+        # One per provider, so that its tries never overlap: each leaves out the slots
+        # the one before took (its limit is the operator's, fixed while the bot runs).
+        self._takes: dict[str, Batch[None, int | None]] = {}
+        self._give_backs: Batch[tuple[str, int], None] = Batch(self._unlock)
         self._on_cool_down: Callable[[str, float], None] | None = None
         # Tells this process's own 429 announcements from the others'.
         self._origin = f"{os.getpid()}-{id(self):x}"
@@ -96,6 +103,7 @@ class FleetLeases:
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
+        await self._give_backs.close()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -118,30 +126,54 @@ class FleetLeases:
                 await asyncio.wait_for(freed.wait(), RETRY_SECONDS)
 
     async def _try(self, provider: str, first: int, limit: int) -> int | None:
-        """One try at a free slot, recorded as held before the next try starts: a session
-        may take its own lock again, so the slots it holds are left out of the try."""
-        async with self._taking:
-            held = self._held[provider]
-            key = await self._locks.try_any(LOCK_PROVIDER, first, limit, list(held))
-            if key is not None:
-                held.add(key)
-            return key
+        """One try at a free slot, together with this process's other calls to `provider`
+        trying now; a slot taken is recorded as held before the next try starts: a
+        session may take its own lock again, so the slots it holds are left out."""
+        takes = self._takes.get(provider)
+        if takes is None:
+            async def take(tries: Sequence[None]) -> list[int | None]:
+                held = self._held[provider]
+                keys = await self._locks.try_some(LOCK_PROVIDER, first, limit, len(tries),
+                                                  list(held))
+                held.update(keys)
+                return [*keys, *[None] * (len(tries) - len(keys))]
+
+            takes = self._takes[provider] = Batch(
+                take, lambda _, key: self._drop_key(provider, key))
+        return await takes.ask(None)
 
     def _drop(self, provider: str, done: asyncio.Future[int | None]) -> None:
-        if done.cancelled() or done.exception() is not None or done.result() is None:
+        if done.cancelled() or done.exception() is not None:
             return
-        task = asyncio.get_running_loop().create_task(self._give_back(provider, done.result()))
+        self._drop_key(provider, done.result())
+
+    def _drop_key(self, provider: str, key: int | None) -> None:
+        if key is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._give_back(provider, key))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _give_back(self, provider: str, key: int | None) -> None:
         if key is None:
             return
-        self._held[provider].discard(key)
         try:
-            await self._locks.unlock_and_notify(LOCK_PROVIDER, key, FREED, provider)
+            await self._give_backs.ask((provider, key))
         except Exception as exc:  # the connection is gone, and the slot with it
             log.warning("could not give back a %s slot (%s)", provider, type(exc).__name__)
+
+    async def _unlock(self, slots: Sequence[tuple[str, int]]) -> list[None]:
+        """Gives `slots` back in one statement, telling the waiting processes once per
+        provider. A slot stays recorded as held until then, so no try of this session
+        takes it again while it is still locked."""
+        try:
+            await self._locks.unlock_and_notify(
+                LOCK_PROVIDER, [key for _, key in slots], FREED,
+                sorted({provider for provider, _ in slots}))
+        finally:
+            for provider, key in slots:
+                self._held[provider].discard(key)
+        return [None] * len(slots)
 
     async def _announce(self, payload: str) -> None:
         try:

@@ -92,9 +92,10 @@ class Keeper(Protocol):
     """Told as a job is reserved, submitted to a provider and ends; keeps the input image
     that Reroll, Edit and Try again may need once Discord's link has expired."""
 
-    async def reserved(self, job_id: str, reply: ReplyRef | None,
-                       image: InputImage | None) -> None:
-        """The job is reserved, before any provider call: a restart may follow."""
+    def reserving(self, job_id: str, reply: ReplyRef | None,
+                  image: InputImage | None) -> Rule[None] | None:
+        """What to keep of the job, written in the transaction that reserves it (before
+        any provider call: a restart may follow); None: nothing."""
         ...
 
     async def submitted(self, job_id: str, submission: Submission) -> bool:
@@ -117,9 +118,10 @@ class Keeper(Protocol):
 class KeepNothing:
     """The keeper when nothing is kept: a restart refunds, and nothing is resumed."""
 
-    async def reserved(self, job_id: str, reply: ReplyRef | None,
-                       image: InputImage | None) -> None:
+    def reserving(self, job_id: str, reply: ReplyRef | None,
+                  image: InputImage | None) -> Rule[None] | None:
         """Keeps nothing."""
+        return None
 
     async def submitted(self, job_id: str, submission: Submission) -> bool:
         """Keeps nothing."""
@@ -137,8 +139,18 @@ class KeepNothing:
         return None
 
 
-# The read of whether server `guild_id` has a log channel, for its budget alerts.
-LogChannelRead = Callable[[int], Rule[bool]]
+@dataclass(frozen=True, slots=True)
+class ServerShared:
+    """What a job reads of its server's admin settings with its own: whether it has a log
+    channel (for the budget alerts) and the locale of its shared texts (the result's)."""
+
+    log_channel: bool
+    language: str
+
+
+# The read of server `guild_id`'s log channel and language (bot.admin's), in the job's
+# one transaction.
+LogChannelRead = Callable[[int], Rule[ServerShared]]
 
 ProgressCallback = Callable[[Progress], Awaitable[None]]
 # Posts the images of job `job_id` (one message) with the member's balance after them;

@@ -76,7 +76,7 @@ class Preparation:
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
         return Prepared(request, model, agreed.options, agreed.cap, seed, agreed.cost, None,
                         agreed.plan, notes, log_channel=found.log_channel,
-                        cap_read_at=cap_read_at)
+                        cap_read_at=cap_read_at, language=found.language)
 
     async def plan_now(self, prepared: Prepared, queued: bool) -> Plan:
         """The job's plan under the safety cap in force as it starts (`queued`: after

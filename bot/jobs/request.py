@@ -107,6 +107,10 @@ class Prepared:
     references: tuple[InputImage, ...] = ()
     # When `cap` was read (time.monotonic()); 0: never, so it is read again at the start.
     cap_read_at: float = 0.0
+    # The locale of the server's shared texts, read with the job (None: not read).
+    language: str | None = None
+    # Reserved as generating: it started at its admission, so no mark of its own follows.
+    generating: bool = False
 
     @property
     def unit_cost(self) -> int:

@@ -196,7 +196,9 @@ class JobService:
         ticket = self._generation.admit(prepared)
         try:
             await self._generation.fetch_inputs(prepared)
-            charge = await self._reserve(prepared)
+            # A job its admission lets start at once is reserved as generating.
+            prepared.generating = ticket.running
+            charge = await self._reserve(prepared, reply)
         except BaseException:
             self._generation.release(ticket)
             raise
@@ -212,8 +214,6 @@ class JobService:
             return await deliver(job_id, images, balance)
 
         try:
-            # Before the provider: a restart may follow.
-            await self._keeper.reserved(job_id, reply, prepared.image)
             # The images are held only by `_post`, and let go when they are uploaded.
             provider, message_id = await self._post(
                 prepared, charge,
@@ -241,7 +241,9 @@ class JobService:
         await charge.settle(message_id)
         return provider
 
-    async def _reserve(self, prepared: Prepared) -> Charge:
+    async def _reserve(self, prepared: Prepared, reply: ReplyRef | None) -> Charge:
+        """Reserves the job's credits; how to answer its member and its input image are
+        kept in the same transaction, before the provider, since a restart may follow."""
         request = prepared.request
         return await Charge.reserve(self._credits, self._records, NewJob(
             guild_id=request.guild_id,
@@ -257,7 +259,9 @@ class JobService:
             shard=shard_of(request.guild_id, self._settings.SHARD_COUNT),
             # The ledger names the tool a charge was for.
             reason=f"reserve: {prepared.model.id}" if prepared.model.tool else "reserve",
-        ), stopping=lambda: self._closing)
+            generating=prepared.generating,
+        ), also=lambda job_id: self._keeper.reserving(job_id, reply, prepared.image),
+            stopping=lambda: self._closing)
 
     async def _post(self, prepared: Prepared, charge: Charge, made: CountedImages,
                     deliver: Deliver) -> tuple[str, int]:

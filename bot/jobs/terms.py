@@ -11,7 +11,7 @@ PostgreSQL transaction) instead of one each.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +23,7 @@ from bot.credits import store as credits_store
 from bot.credits.rows import GuildConfig
 from bot.errors import UserError
 from bot.i18n import tr
+from bot.jobs.ports import LogChannelRead
 from bot.jobs.request import ImagineRequest
 from bot.providers.errors import NoProviderAvailable
 from bot.providers.router import Router
@@ -37,26 +38,31 @@ class JobSettings:
     channel_caps: dict[int, int]
     # Whether the server has a log channel: without one, no budget alert is worked out.
     log_channel: bool = False
+    # The locale of the server's shared texts (None: not read here).
+    language: str | None = None
 
 
-def job_settings_rule(guild_id: int, log_channel: Callable[[int], Rule[bool]] | None = None
+def job_settings_rule(guild_id: int, log_channel: LogChannelRead | None = None
                       ) -> Rule[JobSettings]:
     """The read of a job's own settings in `guild_id` (0: direct messages); `log_channel`
-    reads whether the server has a log channel (not read without it)."""
+    reads whether the server has a log channel, and its language (neither is read
+    without it)."""
 
     async def read(tx: Transaction) -> JobSettings:
+        shared = (await log_channel(guild_id)(tx)
+                  if guild_id and log_channel is not None else None)
         return JobSettings(
             config=await credits_store.guild_config(tx, guild_id),
             channel_caps=await credits_store.channel_caps(tx, guild_id),
-            log_channel=(bool(guild_id) and log_channel is not None
-                         and await log_channel(guild_id)(tx)),
+            log_channel=shared is not None and shared.log_channel,
+            language=shared.language if shared is not None else None,
         )
 
     return read
 
 
 async def read_job_settings(store: Store, guild_id: int,
-                            log_channel: Callable[[int], Rule[bool]] | None = None
+                            log_channel: LogChannelRead | None = None
                             ) -> JobSettings:
     """A job's own settings in `guild_id`, read on their own."""
     return await store.read(job_settings_rule(guild_id, log_channel))

@@ -256,27 +256,34 @@ class SessionLocks:
         async with self._busy:
             await self._conn.execute("SELECT pg_advisory_unlock($1, $2)", space, key)
 
-    async def try_any(self, space: int, first: int, count: int, held: Iterable[int] = ()
-                      ) -> int | None:
-        """Takes the first free lock of keys `first` to `first + count - 1`, skipping the
-        keys this session `held` already (a session may take its own lock again), in one
-        round trip; its key, or None when every one is held."""
+    async def try_some(self, space: int, first: int, count: int, most: int,
+                       held: Iterable[int] = ()) -> list[int]:
+        """Takes up to `most` free locks of keys `first` to `first + count - 1`, the
+        lowest first, skipping the keys this session `held` already (a session may take
+        its own lock again), in one round trip; the keys taken."""
         async with self._busy:
             # CASE, not AND: PostgreSQL may evaluate AND's operands in any order, and a
-            # try on a key this session holds would take it once more, for good.
-            key = await self._conn.fetchval(
+            # try on a key this session holds would take it once more, for good. LIMIT
+            # stops the scan, and the tries, at the `most`-th key taken.
+            rows = await self._conn.fetch(
                 "SELECT k FROM generate_series($2::int, $2::int + $3::int - 1) AS k "
                 "WHERE CASE WHEN k = ANY($4::int[]) THEN false "
-                "ELSE pg_try_advisory_lock($1, k) END LIMIT 1",
-                space, first, count, list(held))
-        return None if key is None else int(key)
+                "ELSE pg_try_advisory_lock($1, k) END LIMIT $5",
+                space, first, count, list(held), most)
+        return [int(row[0]) for row in rows]
 
-    async def unlock_and_notify(self, space: int, key: int, channel: str, payload: str
-                                ) -> None:
-        """Gives the lock back and tells every listener of `channel`, in one round trip."""
+    async def unlock_and_notify(self, space: int, keys: Sequence[int], channel: str,
+                                payloads: Sequence[str]) -> None:
+        """Gives the locks back and tells every listener of `channel` each of `payloads`,
+        in one round trip."""
         async with self._busy:
-            await self._conn.execute("SELECT pg_advisory_unlock($1, $2), pg_notify($3, $4)",
-                                     space, key, channel, payload)
+            # Referenced CTEs with volatile calls run whole, each exactly once.
+            await self._conn.execute(
+                "WITH unlocked AS (SELECT pg_advisory_unlock($1, k) "
+                "FROM unnest($2::int[]) AS k), "
+                "told AS (SELECT pg_notify($3, p) FROM unnest($4::text[]) AS p) "
+                "SELECT (SELECT count(*) FROM unlocked), (SELECT count(*) FROM told)",
+                space, list(keys), channel, list(payloads))
 
     async def notify(self, channel: str, payload: str) -> None:
         async with self._busy:

@@ -124,8 +124,9 @@ async def test_a_job_that_starts_at_once_does_not_read_the_cap_again(
             seen.append(db.count - checked)
 
     await jobs.run(prepared, JobUI(on_progress, _posted))
-    # The reservation and the mark `generating`; the cap is the one just read.
-    assert seen == [2]
+    # The reservation only: the cap is the one just read, and a job that starts at once
+    # is reserved as generating, with no mark of its own.
+    assert seen == [1]
 
 
 async def test_a_job_that_starts_later_reads_the_cap_as_it_is_then(

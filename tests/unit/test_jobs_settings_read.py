@@ -113,3 +113,20 @@ async def test_a_job_reads_its_settings_once_and_each_applies(
         await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat", preset="nope"))
     with pytest.raises(UserError, match="Gone"):
         await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat", board="Gone"))
+
+
+async def test_the_servers_language_is_read_with_the_jobs_settings(
+    wired: tuple[JobService, CountedReads, Any],
+) -> None:
+    # The result's embed and buttons speak the server's language: read in the job's one
+    # transaction, not in one more before the result is posted.
+    jobs, db, (_, admin, _, _) = wired
+    db.reads = 0
+    prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat"))
+    assert (db.reads, prepared.language) == (1, "en-US")
+    await admin.set_language(GUILD, "de")
+    db.reads = 0
+    prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat"))
+    assert (db.reads, prepared.language) == (1, "de")
+    # In direct messages nothing is read: the default language.
+    assert (await jobs.prepare(ImagineRequest(0, CHANNEL, MEMBER, "a cat"))).language is None

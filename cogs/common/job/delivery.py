@@ -72,6 +72,36 @@ class _UploadFile(discord.File):
         vars(self.fp).pop("close", None)  # the class's own close is the same method
 
 
+class _ResultWebhook(discord.Webhook):
+    """The interaction's followup webhook, made as `Interaction.followup` makes it, whose
+    answer to the result's post is read for the message's id and channel only.
+
+    discord.py builds a whole Message of that answer (its author, embed, attachments and
+    every button of the result's rows), which nothing here reads: a few percent of a job's
+    CPU in a burst. discord.py is pinned in pyproject.toml; every e2e test of a result
+    posts through this."""
+
+    client: discord.Client
+
+    @classmethod
+    def of(cls, interaction: discord.Interaction[Any]) -> _ResultWebhook:
+        """The followup webhook of `interaction`."""
+        hook = cls.from_state(data={"id": interaction.application_id, "type": 3,
+                                    "token": interaction.token},
+                              state=interaction._state)
+        hook.client = interaction.client
+        return hook
+
+    def _create_message(self, data: Any, *, thread: Any) -> Any:
+        channel = self.client.get_partial_messageable(
+            int(data["channel_id"]), guild_id=_snowflake(data.get("guild_id")))
+        return channel.get_partial_message(int(data["id"]))
+
+
+def _snowflake(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
 def discord_file(data: bytes, filename: str) -> discord.File:
     """A file for discord.py to upload, whose bytes are sent without a copy and freed
     with the file."""
@@ -123,10 +153,10 @@ async def post_result(
     view: discord.ui.View,
     through_interaction: bool,
     more: Sequence[Upload] = (),
-) -> discord.Message:
+) -> discord.Message | discord.PartialMessage:
     """Posts the result publicly (with the `more` images of a job of several); returns
-    the message. Raises DeliveryError when Discord clearly refuses it (4xx); a 5xx is
-    raised as it is, since Discord may have the image."""
+    the message (its id and channel). Raises DeliveryError when Discord clearly refuses
+    it (4xx); a 5xx is raised as it is, since Discord may have the image."""
     try:
         return await _send(
             interaction, channel_id, user_id, [upload, *more], embed, view,
@@ -147,14 +177,15 @@ async def _send(
     view: discord.ui.View,
     *,
     through_interaction: bool,
-) -> discord.Message:
+) -> discord.Message | discord.PartialMessage:
     token_alive = discord.utils.utcnow() + TOKEN_MARGIN < interaction.expires_at
     if through_interaction and token_alive:
         try:
-            return await interaction.followup.send(
+            posted: discord.PartialMessage = await _ResultWebhook.of(interaction).send(
                 embed=embed, files=[u.file() for u in uploads], view=view, wait=True,
                 ephemeral=False,
             )
+            return posted
         except discord.HTTPException as exc:
             if exc.code not in (INVALID_WEBHOOK_TOKEN, UNKNOWN_WEBHOOK) and exc.status != 401:
                 raise

@@ -39,6 +39,9 @@ class ProgressMessage:
         self._state: Progress | None = None
         self._shown: str | None = None
         self._ticker: asyncio.Task[None] | None = None
+        # Until the first edit is due, a timer rather than a task: most jobs are done
+        # before it fires, and a timer costs a fraction of a task made and cancelled.
+        self._first: asyncio.TimerHandle | None = None
         self._lock = asyncio.Lock()
         # The Cancel button, shown from the first queued state until the job's last word.
         self._view: discord.ui.View | None = None
@@ -55,8 +58,9 @@ class ProgressMessage:
             # the job does not wait for Discord's answer).
             self.stop()
             self._ticker = asyncio.create_task(self._tick(0.0))
-        elif self._ticker is None:
-            self._ticker = asyncio.create_task(self._tick(FIRST_EDIT_DELAY))
+        elif self._ticker is None and self._first is None:
+            self._first = asyncio.get_running_loop().call_later(FIRST_EDIT_DELAY,
+                                                                self._start_ticking)
         if progress.state == "queued" and progress.job_id and self._view is None:
             self._view = cancel_view(progress.job_id, self._lang)
         if first and progress.state == "queued":
@@ -80,9 +84,16 @@ class ProgressMessage:
         return await self._edit(render(text, self._lang))
 
     def stop(self) -> None:
+        if self._first is not None:
+            self._first.cancel()
+            self._first = None
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
+
+    def _start_ticking(self) -> None:
+        self._first = None
+        self._ticker = asyncio.create_task(self._tick(0.0))
 
     def _text(self) -> str:
         state = self._state

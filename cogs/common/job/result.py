@@ -91,8 +91,10 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
     else:
         prepared = await jobs.prepare(request)
         progress = ProgressMessage(interaction, prepared.model.label)
-    # What everyone sees (the embed, the buttons) is in the server's language.
-    lang = await server_language(interaction)
+    # What everyone sees (the embed, the buttons) is in the server's language, read with
+    # the job's settings.
+    lang = (catalogue(prepared.language) if prepared.language is not None
+            else await server_language(interaction))
 
     async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
         image = images[0]
