@@ -67,12 +67,15 @@ class ProgressMessage:
             await self._edit(self._text())  # a queue is worth saying at once
 
     async def before_posting(self, text: str | Text) -> bool:
-        """Shows the final `text` just before the result is posted.
-
-        The edit also ends the 'thinking' state, so the public followup that comes next is
-        a message of its own instead of replacing this private one. Returns False if
-        Discord refused the edit (then the result must not go out as a followup).
-        """
+        """Ends the 'thinking' state just before the result is posted, so that the public
+        followup that comes next is a message of its own instead of replacing this private
+        one: by showing `text`, unless an edit (the queue, the job generating) has ended it
+        already, when no request is spent on the way to the member's image (the last word,
+        with its link, follows the post). Returns False if Discord refused the edit (then
+        the result must not go out as a followup)."""
+        if self._shown is not None:
+            self.stop()
+            return True
         return await self.finish(text)
 
     async def finish(self, text: str | Text, view: discord.ui.View | None = None) -> bool:
