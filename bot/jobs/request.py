@@ -13,6 +13,8 @@ from bot.catalogue.plan import Plan
 from bot.providers.base import InputImage
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
+# The most images one job makes (`/imagine count`).
+COUNT_MAX = 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,6 @@ from typing import Any
 
 from bot import texts
 from bot.cancelling import WaitingJobs
-from bot.count import CountedImages
 from bot.credits import Credits, NewJob
 from bot.credits.charge import Charge
 from bot.credits.records import JobRecords
@@ -30,7 +29,7 @@ from bot.fleet import shard_of
 from bot.guilds import Guilds
 from bot.i18n import Text, tr, trn
 from bot.jobs import failure
-from bot.jobs.generation import Generation, lane
+from bot.jobs.generation import CountedImages, Generation, lane
 from bot.jobs.ports import (
     Deliver,
     JobUI,

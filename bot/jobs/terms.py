@@ -18,13 +18,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from bot.catalogue import Model, check_options
 from bot.catalogue.plan import Plan
-from bot.count import COUNT_MAX
 from bot.credits import store as credits_store
 from bot.credits.rows import GuildConfig
 from bot.errors import UserError
 from bot.i18n import tr
 from bot.jobs.ports import LogChannelRead
-from bot.jobs.request import ImagineRequest
+from bot.jobs.request import COUNT_MAX, ImagineRequest
 from bot.providers.errors import NoProviderAvailable
 from bot.providers.router import Router
 from bot.safety import ChannelLookup, cap_in_channel, check_requested

@@ -13,8 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.catalogue import PROMPT_MAX, RATIOS, SEED_MAX, discord_range
-from bot.count import COUNT_MAX
-from bot.jobs.request import Attachment, ImagineRequest
+from bot.jobs.request import COUNT_MAX, Attachment, ImagineRequest
 from cogs.common.autocomplete import board_names, preset_names, recent_prompts
 from cogs.common.context import MODEL_CHOICES, request_here
 
