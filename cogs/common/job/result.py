@@ -98,23 +98,27 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
 
     async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
         image = images[0]
-        uploads = [await fit_upload(interaction, job_id, made, prepared.model)
-                   for made in images]
-        upload = uploads[0]
-        notes = (*prepared.notes, *image.notes, *(u.note for u in uploads if u.note))
-        embed = result_embed(prepared.model, prepared.request, job_id, image, prepared.cost,
-                             balance, notes, lang)
-        name_seeds(embed, images, lang)
-        if part is not None:
-            name_variant(embed, part.variant, lang)
-        embed.set_image(url=f"attachment://{upload.filename}")  # shown inside the embed
-        embed.set_author(
-            name=interaction.user.display_name, icon_url=interaction.user.display_avatar.url
-        )
-        # Said before the upload: a failed upload then replaces it with the reason.
-        answered = await progress.before_posting(
-            tr("Done: your image is in the channel (seed {seed}).", seed=image.seed)
-        )
+        # Said before the upload (a failed upload then replaces it with the reason), and
+        # sent while the upload and its embed are made, so Discord answers meanwhile.
+        answering = asyncio.ensure_future(progress.before_posting(
+            tr("Done: your image is in the channel (seed {seed}).", seed=image.seed)))
+        try:
+            uploads = [await fit_upload(interaction, job_id, made, prepared.model)
+                       for made in images]
+            upload = uploads[0]
+            notes = (*prepared.notes, *image.notes, *(u.note for u in uploads if u.note))
+            embed = result_embed(prepared.model, prepared.request, job_id, image,
+                                 prepared.cost, balance, notes, lang)
+            name_seeds(embed, images, lang)
+            if part is not None:
+                name_variant(embed, part.variant, lang)
+            embed.set_image(url=f"attachment://{upload.filename}")  # shown inside the embed
+            embed.set_author(name=interaction.user.display_name,
+                             icon_url=interaction.user.display_avatar.url)
+        except BaseException:
+            answering.cancel()
+            raise
+        answered = await answering
         message = await post_result(
             interaction, channel_id=request.channel_id, user_id=request.user_id,
             upload=upload, embed=embed, view=result_view(interaction.client, job_id, lang),
