@@ -51,8 +51,10 @@ class Charge:
         return self.job.id
 
     async def generating(self) -> None:
-        """The job left the queue for its provider."""
-        await self._records.mark(self.id, JobStatus.GENERATING)
+        """The job left the queue for its provider (nothing to write for a job reserved
+        as generating, which started at its admission)."""
+        if self.job.status != JobStatus.GENERATING:
+            await self._records.mark(self.id, JobStatus.GENERATING)
 
     async def posting(self, provider: str, role_ids: Collection[int]) -> int:
         """Records that the job's images, made by `provider`, are about to be posted; the

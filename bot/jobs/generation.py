@@ -164,8 +164,7 @@ class Generation:
         plan = await self._plan_now(prepared, queued)
         started = time.monotonic()
         job_id = charge.id
-        if not prepared.generating:  # else reserved as generating
-            await charge.generating()
+        await charge.generating()
         await on_progress(Progress("generating", started_at=started, job_id=job_id))
         count = prepared.request.count
         request = GenerationRequest(

@@ -111,8 +111,6 @@ class Prepared:
     cap_read_at: float = 0.0
     # The locale of the server's shared texts, read with the job (None: not read).
     language: str | None = None
-    # Reserved as generating: it started at its admission, so no mark of its own follows.
-    generating: bool = False
 
     @property
     def unit_cost(self) -> int:

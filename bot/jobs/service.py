@@ -196,8 +196,7 @@ class JobService:
         try:
             await self._generation.fetch_inputs(prepared)
             # A job its admission lets start at once is reserved as generating.
-            prepared.generating = ticket.running
-            charge = await self._reserve(prepared, reply)
+            charge = await self._reserve(prepared, reply, starts_now=ticket.running)
         except BaseException:
             self._generation.release(ticket)
             raise
@@ -240,7 +239,8 @@ class JobService:
         await charge.settle(message_id)
         return provider
 
-    async def _reserve(self, prepared: Prepared, reply: ReplyRef | None) -> Charge:
+    async def _reserve(self, prepared: Prepared, reply: ReplyRef | None, *,
+                       starts_now: bool) -> Charge:
         """Reserves the job's credits; how to answer its member and its input image are
         kept in the same transaction, before the provider, since a restart may follow."""
         request = prepared.request
@@ -258,7 +258,7 @@ class JobService:
             shard=shard_of(request.guild_id, self._settings.SHARD_COUNT),
             # The ledger names the tool a charge was for.
             reason=f"reserve: {prepared.model.id}" if prepared.model.tool else "reserve",
-            generating=prepared.generating,
+            generating=starts_now,
         ), also=lambda job_id: self._keeper.reserving(job_id, reply, prepared.image),
             stopping=lambda: self._closing)
 
