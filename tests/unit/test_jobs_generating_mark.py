@@ -14,59 +14,22 @@ from typing import Any
 
 import pytest
 
-from bot.credits import CreditDefaults, Credits
 from bot.credits.records import JobRecords
 from bot.credits.rows import JobStatus
-from bot.guilds import Guilds
 from bot.jobs.ports import JobUI
 from bot.jobs.request import ImagineRequest, Progress
 from bot.jobs.service import JobService
 from bot.limits import FairScheduler
-from bot.providers import build_router
 from bot.providers.base import GeneratedImage
-from bot.providers.http import make_http_client
-from bot.schema import open_store
-from bot.settings import Settings
-from bot.storage import Rule, Store
+from tests.support.jobs import CountedStore, wired_jobs
 
 GUILD, CHANNEL, MEMBER = 1, 2, 3
 
 
-class CountedWrites:
-    """The real store, counting the writes run on it."""
-
-    def __init__(self, db: Store) -> None:
-        self._db = db
-        self.writes = 0
-
-    async def write(self, rule: Rule[Any], *, one_statement: bool = False) -> Any:
-        self.writes += 1
-        return await self._db.write(rule, one_statement=one_statement)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._db, name)
-
-
 @pytest.fixture
-async def wired(store_url: str) -> AsyncIterator[tuple[JobService, CountedWrites, JobRecords]]:
-    values = {"DISCORD_TOKEN": "token", "PLACEHOLDER_PROVIDER": True,
-              "DATABASE_URL": store_url}
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
-    real = await open_store(settings.DATABASE_URL)
-    db: Any = CountedWrites(real)
-    async with make_http_client() as http:
-        defaults = CreditDefaults.from_settings(settings)
-        records = JobRecords(db)
-        jobs = JobService(settings=settings, store=db, credits=Credits(db, defaults),
-                          guilds=Guilds(db, defaults), records=records,
-                          scheduler=FairScheduler(per_member=1),
-                          router=build_router(settings, http), fetch=_no_fetch)
-        yield jobs, db, records
-    await real.close()
-
-
-async def _no_fetch(url: str) -> bytes:
-    raise AssertionError("no attachment in these tests")
+async def wired(store_url: str) -> AsyncIterator[tuple[JobService, CountedStore, JobRecords]]:
+    async with wired_jobs(store_url, scheduler=FairScheduler(per_member=1)) as w:
+        yield w.jobs, w.db, w.records
 
 
 async def _posted(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
@@ -74,7 +37,7 @@ async def _posted(job_id: str, images: Sequence[GeneratedImage], balance: int) -
 
 
 async def test_a_job_that_starts_at_once_is_reserved_as_generating(
-    wired: tuple[JobService, CountedWrites, JobRecords],
+    wired: tuple[JobService, CountedStore, JobRecords],
 ) -> None:
     jobs, db, records = wired
     seen: list[tuple[int, Any]] = []
@@ -92,7 +55,7 @@ async def test_a_job_that_starts_at_once_is_reserved_as_generating(
 
 
 async def test_a_job_that_waits_is_queued_until_it_starts(
-    wired: tuple[JobService, CountedWrites, JobRecords],
+    wired: tuple[JobService, CountedStore, JobRecords],
 ) -> None:
     jobs, _, records = wired
     first_generating, go_on = asyncio.Event(), asyncio.Event()

@@ -17,63 +17,24 @@ import pytest
 
 from bot.continuity import Continuity
 from bot.continuity import store as continuity_store
-from bot.credits import CreditDefaults, Credits, OutOfCredits
-from bot.credits.records import JobRecords
-from bot.guilds import Guilds
+from bot.credits import OutOfCredits
 from bot.jobs.ports import JobUI
 from bot.jobs.request import ImagineRequest, Progress, ReplyRef
 from bot.jobs.resume import StoredImage
 from bot.jobs.service import JobService
-from bot.limits import FairScheduler
-from bot.providers import build_router
 from bot.providers.base import GeneratedImage, InputImage, Submission
-from bot.providers.http import make_http_client
 from bot.schema import open_store
-from bot.settings import Settings
 from bot.storage import Rule, Store
+from tests.support.jobs import CountedStore, wired_jobs
 
 GUILD, CHANNEL, MEMBER = 1, 2, 3
 REPLY = ReplyRef(42, "the interaction's token", time.time() + 900)
 
 
-class CountedTransactions:
-    """The real store, counting the transactions run on it."""
-
-    def __init__(self, db: Store) -> None:
-        self._db = db
-        self.count = 0
-
-    async def read(self, rule: Rule[Any]) -> Any:
-        self.count += 1
-        return await self._db.read(rule)
-
-    async def write(self, rule: Rule[Any], *, one_statement: bool = False) -> Any:
-        self.count += 1
-        return await self._db.write(rule, one_statement=one_statement)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._db, name)
-
-
 @pytest.fixture
-async def wired(store_url: str) -> AsyncIterator[tuple[JobService, CountedTransactions]]:
-    values = {"DISCORD_TOKEN": "token", "PLACEHOLDER_PROVIDER": True,
-              "DATABASE_URL": store_url}
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
-    real = await open_store(settings.DATABASE_URL)
-    db: Any = CountedTransactions(real)
-    async with make_http_client() as http:
-        defaults = CreditDefaults.from_settings(settings)
-        jobs = JobService(settings=settings, store=db, credits=Credits(db, defaults),
-                          guilds=Guilds(db, defaults), records=JobRecords(db),
-                          scheduler=FairScheduler(), router=build_router(settings, http),
-                          fetch=_no_fetch, keeper=Continuity(db))
-        yield jobs, db
-    await real.close()
-
-
-async def _no_fetch(url: str) -> bytes:
-    raise AssertionError("no attachment in these tests")
+async def wired(store_url: str) -> AsyncIterator[tuple[JobService, CountedStore]]:
+    async with wired_jobs(store_url, keeper=Continuity) as w:
+        yield w.jobs, w.db
 
 
 async def _posted(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
@@ -81,7 +42,7 @@ async def _posted(job_id: str, images: Sequence[GeneratedImage], balance: int) -
 
 
 async def test_the_reply_is_kept_in_the_reservations_transaction(
-    wired: tuple[JobService, CountedTransactions],
+    wired: tuple[JobService, CountedStore],
 ) -> None:
     jobs, db = wired
     prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",
@@ -103,7 +64,7 @@ async def test_the_reply_is_kept_in_the_reservations_transaction(
 
 
 async def test_a_refused_reservation_keeps_no_reply(
-    wired: tuple[JobService, CountedTransactions],
+    wired: tuple[JobService, CountedStore],
 ) -> None:
     jobs, db = wired
     prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",

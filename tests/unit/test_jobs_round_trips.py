@@ -12,77 +12,35 @@ the `deliver` callback.
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
 
 from bot.admin.screen import AllowedModels
-from bot.credits import CreditDefaults, Credits
+from bot.credits import Credits
 from bot.credits.records import JobRecords
 from bot.errors import JobFailed
 from bot.guilds import Guilds
 from bot.jobs.ports import JobUI
 from bot.jobs.request import ImagineRequest, Progress
 from bot.jobs.service import JobService
-from bot.limits import FairScheduler
-from bot.providers import build_router
 from bot.providers.base import GeneratedImage
-from bot.providers.http import make_http_client
-from bot.schema import open_store
-from bot.settings import Settings
-from bot.storage import Rule, Store
+from tests.support.jobs import CountedStore, wired_jobs
 
 GUILD, CHANNEL, MEMBER = 1, 2, 3
 
 
-class CountedTransactions:
-    """The real store, counting the transactions run on it (and telling `on_write`)."""
-
-    def __init__(self, db: Store) -> None:
-        self._db = db
-        self.count = 0
-        self.on_write: Callable[[], None] = lambda: None
-
-    async def read(self, rule: Rule[Any]) -> Any:
-        self.count += 1
-        return await self._db.read(rule)
-
-    async def write(self, rule: Rule[Any], *, one_statement: bool = False) -> Any:
-        self.count += 1
-        self.on_write()
-        return await self._db.write(rule, one_statement=one_statement)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._db, name)
-
-
 @pytest.fixture
 async def wired(store_url: str
-                ) -> AsyncIterator[tuple[JobService, CountedTransactions, Credits, JobRecords]]:
-    values = {"DISCORD_TOKEN": "token", "PLACEHOLDER_PROVIDER": True,
-              "DATABASE_URL": store_url}
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
-    real = await open_store(settings.DATABASE_URL)
-    db: Any = CountedTransactions(real)
-    async with make_http_client() as http:
-        defaults = CreditDefaults.from_settings(settings)
-        credits, records = Credits(db, defaults), JobRecords(db)
-        jobs = JobService(settings=settings, store=db, credits=credits,
-                          guilds=Guilds(db, defaults), records=records,
-                          scheduler=FairScheduler(),
-                          router=(router := build_router(settings, http)), fetch=_no_fetch,
-                          screens=(AllowedModels(router.offered),))
-        yield jobs, db, credits, records
-    await real.close()
-
-
-async def _no_fetch(url: str) -> bytes:
-    raise AssertionError("no attachment in these tests")
+                ) -> AsyncIterator[tuple[JobService, CountedStore, Credits, JobRecords]]:
+    async with wired_jobs(store_url, screens=lambda db, settings, router: (
+            AllowedModels(router.offered),)) as w:
+        yield w.jobs, w.db, w.credits, w.records
 
 
 async def test_posting_is_marked_with_the_balance_read_in_one_transaction(
-    wired: tuple[JobService, CountedTransactions, Credits, JobRecords],
+    wired: tuple[JobService, CountedStore, Credits, JobRecords],
 ) -> None:
     jobs, db, credits, records = wired
     await credits.grant(GUILD, MEMBER, 20, "a gift", actor_id=None)
@@ -111,7 +69,7 @@ async def test_posting_is_marked_with_the_balance_read_in_one_transaction(
 
 
 async def test_a_job_that_starts_at_once_does_not_read_the_cap_again(
-    wired: tuple[JobService, CountedTransactions, Credits, JobRecords],
+    wired: tuple[JobService, CountedStore, Credits, JobRecords],
 ) -> None:
     jobs, db, _, _ = wired
     prepared = await jobs.prepare(ImagineRequest(GUILD, CHANNEL, MEMBER, "a cat",
@@ -130,7 +88,7 @@ async def test_a_job_that_starts_at_once_does_not_read_the_cap_again(
 
 
 async def test_a_job_that_starts_later_reads_the_cap_as_it_is_then(
-    wired: tuple[JobService, CountedTransactions, Credits, JobRecords], store_url: str,
+    wired: tuple[JobService, CountedStore, Credits, JobRecords], store_url: str,
 ) -> None:
     jobs, db, credits, _ = wired
     prepared = await jobs.prepare(ImagineRequest(
@@ -153,7 +111,7 @@ async def _posted(job_id: str, images: Sequence[GeneratedImage], balance: int) -
 
 
 async def test_the_images_are_let_go_once_uploaded_before_the_settlement(
-    wired: tuple[JobService, CountedTransactions, Credits, JobRecords],
+    wired: tuple[JobService, CountedStore, Credits, JobRecords],
 ) -> None:
     # The settlement may wait for the database behind a burst's other jobs: the images
     # (a megabyte each) must not wait with it, beyond their MAX_IMAGES_IN_FLIGHT slot.

@@ -18,72 +18,38 @@ from bot.admin.screen import AllowedModels
 from bot.admin.server import log_channel_rule
 from bot.boards.service import Boards
 from bot.boards.source import BoardStyleSource
-from bot.credits import CreditDefaults, Credits
-from bot.credits.records import JobRecords
 from bot.errors import UserError
-from bot.guilds import Guilds
 from bot.jobs.request import ImagineRequest
 from bot.jobs.service import JobService
-from bot.limits import FairScheduler
 from bot.moderation import Policy
 from bot.moderation.blocklist import Blocklist
 from bot.moderation.screen import ModerationScreen
 from bot.moderation.service import Moderation
 from bot.presets import Presets
 from bot.presets.source import PresetSource
-from bot.providers import build_router
-from bot.providers.http import make_http_client
-from bot.schema import open_store
+from bot.providers import Router
 from bot.settings import Settings
-from bot.storage import Rule, Store
+from tests.support.jobs import CountedStore, wired_jobs
 
 GUILD, CHANNEL, MEMBER = 1, 2, 3
 
 
-class CountedReads:
-    """The real store, counting the read transactions run on it."""
-
-    def __init__(self, db: Store) -> None:
-        self._db = db
-        self.reads = 0
-
-    async def read(self, rule: Rule[Any]) -> Any:
-        self.reads += 1
-        return await self._db.read(rule)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._db, name)
-
-
 @pytest.fixture
-async def wired(store_url: str) -> AsyncIterator[tuple[JobService, CountedReads, Any]]:
-    values = {"DISCORD_TOKEN": "token", "PLACEHOLDER_PROVIDER": True,
-              "DATABASE_URL": store_url}
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
-    real = await open_store(settings.DATABASE_URL)
-    db: Any = CountedReads(real)
-    async with make_http_client() as http:
-        defaults = CreditDefaults.from_settings(settings)
-        guilds, admin, power = Guilds(db, defaults), ServerAdmin(db, settings), Presets(db)
-        jobs = JobService(
-            settings=settings, store=db, credits=Credits(db, defaults), guilds=guilds,
-            records=JobRecords(db), scheduler=FairScheduler(),
-            router=(router := build_router(settings, http)), fetch=_no_fetch,
-            sources=(BoardStyleSource(), PresetSource()),
-            log_channel=log_channel_rule,
-            screens=(AllowedModels(router.offered),
-                     ModerationScreen(Moderation(db, Policy.from_settings(settings),
-                                                 Blocklist((), source="operator")))))
-        yield jobs, db, (guilds, admin, power, Boards(db))
-    await real.close()
+async def wired(store_url: str) -> AsyncIterator[tuple[JobService, CountedStore, Any]]:
+    def screens(db: Any, settings: Settings, router: Router) -> tuple[Any, ...]:
+        return (AllowedModels(router.offered),
+                ModerationScreen(Moderation(db, Policy.from_settings(settings),
+                                            Blocklist((), source="operator"))))
 
-
-async def _no_fetch(url: str) -> bytes:
-    raise AssertionError("no attachment in these tests")
+    async with wired_jobs(store_url, screens=screens,
+                          sources=(BoardStyleSource(), PresetSource()),
+                          log_channel=log_channel_rule) as w:
+        db = w.db
+        yield w.jobs, db, (w.guilds, ServerAdmin(db, w.settings), Presets(db), Boards(db))
 
 
 async def test_a_job_reads_its_settings_once_and_each_applies(
-    wired: tuple[JobService, CountedReads, Any],
+    wired: tuple[JobService, CountedStore, Any],
 ) -> None:
     jobs, db, (guilds, admin, power, boards) = wired
     await power.save_preset(GUILD, MEMBER, "wide", "flux-dev", {"aspect_ratio": "16:9"})
@@ -116,7 +82,7 @@ async def test_a_job_reads_its_settings_once_and_each_applies(
 
 
 async def test_the_servers_language_is_read_with_the_jobs_settings(
-    wired: tuple[JobService, CountedReads, Any],
+    wired: tuple[JobService, CountedStore, Any],
 ) -> None:
     # The result's embed and buttons speak the server's language: read in the job's one
     # transaction, not in one more before the result is posted.
