@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import logging
 import signal
 import sys
@@ -26,6 +25,7 @@ import yarl
 
 from bot.fleet import ShardTaken
 from bot.log import describe_database, quiet_voice_warnings, setup_logging
+from bot.memory import give_back_when_idle, reuse_image_buffers
 from bot.moderation import BlocklistFileError
 from bot.provenance.signing import SigningError
 from bot.settings import Settings, SettingsError, load_settings
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         secrets += url_secrets(args.target)
     setup_logging(settings.LOG_LEVEL, secrets, settings.LOG_FORMAT)
     quiet_voice_warnings()
-    give_large_buffers_back()
+    reuse_image_buffers()
     with event_loop_runner() as runner:
         if args.command == "check":
             return runner.run(check(settings))
@@ -66,21 +66,6 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("migrate-to needs the new database's URL")
             return runner.run(migrate_to(settings, args.target))
         return _run_bot(runner, settings, force_sync=args.sync)
-
-
-def give_large_buffers_back() -> None:
-    """Makes glibc map every image-sized buffer on its own, so it goes back to the system
-    when freed.
-
-    By default glibc raises its mmap threshold the first time such a block is freed, and
-    from then on keeps the megabytes of each image in its heap, where a burst leaves them.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc: nothing to tune
-        return
-    m_mmap_threshold = -3
-    libc.mallopt(m_mmap_threshold, 256 * 1024)
 
 
 def event_loop_runner() -> asyncio.Runner:
@@ -151,12 +136,16 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
                 signum, lambda: asyncio.ensure_future(stop(client, settings.SHUTDOWN_GRACE_SECONDS))
             )
         watch = asyncio.create_task(stop_when_lost(client, settings.SHUTDOWN_GRACE_SECONDS))
+        # The heap keeps a burst's image buffers for the next jobs; given back when idle.
+        giving_back = asyncio.create_task(give_back_when_idle(
+            lambda: router.results.held, lambda: router.results.taken))
         try:
             # Up before Discord is: /readyz says 503 until connected, and while draining.
             async with serve_metrics(services, client):
                 await client.start(settings.DISCORD_TOKEN.get_secret_value())
         finally:
             watch.cancel()
+            giving_back.cancel()
             await router.stop_health_checks()
     return 1 if fleet.lost.is_set() else 0
 
