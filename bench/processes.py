@@ -46,6 +46,11 @@ class ClientProcess:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / _TICKS
 
+    def page_faults(self) -> int:
+        """Minor page faults of the process so far: pages the kernel mapped in (and zeroed)
+        on first touch, as a fresh buffer of an image's size costs."""
+        return int(Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[7])
+
     def peak_rss(self) -> int:
         """The process's peak resident set size in bytes (VmHWM)."""
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():

@@ -218,7 +218,7 @@ async def _drive(kind: str, world: World, process: ClientProcess, options: Optio
 
     burst: list[JobSpec] = job_specs(f"{kind} burst", options.jobs, options.members)
     stored_before = footprint.snapshot(database) if database else None
-    cpu_before = process.cpu_seconds()
+    cpu_before, faults_before = process.cpu_seconds(), process.page_faults()
     own_before, wall_before = time.process_time(), time.monotonic()
     profile = options.profile_bot if kind == "bot" else options.profile_floor
     async with py_spy(process.pid, profile):
@@ -227,6 +227,7 @@ async def _drive(kind: str, world: World, process: ClientProcess, options: Optio
         busy = (time.process_time() - own_before) / (time.monotonic() - wall_before)
         await world.quiesce()
     cpu = process.cpu_seconds() - cpu_before
+    faults = process.page_faults() - faults_before
     peak_rss = process.peak_rss()
     stored = (footprint.growth(stored_before, footprint.snapshot(database))
               if database and stored_before else None)
@@ -238,6 +239,7 @@ async def _drive(kind: str, world: World, process: ClientProcess, options: Optio
         "solo": report.phase_figures(job_timings(world, solo, solo_ids, poll), options.solo),
         "burst": burst_figures,
         "burst_cpu_ms_per_job": round(cpu * 1000 / options.jobs, 2),
+        "burst_page_faults_per_job": round(faults / options.jobs),
         # The stand-ins' process: the share of one core it used during the burst. Near 1,
         # it, not the client, sets the pace.
         "standins_busy": round(busy, 2),
