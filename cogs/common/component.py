@@ -33,7 +33,7 @@ JOB = r"(?P<job>[0-9a-f]{32})"
 STRIKE = r"(?P<strike>[0-9a-f]{32})"
 SNOWFLAKE_MAX = 2**63 - 1  # what both databases store; Discord's ids are below it
 PREFIX = "fluxcord:"
-# The custom_ids of the bot's modals, each answered by its own listener.
+# The custom_ids of the bot's modals, each answered through `cogs.common.modals`.
 _MODALS: list[re.Pattern[str]] = []
 
 

@@ -17,6 +17,7 @@ from bot.replies import defer_private
 from cogs.common.job.cancel import CancelButton
 from cogs.common.job.result import run_job
 from cogs.common.job.rows import result_rows
+from cogs.common.modals import modal_answers
 from cogs.common.options import Seed, imagine_options, imagine_request
 from cogs.edit.edit_image import EditImageButton, answer_edit_image
 
@@ -54,14 +55,13 @@ class Edit(commands.Cog):
         # The Cancel button of queued jobs, /imagine's and /edit's alike, and Edit image.
         self.bot.add_dynamic_items(CancelButton, EditImageButton)
         result_rows(self.bot).add("edit-image", EditImageButton, position=EDIT_IMAGE)
+        # Edit image modals are answered from their custom_id, also after a restart.
+        modal_answers(self.bot).add(
+            "edit-image", lambda interaction: answer_edit_image(interaction, run_job))
 
     async def cog_unload(self) -> None:
         result_rows(self.bot).remove("edit-image")
-
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
-        """Edit image modals are answered from their custom_id, also after a restart."""
-        await answer_edit_image(interaction, run_job)
+        modal_answers(self.bot).remove("edit-image")
 
     @app_commands.command()
     @imagine_options(

@@ -13,7 +13,6 @@ from discord.ext import commands
 from bot.client import FluxBot
 from bot.permutations import parse
 from bot.replies import defer_private
-from cogs.common.component import answer_forged
 from cogs.common.job.result import (
     DeleteButton,
     EditButton,
@@ -22,6 +21,7 @@ from cogs.common.job.result import (
     answer_edit_submit,
     run_job,
 )
+from cogs.common.modals import modal_answers
 from cogs.common.options import (
     Count,
     Guidance,
@@ -48,13 +48,11 @@ class Imagine(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RerollButton, EditButton, DeleteButton)
         add_result_buttons(self.bot)
+        # Edit modals are answered from their custom_id, also after a restart.
+        modal_answers(self.bot).add("edit", answer_edit_submit)
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
-        """Edit modals are answered from their custom_id, also after a restart; a click
-        or submit with an id of the bot's that fits nothing is refused."""
-        await answer_edit_submit(interaction)
-        await answer_forged(interaction)
+    async def cog_unload(self) -> None:
+        modal_answers(self.bot).remove("edit")
 
     @app_commands.command()
     @imagine_options()

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.client import FluxBot
 from bot.tools import TOOLS, Tool
 from cogs.common.job.rows import result_rows
+from cogs.common.modals import modal_answers
 from cogs.tools.buttons import RegionSelect, ToolButton
 from cogs.tools.run import answer_tool_modal
 
@@ -31,16 +32,14 @@ class Tools(commands.Cog):
         for position, which in enumerate(TOOLS):
             rows.add(f"tool-{which.key}", _maker(which), row=which.row, position=position,
                      shown=_served(served, which.model))
+        # Tool modals are answered from their custom_id, also after a restart.
+        modal_answers(self.bot).add("tool", answer_tool_modal)
 
     async def cog_unload(self) -> None:
         rows = result_rows(self.bot)
         for which in TOOLS:
             rows.remove(f"tool-{which.key}")
-
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction[FluxBot]) -> None:
-        """Tool modals are answered from their custom_id, also after a restart."""
-        await answer_tool_modal(interaction)
+        modal_answers(self.bot).remove("tool")
 
 
 def _served(served: frozenset[str], model: str) -> Callable[[], bool]:

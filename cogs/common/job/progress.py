@@ -11,6 +11,7 @@ import discord
 
 from bot.i18n import Text, catalogue, render, tr
 from bot.jobs.request import Progress
+from bot.replies import edit_original
 from cogs.common.job.cancel import cancel_view
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ class ProgressMessage:
                     await self._message.edit(content=f"{render(self._heading, self._lang)}: {text}",
                                              allowed_mentions=_NO_MENTIONS, **kwargs)
                 else:
-                    await self._interaction.edit_original_response(content=text, **kwargs)
+                    await edit_original(self._interaction, content=text, **kwargs)
             except discord.HTTPException as exc:
                 log.debug("progress edit refused: %s", exc)
                 return False

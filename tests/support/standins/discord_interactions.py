@@ -37,6 +37,8 @@ class StandInInteraction:
     callbacks: list[tuple[int, JSON | None]] = field(default_factory=list)
     """Accepted ``(type, data)`` callbacks in arrival order (Discord accepts only one)."""
     callback_latencies: list[float] = field(default_factory=list, repr=False)
+    answers_asked: int = field(default=0, repr=False)
+    """Accepted callbacks that asked for Discord's answer (``?with_response=true``)."""
     rejected: list[tuple[str, int]] = field(default_factory=list)
     """Refused calls as ``(what, discord error code)``, e.g. ``('callback 4', 40060)``."""
     original: Message | None = field(default=None, repr=False)

@@ -100,6 +100,7 @@ class _InteractionRoutes:
         state.changed()
         if request.query.get("with_response") not in ("1", "true", "True"):
             return no_content()
+        ix.answers_asked += 1
         return json_response(self._callback_body(ix, kind, message))
 
     def _respond(
