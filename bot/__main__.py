@@ -137,8 +137,7 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
             )
         watch = asyncio.create_task(stop_when_lost(client, settings.SHUTDOWN_GRACE_SECONDS))
         # The heap keeps a burst's image buffers for the next jobs; given back when idle.
-        giving_back = asyncio.create_task(give_back_when_idle(
-            lambda: router.results.held, lambda: router.results.taken))
+        giving_back = asyncio.create_task(give_back_when_idle(lambda: router.results.held))
         try:
             # Up before Discord is: /readyz says 503 until connected, and while draining.
             async with serve_metrics(services, client):

@@ -2,14 +2,16 @@
 
 Every job holds its image a few times over for a moment (the download, the upload), a
 megabyte or more each. glibc gives blocks that large their own mapping at first, whose
-every page the kernel must fault in and zero on first touch, and unmaps them when freed:
-about a millisecond of CPU per megabyte, paid again by every job. Kept in the heap
+every page the kernel must fault in and zero on first touch (256 a megabyte), and unmaps
+them when freed: about 200 page faults per job, paid again by every job. Kept in the heap
 instead (`reuse_image_buffers`), a freed image's memory serves the next one at no cost.
 
 The heap would then keep the burst's high-water mark for good, so `give_back_when_idle`
 hands the free pages back to the system once no result is held (`malloc_trim`, which
-releases free pages anywhere in every arena, not only at the heap's top). MAX_IMAGES_IN_
-FLIGHT bounds the high-water mark meanwhile.
+releases free pages anywhere in the heap, not only at its top). MAX_IMAGES_IN_FLIGHT
+bounds the high-water mark meanwhile. Threads (re-encoding, signing, contact sheets)
+allocate from the same heap: glibc would give each its own arena, whose free top
+`malloc_trim` leaves in place and which a trim threshold this high never shrinks.
 
 Where the C library is not glibc, nothing is tuned: the allocator's own defaults hold.
 """
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 # mallopt's parameters (malloc.h).
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
 
 # Buffers up to this size come from the heap (every image a provider sends); larger ones
 # are still mapped on their own. A fixed threshold also stops glibc from moving it.
@@ -47,13 +50,22 @@ def _glibc() -> ctypes.CDLL | None:
 
 
 def reuse_image_buffers() -> bool:
-    """Keeps image-sized buffers in the heap, where freed ones are reused; False where
-    the allocator is not glibc's (nothing changed)."""
+    """Keeps image-sized buffers in one heap, where freed ones are reused; False where
+    the allocator is not glibc's or refuses the settings (its defaults then hold). Call
+    it before any thread starts."""
     libc = _glibc()
     if libc is None:
         return False
-    libc.mallopt(_M_MMAP_THRESHOLD, HEAP_UP_TO)
-    libc.mallopt(_M_TRIM_THRESHOLD, KEEP_AT_TOP)
+    # One arena first: with the mapping threshold raised, buffers freed in a thread's
+    # own arena could never be given back.
+    if not libc.mallopt(_M_ARENA_MAX, 1):
+        log.warning("the C library refused one heap for all threads; image buffers are "
+                    "mapped each on its own")
+        return False
+    if not (libc.mallopt(_M_MMAP_THRESHOLD, HEAP_UP_TO)
+            and libc.mallopt(_M_TRIM_THRESHOLD, KEEP_AT_TOP)):
+        log.warning("the C library refused to keep image buffers in the heap")
+        return False
     return True
 
 
@@ -64,16 +76,12 @@ def give_back() -> None:
         libc.malloc_trim(0)
 
 
-async def give_back_when_idle(held: Callable[[], int], taken: Callable[[], int],
+async def give_back_when_idle(held: Callable[[], int],
                               every: float = GIVE_BACK_SECONDS) -> None:
-    """Every `every` s, gives the free pages back when no result is `held` now and one
-    was `taken` (a count that only grows) since the last give-back: a quiet bot makes no
-    call at all. Runs until cancelled."""
-    given_at = taken()
+    """Every `every` s, gives the heap's free pages back unless image results are `held`
+    now (a burst goes on: its buffers are kept for its next jobs). A give-back with
+    nothing to return costs tens of microseconds. Runs until cancelled."""
     while True:
         await asyncio.sleep(every)
-        now = taken()
-        if now != given_at and not held():
-            given_at = now
+        if not held():
             give_back()
-            log.debug("gave the heap's free pages back after %d results", now)

@@ -58,8 +58,6 @@ class ResultSlots:
 
     def __init__(self, limit: int = UNBOUNDED) -> None:
         self.limit = limit
-        #: Slots taken since the start (a count that only grows).
-        self.taken = 0
         self._semaphore = asyncio.Semaphore(limit)
         self._bundling = asyncio.Lock()
 
@@ -84,17 +82,14 @@ class ResultSlots:
         """Waits for a free slot and takes it (inside a `bundle`, one of the bundle's)."""
         bundle = _bundle.get()
         if bundle is None or bundle.size <= 1:
-            return await self._take_one()
+            await self._semaphore.acquire()
+            return Slot(self._semaphore)
         if bundle.taken is None:
             await self._take_bundle(bundle)
         if bundle.taken:
             return bundle.taken.pop()
         # More results than the bundle was sized for: one more slot, as usual.
-        return await self._take_one()
-
-    async def _take_one(self) -> Slot:
         await self._semaphore.acquire()
-        self.taken += 1
         return Slot(self._semaphore)
 
     async def _take_bundle(self, bundle: _Bundle) -> None:
@@ -105,7 +100,8 @@ class ResultSlots:
                 taken: list[Slot] = []
                 try:
                     for _ in range(bundle.size):
-                        taken.append(await self._take_one())
+                        await self._semaphore.acquire()
+                        taken.append(Slot(self._semaphore))
                 except BaseException:
                     for slot in taken:
                         slot.release()
