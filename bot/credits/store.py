@@ -139,6 +139,40 @@ async def member(tx: Statements, guild_id: int, user_id: int) -> MemberRow | Non
     return MemberRow(guild_id, user_id, *row) if row else None
 
 
+@dataclass(frozen=True, slots=True)
+class MemberCredits:
+    """What a credit rule reads of a server and a member, read together."""
+
+    config: GuildConfig
+    member: MemberRow | None  # None before their first activity
+    tiers: list[RoleTier]  # the server's role tiers (empty when not asked for)
+    budget_spent: int  # credits the server reserved on the day asked for
+
+
+async def member_credits(tx: Statements, guild_id: int, user_id: int, day: str,
+                         *, tiers: bool) -> MemberCredits:
+    """The server's settings, the member's row, the server's spend on `day` and (with
+    `tiers`) its role tiers: one statement instead of four, on the way of every job."""
+    # One row per tier (at least one): the single rows repeat on each.
+    rows = await tx.fetch(
+        "SELECT c.allowance, c.period_hours, c.daily_budget, c.safety_cap, "
+        "c.default_model, m.period_start, m.spent, m.bonus, b.spent, "
+        "t.role_id, t.allowance, t.period_hours "
+        "FROM (SELECT 1) AS one "
+        "LEFT JOIN guild_config AS c ON c.guild_id = $1 "
+        "LEFT JOIN members AS m ON m.guild_id = $1 AND m.user_id = $2 "
+        "LEFT JOIN budget_spend AS b ON b.guild_id = $1 AND b.day = $3 "
+        "LEFT JOIN role_tiers AS t ON t.guild_id = $1 AND $4 "
+        "ORDER BY t.allowance DESC, t.role_id", guild_id, user_id, day, tiers)
+    first = rows[0]
+    return MemberCredits(
+        config=GuildConfig(guild_id, *first[0:5]),
+        member=MemberRow(guild_id, user_id, *first[5:8]) if first[5] is not None else None,
+        tiers=[RoleTier(guild_id, *row[9:12]) for row in rows if row[9] is not None],
+        budget_spent=first[8] or 0,
+    )
+
+
 async def put_member(tx: Statements, member: MemberRow) -> None:
     """Inserts or replaces the member's credit state."""
     await tx.defer(
