@@ -81,12 +81,12 @@ async def test_a_jobs_statements_on_postgresql(wired: Wired,
     # The reservation: the locks, then one read of all it checks, then its writes at once.
     assert reservation[0] == "BEGIN" and reservation[-1] == "COMMIT"
     assert "pg_advisory_xact_lock" in reservation[1]
-    assert "LEFT JOIN role_tiers" in reservation[2]
+    assert "FROM role_tiers" in reservation[2] and "FROM budget_spend" in reservation[2]
     assert reservation[3].startswith("WITH w0 AS (INSERT INTO members")
     assert len(reservation) == 5
     # Posting: the mark, then the balance in one statement; settling: one statement.
     assert posting[0].startswith("UPDATE jobs SET status")
-    assert "LEFT JOIN members" in posting[1]
+    assert "FROM members" in posting[1]
     assert len(posting) == 2
     assert len(settlement) == 1 and settlement[0].startswith("UPDATE jobs SET status")
     assert await wired.credits.audit() == []
