@@ -118,6 +118,23 @@ async def channel_caps(tx: Statements, guild_id: int) -> dict[int, int]:
     return {r[0]: r[1] for r in rows}
 
 
+async def config_and_caps(tx: Statements, guild_id: int
+                          ) -> tuple[GuildConfig, dict[int, int]]:
+    """`guild_config` and `channel_caps` in one statement, on the way of every job."""
+    rows = await tx.fetch(
+        "SELECT 1, allowance, period_hours, daily_budget, safety_cap, default_model "
+        "FROM guild_config WHERE guild_id = $1 "
+        "UNION ALL SELECT 2, channel_id, cap, NULL, NULL, NULL "
+        "FROM channel_safety WHERE guild_id = $1", guild_id)
+    config, caps = GuildConfig(guild_id), {}
+    for kind, *values in rows:
+        if kind == 1:
+            config = GuildConfig(guild_id, *values)
+        else:
+            caps[values[0]] = values[1]
+    return config, caps
+
+
 async def set_channel_cap(tx: Statements, guild_id: int, channel_id: int, cap: int | None) -> None:
     """Sets a channel's safety cap; None removes it."""
     if cap is None:

@@ -142,6 +142,21 @@ async def member_standing(tx: Statements, guild_id: int, user_id: int) -> Standi
     return StandingRow(guild_id, user_id, *row) if row else StandingRow(guild_id, user_id)
 
 
+async def standing_and_review_channel(tx: Statements, guild_id: int, user_id: int
+                                      ) -> tuple[StandingRow, int | None]:
+    """`member_standing` and `review_channel` in one statement, on the way of every job."""
+    # Lookups of one value each, no join: SQLite's planner then wants no statistics.
+    row = await tx.fetchrow(
+        "SELECT (SELECT pardoned_at FROM member_standing WHERE guild_id = $1 AND user_id = $2), "
+        "(SELECT blocked_at FROM member_standing WHERE guild_id = $1 AND user_id = $2), "
+        "(SELECT block_reason FROM member_standing WHERE guild_id = $1 AND user_id = $2), "
+        "(SELECT blocked_by FROM member_standing WHERE guild_id = $1 AND user_id = $2), "
+        "(SELECT review_channel_id FROM moderation_config WHERE guild_id = $1)",
+        guild_id, user_id)
+    assert row is not None  # a SELECT without FROM returns its one row
+    return StandingRow(guild_id, user_id, *row[:4]), row[4]
+
+
 async def put_member_standing(tx: Statements, standing: StandingRow) -> None:
     """Inserts or replaces the member's pardon and block."""
     await tx.execute(
