@@ -1,9 +1,10 @@
 """bot/jobs/ on PostgreSQL: the statements a job sends the server, which a burst waits for.
 
 Each statement is a round trip, and BEGIN and COMMIT are two more per transaction: the
-settings read runs without a transaction (each feature's settings stand alone), marking
-the job posting is one statement with the balance read after it, and the credit rules
-read the server's settings, the member, the tiers and the day's budget in one statement.
+settings read runs without a transaction (each feature's settings stand alone) and reads
+together what a feature keeps in one row apiece, marking the job posting is one
+statement with the balance read after it, and the credit rules read the server's
+settings, the member, the tiers and the day's budget in one statement.
 
 Real PostgreSQL, the real services and the placeholder provider; the statements are
 noted as asyncpg sends them, beside the store's transaction they belong to.
@@ -22,7 +23,13 @@ from bot.admin.screen import AllowedModels
 from bot.admin.server import log_channel_rule
 from bot.jobs.ports import JobUI
 from bot.jobs.request import ImagineRequest, Progress
+from bot.moderation import Policy
+from bot.moderation.blocklist import Blocklist
+from bot.moderation.screen import ModerationScreen
+from bot.moderation.service import Moderation
+from bot.providers import Router
 from bot.providers.base import GeneratedImage
+from bot.settings import Settings
 from tests.support.jobs import Wired, wired_jobs
 from tests.support.postgres import ThrowawayPostgres
 
@@ -31,9 +38,13 @@ GUILD, CHANNEL, MEMBER, ROLE = 1, 2, 3, 4
 
 @pytest.fixture
 async def wired(pg_server: ThrowawayPostgres) -> AsyncIterator[Wired]:
+    def screens(db: Any, settings: Settings, router: Router) -> tuple[Any, ...]:
+        return (AllowedModels(router.offered),
+                ModerationScreen(Moderation(db, Policy.from_settings(settings),
+                                            Blocklist((), source="operator"))))
+
     async with wired_jobs(pg_server.new_database(), log_channel=log_channel_rule,
-                          screens=lambda db, settings, router: (
-                              AllowedModels(router.offered),)) as w:
+                          screens=screens) as w:
         yield w
 
 
@@ -77,7 +88,10 @@ async def test_a_jobs_statements_on_postgresql(wired: Wired,
     read, reservation, posting, settlement = (sent[n] for n in range(1, 5))
     # The settings: the statements alone, no BEGIN and COMMIT around them.
     assert not {"BEGIN", "COMMIT"} & set(read)
-    assert len(read) == 5  # server settings, channel caps, log channel, language, models
+    # The server's settings with the channel caps, the log channel with the language,
+    # the forbidden models, the blocklist, the strikes, the standing with the review
+    # channel.
+    assert len(read) == 6
     # The reservation: the locks, then one read of all it checks, then its writes at once.
     assert reservation[0] == "BEGIN" and reservation[-1] == "COMMIT"
     assert "pg_advisory_xact_lock" in reservation[1]
