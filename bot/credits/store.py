@@ -166,21 +166,27 @@ class MemberCredits:
     budget_spent: int  # credits the server reserved on the day asked for
 
 
+# The member's own rows: one lookup per table, each row tagged with its table (no join:
+# SQLite's planner then wants no statistics, and PRAGMA optimize at close, nothing to
+# analyze; the role tiers, a scan of the server's, are read only when asked for).
+_MEMBER_CREDITS = (
+    "SELECT 1, allowance, period_hours, daily_budget, safety_cap, default_model "
+    "FROM guild_config WHERE guild_id = $1 "
+    "UNION ALL SELECT 2, period_start, spent, bonus, NULL, NULL "
+    "FROM members WHERE guild_id = $1 AND user_id = $2 "
+    "UNION ALL SELECT 3, spent, NULL, NULL, NULL, NULL "
+    "FROM budget_spend WHERE guild_id = $1 AND day = $3")
+_MEMBER_CREDITS_TIERS = (
+    f"{_MEMBER_CREDITS} UNION ALL SELECT 4, role_id, allowance, period_hours, NULL, NULL "
+    "FROM role_tiers WHERE guild_id = $1")
+
+
 async def member_credits(tx: Statements, guild_id: int, user_id: int, day: str,
                          *, tiers: bool) -> MemberCredits:
     """The server's settings, the member's row, the server's spend on `day` and (with
     `tiers`) its role tiers: one statement instead of four, on the way of every job."""
-    # One lookup per table, each row tagged with its table (no join: SQLite's planner
-    # then wants no statistics, and PRAGMA optimize at close has nothing to analyze).
-    rows = await tx.fetch(
-        "SELECT 1, allowance, period_hours, daily_budget, safety_cap, default_model "
-        "FROM guild_config WHERE guild_id = $1 "
-        "UNION ALL SELECT 2, period_start, spent, bonus, NULL, NULL "
-        "FROM members WHERE guild_id = $1 AND user_id = $2 "
-        "UNION ALL SELECT 3, spent, NULL, NULL, NULL, NULL "
-        "FROM budget_spend WHERE guild_id = $1 AND day = $3 "
-        "UNION ALL SELECT 4, role_id, allowance, period_hours, NULL, NULL "
-        "FROM role_tiers WHERE guild_id = $1 AND $4", guild_id, user_id, day, tiers)
+    rows = await tx.fetch(_MEMBER_CREDITS_TIERS if tiers else _MEMBER_CREDITS,
+                          guild_id, user_id, day)
     config, member, spent = GuildConfig(guild_id), None, 0
     found: list[RoleTier] = []
     for kind, *values in rows:
