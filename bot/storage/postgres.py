@@ -171,10 +171,20 @@ class PostgresStore:
             raise
 
     async def _write(self, rule: Rule[T]) -> T:
-        async with self._pool.acquire() as conn, conn.transaction():
-            tx = PostgresTransaction(conn)
-            result = await rule(tx)
-            await tx.flush()
+        async with self._pool.acquire() as conn:
+            # BEGIN goes with the rule's first statement (its locks: one round trip).
+            tx = PostgresTransaction(conn, begin=True)
+            try:
+                result = await rule(tx)
+                await tx.flush()
+            except BaseException:
+                try:
+                    await tx.end("ROLLBACK")
+                except (OSError, asyncpg.InterfaceError, asyncpg.PostgresError):
+                    # Never back to the pool inside a transaction.
+                    conn.terminate()
+                raise
+            await tx.end("COMMIT")
             return result
 
     async def _write_one(self, rule: Rule[T], *, guard: bool) -> T:
