@@ -377,9 +377,7 @@ def screen_rule(guild_id: int, user_id: int) -> Rule[ScreenRows]:
     settings in one transaction."""
 
     async def load(tx: Transaction) -> ScreenRows:
-        entries = await store.blocklist_entries(tx, guild_id)
-        strikes = await store.member_strikes(tx, guild_id, user_id)
-        standing, review = await store.standing_and_review_channel(tx, guild_id, user_id)
+        entries, strikes, standing, review = await store.screen_rows(tx, guild_id, user_id)
         return entries, _record_of(strikes, standing), review
 
     return load

@@ -90,9 +90,9 @@ async def test_a_jobs_statements_on_postgresql(wired: Wired,
     # The settings: the statements alone, no BEGIN and COMMIT around them.
     assert not [sql for sql in read if sql.startswith(("BEGIN", "COMMIT"))]
     # The server's settings with the channel caps, the log channel with the language,
-    # the forbidden models, the blocklist, the strikes, the standing with the review
-    # channel.
-    assert len(read) == 6
+    # the forbidden models, and what moderation judges by (the blocklist, the member's
+    # strikes and standing, the review channel).
+    assert len(read) == 4
     # The reservation: BEGIN with the locks, then one read of all it checks, then its
     # writes at once.
     assert reservation[0].startswith("BEGIN") and reservation[-1].startswith("COMMIT")
