@@ -144,15 +144,14 @@ async def member_standing(tx: Statements, guild_id: int, user_id: int) -> Standi
 
 # What a job's screen reads, one statement: each row tagged with what it is, in columns
 # shared by type (text, id, time); no join, so SQLite's planner wants no statistics.
-# (PostgreSQL types a column the first two rows leave NULL as text: hence the CAST.)
+# (The standing comes first: PostgreSQL types a column its first rows leave NULL as text.)
 _SCREEN = (
-    "SELECT 1, entry, key, NULL, NULL, NULL, NULL, created_at, "
-    "CAST(NULL AS DOUBLE PRECISION) "
+    "SELECT 3, block_reason, NULL, NULL, NULL, NULL, blocked_by, pardoned_at, blocked_at "
+    "FROM member_standing WHERE guild_id = $1 AND user_id = $2 "
+    "UNION ALL SELECT 1, entry, key, NULL, NULL, NULL, NULL, created_at, NULL "
     "FROM blocklist_entries WHERE guild_id = $1 "
     "UNION ALL SELECT 2, id, kind, reason, prompt, request, channel_id, created_at, NULL "
     "FROM strikes WHERE guild_id = $1 AND user_id = $2 "
-    "UNION ALL SELECT 3, block_reason, NULL, NULL, NULL, NULL, blocked_by, pardoned_at, "
-    "blocked_at FROM member_standing WHERE guild_id = $1 AND user_id = $2 "
     "UNION ALL SELECT 4, NULL, NULL, NULL, NULL, NULL, review_channel_id, NULL, NULL "
     "FROM moderation_config WHERE guild_id = $1 "
     "ORDER BY 1, 8, 3")
