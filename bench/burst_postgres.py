@@ -13,6 +13,7 @@ fsync off, so the figure is the bot's cost on PostgreSQL, not the disk's.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -42,6 +43,8 @@ def run(runner: asyncio.Runner, options: Any, measure_client: Measure) -> dict[s
 
 async def _measure(measure_client: Measure, options: Any, url: str) -> dict[str, Any]:
     log.warning("the burst once more, on PostgreSQL")
+    # The bot's profile of this burst goes to its own file (`--profile-bot-postgres`).
+    options = dataclasses.replace(options, profile_bot=options.profile_bot_postgres)
     with tempfile.TemporaryDirectory(prefix="fluxcord-bench-pg-") as folder:
         figures = await measure_client("bot", options, Path(folder), database_url=url)
     figures["connection"] = "tcp 127.0.0.1"

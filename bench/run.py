@@ -4,7 +4,7 @@
                     [--solo 20] [--ledger-seconds 3] [--no-ledger] [--no-sheet]
                     [--guilds 10000] [--no-guilds] [--database sqlite|postgresql|URL]
                     [--out bench/results]
-                    [--profile-bot FILE.svg]
+                    [--profile-bot FILE.svg] [--profile-bot-postgres FILE.svg]
 
 Each round measures two clients, each in a fresh world of stand-ins (Discord, 1min.ai,
 apiframe, Segmind on 127.0.0.1, zero latency, ~1 MB images) run in this process:
@@ -90,6 +90,7 @@ class Options:
     out: Path | None = ROOT / "bench" / "results"
     profile_bot: Path | None = None
     profile_floor: Path | None = None
+    profile_bot_postgres: Path | None = None
     # "sqlite"; "postgresql" (or a postgresql:// URL) adds one burst on PostgreSQL.
     database: str = "sqlite"
 
@@ -378,6 +379,8 @@ def parse(argv: list[str] | None) -> Options:
                              "graph, or collapsed stacks if it ends in .txt")
     parser.add_argument("--profile-floor", type=Path, default=None,
                         help="the same, of the floor client")
+    parser.add_argument("--profile-bot-postgres", type=Path, default=None,
+                        help="the same, of the bot during its burst on PostgreSQL")
     parser.add_argument("--database", default=defaults.database,
                         help="postgresql: run the bot's burst once more on a throwaway "
                              "PostgreSQL (or on the empty database at a postgresql:// URL)")
@@ -390,7 +393,7 @@ def parse(argv: list[str] | None) -> Options:
         guilds=args.guilds, guilds_bench=not args.no_guilds, hostile_jobs=args.hostile_jobs,
         count_jobs=args.count_jobs,
         profile_bot=args.profile_bot, profile_floor=args.profile_floor,
-        database=args.database,
+        profile_bot_postgres=args.profile_bot_postgres, database=args.database,
     )
 
 

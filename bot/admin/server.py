@@ -188,8 +188,8 @@ def log_channel_rule(guild_id: int) -> Rule[ServerShared]:
     worked out and in which language its result speaks."""
 
     async def read(tx: Transaction) -> ServerShared:
-        return ServerShared(await store.log_channel(tx, guild_id) is not None,
-                            await store.language(tx, guild_id) or DEFAULT_LOCALE)
+        log_channel, language = await store.has_log_channel_and_language(tx, guild_id)
+        return ServerShared(log_channel, language or DEFAULT_LOCALE)
 
     return read
 

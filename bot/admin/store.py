@@ -154,6 +154,17 @@ async def language(tx: Statements, guild_id: int) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
+async def has_log_channel_and_language(tx: Statements, guild_id: int
+                                       ) -> tuple[bool, str | None]:
+    """Whether the server has a log channel, and its language (see `language`): one
+    statement, on the way of every job."""
+    row = await tx.fetchrow(
+        "SELECT (SELECT count(*) FROM log_channels WHERE guild_id = $1), "
+        "(SELECT locale FROM server_languages WHERE guild_id = $1)", guild_id)
+    assert row is not None  # a SELECT without FROM returns its one row
+    return bool(row[0]), row[1]
+
+
 async def set_language(tx: Statements, guild_id: int, locale: str) -> None:
     """Chooses the language of the server's shared texts."""
     await tx.execute(

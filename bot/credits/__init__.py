@@ -118,8 +118,10 @@ class Credits:
     async def posting(self, job_id: str, provider: str, guild_id: int, user_id: int,
                       role_ids: Collection[int] = ()) -> Balance:
         """Records that the job's images, made by `provider`, are about to be posted, and
-        reads the member's balance to show beside them: one transaction, not two, on the
-        way of every job."""
+        reads the member's balance to show beside them: one call, not two, on the way of
+        every job. The mark is one statement and the balance is read as it is after it,
+        so neither needs a transaction around them (PostgreSQL spares BEGIN and COMMIT);
+        should the read fail, the job is refunded from `posting` as from `generating`."""
         now = self._clock()
 
         async def posting(tx: Transaction) -> Balance:
@@ -127,7 +129,7 @@ class Credits:
             return await _read_balance(tx, guild_id=guild_id, user_id=user_id, now=now,
                                        defaults=self.defaults, role_ids=tuple(role_ids))
 
-        return await self._db.write(posting)
+        return await self._db.write(posting, autocommit=True)
 
     async def settle(self, job_id: str, message_id: int) -> bool:
         """The job's image was posted: its charge is final. Exactly once: False (and no

@@ -20,8 +20,9 @@ from bot.credits._terms import (
     OutOfCredits,
     ServerSettings,
 )
-from bot.credits._tiers import member_terms
+from bot.credits._tiers import member_terms, terms_of
 from bot.credits.rows import ALLOWANCE, BONUS, Job, JobStatus, LedgerEntry, MemberRow
+from bot.credits.store import RoleTier
 from bot.storage import Transaction
 
 
@@ -43,7 +44,12 @@ def next_utc_midnight(now: float) -> int:
 async def _member_now(tx: Transaction, terms: ServerSettings, guild_id: int, user_id: int,
                 now: int) -> MemberRow:
     """The member as of `now`: a new member's period starts now; a past one rolls over."""
-    row = await store.member(tx, guild_id, user_id)
+    return _as_of(await store.member(tx, guild_id, user_id), terms, guild_id, user_id, now)
+
+
+def _as_of(row: MemberRow | None, terms: ServerSettings, guild_id: int, user_id: int,
+           now: int) -> MemberRow:
+    """The member's stored row as of `now` (see `_member_now`)."""
     if row is None:
         return MemberRow(guild_id, user_id, now, 0, 0)
     start = current_period(row.period_start, terms.period_hours * 3600, now)
@@ -62,10 +68,22 @@ def _balance(member: MemberRow, terms: ServerSettings, tier_role_id: int | None 
     )
 
 
+async def _member_credits(tx: Transaction, guild_id: int, user_id: int, now: float,
+                          defaults: CreditDefaults, role_ids: Collection[int]
+                          ) -> tuple[ServerSettings, RoleTier | None, MemberRow, int]:
+    """The terms in force for the member (with the tier of `role_ids`), the member as of
+    `now`, and the server's spend today: one statement."""
+    read = await store.member_credits(tx, guild_id, user_id, utc_day(now),
+                                      tiers=bool(role_ids))
+    terms, tier = terms_of(read.config, read.tiers, defaults, role_ids)
+    member = _as_of(read.member, terms, guild_id, user_id, int(now))
+    return terms, tier, member, read.budget_spent
+
+
 async def _read_balance(tx: Transaction, guild_id: int, user_id: int, now: float,
                         defaults: CreditDefaults, role_ids: Collection[int] = ()) -> Balance:
-    terms, tier = await member_terms(tx, guild_id, defaults, role_ids)
-    member = await _member_now(tx, terms, guild_id, user_id, int(now))
+    terms, tier, member, _ = await _member_credits(tx, guild_id, user_id, now, defaults,
+                                                   role_ids)
     return _balance(member, terms, tier.role_id if tier else None)
 
 
@@ -73,13 +91,13 @@ async def _reserve(tx: Transaction, new: NewJob, now: float, defaults: CreditDef
     g, u, cost = new.guild_id, new.user_id, new.cost
     await tx.lock_member(g, u)  # the server's budget, then the member's balance
     # The tier of the roles the member holds now, as the interaction said.
-    terms, _ = await member_terms(tx, g, defaults, new.role_ids)
-    member = await _member_now(tx, terms, g, u, int(now))
+    terms, _, member, spent_today = await _member_credits(tx, g, u, now, defaults,
+                                                          new.role_ids)
     balance = _balance(member, terms)
     if balance.total < cost:
         raise OutOfCredits(cost, balance)
     day = utc_day(now)
-    left = terms.daily_budget - await store.budget_spent(tx, g, day)
+    left = terms.daily_budget - spent_today
     if cost > left:
         raise BudgetExhausted(cost, terms.daily_budget, max(0, left), next_utc_midnight(now))
 

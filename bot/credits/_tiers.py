@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from bot.credits import store
 from bot.credits._terms import CreditDefaults, ServerSettings
+from bot.credits.rows import GuildConfig
 from bot.credits.store import RoleTier
 from bot.storage import Transaction
 
@@ -32,10 +33,18 @@ async def member_terms(tx: Transaction, guild_id: int, defaults: CreditDefaults,
                        role_ids: Collection[int]) -> tuple[ServerSettings, RoleTier | None]:
     """The server's terms as they apply to a member holding `role_ids`, and the tier that
     applies (None: the server's allowance)."""
-    terms = ServerSettings.resolve(await store.guild_config(tx, guild_id), defaults)
+    config = await store.guild_config(tx, guild_id)
+    tiers = await store.role_tiers(tx, guild_id) if role_ids else []
+    return terms_of(config, tiers, defaults, role_ids)
+
+
+def terms_of(config: GuildConfig, tiers: list[RoleTier], defaults: CreditDefaults,
+             role_ids: Collection[int]) -> tuple[ServerSettings, RoleTier | None]:
+    """`member_terms` from the server's settings and role tiers already read."""
+    terms = ServerSettings.resolve(config, defaults)
     if not role_ids:
         return terms, None
-    tier = best_tier(await store.role_tiers(tx, guild_id), role_ids)
+    tier = best_tier(tiers, role_ids)
     if tier is None or tier.allowance <= terms.allowance:
         return terms, None
     return apply_tier(terms, tier), tier

@@ -118,6 +118,23 @@ async def channel_caps(tx: Statements, guild_id: int) -> dict[int, int]:
     return {r[0]: r[1] for r in rows}
 
 
+async def config_and_caps(tx: Statements, guild_id: int
+                          ) -> tuple[GuildConfig, dict[int, int]]:
+    """`guild_config` and `channel_caps` in one statement, on the way of every job."""
+    rows = await tx.fetch(
+        "SELECT 1, allowance, period_hours, daily_budget, safety_cap, default_model "
+        "FROM guild_config WHERE guild_id = $1 "
+        "UNION ALL SELECT 2, channel_id, cap, NULL, NULL, NULL "
+        "FROM channel_safety WHERE guild_id = $1", guild_id)
+    config, caps = GuildConfig(guild_id), {}
+    for kind, *values in rows:
+        if kind == 1:
+            config = GuildConfig(guild_id, *values)
+        else:
+            caps[values[0]] = values[1]
+    return config, caps
+
+
 async def set_channel_cap(tx: Statements, guild_id: int, channel_id: int, cap: int | None) -> None:
     """Sets a channel's safety cap; None removes it."""
     if cap is None:
@@ -137,6 +154,51 @@ async def member(tx: Statements, guild_id: int, user_id: int) -> MemberRow | Non
         "SELECT period_start, spent, bonus FROM members "
         "WHERE guild_id = $1 AND user_id = $2", guild_id, user_id)
     return MemberRow(guild_id, user_id, *row) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCredits:
+    """What a credit rule reads of a server and a member, read together."""
+
+    config: GuildConfig
+    member: MemberRow | None  # None before their first activity
+    tiers: list[RoleTier]  # the server's role tiers (empty when not asked for)
+    budget_spent: int  # credits the server reserved on the day asked for
+
+
+# The member's own rows: one lookup per table, each row tagged with its table (no join:
+# SQLite's planner then wants no statistics, and PRAGMA optimize at close, nothing to
+# analyze; the role tiers, a scan of the server's, are read only when asked for).
+_MEMBER_CREDITS = (
+    "SELECT 1, allowance, period_hours, daily_budget, safety_cap, default_model "
+    "FROM guild_config WHERE guild_id = $1 "
+    "UNION ALL SELECT 2, period_start, spent, bonus, NULL, NULL "
+    "FROM members WHERE guild_id = $1 AND user_id = $2 "
+    "UNION ALL SELECT 3, spent, NULL, NULL, NULL, NULL "
+    "FROM budget_spend WHERE guild_id = $1 AND day = $3")
+_MEMBER_CREDITS_TIERS = (
+    f"{_MEMBER_CREDITS} UNION ALL SELECT 4, role_id, allowance, period_hours, NULL, NULL "
+    "FROM role_tiers WHERE guild_id = $1")
+
+
+async def member_credits(tx: Statements, guild_id: int, user_id: int, day: str,
+                         *, tiers: bool) -> MemberCredits:
+    """The server's settings, the member's row, the server's spend on `day` and (with
+    `tiers`) its role tiers: one statement instead of four, on the way of every job."""
+    rows = await tx.fetch(_MEMBER_CREDITS_TIERS if tiers else _MEMBER_CREDITS,
+                          guild_id, user_id, day)
+    config, member, spent = GuildConfig(guild_id), None, 0
+    found: list[RoleTier] = []
+    for kind, *values in rows:
+        if kind == 1:
+            config = GuildConfig(guild_id, *values)
+        elif kind == 2:
+            member = MemberRow(guild_id, user_id, *values[:3])
+        elif kind == 3:
+            spent = values[0]
+        else:
+            found.append(RoleTier(guild_id, *values[:3]))
+    return MemberCredits(config, member, found, spent)
 
 
 async def put_member(tx: Statements, member: MemberRow) -> None:

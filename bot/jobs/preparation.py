@@ -106,8 +106,9 @@ class Preparation:
     async def _read(self, request: ImagineRequest, sources: Sequence[OptionSource[Any]]
                     ) -> tuple[JobSettings, list[Any], list[Any]]:
         """The job's own settings, and what each source and each screen reads for
-        `request`, in one transaction (one hop to SQLite's thread, one PostgreSQL
-        transaction)."""
+        `request`, in one read (one hop to SQLite's thread, one PostgreSQL connection).
+        Each rule reads what its own feature keeps, which needs no snapshot shared with
+        the others: PostgreSQL runs the statements without a transaction around them."""
         own = job_settings_rule(request.guild_id, self._log_channel)
         by_source = [source.read(request) for source in sources]
         by_screen = [screen.read(request) for screen in self._screens]
@@ -118,7 +119,7 @@ class Preparation:
         async def read(tx: Transaction) -> tuple[JobSettings, list[Any], list[Any]]:
             return await own(tx), await each(tx, by_source), await each(tx, by_screen)
 
-        return await self._store.read(read)
+        return await self._store.read(read, autocommit=True)
 
     def _frozen_model(self, request: ImagineRequest) -> Model:
         """The model a frozen request names (it was resolved when it was made)."""

@@ -50,9 +50,10 @@ def job_settings_rule(guild_id: int, log_channel: LogChannelRead | None = None
     async def read(tx: Transaction) -> JobSettings:
         shared = (await log_channel(guild_id)(tx)
                   if guild_id and log_channel is not None else None)
+        config, channel_caps = await credits_store.config_and_caps(tx, guild_id)
         return JobSettings(
-            config=await credits_store.guild_config(tx, guild_id),
-            channel_caps=await credits_store.channel_caps(tx, guild_id),
+            config=config,
+            channel_caps=channel_caps,
             log_channel=shared is not None and shared.log_channel,
             language=shared.language if shared is not None else None,
         )

@@ -377,8 +377,8 @@ def screen_rule(guild_id: int, user_id: int) -> Rule[ScreenRows]:
     settings in one transaction."""
 
     async def load(tx: Transaction) -> ScreenRows:
-        return (await store.blocklist_entries(tx, guild_id), await _record(tx, guild_id, user_id),
-                await store.review_channel(tx, guild_id))
+        entries, strikes, standing, review = await store.screen_rows(tx, guild_id, user_id)
+        return entries, _record_of(strikes, standing), review
 
     return load
 
@@ -386,7 +386,11 @@ def screen_rule(guild_id: int, user_id: int) -> Rule[ScreenRows]:
 async def _record(tx: Transaction, guild_id: int, user_id: int) -> MemberRecord:
     """A member's rows as the strike rules take them."""
     strikes = await store.member_strikes(tx, guild_id, user_id)
-    row = await store.member_standing(tx, guild_id, user_id)
+    return _record_of(strikes, await store.member_standing(tx, guild_id, user_id))
+
+
+def _record_of(strikes: list[StrikeRow], row: StandingRow) -> MemberRecord:
+    """A member's strikes and standing as the strike rules take them."""
     block = None
     if row.blocked_at is not None:
         block = Block(_dt(row.blocked_at), row.block_reason, row.blocked_by)

@@ -142,6 +142,42 @@ async def member_standing(tx: Statements, guild_id: int, user_id: int) -> Standi
     return StandingRow(guild_id, user_id, *row) if row else StandingRow(guild_id, user_id)
 
 
+# What a job's screen reads, one statement: each row tagged with what it is, in columns
+# shared by type (text, id, time); no join, so SQLite's planner wants no statistics.
+# (The standing comes first: PostgreSQL types a column its first rows leave NULL as text.)
+_SCREEN = (
+    "SELECT 3, block_reason, NULL, NULL, NULL, NULL, blocked_by, pardoned_at, blocked_at "
+    "FROM member_standing WHERE guild_id = $1 AND user_id = $2 "
+    "UNION ALL SELECT 1, entry, key, NULL, NULL, NULL, NULL, created_at, NULL "
+    "FROM blocklist_entries WHERE guild_id = $1 "
+    "UNION ALL SELECT 2, id, kind, reason, prompt, request, channel_id, created_at, NULL "
+    "FROM strikes WHERE guild_id = $1 AND user_id = $2 "
+    "UNION ALL SELECT 4, NULL, NULL, NULL, NULL, NULL, review_channel_id, NULL, NULL "
+    "FROM moderation_config WHERE guild_id = $1 "
+    "ORDER BY 1, 8, 3")
+
+
+async def screen_rows(tx: Statements, guild_id: int, user_id: int
+                      ) -> tuple[list[str], list[StrikeRow], StandingRow, int | None]:
+    """`blocklist_entries`, `member_strikes`, `member_standing` and `review_channel` in
+    one statement, on the way of every job."""
+    entries: list[str] = []
+    strikes: list[StrikeRow] = []
+    standing, review = StandingRow(guild_id, user_id), None
+    for tag, text, text2, reason, prompt, request, number, time, time2 in await tx.fetch(
+            _SCREEN, guild_id, user_id):
+        if tag == 1:
+            entries.append(text)
+        elif tag == 2:
+            strikes.append(StrikeRow(text, guild_id, user_id, number, text2, reason, prompt,
+                                     json.loads(request), time))
+        elif tag == 3:
+            standing = StandingRow(guild_id, user_id, time, time2, text, number)
+        else:
+            review = number
+    return entries, strikes, standing, review
+
+
 async def put_member_standing(tx: Statements, standing: StandingRow) -> None:
     """Inserts or replaces the member's pardon and block."""
     await tx.execute(

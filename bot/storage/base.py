@@ -104,17 +104,24 @@ class Store(Protocol):
     schema_version: int
     migrations_applied: int  # how many migrations this open applied
 
-    async def read(self, rule: Rule[T]) -> T:
-        """Runs `rule` in a read-only transaction (one consistent snapshot)."""
+    async def read(self, rule: Rule[T], *, autocommit: bool = False) -> T:
+        """Runs `rule` in a read-only transaction (one consistent snapshot).
+
+        `autocommit`: the rule's reads need not agree with one another (each is whole on
+        its own, such as the settings of separate features); an engine may run each
+        statement by itself, as of the moment it runs, sparing BEGIN and COMMIT."""
         ...
 
-    async def write(self, rule: Rule[T], *, one_statement: bool = False) -> T:
+    async def write(self, rule: Rule[T], *, one_statement: bool = False,
+                    autocommit: bool = False) -> T:
         """Runs `rule` in a write transaction: committed if it returns, undone if it
         raises. Once started it runs to its end even if the caller is cancelled.
 
         `one_statement`: the rule runs a single statement, which is atomic on its own;
         an engine may then spare the transaction's BEGIN and COMMIT (and refuses a
-        second statement)."""
+        second statement). `autocommit`: each of the rule's statements is atomic on its
+        own and the rule needs no more (a single write, reads that need no snapshot,
+        no lock); an engine may run each by itself, committed as it runs."""
         ...
 
     async def close(self) -> None: ...

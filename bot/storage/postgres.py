@@ -13,8 +13,10 @@ Every write rule runs in one READ COMMITTED transaction on one pooled connection
 rules take advisory locks for what they check (server before member, see
 `postgres_tx`), so concurrent reservations in any number of processes cannot overspend
 and cannot deadlock. Reads run in REPEATABLE READ, READ ONLY: the audit sees one
-snapshot. The schema is migrated at open under a session advisory lock, so processes
-starting together take turns and only the first applies anything.
+snapshot. A rule that needs no transaction around its statements (`autocommit`: a job's
+settings, each feature's alone) runs them each by itself, without BEGIN and COMMIT.
+The schema is migrated at open under a session advisory lock, so processes starting
+together take turns and only the first applies anything.
 """
 
 from __future__ import annotations
@@ -133,27 +135,35 @@ class PostgresStore:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def read(self, rule: Rule[T]) -> T:
-        """Runs `rule` in a REPEATABLE READ, READ ONLY transaction."""
+    async def read(self, rule: Rule[T], *, autocommit: bool = False) -> T:
+        """Runs `rule` in a REPEATABLE READ, READ ONLY transaction; with `autocommit`,
+        each statement by itself (READ COMMITTED, as of the moment it runs): two round
+        trips fewer (a job's settings are read so)."""
         if self._closing:
             raise RuntimeError("the database is closed")
+        if autocommit:
+            async with self._pool.acquire() as conn:
+                return await rule(PostgresTransaction(conn))
         async with self._pool.acquire() as conn, conn.transaction(
             isolation="repeatable_read", readonly=True
         ):
             return await rule(PostgresTransaction(conn))
 
-    async def write(self, rule: Rule[T], *, one_statement: bool = False) -> T:
+    async def write(self, rule: Rule[T], *, one_statement: bool = False,
+                    autocommit: bool = False) -> T:
         """Runs `rule` in one transaction: committed if it returns, undone if it raises.
 
         Like SQLite's, a transaction once started runs to its end when the caller is
         cancelled, and the cancellation reaches the caller only after it: whatever the
         caller does next (a cancelled reservation is refunded) comes after the commit.
-        With `one_statement` the statement runs alone, atomic by itself: two round
-        trips fewer (settle and job progress are such rules)."""
+        With `one_statement` the statement runs alone, atomic by itself, and with
+        `autocommit` each statement does: two round trips fewer (settle, job progress,
+        and marking a job posting beside the balance read are such rules)."""
         if self._closing:
             raise RuntimeError("the database is closed")
         task = asyncio.ensure_future(
-            self._write_one(rule) if one_statement else self._write(rule))
+            self._write_one(rule, guard=one_statement) if one_statement or autocommit
+            else self._write(rule))
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
@@ -161,15 +171,25 @@ class PostgresStore:
             raise
 
     async def _write(self, rule: Rule[T]) -> T:
-        async with self._pool.acquire() as conn, conn.transaction():
-            tx = PostgresTransaction(conn)
-            result = await rule(tx)
-            await tx.flush()
+        async with self._pool.acquire() as conn:
+            # BEGIN goes with the rule's first statement (its locks: one round trip).
+            tx = PostgresTransaction(conn, begin=True)
+            try:
+                result = await rule(tx)
+                await tx.flush()
+            except BaseException:
+                try:
+                    await tx.end("ROLLBACK")
+                except (OSError, asyncpg.InterfaceError, asyncpg.PostgresError):
+                    # Never back to the pool inside a transaction.
+                    conn.terminate()
+                raise
+            await tx.end("COMMIT")
             return result
 
-    async def _write_one(self, rule: Rule[T]) -> T:
+    async def _write_one(self, rule: Rule[T], *, guard: bool) -> T:
         async with self._pool.acquire() as conn:
-            tx = PostgresTransaction(_OneStatement(conn))
+            tx = PostgresTransaction(_OneStatement(conn) if guard else conn)
             result = await rule(tx)
             await tx.flush()
             return result

@@ -6,6 +6,8 @@ row count is read from asyncpg's status line (`row_count`). Each call awaits the
 so the locks are real: `lock_guild` and
 `lock_member` take transaction-level advisory locks, released at COMMIT or ROLLBACK.
 Advisory locks also cover a member who has no row yet, which SELECT … FOR UPDATE cannot.
+A write's BEGIN waits for its first statement: a rule's locks, taken first, go with it
+in one round trip.
 
 The hot writes whose result no rule reads (a member's balance, a job, ledger rows, the
 budget) are held back and sent together, as one statement of data-modifying CTEs, just
@@ -54,6 +56,13 @@ def row_count(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
+def _lock_sql(space: int, key: int) -> str:
+    """The statement that takes a transaction lock, its keys written in: the simple
+    protocol, which can follow BEGIN in one round trip, takes no parameters. Both are
+    ints made here, never text from anyone."""
+    return f"SELECT pg_advisory_xact_lock({int(space)}, {int(key)});"
+
+
 @lru_cache(maxsize=64)
 def _shifted(sql: str, offset: int) -> str:
     """The statement with its placeholders $n renumbered to $(n + offset)."""
@@ -61,14 +70,30 @@ def _shifted(sql: str, offset: int) -> str:
 
 
 class HeldWrites:
-    """The connection, holding back writes (`defer`) until the next statement."""
+    """The connection, holding back writes (`defer`) until the next statement, and the
+    transaction's BEGIN until its first (`begin`)."""
 
-    __slots__ = ("_conn", "_keys", "_writes")
+    __slots__ = ("_conn", "_keys", "_writes", "begin", "begun")
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, *, begin: bool = False) -> None:
         self._conn = conn
         self._writes: list[tuple[str, tuple[Any, ...]]] = []
         self._keys: set[tuple[Any, ...]] = set()
+        # BEGIN is still to be sent (with the first statement); it was sent.
+        self.begin = begin
+        self.begun = False
+
+    async def start(self, first: str = "") -> None:
+        """Sends BEGIN, with `first` (statements without parameters) after it in the
+        same round trip."""
+        self.begin, self.begun = False, True
+        await self._conn.execute(f"BEGIN; {first}" if first else "BEGIN")
+
+    async def end(self, command: str) -> None:
+        """COMMIT or ROLLBACK, when BEGIN was sent."""
+        if self.begun:
+            self.begun = False
+            await self._conn.execute(command)
 
     async def defer(self, row: tuple[Any, ...] | None, sql: str, *args: Any) -> None:
         """Holds a write; `row` names the row it changes (None: a new row every time)."""
@@ -80,6 +105,8 @@ class HeldWrites:
 
     async def flush(self) -> None:
         """Sends the held writes, as one statement."""
+        if self.begin and self._writes:
+            await self.start()
         writes, self._writes = self._writes, []
         self._keys.clear()
         if len(writes) == 1:
@@ -94,61 +121,90 @@ class HeldWrites:
             await self._conn.execute(f"WITH {', '.join(parts)} SELECT 1", *params)
 
     async def execute(self, sql: str, *args: Any) -> str:
+        if self.begin:
+            await self.start()
         if self._writes:
             await self.flush()
         status: str = await self._conn.execute(sql, *args)
         return status
 
     async def executemany(self, sql: str, rows: Any) -> None:
+        if self.begin:
+            await self.start()
         if self._writes:
             await self.flush()
         await self._conn.executemany(sql, rows)
 
     async def fetch(self, sql: str, *args: Any) -> list[Any]:
+        if self.begin:
+            await self.start()
         if self._writes:
             await self.flush()
         rows: list[Any] = await self._conn.fetch(sql, *args)
         return rows
 
     async def fetchrow(self, sql: str, *args: Any) -> Any:
+        if self.begin:
+            await self.start()
         if self._writes:
             await self.flush()
         return await self._conn.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
+        if self.begin:
+            await self.start()
         if self._writes:
             await self.flush()
         return await self._conn.fetchval(sql, *args)
 
     async def copy_records_to_table(self, table: str, **kwargs: Any) -> None:
+        if self.begin:
+            await self.start()
         if self._writes:
             await self.flush()
         await self._conn.copy_records_to_table(table, **kwargs)
 
 
 class PostgresTransaction:
-    """The statements fluxcord runs, on an asyncpg connection inside an open transaction."""
+    """The statements fluxcord runs, on an asyncpg connection inside an open transaction.
+
+    With `begin`, the transaction is opened here: its BEGIN goes with its first
+    statement, and with a rule's locks, taken first, in one round trip; `end` closes it."""
 
     __slots__ = ("_conn",)
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self._conn = HeldWrites(conn)
+    def __init__(self, conn: asyncpg.Connection, *, begin: bool = False) -> None:
+        self._conn = HeldWrites(conn, begin=begin)
 
     async def flush(self) -> None:
         """Sends the writes still held back; the store calls it before COMMIT."""
         await self._conn.flush()
 
+    async def end(self, command: str) -> None:
+        """Ends a transaction opened with `begin` by `command` (COMMIT or ROLLBACK);
+        nothing when no statement ever opened it."""
+        await self._conn.end(command)
+
     # -- locks -------------------------------------------------------------------------
 
     async def lock_guild(self, guild_id: int) -> None:
         """Waits for, then holds, the server's lock until the transaction ends."""
+        if self._conn.begin:
+            await self._conn.start(_lock_sql(LOCK_GUILD, lock_key(guild_id)))
+            return
         await self._conn.execute("SELECT pg_advisory_xact_lock($1, $2)",
                                  LOCK_GUILD, lock_key(guild_id))
 
     async def lock_member(self, guild_id: int, user_id: int) -> None:
         """Waits for, then holds, the server's lock and then the member's until the
-        transaction ends: one round trip. (The subquery is evaluated first, which keeps
-        the order.)"""
+        transaction ends: one round trip, with the BEGIN when it is still to be sent.
+        (The subquery is evaluated first, which keeps the order.)"""
+        if self._conn.begin:
+            # Statements run in their order: the server's lock, then the member's.
+            await self._conn.start(
+                _lock_sql(LOCK_GUILD, lock_key(guild_id))
+                + _lock_sql(LOCK_MEMBER, lock_key(guild_id, user_id)))
+            return
         await self._conn.execute(
             "SELECT pg_advisory_xact_lock($3, $4) "
             "FROM (SELECT pg_advisory_xact_lock($1, $2) OFFSET 0) AS server_first",

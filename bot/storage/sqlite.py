@@ -156,17 +156,20 @@ class SqliteStore:
     ) -> None:
         await self.close()
 
-    async def read(self, rule: Rule[T]) -> T:
+    async def read(self, rule: Rule[T], *, autocommit: bool = False) -> T:
         """Runs `rule` on the database thread, in a transaction (one consistent snapshot),
-        and returns its result. `rule` must only read."""
+        and returns its result. `rule` must only read. `autocommit` changes nothing here:
+        the rule runs whole in one hop to the thread either way."""
         return await self._submit(rule, write=False)
 
-    async def write(self, rule: Rule[T], *, one_statement: bool = False) -> T:
+    async def write(self, rule: Rule[T], *, one_statement: bool = False,
+                    autocommit: bool = False) -> T:
         """Runs `rule` in a write transaction: committed if it returns, undone if it raises.
 
         `rule` runs on the database thread and may await only its transaction. If the
         caller is cancelled meanwhile, the transaction still runs to its end.
-        `one_statement` changes nothing here: group commit already shares transactions.
+        `one_statement` and `autocommit` change nothing here: group commit already
+        shares transactions.
         """
         return await self._submit(rule, write=True)
 

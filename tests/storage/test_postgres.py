@@ -82,3 +82,30 @@ async def test_a_one_statement_rule_cannot_run_two(pg_server: ThrowawayPostgres)
             await store.write(two, one_statement=True)
         await store.write(lambda tx: tx.set_meta("c", "3"), one_statement=True)
         assert await store.get_meta("c") == "3"
+
+
+async def test_a_rule_that_fails_after_its_locks_gives_them_back(
+    pg_server: ThrowawayPostgres,
+) -> None:
+    # BEGIN goes out with the locks in one round trip; a rule that then fails is rolled
+    # back: its writes undone, its locks given back, its connection fit for the next.
+    url = pg_server.new_database()
+
+    async def fails(tx: Transaction) -> None:
+        await tx.lock_member(1, 2)
+        await tx.set_meta("half", "done")
+        raise ValueError("changed my mind")
+
+    async with await PostgresStore.open(url, migrations=MIGRATIONS, pool_size=1) as store, \
+            await PostgresStore.open(url, migrations=MIGRATIONS) as other:
+        with pytest.raises(ValueError, match="changed my mind"):
+            await store.write(fails)
+
+        async def locks(tx: Transaction) -> None:
+            await tx.lock_member(1, 2)
+            await tx.set_meta("other", "took the lock")
+
+        await asyncio.wait_for(other.write(locks), 10)
+        await store.write(lambda tx: tx.set_meta("next", "written"))
+        assert (await store.get_meta("half"), await store.get_meta("next"),
+                await store.get_meta("other")) == (None, "written", "took the lock")

@@ -36,14 +36,15 @@ class CountedStore:
     def count(self) -> int:
         return self.reads + self.writes
 
-    async def read(self, rule: Rule[Any]) -> Any:
+    async def read(self, rule: Rule[Any], *, autocommit: bool = False) -> Any:
         self.reads += 1
-        return await self._db.read(rule)
+        return await self._db.read(rule, autocommit=autocommit)
 
-    async def write(self, rule: Rule[Any], *, one_statement: bool = False) -> Any:
+    async def write(self, rule: Rule[Any], *, one_statement: bool = False,
+                    autocommit: bool = False) -> Any:
         self.writes += 1
         self.on_write()
-        return await self._db.write(rule, one_statement=one_statement)
+        return await self._db.write(rule, one_statement=one_statement, autocommit=autocommit)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._db, name)
