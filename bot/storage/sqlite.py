@@ -142,6 +142,10 @@ class SqliteStore:
             await asyncio.wait([self._batch])
         try:
             await _on_db_thread(self._conn, partial(self._sqlite.execute, "PRAGMA optimize"))
+        except sqlite3.OperationalError as exc:
+            # Only statistics for the next start: another process writing to the file
+            # at that moment ("database is locked") is no reason to fail the close.
+            log.info("database statistics not refreshed at close: %s", exc)
         finally:
             await self._conn.close()
 
