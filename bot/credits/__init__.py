@@ -37,6 +37,7 @@ from bot.credits._terms import (
     CreditDefaults,
     CreditError,
     Granted,
+    JobEnded,
     NewJob,
     OutOfCredits,
     ServerSettings,
@@ -53,6 +54,7 @@ __all__ = [
     "Credits",
     "Granted",
     "Job",
+    "JobEnded",
     "JobStatus",
     "NewJob",
     "OutOfCredits",
@@ -121,11 +123,14 @@ class Credits:
         reads the member's balance to show beside them: one call, not two, on the way of
         every job. The mark is one statement and the balance is read as it is after it,
         so neither needs a transaction around them (PostgreSQL spares BEGIN and COMMIT);
-        should the read fail, the job is refunded from `posting` as from `generating`."""
+        should the read fail, the job is refunded from `posting` as from `generating`.
+        Raises JobEnded, reading nothing, when the job was settled or refunded meanwhile."""
         now = self._clock()
 
         async def posting(tx: Transaction) -> Balance:
-            await store.advance_job(tx, job_id, JobStatus.POSTING, now, provider=provider)
+            if not await store.advance_job(tx, job_id, JobStatus.POSTING, now,
+                                           provider=provider):
+                raise JobEnded(job_id)
             return await _read_balance(tx, guild_id=guild_id, user_id=user_id, now=now,
                                        defaults=self.defaults, role_ids=tuple(role_ids))
 

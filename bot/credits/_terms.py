@@ -124,6 +124,15 @@ class CreditError(UserError):
     """A refusal with a `message` fit to show the member."""
 
 
+class JobEnded(Exception):
+    """The job was settled or refunded meanwhile (by recovery in another process, say,
+    after its shard moved): nothing of it may be posted or charged any more."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id} was already settled or refunded")
+        self.job_id = job_id
+
+
 class OutOfCredits(CreditError):
     """The member's balance is below the job's cost."""
 

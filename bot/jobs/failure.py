@@ -11,6 +11,7 @@ from typing import Any
 
 from bot import texts
 from bot.cancelling import JobCancelled
+from bot.credits import JobEnded
 from bot.errors import JobFailed, UserError
 from bot.i18n import join, tr
 from bot.jobs.ports import Screen
@@ -43,6 +44,9 @@ async def told(exc: BaseException, *, cancelled: bool, job_id: str, cost: int,
     if isinstance(exc, DeliveryError):
         log.warning("job %s: Discord refused the result: %s", job_id, exc)
         return JobFailed(tr("Discord did not accept the image. {back}", back=back))
+    if isinstance(exc, JobEnded):  # refunded elsewhere already: no image goes out
+        log.warning("job %s ended elsewhere while it ran; not posted", job_id)
+        return JobFailed(join([tr("It failed."), back], " "))
     if isinstance(exc, SafetyCapExceeded):
         return JobFailed(tr("The cap changed while your job waited: {reason} {back}",
                             reason=exc.message, back=back))
