@@ -128,7 +128,9 @@ async def resume_job(router: Router, records: JobRecords, ledger: Credits, job: 
                              "back.", "{lost} of {n} images were lost in a restart; their "
                              "{credits} are back.", count, lost=count - len(made),
                              credits=credits(back)))
-        await records.mark(job.id, "posting", provider=made[0].provider)
+        if not await records.mark(job.id, "posting", provider=made[0].provider):
+            log.warning("job %s ended elsewhere while it resumed; not posted", job.id)
+            return False
         message_id = await ui.deliver(made, notes)
     finally:
         for image in made:
