@@ -25,6 +25,8 @@ from typing import Any
 
 import asyncpg
 
+from bot.storage.base import StorageError
+
 # The first key of every advisory lock fluxcord takes: what kind of thing is locked.
 # (Two-key advisory locks live apart from one-key ones, which other programs tend to use.)
 LOCK_MIGRATIONS = 0x464C5800
@@ -90,10 +92,13 @@ class HeldWrites:
         await self._conn.execute(f"BEGIN; {first}" if first else "BEGIN")
 
     async def end(self, command: str) -> None:
-        """COMMIT or ROLLBACK, when BEGIN was sent."""
+        """COMMIT or ROLLBACK, when BEGIN was sent. A COMMIT that PostgreSQL answers with
+        ROLLBACK (the transaction had failed) raises: nothing of it was written."""
         if self.begun:
             self.begun = False
-            await self._conn.execute(command)
+            status = await self._conn.execute(command)
+            if command == "COMMIT" and status != "COMMIT":
+                raise StorageError(f"COMMIT answered {status}: nothing was written")
 
     async def defer(self, row: tuple[Any, ...] | None, sql: str, *args: Any) -> None:
         """Holds a write; `row` names the row it changes (None: a new row every time)."""

@@ -10,7 +10,7 @@ import pytest
 
 from bot.schema import MIGRATIONS, open_store
 from bot.settings import Settings
-from bot.storage import Migration, SchemaError, StorageError, Transaction
+from bot.storage import Migration, SchemaError, StorageError, Transaction, postgres_tx
 from bot.storage.postgres import PostgresStore
 from tests.support.postgres import ThrowawayPostgres, _free_port
 
@@ -96,10 +96,17 @@ async def test_a_rule_that_fails_after_its_locks_gives_them_back(
         await tx.set_meta("half", "done")
         raise ValueError("changed my mind")
 
+    # asyncpg's pool rolls back a connection handed back inside a transaction, and says
+    # so to the loop: the store must have ended it itself.
+    said: list[str] = []
+    asyncio.get_running_loop().set_exception_handler(
+        lambda loop, context: said.append(str(context.get("message"))))
+
     async with await PostgresStore.open(url, migrations=MIGRATIONS, pool_size=1) as store, \
             await PostgresStore.open(url, migrations=MIGRATIONS) as other:
         with pytest.raises(ValueError, match="changed my mind"):
             await store.write(fails)
+        assert said == []
 
         async def locks(tx: Transaction) -> None:
             await tx.lock_member(1, 2)
@@ -109,3 +116,59 @@ async def test_a_rule_that_fails_after_its_locks_gives_them_back(
         await store.write(lambda tx: tx.set_meta("next", "written"))
         assert (await store.get_meta("half"), await store.get_meta("next"),
                 await store.get_meta("other")) == (None, "written", "took the lock")
+
+
+async def test_a_connection_whose_rollback_fails_is_closed_not_pooled(
+    pg_server: ThrowawayPostgres, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Should ROLLBACK itself fail (the connection broke mid-transaction), the connection
+    # never goes back to the pool: the next write gets a fresh one, the locks are free.
+    url = pg_server.new_database()
+
+    async def fails(tx: Transaction) -> None:
+        await tx.lock_member(1, 2)
+        await tx.set_meta("half", "done")
+        raise ValueError("changed my mind")
+
+    said: list[str] = []
+    asyncio.get_running_loop().set_exception_handler(
+        lambda loop, context: said.append(str(context.get("message"))))
+
+    async with await PostgresStore.open(url, migrations=MIGRATIONS, pool_size=1) as store:
+        ending = postgres_tx.HeldWrites.end
+
+        async def rollback_fails(self: postgres_tx.HeldWrites, command: str) -> None:
+            if command == "ROLLBACK":
+                raise OSError("connection reset by peer")
+            await ending(self, command)
+
+        monkeypatch.setattr(postgres_tx.HeldWrites, "end", rollback_fails)
+        with pytest.raises(ValueError, match="changed my mind"):
+            await store.write(fails)
+        monkeypatch.setattr(postgres_tx.HeldWrites, "end", ending)
+
+        async def locks(tx: Transaction) -> None:
+            await tx.lock_member(1, 2)
+            await tx.set_meta("next", "written")
+
+        await asyncio.wait_for(store.write(locks), 10)
+        assert (await store.get_meta("half"), await store.get_meta("next")) == (None, "written")
+    assert said == []  # the pool was never handed a connection inside a transaction
+
+
+async def test_a_commit_answered_with_rollback_raises(pg_server: ThrowawayPostgres) -> None:
+    # A statement that failed inside the transaction, its error swallowed by the rule:
+    # PostgreSQL answers the COMMIT with ROLLBACK, and nothing may pass for written.
+    url = pg_server.new_database()
+
+    async def swallows(tx: Transaction) -> None:
+        await tx.set_meta("half", "done")
+        try:
+            await tx.execute("SELECT 1 / 0")
+        except Exception:  # what a careless rule would do
+            pass
+
+    async with await PostgresStore.open(url, migrations=MIGRATIONS) as store:
+        with pytest.raises(StorageError, match="COMMIT answered ROLLBACK"):
+            await store.write(swallows)
+        assert await store.get_meta("half") is None
