@@ -84,6 +84,21 @@ async def test_a_one_statement_rule_cannot_run_two(pg_server: ThrowawayPostgres)
         assert await store.get_meta("c") == "3"
 
 
+async def _fails_after_its_locks(tx: Transaction) -> None:
+    await tx.lock_member(1, 2)
+    await tx.set_meta("half", "done")
+    raise ValueError("changed my mind")
+
+
+def _loop_complaints() -> list[str]:
+    """What the loop is told from here on. asyncpg's pool rolls back a connection handed
+    back inside a transaction, and says so to the loop: the store must end it itself."""
+    said: list[str] = []
+    asyncio.get_running_loop().set_exception_handler(
+        lambda loop, context: said.append(str(context.get("message"))))
+    return said
+
+
 async def test_a_rule_that_fails_after_its_locks_gives_them_back(
     pg_server: ThrowawayPostgres,
 ) -> None:
@@ -91,21 +106,12 @@ async def test_a_rule_that_fails_after_its_locks_gives_them_back(
     # back: its writes undone, its locks given back, its connection fit for the next.
     url = pg_server.new_database()
 
-    async def fails(tx: Transaction) -> None:
-        await tx.lock_member(1, 2)
-        await tx.set_meta("half", "done")
-        raise ValueError("changed my mind")
-
-    # asyncpg's pool rolls back a connection handed back inside a transaction, and says
-    # so to the loop: the store must have ended it itself.
-    said: list[str] = []
-    asyncio.get_running_loop().set_exception_handler(
-        lambda loop, context: said.append(str(context.get("message"))))
+    said = _loop_complaints()
 
     async with await PostgresStore.open(url, migrations=MIGRATIONS, pool_size=1) as store, \
             await PostgresStore.open(url, migrations=MIGRATIONS) as other:
         with pytest.raises(ValueError, match="changed my mind"):
-            await store.write(fails)
+            await store.write(_fails_after_its_locks)
         assert said == []
 
         async def locks(tx: Transaction) -> None:
@@ -125,14 +131,7 @@ async def test_a_connection_whose_rollback_fails_is_closed_not_pooled(
     # never goes back to the pool: the next write gets a fresh one, the locks are free.
     url = pg_server.new_database()
 
-    async def fails(tx: Transaction) -> None:
-        await tx.lock_member(1, 2)
-        await tx.set_meta("half", "done")
-        raise ValueError("changed my mind")
-
-    said: list[str] = []
-    asyncio.get_running_loop().set_exception_handler(
-        lambda loop, context: said.append(str(context.get("message"))))
+    said = _loop_complaints()
 
     async with await PostgresStore.open(url, migrations=MIGRATIONS, pool_size=1) as store:
         ending = postgres_tx.HeldWrites.end
@@ -144,7 +143,7 @@ async def test_a_connection_whose_rollback_fails_is_closed_not_pooled(
 
         monkeypatch.setattr(postgres_tx.HeldWrites, "end", rollback_fails)
         with pytest.raises(ValueError, match="changed my mind"):
-            await store.write(fails)
+            await store.write(_fails_after_its_locks)
         monkeypatch.setattr(postgres_tx.HeldWrites, "end", ending)
 
         async def locks(tx: Transaction) -> None:
