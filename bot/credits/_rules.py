@@ -20,7 +20,7 @@ from bot.credits._terms import (
     OutOfCredits,
     ServerSettings,
 )
-from bot.credits._tiers import member_terms, terms_of
+from bot.credits._tiers import terms_of
 from bot.credits.rows import ALLOWANCE, BONUS, Job, JobStatus, LedgerEntry, MemberRow
 from bot.credits.store import RoleTier
 from bot.storage import Transaction
@@ -41,15 +41,10 @@ def next_utc_midnight(now: float) -> int:
     return (int(now) // DAY + 1) * DAY
 
 
-async def _member_now(tx: Transaction, terms: ServerSettings, guild_id: int, user_id: int,
-                now: int) -> MemberRow:
-    """The member as of `now`: a new member's period starts now; a past one rolls over."""
-    return _as_of(await store.member(tx, guild_id, user_id), terms, guild_id, user_id, now)
-
-
 def _as_of(row: MemberRow | None, terms: ServerSettings, guild_id: int, user_id: int,
            now: int) -> MemberRow:
-    """The member's stored row as of `now` (see `_member_now`)."""
+    """The member's stored row as of `now`: a new member's period starts now; a past one
+    rolls over."""
     if row is None:
         return MemberRow(guild_id, user_id, now, 0, 0)
     start = current_period(row.period_start, terms.period_hours * 3600, now)
@@ -188,8 +183,8 @@ async def _grant(tx: Transaction, guild_id: int, user_id: int, amount: int, reas
            actor_id: int | None, now: float, defaults: CreditDefaults,
            role_ids: Collection[int] = ()) -> Granted:
     await tx.lock_member(guild_id, user_id)
-    terms, tier = await member_terms(tx, guild_id, defaults, role_ids)
-    member = await _member_now(tx, terms, guild_id, user_id, int(now))
+    terms, tier, member, _ = await _member_credits(tx, guild_id, user_id, now, defaults,
+                                                   role_ids)
     bonus = max(0, member.bonus + amount)
     # The ledger records the real change, which is smaller than asked when a removal
     # reaches zero.

@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 
-from bot.credits import store
 from bot.credits._terms import CreditDefaults, ServerSettings
 from bot.credits.rows import GuildConfig
 from bot.credits.store import RoleTier
-from bot.storage import Transaction
 
 
 def best_tier(tiers: list[RoleTier], role_ids: Collection[int]) -> RoleTier | None:
@@ -29,18 +27,10 @@ def apply_tier(terms: ServerSettings, tier: RoleTier | None) -> ServerSettings:
                    period_hours=tier.period_hours or terms.period_hours)
 
 
-async def member_terms(tx: Transaction, guild_id: int, defaults: CreditDefaults,
-                       role_ids: Collection[int]) -> tuple[ServerSettings, RoleTier | None]:
-    """The server's terms as they apply to a member holding `role_ids`, and the tier that
-    applies (None: the server's allowance)."""
-    config = await store.guild_config(tx, guild_id)
-    tiers = await store.role_tiers(tx, guild_id) if role_ids else []
-    return terms_of(config, tiers, defaults, role_ids)
-
-
 def terms_of(config: GuildConfig, tiers: list[RoleTier], defaults: CreditDefaults,
              role_ids: Collection[int]) -> tuple[ServerSettings, RoleTier | None]:
-    """`member_terms` from the server's settings and role tiers already read."""
+    """The server's terms as they apply to a member holding `role_ids`, and the tier that
+    applies (None: the server's allowance), from its settings and role tiers as read."""
     terms = ServerSettings.resolve(config, defaults)
     if not role_ids:
         return terms, None

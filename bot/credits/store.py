@@ -118,13 +118,17 @@ async def channel_caps(tx: Statements, guild_id: int) -> dict[int, int]:
     return {r[0]: r[1] for r in rows}
 
 
+# A server's settings as the first row of a statement of tagged rows (tag 1), in the
+# columns of `GuildConfig` after its id.
+_CONFIG_ROW = ("SELECT 1, allowance, period_hours, daily_budget, safety_cap, default_model "
+               "FROM guild_config WHERE guild_id = $1 ")
+
+
 async def config_and_caps(tx: Statements, guild_id: int
                           ) -> tuple[GuildConfig, dict[int, int]]:
     """`guild_config` and `channel_caps` in one statement, on the way of every job."""
     rows = await tx.fetch(
-        "SELECT 1, allowance, period_hours, daily_budget, safety_cap, default_model "
-        "FROM guild_config WHERE guild_id = $1 "
-        "UNION ALL SELECT 2, channel_id, cap, NULL, NULL, NULL "
+        f"{_CONFIG_ROW}UNION ALL SELECT 2, channel_id, cap, NULL, NULL, NULL "
         "FROM channel_safety WHERE guild_id = $1", guild_id)
     config, caps = GuildConfig(guild_id), {}
     for kind, *values in rows:
@@ -170,9 +174,7 @@ class MemberCredits:
 # SQLite's planner then wants no statistics, and PRAGMA optimize at close, nothing to
 # analyze; the role tiers, a scan of the server's, are read only when asked for).
 _MEMBER_CREDITS = (
-    "SELECT 1, allowance, period_hours, daily_budget, safety_cap, default_model "
-    "FROM guild_config WHERE guild_id = $1 "
-    "UNION ALL SELECT 2, period_start, spent, bonus, NULL, NULL "
+    f"{_CONFIG_ROW}UNION ALL SELECT 2, period_start, spent, bonus, NULL, NULL "
     "FROM members WHERE guild_id = $1 AND user_id = $2 "
     "UNION ALL SELECT 3, spent, NULL, NULL, NULL, NULL "
     "FROM budget_spend WHERE guild_id = $1 AND day = $3")
