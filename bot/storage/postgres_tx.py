@@ -125,48 +125,43 @@ class HeldWrites:
                 params.extend(args)
             await self._conn.execute(f"WITH {', '.join(parts)} SELECT 1", *params)
 
-    async def execute(self, sql: str, *args: Any) -> str:
+    async def _ready(self) -> None:
+        """Before a statement: BEGIN, when still to be sent, and the held writes."""
         if self.begin:
             await self.start()
         if self._writes:
             await self.flush()
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        if self.begin or self._writes:
+            await self._ready()
         status: str = await self._conn.execute(sql, *args)
         return status
 
     async def executemany(self, sql: str, rows: Any) -> None:
-        if self.begin:
-            await self.start()
-        if self._writes:
-            await self.flush()
+        if self.begin or self._writes:
+            await self._ready()
         await self._conn.executemany(sql, rows)
 
     async def fetch(self, sql: str, *args: Any) -> list[Any]:
-        if self.begin:
-            await self.start()
-        if self._writes:
-            await self.flush()
+        if self.begin or self._writes:
+            await self._ready()
         rows: list[Any] = await self._conn.fetch(sql, *args)
         return rows
 
     async def fetchrow(self, sql: str, *args: Any) -> Any:
-        if self.begin:
-            await self.start()
-        if self._writes:
-            await self.flush()
+        if self.begin or self._writes:
+            await self._ready()
         return await self._conn.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        if self.begin:
-            await self.start()
-        if self._writes:
-            await self.flush()
+        if self.begin or self._writes:
+            await self._ready()
         return await self._conn.fetchval(sql, *args)
 
     async def copy_records_to_table(self, table: str, **kwargs: Any) -> None:
-        if self.begin:
-            await self.start()
-        if self._writes:
-            await self.flush()
+        if self.begin or self._writes:
+            await self._ready()
         await self._conn.copy_records_to_table(table, **kwargs)
 
 
