@@ -16,7 +16,7 @@ class AllowedModels:
     def __init__(self, offered: Callable[[], Iterable[str]]) -> None:
         self._offered = offered
 
-    def read(self, request: ImagineRequest) -> Rule[set[str]]:
+    def settings_rule(self, request: ImagineRequest) -> Rule[set[str]]:
         """The models the request's server forbids."""
         return forbidden_rule(request.guild_id)
 

@@ -15,7 +15,7 @@ from bot.storage import Rule, Transaction
 class BoardStyleSource:
     """The style of the board the request names, if any."""
 
-    def read(self, request: ImagineRequest) -> Rule[Board | None] | None:
+    def settings_rule(self, request: ImagineRequest) -> Rule[Board | None] | None:
         """The board the request names (nothing without one)."""
         name = request.board
         if name is None:

@@ -6,9 +6,9 @@ request before anything is charged, and turn a provider's moderation refusal int
 own answer; a keeper keeps what a job needs to survive a restart. Features offer them;
 the services' wiring hands them to the job.
 
-A source or screen declares what it reads of the database as a rule (`read`); the job
-runs every port's rule and its own in one transaction, and hands each port what its own
-rule returned.
+A source or screen declares what it reads of the database as a rule (`settings_rule`);
+the job runs every port's rule and its own in one transaction, and hands each port what
+its own rule returned.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Contribution:
 class OptionSource(Protocol[Found]):
     """Contributes option values to a request that is not frozen."""
 
-    def read(self, request: ImagineRequest) -> Rule[Found] | None:
+    def settings_rule(self, request: ImagineRequest) -> Rule[Found] | None:
         """What this source reads for `request`, run in the job's one transaction (None:
         nothing). May raise a UserError (an unknown preset)."""
         ...
@@ -57,21 +57,21 @@ class OptionSource(Protocol[Found]):
     async def contribute(self, request: ImagineRequest, found: Found | None
                          ) -> tuple[Contribution, ...]:
         """The layers this source adds to `request` (none when it has nothing to add);
-        `found` is what its `read` returned."""
+        `found` is what its `settings_rule` read."""
         ...
 
 
 class Screen(Protocol[Found]):
     """May refuse a resolved request before any charge and any provider call."""
 
-    def read(self, request: ImagineRequest) -> Rule[Found] | None:
+    def settings_rule(self, request: ImagineRequest) -> Rule[Found] | None:
         """What this screen reads for `request`, run in the job's one transaction (None:
         nothing)."""
         ...
 
     async def screen(self, request: ImagineRequest, model: str, found: Found | None) -> None:
-        """Raises a UserError when the request may not run; `found` is what `read`
-        returned."""
+        """Raises a UserError when the request may not run; `found` is what its
+        `settings_rule` read."""
         ...
 
     async def provider_refused(self, request: ImagineRequest, model: str, message: str

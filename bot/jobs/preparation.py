@@ -110,8 +110,8 @@ class Preparation:
         Each rule reads what its own feature keeps, which needs no snapshot shared with
         the others: PostgreSQL runs the statements without a transaction around them."""
         own = job_settings_rule(request.guild_id, self._log_channel)
-        by_source = [source.read(request) for source in sources]
-        by_screen = [screen.read(request) for screen in self._screens]
+        by_source = [source.settings_rule(request) for source in sources]
+        by_screen = [screen.settings_rule(request) for screen in self._screens]
 
         async def each(tx: Transaction, rules: list[Rule[Any] | None]) -> list[Any]:
             return [await rule(tx) if rule is not None else None for rule in rules]

@@ -26,7 +26,7 @@ class ModerationScreen:
     def __init__(self, moderation: Moderation) -> None:
         self._moderation = moderation
 
-    def read(self, request: ImagineRequest) -> Rule[ScreenRows]:
+    def settings_rule(self, request: ImagineRequest) -> Rule[ScreenRows]:
         """The server's blocklist, the member's record and the server's review channel."""
         return screen_rule(request.guild_id, request.user_id)
 

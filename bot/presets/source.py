@@ -12,7 +12,7 @@ class PresetSource:
     """The preset the request names and the member's preferences, as the job's one read
     of its settings found them."""
 
-    def read(self, request: ImagineRequest) -> Rule[StoredLayers]:
+    def settings_rule(self, request: ImagineRequest) -> Rule[StoredLayers]:
         """The preset the request names and the member's preferences. The rule raises
         PresetNotFound."""
         return layers_rule(request.guild_id, request.user_id, request.preset)
