@@ -4,7 +4,8 @@ Storage knows no feature. A transaction offers statements with parameters (`exec
 `fetch`, ...; each written once for both engines, see `bot.storage.sqlite_tx`), and the
 two locks. Each feature keeps its own statements in its `store.py`, as functions of a
 transaction, and its rules are `async def rule(tx)` functions handed to `Store.read` or
-`Store.write`. Each engine implements both:
+`Store.write`, the one door every feature goes through; each engine subclasses `Store`
+and runs the rules its own way:
 
 - SQLite (`bot.storage.sqlite`) runs a rule whole on its database thread by driving the
   coroutine there; its methods never suspend, so nothing else runs between a check and
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -97,12 +98,21 @@ class Transaction(Statements, Protocol):
 Rule = Callable[[Transaction], Awaitable[T]]
 
 
-class Store(Protocol):
-    """An open database of one engine. Open with `bot.schema.open_store(url)`."""
+class Store:
+    """An open database of one engine. Open with `bot.schema.open_store(url)`, close once.
+
+    The features' one door to storage: `read` and `write` run a rule, whatever the engine.
+    What every engine shares is written here once (the closed store's refusal, the meta
+    table, the context manager); an engine subclass runs the rules (`_run_read`,
+    `_run_write`) and lets go of its connections (`_shut`)."""
 
     engine: str  # "sqlite" or "postgresql"
-    schema_version: int
-    migrations_applied: int  # how many migrations this open applied
+
+    def __init__(self, schema_version: int, applied: int) -> None:
+        self.schema_version = schema_version
+        # How many migrations this open applied: 0 when the database was already current.
+        self.migrations_applied = applied
+        self._closing = False
 
     async def read(self, rule: Rule[T], *, autocommit: bool = False) -> T:
         """Runs `rule` in a read-only transaction (one consistent snapshot).
@@ -110,24 +120,55 @@ class Store(Protocol):
         `autocommit`: the rule's reads need not agree with one another (each is whole on
         its own, such as the settings of separate features); an engine may run each
         statement by itself, as of the moment it runs, sparing BEGIN and COMMIT."""
-        ...
+        if self._closing:
+            raise RuntimeError("the database is closed")
+        return await self._run_read(rule, autocommit)
 
     async def write(self, rule: Rule[T], *, one_statement: bool = False,
                     autocommit: bool = False) -> T:
         """Runs `rule` in a write transaction: committed if it returns, undone if it
-        raises. Once started it runs to its end even if the caller is cancelled.
+        raises. Once started it runs to its end even if the caller is cancelled, and the
+        cancellation reaches the caller only after it.
 
         `one_statement`: the rule runs a single statement, which is atomic on its own;
         an engine may then spare the transaction's BEGIN and COMMIT (and refuses a
         second statement). `autocommit`: each of the rule's statements is atomic on its
         own and the rule needs no more (a single write, reads that need no snapshot,
         no lock); an engine may run each by itself, committed as it runs."""
-        ...
+        if self._closing:
+            raise RuntimeError("the database is closed")
+        return await self._run_write(rule, one_statement, autocommit)
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Lets go of the database once the work already submitted is done; again is
+        nothing."""
+        if self._closing:
+            return
+        self._closing = True
+        await self._shut()
 
     async def get_meta(self, key: str) -> str | None:
-        """A meta value, or None."""
+        """A value of the key-value meta table, or None."""
+        return await self.read(lambda tx: tx.get_meta(key))
 
     async def set_meta(self, key: str, value: str) -> None:
-        """Stores a meta value."""
+        """Stores a value in the key-value meta table."""
+        await self.write(lambda tx: tx.set_meta(key, value))
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # What each engine implements.
+
+    def _run_read(self, rule: Rule[T], autocommit: bool) -> Awaitable[T]:
+        raise NotImplementedError
+
+    def _run_write(self, rule: Rule[T], one_statement: bool, autocommit: bool
+                   ) -> Awaitable[T]:
+        raise NotImplementedError
+
+    async def _shut(self) -> None:
+        raise NotImplementedError

@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
-from bot.storage.base import Rule, StorageError, redact_url
+from bot.storage.base import Rule, StorageError, Store, redact_url
 from bot.storage.migrations import Migration, SchemaError
 from bot.storage.postgres_tx import LOCK_MIGRATIONS, PostgresTransaction
 
@@ -80,19 +80,17 @@ class _OneStatement:
         return getattr(self._conn, name)
 
 
-class PostgresStore:
+class PostgresStore(Store):
     """The bot's PostgreSQL database. Open with
-    `await PostgresStore.open(url, migrations=...)`."""
+    `await PostgresStore.open(url, migrations=...)`, close once."""
 
     engine = "postgresql"
 
     def __init__(self, pool: asyncpg.Pool, url: str, schema_version: int,
                  applied: int) -> None:
+        super().__init__(schema_version, applied)
         self._pool = pool
         self.url = redact_url(url)
-        self.schema_version = schema_version
-        self.migrations_applied = applied
-        self._closing = False
 
     @classmethod
     async def open(cls, url: str, *, migrations: Sequence[Migration],
@@ -122,25 +120,14 @@ class PostgresStore:
         log.info("database %s at schema version %d", redact_url(url), version)
         return cls(pool, url, version, applied)
 
-    async def close(self) -> None:
+    async def _shut(self) -> None:
         """Closes the pool once the transactions already running are done."""
-        if self._closing:
-            return
-        self._closing = True
         await self._pool.close()
 
-    async def __aenter__(self) -> PostgresStore:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def read(self, rule: Rule[T], *, autocommit: bool = False) -> T:
-        """Runs `rule` in a REPEATABLE READ, READ ONLY transaction; with `autocommit`,
+    async def _run_read(self, rule: Rule[T], autocommit: bool) -> T:
+        """`rule` runs in a REPEATABLE READ, READ ONLY transaction; with `autocommit`,
         each statement by itself (READ COMMITTED, as of the moment it runs): two round
         trips fewer (a job's settings are read so)."""
-        if self._closing:
-            raise RuntimeError("the database is closed")
         if autocommit:
             async with self._pool.acquire() as conn:
                 return await rule(PostgresTransaction(conn))
@@ -149,28 +136,24 @@ class PostgresStore:
         ):
             return await rule(PostgresTransaction(conn))
 
-    async def write(self, rule: Rule[T], *, one_statement: bool = False,
-                    autocommit: bool = False) -> T:
-        """Runs `rule` in one transaction: committed if it returns, undone if it raises.
-
-        Like SQLite's, a transaction once started runs to its end when the caller is
-        cancelled, and the cancellation reaches the caller only after it: whatever the
-        caller does next (a cancelled reservation is refunded) comes after the commit.
-        With `one_statement` the statement runs alone, atomic by itself, and with
-        `autocommit` each statement does: two round trips fewer (settle, job progress,
-        and marking a job posting beside the balance read are such rules)."""
-        if self._closing:
-            raise RuntimeError("the database is closed")
+    async def _run_write(self, rule: Rule[T], one_statement: bool, autocommit: bool) -> T:
+        """`rule` runs in one transaction. Like SQLite's, a transaction once started runs
+        to its end when the caller is cancelled, and the cancellation reaches the caller
+        only after it: whatever the caller does next (a cancelled reservation is
+        refunded) comes after the commit. With `one_statement` the statement runs alone,
+        atomic by itself, and with `autocommit` each statement does: two round trips
+        fewer (settle, job progress, and marking a job posting beside the balance read
+        are such rules)."""
         task = asyncio.ensure_future(
-            self._write_one(rule, guard=one_statement) if one_statement or autocommit
-            else self._write(rule))
+            self._write_alone(rule, guard=one_statement) if one_statement or autocommit
+            else self._write_in_transaction(rule))
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
             await asyncio.wait([task])
             raise
 
-    async def _write(self, rule: Rule[T]) -> T:
+    async def _write_in_transaction(self, rule: Rule[T]) -> T:
         async with self._pool.acquire() as conn:
             # BEGIN goes with the rule's first statement (its locks: one round trip).
             tx = PostgresTransaction(conn, begin=True)
@@ -187,20 +170,12 @@ class PostgresStore:
             await tx.end("COMMIT")
             return result
 
-    async def _write_one(self, rule: Rule[T], *, guard: bool) -> T:
+    async def _write_alone(self, rule: Rule[T], *, guard: bool) -> T:
         async with self._pool.acquire() as conn:
             tx = PostgresTransaction(_OneStatement(conn) if guard else conn)
             result = await rule(tx)
             await tx.flush()
             return result
-
-    async def get_meta(self, key: str) -> str | None:
-        """A value of the key-value meta table, or None."""
-        return await self.read(lambda tx: tx.get_meta(key))
-
-    async def set_meta(self, key: str, value: str) -> None:
-        """Stores a value in the key-value meta table."""
-        await self.write(lambda tx: tx.set_meta(key, value))
 
     async def session_locks(self) -> SessionLocks:
         """A connection of the pool kept for session advisory locks held for the process's

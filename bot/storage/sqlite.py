@@ -23,12 +23,11 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.storage.base import Rule
+from bot.storage.base import Rule, Store
 from bot.storage.migrations import Migration, migrate, reclaims_space, vacuum
 from bot.storage.sqlite_tx import SqliteTransaction
 
@@ -97,7 +96,7 @@ def _on_db_thread(
     return future
 
 
-class SqliteStore:
+class SqliteStore(Store):
     """The bot's SQLite database. Open with `await SqliteStore.open(path, migrations=...)`,
     close once."""
 
@@ -106,16 +105,13 @@ class SqliteStore:
     def __init__(
         self, conn: aiosqlite.Connection, path: Path, schema_version: int, applied: int
     ) -> None:
+        super().__init__(schema_version, applied)
         self._conn = conn
         self._sqlite = conn._conn  # only ever used on the database thread
         self._tx = SqliteTransaction(self._sqlite)
         self._queue: list[_Pending] = []
         self._batch: asyncio.Future[Any] | None = None  # the batch on the thread now
-        self._closing = False
         self.path = path
-        self.schema_version = schema_version
-        # How many migrations this open applied: 0 when the file was already current.
-        self.migrations_applied = applied
 
     @classmethod
     async def open(cls, path: Path | str, *, migrations: Sequence[Migration]) -> SqliteStore:
@@ -133,11 +129,8 @@ class SqliteStore:
         log.info("database %s at schema version %d", path, version)
         return cls(conn, path, version, applied)
 
-    async def close(self) -> None:
+    async def _shut(self) -> None:
         """Closes the connection once the work already submitted is done."""
-        if self._closing:
-            return
-        self._closing = True
         while self._batch is not None:
             await asyncio.wait([self._batch])
         try:
@@ -149,37 +142,20 @@ class SqliteStore:
         finally:
             await self._conn.close()
 
-    async def __aenter__(self) -> SqliteStore:
-        return self
+    def _run_read(self, rule: Rule[T], autocommit: bool) -> asyncio.Future[T]:
+        """`rule` runs on the database thread, in a transaction (one consistent
+        snapshot). `autocommit` changes nothing here: the rule runs whole in one hop to
+        the thread either way."""
+        return self._submit(rule, write=False)
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def read(self, rule: Rule[T], *, autocommit: bool = False) -> T:
-        """Runs `rule` on the database thread, in a transaction (one consistent snapshot),
-        and returns its result. `rule` must only read. `autocommit` changes nothing here:
-        the rule runs whole in one hop to the thread either way."""
-        return await self._submit(rule, write=False)
-
-    async def write(self, rule: Rule[T], *, one_statement: bool = False,
-                    autocommit: bool = False) -> T:
-        """Runs `rule` in a write transaction: committed if it returns, undone if it raises.
-
-        `rule` runs on the database thread and may await only its transaction. If the
-        caller is cancelled meanwhile, the transaction still runs to its end.
-        `one_statement` and `autocommit` change nothing here: group commit already
-        shares transactions.
-        """
-        return await self._submit(rule, write=True)
+    def _run_write(self, rule: Rule[T], one_statement: bool, autocommit: bool
+                   ) -> asyncio.Future[T]:
+        """`rule` runs on the database thread and may await only its transaction; once
+        submitted it runs to its end. `one_statement` and `autocommit` change nothing
+        here: group commit already shares transactions."""
+        return self._submit(rule, write=True)
 
     def _submit(self, fn: Rule[T], write: bool) -> asyncio.Future[T]:
-        if self._closing:
-            raise RuntimeError("the database is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending(fn, write, future))
         if self._batch is None:
@@ -266,11 +242,3 @@ class SqliteStore:
                 conn.execute("ROLLBACK")
             raise
         return outcomes
-
-    async def get_meta(self, key: str) -> str | None:
-        """A value of the key-value meta table, or None."""
-        return await self.read(lambda tx: tx.get_meta(key))
-
-    async def set_meta(self, key: str, value: str) -> None:
-        """Stores a value in the key-value meta table."""
-        await self.write(lambda tx: tx.set_meta(key, value))
