@@ -145,6 +145,19 @@ async def test_the_database_refuses_work_after_close(tmp_path: Path) -> None:
     assert _peek(tmp_path / "fluxcord.db", "SELECT value FROM meta") == [("v",)]
 
 
+async def test_every_engine_refuses_work_after_close_and_closes_once(store_url: str) -> None:
+    db = await open_store(store_url)
+    async with db:
+        await db.set_meta("k", "v")
+    await db.close()  # a second close is nothing
+    for work in (db.read(lambda tx: tx.get_meta("k")), db.write(lambda tx: tx.set_meta("k", "w")),
+                 db.get_meta("k")):
+        with pytest.raises(RuntimeError, match="the database is closed"):
+            await work
+    async with await open_store(store_url) as again:
+        assert await again.get_meta("k") == "v"
+
+
 async def test_bulk_member_insert(db: Store) -> None:
     rows = [MemberRow(1, user, 1000, 0, 0) for user in range(5000)]
     await db.write(lambda tx: credits_store.insert_members(tx, rows))
