@@ -117,6 +117,8 @@ def summarise(rounds: Sequence[dict[str, Any]], ledger: dict[str, Any] | None
         "cpu_ms_per_job": median_of([r["bot"] for r in rounds], "burst_cpu_ms_per_job"),
         "page_faults_per_job": median_of([r["bot"] for r in rounds],
                                          "burst_page_faults_per_job"),
+        "discord_requests_per_job": median_of([r["bot"] for r in rounds],
+                                              "burst_discord_requests_per_job"),
         "db_bytes_per_job": median_of([r["bot"] for r in rounds], "database",
                                       "db_bytes_per_job"),
         "standins_busy": median_of([r["bot"] for r in rounds], "standins_busy"),
@@ -133,6 +135,8 @@ def summarise(rounds: Sequence[dict[str, Any]], ledger: dict[str, Any] | None
             "cpu_ms_per_job": median_of([r["floor"] for r in rounds], "burst_cpu_ms_per_job"),
             "page_faults_per_job": median_of([r["floor"] for r in rounds],
                                              "burst_page_faults_per_job"),
+            "discord_requests_per_job": median_of([r["floor"] for r in rounds],
+                                                  "burst_discord_requests_per_job"),
             "peak_rss_mb": max((r["floor"]["peak_rss_mb"] for r in rounds),
                                default=float("nan")),
             "solo_overhead_p50_ms": median_of([r["floor"]["solo"] for r in rounds],
@@ -181,6 +185,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"{floor['cpu_ms_per_job']:.1f} ms | |",
         f"| minor page faults per job (burst) | {s['page_faults_per_job']:.0f} | "
         f"{floor['page_faults_per_job']:.0f} | |",
+        f"| Discord requests per job (burst) | {s['discord_requests_per_job']:.2f} | "
+        f"{floor['discord_requests_per_job']:.2f} | |",
         f"| bot-to-floor ratio, mean time per job (burst) | {s['ratio']:.2f} | | < 1.3 |",
         f"| bot-to-floor ratio, wall time (burst) / mean (one at a time) | "
         f"{s['ratio_wall']:.2f} / {s['ratio_solo']:.2f} | | |",

@@ -220,6 +220,7 @@ async def _drive(kind: str, world: World, process: ClientProcess, options: Optio
     burst: list[JobSpec] = job_specs(f"{kind} burst", options.jobs, options.members)
     stored_before = footprint.snapshot(database) if database else None
     cpu_before, faults_before = process.cpu_seconds(), process.page_faults()
+    discord_before = len(world.discord.requests)
     own_before, wall_before = time.process_time(), time.monotonic()
     profile = options.profile_bot if kind == "bot" else options.profile_floor
     async with py_spy(process.pid, profile):
@@ -229,6 +230,7 @@ async def _drive(kind: str, world: World, process: ClientProcess, options: Optio
         await world.quiesce()
     cpu = process.cpu_seconds() - cpu_before
     faults = process.page_faults() - faults_before
+    discord_requests = len(world.discord.requests) - discord_before
     peak_rss = process.peak_rss()
     stored = (footprint.growth(stored_before, footprint.snapshot(database))
               if database and stored_before else None)
@@ -241,6 +243,8 @@ async def _drive(kind: str, world: World, process: ClientProcess, options: Optio
         "burst": burst_figures,
         "burst_cpu_ms_per_job": round(cpu * 1000 / options.jobs, 2),
         "burst_page_faults_per_job": round(faults / options.jobs),
+        # REST requests to Discord (callbacks, edits, posts), its last progress edits in.
+        "burst_discord_requests_per_job": round(discord_requests / options.jobs, 2),
         # The stand-ins' process: the share of one core it used during the burst. Near 1,
         # it, not the client, sets the pace.
         "standins_busy": round(busy, 2),
