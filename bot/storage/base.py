@@ -4,8 +4,8 @@ Storage knows no feature. A transaction offers statements with parameters (`exec
 `fetch`, ...; each written once for both engines, see `bot.storage.sqlite_tx`), and the
 two locks. Each feature keeps its own statements in its `store.py`, as functions of a
 transaction, and its rules are `async def rule(tx)` functions handed to `Store.read` or
-`Store.write`, the one door every feature goes through; each engine subclasses `Store`
-and runs the rules its own way:
+`Store.write`, the door every rule goes through; each engine subclasses `Store` and runs
+the rules its own way:
 
 - SQLite (`bot.storage.sqlite`) runs a rule whole on its database thread by driving the
   coroutine there; its methods never suspend, so nothing else runs between a check and
@@ -101,7 +101,8 @@ Rule = Callable[[Transaction], Awaitable[T]]
 class Store:
     """An open database of one engine. Open with `bot.schema.open_store(url)`, close once.
 
-    The features' one door to storage: `read` and `write` run a rule, whatever the engine.
+    The door every feature's rules go through: `read` and `write` run a rule, whatever the
+    engine.
     What every engine shares is written here once (the closed store's refusal, the meta
     table, the context manager); an engine subclass runs the rules (`_run_read`,
     `_run_write`) and lets go of its connections (`_shut`)."""
@@ -127,8 +128,7 @@ class Store:
     async def write(self, rule: Rule[T], *, one_statement: bool = False,
                     autocommit: bool = False) -> T:
         """Runs `rule` in a write transaction: committed if it returns, undone if it
-        raises. Once started it runs to its end even if the caller is cancelled, and the
-        cancellation reaches the caller only after it.
+        raises. Once submitted it runs to its end even if the caller is cancelled.
 
         `one_statement`: the rule runs a single statement, which is atomic on its own;
         an engine may then spare the transaction's BEGIN and COMMIT (and refuses a

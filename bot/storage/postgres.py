@@ -137,9 +137,9 @@ class PostgresStore(Store):
             return await rule(PostgresTransaction(conn))
 
     async def _run_write(self, rule: Rule[T], one_statement: bool, autocommit: bool) -> T:
-        """`rule` runs in one transaction. Like SQLite's, a transaction once started runs
-        to its end when the caller is cancelled, and the cancellation reaches the caller
-        only after it: whatever the caller does next (a cancelled reservation is
+        """`rule` runs in one transaction. As on SQLite, a transaction once started runs
+        to its end when the caller is cancelled; here the cancellation reaches the caller
+        only after it, so whatever the caller does next (a cancelled reservation is
         refunded) comes after the commit. With `one_statement` the statement runs alone,
         atomic by itself, and with `autocommit` each statement does: two round trips
         fewer (settle, job progress, and marking a job posting beside the balance read

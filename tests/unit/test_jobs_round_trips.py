@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -26,6 +26,7 @@ from bot.jobs.ports import JobUI
 from bot.jobs.request import ImagineRequest, Progress
 from bot.jobs.service import JobService
 from bot.providers.base import GeneratedImage
+from bot.storage import Store
 from tests.support.jobs import CountedStore, wired_jobs
 
 GUILD, CHANNEL, MEMBER = 1, 2, 3
@@ -93,7 +94,7 @@ async def test_a_job_that_starts_later_reads_the_cap_as_it_is_then(
     jobs, db, credits, _ = wired
     prepared = await jobs.prepare(ImagineRequest(
         GUILD, CHANNEL, MEMBER, "a cat", model="flux-dev", options={"safety_tolerance": 2}))
-    await Guilds(db, credits.defaults).set_safety_cap(GUILD, 1)
+    await Guilds(cast(Store, db), credits.defaults).set_safety_cap(GUILD, 1)
     prepared.cap_read_at -= 60  # checked a minute ago (a confirmation, say)
     with pytest.raises(JobFailed) as failed:
         await jobs.run(prepared, JobUI(_quiet, _posted))
