@@ -197,12 +197,17 @@ async def test_progress_shows_queue_position_then_generating(world: World) -> No
     assert len(results(world.general)) == 3
 
 
-async def test_a_job_done_within_moments_is_not_shown_generating(world: World) -> None:
-    # Done in about a second and a half: "thinking…" says enough, no progress edit.
+async def test_a_job_done_within_moments_edits_its_private_message_twice(world: World) -> None:
+    # Done in about a second and a half: one edit says it is generating (the result can go
+    # out as a message of its own only once "thinking…" is over), the last word links to
+    # the image, and nothing else is asked of Discord.
     world.providers.onemin.inject("slow", times=1, seconds=1.4)
     ix = await settled(await imagine(world, prompt="a cat", model="flux-dev"))
-    seen = [str(h.get("content")) for h in ix.original.history]
-    assert not any(s.startswith(("Generating", "Queued")) for s in seen), seen
+    assert [what for _, what in ix.timeline] == [
+        "callback 5", "PATCH @original", "followup", "PATCH @original"], ix.timeline
+    before = [str(h.get("content")) for h in ix.original.history if h.get("content")]
+    assert len(before) == 1 and before[0].startswith("Generating with"), before
+    assert private_text(ix).startswith("Done:") and "/channels/" in private_text(ix)
     assert len(results(world.general)) == 1
 
 

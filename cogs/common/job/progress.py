@@ -18,9 +18,6 @@ log = logging.getLogger(__name__)
 
 _NO_MENTIONS = discord.AllowedMentions.none()
 
-# Discord already shows "thinking…": a job that is done within this long needs no edit
-# (most are, one at a time; each edit is a request to Discord on the job's way).
-FIRST_EDIT_DELAY = 2.0
 # At most one edit per this many seconds per message (Discord allows ~5 per 5 s, and a
 # burst of queued jobs would otherwise re-edit every queue position at each completion).
 EDIT_INTERVAL = 4.0
@@ -40,9 +37,6 @@ class ProgressMessage:
         self._state: Progress | None = None
         self._shown: str | None = None
         self._ticker: asyncio.Task[None] | None = None
-        # Until the first edit is due, a timer rather than a task: most jobs are done
-        # before it fires, and a timer costs a fraction of a task made and cancelled.
-        self._first: asyncio.TimerHandle | None = None
         self._lock = asyncio.Lock()
         # The Cancel button, shown from the first queued state until the job's last word.
         self._view: discord.ui.View | None = None
@@ -51,53 +45,54 @@ class ProgressMessage:
     async def update(self, progress: Progress) -> None:
         """Called by the job on every change of state or queue position."""
         first = self._state is None
-        leaves_queue = (self._shown is not None and progress.state == "generating"
-                        and self._state is not None and self._state.state == "queued")
+        leaves_queue = (progress.state == "generating" and self._state is not None
+                        and self._state.state == "queued")
         self._state = progress
-        if leaves_queue:
-            # The member saw the queue: say at once that it moved on (in the ticker, so
-            # the job does not wait for Discord's answer).
-            self.stop()
-            self._ticker = asyncio.create_task(self._tick(0.0))
-        elif self._ticker is None and self._first is None:
-            self._first = asyncio.get_running_loop().call_later(FIRST_EDIT_DELAY,
-                                                                self._start_ticking)
         if progress.state == "queued" and progress.job_id and self._view is None:
             self._view = cancel_view(progress.job_id, self._lang)
         if first and progress.state == "queued":
             await self._edit(self._text())  # a queue is worth saying at once
+        if self._ticker is None or leaves_queue:
+            # Generating, or moved on from the queue: said at once, in the ticker, while
+            # the provider works (the job does not wait for Discord's answer). The result
+            # can go out as a message of its own only once "thinking" is over: ended
+            # now, that edit is off the way between the image and the member (see
+            # `before_posting`).
+            self.stop()
+            self._ticker = asyncio.create_task(self._tick())
 
     async def before_posting(self, text: str | Text) -> bool:
         """Ends the 'thinking' state just before the result is posted, so that the public
         followup that comes next is a message of its own instead of replacing this private
-        one: by showing `text`, unless an edit (the queue, the job generating) has ended it
-        already, when no request is spent on the way to the member's image (the last word,
-        with its link, follows the post). Returns False if Discord refused the edit (then
-        the result must not go out as a followup)."""
+        one. An edit made since (the queue, the job generating) has ended it already: then
+        no request is spent on the way to the member's image (the last word, with its
+        link, follows the post); one still on its way is waited for. Otherwise `text` is
+        shown. Returns False if Discord refused the edit (then the result must not go out
+        as a followup)."""
+        await self.halt()
         if self._shown is not None:
-            self.stop()
             return True
         return await self.finish(text)
 
     async def finish(self, text: str | Text, view: discord.ui.View | None = None) -> bool:
         """Stops the updates and shows `text` (with `view`'s buttons) as the job's last
         word; False if Discord refused the edit."""
-        self.stop()
+        await self.halt()
         # The job's last word: nothing left to cancel; a Try again button, perhaps.
         self._view = view
         return await self._edit(render(text, self._lang))
 
+    async def halt(self) -> None:
+        """Stops the updates once an edit on its way has landed, so that nothing shown
+        before can reach Discord after what is said next (the result, a failure)."""
+        async with self._lock:
+            self.stop()
+
     def stop(self) -> None:
-        if self._first is not None:
-            self._first.cancel()
-            self._first = None
+        """Stops the updates at once (an edit on its way is abandoned)."""
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
-
-    def _start_ticking(self) -> None:
-        self._first = None
-        self._ticker = asyncio.create_task(self._tick(0.0))
 
     def _text(self) -> str:
         state = self._state
@@ -109,8 +104,7 @@ class ProgressMessage:
         return tr("Generating with {model}… {seconds} s", model=self._label,
                   seconds=elapsed).render(self._lang)
 
-    async def _tick(self, delay: float) -> None:
-        await asyncio.sleep(delay)
+    async def _tick(self) -> None:
         while True:
             await self._edit(self._text())
             await asyncio.sleep(EDIT_INTERVAL)
