@@ -21,6 +21,14 @@ _NO_MENTIONS = discord.AllowedMentions.none()
 # At most one edit per this many seconds per message (Discord allows ~5 per 5 s, and a
 # burst of queued jobs would otherwise re-edit every queue position at each completion).
 EDIT_INTERVAL = 4.0
+# The edit that says a job is generating goes out at once (it ends "thinking", which the
+# result needs ended), the next this long after it, then one every EDIT_INTERVAL: edits at
+# 0, 6, 10, 14 s, as many for a job of any length as a first edit at 2 s and one every
+# 4 s would make with the edit before the post.
+SECOND_EDIT_AFTER = 6.0
+# How long the job's next word waits for an edit already on its way, so that the older
+# text cannot reach Discord after it; a slower edit is abandoned.
+HALT_SECONDS = 2.0
 
 
 class ProgressMessage:
@@ -52,14 +60,15 @@ class ProgressMessage:
             self._view = cancel_view(progress.job_id, self._lang)
         if first and progress.state == "queued":
             await self._edit(self._text())  # a queue is worth saying at once
-        if self._ticker is None or leaves_queue:
+            self._ticker = asyncio.create_task(self._tick(EDIT_INTERVAL, EDIT_INTERVAL))
+        elif self._ticker is None or leaves_queue:
             # Generating, or moved on from the queue: said at once, in the ticker, while
             # the provider works (the job does not wait for Discord's answer). The result
             # can go out as a message of its own only once "thinking" is over: ended
             # now, that edit is off the way between the image and the member (see
             # `before_posting`).
             self.stop()
-            self._ticker = asyncio.create_task(self._tick())
+            self._ticker = asyncio.create_task(self._tick(0.0, SECOND_EDIT_AFTER))
 
     async def before_posting(self, text: str | Text) -> bool:
         """Ends the 'thinking' state just before the result is posted, so that the public
@@ -83,10 +92,19 @@ class ProgressMessage:
         return await self._edit(render(text, self._lang))
 
     async def halt(self) -> None:
-        """Stops the updates once an edit on its way has landed, so that nothing shown
-        before can reach Discord after what is said next (the result, a failure)."""
-        async with self._lock:
+        """Stops the updates once an edit on its way has landed (for up to HALT_SECONDS),
+        so that nothing shown before reaches Discord after what is said next (the result,
+        a failure, the last word)."""
+        acquired = False
+        try:
+            async with asyncio.timeout(HALT_SECONDS):
+                acquired = await self._lock.acquire()
+        except TimeoutError:
+            log.debug("progress edit abandoned after %.0f s", HALT_SECONDS)
+        finally:
             self.stop()
+            if acquired:
+                self._lock.release()
 
     def stop(self) -> None:
         """Stops the updates at once (an edit on its way is abandoned)."""
@@ -104,7 +122,11 @@ class ProgressMessage:
         return tr("Generating with {model}… {seconds} s", model=self._label,
                   seconds=elapsed).render(self._lang)
 
-    async def _tick(self) -> None:
+    async def _tick(self, delay: float, then: float) -> None:
+        """Edits after `delay` s, again `then` s later, then every EDIT_INTERVAL s."""
+        await asyncio.sleep(delay)
+        await self._edit(self._text())
+        await asyncio.sleep(then)
         while True:
             await self._edit(self._text())
             await asyncio.sleep(EDIT_INTERVAL)

@@ -177,11 +177,7 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
                                    LAST_WORD_SECONDS)
         raise
     finally:
-        # An edit on its way lands before what is said next (a stop waits no longer
-        # than for a last word).
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(progress.halt(), LAST_WORD_SECONDS)
-        progress.stop()
+        await progress.halt()  # an edit on its way lands before what is said next
     if done:  # settled: the last word links to the image
         await progress.finish(done[0])
         await report_budget(interaction.client, request.guild_id, prepared.log_channel)
