@@ -70,14 +70,23 @@ class ProgressMessage:
             self.stop()
             self._ticker = asyncio.create_task(self._tick(0.0, SECOND_EDIT_AFTER))
 
-    async def before_posting(self, text: str | Text) -> bool:
+    def before_posting(self, text: str | Text) -> asyncio.Future[bool]:
         """Ends the 'thinking' state just before the result is posted, so that the public
         followup that comes next is a message of its own instead of replacing this private
         one. An edit made since (the queue, the job generating) has ended it already: then
         no request is spent on the way to the member's image (the last word, with its
         link, follows the post); one still on its way is waited for. Otherwise `text` is
-        shown. Returns False if Discord refused the edit (then the result must not go out
-        as a followup)."""
+        shown. Runs while the caller goes on (at once done when an edit has landed); its
+        result is False if Discord refused the edit (then the result must not go out as
+        a followup)."""
+        if self._shown is not None and not self._lock.locked():
+            self.stop()
+            over = asyncio.get_running_loop().create_future()
+            over.set_result(True)
+            return over
+        return asyncio.ensure_future(self._before_posting(text))
+
+    async def _before_posting(self, text: str | Text) -> bool:
         await self.halt()
         if self._shown is not None:
             return True
@@ -95,6 +104,9 @@ class ProgressMessage:
         """Stops the updates once an edit on its way has landed (for up to HALT_SECONDS),
         so that nothing shown before reaches Discord after what is said next (the result,
         a failure, the last word)."""
+        if not self._lock.locked():
+            self.stop()
+            return
         acquired = False
         try:
             async with asyncio.timeout(HALT_SECONDS):

@@ -98,10 +98,11 @@ async def _run_job(interaction: discord.Interaction[FluxBot], request: ImagineRe
 
     async def deliver(job_id: str, images: Sequence[GeneratedImage], balance: int) -> int:
         image = images[0]
-        # Said before the upload (a failed upload then replaces it with the reason), and
-        # sent while the upload and its embed are made, so Discord answers meanwhile.
-        answering = asyncio.ensure_future(progress.before_posting(
-            tr("Done: your image is in the channel (seed {seed}).", seed=image.seed)))
+        # "Thinking" must be over before the post: most often the job's first edit ended
+        # it while the provider worked; else said now (a failed upload then replaces it
+        # with the reason), while the upload and its embed are made.
+        answering = progress.before_posting(
+            tr("Done: your image is in the channel (seed {seed}).", seed=image.seed))
         try:
             uploads = [await fit_upload(interaction, job_id, made, prepared.model)
                        for made in images]
