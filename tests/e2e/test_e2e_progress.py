@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.e2e_fixtures import World, private_text, results, settled
 
-PROVIDER_SECONDS = 1.0
+PROVIDER_SECONDS = 2.0  # far longer than an edit takes to reach the stand-in
 
 pytestmark = pytest.mark.asyncio
 
