@@ -25,7 +25,7 @@ import yarl
 
 from bot.fleet import ShardTaken
 from bot.log import describe_database, quiet_voice_warnings, setup_logging
-from bot.memory import give_back_when_idle, reuse_image_buffers
+from bot.memory import give_back_when_idle, reuse_image_buffers, settle_collector_when
 from bot.moderation import BlocklistFileError
 from bot.provenance.signing import SigningError
 from bot.settings import Settings, SettingsError, load_settings
@@ -138,6 +138,7 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
         watch = asyncio.create_task(stop_when_lost(client, settings.SHUTDOWN_GRACE_SECONDS))
         # The heap keeps a burst's image buffers for the next jobs; given back when idle.
         giving_back = asyncio.create_task(give_back_when_idle(lambda: router.results.held))
+        settling = asyncio.create_task(settle_collector_when(client.recovered))
         try:
             # Up before Discord is: /readyz says 503 until connected, and while draining.
             async with serve_metrics(services, client):
@@ -145,6 +146,7 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
         finally:
             watch.cancel()
             giving_back.cancel()
+            settling.cancel()
             await router.stop_health_checks()
     return 1 if fleet.lost.is_set() else 0
 

@@ -1,4 +1,5 @@
-"""The process's memory for image-sized buffers: reused while jobs run, given back after.
+"""The process's memory: image-sized buffers reused while jobs run and given back after;
+the cycle collector kept off what the bot holds for good.
 
 Every job holds its image a few times over for a moment (the download, the upload), a
 megabyte or more each. glibc gives blocks that large their own mapping at first, whose
@@ -14,12 +15,25 @@ allocate from the same heap: glibc would give each its own arena, whose free top
 `malloc_trim` leaves in place and which a trim threshold this high never shrinks.
 
 Where the C library is not glibc, nothing is tuned: the allocator's own defaults hold.
+
+Python's cycle collector is tuned too, once the bot is ready (`settle_collector`). By then
+the process holds everything it keeps for good (modules, discord.py's caches of servers
+and channels, the catalogue), and each full collection would walk all of it again: 45 to
+60 ms in a burst of the benchmark, 170 ms in 10,000 servers. Set aside (`gc.freeze`),
+those objects are no longer walked, and a full collection in 10,000 servers takes a tenth
+of a millisecond. The youngest generation is collected after 10,000 new objects instead
+of 700: a job's short-lived objects are freed by their reference counts long before, so
+collecting that often only walks the jobs in flight again and again. An object set aside
+is never collected, so what the bot drops for good later (a server it left, with its
+channels) is handed back to the collector once a day (`RESETTLE_SECONDS`), at the cost of
+one full collection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
+import gc
 import logging
 from collections.abc import Callable
 
@@ -38,6 +52,10 @@ HEAP_UP_TO = 32 * 1024 * 1024
 KEEP_AT_TOP = 256 * 1024 * 1024
 # How often the process looks for an idle moment to give memory back.
 GIVE_BACK_SECONDS = 30.0
+# New objects (less those freed) between two collections of the youngest generation.
+YOUNG_OBJECTS = 10_000
+# How often the objects set aside are collected once and set aside again.
+RESETTLE_SECONDS = 24 * 3600.0
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -85,3 +103,24 @@ async def give_back_when_idle(held: Callable[[], int],
         await asyncio.sleep(every)
         if not held():
             give_back()
+
+
+def settle_collector() -> None:
+    """Collects everything once (what was set aside before included), then keeps every
+    object alive now out of the cycle collector's walks and lets the youngest generation
+    grow to `YOUNG_OBJECTS` between collections."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_OBJECTS, middle, oldest)
+
+
+async def settle_collector_when(ready: asyncio.Event,
+                                every: float = RESETTLE_SECONDS) -> None:
+    """`settle_collector` once `ready` is set (the process holds what it keeps), then
+    every `every` s. Runs until cancelled."""
+    await ready.wait()
+    while True:
+        settle_collector()
+        await asyncio.sleep(every)

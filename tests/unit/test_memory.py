@@ -107,3 +107,48 @@ async def test_memory_is_given_back_whenever_no_result_is_held(
         assert given and set(given) == {0}
     finally:
         task.cancel()
+
+
+def test_the_collector_sets_aside_what_the_ready_process_holds_and_frees_it_once_dropped(
+) -> None:
+    out = _run("""
+        import asyncio, gc, weakref
+
+        class Node:
+            pass
+
+        def cycle():
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+            return a
+
+        garbage = weakref.ref(cycle())  # dropped before the bot is ready
+        kept = cycle()  # held for good, as a server's cache is
+        dropped_later = weakref.ref(kept)
+
+        async def main():
+            ready = asyncio.Event()
+            task = asyncio.create_task(memory.settle_collector_when(ready, every=0.05))
+            await asyncio.sleep(0.02)
+            before = gc.get_freeze_count()
+            ready.set()
+            await asyncio.sleep(0.01)
+            settled = gc.get_freeze_count()
+            global kept
+            kept = None  # the server is left: its cycle is garbage, but set aside
+            gc.collect()
+            alive_after_collect = dropped_later() is not None
+            await asyncio.sleep(0.08)  # the next settling hands it back to the collector
+            task.cancel()
+            print(before, settled > 0, garbage() is None, alive_after_collect,
+                  dropped_later() is None, gc.get_threshold()[0])
+
+        asyncio.run(main())
+    """)
+    before, settled, garbage_freed, set_aside, freed_later, young = out.split()
+    assert before == "0"  # nothing is set aside until the process is ready
+    assert settled == "True"
+    assert garbage_freed == "True"  # what was garbage at the time is not kept for good
+    assert set_aside == "True"  # a frozen object is not walked by a collection...
+    assert freed_later == "True"  # ...until the next settling
+    assert int(young) == memory.YOUNG_OBJECTS
