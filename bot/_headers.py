@@ -51,6 +51,11 @@ def _png_size(data: bytes, complete: bool) -> tuple[int, int]:
 
 
 def _jpeg_size(data: bytes, complete: bool) -> tuple[int, int]:
+    """The frame header's size; with `complete`, the segments are walked on to the first
+    scan, and the end marker must follow it. Byte stuffing keeps the end marker out of a
+    scan's data, so only the image's own end can be found there; cameras may append data
+    after it, so it is looked for anywhere after the scan starts, not at the very end."""
+    size: tuple[int, int] | None = None
     pos = 2
     for _ in range(_MAX_JPEG_SEGMENTS):
         if pos + 4 > len(data) or data[pos] != 0xFF:
@@ -62,23 +67,27 @@ def _jpeg_size(data: bytes, complete: bool) -> tuple[int, int]:
         if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
             pos += 2
             continue
-        if marker in _SOF:
+        if marker in _SOF and size is None:
             if pos + 9 > len(data):
                 raise ImageError("damaged jpeg: frame header cut short")
             height = int.from_bytes(data[pos + 5:pos + 7], "big")
             width = int.from_bytes(data[pos + 7:pos + 9], "big")
-            # Cameras may append data after the end marker, so it is looked for anywhere
-            # after the frame header rather than at the very end.
-            if complete and data.rfind(_JPEG_END, pos + 9) == -1:
+            if not complete:
+                return width, height
+            size = (width, height)
+        elif marker == _SOS:
+            if size is None:
+                raise ImageError("damaged jpeg: scan before the frame header")
+            if data.rfind(_JPEG_END, pos + 2) == -1:
                 raise ImageError("damaged jpeg: cut short (no end marker)")
-            return width, height
-        if marker == _SOS:
-            raise ImageError("damaged jpeg: scan before the frame header")
+            return size
         length = int.from_bytes(data[pos + 2:pos + 4], "big")
         if length < 2:
             raise ImageError("damaged jpeg: bad segment length")
         pos += 2 + length
-    raise ImageError("damaged jpeg: no frame header among the first segments")
+    if size is None:
+        raise ImageError("damaged jpeg: no frame header among the first segments")
+    raise ImageError("damaged jpeg: no scan among the first segments")
 
 
 def _webp_header_size(data: bytes, complete: bool) -> tuple[int, int]:
