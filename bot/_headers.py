@@ -1,8 +1,9 @@
 """The format and size of an image from its first bytes, without Pillow.
 
 Cheap whatever the file holds: a fixed offset for PNG and WebP, and for JPEG a walk over
-at most `_MAX_JPEG_SEGMENTS` segment headers (a real file has a few dozen before its frame
-header; a hostile one made of millions of tiny segments is refused, not walked).
+at most `_MAX_JPEG_SEGMENTS` segment headers, to its frame header for the size and on to
+its first scan to judge it whole (a real file has a few dozen; a hostile one made of
+millions of tiny segments is refused, not walked).
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ _JPEG_END = b"\xff\xd9"
 _MAX_JPEG_SEGMENTS = 1000
 # Start-of-frame markers: every SOFn but DHT (C4), JPG (C8) and DAC (CC).
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+# The frames a decoder takes: sequential and progressive DCT, Huffman or arithmetic coded
+# (not lossless, not hierarchical).
+_SOF_DECODABLE = frozenset({0xC0, 0xC1, 0xC2, 0xC9, 0xCA})
+_DQT = 0xDB
 _SOS = 0xDA
+_EOI = 0xD9
 
 
 class ImageError(ValueError):
@@ -51,15 +57,25 @@ def _png_size(data: bytes, complete: bool) -> tuple[int, int]:
 
 
 def _jpeg_size(data: bytes, complete: bool) -> tuple[int, int]:
-    """The frame header's size; with `complete`, the segments are walked on to the first
-    scan, and the end marker must follow it. Byte stuffing keeps the end marker out of a
+    """The frame header's size. With `complete`, the segments are walked on to the first
+    scan, which needs one frame a decoder takes and a quantization table before it, and
+    the end marker must follow the scan. Byte stuffing keeps the end marker out of a
     scan's data, so only the image's own end can be found there; cameras may append data
     after it, so it is looked for anywhere after the scan starts, not at the very end."""
     size: tuple[int, int] | None = None
+    tables = False
     pos = 2
     for _ in range(_MAX_JPEG_SEGMENTS):
-        if pos + 4 > len(data) or data[pos] != 0xFF:
+        if pos + 4 > len(data):
             raise ImageError("damaged jpeg: segment headers cut short")
+        if data[pos] != 0xFF:
+            if size is None:
+                raise ImageError("damaged jpeg: segment headers cut short")
+            # Stray bytes between segments, which decoders skip (with a warning).
+            pos = data.find(b"\xff", pos)
+            if pos == -1:
+                raise ImageError("damaged jpeg: segment headers cut short")
+            continue
         marker = data[pos + 1]
         if marker == 0xFF:  # a fill byte before the marker
             pos += 1
@@ -67,17 +83,27 @@ def _jpeg_size(data: bytes, complete: bool) -> tuple[int, int]:
         if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
             pos += 2
             continue
-        if marker in _SOF and size is None:
+        if marker == _EOI:
+            raise ImageError("damaged jpeg: it ends before its picture")
+        if marker in _SOF:
+            if size is not None:
+                raise ImageError("damaged jpeg: two frame headers")
             if pos + 9 > len(data):
                 raise ImageError("damaged jpeg: frame header cut short")
             height = int.from_bytes(data[pos + 5:pos + 7], "big")
             width = int.from_bytes(data[pos + 7:pos + 9], "big")
             if not complete:
                 return width, height
+            if marker not in _SOF_DECODABLE:
+                raise ImageError("unsupported format: a lossless or hierarchical JPEG")
             size = (width, height)
+        elif marker == _DQT:
+            tables = True
         elif marker == _SOS:
             if size is None:
                 raise ImageError("damaged jpeg: scan before the frame header")
+            if not tables:
+                raise ImageError("damaged jpeg: no quantization table")
             if data.rfind(_JPEG_END, pos + 2) == -1:
                 raise ImageError("damaged jpeg: cut short (no end marker)")
             return size

@@ -129,7 +129,7 @@ def inspect(data: bytes) -> ImageInfo:
     end its RIFF header declares (without Pillow, whose decoder set-up holds the GIL while
     it allocates a canvas); a PNG's chunks are read to IEND with their CRCs checked; a
     JPEG's segments are walked to its first scan, whose end marker must follow (a file cut
-    short has none), and Pillow reads its headers.
+    short has none; `bot._headers`), and Pillow reads its headers.
     """
     fmt, width, height = header_info(data, complete=False)
     if width * height > MAX_DECODE_PIXELS:

@@ -131,6 +131,45 @@ def test_a_jpeg_without_a_scan_is_refused_whatever_ends_it() -> None:
         images.check_input(headers_only, LIMIT)
 
 
+def _segment(data: bytes, marker: bytes) -> tuple[int, int]:
+    """Where the first segment of `marker` starts and ends in `data`."""
+    start = data.index(marker)
+    return start, start + 2 + int.from_bytes(data[start + 2:start + 4], "big")
+
+
+def test_a_jpeg_of_two_frame_headers_is_refused() -> None:
+    # A decoder refuses it; Pillow would report the second one's size.
+    data = make_image(64, 48, "jpeg")
+    start, end = _segment(data, b"\xff\xc0")
+    sos = data.index(b"\xff\xda")
+    frame = data[start:end]
+    huge = frame[:5] + (9000).to_bytes(2, "big") * 2 + frame[9:]
+    with pytest.raises(images.ImageError, match="two frame headers"):
+        images.inspect(data[:sos] + huge + data[sos:])
+
+
+def test_a_jpeg_no_decoder_takes_is_refused() -> None:
+    data = make_image(64, 48, "jpeg")
+    start, end = _segment(data, b"\xff\xdb")
+    no_tables = data[:start] + data[end:]
+    while b"\xff\xdb" in no_tables[:no_tables.index(b"\xff\xda")]:
+        start, end = _segment(no_tables, b"\xff\xdb")
+        no_tables = no_tables[:start] + no_tables[end:]
+    with pytest.raises(images.ImageError, match="no quantization table"):
+        images.inspect(no_tables)
+    lossless = data.replace(b"\xff\xc0", b"\xff\xc3", 1)
+    with pytest.raises(images.ImageError, match="lossless or hierarchical"):
+        images.inspect(lossless)
+
+
+def test_stray_bytes_before_a_jpeg_scan_are_skipped_as_decoders_skip_them() -> None:
+    data = make_image(64, 48, "jpeg")
+    sos = data.index(b"\xff\xda")
+    stray = data[:sos] + b"\x00\x00" + data[sos:]
+    assert images.inspect(stray) == images.ImageInfo("jpeg", 64, 48)
+    assert images.check_input(stray, LIMIT) == images.ImageInfo("jpeg", 64, 48)
+
+
 # --- input images: judged by their header, never decoded ---------------------------------
 
 LIMIT = 16_000_000
