@@ -131,13 +131,11 @@ def inspect(data: bytes) -> ImageInfo:
     JPEG's segments are walked to its first scan, whose end marker must follow (a file cut
     short has none; `bot._headers`), and Pillow reads its headers.
     """
-    fmt, width, height = header_info(data, complete=False)
+    fmt, width, height = header_info(data, complete=True)
     if width * height > MAX_DECODE_PIXELS:
         raise ImageError(f"not decoded: {width}×{height} pixels is more than allowed")
     if fmt == "webp":
         return ImageInfo("webp", *_webp_size(data))
-    if fmt == "jpeg":
-        header_info(data, complete=True)
     try:
         with Image.open(io.BytesIO(data)) as image:
             fmt = (image.format or "").lower()
