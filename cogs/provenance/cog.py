@@ -17,6 +17,7 @@ from bot.jobs.request import MAX_INPUT_BYTES
 from bot.provenance.reading import Manifest, read
 from bot.replies import defer_private, reply
 from cogs.common.language import member_language
+from cogs.common.plain import as_text
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
 def _text(value: str) -> str:
     """Text from a manifest, as plain text: never markup or a mention."""
-    # A zero-width space after every @: no mention of anyone, a role or everyone renders.
-    return discord.utils.escape_markdown(value).replace("@", "@\u200b")[:200]
+    return as_text(value)[:200]
 
 
 def describe(name: str, found: Manifest | None) -> Text:

@@ -10,6 +10,7 @@ import discord
 
 from bot.i18n import SOURCE, Text, tr
 from bot.jobs.request import Prepared
+from cogs.common.plain import as_text
 
 # Characters of a variant in its private messages (the result's embed shows it whole).
 HEADING_MAX = 200
@@ -43,9 +44,3 @@ def name_variant(embed: discord.Embed, variant: str, lang: str = SOURCE) -> None
     group made this image. The options are the member's own text, shown as text."""
     embed.add_field(name=tr("Variant").render(lang), value=as_text(variant)[:1024],
                     inline=False)
-
-
-def as_text(typed: str) -> str:
-    """A member's text as Discord shows it literally: no markup, and no mention (a
-    zero-width space after each `@`)."""
-    return discord.utils.escape_markdown(typed).replace("@", "@\u200b")
