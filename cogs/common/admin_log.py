@@ -12,6 +12,7 @@ import discord
 from bot import mentions, texts
 from bot.i18n import render, tr
 from cogs.common.language import guild_language
+from cogs.common.plain import as_text
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -32,15 +33,18 @@ async def log_event(bot: FluxBot, guild_id: int | None, line: str, *,
     target = await admin.log_channel(guild_id)
     if target is None:
         return False
+    language = await guild_language(bot, guild_id)
     channel = bot.get_partial_messageable(target.channel_id, guild_id=guild_id)
-    line = render(line, await guild_language(bot, guild_id))
+    line = render(line, language)
     try:
         await channel.send(line[:2000], allowed_mentions=discord.AllowedMentions.none())
     except (discord.Forbidden, discord.NotFound) as exc:
         if await admin.first_warning(guild_id, target.channel_id) and warn_admin:
             log.info("server %d: cannot post in log channel %d (%s); telling admin %d",
                      guild_id, target.channel_id, exc.status, target.set_by)
-            await _tell_admin(bot, target.set_by, guild_id, target.channel_id)
+            guild = bot.get_guild(guild_id)  # its name, shown as typed
+            server = as_text(guild.name) if guild is not None else "your server"
+            await _tell_admin(bot, target.set_by, server, target.channel_id)
         return False
     except discord.HTTPException as exc:
         log.warning("server %d: log channel post failed: HTTP %s", guild_id, exc.status)
@@ -48,10 +52,8 @@ async def log_event(bot: FluxBot, guild_id: int | None, line: str, *,
     return True
 
 
-async def _tell_admin(bot: FluxBot, user_id: int, guild_id: int, channel_id: int) -> None:
-    guild = bot.get_guild(guild_id)
-    where = guild.name if guild is not None else "your server"
-    text = (f"fluxcord cannot post admin events in <#{channel_id}> ({where}): give it View "
+async def _tell_admin(bot: FluxBot, user_id: int, server: str, channel_id: int) -> None:
+    text = (f"fluxcord cannot post admin events in <#{channel_id}> ({server}): give it View "
             "Channel and Send Messages there, or choose another with `/server log-channel`. "
             "You are told this once.")
     try:

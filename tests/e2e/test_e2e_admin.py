@@ -257,6 +257,7 @@ async def test_a_log_channel_closed_to_the_bot_is_reported_to_its_admin_once(
     await slash(world, world.admin, "server", "log-channel", channel=log)
     await world.discord.wait_until(lambda: len(log.messages) == 1, timeout=10)
     log.bot_denied = Perm.SEND_MESSAGES  # someone takes the bot's permission away
+    world.guild.rename("**Mood**board @everyone")  # seen by the bot before the next command
     for amount in (1, 2, 3):
         await slash(world, world.admin, "credits", "grant", member=world.bob, amount=amount)
 
@@ -270,6 +271,8 @@ async def test_a_log_channel_closed_to_the_bot_is_reported_to_its_admin_once(
     await world.discord.wait_until(lambda: bool(dms.messages), timeout=10)
     warnings = [m for m in dms.messages if "cannot post admin events" in str(m.content)]
     assert len(warnings) == 1 and f"<#{log.id}>" in str(warnings[0].content)
+    # Which server it is about, its name shown as typed (no markup, no mention).
+    assert "(\\*\\*Mood\\*\\*board @\u200beveryone)" in str(warnings[0].content)
     assert len(log.messages) == 1  # only the line from before it was closed
 
     # Choosing a channel the bot cannot post in is said at once, to the admin choosing it.

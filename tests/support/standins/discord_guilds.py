@@ -220,6 +220,12 @@ class Guild:
         self.state.changed()
         return channel
 
+    def rename(self, name: str) -> None:
+        """Rename the server, as its owner does in its settings (sends GUILD_UPDATE)."""
+        self.name = name
+        self.state.dispatch("GUILD_UPDATE", self.payload(), intent=1 << 0)
+        self.state.changed()
+
     def set_nsfw(self, channel: Channel, nsfw: bool) -> None:
         """Turn a channel's age restriction on or off, as a moderator does in its settings
         (sends CHANNEL_UPDATE; a thread follows its parent, as on Discord)."""
