@@ -90,7 +90,7 @@ class ServerCommands(commands.GroupCog, group_name="server"):
     @app_commands.command(name="log-channel")
     @manage_server
     @app_commands.describe(channel="Where admin events go (leave out: nowhere)")
-    async def log_channel(
+    async def choose_log_channel(
         self, interaction: discord.Interaction[FluxBot], channel: LogChannel | None = None
     ) -> None:
         """Choose where the bot reports admin events here"""
@@ -113,11 +113,12 @@ class ServerCommands(commands.GroupCog, group_name="server"):
                      "Messages in that channel.")
         await reply(interaction, text)
 
-    @app_commands.command()
+    @app_commands.command(name="language")
     @manage_server
     @app_commands.describe(language="The language of results, boards and the log channel")
     @app_commands.choices(language=LANGUAGE_CHOICES)
-    async def language(self, interaction: discord.Interaction[FluxBot], language: str) -> None:
+    async def choose_language(self, interaction: discord.Interaction[FluxBot],
+                              language: str) -> None:
         """Set the language of what everyone in this server sees"""
         assert interaction.guild_id is not None
         await self.bot.services.admin.set_language(interaction.guild_id, language)
