@@ -1,7 +1,17 @@
 """How a message names a member, a channel, a role or a moment: Discord's own markup,
-filled into a translated sentence as a placeholder's value (never part of its text)."""
+filled into a translated sentence as a placeholder's value (never part of its text); and
+how text someone typed is written as itself, with no markup or mention of its own."""
 
 from __future__ import annotations
+
+import re
+
+import discord
+
+# Discord's markup that escape_markdown leaves: mentions of every kind, channels,
+# commands, timestamps and custom emoji (`<…>`), and a numbered list at a line's start.
+_MENTION = re.compile(r"[@<]")
+_NUMBERED = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
 
 
 def member(user_id: int) -> str:
@@ -27,3 +37,11 @@ def relative(timestamp: float) -> str:
 def percent(share: int) -> str:
     """`80 %`."""
     return f"{share} %"
+
+
+def typed(text: str) -> str:
+    """`text` as Discord shows it literally, for a prompt, a name or a reason someone
+    typed: its markdown escaped, and a zero-width space after each `@` and `<`, so that
+    no member, role, everyone, channel, command or emoji is named by it."""
+    escaped = discord.utils.escape_markdown(text)
+    return _NUMBERED.sub(r"\1\\.", _MENTION.sub(lambda m: m.group() + "\u200b", escaped))

@@ -45,6 +45,6 @@ def describe(entry: LedgerEntry) -> str:
             return tr("charged for {tool}", tool=entry.reason.removeprefix("reserve: "))
         return tr("given back: {reason}", reason=entry.reason.removeprefix("refund: "))
     if entry.actor_id:
-        return tr("{reason} (by {admin})", reason=entry.reason,
+        return tr("{reason} (by {admin})", reason=mentions.typed(entry.reason),
                   admin=mentions.member(entry.actor_id))
-    return entry.reason
+    return mentions.typed(entry.reason)

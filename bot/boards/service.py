@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from bot import mentions
 from bot.boards import store
 from bot.boards.names import check_new_name, clean_name, name_key
 from bot.boards.sheet import MAX_ITEMS
@@ -39,7 +40,8 @@ async def _history_chunk(guild_id: int, user_id: int, offset: int, tx: Transacti
 
 class BoardNotFound(UserError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"This server has no board called “{name}”. See /board list.")
+        super().__init__(f"This server has no board called “{mentions.typed(name)}”. "
+                         "See /board list.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +183,7 @@ class Boards:
         item = await self._db.read(lambda tx: store.board_item(tx, board.id, number))
         if item is None:
             raise UserError(tr("Board “{name}” has no image number {number}.",
-                               name=board.name, number=number))
+                               name=mentions.typed(board.name), number=number))
         if item.added_by != user_id and not may_manage:
             raise UserError(tr("Only the member who added that image, or someone with Manage "
                                "Messages, can remove it."))

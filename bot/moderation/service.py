@@ -71,7 +71,7 @@ class MemberReport:
         state = standing(self.record, self.now, self.policy)
         if isinstance(state, Blocked):
             lines.append(tr("{member} is blocked: {reason}.", member=mention,
-                            reason=state.reason) if state.reason else
+                            reason=mentions.typed(state.reason)) if state.reason else
                          tr("{member} is blocked.", member=mention))
         elif isinstance(state, CoolingDown):
             lines.append(tr("{member} is cooling down until {when}.", member=mention,
@@ -83,7 +83,8 @@ class MemberReport:
                          "cooldown).", len(recent), member=mention,
                          cooldown=self.policy.strikes_before_cooldown))
         for strike in recent[-10:]:
-            lines.append(f"- {discord_time(strike.at)}: {strike.kind}, {strike.reason}")
+            lines.append(f"- {discord_time(strike.at)}: {strike.kind}, "
+                         f"{mentions.typed(strike.reason)}")
         return join(lines, "\n")
 
 
@@ -169,8 +170,9 @@ class Moderation:
         member = f"<@{subject.user_id}>"
         await self._on_event(subject.guild_id, tr(
             "Strike for {member}: a prompt refused by the blocklist entry `{entry}`.",
-            member=member, entry=reason) if kind == "blocklist" else tr(
-            "Strike for {member}: a prompt refused by {what}.", member=member, what=reason))
+            member=member, entry=_shown(reason)) if kind == "blocklist" else tr(
+            "Strike for {member}: a prompt refused by {what}.", member=member,
+            what=mentions.typed(reason)))
         note = ""
         if isinstance(state, CoolingDown):
             note = " " + state.message
@@ -257,7 +259,7 @@ class Moderation:
         await self._db.write(block)
         who = {"admin": mentions.member(by), "member": mentions.member(user_id)}
         await self._on_event(guild_id, tr("{admin} blocked {member}. Reason: {reason}",
-                                          reason=reason, **who)
+                                          reason=mentions.typed(reason), **who)
                              if reason else tr("{admin} blocked {member}.", **who))
 
     async def unblock(self, guild_id: int, user_id: int, by: int) -> bool:

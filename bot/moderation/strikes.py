@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
+from bot import mentions
 from bot.i18n import tr, trn
 
 WINDOW = timedelta(hours=24)
@@ -105,7 +106,7 @@ class Blocked:
     def message(self) -> str:
         if self.reason:
             return tr("A moderator has blocked you from generating images in this server. "
-                      "Reason: {reason}", reason=self.reason)
+                      "Reason: {reason}", reason=mentions.typed(self.reason))
         return tr("A moderator has blocked you from generating images in this server.")
 
 

@@ -21,6 +21,7 @@ from bot.client import report_error
 from bot.credits.rows import Job
 from bot.errors import UserError
 from bot.i18n import SOURCE, tr
+from bot.mentions import typed
 from bot.replies import defer_private, reply
 from bot.texts import model_label
 from cogs.common.component import JOB, JobChecked, ascii_number
@@ -177,7 +178,7 @@ async def add_to_board(interaction: discord.Interaction[FluxBot], board: Board,
     added = await services.boards.add(board, job, kept, interaction.user.id, link)
     if added.duplicate:
         await reply(interaction, tr("That image is already on “{name}” as number {number}.",
-                                    name=board.name, number=added.item.number))
+                                    name=typed(board.name), number=added.item.number))
         return
     try:
         message = await _post_copy(interaction, board, added, job, kept)
@@ -187,7 +188,7 @@ async def add_to_board(interaction: discord.Interaction[FluxBot], board: Board,
     await services.boards.posted(added.item, message.id)
     where = jump_link(job.guild_id, board.thread_id, message.id)
     await reply(interaction, tr("Added to “{name}” as number {number}: {where}",
-                                name=board.name, number=added.item.number, where=where))
+                                name=typed(board.name), number=added.item.number, where=where))
 
 
 async def _post_copy(interaction: discord.Interaction[FluxBot], board: Board, added: Added,
@@ -212,14 +213,14 @@ async def _post_copy(interaction: discord.Interaction[FluxBot], board: Board, ad
         if exc.status == 403:
             raise UserError(tr("I may not post in the thread of “{name}”: ask a moderator to let"
                                " me send messages there.",
-                               name=board.name)) from None
+                               name=typed(board.name))) from None
         raise
 
 
 def item_embed(item: BoardItem, filename: str, added_by: int, lang: str = SOURCE
                ) -> discord.Embed:
     """What the board's thread shows under an added image, in the server's language."""
-    embed = discord.Embed(title=f"#{item.number}", description=item.prompt[:4000],
+    embed = discord.Embed(title=f"#{item.number}", description=typed(item.prompt)[:4000],
                           colour=BOARD_COLOUR)
     embed.add_field(name=tr("Model").render(lang), value=model_label(item.model))
     embed.add_field(name=tr("Seed").render(lang), value=str(item.seed))
@@ -233,4 +234,4 @@ def item_embed(item: BoardItem, filename: str, added_by: int, lang: str = SOURCE
 def _thread_gone(board: Board, what: str) -> UserError:
     return UserError(tr("The thread of board “{name}” {what}. Someone with Manage Channels can "
                         "make it again with /board create name:{name}.",
-                        name=board.name, what=what))
+                        name=typed(board.name), what=what))

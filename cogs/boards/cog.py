@@ -113,7 +113,7 @@ class BoardCommands(commands.GroupCog, group_name="board"):
                 post = await target.create_thread(
                     name=title, reason=reason, auto_archive_duration=ARCHIVE_AFTER_MINUTES,
                     content=tr("Moodboard **{name}**: images added with *Add to board* land "
-                               "in this post.", name=name
+                               "in this post.", name=mentions.typed(name)
                                ).render(await server_language(interaction)))
                 thread = post.thread
             else:
@@ -133,7 +133,8 @@ class BoardCommands(commands.GroupCog, group_name="board"):
             self._reposts.add(task)  # held until done: a task nobody holds may vanish
             task.add_done_callback(self._reposts.discard)
         await reply(interaction, tr("Board “{name}” is ready{again}: {mention}",
-                                    name=board.name, again=again, mention=thread.mention))
+                                    name=mentions.typed(board.name), again=again,
+                                    mention=thread.mention))
 
     @app_commands.command(name="list")
     async def list_boards(self, interaction: discord.Interaction[FluxBot]) -> None:
@@ -147,7 +148,8 @@ class BoardCommands(commands.GroupCog, group_name="board"):
         lang = member_language(interaction)
         lines = [
             trn("**{name}**: {n} image · {thread}{state}",
-                "**{name}**: {n} images · {thread}{state}", count, name=b.name,
+                "**{name}**: {n} images · {thread}{state}", count,
+                name=mentions.typed(b.name),
                 thread=mentions.channel(b.thread_id), state=_STATE_NOTES.get(b.thread_state, "")
                 ).render(lang)
             for b, count in boards
@@ -174,7 +176,7 @@ class BoardCommands(commands.GroupCog, group_name="board"):
         board = await boards.board(interaction.guild_id, name)
         if all(v is None for v in (model, aspect_ratio, prompt_suffix, output_format)):
             await reply(interaction, tr("Style of “{name}”: {describe_style}.",
-                                        name=board.name,
+                                        name=mentions.typed(board.name),
                                         describe_style=describe_style(board.style)))
             return
         where = _board_place(interaction, board.thread_id, board.channel_id)
@@ -198,7 +200,7 @@ class BoardCommands(commands.GroupCog, group_name="board"):
         items = await boards.sheet_items(board)
         if not items:
             raise UserError(tr("“{name}” has no images yet: add some with Add to board.",
-                               name=board.name))
+                               name=mentions.typed(board.name)))
         csv = sheet_csv(SheetRow(i.number, i.prompt, i.model, i.seed, i.author_id, i.added_by,
                                  i.link) for i in items)
         limit = interaction.filesize_limit - len(csv) - SHEET_HEADROOM
@@ -207,11 +209,12 @@ class BoardCommands(commands.GroupCog, group_name="board"):
         stem = f"board-{board.id[:8]}"
         await reply(interaction, trn("Contact sheet of “{name}”: {n} image.",
                                      "Contact sheet of “{name}”: {n} images.", len(items),
-                                     name=board.name))
+                                     name=mentions.typed(board.name)))
         await interaction.followup.send(
             content=trn("**{name}**: the newest {n} image, numbered as on the board.",
                         "**{name}**: the newest {n} images, numbered as on the board.",
-                        len(items), name=board.name).render(await server_language(interaction)),
+                        len(items), name=mentions.typed(board.name)
+                        ).render(await server_language(interaction)),
             files=[discord_file(sheet.png, f"{stem}.png"),
                    discord_file(csv, f"{stem}.csv")],
             ephemeral=False)
@@ -237,7 +240,7 @@ class BoardCommands(commands.GroupCog, group_name="board"):
             except discord.HTTPException as exc:  # gone already, or not ours to delete
                 log.info("board copy %d not deleted: HTTP %s", item.message_id, exc.status)
         await reply(interaction, tr("Removed number {number} from “{name}”.",
-                                    number=number, name=board.name))
+                                    number=number, name=mentions.typed(board.name)))
 
 
 def _board_place(interaction: discord.Interaction[Any], thread_id: int, channel_id: int

@@ -12,7 +12,6 @@ import discord
 from bot import mentions, texts
 from bot.i18n import render, tr
 from cogs.common.language import guild_language
-from cogs.common.plain import as_text
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -43,7 +42,7 @@ async def log_event(bot: FluxBot, guild_id: int | None, line: str, *,
             log.info("server %d: cannot post in log channel %d (%s); telling admin %d",
                      guild_id, target.channel_id, exc.status, target.set_by)
             guild = bot.get_guild(guild_id)  # its name, shown as typed
-            server = as_text(guild.name) if guild is not None else "your server"
+            server = mentions.typed(guild.name) if guild is not None else "your server"
             await _tell_admin(bot, target.set_by, server, target.channel_id)
         return False
     except discord.HTTPException as exc:

@@ -133,11 +133,12 @@ class Credits(commands.GroupCog, group_name="credits"):
                credits=texts.credits(balance.total)).render(interaction.locale), ephemeral=True)
         who = {"admin": interaction.user.mention, "credits": _bonus(abs(moved)),
                "member": member.mention}
+        typed = mentions.typed(reason) if reason else ""
         if amount >= 0:
-            event = (tr("{admin} granted {credits} to {member}: {reason}", reason=reason, **who)
+            event = (tr("{admin} granted {credits} to {member}: {reason}", reason=typed, **who)
                      if reason else tr("{admin} granted {credits} to {member}.", **who))
         else:
-            event = (tr("{admin} removed {credits} from {member}: {reason}", reason=reason,
+            event = (tr("{admin} removed {credits} from {member}: {reason}", reason=typed,
                         **who)
                      if reason else tr("{admin} removed {credits} from {member}.", **who))
         await log_event(self.bot, interaction.guild_id, event)

@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import mentions
 from bot.boards.service import HISTORY_PAGE
 from bot.boards.store import HistoryEntry
 from bot.client import FluxBot, report_error
@@ -33,10 +34,10 @@ async def history_page(interaction: discord.Interaction[FluxBot], query: str | N
                                          query, page)
     if not entries and page == 0:
         raise UserError(tr("You have no images matching “{query}” in this server yet.",
-                           query=query) if query else
+                           query=mentions.typed(query)) if query else
                         tr("You have no images in this server yet."))
     lang = catalogue(interaction.locale)
-    title = (tr("Your images matching “{query}”", query=query) if query
+    title = (tr("Your images matching “{query}”", query=mentions.typed(query)) if query
              else tr("Your images"))
     embed = discord.Embed(title=title.render(lang), colour=HISTORY_COLOUR,
                           description="\n\n".join(_line(page * HISTORY_PAGE + n, e, lang)
@@ -54,7 +55,7 @@ def _line(number: int, entry: HistoryEntry, lang: str = SOURCE) -> str:
     prompt = entry.prompt if len(entry.prompt) <= 150 else entry.prompt[:149] + "…"
     link = jump_link(entry.guild_id, entry.channel_id, entry.message_id)
     when = f"<t:{int(entry.created_at)}:R>"
-    return (f"**{number}.** {discord.utils.escape_markdown(prompt)}\n"
+    return (f"**{number}.** {mentions.typed(prompt)}\n"
             + tr("{model} · seed {seed} · {when} · [image]({link})",
                  model=model_label(entry.model), seed=entry.seed, when=when,
                  link=link).render(lang))

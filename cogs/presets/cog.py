@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import mentions
 from bot.client import FluxBot
 from bot.i18n import tr
 from bot.presets.checks import NAME_MAX, SUFFIX_MAX, describe
@@ -141,7 +142,8 @@ class Presets(commands.GroupCog, group_name="preset"):
             await reply(interaction, tr("You have no presets here. Save one with `/preset save`."))
             return
         lang = member_language(interaction)
-        lines = [f"**{p.name}**: {describe(p.options).render(lang)}" for p in presets]
+        lines = [f"**{mentions.typed(p.name)}**: {describe(p.options).render(lang)}"
+                 for p in presets]
         embed = discord.Embed(title=tr("Your presets").render(lang),
                               description="\n".join(lines)[:4000])
         await reply(interaction, None, embed=embed)
@@ -154,7 +156,7 @@ class Presets(commands.GroupCog, group_name="preset"):
         """Delete one of your presets"""
         await self.bot.services.presets.delete_preset(*_member(interaction), name)
         await reply(interaction, tr("Preset “{name}” deleted.",
-                                    name=name))
+                                    name=mentions.typed(name)))
 
 
 async def setup(bot: FluxBot) -> None:

@@ -11,13 +11,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import mentions
 from bot.client import FluxBot
 from bot.i18n import Text, join, tr
 from bot.jobs.request import MAX_INPUT_BYTES
 from bot.provenance.reading import Manifest, read
 from bot.replies import defer_private, reply
 from cogs.common.language import member_language
-from cogs.common.plain import as_text
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
 def _text(value: str) -> str:
     """Text from a manifest, as plain text: never markup or a mention."""
-    return as_text(value)[:200]
+    return mentions.typed(value)[:200]
 
 
 def describe(name: str, found: Manifest | None) -> Text:

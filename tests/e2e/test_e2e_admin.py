@@ -209,7 +209,7 @@ async def test_log_channel_reports_admin_events_in_one_line_each(world: World) -
     ix = await slash(world, world.admin, "server", "log-channel", channel=log)
     assert f"reported in <#{log.id}>" in private_text(ix)
     await slash(world, world.admin, "credits", "grant", member=world.alice, amount=5,
-                reason="contest")
+                reason="the **contest** @everyone")  # shown as typed
     await slash(world, world.admin, "credits", "allowance", amount=40)
     await slash(world, world.admin, "credits", "budget", amount=10)
     await slash(world, world.admin, "credits", "tier", "set", role=patron, amount=60)
@@ -234,7 +234,8 @@ async def test_log_channel_reports_admin_events_in_one_line_each(world: World) -
     admin = world.admin.mention
     expected = [
         f"{admin} chose this channel",
-        f"{admin} granted 5 bonus credits to {world.alice.mention}: contest",
+        f"{admin} granted 5 bonus credits to {world.alice.mention}: "
+        "the \\*\\*contest\\*\\* @\u200beveryone",
         f"{admin} set the allowance to 40 credits",
         f"{admin} set the daily budget to 10 credits",
         f"{admin} set the tier of <@&{patron}> to 60 credits",

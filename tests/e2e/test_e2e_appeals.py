@@ -42,10 +42,11 @@ async def test_approve_runs_the_request_the_review_post_showed_not_todays_prefer
     await admin(world, "blocklist", "add", entry="castle")
     await admin(world, "blocklist", "add", entry="gore")
     await preferences(world, prompt_suffix="in watercolour", output_format="png")
-    _, post = await appeal(world, review, "a castle at dawn")
+    _, post = await appeal(world, review, "a **castle** at dawn")
     shown = embed_text(post.embeds[0])
-    # The post shows what would run: the preference's suffix and option applied.
-    assert "a castle at dawn, in watercolour" in shown
+    # The post shows what would run: the preference's suffix and option applied, the
+    # prompt as typed (no markup).
+    assert "a \\*\\*castle\\*\\* at dawn, in watercolour" in shown
     assert "`output_format`: `png`" in shown and "preferences" in shown
 
     # After appealing, the member changes what their preferences would add.
@@ -54,7 +55,7 @@ async def test_approve_runs_the_request_the_review_post_showed_not_todays_prefer
     decided = await settled(await world.discord.click(post, approve, world.admin))
     assert "image posted" in private_text(decided)
     assert provider_calls(world) == 1
-    assert sent_prompt(world) == "a castle at dawn, in watercolour"
+    assert sent_prompt(world) == "a **castle** at dawn, in watercolour"
     assert "gore" not in str(world.providers.onemin.generation_bodies())
     (result,) = results(world.general)
     assert result.attachments[0].filename.endswith(".png")

@@ -209,6 +209,31 @@ async def test_the_style_fills_unset_options_and_the_provider_receives_it(
     assert [c["value"] for c in choices.choices or []] == ["Mood"]
 
 
+async def test_a_board_name_and_prompt_with_markup_are_shown_as_typed(
+    world: World, curator: User
+) -> None:
+    name, shown = "**Mood** @everyone", "\\*\\*Mood\\*\\* @\u200beveryone"
+    forum = world.guild.add_forum("gallery")
+    post = await create_board(world, curator, name, channel=forum)
+    assert name in post.name  # a thread's name shows no markup: kept as typed
+    assert post.messages[0].content.startswith(f"Moodboard **{shown}**:")
+    listed = embed_text(private_embed(await board(world, curator, "list")))
+    assert f"**{shown}**: 0 images" in listed
+
+    message = await imagine(world, world.alice, f"~~red~~ door for <@{world.bob.id}>")
+    assert f"Added to “{shown}” as number 1" in private_text(await add(world, message,
+                                                                         world.bob))
+    (copy,) = [m for m in post.messages if m.attachments]
+    mention = f"<\u200b@\u200b{world.bob.id}>"
+    assert copy.embeds[0]["description"] == f"\\~\\~red\\~\\~ door for {mention}"
+
+    ix = await board(world, world.alice, "sheet", name=name)
+    await ix.wait_until(lambda ix: any(len(m.attachments) == 2 for m in ix.followups),
+                        timeout=TIMEOUT)
+    sheet = next(m for m in ix.followups if len(m.attachments) == 2)
+    assert str(sheet.content).startswith(f"**{shown}**: the newest 1 image")
+
+
 async def test_add_to_board_with_one_board_then_with_several_after_a_restart(
     world: World, curator: User
 ) -> None:

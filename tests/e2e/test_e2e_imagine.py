@@ -90,6 +90,18 @@ async def test_result_shows_the_image_in_its_embed_and_done_links_to_it(world: W
     assert text.endswith("You have 45 credits left.")
 
 
+async def test_a_prompt_is_shown_as_typed_and_sent_as_typed(world: World) -> None:
+    prompt = f"**neon** fox <#{world.general.id}> <@{world.bob.id}> @everyone\n1. first"
+    await settled(await imagine(world, prompt=prompt, model="flux-pro"))
+    embed = results(world.general)[0].embeds[0]
+    # No markup, no mention of a member, a channel or everyone, no numbered list.
+    assert embed["description"] == (
+        f"\\*\\*neon\\*\\* fox <\u200b#{world.general.id}> <\u200b@\u200b{world.bob.id}> "
+        "@\u200beveryone\n1\\. first")
+    (body,) = world.providers.onemin.generation_bodies()
+    assert body["promptObject"]["prompt"] == prompt  # the provider gets it as typed
+
+
 async def test_refusals_are_private_and_cost_nothing(world: World) -> None:
     cases = [
         ({"model": "flux-2-pro", "width": 512}, "does not take `width`"),

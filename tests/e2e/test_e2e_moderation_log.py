@@ -45,7 +45,8 @@ async def test_moderation_actions_reach_the_log_channel(world: World) -> None:
     await slash(world, world.admin, "moderation", "blocklist", "add", entry="dragon")
     refused = await slash(world, world.alice, "imagine", prompt="a dragon", model="flux-pro")
     assert "`dragon`" in private_text(refused)
-    await slash(world, world.admin, "moderation", "block", member=world.bob, reason="spam")
+    await slash(world, world.admin, "moderation", "block", member=world.bob,
+                reason="spam in <#1>")  # shown as typed, no channel
     await slash(world, world.admin, "moderation", "unblock", member=world.bob)
     await slash(world, world.admin, "moderation", "pardon", member=world.alice)
     await slash(world, world.admin, "moderation", "blocklist", "remove", entry="dragon")
@@ -54,7 +55,7 @@ async def test_moderation_actions_reach_the_log_channel(world: World) -> None:
         f"{admin} chose this channel",
         f"{admin} added `dragon` to the blocklist",
         f"Strike for {world.alice.mention}: a prompt refused by the blocklist entry `dragon`",
-        f"{admin} blocked {world.bob.mention}. Reason: spam",
+        f"{admin} blocked {world.bob.mention}. Reason: spam in <\u200b#1>",
         f"{admin} unblocked {world.bob.mention}",
         f"{admin} pardoned {world.alice.mention}",
         f"{admin} removed `dragon` from the blocklist",

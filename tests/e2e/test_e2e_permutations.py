@@ -237,10 +237,10 @@ async def test_long_options_and_markup_are_shown_as_text(world: World) -> None:
     assert len(posted) == 2
     named = sorted(variant_of(m) for m in posted)
     # No markup and no mention in the embed.
-    assert named[0] == f"\\*\\*bold\\*\\* <@\u200b{world.bob.id}>"
+    assert named[0] == f"\\*\\*bold\\*\\* <\u200b@\u200b{world.bob.id}>"
     assert named[1] == long
     first, second = (str(m.content) for m in statuses(ix))
-    assert first.startswith(f"Variant **\\*\\*bold\\*\\* <@\u200b{world.bob.id}>**: Done")
+    assert first.startswith(f"Variant **\\*\\*bold\\*\\* <\u200b@\u200b{world.bob.id}>**: Done")
     assert second.startswith("Variant **xxx") and "…**: Done" in second
     assert len(second) < 400
 

@@ -1,8 +1,11 @@
-"""The wording every member-facing message shares: amounts and model names."""
+"""The wording every member-facing message shares: amounts, model names, and text someone
+typed shown as itself."""
 
 from __future__ import annotations
 
-from bot import texts
+import pytest
+
+from bot import mentions, texts
 
 
 def test_credit_amounts_are_singular_plural_and_grouped() -> None:
@@ -27,3 +30,17 @@ def test_prices_by_size_read_as_a_list() -> None:
     assert texts.cost({"0.25": 1, "1": 3}) == "1 credit at 0.25 MP, 3 credits at 1 MP"
     assert texts.listing(["a", "b", "c"]) == "a, b and c"
     assert texts.listing(["a"]) == "a"
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("**bold** _it_ ~~gone~~ ||spoiler|| `code`",
+     "\\*\\*bold\\*\\* \\_it\\_ \\~\\~gone\\~\\~ \\|\\|spoiler\\|\\| \\`code\\`"),
+    ("# Title\n> quote\n- item\n 2. second", "\\# Title\n\\> quote\n\\- item\n 2\\. second"),
+    ("[site](https://example.com)", "\\[site](https://example.com)"),
+    ("<@1> <@&2> <#3> </imagine:4> <t:5:R> <:e:6> @everyone @here",
+     "<\u200b@\u200b1> <\u200b@\u200b&2> <\u200b#3> <\u200b/imagine:4> <\u200bt:5:R> "
+     "<\u200b:e:6> @\u200beveryone @\u200bhere"),
+    ("a fox, 1.5x, 4k", "a fox, 1.5x, 4k"),  # plain text stays as it is
+])
+def test_typed_text_is_shown_as_itself(typed: str, shown: str) -> None:
+    assert mentions.typed(typed) == shown

@@ -11,6 +11,7 @@ from bot import provenance, texts
 from bot.catalogue import Model
 from bot.i18n import SOURCE, Text, render, tr, trn
 from bot.jobs.request import ImagineRequest
+from bot.mentions import typed
 from bot.providers.base import GeneratedImage
 from bot.providers.registry import label as provider_label
 
@@ -34,7 +35,7 @@ def result_embed(
     def _(text: Text) -> str:
         return text.render(lang)
 
-    embed = discord.Embed(description=request.prompt[:4000], colour=EMBED_COLOUR)
+    embed = discord.Embed(description=typed(request.prompt)[:4000], colour=EMBED_COLOUR)
     embed.add_field(name=_(tr("Model")), value=model.label)
     embed.add_field(name=_(tr("Provider")), value=provider_label(image.provider))
     embed.add_field(name=_(tr("Seed")), value=str(image.seed))
@@ -46,15 +47,15 @@ def result_embed(
     if shown:
         embed.add_field(name=_(tr("Parameters")), value=shown[:1024], inline=False)
     if request.preset:
-        embed.add_field(name=_(tr("Preset")), value=request.preset[:1024], inline=False)
+        embed.add_field(name=_(tr("Preset")), value=typed(request.preset)[:1024], inline=False)
     if model.edits and request.attachment is not None:
-        embed.add_field(name=_(tr("Source image")), value=request.attachment.filename[:1024],
+        embed.add_field(name=_(tr("Source image")), value=typed(request.attachment.filename)[:1024],
                         inline=False)
     if request.references:
         embed.add_field(name="References", value=references_line(request)[:1024],
                         inline=False)
     if request.board:
-        embed.add_field(name=_(tr("Board style")), value=request.board[:1024], inline=False)
+        embed.add_field(name=_(tr("Board style")), value=typed(request.board)[:1024], inline=False)
     if request.preferences_applied:
         embed.add_field(name=_(tr("Preferences")), value=_(tr("applied")),
                         inline=False)
@@ -91,7 +92,7 @@ def parameters_line(request: ImagineRequest, lang: str = SOURCE) -> str:
         if readable:
             parts.append(render(readable, lang))
     if request.attachment is not None:
-        parts.append(tr("from {file}", file=request.attachment.filename).render(lang))
+        parts.append(tr("from {file}", file=typed(request.attachment.filename)).render(lang))
     return " · ".join(parts)
 
 
@@ -99,5 +100,5 @@ def references_line(request: ImagineRequest) -> str:
     """The reference images in the order they were sent (/blend), by file name, which
     the member chose and so is shown as plain text."""
     return " · ".join(
-        f"{number}. {discord.utils.escape_mentions(discord.utils.escape_markdown(r.filename))}"
+        f"{number}. {typed(r.filename)}"
         for number, r in enumerate(request.references, start=1))

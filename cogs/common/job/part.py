@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import discord
 
+from bot import mentions
 from bot.i18n import SOURCE, Text, tr
 from bot.jobs.request import Prepared
-from cogs.common.plain import as_text
 
 # Characters of a variant in its private messages (the result's embed shows it whole).
 HEADING_MAX = 200
@@ -36,11 +36,11 @@ def variant_heading(variant: str) -> Text:
     short enough that a message with the longest answer stays within Discord's limit."""
     if len(variant) > HEADING_MAX:
         variant = variant[:HEADING_MAX - 1] + "…"
-    return tr("Variant **{variant}**", variant=as_text(variant))
+    return tr("Variant **{variant}**", variant=mentions.typed(variant))
 
 
 def name_variant(embed: discord.Embed, variant: str, lang: str = SOURCE) -> None:
     """Adds the Variant field, named in the server's language `lang`: which option of each
     group made this image. The options are the member's own text, shown as text."""
-    embed.add_field(name=tr("Variant").render(lang), value=as_text(variant)[:1024],
+    embed.add_field(name=tr("Variant").render(lang), value=mentions.typed(variant)[:1024],
                     inline=False)

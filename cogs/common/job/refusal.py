@@ -17,6 +17,7 @@ import discord
 
 from bot.client import report_error
 from bot.i18n import SOURCE, Text, catalogue, render, tr
+from bot.mentions import typed
 from bot.moderation.refusal import ModerationRefusal
 from bot.moderation.store import AppealRow
 from bot.moderation.strikes import discord_time
@@ -123,13 +124,14 @@ def review_embed(appeal: AppealRow, lang: str = SOURCE) -> discord.Embed:
     def _(text: Text) -> str:
         return text.render(lang)
 
-    embed = discord.Embed(title=_(tr("Appeal")), description=appeal.prompt[:4000],
+    embed = discord.Embed(title=_(tr("Appeal")), description=typed(appeal.prompt)[:4000],
                           colour=REVIEW_COLOUR)
     embed.add_field(name=_(tr("Member")), value=f"<@{appeal.user_id}>")
     embed.add_field(name=_(tr("Model")),
                     value=str(appeal.request.get("model") or _(tr("default"))))
     refused_by = (tr("blocklist entry") if appeal.kind == "blocklist" else tr("provider"))
-    embed.add_field(name=_(tr("Refused by")), value=f"{_(refused_by)}: {appeal.reason}"[:1024])
+    embed.add_field(name=_(tr("Refused by")),
+                    value=f"{_(refused_by)}: {typed(appeal.reason)}"[:1024])
     embed.add_field(name=_(tr("Channel")), value=f"<#{appeal.channel_id}>")
     # Only a blocklist hit is run on approval; a provider's refusal shows what was asked.
     label = tr("Approve runs it with") if appeal.kind == "blocklist" else tr("Asked with")
