@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import re
 
-import discord
-
-# Discord's markup that escape_markdown leaves: mentions of every kind, channels,
-# commands, timestamps and custom emoji (`<…>`), and a numbered list at a line's start.
+# Markdown Discord renders anywhere in a line (bold, italics, underline, strike, spoiler,
+# code, masked links), each escaped with a backslash; a web address is left whole, since
+# a backslash in it would change where it leads.
+_INLINE = re.compile(r"(https?://[^\s<]+)|([\\*_~|`\[\]()])")
+# What renders only at a line's start: a quote, a heading, subtext or a bulleted list, and
+# a numbered list (its dot is escaped: a backslash before a digit would show).
+_LINE_START = re.compile(r"^([ \t]*)([>#-])", re.MULTILINE)
+_NUMBERED = re.compile(r"^([ \t]*\d+)\.(?=\s)", re.MULTILINE)
+# Mentions of every kind, channels, commands, timestamps and custom emoji.
 _MENTION = re.compile(r"[@<]")
-_NUMBERED = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
 
 
 def member(user_id: int) -> str:
@@ -43,5 +47,6 @@ def typed(text: str) -> str:
     """`text` as Discord shows it literally, for a prompt, a name or a reason someone
     typed: its markdown escaped, and a zero-width space after each `@` and `<`, so that
     no member, role, everyone, channel, command or emoji is named by it."""
-    escaped = discord.utils.escape_markdown(text)
-    return _NUMBERED.sub(r"\1\\.", _MENTION.sub(lambda m: m.group() + "\u200b", escaped))
+    escaped = _INLINE.sub(lambda m: m[1] or "\\" + m[2], text)
+    escaped = _NUMBERED.sub(r"\1\\.", _LINE_START.sub(r"\1\\\2", escaped))
+    return _MENTION.sub(lambda m: m[0] + "\u200b", escaped)

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from bot import mentions
 from bot.errors import UserError
 
 MAX_LENGTH = 50
@@ -56,7 +57,8 @@ def check_new_name(raw: str, existing: Iterable[str]) -> str:
     key = name_key(name)
     for other in existing:
         if name_key(other) == key:
-            raise BoardNameError(f"This server already has a board called “{other}”: "
+            raise BoardNameError(f"This server already has a board called "
+                                 f"“{mentions.typed(other)}”: "
                                  "pick another name.")
     return name
 

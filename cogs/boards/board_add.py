@@ -26,6 +26,7 @@ from bot.replies import defer_private, reply
 from bot.texts import model_label
 from cogs.common.component import JOB, JobChecked, ascii_number
 from cogs.common.job.delivery import discord_file
+from cogs.common.job.embed import clipped
 from cogs.common.language import member_language, server_language
 from cogs.common.links import jump_link
 from cogs.common.posted import PostedImage, read_posted
@@ -220,7 +221,7 @@ async def _post_copy(interaction: discord.Interaction[FluxBot], board: Board, ad
 def item_embed(item: BoardItem, filename: str, added_by: int, lang: str = SOURCE
                ) -> discord.Embed:
     """What the board's thread shows under an added image, in the server's language."""
-    embed = discord.Embed(title=f"#{item.number}", description=typed(item.prompt)[:4000],
+    embed = discord.Embed(title=f"#{item.number}", description=clipped(typed(item.prompt), 4000),
                           colour=BOARD_COLOUR)
     embed.add_field(name=tr("Model").render(lang), value=model_label(item.model))
     embed.add_field(name=tr("Seed").render(lang), value=str(item.seed))

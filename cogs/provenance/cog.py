@@ -27,7 +27,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
 def _text(value: str) -> str:
     """Text from a manifest, as plain text: never markup or a mention."""
-    return mentions.typed(value)[:200]
+    return mentions.typed(value[:200])
 
 
 def describe(name: str, found: Manifest | None) -> Text:

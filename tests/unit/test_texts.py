@@ -36,7 +36,11 @@ def test_prices_by_size_read_as_a_list() -> None:
     ("**bold** _it_ ~~gone~~ ||spoiler|| `code`",
      "\\*\\*bold\\*\\* \\_it\\_ \\~\\~gone\\~\\~ \\|\\|spoiler\\|\\| \\`code\\`"),
     ("# Title\n> quote\n- item\n 2. second", "\\# Title\n\\> quote\n\\- item\n 2\\. second"),
-    ("[site](https://example.com)", "\\[site](https://example.com)"),
+    # No masked link, whatever comes around it; a web address is left whole.
+    ("[a](b) **bold** [Free Nitro](https://evil.example) (c)",
+     "\\[a\\]\\(b\\) \\*\\*bold\\*\\* \\[Free Nitro\\]\\(https://evil.example) \\(c\\)"),
+    ("see https://example.com/a_b_c now", "see https://example.com/a_b_c now"),
+    ("<x:/||spoiler||>", "<\u200bx:/\\|\\|spoiler\\|\\|>"),
     ("<@1> <@&2> <#3> </imagine:4> <t:5:R> <:e:6> @everyone @here",
      "<\u200b@\u200b1> <\u200b@\u200b&2> <\u200b#3> <\u200b/imagine:4> <\u200bt:5:R> "
      "<\u200b:e:6> @\u200beveryone @\u200bhere"),

@@ -18,6 +18,14 @@ from bot.providers.registry import label as provider_label
 EMBED_COLOUR = discord.Colour(0x5865F2)
 
 
+# Discord's limits on an embed: its description, and all its texts together.
+DESCRIPTION_MAX = 4096
+EMBED_MAX = 6000
+# What is added to a result's embed after `result_embed`: a variant's field (at most 1,024
+# characters and its name), the seeds of several images, the member's name as its author.
+ADDED_LATER = 1024 + 64 + 256 + 32
+
+
 def result_embed(
     model: Model,
     request: ImagineRequest,
@@ -35,7 +43,7 @@ def result_embed(
     def _(text: Text) -> str:
         return text.render(lang)
 
-    embed = discord.Embed(description=typed(request.prompt)[:4000], colour=EMBED_COLOUR)
+    embed = discord.Embed(colour=EMBED_COLOUR)
     embed.add_field(name=_(tr("Model")), value=model.label)
     embed.add_field(name=_(tr("Provider")), value=provider_label(image.provider))
     embed.add_field(name=_(tr("Seed")), value=str(image.seed))
@@ -64,7 +72,16 @@ def result_embed(
                                                                 )[:1024], inline=False)
     made_by = provenance.made_by(model.label, provider_label(image.provider))
     embed.set_footer(text=_(tr("{made_by} · job {job}", made_by=made_by, job=job_id[-8:])))
+    # The prompt takes the room the rest leaves within Discord's limit for the whole
+    # embed (escaping can make it twice as long as typed), ending in "…" when cut.
+    room = min(DESCRIPTION_MAX, EMBED_MAX - ADDED_LATER - len(embed))
+    embed.description = clipped(typed(request.prompt), room)
     return embed
+
+
+def clipped(text: str, limit: int) -> str:
+    """`text`, or its first `limit` - 1 characters and "…" when it is longer."""
+    return text if len(text) <= limit else text[:max(limit - 1, 0)] + "…"
 
 
 # How each option reads in the embed; width and height are in the Size field already.

@@ -23,6 +23,7 @@ from bot.moderation.store import AppealRow
 from bot.moderation.strikes import discord_time
 from bot.replies import defer_private
 from cogs.common.component import STRIKE, Checked, NotHere
+from cogs.common.job.embed import clipped
 from cogs.common.language import guild_language, server_language
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def review_embed(appeal: AppealRow, lang: str = SOURCE) -> discord.Embed:
     def _(text: Text) -> str:
         return text.render(lang)
 
-    embed = discord.Embed(title=_(tr("Appeal")), description=typed(appeal.prompt)[:4000],
+    embed = discord.Embed(title=_(tr("Appeal")), description=clipped(typed(appeal.prompt), 4000),
                           colour=REVIEW_COLOUR)
     embed.add_field(name=_(tr("Member")), value=f"<@{appeal.user_id}>")
     embed.add_field(name=_(tr("Model")),
