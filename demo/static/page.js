@@ -10,6 +10,12 @@ function el(tag, className, text) {
   return node;
 }
 
+// A backslash before a punctuation mark shows the mark itself, as in Discord: the bot
+// escapes the markup of text someone typed, so that it reads as typed.
+function unescaped(text) {
+  return text.replace(/\\([^0-9A-Za-z\s])/g, "$1");
+}
+
 async function call(path, body) {
   const response = await fetch(path, body === undefined ? {} : {
     method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
@@ -51,15 +57,15 @@ function drawMessage(message) {
   if (message.private) head.append(el("span", "tag", "Only you can see this"));
   box.append(head);
   if (message.loading) box.append(el("div", "content", message.author + " is thinking…"));
-  if (message.content) box.append(el("div", "content", message.content));
+  if (message.content) box.append(el("div", "content", unescaped(message.content)));
   for (const embed of message.embeds) {
     const card = el("div", "embed");
     if (embed.title) card.append(el("div", "title", embed.title));
-    if (embed.description) card.append(el("div", "content", embed.description));
+    if (embed.description) card.append(el("div", "content", unescaped(embed.description)));
     const fields = el("div", "fields");
     for (const field of embed.fields) {
       const item = el("div", "field");
-      item.append(el("div", "name", field.name), el("div", "content", field.value));
+      item.append(el("div", "name", field.name), el("div", "content", unescaped(field.value)));
       fields.append(item);
     }
     card.append(fields);
