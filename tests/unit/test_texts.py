@@ -36,9 +36,12 @@ def test_prices_by_size_read_as_a_list() -> None:
     ("**bold** _it_ ~~gone~~ ||spoiler|| `code`",
      "\\*\\*bold\\*\\* \\_it\\_ \\~\\~gone\\~\\~ \\|\\|spoiler\\|\\| \\`code\\`"),
     ("# Title\n> quote\n- item\n 2. second", "\\# Title\n\\> quote\n\\- item\n 2\\. second"),
-    # No masked link, whatever comes around it; a web address is left whole.
+    # No masked link, whatever comes around it; a web address is left whole, and brackets
+    # that make no link stay as they are.
     ("[a](b) **bold** [Free Nitro](https://evil.example) (c)",
-     "\\[a\\]\\(b\\) \\*\\*bold\\*\\* \\[Free Nitro\\]\\(https://evil.example) \\(c\\)"),
+     "\\[a](b) \\*\\*bold\\*\\* \\[Free Nitro](https://evil.example) (c)"),
+    ("[site](<https://example.com>)", "\\[site](<\u200bhttps://example.com>)"),
+    ("FLUX.1 [pro] (fast)", "FLUX.1 [pro] (fast)"),
     ("see https://example.com/a_b_c now", "see https://example.com/a_b_c now"),
     ("<x:/||spoiler||>", "<\u200bx:/\\|\\|spoiler\\|\\|>"),
     ("<@1> <@&2> <#3> </imagine:4> <t:5:R> <:e:6> @everyone @here",

@@ -131,8 +131,10 @@ def review_embed(appeal: AppealRow, lang: str = SOURCE) -> discord.Embed:
     embed.add_field(name=_(tr("Model")),
                     value=str(appeal.request.get("model") or _(tr("default"))))
     refused_by = (tr("blocklist entry") if appeal.kind == "blocklist" else tr("provider"))
+    # An entry as the moderators wrote it (a regex, perhaps); a provider's words as text.
+    reason = _code(appeal.reason) if appeal.kind == "blocklist" else typed(appeal.reason)
     embed.add_field(name=_(tr("Refused by")),
-                    value=f"{_(refused_by)}: {typed(appeal.reason)}"[:1024])
+                    value=f"{_(refused_by)}: {reason}"[:1024])
     embed.add_field(name=_(tr("Channel")), value=f"<#{appeal.channel_id}>")
     # Only a blocklist hit is run on approval; a provider's refusal shows what was asked.
     label = tr("Approve runs it with") if appeal.kind == "blocklist" else tr("Asked with")
