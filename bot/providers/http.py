@@ -287,8 +287,8 @@ def error_from_reply(
 async def decode_image(
     data: bytes, *, provider: str, expected: str | None = None
 ) -> images.ImageInfo:
-    """Checks (off the event loop) that `data` is a whole PNG/JPEG/WebP image; a failure
-    here comes after the provider made the image, so it is not retried."""
+    """Checks that `data` is a whole PNG/JPEG/WebP image (its structure, on the loop); a
+    failure here comes after the provider made the image, so it is not retried."""
     try:
         info = await images.inspect_async(data)
     except images.ImageError as exc:
