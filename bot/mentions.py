@@ -8,15 +8,14 @@ import re
 
 # Markdown Discord renders anywhere in a line (bold, italics, underline, strike, spoiler,
 # code), each escaped with a backslash, and a `[` that could open a masked link (a `](`
-# follows on its line); a web address is left whole, since a backslash in it would change
-# where it leads.
-_INLINE = re.compile(r"(https?://[^\s<]+)|([\\*_~|`]|\[(?=[^\n]*\]\())")
+# follows on its line); then the start of a mention of any kind, a channel, a command, a
+# timestamp or a custom emoji (`@`, `<`), which a zero-width space after it breaks. A web
+# address is left whole, since a character put into it would change where it leads.
+_INLINE = re.compile(r"(https?://[^\s<]+)|([\\*_~|`]|\[(?=[^\n]*\]\())|([@<])")
 # What renders only at a line's start: a quote, a heading, subtext or a bulleted list, and
 # a numbered list (its dot is escaped: a backslash before a digit would show).
 _LINE_START = re.compile(r"^([ \t]*)([>#-])", re.MULTILINE)
 _NUMBERED = re.compile(r"^([ \t]*\d+)\.(?=\s)", re.MULTILINE)
-# Mentions of every kind, channels, commands, timestamps and custom emoji.
-_MENTION = re.compile(r"[@<]")
 
 
 def member(user_id: int) -> str:
@@ -46,8 +45,25 @@ def percent(share: int) -> str:
 
 def typed(text: str) -> str:
     """`text` as Discord shows it literally, for a prompt, a name or a reason someone
-    typed: its markdown escaped, and a zero-width space after each `@` and `<`, so that
-    no member, role, everyone, channel, command or emoji is named by it."""
-    escaped = _INLINE.sub(lambda m: m[1] or "\\" + m[2], text)
-    escaped = _NUMBERED.sub(r"\1\\.", _LINE_START.sub(r"\1\\\2", escaped))
-    return _MENTION.sub("\\g<0>\u200b", escaped)
+    typed: its markdown escaped, and a zero-width space after each `@` and `<` outside a
+    web address, so that no member, role, everyone, channel, command or emoji is named
+    by it."""
+    escaped = _INLINE.sub(_escaped, text)
+    return _NUMBERED.sub(r"\1\\.", _LINE_START.sub(r"\1\\\2", escaped))
+
+
+def _escaped(found: re.Match[str]) -> str:
+    address, markup, mention = found.groups()
+    if address is not None:
+        return address
+    if markup is not None:
+        return "\\" + markup
+    return mention + "\u200b"
+
+
+def in_code(text: object, limit: int | None = None) -> str:
+    """`text` (cut at `limit` characters) for a code span the sentence around it opens
+    and closes, as a blocklist entry or an option's value is shown: its backticks, which
+    would close the span early, become apostrophes. Nothing else in a code span is
+    markup or a mention."""
+    return str(text).replace("`", "'")[:limit]

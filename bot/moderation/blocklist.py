@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from bot import mentions
 from bot.i18n import tr
 from bot.moderation import lookalikes, patterns, text
 from bot.moderation.patterns import EntryRefused
@@ -135,7 +136,7 @@ class Hit:
         if self.timed_out:
             return tr("Your prompt could not be checked against the blocklist in time. "
                       "Shorten it or write it more plainly, then try again.")
-        shown = self.term.replace("`", "'")
+        shown = mentions.in_code(self.term)
         if self.source == "server":
             return tr("Your prompt was refused: it matches `{term}` on this server's "
                       "blocklist. Rephrase it.", term=shown)

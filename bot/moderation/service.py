@@ -170,7 +170,7 @@ class Moderation:
         member = f"<@{subject.user_id}>"
         await self._on_event(subject.guild_id, tr(
             "Strike for {member}: a prompt refused by the blocklist entry `{entry}`.",
-            member=member, entry=_shown(reason)) if kind == "blocklist" else tr(
+            member=member, entry=mentions.in_code(reason, 200)) if kind == "blocklist" else tr(
             "Strike for {member}: a prompt refused by {what}.", member=member,
             what=mentions.typed(reason)))
         note = ""
@@ -200,9 +200,10 @@ class Moderation:
 
         if not await self._db.write(add):
             raise UserError(tr("`{shown}` is already on this server's blocklist.",
-                               shown=_shown(entry.text)))
+                               shown=mentions.in_code(entry.text, 200)))
         await self._on_event(guild_id, tr("{admin} added `{entry}` to the blocklist.",
-                                          admin=mentions.member(by), entry=_shown(entry.text)))
+                                          admin=mentions.member(by),
+                                          entry=mentions.in_code(entry.text, 200)))
         return entry
 
     async def remove_entry(self, guild_id: int, raw: str, by: int) -> str:
@@ -215,9 +216,10 @@ class Moderation:
         if removed is None:
             raise UserError(tr("`{shown}` is not on this server's blocklist. See /moderation "
                                "blocklist show.",
-                               shown=_shown(raw.strip())))
+                               shown=mentions.in_code(raw.strip(), 200)))
         await self._on_event(guild_id, tr("{admin} removed `{entry}` from the blocklist.",
-                                          admin=mentions.member(by), entry=_shown(removed)))
+                                          admin=mentions.member(by),
+                                          entry=mentions.in_code(removed, 200)))
         return removed
 
     async def entries(self, guild_id: int) -> list[str]:
@@ -407,8 +409,4 @@ def _replace(row: StandingRow, **values: object) -> StandingRow:
     fields = {"pardoned_at": row.pardoned_at, "blocked_at": row.blocked_at,
               "block_reason": row.block_reason, "blocked_by": row.blocked_by, **values}
     return StandingRow(row.guild_id, row.user_id, **fields)  # type: ignore[arg-type]
-
-
-def _shown(text: str) -> str:
-    return text.replace("`", "'")[:200]
 

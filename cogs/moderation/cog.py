@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.client import FluxBot
 from bot.i18n import render, tr, trn
+from bot.mentions import in_code
 from bot.moderation.blocklist import MAX_ENTRY_LENGTH
 from bot.moderation.events import admin_event
 from bot.moderation.service import Moderation
@@ -21,10 +22,6 @@ from cogs.moderation.review import ApproveButton, RejectButton
 
 MESSAGE_LIMIT = 2000
 LAST_POSTS_SECONDS = 5.0
-
-
-def _shown(text: str) -> str:
-    return text.replace("`", "'")
 
 
 async def _answer(interaction: discord.Interaction[FluxBot], text: str) -> None:
@@ -81,7 +78,7 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
                                                  interaction.user.id)
         await interaction.edit_original_response(
             content=tr("Added `{shown}` ({kind}) to this server's blocklist.",
-                       shown=_shown(added.text), kind=added.kind).render(interaction.locale),
+                       shown=in_code(added.text), kind=added.kind).render(interaction.locale),
             allowed_mentions=NO_MENTIONS)
 
     @blocklist.command(name="remove")
@@ -94,7 +91,7 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
         removed = await self._moderation.remove_entry(interaction.guild_id, entry,
                                                       interaction.user.id)
         await _answer(interaction, tr("Removed `{entry}` from this server's blocklist.",
-                                      entry=_shown(removed)))
+                                      entry=in_code(removed)))
 
     @blocklist.command(name="show")
     @manage_server
@@ -107,7 +104,7 @@ class ModerationCog(commands.GroupCog, group_name="moderation"):
                      "This server's blocklist has {n} entries; the bot's own list has "
                      "{operator}.", len(entries), operator=operator
                      ).render(interaction.locale)]
-        lines += [f"- `{_shown(e)}`" for e in entries]
+        lines += [f"- `{in_code(e)}`" for e in entries]
         text = "\n".join(lines)
         if len(text) > MESSAGE_LIMIT:
             text = text[:MESSAGE_LIMIT - 2].rsplit("\n", 1)[0] + "\n…"

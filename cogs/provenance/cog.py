@@ -77,7 +77,7 @@ class Provenance(commands.Cog):
             return
         lines: list[Text] = []
         for attachment in images:
-            name = attachment.filename.replace("`", "'")[:100]
+            name = mentions.in_code(attachment.filename, 100)
             if attachment.size > MAX_INPUT_BYTES:
                 lines.append(tr("`{name}`: too large to check here.", name=name))
                 continue

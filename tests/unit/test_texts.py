@@ -47,7 +47,17 @@ def test_prices_by_size_read_as_a_list() -> None:
     ("<@1> <@&2> <#3> </imagine:4> <t:5:R> <:e:6> @everyone @here",
      "<\u200b@\u200b1> <\u200b@\u200b&2> <\u200b#3> <\u200b/imagine:4> <\u200bt:5:R> "
      "<\u200b:e:6> @\u200beveryone @\u200bhere"),
+    # A web address keeps its @, which a zero-width space would break; one after it not.
+    ("https://mastodon.social/@fox/1 by @fox", "https://mastodon.social/@fox/1 by @\u200bfox"),
     ("a fox, 1.5x, 4k", "a fox, 1.5x, 4k"),  # plain text stays as it is
 ])
 def test_typed_text_is_shown_as_itself(typed: str, shown: str) -> None:
     assert mentions.typed(typed) == shown
+
+
+def test_text_for_a_code_span_cannot_close_it_early() -> None:
+    # The sentence around it opens and closes the span: "matches `{term}` on ...".
+    assert mentions.in_code("a`b`c") == "a'b'c"
+    assert mentions.in_code("**not bold** <@1>") == "**not bold** <@1>"
+    assert mentions.in_code("x" * 300, 200) == "x" * 200
+    assert mentions.in_code(42) == "42"

@@ -17,7 +17,7 @@ import discord
 
 from bot.client import report_error
 from bot.i18n import SOURCE, Text, catalogue, render, tr
-from bot.mentions import typed
+from bot.mentions import in_code, typed
 from bot.moderation.refusal import ModerationRefusal
 from bot.moderation.store import AppealRow
 from bot.moderation.strikes import discord_time
@@ -168,7 +168,7 @@ def runs_with(request: dict[str, Any]) -> str:
 
 def _code(value: object) -> str:
     """A value in backticks: shown as typed, never as markup or a mention."""
-    return "`" + str(value).replace("`", "'")[:100] + "`"
+    return f"`{in_code(value, 100)}`"
 
 
 def review_view(appeal: AppealRow, *, decided: str | None = None,
