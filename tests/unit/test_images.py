@@ -247,18 +247,24 @@ def test_inspecting_a_webp_result_does_not_copy_its_image_data() -> None:
     assert peak < 64 * 1024
 
 
-async def test_a_webp_result_is_checked_on_the_loop_unless_it_has_many_chunks(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # A thread's hop cost more than walking the few chunks of an ordinary WebP.
-    hops: list[object] = []
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The functions sent to a thread (and run there) during the test."""
+    sent: list[object] = []
     to_thread = asyncio.to_thread
 
     async def counted(func: Any, /, *args: Any) -> Any:
-        hops.append(func)
+        sent.append(func)
         return await to_thread(func, *args)
 
     monkeypatch.setattr(images.asyncio, "to_thread", counted)
+    return sent
+
+
+async def test_a_webp_result_is_checked_on_the_loop_unless_it_has_many_chunks(
+    hops: list[object],
+) -> None:
+    # A thread's hop cost more than walking the few chunks of an ordinary WebP.
     webp = make_image(320, 200, "webp")
     assert await images.inspect_async(webp) == images.ImageInfo("webp", 320, 200)
     assert hops == []
@@ -271,16 +277,13 @@ async def test_a_webp_result_is_checked_on_the_loop_unless_it_has_many_chunks(
 
 @pytest.mark.parametrize("fmt", ["png", "jpeg"])
 async def test_png_and_jpeg_results_are_judged_on_the_loop_without_pillow(
-    fmt: str, no_decoding: None, monkeypatch: pytest.MonkeyPatch,
+    fmt: str, no_decoding: None, hops: list[object],
 ) -> None:
     # Pillow's PNG check (every chunk's CRC) took 0.6 ms of CPU per megabyte, and a
     # thread's hop on top of it, on every job whose provider answers in PNG.
-    async def no_thread(func: Any, /, *args: Any) -> Any:
-        raise AssertionError("an ordinary result was sent to a thread")
-
-    monkeypatch.setattr(images.asyncio, "to_thread", no_thread)
     data = noise(320, 200, fmt)
     assert await images.inspect_async(data) == images.ImageInfo(fmt, 320, 200)
+    assert hops == []
 
 
 def _png_chunks(data: bytes) -> list[tuple[bytes, int, int]]:
@@ -314,16 +317,8 @@ def test_a_png_without_image_data_is_refused() -> None:
 
 
 async def test_a_png_result_of_endless_tiny_chunks_is_walked_in_a_thread(
-    monkeypatch: pytest.MonkeyPatch,
+    hops: list[object],
 ) -> None:
-    hops: list[object] = []
-    to_thread = asyncio.to_thread
-
-    async def counted(func: Any, /, *args: Any) -> Any:
-        hops.append(func)
-        return await to_thread(func, *args)
-
-    monkeypatch.setattr(images.asyncio, "to_thread", counted)
     data = make_image(32, 32, "png")
     chunks = _png_chunks(data)
     text = b"\x00\x00\x00\x00tEXt\x00\x00\x00\x00"  # an empty chunk (its CRC is not read)
