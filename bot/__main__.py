@@ -92,6 +92,10 @@ def _run_bot(runner: asyncio.Runner, settings: Settings, *, force_sync: bool) ->
     except ShardTaken as exc:
         log.error("fluxcord cannot start: %s", exc)
         return 1
+    except StorageError as exc:
+        # Its text names the database without its password (`bot.storage.redact_url`).
+        log.error("fluxcord stopped: the database failed: %s", exc)
+        return 1
     except SigningError as exc:
         sys.stderr.write(f"fluxcord cannot start: {exc}\n")
         return 2

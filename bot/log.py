@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import discord
-import yarl
 
 from bot.redact import scrub
+from bot.storage import redact_url
 
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 # An interaction's token (kept with a job so a restarted bot can still answer) is a
@@ -105,7 +105,4 @@ def describe_database(url: str) -> str:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         return f"SQLite file {path.resolve()}"
-    parsed = yarl.URL(url)
-    if parsed.password is not None:
-        parsed = parsed.with_password("***")
-    return str(parsed)
+    return redact_url(url)

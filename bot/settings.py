@@ -8,12 +8,11 @@ once by the entry point, so tests build `Settings(...)` directly.
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import (
     AnyHttpUrl,
@@ -31,6 +30,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.catalogue import MODELS
 from bot.providers.registry import BY_NAME as PROVIDERS
 from bot.providers.registry import PROVIDERS as PROVIDER_ENTRIES
+from bot.storage import redact_url, url_passwords
 
 ModelId = Literal["flux-1.1-pro", "flux-pro", "flux-2-pro", "flux-dev"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -321,7 +321,7 @@ class Settings(_WithProviders):
         """Where the database is, fit for output: the file, or the URL without password."""
         if self.DATABASE_URL.startswith("sqlite:///"):
             return str(self.database_path)
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", self.DATABASE_URL)
+        return redact_url(self.DATABASE_URL)
 
     def api_key(self, setting: str) -> SecretStr | None:
         """The key in the setting named `setting` (a provider module names it), or None
@@ -337,11 +337,7 @@ class Settings(_WithProviders):
         """Every secret value, for the log filter."""
         values = [getattr(self, name) for name in type(self).model_fields]
         found = [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
-        try:
-            password = urlsplit(self.DATABASE_URL).password
-        except ValueError:
-            password = None
-        return found + ([unquote(password), password] if password else [])
+        return found + url_passwords(self.DATABASE_URL)
 
     def cost(self, model: str, megapixels: str | None = None) -> int:
         """Credits one image of `model` costs."""

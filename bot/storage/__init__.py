@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.storage.base import Rule, StorageError, Store, Transaction, redact_url
+from bot.storage.base import Rule, StorageError, Store, Transaction, redact_url, url_passwords
 from bot.storage.migrations import Migration, SchemaError
 from bot.storage.sqlite import SqliteStore
 
@@ -23,6 +23,7 @@ __all__ = [
     "open_store",
     "redact_url",
     "sqlite_path",
+    "url_passwords",
 ]
 
 SQLITE_PREFIX = "sqlite:///"

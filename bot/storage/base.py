@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol, Self, TypeVar
+from urllib.parse import unquote
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -29,9 +30,24 @@ class StorageError(Exception):
     """The database cannot be reached or used; the text never holds a password."""
 
 
+# `user:password@` before the host, up to its last `@` (a password may hold a raw `@` or
+# `/` an operator did not encode), and a `password=` among the query's parameters
+# (libpq's and asyncpg's other place for it).
+_USER_PASSWORD = re.compile(r"(://[^:/@?#]*:)([^?#]*)@")
+_QUERY_PASSWORD = re.compile(r"([?&]password=)([^&#]*)", re.IGNORECASE)
+
+
 def redact_url(url: str) -> str:
-    """The database URL with its password replaced, fit for logs and error texts."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    """The database URL with its passwords replaced, fit for logs and error texts."""
+    return _QUERY_PASSWORD.sub(r"\1***", _USER_PASSWORD.sub(r"\1***@", url))
+
+
+def url_passwords(url: str) -> list[str]:
+    """The passwords a database URL holds, as written and decoded, for the log filter."""
+    found = [m[2] for pattern in (_USER_PASSWORD, _QUERY_PASSWORD)
+             for m in pattern.finditer(url)]
+    return [variant for password in found if password
+            for variant in dict.fromkeys((password, unquote(password)))]
 
 
 class Statements(Protocol):

@@ -45,12 +45,18 @@ async def test_a_failing_migration_changes_nothing(pg_server: ThrowawayPostgres)
     await store.close()
 
 
-@pytest.mark.parametrize("where", ["nothing listens", "no such database"])
+@pytest.mark.parametrize("where", ["nothing listens", "no such database",
+                                   "no such database, password in the query",
+                                   "no such database, password with a raw @"])
 async def test_the_password_is_in_no_error_or_log_line(
     pg_server: ThrowawayPostgres, caplog: pytest.LogCaptureFixture, where: str
 ) -> None:
     if where == "nothing listens":
         url = f"postgresql://fluxcord:{PASSWORD}@127.0.0.1:{_free_port()}/fluxcord"
+    elif where.endswith("in the query"):
+        url = f"{pg_server.url('missing_db')}?sslmode=disable&password={PASSWORD}"
+    elif where.endswith("raw @"):
+        url = pg_server.url("missing_db", password=f"{PASSWORD}@{PASSWORD}")
     else:
         url = pg_server.url("missing_db", password=PASSWORD)
     caplog.set_level(logging.DEBUG)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.log import RedactSecrets, describe_database
+from bot.settings import Settings
+from bot.storage import redact_url
 
 SECRET = "afk_live_0123456789abcdef"
 
@@ -38,3 +43,37 @@ def test_database_line_masks_a_postgres_password_and_resolves_sqlite_paths() -> 
     assert describe_database("postgresql://db/fluxcord") == "postgresql://db/fluxcord"
     assert describe_database("sqlite:////var/lib/fluxcord.db") == "SQLite file /var/lib/fluxcord.db"
     assert describe_database("sqlite:///data/f.db") == f"SQLite file {Path('data/f.db').resolve()}"
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://fluxcord:hunter2-secret@db:5432/fluxcord",
+    # libpq's and asyncpg's other place for it, in any case
+    "postgresql://fluxcord@db:5432/fluxcord?sslmode=require&password=hunter2-secret",
+    "postgresql://fluxcord@db:5432/fluxcord?PASSWORD=hunter2-secret&sslmode=require",
+    # a raw @ an operator did not encode (a raw / makes the setting invalid)
+    "postgresql://fluxcord:hunter2@secret@db:5432/fluxcord",
+])
+def test_a_database_password_is_masked_wherever_the_url_holds_it(url: str) -> None:
+    settings = Settings(_env_file=None, DISCORD_TOKEN="t",  # type: ignore[call-arg]
+                        DATABASE_URL=url)
+    for shown in (describe_database(url), settings.database_name, redact_url(url)):
+        assert "hunter2" not in shown and "secret" not in shown and "***" in shown
+        assert shown.startswith("postgresql://fluxcord") and "db:5432/fluxcord" in shown
+    assert any("hunter2" in secret for secret in settings.secrets())
+    assert "hunter2" not in redact_url("postgresql://fluxcord:hunter2/x@db:5432/fluxcord")
+
+
+def test_a_database_that_cannot_be_reached_stops_the_bot_without_its_password(
+    tmp_path: Path,
+) -> None:
+    # Nothing listens on port 1; before, the error came out as a traceback on stderr,
+    # with a password given in the URL's query as it was written.
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DISCORD_TOKEN": "t",
+           "DATABASE_URL": "postgresql://fluxcord@127.0.0.1:1/fluxcord?password=hunter2-x"}
+    done = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1
+    assert "fluxcord stopped: the database failed: cannot connect to" in said
+    assert "password=***" in said and "hunter2" not in said
+    assert "Traceback" not in said
