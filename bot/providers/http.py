@@ -232,15 +232,18 @@ async def fetch(
         ) from exc
 
 
-def error_message(reply: Reply) -> str:
+def error_message(reply: Reply, secrets: Iterable[str] = ()) -> str:
     """The provider's own words from an error body: JSON `message`/`error`/`html-message`/
-    `detail`, else the start of the text."""
+    `detail`, else the start of the text; `secrets` scrubbed from it before it is cut (a
+    key cut in two would no longer be found)."""
     try:
         data = reply.json()
     except ValueError:
-        return re.sub(r"<[^>]+>|\s+", " ", reply.text).strip()[:200]
+        return re.sub(r"<[^>]+>|\s+", " ", scrub(reply.text, secrets)).strip()[:200]
     found = _find_message(data)
-    return found if found is not None else reply.text[:200]
+    if found is not None:
+        return scrub(found, secrets)
+    return scrub(reply.text, secrets)[:200]
 
 
 def _find_message(data: Any) -> str | None:
@@ -267,7 +270,7 @@ def error_from_reply(
     """The error-tree member for a non-2xx answer, with the key scrubbed from its text."""
     secrets = list(secrets)
     status = reply.status
-    message = scrub(error_message(reply), secrets) or f"HTTP {status}"
+    message = error_message(reply, secrets) or f"HTTP {status}"
     body = scrub(reply.text, secrets)
     kwargs: dict[str, Any] = {"provider": provider, "status": status, "body": body}
     if status in set(credit_statuses):

@@ -4,6 +4,7 @@ answer that cannot be parsed is a malformed response (so another provider may se
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -143,6 +144,24 @@ def test_an_error_body_nested_beyond_the_recursion_limit_is_still_an_error(
     body = b"[" * 200_000 + b"]" * 200_000
     error = error_from_reply(Reply(500, CIMultiDict(), body), provider="apiframe")
     assert isinstance(error, ServerError)
+
+
+KEY = "afk_9f3c2b7a1d4e8f60a5b1c2d3e4f5a6b7"
+
+
+@pytest.mark.parametrize("body", [
+    # JSON whose words are under a name the bot does not look for: its start is shown.
+    json.dumps({"status": "denied", "hint": "x" * 170 + f" Received key: {KEY}"}).encode(),
+    # Not JSON: its text is shown.
+    ("Unauthorized. " + "y" * 170 + f" key {KEY} is not valid").encode(),
+])
+def test_a_key_echoed_in_an_error_body_is_scrubbed_before_its_text_is_cut(body: bytes) -> None:
+    # Cut at 200 characters first, the key was cut in two and no longer found.
+    error = error_from_reply(Reply(401, CIMultiDict(), body), provider="apiframe",
+                             secrets=[KEY])
+    assert isinstance(error, AuthenticationError) and "***" in str(error)
+    pieces = {KEY[i:i + 6] for i in range(len(KEY) - 5)}
+    assert not [piece for piece in pieces if piece in str(error) or piece in (error.body or "")]
 
 
 @pytest.mark.parametrize("provider", ["apiframe", "segmind", "onemin", "bfl"])
