@@ -56,6 +56,10 @@ class ImageInfo:
     height: int
 
 
+class UndecodableImage(ImageError):
+    """An image whole by its structure whose picture data cannot be decoded."""
+
+
 class InputRefused(ImageError):
     """A member's input image the bot will not use; `user_message` says why and what to do."""
 
@@ -144,7 +148,7 @@ def inspect(data: bytes, max_chunks: int | None = None) -> ImageInfo:
 
 
 class _ManyChunks(Exception):
-    """A WebP of more chunks than walked on the event loop."""
+    """A PNG or WebP of more chunks than walked on the event loop."""
 
 
 def _walk_png(data: bytes, max_chunks: int | None = None) -> None:
@@ -235,7 +239,7 @@ def fit_under(data: bytes, limit_bytes: int, fmt: str) -> tuple[bytes, str, str 
     Returns the bytes, their format and a note for the user (None when nothing was
     done). Lossy formats lose quality first, then size; a PNG (lossless) first becomes a
     WebP at falling quality, then shrinks. Raises ImageError when even a tiny image does
-    not fit.
+    not fit, UndecodableImage when its picture cannot be decoded.
     """
     fmt = normalise_format(fmt)
     if len(data) <= limit_bytes:
@@ -244,8 +248,13 @@ def fit_under(data: bytes, limit_bytes: int, fmt: str) -> tuple[bytes, str, str 
     _, width, height = header_info(data, complete=False)
     if width * height > MAX_DECODE_PIXELS:
         raise ImageError(f"not decoded: {width}×{height} pixels is more than allowed")
-    with Image.open(io.BytesIO(data)) as opened:
-        image = opened.convert("RGBA" if opened.mode in ("RGBA", "LA", "P") else "RGB")
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            image = opened.convert("RGBA" if opened.mode in ("RGBA", "LA", "P") else "RGB")
+    except (OSError, SyntaxError, ValueError, struct.error, Image.DecompressionBombError
+            ) as exc:
+        # Whole by its structure (`inspect`), but its picture data is broken.
+        raise UndecodableImage(f"not a decodable image ({type(exc).__name__})") from None
     target = "webp" if fmt == "png" else fmt
     original = image.size
     for quality in _QUALITIES:

@@ -119,7 +119,18 @@ class Prepared:
 
 
 class DeliveryError(Exception):
-    """Discord clearly refused the result (a 4xx answer to the upload): it is not posted."""
+    """Discord clearly refused the result (a 4xx answer to the upload), or it could not be
+    made to fit the channel's upload limit: it is not posted."""
+
+    # Why the job was refunded, for the ledger.
+    refund_reason = "Discord refused the upload"
+
+
+class UnreadableResult(DeliveryError):
+    """The provider's image is whole by its structure, but its picture cannot be decoded
+    to fit the channel's upload limit: it is not posted, and the provider is to blame."""
+
+    refund_reason = "the provider's image could not be decoded"
 
 
 def storable(options: Mapping[str, Any], attachment: Attachment | None,

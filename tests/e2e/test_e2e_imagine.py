@@ -341,6 +341,27 @@ async def test_oversized_result_is_reencoded_to_fit(world: World) -> None:
     assert posted[0].attachments[0].filename.endswith(".webp")
 
 
+async def test_a_result_whose_picture_cannot_be_read_is_refunded_not_posted(
+    world: World,
+) -> None:
+    # Whole by its structure, so it passes the check on arrival; over the upload limit,
+    # its pixels must be decoded to fit, and cannot be. Before, that was taken for an
+    # upload Discord never confirmed, and left to recovery.
+    world.guild.filesize_limit_override = 400 * 1024
+    world.providers.onemin.inject("broken_image", times=1)
+    services = world.runner.services
+    assert services is not None
+    before = await services.credits.balance(world.guild.id, world.alice.id)
+    ix = await settled(await imagine(world, prompt="noise", model="flux-pro",
+                                      output_format="png", width=1440, height=1440))
+    assert results(world.general) == []
+    said = private_text(ix)
+    assert "The image provider failed." in said and "back" in said, said
+    assert "did not confirm" not in said
+    after = await services.credits.balance(world.guild.id, world.alice.id)
+    assert after.total == before.total
+
+
 async def test_job_outliving_its_token_still_delivers(world: World) -> None:
     world.discord.token_ttl = 0.5
     world.providers.onemin.inject("slow", times=1, seconds=1.0)

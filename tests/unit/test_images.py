@@ -12,7 +12,13 @@ import pytest
 from PIL import Image, ImageFile
 
 from bot import images
-from tests.support.standins.images import make_image, not_an_image, rle_bmp, with_header_size
+from tests.support.standins.images import (
+    broken_picture,
+    make_image,
+    not_an_image,
+    rle_bmp,
+    with_header_size,
+)
 
 
 def noise(width: int, height: int, fmt: str) -> bytes:
@@ -326,3 +332,12 @@ async def test_a_png_result_of_endless_tiny_chunks_is_walked_in_a_thread(
     many = data[:ihdr_end] + text * 5000 + data[ihdr_end:]
     assert await images.inspect_async(many) == images.ImageInfo("png", 32, 32)
     assert len(hops) == 1
+
+
+def test_a_png_whole_by_its_structure_whose_picture_is_broken_cannot_be_fitted() -> None:
+    # Its chunks and their CRCs are in order: judged whole on arrival (no pixel decoded);
+    # only re-encoding it to fit an upload limit finds its picture unreadable.
+    data = broken_picture(noise(256, 256, "png"))
+    assert images.inspect(data) == images.ImageInfo("png", 256, 256)
+    with pytest.raises(images.UndecodableImage, match="not a decodable image"):
+        images.fit_under(data, len(data) // 2, "png")

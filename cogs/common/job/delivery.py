@@ -19,7 +19,7 @@ import discord
 
 from bot import images, provenance
 from bot.catalogue import Model
-from bot.jobs.request import DeliveryError
+from bot.jobs.request import DeliveryError, UnreadableResult
 from bot.provenance.signing import Generation, sign_or_keep
 from bot.providers.base import GeneratedImage
 from bot.providers.registry import label as provider_label
@@ -121,6 +121,17 @@ class Upload:
         return discord_file(self.data, self.filename)
 
 
+async def fit_within(data: bytes, limit: int, fmt: str) -> tuple[bytes, str, str | None]:
+    """`images.fit_under_async`, its refusals as the job's: UnreadableResult for a picture
+    that cannot be decoded, DeliveryError for one that cannot be made to fit."""
+    try:
+        return await images.fit_under_async(data, limit, fmt)
+    except images.UndecodableImage as exc:
+        raise UnreadableResult(str(exc)) from exc
+    except images.ImageError as exc:
+        raise DeliveryError(str(exc)) from exc
+
+
 async def fit_upload(
     interaction: discord.Interaction[Any], job_id: str, image: GeneratedImage,
     model: Model | None = None,
@@ -135,10 +146,7 @@ async def fit_upload(
         original = await sign_or_keep(
             interaction.client.services.signer, image.data, image.format,
             Generation(model.id, model.label, provider_label(image.provider), image.seed))
-    try:
-        data, fmt, note = await images.fit_under_async(original, limit, image.format)
-    except images.ImageError as exc:
-        raise DeliveryError(str(exc)) from exc
+    data, fmt, note = await fit_within(original, limit, image.format)
     filename = f"fluxcord-{job_id[-8:]}-{image.seed}.{images.file_extension(fmt)}"
     return Upload(data, filename, provenance.fitted_note(original, note))
 

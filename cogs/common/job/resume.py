@@ -29,7 +29,7 @@ from bot.texts import credits as credit_text
 from bot.texts import credits_back
 from cogs.common.admin_log import report_budget
 from cogs.common.job.count import name_seeds
-from cogs.common.job.delivery import TOKEN_MARGIN, UPLOAD_HEADROOM, discord_file
+from cogs.common.job.delivery import TOKEN_MARGIN, UPLOAD_HEADROOM, discord_file, fit_within
 from cogs.common.job.embed import result_embed
 from cogs.common.job.try_again import try_again_view
 from cogs.common.language import guild_language
@@ -161,7 +161,7 @@ async def _post(bot: FluxBot, job: Job, images: Sequence[GeneratedImage],
     for image in images:
         original = await sign_or_keep(services.signer, image.data, image.format, Generation(
             model.id, model.label, provider_label(image.provider), image.seed))
-        data, fmt, note = await images_module.fit_under_async(original, share, image.format)
+        data, fmt, note = await fit_within(original, share, image.format)
         if note := provenance.fitted_note(original, note):
             fitted.append(note)
         filename = f"fluxcord-{job.id[-8:]}-{image.seed}.{images_module.file_extension(fmt)}"

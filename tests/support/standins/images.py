@@ -79,6 +79,23 @@ def with_header_size(data: bytes, width: int, height: int) -> bytes:
             + data[sof + 9:])
 
 
+def broken_picture(png: bytes) -> bytes:
+    """A PNG whose chunks are all in order, CRCs included, but whose picture data is
+    random bytes: whole by its structure, yet no decoder can read its pixels."""
+    out, offset = [png[:8]], 8
+    rng = random.Random(len(png))
+    while offset < len(png):
+        length = int.from_bytes(png[offset:offset + 4], "big")
+        kind = png[offset + 4:offset + 8]
+        body = png[offset + 8:offset + 8 + length]
+        if kind == b"IDAT":
+            body = bytes(rng.getrandbits(8) for _ in range(length))
+        crc = zlib.crc32(kind + body).to_bytes(4, "big")
+        out.append(png[offset:offset + 4] + kind + body + crc)
+        offset += 12 + length
+    return b"".join(out)
+
+
 def rle_bmp(width: int = 4000, height: int = 4000) -> bytes:
     """An RLE8-compressed BMP: about 140 KB on disk, 16 MB of pixels and a slow decode.
     Pillow cannot write RLE, so it is built by hand."""

@@ -30,6 +30,7 @@ from aiohttp import web
 from tests.support.standins.images import (
     CONTENT_TYPES,
     EXTENSIONS,
+    broken_picture,
     make_noise_image,
     ratio_dimensions,
 )
@@ -112,6 +113,7 @@ class OneMinStandIn(StandIn):
         self.results: dict[str, tuple[bytes, str]] = {}  # key -> (bytes, signature)
         self._serial = itertools.count(1)
         self._noisy_results = 0
+        self._broken_results = 0
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/api/features", self._features)
@@ -190,6 +192,9 @@ class OneMinStandIn(StandIn):
         if self._noisy_results:
             self._noisy_results -= 1
             data = make_noise_image(size[0], size[1], fmt)
+            if self._broken_results and fmt == "png":
+                self._broken_results -= 1
+                data = broken_picture(data)
         else:
             data = self.result_image(size[0], size[1], fmt, serial)
         self.results[key] = (data, signature)
@@ -254,6 +259,10 @@ class OneMinStandIn(StandIn):
             return None
         if kind == "large_image":  # incompressible pixels: a result over an upload limit
             self._noisy_results += 1
+            return None
+        if kind == "broken_image":  # over an upload limit, and its pixels cannot be read
+            self._noisy_results += 1
+            self._broken_results += 1
             return None
         if kind == "malformed":
             shape = params.get("shape", "truncated")
