@@ -123,10 +123,15 @@ async def ask(interaction: discord.Interaction[FluxBot], question: str) -> bool:
     caller then says what happened, in the same answer."""
     lang = catalogue(interaction.locale)
     view = _Question(interaction.user.id, CONFIRM_SECONDS, interaction.id, lang)
-    await interaction.edit_original_response(
-        content=join([question, tr("Confirm within {wait}.", wait=_duration(CONFIRM_SECONDS))],
-                     "\n").render(lang), view=view,
-        allowed_mentions=discord.AllowedMentions.none())
-    if await view.wait():  # timed out
-        return False
-    return bool(view.answer)
+    # Its clicks are this view's alone: not a kept question's (cogs/continuity/confirm.py),
+    # which would also answer them, saying the question expired.
+    WAITING.add(interaction.id)
+    try:
+        await interaction.edit_original_response(
+            content=join([question, tr("Confirm within {wait}.",
+                                       wait=_duration(CONFIRM_SECONDS))], "\n").render(lang),
+            view=view, allowed_mentions=discord.AllowedMentions.none())
+        timed_out = await view.wait()
+    finally:
+        WAITING.discard(interaction.id)
+    return not timed_out and bool(view.answer)
