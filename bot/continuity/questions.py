@@ -32,7 +32,7 @@ def encode(request: ImagineRequest) -> str:
         "options": dict(request.options), "seed": request.seed, "count": request.count,
         "board": request.board, "preset": request.preset, "role_ids": list(request.role_ids),
         "appeal_approved": request.appeal_approved,
-        "preferences_applied": request.preferences_applied,
+        "preferences_applied": request.preferences_applied, "source": request.source,
         "attachment": None if attachment is None else {
             "url": attachment.url, "filename": attachment.filename,
             "content_type": attachment.content_type, "size": attachment.size,
@@ -51,6 +51,8 @@ def decode(guild_id: int, user_id: int, text: str) -> ImagineRequest:
         preset=data["preset"], role_ids=tuple(int(r) for r in data["role_ids"]),
         appeal_approved=bool(data["appeal_approved"]),
         preferences_applied=bool(data["preferences_applied"]),
+        # None in a question kept before this field was.
+        source=data.get("source"),
         attachment=None if kept is None else Attachment(
             url=str(kept["url"]), filename=str(kept["filename"]),
             content_type=kept["content_type"], size=int(kept["size"]),

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.catalogue import Model
 from bot.catalogue.plan import Plan
+from bot.i18n import tr
 from bot.providers.base import InputImage
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
@@ -76,6 +77,9 @@ class ImagineRequest:
     frozen: bool = False
     # Reference images in order (/blend), each checked like `attachment`.
     references: tuple[Attachment, ...] = ()
+    # The job whose result this one remakes (Reroll, Edit, Edit image, a tool): deleted
+    # while the member was asked to confirm the cost, it is not remade.
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,10 @@ class Prepared:
     def unit_cost(self) -> int:
         """What one image of the job costs (`cost` is for all of them)."""
         return self.cost // self.request.count
+
+
+# What a click on, or a job from, a deleted result reads.
+DELETED = tr("That image was deleted; nothing of it is kept.")
 
 
 class DeliveryError(Exception):

@@ -41,7 +41,14 @@ from bot.jobs.ports import (
     Screen,
 )
 from bot.jobs.preparation import Preparation
-from bot.jobs.request import DeliveryError, ImagineRequest, Prepared, ReplyRef, storable
+from bot.jobs.request import (
+    DELETED,
+    DeliveryError,
+    ImagineRequest,
+    Prepared,
+    ReplyRef,
+    storable,
+)
 from bot.jobs.resume import (
     LeftForRestart,
     ResumeUI,
@@ -161,6 +168,9 @@ class JobService:
         if (prepared.cost > self._settings.CONFIRM_ABOVE
                 and not await ui.confirm(prepared.cost, prepared.model.label)):
             return False
+        if prepared.request.source is not None:
+            # Checked at the click too; but a question may have waited since (or a restart).
+            await self._still_posted(prepared.request.source)
         if self.draining:
             raise UserError(tr("fluxcord is restarting. Try again in a minute; nothing was "
                                "charged."))
@@ -188,6 +198,12 @@ class JobService:
                 self.ended(outcome, prepared.model.id, provider,
                            time.monotonic() - started, spent)
         return True
+
+    async def _still_posted(self, job_id: str) -> None:
+        """Raises a UserError when job `job_id`'s result was deleted."""
+        source = await self._records.get_job(job_id)
+        if source is None or source.deleted_at is not None:
+            raise UserError(DELETED)
 
     async def _run(self, prepared: Prepared, on_progress: ProgressCallback, deliver: Deliver,
                    reply: ReplyRef | None) -> str:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bot import mentions
 from bot.catalogue import MODELS, Model
 from bot.catalogue.resolve import EMPTY, Layer
 from bot.errors import UserError
@@ -27,7 +28,8 @@ CHOICE_MAX = 100
 
 class PresetNotFound(UserError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"You have no preset “{name}” here. See `/preset list`.")
+        super().__init__(tr("You have no preset “{name}” here. See `/preset list`.",
+                            name=mentions.typed(name)))
 
 
 class Presets:

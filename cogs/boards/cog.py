@@ -185,8 +185,10 @@ class BoardCommands(commands.GroupCog, group_name="board"):
                             self.bot.services.router.offered())
         await boards.set_style(board, style)
         await reply(interaction, tr("Style of “{name}” set: {describe_style}. `/imagine "
-                                    "board:{name}` uses it for every option you leave unset.",
-                                    name=board.name, describe_style=describe_style(style)))
+                                    "board:{board}` uses it for every option you leave unset.",
+                                    name=mentions.typed(board.name),
+                                    board=mentions.in_code(board.name),
+                                    describe_style=describe_style(style)))
 
     @app_commands.command()
     @app_commands.describe(name="The board")

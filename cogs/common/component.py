@@ -20,6 +20,7 @@ from bot.client import report_error
 from bot.credits.rows import Job
 from bot.errors import UserError
 from bot.i18n import tr
+from bot.jobs.request import DELETED
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 NOT_HERE = tr("That is not available here.")
-DELETED = "That image was deleted; nothing of it is kept."
 # Parts of the templates: ids are lowercase hex, numbers ASCII digits of bounded length.
 JOB = r"(?P<job>[0-9a-f]{32})"
 STRIKE = r"(?P<strike>[0-9a-f]{32})"

@@ -61,10 +61,10 @@ def request_here(interaction: discord.Interaction[Any], prompt: str, *,
                  model: str | None = None, options: Mapping[str, Any] | None = None,
                  attachment: Attachment | None = None, seed: int | None = None,
                  board: str | None = None, preset: str | None = None, count: int = 1,
-                 channel_id: int = 0) -> ImagineRequest:
+                 channel_id: int = 0, source: str | None = None) -> ImagineRequest:
     """The request of the interaction's member, in its place (`channel_id` when the
     interaction names none), with the roles it carried: the one way a command or a
-    component makes a job's request."""
+    component makes a job's request. `source`: the job whose result it remakes."""
     return ImagineRequest(
         guild_id=interaction.guild_id or 0,
         channel_id=place_of(interaction).channel_id or channel_id,
@@ -78,4 +78,5 @@ def request_here(interaction: discord.Interaction[Any], prompt: str, *,
         preset=preset,
         role_ids=role_ids_of(interaction),
         count=count,
+        source=source,
     )

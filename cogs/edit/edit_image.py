@@ -113,7 +113,7 @@ async def _request(interaction: discord.Interaction[FluxBot], job: Job,
         which), tr("edited"))
     return request_here(interaction, change, model=EDITOR.id,
                         attachment=Attachment(image.url, image.filename, image.content_type,
-                                              image.size, data=data))
+                                              image.size, data=data), source=job.id)
 
 
 def edit_image_fields(components: list[Any], images: int) -> tuple[str, int]:

@@ -128,10 +128,12 @@ class Presets(commands.GroupCog, group_name="preset"):
         options = given_options(given_values(interaction), PRESET_OPTIONS)
         preset, replaced = await self.bot.services.presets.save_preset(
             *_member(interaction), name, model, options, self.bot.services.router.offered())
-        said = (tr("Preset “{name}” replaced: {describe}. Use it with `/imagine preset:{name}`.",
-                   name=preset.name, describe=describe(preset.options)) if replaced else
-                tr("Preset “{name}” saved: {describe}. Use it with `/imagine preset:{name}`.",
-                   name=preset.name, describe=describe(preset.options)))
+        shown = {"name": mentions.typed(preset.name), "preset": mentions.in_code(preset.name),
+                 "describe": describe(preset.options)}
+        said = (tr("Preset “{name}” replaced: {describe}. Use it with `/imagine "
+                   "preset:{preset}`.", **shown) if replaced else
+                tr("Preset “{name}” saved: {describe}. Use it with `/imagine "
+                   "preset:{preset}`.", **shown))
         await reply(interaction, said)
 
     @app_commands.command(name="list")

@@ -132,7 +132,7 @@ async def _run(interaction: discord.Interaction[FluxBot], job: Job, chosen: Tool
         interaction, prompt or job.prompt, model=chosen.model, options=made.options,
         attachment=Attachment(f"attachment://{filename}", filename, None, len(made.data),
                               data=made.data),
-        channel_id=job.channel_id)
+        channel_id=job.channel_id, source=job.id)
     # The tool's options are final: no preset, board style or preference applies again
     # (the source prompt already carries its suffix).
     await run_job(interaction, dataclasses.replace(request, frozen=True))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import cogs.common.job.confirm
-from tests.support.e2e_fixtures import World, make_world, private_text, results
+from tests.support.e2e_fixtures import World, make_world, private_text, results, settled
 from tests.support.standins.discord_api import DiscordStandIn
 from tests.support.standins.discord_models import Message, walk_components
 from tests.support.standins.providers import ProviderStandIns
@@ -93,3 +93,31 @@ async def test_a_job_within_the_limit_runs_without_asking(world: World) -> None:
                                    model="flux-1.1-pro")  # 4 credits
     await world.discord.wait_until(lambda: len(results(world.general)) == 1, timeout=TIMEOUT)
     assert not asking(ix)
+
+
+async def test_a_question_opened_from_a_result_deleted_since_makes_nothing(
+    world: World,
+) -> None:
+    # SPEC: Delete makes a result dead, every button opened from it "also one already
+    # open". Before, Bob's Confirm remade and posted Alice's deleted image.
+    ix = await ask(world)
+    await world.discord.click(ix.original, button(ix.original, "Confirm"), world.alice)
+    await world.discord.wait_until(lambda: len(results(world.general)) == 1, timeout=TIMEOUT)
+    [message] = results(world.general)
+    job = message.custom_ids()[0].rsplit(":", 1)[1]
+    reroll = await world.discord.click(message, f"fluxcord:reroll:{job}", world.bob)
+    await reroll.wait_until(asking, timeout=TIMEOUT)
+    deleted = await settled(await world.discord.click(message, f"fluxcord:delete:{job}",
+                                                      world.alice))
+    assert "Deleted" in private_text(deleted)
+    made = world.providers.total_generations()
+    services = world.runner.services
+    assert services is not None
+    before = (await services.credits.balance(world.guild.id, world.bob.id)).total
+
+    await world.discord.click(reroll.original, button(reroll.original, "Confirm"), world.bob)
+    await reroll.wait_until(lambda i: "deleted" in str(i.original.content), timeout=TIMEOUT)
+    assert "That image was deleted; nothing of it is kept." in private_text(reroll)
+    assert results(world.general) == []
+    assert world.providers.total_generations() == made
+    assert (await services.credits.balance(world.guild.id, world.bob.id)).total == before

@@ -213,6 +213,40 @@ async def test_a_confirm_clicked_after_a_restart_runs_the_job_once(scene: Scene)
     assert buttons(clicked.original) == []  # answered: the question's buttons are gone
 
 
+async def test_a_confirm_after_a_restart_makes_nothing_of_a_result_deleted_since(
+    scene: Scene,
+) -> None:
+    scene.bot.env["CONFIRM_ABOVE"] = "1"  # flux-dev costs 3: it asks first
+    await scene.bot.kill()
+    await scene.bot.start()
+    await scene.bot.ready()
+    ix = await scene.discord.slash(scene.channel, scene.alice, "imagine", prompt="a harbour",
+                                   model="flux-dev")
+    await ix.wait_until(lambda i: i.original is not None
+                        and "Confirm within" in str(i.original.content), timeout=20)
+    await scene.discord.click(ix.original, f"fluxcord:confirm:{ix.id}", scene.alice)
+    await scene.discord.wait_until(lambda: len(results(scene.channel)) == 1, timeout=20)
+    (posted,) = results(scene.channel)
+    job_id = posted.custom_ids()[0].rsplit(":", 1)[1]
+    bob = scene.discord.add_user("bob")
+    reroll = await scene.discord.click(posted, f"fluxcord:reroll:{job_id}", bob)
+    await reroll.wait_until(lambda i: i.original is not None
+                            and "Confirm within" in str(i.original.content), timeout=20)
+    question = reroll.original
+    assert question is not None
+    deleted = await scene.discord.click(posted, f"fluxcord:delete:{job_id}", scene.alice)
+    await deleted.wait_until(lambda i: "Deleted" in str(i.original and i.original.content),
+                             timeout=10)
+    assert results(scene.channel) == []
+
+    await scene.restart()  # kill -9 while Bob's question was open
+    clicked = await scene.discord.click(question, f"fluxcord:confirm:{reroll.id}", bob)
+    await clicked.wait_until(lambda i: "deleted" in str(i.original and i.original.content)
+                             or "deleted" in str(question.content), timeout=20)
+    assert results(scene.channel) == []
+    assert len(await scene.jobs()) == 1  # Alice's, deleted; nothing reserved for Bob
+
+
 async def test_a_job_settled_by_recovery_raises_the_budget_alert(scene: Scene) -> None:
     log = scene.guild.add_channel("admin-log")
     admin = scene.discord.add_user("admin", permissions=Perm.MANAGE_GUILD)

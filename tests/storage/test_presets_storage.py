@@ -62,6 +62,10 @@ async def test_presets_are_per_member_replaced_by_name_and_at_most_25(
                                                                  "steps": 12}
     with pytest.raises(PresetNotFound):
         await power.preset(GUILD, BOB, "fast")  # Alice's only
+    with pytest.raises(PresetNotFound) as missing:  # the name shown as typed
+        await power.preset(GUILD, ALICE, "**bold** <@1>")
+    assert missing.value.message == ("You have no preset “\\*\\*bold\\*\\* <\u200b@\u200b1>” "
+                                     "here. See `/preset list`.")
     with pytest.raises(UserError, match=re.escape("`go_fast: True` does not work with "
                                                   "FLUX.2 [pro] (`flux-2-pro`). It works with "
                                                   "FLUX.1 [dev] (`flux-dev`)")):

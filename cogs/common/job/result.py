@@ -217,7 +217,7 @@ async def stored_request(
     request = request_here(interaction, prompt if prompt is not None else job.prompt,
                            model=job.model, options=options, attachment=attachment,
                            seed=job.seed if keep_seed else None, count=count,
-                           channel_id=job.channel_id)
+                           channel_id=job.channel_id, source=job.id)
     return dataclasses.replace(request, references=references) if references else request
 
 
