@@ -10,6 +10,7 @@ is answered privately with `NOT_HERE` and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,6 +34,11 @@ JOB = r"(?P<job>[0-9a-f]{32})"
 STRIKE = r"(?P<strike>[0-9a-f]{32})"
 SNOWFLAKE_MAX = 2**63 - 1  # what both databases store; Discord's ids are below it
 PREFIX = "fluxcord:"
+# How long a click its message carries may wait for its handler before it is told the
+# button ended: well within Discord's 3 s, well beyond a handler's first answer.
+UNANSWERED_SECONDS = 2.0
+ENDED = tr("This button ended when fluxcord restarted; nothing was charged for it. Use the "
+           "command again.")
 # The custom_ids of the bot's modals, each answered through `cogs.common.modals`.
 _MODALS: list[re.Pattern[str]] = []
 
@@ -194,16 +200,20 @@ def on_message(interaction: discord.Interaction[Any], custom_id: str) -> bool:
 async def answer_forged(interaction: discord.Interaction[Any]) -> None:
     """A click with one of the bot's ids that its message does not carry, or a modal
     submit with a custom_id none of the bot's modals has: discord.py drops either
-    unanswered, so it is refused here, privately."""
+    unanswered, so it is refused here, privately. A click its message does carry, that
+    nothing answers within UNANSWERED_SECONDS (a button of a view that lived only in
+    memory, shown before a restart), is told so."""
     data: Any = interaction.data or {}
     custom_id = str(data.get("custom_id", ""))
     if not custom_id.startswith(PREFIX):
         return
     if interaction.type is discord.InteractionType.component:
-        forged = not on_message(interaction, custom_id)
-    elif interaction.type is discord.InteractionType.modal_submit:
-        forged = not any(pattern.fullmatch(custom_id) for pattern in _MODALS)
-    else:
-        return
-    if forged:
+        if not on_message(interaction, custom_id):
+            await report_error(interaction, NotHere())
+            return
+        await asyncio.sleep(UNANSWERED_SECONDS)
+        if not interaction.response.is_done():
+            await report_error(interaction, UserError(ENDED))
+    elif (interaction.type is discord.InteractionType.modal_submit
+          and not any(pattern.fullmatch(custom_id) for pattern in _MODALS)):
         await report_error(interaction, NotHere())

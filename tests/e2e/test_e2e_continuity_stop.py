@@ -22,6 +22,7 @@ from tests.support.restart_scene import (
     stored_submissions,
 )
 from tests.support.standins.discord_api import Perm
+from tests.support.standins.discord_models import Message
 from tests.support.standins.providers import ProviderStandIns
 
 pytestmark = pytest.mark.asyncio
@@ -245,6 +246,26 @@ async def test_a_confirm_after_a_restart_makes_nothing_of_a_result_deleted_since
                              or "deleted" in str(question.content), timeout=20)
     assert results(scene.channel) == []
     assert len(await scene.jobs()) == 1  # Alice's, deleted; nothing reserved for Bob
+
+
+async def test_a_waiting_variants_cancel_clicked_after_a_kill_is_answered(
+    scene: Scene,
+) -> None:
+    # Its view lived only in memory: after kill -9 its button stayed on the message, and
+    # a click on it went unanswered ("This interaction failed" in the member's client).
+    scene.providers.onemin.inject("slow", times=2, seconds=60)
+    ix = await scene.discord.slash(scene.channel, scene.alice, "imagine",
+                                   prompt="a {grey, red, white} fox", model="flux-pro")
+
+    def statuses() -> list[Message]:
+        return [m for m in ix.followups if m.ephemeral and not m.deleted]
+    await ix.wait_until(lambda _: any(m.custom_ids() for m in statuses()), timeout=30)
+    third = next(m for m in statuses() if m.custom_ids())
+    [cancel] = third.custom_ids()
+    await scene.restart()  # kill -9
+    click = await scene.discord.click(third, cancel, scene.alice)
+    await click.wait_until(lambda c: c.original is not None, timeout=10)
+    assert "This button ended when fluxcord restarted" in private_text(click)
 
 
 async def test_a_job_settled_by_recovery_raises_the_budget_alert(scene: Scene) -> None:
