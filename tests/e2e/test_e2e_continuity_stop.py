@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -181,8 +182,9 @@ async def test_killed_during_a_job_of_three_refunds_the_image_lost(scene: Scene)
         timeout=10)
 
 
-async def test_a_confirm_clicked_after_a_restart_runs_the_job_once(scene: Scene) -> None:
-    scene.bot.env["CONFIRM_ABOVE"] = "1"  # flux-dev costs 3: it asks first
+async def asked_to_confirm(scene: Scene) -> Any:
+    """Alice's /imagine of flux-dev, asking her to confirm its cost (3, above 1)."""
+    scene.bot.env["CONFIRM_ABOVE"] = "1"
     await scene.bot.kill()
     await scene.bot.start()
     await scene.bot.ready()
@@ -190,6 +192,11 @@ async def test_a_confirm_clicked_after_a_restart_runs_the_job_once(scene: Scene)
                                    model="flux-dev")
     await ix.wait_until(lambda i: i.original is not None
                         and "Confirm within" in str(i.original.content), timeout=20)
+    return ix
+
+
+async def test_a_confirm_clicked_after_a_restart_runs_the_job_once(scene: Scene) -> None:
+    ix = await asked_to_confirm(scene)
     question = ix.original
     assert question is not None
 
@@ -217,14 +224,7 @@ async def test_a_confirm_clicked_after_a_restart_runs_the_job_once(scene: Scene)
 async def test_a_confirm_after_a_restart_makes_nothing_of_a_result_deleted_since(
     scene: Scene,
 ) -> None:
-    scene.bot.env["CONFIRM_ABOVE"] = "1"  # flux-dev costs 3: it asks first
-    await scene.bot.kill()
-    await scene.bot.start()
-    await scene.bot.ready()
-    ix = await scene.discord.slash(scene.channel, scene.alice, "imagine", prompt="a harbour",
-                                   model="flux-dev")
-    await ix.wait_until(lambda i: i.original is not None
-                        and "Confirm within" in str(i.original.content), timeout=20)
+    ix = await asked_to_confirm(scene)
     await scene.discord.click(ix.original, f"fluxcord:confirm:{ix.id}", scene.alice)
     await scene.discord.wait_until(lambda: len(results(scene.channel)) == 1, timeout=20)
     (posted,) = results(scene.channel)
