@@ -151,12 +151,13 @@ KEY = "afk_9f3c2b7a1d4e8f60a5b1c2d3e4f5a6b7"
 
 @pytest.mark.parametrize("body", [
     # JSON whose words are under a name the bot does not look for: its start is shown.
-    json.dumps({"status": "denied", "hint": "x" * 170 + f" Received key: {KEY}"}).encode(),
+    json.dumps({"status": "denied", "hint": "x" * 140 + f" Received key: {KEY}"}).encode(),
     # Not JSON: its text is shown.
-    ("Unauthorized. " + "y" * 170 + f" key {KEY} is not valid").encode(),
+    ("Unauthorized. " + "y" * 160 + f" key {KEY} is not valid").encode(),
 ])
 def test_a_key_echoed_in_an_error_body_is_scrubbed_before_its_text_is_cut(body: bytes) -> None:
-    # Cut at 200 characters first, the key was cut in two and no longer found.
+    # The key starts before the 200th character and ends after it: cut first, it was cut
+    # in two and no longer found.
     error = error_from_reply(Reply(401, CIMultiDict(), body), provider="apiframe",
                              secrets=[KEY])
     assert isinstance(error, AuthenticationError) and "***" in str(error)
