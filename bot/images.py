@@ -4,9 +4,9 @@ the header check of input images.
 Re-encoding is CPU-bound (a 2 MP image takes tens of milliseconds): coroutines call
 `fit_under_async`, which runs it in a thread. Judging a result whole reads only the
 headers of its chunks or segments, on the event loop (`inspect_async`). Nothing here hands
-bytes to Pillow before their first bytes say PNG, JPEG or
-WebP, and nothing decodes an image whose header claims more pixels than allowed: a few
-KB can describe a picture that takes gigabytes to decode.
+bytes to Pillow before their first bytes say PNG, JPEG or WebP, and nothing decodes an
+image whose header claims more pixels than allowed: a few KB can describe a picture that
+takes gigabytes to decode.
 
 `check_input` judges a member's image prompt by its header alone (bot/_headers.py): it
 never decodes pixels, so it runs on the loop in microseconds whatever the file holds.
@@ -28,8 +28,7 @@ from bot.i18n import Text, tr
 
 log = logging.getLogger(__name__)
 
-# What Discord shows inline and what the FLUX providers return.
-FORMATS = ("png", "jpeg", "webp")
+# What Discord shows inline and what the FLUX providers return, by their names.
 _ALIASES = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}
 _EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp"}
 

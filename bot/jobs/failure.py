@@ -15,7 +15,7 @@ from bot.credits import JobEnded
 from bot.errors import JobFailed, UserError
 from bot.i18n import join, tr
 from bot.jobs.ports import Screen
-from bot.jobs.request import DeliveryError, ImagineRequest, UnreadableResult
+from bot.jobs.request import DeliveryError, ImagineRequest
 from bot.observers import Outcome
 from bot.providers.errors import ModerationError, ProviderError
 from bot.safety import SafetyCapExceeded
@@ -41,12 +41,10 @@ async def told(exc: BaseException, *, cancelled: bool, job_id: str, cost: int,
     if isinstance(exc, ProviderError):
         log.warning("job %s failed at %s: %s", job_id, exc.provider, exc)
         return JobFailed(join([exc.user_message, back], " "))
-    if isinstance(exc, UnreadableResult):
-        log.warning("job %s: the provider's image cannot be decoded: %s", job_id, exc)
-        return JobFailed(join([tr("The image provider failed."), back], " "))
     if isinstance(exc, DeliveryError):
-        log.warning("job %s: Discord refused the result: %s", job_id, exc)
-        return JobFailed(tr("Discord did not accept the image. {back}", back=back))
+        log.warning("job %s: the result was not posted (%s): %s", job_id, exc.refund_reason,
+                    exc)
+        return JobFailed(exc.told(back))
     if isinstance(exc, JobEnded):  # refunded elsewhere already: no image goes out
         log.warning("job %s ended elsewhere while it ran; not posted", job_id)
         return JobFailed(join([tr("It failed."), back], " "))

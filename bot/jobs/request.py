@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.catalogue import Model
 from bot.catalogue.plan import Plan
-from bot.i18n import tr
+from bot.i18n import Text, join, tr
 from bot.providers.base import InputImage
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
@@ -133,12 +133,19 @@ class DeliveryError(Exception):
     # Why the job was refunded, for the ledger.
     refund_reason = "Discord refused the upload"
 
+    def told(self, back: Text) -> Text:
+        """What the member reads, `back` saying their credits are back."""
+        return tr("Discord did not accept the image. {back}", back=back)
+
 
 class UnreadableResult(DeliveryError):
     """The provider's image is whole by its structure, but its picture cannot be decoded
     to fit the channel's upload limit: it is not posted, and the provider is to blame."""
 
     refund_reason = "the provider's image could not be decoded"
+
+    def told(self, back: Text) -> Text:
+        return join([tr("The image provider failed."), back], " ")
 
 
 def storable(options: Mapping[str, Any], attachment: Attachment | None,

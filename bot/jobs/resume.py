@@ -23,8 +23,8 @@ from bot.credits import Credits
 from bot.credits.records import JobRecords
 from bot.credits.rows import Job
 from bot.errors import JobFailed
-from bot.i18n import Text, join, tr, trn
-from bot.jobs.request import DeliveryError, UnreadableResult
+from bot.i18n import Text, join, trn
+from bot.jobs.request import DeliveryError
 from bot.providers.base import GeneratedImage, GenerationRequest, Submission
 from bot.providers.errors import ProviderError
 from bot.providers.router import Router
@@ -138,12 +138,8 @@ async def resume_job(router: Router, records: JobRecords, ledger: Credits, job: 
             # Refused for good (the image cannot be made to fit, or Discord said no):
             # resuming again would only refuse again.
             log.warning("job %s: the resumed result was not accepted: %s", job.id, exc)
-            returned = your_credits_back(job.cost)
-            said = (join([tr("The image provider failed."), returned], " ")
-                    if isinstance(exc, UnreadableResult)
-                    else tr("Discord did not accept the image. {back}", back=returned))
             if await ledger.refund(job.id, exc.refund_reason):
-                await ui.refunded(said)
+                await ui.refunded(exc.told(your_credits_back(job.cost)))
             return False
     finally:
         for image in made:
