@@ -164,7 +164,9 @@ def test_imagine_reroll_and_refusals_through_the_page(
     assert PROMPT in messages.text.replace("\u200b", "")
     assert messages.find_elements(By.CSS_SELECTOR, "b") == []
     assert len(messages.find_elements(By.CSS_SELECTOR, "img")) == 1
-    assert "Seed" in messages.text and "Done" in private_texts(browser)
+    # The embed's fields and the private last word may be drawn a moment after the image.
+    wait(browser, lambda: "Seed" in browser.find_element(By.ID, "messages").text
+         and "Done" in private_texts(browser), "seed field and last word")
     shot = tmp_path / "demo.png"
     browser.save_screenshot(str(shot))
     with Image.open(shot) as picture:
