@@ -112,6 +112,26 @@ async def test_what_was_open_before_delete_refuses_and_nothing_is_kept(world: Wo
     assert stored is not None and stored.deleted_at is not None
 
 
+async def test_a_result_is_dead_even_when_discord_fails_to_remove_its_message(
+    world: World,
+) -> None:
+    message, job = await result(world)
+    edit = await opened_modal(world, message, f"fluxcord:edit:{job}", world.bob)
+    generations = world.providers.total_generations()
+    world.discord.fail("DELETE", "/channels/{channel}/messages/{message}", 403, 50013,
+                       "Missing Permissions")
+
+    ix = await world.discord.click(message, f"fluxcord:delete:{job}", world.alice)
+    assert "went wrong" in await answered(ix)
+    assert not message.deleted
+    # The message outlived the click, but the result is dead all the same.
+    ix = await world.discord.submit_modal(edit, {"prompt": "two doors at night"}, world.bob)
+    assert await answered(ix) == DELETED
+    assert world.providers.total_generations() == generations
+
+    await delete(world, message, job, world.alice)  # the next click removes the message
+
+
 async def test_a_moderators_delete_holds_after_a_restart(world: World) -> None:
     message, job = await result(world)
     edit_image = await opened_modal(world, message, f"fluxcord:edit-image:{job}", world.bob)

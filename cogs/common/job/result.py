@@ -344,15 +344,19 @@ class DeleteButton(
                 "can delete it."
             ))
         await defer_private(interaction)
-        gone = False
+        # Recorded with the job first, so every button, select and modal of this result
+        # (also one already open) refuses from now on, after a restart too, even should
+        # the message outlive this click; its input image goes. A message left behind
+        # (Discord failed to delete it) goes at the next click.
+        await interaction.client.services.records.delete_result(self.job_id)
+        removed = False
         try:
             if interaction.message is not None:
                 await interaction.message.delete()
+                removed = True
         except discord.NotFound:
-            gone = True
-        # Recorded with the job, so every button, select and modal of this result (also
-        # one already open) refuses from now on, after a restart too; its input image goes.
-        if not await interaction.client.services.records.delete_result(self.job_id) or gone:
+            pass  # someone removed it meanwhile
+        if not removed:
             await reply(interaction, tr("That image is already deleted."))
             return
         await reply(interaction, tr("Deleted."))
