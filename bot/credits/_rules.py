@@ -132,6 +132,12 @@ async def _refund(tx: Transaction, job_id: str, reason: str, now: float) -> bool
     if job is None:
         return False
     await tx.lock_member(job.guild_id, job.user_id)
+    # Read again under the lock: a partial refund by another transaction (PostgreSQL's
+    # READ COMMITTED) may have lowered the charge since the first read, which only found
+    # whose lock to take.
+    job = await store.unfinished_job(tx, job_id)
+    if job is None:
+        return False
     # The guard makes it exactly-once: a settle may have finished the job meanwhile.
     if not await store.advance_job(tx, job_id, JobStatus.REFUNDED, now, error=reason):
         return False
