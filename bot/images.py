@@ -67,29 +67,31 @@ class InputRefused(ImageError):
         self.user_message = user_message
 
 
-def check_input(data: bytes, max_pixels: int) -> ImageInfo:
+def check_input(data: bytes, max_pixels: int, name: str = "image") -> ImageInfo:
     """Judges a member's input image by its header, without decoding a pixel.
 
     The format is what the bytes are (PNG, JPEG or WebP), whatever the file's name or
     content type claims; the picture has at most `max_pixels` pixels; the file is whole
     (a PNG ends with IEND, a JPEG has its end marker, a WebP holds the length its header
-    gives). Raises InputRefused with a message for the member.
+    gives). Raises InputRefused with a message for the member, which names the image as
+    `name` (the option, or the file the member gave).
     """
     try:
         fmt, width, height = header_info(data, complete=True)
     except ImageError as exc:
         if "format" in str(exc):
-            raise InputRefused(tr("`image` must be a PNG, JPEG or WebP picture.")) from None
+            raise InputRefused(tr("`{name}` must be a PNG, JPEG or WebP picture.",
+                                  name=name)) from None
         raise InputRefused(tr(
-            "`image` could not be read as a picture (the file is damaged or cut short). "
-            "Try another file."
+            "`{name}` could not be read as a picture (the file is damaged or cut short). "
+            "Try another file.", name=name
         )) from None
     if width * height > max_pixels:
         millions = f"{max_pixels / 1e6:g}"
         raise InputRefused(tr(
-            "`image` is {width}×{height} pixels; at most {millions} million pixels "
+            "`{name}` is {width}×{height} pixels; at most {millions} million pixels "
             "are accepted. Scale it down and try again.",
-            width=width, height=height, millions=millions
+            name=name, width=width, height=height, millions=millions
         ))
     return ImageInfo(fmt, width, height)
 

@@ -53,6 +53,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class OneLineFormatter(logging.Formatter):
+    """The plain format, one line per message: a line break in the message (a reason or
+    a name someone typed) is written as `\\n`, so it cannot start a line that passes for
+    one of the bot's own. A traceback still follows on its own lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = record.message.replace("\r", "\\r").replace("\n", "\\n")
+        return super().formatMessage(record)
+
+
 class RedactSecrets(logging.Filter):
     """Replaces any configured secret that reaches a log record with `***`.
 
@@ -82,7 +92,7 @@ class RedactSecrets(logging.Filter):
 def setup_logging(level: str, secrets: Iterable[str] = (), fmt: str = "plain") -> None:
     """Configures the root logger once for the process; `fmt` is LOG_FORMAT."""
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_FORMAT))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else OneLineFormatter(_FORMAT))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -31,6 +31,7 @@ HISTORY_PAGE = 10
 HISTORY_SCAN_CHUNK = 500
 # The most items posted again in a board's thread when it is made again.
 REPOST_MAX = 200
+NAME_SHOWN = 100  # characters of a board name a refusal repeats (a name is at most 100)
 
 
 async def _history_chunk(guild_id: int, user_id: int, offset: int, tx: Transaction
@@ -40,8 +41,8 @@ async def _history_chunk(guild_id: int, user_id: int, offset: int, tx: Transacti
 
 class BoardNotFound(UserError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"This server has no board called “{mentions.typed(name)}”. "
-                         "See /board list.")
+        super().__init__(tr("This server has no board called “{name}”. See /board list.",
+                            name=mentions.typed(name[:NAME_SHOWN])))
 
 
 @dataclass(frozen=True, slots=True)

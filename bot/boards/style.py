@@ -18,6 +18,7 @@ from bot.catalogue import MODELS, Model, OptionError, check_options
 from bot.catalogue.resolve import Layer, resolve, with_suffix
 from bot.errors import UserError
 from bot.i18n import Text, join, tr
+from bot.mentions import typed
 
 __all__ = ["STYLE_OPTIONS", "StyleLayer", "check_style", "describe_style", "with_suffix"]
 from bot.texts import model_label
@@ -109,5 +110,5 @@ def describe_style(style: Mapping[str, Any]) -> Text:
     if style.get("output_format"):
         parts.append(str(style["output_format"]).upper())
     if style.get("prompt_suffix"):
-        parts.append(tr("suffix “{suffix}”", suffix=style["prompt_suffix"]))
+        parts.append(tr("suffix “{suffix}”", suffix=typed(str(style["prompt_suffix"]))))
     return join(parts, " · ") if parts else tr("no style")

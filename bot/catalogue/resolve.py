@@ -17,6 +17,7 @@ from typing import Any
 from bot.catalogue import MODELS, Model, OptionError, check_options
 from bot.errors import UserError
 from bot.i18n import tr
+from bot.mentions import typed
 
 COMMAND, PRESET, BOARD, PREFERENCES = "command", "preset", "board", "preferences"
 SERVER, OPERATOR = "server", "operator"
@@ -85,7 +86,7 @@ def resolve(prompt: str, *, command: Layer = EMPTY, preset: Layer = EMPTY,
                 except OptionError as exc:
                     if source == PRESET:
                         raise OptionError(name, tr("Your preset “{preset}” sets `{option}`: "
-                                                   "{reason}", preset=layer.name,
+                                                   "{reason}", preset=typed(layer.name or ""),
                                                    option=name, reason=exc.message)) from None
                     notes.append(_left_out(source, name, value, model))
                     continue

@@ -225,11 +225,11 @@ class Generation:
                 "charged.", name=attachment.name,
             )) from None
         try:
-            info = images.check_input(data, self._settings.MAX_INPUT_PIXELS)
+            info = images.check_input(data, self._settings.MAX_INPUT_PIXELS,
+                                      attachment.name)
         except images.InputRefused as exc:
             log.info("input image %s refused: %s", attachment.filename, exc)
-            raise UserError(exc.user_message.replace("`image`", f"`{attachment.name}`")
-                            ) from None
+            raise UserError(exc.user_message) from None
         return InputImage(data, attachment.filename, f"image/{info.format}", attachment.url)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from bot.catalogue import MODELS, Model, OptionError, check_options
 from bot.errors import UserError
 from bot.i18n import Text, join, tr
+from bot.mentions import typed
 
 SUFFIX_MAX = 200
 NAME_MAX = 50
@@ -91,6 +92,6 @@ def _takes(model: Model, name: str, value: Any, offered: Mapping[str, Model]) ->
 
 def describe(values: Mapping[str, Any]) -> Text:
     """Stored values in one line: `model flux-dev · aspect_ratio 16:9 · …`."""
-    parts = [f"{k} {v}" if k != "prompt_suffix" else tr("suffix “{suffix}”", suffix=v)
+    parts = [f"{k} {v}" if k != "prompt_suffix" else tr("suffix “{suffix}”", suffix=typed(str(v)))
              for k, v in values.items()]
     return join(parts, " · ") if parts else tr("nothing")

@@ -26,6 +26,7 @@ from typing import Any
 from bot.catalogue import MODELS, Model, ProviderSchema
 from bot.catalogue.plan import IMPLICIT_TOLERANCE, Plan, make_plan, provider_allowed
 from bot.i18n import tr
+from bot.mentions import typed
 from bot.observers import Leases, ProviderObserver
 from bot.providers.base import GeneratedImage, GenerationRequest, Provider, ProviderHealth
 from bot.providers.errors import (
@@ -372,9 +373,10 @@ class Router:
         self._states[name].fatal = True
         label = provider_label(name)
         text = (f"{label} is out of every route until its key works again: "
-                f"{type(error).__name__}: {error}")
-        log.error("provider %s", text)
-        await self._tell(f"Provider {text}")
+                f"{type(error).__name__}: ")
+        log.error("provider %s%s", text, error)
+        # The provider's own words, shown as written: no markup or link of theirs.
+        await self._tell(f"Provider {text}{typed(str(error))}")
 
     async def _tell(self, text: str) -> None:
         if self.notify is None:

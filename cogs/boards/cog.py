@@ -27,6 +27,7 @@ from cogs.common.context import MODEL_CHOICES
 from cogs.common.job.delivery import discord_file
 from cogs.common.job.rows import result_rows
 from cogs.common.language import member_language, server_language
+from cogs.common.options import Named
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ class BoardCommands(commands.GroupCog, group_name="board"):
     @app_commands.describe(name="The board's name (1-50 characters, unique here)",
                            channel="A text or forum channel for it (default: this one)")
     async def create(self, interaction: discord.Interaction[FluxBot],
-                     name: app_commands.Range[str, 1, 100],
+                     name: Named,
                      channel: discord.TextChannel | discord.ForumChannel | None = None) -> None:
         """Make a board: a thread here (or in a text channel) or a post in a forum"""
         target = channel or _home_channel(interaction)
@@ -166,7 +167,7 @@ class BoardCommands(commands.GroupCog, group_name="board"):
     @app_commands.choices(model=MODEL_CHOICES, aspect_ratio=RATIO_CHOICES,
                           output_format=FORMAT_CHOICES)
     @app_commands.autocomplete(name=board_names)
-    async def style(self, interaction: discord.Interaction[FluxBot], name: str,
+    async def style(self, interaction: discord.Interaction[FluxBot], name: Named,
                     model: str | None = None, aspect_ratio: str | None = None,
                     prompt_suffix: app_commands.Range[str, 1, 200] | None = None,
                     output_format: str | None = None) -> None:
@@ -193,7 +194,7 @@ class BoardCommands(commands.GroupCog, group_name="board"):
     @app_commands.command()
     @app_commands.describe(name="The board")
     @app_commands.autocomplete(name=board_names)
-    async def sheet(self, interaction: discord.Interaction[FluxBot], name: str) -> None:
+    async def sheet(self, interaction: discord.Interaction[FluxBot], name: Named) -> None:
         """A contact sheet of the board: its newest 36 images, numbered, and a CSV"""
         assert interaction.guild_id is not None
         await defer_private(interaction)
@@ -224,7 +225,7 @@ class BoardCommands(commands.GroupCog, group_name="board"):
     @app_commands.command()
     @app_commands.describe(name="The board", number="The image's number on the board")
     @app_commands.autocomplete(name=board_names)
-    async def remove(self, interaction: discord.Interaction[FluxBot], name: str,
+    async def remove(self, interaction: discord.Interaction[FluxBot], name: Named,
                      number: app_commands.Range[int, 1, 1_000_000]) -> None:
         """Take an image off a board (who added it, or Manage Messages)"""
         assert interaction.guild_id is not None

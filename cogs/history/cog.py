@@ -19,11 +19,13 @@ from bot.i18n import SOURCE, catalogue, tr
 from bot.replies import defer_private
 from bot.texts import model_label
 from cogs.common.component import Checked, job_here
+from cogs.common.job.embed import clipped
 from cogs.common.job.result import run_job, stored_request
 from cogs.common.links import jump_link
 
 QUERY_MAX = 60  # the query rides in the page buttons' custom_ids (at most 100 characters)
 HISTORY_COLOUR = discord.Colour(0x5865F2)
+PROMPT_SHOWN = 200  # characters of each prompt, escaped
 
 
 async def history_page(interaction: discord.Interaction[FluxBot], query: str | None,
@@ -52,10 +54,12 @@ async def history_page(interaction: discord.Interaction[FluxBot], query: str | N
 
 
 def _line(number: int, entry: HistoryEntry, lang: str = SOURCE) -> str:
-    prompt = entry.prompt if len(entry.prompt) <= 150 else entry.prompt[:149] + "…"
+    # Cut once escaped, which can make a prompt twice as long as typed: ten lines then
+    # stay within Discord's 4,096 characters for the description.
+    prompt = clipped(mentions.typed(entry.prompt), PROMPT_SHOWN)
     link = jump_link(entry.guild_id, entry.channel_id, entry.message_id)
     when = f"<t:{int(entry.created_at)}:R>"
-    return (f"**{number}.** {mentions.typed(prompt)}\n"
+    return (f"**{number}.** {prompt}\n"
             + tr("{model} · seed {seed} · {when} · [image]({link})",
                  model=model_label(entry.model), seed=entry.seed, when=when,
                  link=link).render(lang))

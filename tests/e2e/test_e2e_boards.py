@@ -418,6 +418,15 @@ async def test_history_pages_filters_and_rerolls(world: World) -> None:
     assert posted.embeds[0]["description"] == "A Dog"
 
 
+async def test_a_history_page_of_markup_heavy_prompts_fits_one_embed(world: World) -> None:
+    # Each `_` is shown escaped (`\\_`): ten prompts of 300 would be 6,000 characters.
+    await _posted_jobs(world, world.alice, ["_" * 300 for _ in range(10)])
+    ix = await settled(await world.discord.slash(world.general, world.alice, "history"))
+    page = private_embed(ix)["description"]
+    assert len(page) <= 4096
+    assert page.count("\\_" * 99 + "\\…") == 10  # cut at 200 characters, escaped
+
+
 def _components(message: Message | None) -> list[dict[str, Any]]:
     assert message is not None
     return [c for row in message.components for c in row.get("components", [])]

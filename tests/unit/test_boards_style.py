@@ -8,6 +8,7 @@ import pytest
 from bot.boards.style import StyleLayer, check_style, describe_style, with_suffix
 from bot.catalogue import MODELS
 from bot.errors import UserError
+from bot.presets.checks import describe
 
 STYLE = StyleLayer("Mood", "flux-2-pro", {"aspect_ratio": "16:9", "output_format": "png"},
                    "film grain")
@@ -63,3 +64,12 @@ def test_a_style_is_checked_like_any_option() -> None:
     assert describe_style({"model": "flux-dev", "aspect_ratio": "1:1",
                            "prompt_suffix": "grain"}) == "FLUX.1 [dev] · 1:1 · suffix “grain”"
     assert describe_style({}) == "no style"
+
+
+def test_a_suffix_is_described_as_typed_with_no_markup_or_mention() -> None:
+    typed = "[free nitro](https://evil.example) <@&123> **x**"
+    for shown in (str(describe_style({"prompt_suffix": typed})),
+                  str(describe({"prompt_suffix": typed}))):
+        assert "<@" not in shown and "@&" not in shown  # no role is named
+        assert "\\[free nitro](https://evil.example)" in shown  # no masked link
+        assert "\\*\\*x\\*\\*" in shown  # no bold

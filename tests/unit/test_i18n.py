@@ -145,6 +145,15 @@ def test_an_option_refusal_and_a_tools_label_are_translated() -> None:
     assert tool("zoom-1.5").label == "Zoom Out 1.5x"  # the English source, as SPEC names it
 
 
+def test_an_input_image_refusal_names_the_image_in_the_members_language() -> None:
+    from bot.images import InputRefused, check_input
+
+    with pytest.raises(InputRefused) as caught:
+        check_input(b"not a picture", 4_000_000, "board image 3")
+    assert render(caught.value.user_message, "de") == (
+        "`board image 3` muss ein PNG-, JPEG- oder WebP-Bild sein.")
+
+
 def test_no_text_is_an_f_string_the_extraction_skips(capsys: pytest.CaptureFixture[str]
                                                      ) -> None:
     """An f-string inside tr() (even as a placeholder's value) is skipped by babel with a

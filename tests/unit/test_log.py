@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.log import RedactSecrets, describe_database
+from bot.log import OneLineFormatter, RedactSecrets, describe_database
 from bot.settings import Settings
 from bot.storage import redact_url
 
@@ -34,6 +35,28 @@ def test_secrets_are_redacted_from_messages_and_tracebacks(
     text = caplog.text
     assert SECRET not in text
     assert "key=***" in text and "bad key ***" in text
+
+
+def test_a_line_break_typed_into_a_message_starts_no_line_of_its_own() -> None:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("test.oneline")
+    logger.addHandler(handler)
+    try:
+        forged = "spam\r\nERROR bot.providers.router: provider BFL is out"
+        logger.warning("server %d: blocked for %s", 10, forged)
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == ("WARNING test.oneline: server 10: blocked for spam\\r\\nERROR "
+                        "bot.providers.router: provider BFL is out")
+    assert lines[1] == "ERROR test.oneline: failed"
+    assert lines[2] == "Traceback (most recent call last):"  # a traceback keeps its lines
 
 
 def test_database_line_masks_a_postgres_password_and_resolves_sqlite_paths() -> None:
