@@ -96,7 +96,7 @@ class HostedProvider(Provider):
 
     def _body(self, reply: Reply) -> str:
         """The answer's text for the logs, with the key scrubbed."""
-        return scrub(reply.text, self._secrets())
+        return scrub(reply.head(), self._secrets())
 
     async def _check_key(self, call: Callable[[], Awaitable[Reply]]) -> Reply | ProviderHealth:
         """For `health`: runs a cheap authenticated call and returns its successful reply,

@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 USER_AGENT = "fluxcord/0.1"
 # A JSON answer larger than this is not a real API answer.
 MAX_JSON_BYTES = 2 * 1024 * 1024
+# How much of an error's body is read for its words (of which 200 characters are kept).
+TEXT_HEAD = 4096
+# An HTML tag, or a run of white space, in an error page's words.
+_TAGS_AND_SPACE = re.compile(r"<[^<>]*>|\s+")
 MODERATION_PATTERN = re.compile(
     r"content[ _-]?policy|moderat|nsfw|safety[ _-]?(?:filter|system|check)|flagged", re.I
 )
@@ -166,6 +170,11 @@ class Reply:
     def text(self) -> str:
         return self.content.decode("utf-8", errors="replace")
 
+    def head(self, limit: int = TEXT_HEAD) -> str:
+        """The start of the body as text, for an error's words or a log: an error page can
+        be megabytes long, and is neither decoded nor searched past `limit` bytes."""
+        return self.content[:limit].decode("utf-8", errors="replace")
+
     def json(self) -> Any:
         """The body as JSON; raises ValueError when it is not (a body nested deeper than
         Python's recursion limit included: no API answers like that)."""
@@ -239,11 +248,13 @@ def error_message(reply: Reply, secrets: Iterable[str] = ()) -> str:
     try:
         data = reply.json()
     except ValueError:
-        return re.sub(r"<[^>]+>|\s+", " ", scrub(reply.text, secrets)).strip()[:200]
+        # A tag ends at its `>` or at the next `<`: a page of `<` and no `>` is not searched
+        # to its end from every one of them.
+        return _TAGS_AND_SPACE.sub(" ", scrub(reply.head(), secrets)).strip()[:200]
     found = _find_message(data)
     if found is not None:
-        return scrub(found, secrets)
-    return scrub(reply.text, secrets)[:200]
+        return scrub(found[:TEXT_HEAD], secrets)[:200]
+    return scrub(reply.head(), secrets)[:200]
 
 
 def _find_message(data: Any) -> str | None:
@@ -271,7 +282,7 @@ def error_from_reply(
     secrets = list(secrets)
     status = reply.status
     message = error_message(reply, secrets) or f"HTTP {status}"
-    body = scrub(reply.text, secrets)
+    body = scrub(reply.head(), secrets)
     kwargs: dict[str, Any] = {"provider": provider, "status": status, "body": body}
     if status in set(credit_statuses):
         return InsufficientProviderCredit(message, **kwargs)
@@ -410,7 +421,7 @@ async def _download(
             if reply.status < 500 and reply.status != 429:
                 raise ResultUnavailable(
                     "the result link has expired or was refused", provider=provider,
-                    status=reply.status, body=reply.text,
+                    status=reply.status, body=reply.head(),
                 )
             last = error_from_reply(reply, provider=provider)
         log.info("%s: download of %s failed (%s), attempt %d", provider, safe_url(url),

@@ -150,3 +150,22 @@ async def test_our_user_agent_is_sent(server: tuple[Server, str]) -> None:
     async with make_http_client() as http:
         reply = await get(http, f"{base}/agent")
     assert reply.text == USER_AGENT
+
+
+class _HugeReply(Reply):
+    """An error page of megabytes, which must be read for its words only at its start."""
+
+    @property
+    def text(self) -> str:
+        raise AssertionError("the whole body was decoded")
+
+
+@pytest.mark.parametrize("status", [503, 400])
+def test_an_error_page_is_read_for_its_words_at_its_start_only(status: int) -> None:
+    from bot.providers.http import error_from_reply
+
+    # Tags, then a flood of `<` that no `>` closes, as a hostile or broken page sends.
+    page = b"<html><body><h1>Service   Unavailable</h1>" + b"<" * 40_000_000
+    error = error_from_reply(_HugeReply(status, {}, page), provider="onemin")
+    assert error.args[0] == "Service Unavailable " + "<" * 180  # 200 characters in all
+    assert len(error.body) <= 300
