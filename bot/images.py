@@ -14,7 +14,6 @@ never decodes pixels, so it runs on the loop in microseconds whatever the file h
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import math
@@ -25,6 +24,7 @@ from PIL import Image
 
 from bot._headers import PNG_SIGNATURE, ImageError, header_info, webp_chunk_size
 from bot.i18n import Text, tr
+from bot.workers import in_image_thread
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,13 @@ _SCALE_STEP = 0.8
 _MIN_SIDE = 64
 
 
-# Results larger than this are not decoded (the FLUX models make at most ~4 MP).
-MAX_DECODE_PIXELS = 64_000_000
+# Results larger than this are not decoded: the FLUX models make at most about 4 MP, and
+# an expanded image keeps each side within 2048 px or so; 4096 by 4096 leaves room for
+# both. (Re-encoding a result took up to about 35 bytes and 3 µs of CPU a pixel.)
+MAX_DECODE_PIXELS = 4096 * 4096
+# A result re-encoded to fit an upload limit is first scaled to at most this many pixels,
+# the size of the largest FLUX image, before its quality is lowered.
+FIT_PIXELS = 2048 * 2048
 # A still WebP has a handful of chunks (VP8X, ICCP, ALPH, VP8, EXIF, XMP), a PNG a few
 # dozen (its picture cut in pieces of 8 to 64 KB): up to this many are walked on the event
 # loop (about 0.1 ms); a result of more, however tiny, is walked in a thread.
@@ -116,14 +121,14 @@ async def inspect_async(data: bytes) -> ImageInfo:
     try:
         return inspect(data, max_chunks=_CHUNKS_ON_LOOP)
     except _ManyChunks:
-        return await asyncio.to_thread(inspect, data)
+        return await in_image_thread(inspect, data)
 
 
 async def fit_under_async(data: bytes, limit_bytes: int, fmt: str) -> tuple[bytes, str, str | None]:
     """`fit_under`, in a worker thread only when there is something to re-encode."""
     if len(data) <= limit_bytes:
         return data, normalise_format(fmt), None
-    return await asyncio.to_thread(fit_under, data, limit_bytes, fmt)
+    return await in_image_thread(fit_under, data, limit_bytes, fmt)
 
 
 def inspect(data: bytes, max_chunks: int | None = None) -> ImageInfo:
@@ -258,6 +263,10 @@ def fit_under(data: bytes, limit_bytes: int, fmt: str) -> tuple[bytes, str, str 
         raise UndecodableImage(f"not a decodable image ({type(exc).__name__})") from None
     target = "webp" if fmt == "png" else fmt
     original = image.size
+    if image.width * image.height > FIT_PIXELS:
+        scale = math.sqrt(FIT_PIXELS / (image.width * image.height))
+        image = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))),
+                             Image.Resampling.LANCZOS)
     for quality in _QUALITIES:
         out = encode(image, target, quality)
         if len(out) <= limit_bytes:

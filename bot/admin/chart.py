@@ -8,7 +8,6 @@ so it reads the same on Discord's dark and light themes.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import io
 import warnings
@@ -17,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot import texts
+from bot.workers import in_image_thread
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,7 +42,7 @@ async def spend_chart(by_day: Counter[tuple[int, str]], since: float, until: flo
                       top: Sequence[tuple[str, int]]) -> bytes:
     """The PNG of credits spent per day from `since` to `until` (`by_day`: net credits
     per (day number, model)), and `top`: (name, credits) of the top spenders."""
-    return await asyncio.to_thread(draw, by_day, day_of(since), day_of(until), top)
+    return await in_image_thread(draw, by_day, day_of(since), day_of(until), top)
 
 
 def draw(by_day: Mapping[tuple[int, str], int], first: int, last: int,

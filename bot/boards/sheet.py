@@ -6,7 +6,6 @@ of CPU, so coroutines call `draw_sheet_async`, which does it all in a worker thr
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import math
@@ -19,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from bot.boards.thumbs import BACKGROUND, THUMB_SIDE, flatten
 from bot.errors import UserError
+from bot.workers import in_image_thread
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def layout_for(count: int, tile: int) -> Layout:
 
 async def draw_sheet_async(items: Sequence[SheetItem], limit_bytes: int) -> ContactSheet:
     """`draw_sheet` in a worker thread."""
-    return await asyncio.to_thread(draw_sheet, items, limit_bytes)
+    return await in_image_thread(draw_sheet, items, limit_bytes)
 
 
 def draw_sheet(items: Sequence[SheetItem], limit_bytes: int) -> ContactSheet:

@@ -7,14 +7,15 @@ or decodes a full image again, and the database row stays small.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import struct
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from bot.images import ImageError
+from bot._headers import header_info
+from bot.images import MAX_DECODE_PIXELS, ImageError
+from bot.workers import in_image_thread
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ BACKGROUND = (24, 24, 27)
 async def make_thumbnail_async(data: bytes, side: int = THUMB_SIDE) -> bytes:
     """`make_thumbnail` in a worker thread: decoding a result takes tens of milliseconds
     of CPU, which the event loop must not spend."""
-    return await asyncio.to_thread(make_thumbnail, data, side)
+    return await in_image_thread(make_thumbnail, data, side)
 
 
 def make_thumbnail(data: bytes, side: int = THUMB_SIDE) -> bytes:
@@ -40,6 +41,9 @@ def make_thumbnail(data: bytes, side: int = THUMB_SIDE) -> bytes:
     Raises ImageError when the bytes are not a decodable image. Blocking: call it from a
     thread (see `make_thumbnail_async`).
     """
+    _, width, height = header_info(data, complete=False)
+    if width * height > MAX_DECODE_PIXELS:
+        raise ImageError(f"not decoded: {width}×{height} pixels is more than allowed")
     try:
         with Image.open(io.BytesIO(data)) as opened:
             # A JPEG can be decoded at 1/2, 1/4 or 1/8 scale directly, far faster than

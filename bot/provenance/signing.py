@@ -9,7 +9,6 @@ nothing the image does not.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -20,6 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from bot.provenance import has_credentials
+from bot.workers import in_image_thread
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class ResultSigner:
 
     async def sign_async(self, data: bytes, fmt: str, made: Generation) -> bytes:
         """`sign`, in a worker thread."""
-        return await asyncio.to_thread(self.sign, data, fmt, made)
+        return await in_image_thread(self.sign, data, fmt, made)
 
 
 def load_signer(cert: Path | None, key: Path | None) -> ResultSigner | None:

@@ -16,7 +16,6 @@ the member's cells at the input's size.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import ipaddress
 import logging
@@ -41,6 +40,7 @@ from bot.providers.hosted import HostedProvider, Lenient, hosted_entry
 from bot.providers.http import Reply, download, fetch, safe_url
 from bot.providers.polling import poll_until
 from bot.tools.mask import parse_cells, region_mask_png
+from bot.workers import in_image_thread
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ async def _fill_mask(image: bytes, cells: str) -> str:
     """Fill's `mask` for the member's cells: base64 of an RGB PNG of the input's own size
     (the endpoint refuses any other), white where it repaints (bot.tools.mask)."""
     info = await inspect_async(image)
-    png = await asyncio.to_thread(region_mask_png, info.width, info.height,
+    png = await in_image_thread(region_mask_png, info.width, info.height,
                                   parse_cells(cells))
     return base64.b64encode(png).decode("ascii")
 

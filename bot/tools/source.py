@@ -3,7 +3,6 @@ pass what the provider allows, and the job's options for the tool."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import math
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from bot.i18n import Text, tr
 from bot.tools import Tool
 from bot.tools.geometry import expand_for
 from bot.tools.mask import parse_cells
+from bot.workers import in_image_thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ async def tool_input(tool: Tool, data: bytes, max_pixels: int, cells: str = ""
     found = expand_for(info.width, info.height, factor=tool.factor, side=tool.side)
     note = None
     if found.shrunk:
-        data = await asyncio.to_thread(shrink, data, found.width, found.height)
+        data = await in_image_thread(shrink, data, found.width, found.height)
         canvas = found.canvas
         note = tr("Your image ({width}×{height}) was first scaled down to "
                   "{new_width}×{new_height}, so that the new canvas "

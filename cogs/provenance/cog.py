@@ -4,7 +4,6 @@ signature holds, or that there is none."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import discord
@@ -17,6 +16,7 @@ from bot.i18n import Text, join, tr
 from bot.jobs.request import MAX_INPUT_BYTES
 from bot.provenance.reading import Manifest, read
 from bot.replies import defer_private, reply
+from bot.workers import in_image_thread
 from cogs.common.language import member_language
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class Provenance(commands.Cog):
                 log.info("could not download attachment to check: HTTP %s", exc.status)
                 lines.append(tr("`{name}`: could not be downloaded from Discord.", name=name))
                 continue
-            lines.append(describe(name, await asyncio.to_thread(read, data)))
+            lines.append(describe(name, await in_image_thread(read, data)))
         await interaction.edit_original_response(
             content=join(lines, "\n").render(member_language(interaction))[:2000],
             allowed_mentions=discord.AllowedMentions.none())

@@ -10,7 +10,12 @@ from PIL import Image
 
 from bot.boards import thumbs
 from bot.images import ImageError
-from tests.support.standins.images import make_image, make_noise_image, not_an_image
+from tests.support.standins.images import (
+    make_image,
+    make_noise_image,
+    not_an_image,
+    with_header_size,
+)
 
 
 def decode(data: bytes) -> Image.Image:
@@ -89,10 +94,12 @@ def test_bytes_that_are_not_an_image_raise_image_error(data: bytes) -> None:
 async def test_the_async_wrapper_decodes_off_the_event_loop(
         monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[int] = []
+    names: list[str] = []
     real = thumbs.make_thumbnail
 
     def recording(data: bytes, side: int = thumbs.THUMB_SIDE) -> bytes:
         threads.append(threading.get_ident())
+        names.append(threading.current_thread().name)
         return real(data, side)
 
     monkeypatch.setattr(thumbs, "make_thumbnail", recording)
@@ -102,3 +109,18 @@ async def test_the_async_wrapper_decodes_off_the_event_loop(
 
     assert decode(data).size == (256, 256)
     assert threads and loop_thread not in threads
+    # Not in asyncio's default pool, where host names are resolved for every connection.
+    assert all(name.startswith("fluxcord-images") for name in names), names
+
+
+def test_a_result_claiming_a_huge_picture_is_refused_before_decoding(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A few KB whose header says 8000x8000: about 250 MB and half a second to decode.
+    bomb = with_header_size(make_image(64, 64, "png"), 8000, 8000)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Pillow was asked to open the image")
+
+    monkeypatch.setattr(Image, "open", refuse)
+    with pytest.raises(ImageError, match="8000×8000 pixels is more than allowed"):
+        thumbs.make_thumbnail(bomb)

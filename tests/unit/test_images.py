@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import tracemalloc
@@ -83,6 +82,23 @@ def test_a_jpeg_loses_quality_then_size_until_it_fits() -> None:
     assert info.width / info.height == pytest.approx(640 / 480, rel=0.02)
     assert info.width < 640  # noise at 40 KB needs a smaller picture
     assert note is not None and "scaled from 640×480" in note and "40 KB" in note
+
+
+def test_a_result_larger_than_flux_makes_is_scaled_to_that_size_before_its_quality_drops(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(images, "FIT_PIXELS", 200 * 100)  # as 2048x2048 is to a real result
+    data = noise(400, 200, "png")
+    out, _, note = images.fit_under(data, len(data) - 1, "png")
+    assert images.inspect(out) == images.ImageInfo("webp", 200, 100)
+    assert note is not None and "scaled from 400×200 to 200×100" in note
+
+
+def test_a_result_claiming_more_pixels_than_allowed_is_not_decoded(no_decoding: None) -> None:
+    bomb = with_header_size(make_image(64, 64, "png"), 5000, 5000)  # 25 MP
+    with pytest.raises(images.ImageError, match="5000×5000 pixels is more than allowed"):
+        images.fit_under(bomb + bytes(1000), 1000, "png")
+    with pytest.raises(images.ImageError, match="5000×5000 pixels is more than allowed"):
+        images.inspect(bomb)
 
 
 def test_an_impossible_limit_is_an_error() -> None:
@@ -257,13 +273,13 @@ def test_inspecting_a_webp_result_does_not_copy_its_image_data() -> None:
 def hops(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """The functions sent to a thread (and run there) during the test."""
     sent: list[object] = []
-    to_thread = asyncio.to_thread
+    in_image_thread = images.in_image_thread
 
     async def counted(func: Any, /, *args: Any) -> Any:
         sent.append(func)
-        return await to_thread(func, *args)
+        return await in_image_thread(func, *args)
 
-    monkeypatch.setattr(images.asyncio, "to_thread", counted)
+    monkeypatch.setattr(images, "in_image_thread", counted)
     return sent
 
 
