@@ -223,3 +223,30 @@ async def test_migrate_to_copies_the_moderation_tables(
                 assert await target.read(lambda tx, t=table: tx.dump(t)) == rows
         finally:
             await target.close()
+
+
+async def test_a_list_with_regexes_is_built_once_off_the_event_loop(
+    db: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    moderation = make(db, clock)
+    await moderation.add_entry(GUILD, "/b[a4]d+/", MOD)
+    await moderation.add_entry(GUILD, "ogre", MOD)
+    built: list[str] = []
+    real = Blocklist.from_stored.__func__  # type: ignore[attr-defined]
+
+    def recording(cls: type[Blocklist], entries: list[str], source: str = "server"
+                  ) -> Blocklist:
+        built.append(threading.current_thread().name)
+        return real(cls, entries, source)
+
+    monkeypatch.setattr(Blocklist, "from_stored", classmethod(recording))
+    # Three screens at once, while the list (new to this process) is being compiled.
+    await asyncio.gather(*(moderation.screen(subject(f"a cat {n}", BOB)) for n in range(3)))
+    assert len(built) == 1 and built[0] != threading.main_thread().name
+    assert (await refused(moderation, "so b4ddd")).strike_id is not None
+    assert len(built) == 1  # kept until the entries change
+    await moderation.add_entry(GUILD, "troll", MOD)
+    await refused(moderation, "a troll")
+    assert len(built) == 2
