@@ -120,6 +120,13 @@ async def resume_job(router: Router, records: JobRecords, ledger: Credits, job: 
         # What the images posted cost; the rest of the charge comes back. Reckoned from
         # the charge as it stands, so a second restart refunds nothing twice.
         unit = stored[0].unit_cost or job.cost
+        paid = job.cost // unit if unit else len(made)
+        if len(made) > paid:
+            # An image refunded before the restart (it failed then) came back now: no
+            # more are posted than the charge still pays for.
+            for image in made[paid:]:
+                image.release()
+            del made[paid:]
         back = job.cost - unit * len(made)
         if back > 0:
             why = type(failures[0]).__name__ if failures else "not kept"

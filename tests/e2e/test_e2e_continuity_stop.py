@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from bot.credits import CreditDefaults, Credits
 from bot.credits.rows import Job, JobStatus
+from bot.schema import open_store
 from tests.support.e2e_fixtures import private_text, results
 from tests.support.restart_scene import (
     Scene,
@@ -177,6 +179,32 @@ async def test_killed_during_a_job_of_three_refunds_the_image_lost(scene: Scene)
     assert "1 of 3 images were lost in a restart; their 4 credits are back." in str(
         posted.embeds[0])
     assert len(apiframe.generation_bodies()) == 3
+    await ix.wait_until(  # type: ignore[attr-defined]
+        lambda i: private_text(i).startswith("Done: https://discord.com/channels/"),
+        timeout=10)
+
+
+async def test_an_image_refunded_before_the_kill_is_not_posted_after_it(scene: Scene) -> None:
+    apiframe = scene.providers.apiframe
+    ix, job, provider_jobs = await killed_during_a_job_of_three(scene)
+    # One of the three had failed and been given back before the kill; at apiframe, all
+    # three are made by the time the bot is back.
+    db = await open_store(scene.url)
+    try:
+        assert await Credits(db, CreditDefaults()).refund_part(job.id, 4, "onemin: ServerError")
+    finally:
+        await db.close()
+    for provider_job in provider_jobs:
+        apiframe.jobs[provider_job].stuck = False
+
+    await scene.restart()
+    (job,) = await scene.wait_for("settled", lambda jobs: jobs[0].status == JobStatus.SETTLED)
+    (posted,) = results(scene.channel)
+    assert len(posted.attachments) == 2  # what the charge still pays for
+    assert job.cost == 2 * 4
+    assert await scene.balance() == 50 - 2 * 4
+    assert await scene.ledger_moves(job.id) == ["partial refund: onemin: ServerError",
+                                                "reserve"]
     await ix.wait_until(  # type: ignore[attr-defined]
         lambda i: private_text(i).startswith("Done: https://discord.com/channels/"),
         timeout=10)
