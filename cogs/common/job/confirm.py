@@ -102,10 +102,14 @@ def cost_question(interaction: discord.Interaction[FluxBot],
                 view=question,
             )
             timed_out = await question.wait()
+            # Answered here (a stop, which cancels the wait, leaves it for after the
+            # restart); closed while its clicks are still this view's, so that a second
+            # click cannot also run it as a kept question (cogs/continuity/confirm.py).
+            closed = await continuity.close_question(str(interaction.id))
         finally:
             WAITING.discard(interaction.id)
-        # Answered here (a stop, which cancels the wait, leaves it for after the restart).
-        await continuity.close_question(str(interaction.id))
+        if request is not None and not closed:
+            return False  # run by a click the kept question answered: not a second time
         if timed_out:
             log.debug("cost question of %s expired", interaction.id)
             await interaction.edit_original_response(
