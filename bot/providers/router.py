@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 # Consecutive provider-side failures after which /models calls a provider failing.
 FAILING_AFTER = 3
+# How long a taken-out provider's health check may take before the next one's turn.
+HEALTH_CHECK_SECONDS = 20.0
 # Errors that say the provider cannot serve anyone until the operator acts.
 _FATAL = (AuthenticationError, InsufficientProviderCredit)
 
@@ -411,7 +413,13 @@ class Router:
             if not state.fatal:
                 continue
             try:
-                health = await self._providers[name].health()
+                # One provider answering slowly holds up no other's check for long.
+                async with asyncio.timeout(HEALTH_CHECK_SECONDS):
+                    health = await self._providers[name].health()
+            except TimeoutError:
+                log.warning("health check of %s gave no answer within %g s", name,
+                            HEALTH_CHECK_SECONDS)
+                continue
             except Exception:
                 log.warning("health check of %s failed", name, exc_info=True)
                 continue

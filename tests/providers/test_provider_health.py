@@ -14,6 +14,7 @@ import pytest
 from multidict import CIMultiDict
 
 from bot.providers import build_router
+from bot.providers import router as router_module
 from bot.providers.base import GenerationRequest
 from bot.providers.errors import (
     AuthenticationError,
@@ -71,6 +72,30 @@ async def test_a_provider_out_of_credit_leaves_every_route_until_it_works_again(
     apiframe._faults.clear()
     third = await router.generate(make_request("flux-1.1-pro", router=router, job_id="c"))
     assert third.provider == "apiframe"
+
+
+async def test_a_health_check_that_does_not_answer_holds_up_no_other_providers(
+    provider_standins: ProviderStandIns, provider_http: aiohttp.ClientSession,
+    fast_timing: ProviderTiming, fast_policy: RetryPolicy, make_request: MakeRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(router_module, "HEALTH_CHECK_SECONDS", 0.5)
+    # The production timeouts: a read may wait 30 s.
+    router = router_for(provider_standins, provider_http, ProviderTiming(), fast_policy)
+    apiframe, segmind = provider_standins.apiframe, provider_standins.segmind
+    apiframe.inject("unauthorized")
+    segmind.inject("unauthorized")
+    with pytest.raises(AuthenticationError):
+        await router.generate(make_request("flux-1.1-pro", router=router))
+    healthy = {s.provider: s.healthy for s in router.status()}
+    assert healthy["apiframe"] is False and healthy["segmind"] is False
+
+    # apiframe's check is asked first, and its answer is held for 5 s (within the 30 s a
+    # read may take): Segmind's is asked when the check's 0.5 s are up, and is back.
+    apiframe.inject("hang_list", seconds=5)
+    assert await router.recheck() == ["segmind"]
+    assert apiframe.in_flight == 1  # apiframe's answer is still to come
+    apiframe.release()
 
 
 async def test_a_provider_stays_out_while_its_key_is_refused(

@@ -11,7 +11,8 @@ Faults (`inject(kind, times=1, **params)`), on submit:
   "hang" (`seconds=`), "malformed" (202 without jobId), "lost_answer" (the job is
   made, the answer is a 502), "stuck" (the job never finishes), "job_failed" (the job
   ends FAILED with a non-policy error);
-on a poll: "poll_error" (`status=`, default 500);
+on a poll: "poll_error" (`status=`, default 500); on the job list (the health check's
+call): "hang_list" (`seconds=`);
 on the CDN: "expired_download" (403), "slow_download" (the file after `seconds=`).
 A prompt containing "forbidden" ends FAILED with a content-policy error.
 """
@@ -67,7 +68,7 @@ class ApiframeStandIn(StandIn):
     key_header = "x-api-key"
     generation_path = "/v2/images/generate"
     fault_routes = {"expired_download": "download", "slow_download": "download",
-                    "poll_error": "poll"}
+                    "poll_error": "poll", "hang_list": "list"}
 
     def __init__(self, api_key: str, *, polls_to_complete: int = 3,
                  result_shape: str = "images", **options: Any) -> None:
@@ -216,6 +217,9 @@ class ApiframeStandIn(StandIn):
 
     async def _list(self, request: web.Request) -> web.Response:
         self.record(request)
+        fault = self.take_fault("list")
+        if fault is not None and fault.kind == "hang_list":
+            await self.hang(fault)
         if (refused := self._auth(request)) is not None:
             return refused
         limit = request.query.get("limit", "20")
