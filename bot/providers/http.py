@@ -319,16 +319,35 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 
 async def _internal(host: str) -> bool:
     """True when `host` is, or resolves to, a loopback, private, link-local or otherwise
-    non-public address (where a result link has no business pointing)."""
+    non-public address (where a result link has no business pointing), also written as
+    an IPv6 address that carries an IPv4 one; or when it does not resolve (it could
+    resolve inside the network by the time it is fetched)."""
     try:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, None)
         except OSError:
-            return False  # unresolvable: the download itself will fail
+            return True
         addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    return any(not a.is_global for a in addresses)
+    return not all(_public(a) for a in addresses)
+
+
+# NAT64's prefixes: the last 32 bits are the IPv4 address reached.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A global address, and so is the IPv4 address an IPv6 one carries (mapped,
+    6to4, NAT64 or the old IPv4-compatible form)."""
+    if not address.is_global:
+        return False
+    if isinstance(address, ipaddress.IPv4Address):
+        return True
+    carried = [address.ipv4_mapped, address.sixtofour]
+    if any(address in prefix for prefix in _NAT64) or int(address) >> 32 == 0:
+        carried.append(ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF))
+    return all(inner is None or inner.is_global for inner in carried)
 
 
 async def check_result_url(url: str, *, provider: str, base_url: str) -> None:

@@ -187,6 +187,11 @@ async def test_a_redirect_on_the_providers_own_host_is_followed(
     "http://10.0.0.7/internal",
     "http://127.0.0.1:{port}/elsewhere",  # loopback, but not the provider's own server
     "ftp://example.com/x.jpeg",
+    # Loopback and the metadata service carried in IPv6: NAT64, 6to4, IPv4-compatible.
+    "http://[64:ff9b::7f00:1]:{port}/elsewhere",
+    "http://[2002:a9fe:a9fe::]/latest/meta-data/",
+    "http://[::127.0.0.1]:{port}/elsewhere",
+    "https://no-such-host.invalid/x.png",  # it could resolve inside the network later
 ])
 async def test_a_redirect_inside_the_network_is_refused_before_any_connection(
     bfl_standin: BflStandIn, provider_http: aiohttp.ClientSession, fast_timing: ProviderTiming,
