@@ -28,7 +28,7 @@ from bot.presets import Presets
 from bot.presets.source import PresetSource
 from bot.privacy import Privacy
 from bot.provenance.signing import load_signer
-from bot.providers import build_router
+from bot.providers import build_router, provider_hosts
 from bot.providers.http import ProviderTiming, RetryPolicy, make_http_client
 from bot.schema import open_store
 from bot.services import Services
@@ -57,7 +57,7 @@ async def open_services(
     # Tried once on a tiny image; bad keys stop the start with SigningError.
     signer = await asyncio.to_thread(load_signer, settings.C2PA_SIGN_CERT,
                                      settings.C2PA_SIGN_KEY)
-    async with make_http_client() as http:
+    async with make_http_client(trusted_hosts=provider_hosts(settings)) as http:
         db = await open_store(settings.DATABASE_URL)
         try:
             defaults = CreditDefaults.from_settings(settings)

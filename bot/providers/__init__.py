@@ -7,6 +7,8 @@ router from the settings with `build_router(settings, http)`.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import aiohttp
 
 from bot.providers.base import (
@@ -32,7 +34,16 @@ __all__ = [
     "build_providers",
     "build_router",
     "make_http_client",
+    "provider_hosts",
 ]
+
+
+def provider_hosts(settings: ProviderSettings) -> set[str]:
+    """The host names of the providers' configured base URLs, which may be inside the
+    network (a self-hosted gateway): the HTTP client resolves them as they are."""
+    hosts = {urlsplit(settings.base_url(entry.url_setting)).hostname
+             for entry in PROVIDERS if entry.url_setting}
+    return {host for host in hosts if host}
 
 
 def build_providers(

@@ -15,6 +15,7 @@ import json
 import logging
 import random
 import re
+import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+import aiohttp.abc
 
 from bot import images
 from bot.providers.errors import (
@@ -95,19 +97,56 @@ _dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":")
                            allow_nan=False)
 
 
-def make_http_client(*, max_connections: int = 64) -> aiohttp.ClientSession:
+def make_http_client(*, max_connections: int = 64, trusted_hosts: Iterable[str] = ()
+                     ) -> aiohttp.ClientSession:
     """The process-wide client: at most `max_connections` connections (a request over
     that waits its turn, within its `connect` timeout), idle ones kept 30 s, our
     User-Agent. Redirects are never followed implicitly: `fetch` refuses them and a
-    download follows them itself. Make it inside the event loop; close it with
-    `close()` or `async with`."""
-    connector = aiohttp.TCPConnector(limit=max_connections, keepalive_timeout=30.0)
+    download follows them itself. A host name resolves only to public addresses, but for
+    `trusted_hosts` (the providers' configured ones: `PublicResolver`). Make it inside
+    the event loop; close it with `close()` or `async with`."""
+    connector = aiohttp.TCPConnector(limit=max_connections, keepalive_timeout=30.0,
+                                     resolver=PublicResolver(trusted_hosts))
     return aiohttp.ClientSession(
         connector=connector,
         headers={"User-Agent": USER_AGENT},
         timeout=DEFAULT_TIMEOUT,
         json_serialize=_dumps,
     )
+
+
+class PublicResolver(aiohttp.abc.AbstractResolver):
+    """aiohttp's resolver, keeping only the public addresses of any host but `trusted`
+    ones (the providers' own, which an operator may run inside the network). A result
+    link is checked before it is fetched (`check_result_url`), but its host is looked
+    up again to connect, and may answer with an internal address the second time (DNS
+    rebinding): this is where that answer is refused. An address written in the URL
+    itself is not looked up, and is judged by that check alone."""
+
+    def __init__(self, trusted: Iterable[str] = ()) -> None:
+        self._inner = aiohttp.DefaultResolver()
+        self._trusted = frozenset(host.lower() for host in trusted)
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET
+                      ) -> list[aiohttp.abc.ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        if host.lower() in self._trusted:
+            return found
+        public = [result for result in found if _public_text(result["host"])]
+        if not public:
+            raise OSError(f"{host} resolves to no public address")
+        return public
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def _public_text(address: str) -> bool:
+    try:
+        return _public(ipaddress.ip_address(address))
+    except ValueError:  # a scoped (link-local) IPv6 address, say
+        return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,3 +169,19 @@ def test_an_error_page_is_read_for_its_words_at_its_start_only(status: int) -> N
     error = error_from_reply(_HugeReply(status, {}, page), provider="onemin")
     assert error.args[0] == "Service Unavailable " + "<" * 180  # 200 characters in all
     assert len(error.body) <= 300
+
+
+async def test_a_host_name_that_resolves_inside_the_network_is_not_connected_to(
+    server: tuple[Server, str],
+) -> None:
+    # `localhost` stands for a result link's host that answered with a public address
+    # when it was checked and with an internal one when it is fetched.
+    _, url = server
+    inside = url.replace("127.0.0.1", "localhost")
+    async with make_http_client() as http:
+        with pytest.raises(ProviderConnectionError):
+            await get(http, f"{inside}/agent")
+        assert (await get(http, f"{url}/agent")).status == 200  # the address as written
+    # A provider's own configured host may be inside the network.
+    async with make_http_client(trusted_hosts=["localhost"]) as http:
+        assert (await get(http, f"{inside}/agent")).status == 200
