@@ -20,15 +20,15 @@ UNBOUNDED = 1 << 30
 class Slot:
     """One held result; `release()` gives it back (once, however often it is called)."""
 
-    __slots__ = ("_semaphore",)
+    __slots__ = ("_semaphores",)
 
-    def __init__(self, semaphore: asyncio.Semaphore) -> None:
-        self._semaphore: asyncio.Semaphore | None = semaphore
+    def __init__(self, *semaphores: asyncio.Semaphore) -> None:
+        self._semaphores = semaphores
 
     def release(self) -> None:
-        if self._semaphore is not None:
-            self._semaphore.release()
-            self._semaphore = None
+        for semaphore in self._semaphores:
+            semaphore.release()
+        self._semaphores = ()
 
 
 class _Bundle:
@@ -53,19 +53,22 @@ class ResultSlots:
     A job of several images posts them together, so it holds each result until the last
     one is in. Were its slots taken one by one, jobs holding some could wait for one
     another for good; so the first result of such a job takes every slot the job will
-    need, one job at a time (`bundle`).
+    need, one job at a time (`bundle`). Such jobs hold at most half the slots between
+    them: those whose last images a slow provider keeps never hold up a job of one image.
     """
 
     def __init__(self, limit: int = UNBOUNDED) -> None:
         self.limit = limit
         self._semaphore = asyncio.Semaphore(limit)
         self._bundling = asyncio.Lock()
+        self._bundle_limit = max(1, limit // 2)
+        self._bundled = asyncio.Semaphore(self._bundle_limit)
 
     @contextmanager
     def bundle(self, size: int) -> Iterator[None]:
         """Within this block (and the tasks started in it), results share `size` slots
         taken all at once; those no result used are given back at its end."""
-        bundle = _Bundle(min(size, self.limit))
+        bundle = _Bundle(min(size, self._bundle_limit))
         token = _bundle.set(bundle)
         try:
             yield
@@ -100,8 +103,13 @@ class ResultSlots:
                 taken: list[Slot] = []
                 try:
                     for _ in range(bundle.size):
-                        await self._semaphore.acquire()
-                        taken.append(Slot(self._semaphore))
+                        await self._bundled.acquire()
+                        try:
+                            await self._semaphore.acquire()
+                        except BaseException:
+                            self._bundled.release()
+                            raise
+                        taken.append(Slot(self._semaphore, self._bundled))
                 except BaseException:
                     for slot in taken:
                         slot.release()
