@@ -29,7 +29,7 @@ from cogs.common.job.delivery import discord_file
 from cogs.common.job.embed import clipped
 from cogs.common.language import member_language, server_language
 from cogs.common.links import jump_link
-from cogs.common.posted import PostedImage, read_posted
+from cogs.common.posted import PostedImage, read_posted, reading_for
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -172,11 +172,12 @@ async def add_to_board(interaction: discord.Interaction[FluxBot], board: Board,
         raise _thread_gone(board, "was deleted")
     if job.message_id is None:
         raise UserError(tr("That image was never posted, so it cannot be added to a board."))
-    filename, data = await read_posted(interaction.client, PostedImage(
-        job.guild_id, job.channel_id, job.message_id, number), tr("added to a board"))
-    kept = KeptResult(job.id, filename, data)
-    link = jump_link(job.guild_id, job.channel_id, job.message_id)
-    added = await services.boards.add(board, job, kept, interaction.user.id, link)
+    with reading_for(interaction):
+        filename, data = await read_posted(interaction.client, PostedImage(
+            job.guild_id, job.channel_id, job.message_id, number), tr("added to a board"))
+        kept = KeptResult(job.id, filename, data)
+        link = jump_link(job.guild_id, job.channel_id, job.message_id)
+        added = await services.boards.add(board, job, kept, interaction.user.id, link)
     if added.duplicate:
         await reply(interaction, tr("That image is already on “{name}” as number {number}.",
                                     name=typed(board.name), number=added.item.number))

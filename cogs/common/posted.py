@@ -10,8 +10,11 @@ is charged.
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -25,6 +28,29 @@ log = logging.getLogger(__name__)
 
 # Discord's own largest upload: a larger file was never posted by the bot.
 POSTED_MAX_BYTES = 25 * 2**20
+# Posted images read back for one member at once, each until its job or board item takes
+# over: a member clicking tool after tool holds no more downloads of up to 25 MB, nor more
+# of the image threads' time, than this before their job limits apply.
+READING_PER_MEMBER = 2
+
+_reading: Counter[tuple[int, int]] = Counter()
+
+
+@contextmanager
+def reading_for(interaction: discord.Interaction[Any]) -> Iterator[None]:
+    """Counts a posted image read for the interaction's member while the block runs;
+    raises UserError when they have READING_PER_MEMBER being read already."""
+    member = (interaction.guild_id or 0, interaction.user.id)
+    if _reading[member] >= READING_PER_MEMBER:
+        raise UserError(tr("Your other images are still being read. Try again once they "
+                           "have started."))
+    _reading[member] += 1
+    try:
+        yield
+    finally:
+        _reading[member] -= 1
+        if not _reading[member]:
+            del _reading[member]
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from cogs.common.component import (
 )
 from cogs.common.context import request_here
 from cogs.common.language import member_language
-from cogs.common.posted import PostedImage, read_posted
+from cogs.common.posted import PostedImage, read_posted, reading_for
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -108,9 +108,10 @@ async def _request(interaction: discord.Interaction[FluxBot], job: Job,
     assert interaction.message is not None  # it has attachments
     # Discord's copy, through the message fetched again: fresh links, and a message
     # deleted since the modal opened is found out here, before any charge.
-    _, data = await read_posted(interaction.client, PostedImage(
-        interaction.guild_id or 0, interaction.message.channel.id, interaction.message.id,
-        which), tr("edited"))
+    with reading_for(interaction):
+        _, data = await read_posted(interaction.client, PostedImage(
+            interaction.guild_id or 0, interaction.message.channel.id, interaction.message.id,
+            which), tr("edited"))
     return request_here(interaction, change, model=EDITOR.id,
                         attachment=Attachment(image.url, image.filename, image.content_type,
                                               image.size, data=data), source=job.id)

@@ -35,7 +35,7 @@ from cogs.common.component import (
 from cogs.common.context import request_here
 from cogs.common.job.result import run_job
 from cogs.common.language import member_language
-from cogs.common.posted import PostedImage, read_posted
+from cogs.common.posted import PostedImage, read_posted, reading_for
 
 if TYPE_CHECKING:
     from bot.client import FluxBot
@@ -125,9 +125,10 @@ async def _run(interaction: discord.Interaction[FluxBot], job: Job, chosen: Tool
     bot = interaction.client
     # Discord's copy, through the message fetched again: fresh links, and a message
     # deleted since is found out here, before any charge.
-    filename, data = await read_posted(bot, PostedImage(
-        job.guild_id, job.channel_id, job.message_id, which), tr("remade"))
-    made = await tool_input(chosen, data, bot.services.settings.MAX_INPUT_PIXELS, cells)
+    with reading_for(interaction):
+        filename, data = await read_posted(bot, PostedImage(
+            job.guild_id, job.channel_id, job.message_id, which), tr("remade"))
+        made = await tool_input(chosen, data, bot.services.settings.MAX_INPUT_PIXELS, cells)
     request = request_here(
         interaction, prompt or job.prompt, model=chosen.model, options=made.options,
         attachment=Attachment(f"attachment://{filename}", filename, None, len(made.data),

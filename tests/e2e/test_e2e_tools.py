@@ -249,6 +249,28 @@ async def test_vary_asks_which_image_and_sends_it_with_its_strength(world: World
     assert onemin.generation_bodies()[-1]["promptObject"]["prompt_strength"] == 0.75
 
 
+async def test_a_member_clicking_tool_after_tool_has_two_images_read_at_once(
+    world: World,
+) -> None:
+    source = await imagine(world)
+    # Discord answers slowly: each click is still reading the image when the next comes.
+    world.discord.slow("GET", "/channels/{channel}/messages/{message}", 1.0)
+    clicks = [await world.discord.click(source, f"fluxcord:tool:vary-strong:{job_of(source)}",
+                                        world.bob) for _ in range(3)]
+    await clicks[2].wait_until(lambda ix: ix.original is not None
+                               and "still being read" in str(ix.original.content),
+                               timeout=TIMEOUT)
+    assert private_text(clicks[2]) == ("Your other images are still being read. Try again "
+                                       "once they have started.")
+    world.discord.rest.delays.clear()
+    for ix in clicks[:2]:
+        await settled(ix)
+    await world.discord.wait_until(lambda: len(results(world.general)) == 3, timeout=TIMEOUT)
+    # Read one at a time again, nothing is refused.
+    await use_tool(world, source, "vary-strong", world.bob)
+    await world.discord.wait_until(lambda: len(results(world.general)) == 4, timeout=TIMEOUT)
+
+
 async def test_a_tool_on_a_deleted_result_is_refused_and_costs_nothing(
     bfl_world: World,
 ) -> None:
