@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import mentions
 from bot.channels import channel_lookup
 from bot.errors import UserError
 from bot.fleet import Fleet, ShardSet, alone
@@ -69,6 +70,9 @@ async def report_error(interaction: discord.Interaction[Any], cause: BaseExcepti
     elif isinstance(cause, app_commands.MissingPermissions):
         needed = listing([_PERMISSION_NAMES.get(p) or tr(p) for p in cause.missing_permissions])
         message = tr("You need the {permission} permission for this.", permission=needed)
+    elif isinstance(cause, app_commands.CommandOnCooldown):
+        message = tr("You did this a moment ago. Try again {when}.",
+                     when=mentions.relative(time.time() + cause.retry_after))
     elif isinstance(cause, app_commands.TransformerError | app_commands.CheckFailure):
         message = str(cause) or tr("You cannot use this command here.")
     else:

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 FILES_PER_MESSAGE = 10  # Discord's limit
 UPLOAD_HEADROOM = 64 * 1024  # room for the multipart envelope around each file
+# Each command reads or rewrites every table for the member, across servers: a few times
+# a minute is enough for anyone, and keeps one member from holding the database busy.
+TIMES_A_MINUTE = 3
 ERASED_NOTE = tr("(erased at the member's request)")
 WHAT_GOES = tr(
     "This erases, in every server where fluxcord knows you: your prompts and the options "
@@ -34,6 +37,10 @@ WHAT_GOES = tr(
     "balances and the servers' credit records (without prompts) stay, and so do the images "
     "already posted in channels. This cannot be undone."
 )
+def _member(interaction: discord.Interaction[FluxBot]) -> int:
+    return interaction.user.id
+
+
 HOW = {
     "plain": tr("Everything fluxcord keeps about you, in every server, is in this JSON file."),
     "compressed": tr("Everything fluxcord keeps about you, in every server, is in this "
@@ -68,6 +75,7 @@ class Privacy(commands.Cog):
             log.exception("erasing prompts past their retention failed")
 
     @privacy.command(name="export")
+    @app_commands.checks.cooldown(TIMES_A_MINUTE, 60.0, key=_member)
     async def export(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Get everything fluxcord keeps about you, as a private JSON file"""
         await defer_private(interaction)
@@ -85,6 +93,7 @@ class Privacy(commands.Cog):
                                             ephemeral=True)
 
     @privacy.command(name="forget-me")
+    @app_commands.checks.cooldown(TIMES_A_MINUTE, 60.0, key=_member)
     async def forget_me(self, interaction: discord.Interaction[FluxBot]) -> None:
         """Erase your prompts, presets, preferences and history in every server"""
         await defer_private(interaction)

@@ -230,6 +230,18 @@ async def clocked(request: pytest.FixtureRequest, tmp_path: Path,
         yield world
 
 
+async def test_an_export_asked_for_again_and_again_is_refused_for_a_minute(
+    world: World,
+) -> None:
+    for _ in range(3):
+        await export(world, world.bob)
+    ix = await command(world, world.bob, "privacy", "export")
+    text = private_text(ix)
+    assert text.startswith("You did this a moment ago. Try again <t:") and text.endswith(":R>.")
+    assert not ix.original.attachments
+    await export(world, world.alice)  # another member's are their own
+
+
 async def test_a_servers_retention_erases_old_prompts_and_keeps_the_credits(
     clocked: World, clock: FakeClock,
 ) -> None:
