@@ -161,7 +161,7 @@ class _HugeReply(Reply):
 
 
 @pytest.mark.parametrize("status", [503, 400])
-def test_an_error_page_is_read_for_its_words_at_its_start_only(status: int) -> None:
+async def test_an_error_page_is_read_for_its_words_at_its_start_only(status: int) -> None:
     from bot.providers.http import error_from_reply
 
     # Tags, then a flood of `<` that no `>` closes, as a hostile or broken page sends.
