@@ -177,9 +177,12 @@ class Moderation:
         while len(self._lists) > SERVER_LISTS_KEPT:
             self._lists.popitem(last=False)
         built = cached[1]
-        if built.done():
-            return built.result()
-        return await asyncio.shield(built)
+        try:
+            return built.result() if built.done() else await asyncio.shield(built)
+        except Exception:
+            if self._lists.get(guild_id) is cached:
+                del self._lists[guild_id]  # built again at the next screen, not kept failed
+            raise
 
     async def _strike(self, subject: Subject, kind: StrikeKind, reason: str,
                       record: MemberRecord, now: float) -> _Struck:

@@ -250,3 +250,23 @@ async def test_a_list_with_regexes_is_built_once_off_the_event_loop(
     await moderation.add_entry(GUILD, "troll", MOD)
     await refused(moderation, "a troll")
     assert len(built) == 2
+
+
+async def test_a_list_whose_build_failed_is_built_again_at_the_next_screen(
+    db: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    moderation = make(db, clock)
+    await moderation.add_entry(GUILD, "/b[a4]d+/", MOD)
+    real = Blocklist.from_stored.__func__  # type: ignore[attr-defined]
+    failures = [MemoryError("no room to compile")]
+
+    def failing_once(cls: type[Blocklist], entries: list[str], source: str = "server"
+                     ) -> Blocklist:
+        if failures:
+            raise failures.pop()
+        return real(cls, entries, source)
+
+    monkeypatch.setattr(Blocklist, "from_stored", classmethod(failing_once))
+    with pytest.raises(MemoryError):
+        await moderation.screen(subject("so b4ddd"))
+    assert (await refused(moderation, "so b4ddd")).strike_id is not None
