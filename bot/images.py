@@ -144,13 +144,19 @@ def inspect(data: bytes, max_chunks: int | None = None) -> ImageInfo:
     the way. Raises _ManyChunks past `max_chunks` chunks.
     """
     fmt, width, height = header_info(data, complete=True)
-    if width * height > MAX_DECODE_PIXELS:
-        raise ImageError(f"not decoded: {width}×{height} pixels is more than allowed")
+    check_decodable(width, height)
     if fmt == "webp":
         return ImageInfo("webp", *_webp_size(data, max_chunks))
     if fmt == "png":
         _walk_png(data, max_chunks)
     return ImageInfo(fmt, width, height)
+
+
+def check_decodable(width: int, height: int) -> None:
+    """Raises ImageError when a picture of `width` by `height`, as its header says, is more
+    than MAX_DECODE_PIXELS: it is not handed to Pillow."""
+    if width * height > MAX_DECODE_PIXELS:
+        raise ImageError(f"not decoded: {width}×{height} pixels is more than allowed")
 
 
 class _ManyChunks(Exception):
@@ -252,8 +258,7 @@ def fit_under(data: bytes, limit_bytes: int, fmt: str) -> tuple[bytes, str, str 
         return data, fmt, None
     limit_text = _size_text(limit_bytes)
     _, width, height = header_info(data, complete=False)
-    if width * height > MAX_DECODE_PIXELS:
-        raise ImageError(f"not decoded: {width}×{height} pixels is more than allowed")
+    check_decodable(width, height)
     try:
         with Image.open(io.BytesIO(data)) as opened:
             image = opened.convert("RGBA" if opened.mode in ("RGBA", "LA", "P") else "RGB")

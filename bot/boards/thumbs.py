@@ -14,7 +14,7 @@ import struct
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bot._headers import header_info
-from bot.images import MAX_DECODE_PIXELS, ImageError
+from bot.images import ImageError, check_decodable
 from bot.workers import in_image_thread
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,7 @@ def make_thumbnail(data: bytes, side: int = THUMB_SIDE) -> bytes:
     thread (see `make_thumbnail_async`).
     """
     _, width, height = header_info(data, complete=False)
-    if width * height > MAX_DECODE_PIXELS:
-        raise ImageError(f"not decoded: {width}×{height} pixels is more than allowed")
+    check_decodable(width, height)
     try:
         with Image.open(io.BytesIO(data)) as opened:
             # A JPEG can be decoded at 1/2, 1/4 or 1/8 scale directly, far faster than

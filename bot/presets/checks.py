@@ -92,6 +92,6 @@ def _takes(model: Model, name: str, value: Any, offered: Mapping[str, Model]) ->
 
 def describe(values: Mapping[str, Any]) -> Text:
     """Stored values in one line: `model flux-dev · aspect_ratio 16:9 · …`."""
-    parts = [f"{k} {v}" if k != "prompt_suffix" else tr("suffix “{suffix}”", suffix=typed(str(v)))
-             for k, v in values.items()]
+    parts = [f"{k} {v}" if k != "prompt_suffix"
+             else tr("suffix “{suffix}”", suffix=typed(str(v))) for k, v in values.items()]
     return join(parts, " · ") if parts else tr("nothing")

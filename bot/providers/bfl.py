@@ -211,7 +211,7 @@ async def _fill_mask(image: bytes, cells: str) -> str:
     (the endpoint refuses any other), white where it repaints (bot.tools.mask)."""
     info = await inspect_async(image)
     png = await in_image_thread(region_mask_png, info.width, info.height,
-                                  parse_cells(cells))
+                                parse_cells(cells))
     return base64.b64encode(png).decode("ascii")
 
 

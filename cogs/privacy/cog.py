@@ -37,7 +37,10 @@ WHAT_GOES = tr(
     "balances and the servers' credit records (without prompts) stay, and so do the images "
     "already posted in channels. This cannot be undone."
 )
+
+
 def _member(interaction: discord.Interaction[FluxBot]) -> int:
+    """Whose uses the privacy commands' limit counts: the member's, in every server."""
     return interaction.user.id
 
 
